@@ -1,0 +1,1 @@
+"""CDK constructs for Lookout for Vision models and datasets, and the example app."""

@@ -1,0 +1,1 @@
+"""The provider Lambda: Lookout for Vision models and datasets as CloudFormation custom resources."""

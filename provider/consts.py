@@ -1,0 +1,40 @@
+"""Names shared by the provider (runtime) and the constructs (``cdk_app``).
+
+This module is the whole coupling between the two sides: resource types, property names,
+response Data keys and environment variables. It imports nothing but the standard library.
+"""
+
+from __future__ import annotations
+
+MODEL_RESOURCE_TYPE = "Custom::LookoutVisionModel"
+DATASET_RESOURCE_TYPE = "Custom::LookoutVisionDataset"
+
+# Custom::LookoutVisionModel properties (they mirror CreateModel / StartModel).
+PROJECT_NAME = "ProjectName"
+DESCRIPTION = "Description"
+OUTPUT_CONFIG = "OutputConfig"
+KMS_KEY_ID = "KmsKeyId"
+TAGS = "Tags"
+HOSTING = "Hosting"
+MIN_INFERENCE_UNITS = "MinInferenceUnits"
+MAX_INFERENCE_UNITS = "MaxInferenceUnits"
+# The custom resource's own timeout (seconds), which CloudFormation enforces as well.
+SERVICE_TIMEOUT = "ServiceTimeout"
+
+# Custom::LookoutVisionDataset properties (they mirror CreateDataset).
+DATASET_TYPE = "DatasetType"
+DATASET_SOURCE = "DatasetSource"
+
+# Response Data keys (Fn::GetAtt attribute names).
+ATTR_MODEL_ARN = "ModelArn"
+ATTR_MODEL_VERSION = "ModelVersion"
+ATTR_STATUS = "Status"
+ATTR_DATASET_TYPE = "DatasetType"
+
+SERVICE_TIMEOUT_MIN = 1
+SERVICE_TIMEOUT_MAX = 3600
+SERVICE_TIMEOUT_DEFAULT = 3600
+
+# Real seconds per second of service time. Unset (1.0) on AWS; the local cloud and the tests
+# set it so that minutes of training, hosting and deleting pass in milliseconds.
+TIME_SCALE_ENV = "LOOKOUTVISION_TIME_SCALE"
