@@ -1,0 +1,85 @@
+"""One execution environment: a subprocess running the bootstrap, used for one invocation at a time."""
+
+from __future__ import annotations
+
+import json
+import queue
+import subprocess
+import sys
+import threading
+import time
+from typing import Any, Literal
+
+Outcome = Literal["ok", "error", "timeout"]
+
+
+class ExecutionEnvironment:
+    """A warm process that imported the handler once; killed when an invocation times out."""
+
+    def __init__(self, handler: str, env: dict[str, str]) -> None:
+        self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", "localcloud.awslambda.bootstrap", handler],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            text=True,
+            bufsize=1,
+        )
+        self._outcomes: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self._log_lock = threading.Lock()
+        self._log_sink: list[str] | None = None
+        self._unclaimed_logs: list[str] = []  # printed between invocations (e.g. at import)
+        self._ended = threading.Event()
+        threading.Thread(target=self._read_outcomes, daemon=True).start()
+        threading.Thread(target=self._read_logs, daemon=True).start()
+
+    @property
+    def alive(self) -> bool:
+        return self._process.poll() is None
+
+    def invoke(self, request: dict[str, Any], logs: list[str]) -> tuple[Outcome, Any]:
+        """Run one invocation; ``request["deadline"]`` (epoch seconds) bounds it in real time."""
+        with self._log_lock:
+            logs.extend(self._unclaimed_logs)
+            self._unclaimed_logs.clear()
+            self._log_sink = logs
+            self._ended.clear()
+        assert self._process.stdin is not None
+        try:
+            self._process.stdin.write(json.dumps(request) + "\n")
+            self._process.stdin.flush()
+            outcome = self._outcomes.get(timeout=max(0.0, request["deadline"] - time.time()))
+        except (queue.Empty, BrokenPipeError):
+            outcome = None
+        if outcome is None:
+            self.kill()
+            timeout_s = request["timeout"]
+            logs.append(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} Task timed out after {timeout_s:.2f} seconds")
+            return "timeout", None
+        self._ended.wait(timeout=2)  # let the END/REPORT lines reach this invocation's logs
+        with self._log_lock:
+            self._log_sink = None
+        if "error" in outcome:
+            return "error", outcome["error"]
+        return "ok", outcome.get("result")
+
+    def kill(self) -> None:
+        if self.alive:
+            self._process.kill()
+        self._process.wait(timeout=10)
+
+    def _read_outcomes(self) -> None:
+        assert self._process.stdout is not None
+        for line in self._process.stdout:
+            self._outcomes.put(json.loads(line))
+        self._outcomes.put(None)
+
+    def _read_logs(self) -> None:
+        assert self._process.stderr is not None
+        for line in self._process.stderr:
+            with self._log_lock:
+                sink = self._log_sink if self._log_sink is not None else self._unclaimed_logs
+                sink.append(line.rstrip("\n"))
+                if line.startswith("REPORT RequestId:"):
+                    self._ended.set()

@@ -1,0 +1,272 @@
+"""A local Lambda function: the Invoke API over HTTP, asynchronous invocations and their retries.
+
+CloudFormation invokes a custom resource's function asynchronously, and the provider hands a
+long wait over to a new invocation of itself with ``lambda:Invoke`` (InvocationType ``Event``).
+``LambdaService`` plays Lambda for one function: it answers the Invoke API on loopback (the
+function reaches it through ``AWS_ENDPOINT_URL_LAMBDA``), runs every invocation in an execution
+environment process, stops an invocation at the function's timeout and retries a failed
+asynchronous invocation as Lambda does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler
+from types import TracebackType
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from localcloud.awslambda.environment import ExecutionEnvironment, Outcome
+from localcloud.httpserver import BackgroundServer
+from provider.consts import TIME_SCALE_ENV
+
+_INVOKE_PREFIX = "/2015-03-31/functions/"
+_INVOKE_SUFFIX = "/invocations"
+# Lambda retries a failed asynchronous invocation twice: after one minute, then after two.
+ASYNC_RETRY_DELAYS = (60.0, 120.0)
+
+
+@dataclass
+class Invocation:
+    """One invocation of the function, as its logs and metrics would show it."""
+
+    request_id: str
+    event: dict[str, Any]
+    invocation_type: str
+    attempt: int
+    queued: float
+    started: float | None = None
+    ended: float | None = None
+    outcome: Outcome | None = None
+    result: Any = None
+    logs: list[str] = field(default_factory=list)
+
+
+class LambdaService:
+    """One local Lambda function running ``handler`` (``module.function``). A context manager.
+
+    ``timeout`` is the function's timeout in service seconds; ``time_scale`` real seconds per
+    service second. ``env`` is the function's environment; the service adds what Lambda adds
+    (region, credentials, function name) and its own endpoint as ``AWS_ENDPOINT_URL_LAMBDA``.
+    """
+
+    def __init__(
+        self,
+        handler: str,
+        *,
+        env: dict[str, str] | None = None,
+        timeout: float = 900.0,
+        time_scale: float = 1.0,
+        function_name: str = "provider",
+        memory_size: int = 512,
+        region: str = "us-east-1",
+        account_id: str = "123456789012",
+        retry_delays: tuple[float, ...] = ASYNC_RETRY_DELAYS,
+    ) -> None:
+        self.handler = handler
+        self.timeout = timeout
+        self.time_scale = time_scale
+        self.function_name = function_name
+        self.function_arn = f"arn:aws:lambda:{region}:{account_id}:function:{function_name}"
+        self.memory_size = memory_size
+        self.retry_delays = retry_delays
+        self.invocations: list[Invocation] = []
+        self._region = region
+        self._extra_env = dict(env or {})
+        self._idle: list[ExecutionEnvironment] = []
+        self._all: list[ExecutionEnvironment] = []
+        self._timers: list[threading.Timer] = []
+        self._pending = 0
+        self._lock = threading.Condition()
+        self._closed = False
+        self._server = BackgroundServer(self._handler_class())
+
+    @property
+    def endpoint_url(self) -> str:
+        return self._server.url
+
+    def invoke_async(self, event: dict[str, Any]) -> Invocation:
+        """Queue an asynchronous invocation (InvocationType ``Event``), as CloudFormation does."""
+        return self._enqueue(event, attempt=0, delay=0.0)
+
+    def invoke(self, event: dict[str, Any]) -> Invocation:
+        """A synchronous invocation (``RequestResponse``): returns when it has ended."""
+        invocation = self._record(event, "RequestResponse", attempt=0)
+        self._run(invocation)
+        return invocation
+
+    def wait_idle(self, timeout: float) -> None:
+        """Wait (real seconds) until no invocation is queued, running or waiting for a retry."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while self._pending:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"{self._pending} invocation(s) of {self.function_name} still pending")
+                self._lock.wait(remaining)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            timers, environments = list(self._timers), list(self._all)
+        for timer in timers:
+            timer.cancel()
+        for environment in environments:
+            environment.kill()
+        self._server.stop()
+
+    # -- invocations ---------------------------------------------------------------------------
+
+    def _enqueue(self, event: dict[str, Any], *, attempt: int, delay: float) -> Invocation:
+        invocation = self._record(event, "Event", attempt)
+        with self._lock:
+            self._pending += 1
+            timer = threading.Timer(delay * self.time_scale, self._run_async, args=(invocation,))
+            timer.daemon = True
+            self._timers.append(timer)
+        timer.start()
+        return invocation
+
+    def _record(self, event: dict[str, Any], invocation_type: str, attempt: int) -> Invocation:
+        invocation = Invocation(str(uuid.uuid4()), event, invocation_type, attempt, queued=time.time())
+        with self._lock:
+            self.invocations.append(invocation)
+        return invocation
+
+    def _run_async(self, invocation: Invocation) -> None:
+        try:
+            if self._closed:
+                return
+            self._run(invocation)
+            if invocation.outcome != "ok" and invocation.attempt < len(self.retry_delays) and not self._closed:
+                delay = self.retry_delays[invocation.attempt]
+                self._enqueue(invocation.event, attempt=invocation.attempt + 1, delay=delay)
+        finally:
+            with self._lock:
+                self._pending -= 1
+                self._lock.notify_all()
+
+    def _run(self, invocation: Invocation) -> None:
+        environment = self._acquire()
+        invocation.started = time.time()
+        request = {
+            "request_id": invocation.request_id,
+            "event": invocation.event,
+            "deadline": invocation.started + self.timeout * self.time_scale,
+            "timeout": self.timeout,
+            "time_scale": self.time_scale,
+            "function_name": self.function_name,
+            "function_arn": self.function_arn,
+            "memory_size": self.memory_size,
+        }
+        invocation.outcome, invocation.result = environment.invoke(request, invocation.logs)
+        invocation.ended = time.time()
+        self._release(environment)
+
+    def _acquire(self) -> ExecutionEnvironment:
+        with self._lock:
+            while self._idle:
+                environment = self._idle.pop()
+                if environment.alive:
+                    return environment
+        environment = ExecutionEnvironment(self.handler, self._environment_variables())
+        with self._lock:
+            self._all.append(environment)
+        return environment
+
+    def _release(self, environment: ExecutionEnvironment) -> None:
+        with self._lock:
+            if environment.alive and not self._closed:
+                self._idle.append(environment)
+
+    def _environment_variables(self) -> dict[str, str]:
+        inherited = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        return {
+            **inherited,
+            "AWS_REGION": self._region,
+            "AWS_DEFAULT_REGION": self._region,
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_SESSION_TOKEN": "local",
+            "AWS_LAMBDA_FUNCTION_NAME": self.function_name,
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(self.memory_size),
+            "AWS_ENDPOINT_URL_LAMBDA": self.endpoint_url,
+            TIME_SCALE_ENV: repr(self.time_scale),
+            "PYTHONUNBUFFERED": "1",
+            **self._extra_env,
+        }
+
+    # -- the Invoke API ------------------------------------------------------------------------
+
+    def _matches(self, function: str) -> bool:
+        name = function.split(":")
+        # A name, a partial ARN (account:function:name) or a full ARN, optionally qualified.
+        if len(name) >= 7:  # arn:aws:lambda:region:account:function:name[:qualifier]
+            return function.startswith(self.function_arn) and name[6] == self.function_name
+        return self.function_name in name
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        service = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                path = urlsplit(self.path).path
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if not (path.startswith(_INVOKE_PREFIX) and path.endswith(_INVOKE_SUFFIX)):
+                    self._error(404, "UnknownOperationException", f"unknown operation {path}")
+                    return
+                function = unquote(path[len(_INVOKE_PREFIX) : -len(_INVOKE_SUFFIX)])
+                if not service._matches(function):
+                    self._error(404, "ResourceNotFoundException", f"Function not found: {function}")
+                    return
+                try:
+                    event = json.loads(body or b"{}")
+                except ValueError:
+                    self._error(400, "InvalidRequestContentException", "Could not parse request body into json")
+                    return
+                invocation_type = self.headers.get("X-Amz-Invocation-Type", "RequestResponse")
+                if invocation_type == "DryRun":
+                    self._reply(204, b"", {})
+                elif invocation_type == "Event":
+                    service.invoke_async(event)
+                    self._reply(202, b"", {})
+                else:
+                    invocation = service.invoke(event)
+                    headers = {"X-Amz-Executed-Version": "$LATEST"}
+                    if invocation.outcome != "ok":
+                        headers["X-Amz-Function-Error"] = "Unhandled"
+                    payload = invocation.result if invocation.outcome != "timeout" else {"errorMessage": "timed out"}
+                    self._reply(200, json.dumps(payload).encode(), headers)
+
+            def _error(self, status: int, code: str, message: str) -> None:
+                body = json.dumps({"Type": "User", "message": message}).encode()
+                self._reply(status, body, {"X-Amzn-ErrorType": code})
+
+            def _reply(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        return Handler
+
+    def __enter__(self) -> LambdaService:
+        self._server.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()

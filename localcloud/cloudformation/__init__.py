@@ -1,0 +1,1 @@
+"""A local CloudFormation: plays a synthesized stack's lifecycle against the local cloud."""
