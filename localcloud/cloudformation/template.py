@@ -1,0 +1,143 @@
+"""The resource graph of a template: definitions, dependencies and creation / deletion order."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from localcloud.cloudformation.errors import TemplateError
+from localcloud.cloudformation.intrinsics import references
+
+RETAIN = "Retain"
+
+
+@dataclass(frozen=True)
+class ResourceDefinition:
+    """One entry of the template's ``Resources`` section, as written (intrinsics unresolved)."""
+
+    logical_id: str
+    resource_type: str
+    properties: dict[str, Any] = field(default_factory=dict)
+    depends_on: tuple[str, ...] = ()
+    deletion_policy: str | None = None
+    condition: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def retained(self) -> bool:
+        return self.deletion_policy == RETAIN
+
+
+@dataclass(frozen=True)
+class Template:
+    """A parsed template: its resources and the sections the resolver needs."""
+
+    resources: dict[str, ResourceDefinition]
+    parameters: dict[str, Any] = field(default_factory=dict)
+    conditions: dict[str, Any] = field(default_factory=dict)
+    mappings: dict[str, Any] = field(default_factory=dict)
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, document: Mapping[str, Any]) -> Template:
+        """Parse a template dict; raises TemplateError on a malformed resource or a dangling reference."""
+        raw_resources = document.get("Resources")
+        if not isinstance(raw_resources, dict) or not raw_resources:
+            raise TemplateError("the template has no Resources")
+        resources = {logical_id: _parse_resource(logical_id, raw) for logical_id, raw in raw_resources.items()}
+        template = cls(
+            resources=resources,
+            parameters=dict(document.get("Parameters") or {}),
+            conditions=dict(document.get("Conditions") or {}),
+            mappings=dict(document.get("Mappings") or {}),
+            outputs=dict(document.get("Outputs") or {}),
+        )
+        template.dependency_graph()  # validates references
+        return template
+
+    def dependencies(self, logical_id: str) -> set[str]:
+        """Resources ``logical_id`` needs first: DependsOn plus every Ref / Fn::GetAtt / Fn::Sub to a resource."""
+        resource = self.resources[logical_id]
+        known = set(self.parameters) | _PSEUDO
+        needed = set(resource.depends_on)
+        for name in references(resource.properties):
+            if name in self.resources:
+                needed.add(name)
+            elif name not in known:
+                raise TemplateError(f"{logical_id} refers to {name!r}: no resource, parameter or pseudo parameter")
+        for name in resource.depends_on:
+            if name not in self.resources:
+                raise TemplateError(f"{logical_id} DependsOn {name!r}, which is not a resource of the template")
+        needed.discard(logical_id)
+        return needed
+
+    def dependency_graph(self, only: Iterable[str] | None = None) -> dict[str, set[str]]:
+        """logical id → the resources it depends on, restricted to ``only`` when given."""
+        chosen = set(self.resources if only is None else only)
+        graph = {logical_id: self.dependencies(logical_id) & chosen for logical_id in chosen}
+        creation_levels(graph)  # raises on a cycle
+        return graph
+
+
+def creation_levels(graph: Mapping[str, set[str]]) -> list[list[str]]:
+    """Kahn's algorithm in waves: each level depends only on earlier levels, so a level may run concurrently."""
+    remaining = {node: set(deps) for node, deps in graph.items()}
+    levels: list[list[str]] = []
+    while remaining:
+        ready = sorted(node for node, deps in remaining.items() if not deps)
+        if not ready:
+            raise TemplateError(f"circular dependency between resources: {', '.join(sorted(remaining))}")
+        levels.append(ready)
+        for node in ready:
+            del remaining[node]
+        for deps in remaining.values():
+            deps.difference_update(ready)
+    return levels
+
+
+def deletion_levels(graph: Mapping[str, set[str]]) -> list[list[str]]:
+    """The reverse order: a resource is deleted only after everything that depends on it."""
+    return creation_levels(reverse_graph(graph))
+
+
+def reverse_graph(graph: Mapping[str, set[str]]) -> dict[str, set[str]]:
+    """logical id → the resources that depend on it."""
+    dependents: dict[str, set[str]] = {node: set() for node in graph}
+    for node, deps in graph.items():
+        for dep in deps:
+            if dep in dependents:
+                dependents[dep].add(node)
+    return dependents
+
+
+_PSEUDO = {
+    "AWS::Region",
+    "AWS::AccountId",
+    "AWS::Partition",
+    "AWS::StackName",
+    "AWS::StackId",
+    "AWS::URLSuffix",
+    "AWS::NoValue",
+    "AWS::NotificationARNs",
+}
+
+
+def _parse_resource(logical_id: str, raw: Any) -> ResourceDefinition:
+    if not isinstance(raw, dict) or not isinstance(raw.get("Type"), str):
+        raise TemplateError(f"resource {logical_id} has no Type")
+    depends_on = raw.get("DependsOn") or []
+    if isinstance(depends_on, str):
+        depends_on = [depends_on]
+    properties = raw.get("Properties") or {}
+    if not isinstance(properties, dict):
+        raise TemplateError(f"resource {logical_id}: Properties is not an object")
+    return ResourceDefinition(
+        logical_id=logical_id,
+        resource_type=raw["Type"],
+        properties=properties,
+        depends_on=tuple(depends_on),
+        deletion_policy=raw.get("DeletionPolicy"),
+        condition=raw.get("Condition"),
+        metadata=dict(raw.get("Metadata") or {}),
+    )
