@@ -1,0 +1,48 @@
+"""Synth-time checks of construct props against the service model (provider.servicemodel).
+
+Values that are still CDK tokens (known only at deploy time) are skipped: the provider checks them
+again when CloudFormation hands them over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from aws_cdk import Token
+from botocore.model import Shape, StructureShape
+
+from provider import servicemodel
+
+
+def is_token(value: Any) -> bool:
+    """True when ``value`` (or any string inside it) is only known at deploy time."""
+    if isinstance(value, Mapping):
+        return any(is_token(item) for item in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(is_token(item) for item in value)
+    return Token.is_unresolved(value)
+
+
+def member_shape(operation: str, *path: str) -> Shape:
+    """The shape at ``path`` inside an operation's input, e.g. ("OutputConfig", "S3Location", "Prefix")."""
+    shape: Shape | None = servicemodel.operation_model(operation).input_shape
+    for name in path:
+        if not isinstance(shape, StructureShape):
+            raise KeyError(f"{operation} has no input member {'.'.join(path)}")
+        shape = shape.members[name]
+    assert shape is not None
+    return shape
+
+
+def check(construct: str, operation: str, path: tuple[str, ...], value: Any, prop: str) -> None:
+    """Raise ValueError if ``value`` breaks the service's constraint for ``operation``'s ``path``.
+
+    ``prop`` names the construct prop in the message, so the user knows what to change.
+    """
+    if value is None or is_token(value):
+        return
+    violations = servicemodel.validate(member_shape(operation, *path), value, ".".join(path))
+    if violations:
+        detail = "; ".join(str(v) for v in violations)
+        raise ValueError(f"{construct}: invalid {prop}: {detail} (as {operation} would refuse it)")

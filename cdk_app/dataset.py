@@ -1,0 +1,83 @@
+"""``LookoutVisionDataset``: a project's train or test dataset, from a Ground Truth manifest in S3."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from aws_cdk import CustomResource, RemovalPolicy
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from cdk_app import _validation
+from cdk_app.project import ProjectLike, project_literal_name, project_name_property
+from cdk_app.provider_function import LookoutVisionProvider
+from provider import consts
+
+DatasetType = Literal["train", "test"]
+_DATASET_TYPES = ("train", "test")
+
+
+class LookoutVisionDataset(Construct):
+    """A ``Custom::LookoutVisionDataset``: CreateDataset on create, DeleteDataset on delete.
+
+    The service refuses to delete a project that still has datasets, so declaring the datasets
+    as resources is what lets ``cdk destroy`` remove the project afterwards. A dataset that is
+    already gone counts as deleted.
+
+    :param project: the project, by name or as a ``CfnProject`` (then the dataset depends on it).
+    :param dataset_type: ``"train"`` or ``"test"``. A project with only a train dataset lets the
+        service split it for testing.
+    :param manifest_bucket: the bucket holding the Ground Truth manifest. The provider function
+        gets read access to the manifest object only.
+    :param manifest_key: the manifest's object key.
+    :param manifest_version: the manifest object's version id. Default: the latest version.
+    :param removal_policy: ``DESTROY`` (default) deletes the dataset with the resource;
+        ``RETAIN`` leaves it (and then the project cannot be deleted either).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        project: ProjectLike,
+        dataset_type: DatasetType,
+        manifest_bucket: s3.IBucket,
+        manifest_key: str,
+        manifest_version: str | None = None,
+        removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
+    ) -> None:
+        super().__init__(scope, id)
+        name = "LookoutVisionDataset"
+        if dataset_type not in _DATASET_TYPES:
+            raise ValueError(f"{name} {self.node.path}: dataset_type must be 'train' or 'test', not {dataset_type!r}")
+        project_name = project_name_property(project)
+        _validation.check(name, "CreateDataset", (consts.PROJECT_NAME,), project_literal_name(project), "project")
+        s3_object = ("DatasetSource", "GroundTruthManifest", "S3Object")
+        _validation.check(name, "CreateDataset", (*s3_object, "Key"), manifest_key, "manifest_key")
+        _validation.check(name, "CreateDataset", (*s3_object, "VersionId"), manifest_version, "manifest_version")
+
+        self.project = project
+        self.dataset_type: DatasetType = dataset_type
+        self.project_name = project_name
+
+        s3_location: dict[str, Any] = {"Bucket": manifest_bucket.bucket_name, "Key": manifest_key}
+        if manifest_version is not None:
+            s3_location["VersionId"] = manifest_version
+        provider = LookoutVisionProvider.of(self)
+        provider.grant_project(project)
+        provider.grant_manifest_read(manifest_bucket, manifest_key, manifest_version)
+        self.resource = CustomResource(
+            self,
+            "Resource",
+            service_token=provider.service_token,
+            resource_type=consts.DATASET_RESOURCE_TYPE,
+            removal_policy=removal_policy,
+            properties={
+                consts.PROJECT_NAME: project_name,
+                consts.DATASET_TYPE: dataset_type,
+                consts.DATASET_SOURCE: {"GroundTruthManifest": {"S3Object": s3_location}},
+            },
+        )
+        provider.depend(self.resource)
+        self.node.default_child = self.resource

@@ -1,0 +1,214 @@
+"""``LookoutVisionModel``: a trained (and optionally hosted) model version as a CloudFormation resource."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from aws_cdk import Annotations, CfnDeletionPolicy, CustomResource, Duration, RemovalPolicy, Token
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lookoutvision as lookoutvision
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from cdk_app import _validation
+from cdk_app.dataset import LookoutVisionDataset
+from cdk_app.project import ProjectLike, project_literal_name, project_name_property, same_project
+from cdk_app.provider_function import LookoutVisionProvider
+from provider import consts
+
+
+@dataclass(frozen=True)
+class Hosting:
+    """Keep the trained model hosted (StartModel) with this many inference units.
+
+    :param min_inference_units: inference units always running (at least 1).
+    :param max_inference_units: the ceiling for the service's auto-scaling. Default: no scaling
+        (the service keeps ``min_inference_units``).
+    """
+
+    min_inference_units: int
+    max_inference_units: int | None = None
+
+
+class LookoutVisionModel(Construct):
+    """A ``Custom::LookoutVisionModel``: one model version of a project, trained on deploy.
+
+    Create trains a new model version (CreateModel) and waits for it; with ``hosting`` it then
+    starts the model (StartModel). Delete stops a hosted model, deletes the version and waits until
+    the service no longer lists it, so CloudFormation can then delete the datasets and the project.
+
+    With ``removal_policy=RemovalPolicy.RETAIN`` the resource gets ``DeletionPolicy: Retain``:
+    CloudFormation sends no Delete and the model version stays, hosted or not, and keeps costing
+    while hosted. The project then cannot be deleted either: retain it too.
+
+    :param project: the project, by name or as a ``CfnProject`` (then the model depends on it).
+    :param training_dataset: the project's train dataset; the model depends on it.
+    :param test_dataset: the project's test dataset. Default: none (the service splits the
+        train dataset).
+    :param output_bucket: where training writes its output. The provider function may read and
+        write under ``output_prefix`` only.
+    :param output_prefix: key prefix for the training output. Default: the bucket's root.
+    :param description: the model description (1 to 500 of ``[0-9A-Za-z.-_]``, no spaces).
+        Default: none.
+    :param kms_key: a customer managed key to encrypt the model. Default: an AWS owned key.
+    :param tags: tags of the model version. Default: none.
+    :param hosting: start the model after training. Default: not hosted.
+    :param service_timeout: CloudFormation's deadline for each Create, Update and Delete of this
+        resource, 1 s to 1 hour; the provider fails the operation shortly before it. Training
+        usually takes longer than the default of one hour only with large datasets, and then the
+        hour is a hard limit of custom resources. Default: 1 hour.
+    :param removal_policy: ``DESTROY`` (default) stops and deletes the model version on stack
+        deletion or replacement; ``RETAIN`` keeps it (see above).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        project: ProjectLike,
+        training_dataset: LookoutVisionDataset,
+        test_dataset: LookoutVisionDataset | None = None,
+        output_bucket: s3.IBucket,
+        output_prefix: str | None = None,
+        description: str | None = None,
+        kms_key: kms.IKey | None = None,
+        tags: Mapping[str, str] | None = None,
+        hosting: Hosting | None = None,
+        service_timeout: Duration = Duration.hours(1),  # noqa: B008 (immutable value)
+        removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
+    ) -> None:
+        super().__init__(scope, id)
+        project_name = project_name_property(project)
+        self._validate(project, training_dataset, test_dataset, hosting, service_timeout)
+        tag_list = [{"Key": key, "Value": value} for key, value in sorted((tags or {}).items())]
+        self._check("CreateModel", (consts.PROJECT_NAME,), project_literal_name(project), "project")
+        self._check("CreateModel", (consts.DESCRIPTION,), description, "description")
+        self._check("CreateModel", (consts.OUTPUT_CONFIG, "S3Location", "Prefix"), output_prefix, "output_prefix")
+        self._check("CreateModel", (consts.TAGS,), tag_list, "tags")
+
+        self.project = project
+        self.training_dataset = training_dataset
+        self.test_dataset = test_dataset
+
+        provider = LookoutVisionProvider.of(self)
+        provider.grant_project(project)
+        provider.grant_output(output_bucket, output_prefix)
+        if kms_key is not None:
+            provider.grant_kms(kms_key)
+
+        self.resource = CustomResource(
+            self,
+            "Resource",
+            service_token=provider.service_token,
+            resource_type=consts.MODEL_RESOURCE_TYPE,
+            service_timeout=service_timeout,
+            removal_policy=removal_policy,
+            properties=self._properties(
+                project_name, output_bucket, output_prefix, description, kms_key, tag_list, hosting
+            ),
+        )
+        provider.depend(self.resource)
+        # Created after its datasets, deleted before them: the service refuses to delete a
+        # project (and CloudFormation would try) while a model version exists.
+        self.resource.node.add_dependency(*(d for d in (training_dataset, test_dataset) if d is not None))
+        self.node.default_child = self.resource
+        if removal_policy == RemovalPolicy.RETAIN:
+            self._warn_if_project_destroyed(project)
+
+        self.model_arn: str = self.resource.get_att_string(consts.ATTR_MODEL_ARN)
+        """The model version's ARN (arn:aws:lookoutvision:{region}:{account}:model/{project}/{version})."""
+        self.model_version: str = self.resource.get_att_string(consts.ATTR_MODEL_VERSION)
+        """The version number the service gave the model."""
+        self.status: str = self.resource.get_att_string(consts.ATTR_STATUS)
+        """The model's status when the last Create or Update finished (TRAINED or HOSTED)."""
+
+    @staticmethod
+    def _properties(  # noqa: PLR0917 (a private helper)
+        project_name: str,
+        output_bucket: s3.IBucket,
+        output_prefix: str | None,
+        description: str | None,
+        kms_key: kms.IKey | None,
+        tag_list: list[dict[str, str]],
+        hosting: Hosting | None,
+    ) -> dict[str, Any]:
+        s3_location = {"Bucket": output_bucket.bucket_name}
+        if output_prefix:
+            s3_location["Prefix"] = output_prefix
+        properties: dict[str, Any] = {
+            consts.PROJECT_NAME: project_name,
+            consts.OUTPUT_CONFIG: {"S3Location": s3_location},
+        }
+        if description is not None:
+            properties[consts.DESCRIPTION] = description
+        if kms_key is not None:
+            properties[consts.KMS_KEY_ID] = kms_key.key_arn
+        if tag_list:
+            properties[consts.TAGS] = tag_list
+        if hosting is not None:
+            properties[consts.HOSTING] = {consts.MIN_INFERENCE_UNITS: hosting.min_inference_units}
+            if hosting.max_inference_units is not None:
+                properties[consts.HOSTING][consts.MAX_INFERENCE_UNITS] = hosting.max_inference_units
+        return properties
+
+    def _check(self, operation: str, path: tuple[str, ...], value: Any, prop: str) -> None:
+        _validation.check(f"LookoutVisionModel {self.node.path}", operation, path, value, prop)
+
+    def _validate(
+        self,
+        project: ProjectLike,
+        training_dataset: LookoutVisionDataset,
+        test_dataset: LookoutVisionDataset | None,
+        hosting: Hosting | None,
+        service_timeout: Duration,
+    ) -> None:
+        where = f"LookoutVisionModel {self.node.path}"
+        if not isinstance(training_dataset, LookoutVisionDataset):
+            raise TypeError(f"{where}: training_dataset must be a LookoutVisionDataset")
+        if training_dataset.dataset_type != "train":
+            raise ValueError(
+                f"{where}: training_dataset {training_dataset.node.path} has dataset_type "
+                f"{training_dataset.dataset_type!r}; it must be 'train'"
+            )
+        if test_dataset is not None:
+            if not isinstance(test_dataset, LookoutVisionDataset):
+                raise TypeError(f"{where}: test_dataset must be a LookoutVisionDataset")
+            if test_dataset.dataset_type != "test":
+                raise ValueError(
+                    f"{where}: test_dataset {test_dataset.node.path} has dataset_type "
+                    f"{test_dataset.dataset_type!r}; it must be 'test'"
+                )
+        for dataset in (training_dataset, test_dataset):
+            if dataset is not None and not same_project(self, dataset.project, project):
+                raise ValueError(
+                    f"{where}: dataset {dataset.node.path} belongs to another project than the model "
+                    "(a model trains on the datasets of its own project)"
+                )
+        if hosting is not None:
+            self._check("StartModel", (consts.MIN_INFERENCE_UNITS,), hosting.min_inference_units, "min_inference_units")
+            self._check("StartModel", (consts.MAX_INFERENCE_UNITS,), hosting.max_inference_units, "max_inference_units")
+            low, high = hosting.min_inference_units, hosting.max_inference_units
+            if high is not None and not Token.is_unresolved(low) and not Token.is_unresolved(high) and high < low:
+                raise ValueError(
+                    f"{where}: hosting max_inference_units ({high}) is less than min_inference_units ({low})"
+                )
+        if not Token.is_unresolved(service_timeout.to_seconds()):
+            seconds = service_timeout.to_seconds()
+            if not consts.SERVICE_TIMEOUT_MIN <= seconds <= consts.SERVICE_TIMEOUT_MAX:
+                raise ValueError(
+                    f"{where}: service_timeout is {seconds:g} s; CloudFormation accepts "
+                    f"{consts.SERVICE_TIMEOUT_MIN} s to {consts.SERVICE_TIMEOUT_MAX} s"
+                )
+
+    def _warn_if_project_destroyed(self, project: ProjectLike) -> None:
+        if isinstance(project, lookoutvision.CfnProject):
+            policy = project.cfn_options.deletion_policy
+            if policy is None or policy == CfnDeletionPolicy.DELETE:
+                Annotations.of(self).add_warning_v2(
+                    "lookoutvision:retainedModelInDeletedProject",
+                    "The model is retained but its project is deleted with the stack; the service refuses to "
+                    "delete a project that has a model, so stack deletion would fail. Retain the project too.",
+                )
