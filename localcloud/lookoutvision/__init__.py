@@ -1,0 +1,78 @@
+"""An embedded Amazon Lookout for Vision: the service's REST-JSON API, state machine and faults, locally.
+
+Unmodified boto3 and the AWS CLI talk to it over HTTP. The service model that
+``botocore-a-la-carte-lookoutvision`` ships drives routing, request validation and the reply
+format, so errors come back as the modeled exceptions (``ConflictException`` with ResourceId and
+ResourceType, ``ThrottlingException`` with RetryAfterSeconds, ...).
+
+Usage
+-----
+From the command line (runs until Ctrl-C, prints its endpoint)::
+
+    python -m localcloud.lookoutvision --port 8123 --time-scale 0.01 --state-file .lookoutvision.json
+    export AWS_ENDPOINT_URL_LOOKOUTVISION=http://127.0.0.1:8123
+    export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
+    aws lookoutvision create-project --project-name demo
+    aws lookoutvision list-projects
+
+``--time-scale`` is real seconds per second of service time (0.01: a 60 s training takes 0.6 s).
+Durations (``--training 60 --starting-hosting 30 --stopping-hosting 20 --deleting 10 ...``),
+``--training-outcome TRAINING_FAILED``, ``--requests-per-second 5`` (``0``: no quota) and faults
+(``--fault throttling:DeleteModel:3``, ``--fault latency=2``, ``--fault service_gone``) are options;
+``python -m localcloud.lookoutvision --help`` lists them.
+
+From Python (a free port; boto3 finds it through ``AWS_ENDPOINT_URL_LOOKOUTVISION`` or ``endpoint_url``)::
+
+    from localcloud.lookoutvision import Durations, Emulator, Fault, Settings
+
+    with Emulator(Settings(time_scale=0.001, durations=Durations(training=60.0))) as emu:
+        client = boto3.client("lookoutvision", endpoint_url=emu.endpoint_url, region_name="us-east-1")
+        client.create_project(ProjectName="demo")
+        emu.faults.add(Fault(kind="throttling", operations={"DeleteModel"}, count=3))
+        emu.backend.hold_status("demo", "1", "TRAINING")   # a model stuck in a state
+        emu.clock.advance(8 * 3600)                         # service time jumps forward
+        emu.calls_of("DeleteModel")                         # what the service was asked
+        emu.save("state.json")                              # Emulator(settings, state_file=...) loads it
+
+In pytest, the fixtures ``emulator`` and ``lookoutvision`` (tests/fixtures/emulator.py) give a
+running emulator reset for each test, with the environment pointing botocore at it.
+"""
+
+from __future__ import annotations
+
+from .calls import Call
+from .clock import Clock
+from .exceptions import (
+    AccessDeniedException,
+    ConflictException,
+    InternalServerException,
+    LookoutVisionError,
+    ResourceNotFoundException,
+    ServiceQuotaExceededException,
+    ThrottlingException,
+    ValidationException,
+)
+from .faults import Fault, Faults, parse_fault
+from .models import LookoutVisionBackend
+from .server import Emulator
+from .settings import Durations, Settings
+
+__all__ = [
+    "AccessDeniedException",
+    "Call",
+    "Clock",
+    "ConflictException",
+    "Durations",
+    "Emulator",
+    "Fault",
+    "Faults",
+    "InternalServerException",
+    "LookoutVisionBackend",
+    "LookoutVisionError",
+    "ResourceNotFoundException",
+    "ServiceQuotaExceededException",
+    "Settings",
+    "ThrottlingException",
+    "ValidationException",
+    "parse_fault",
+]

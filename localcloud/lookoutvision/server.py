@@ -1,0 +1,275 @@
+"""The emulator as an HTTP server: ``Emulator`` runs it in a background thread on a free port.
+
+One request goes: route → parse → record → faults (service gone, latency, drop, access denied,
+throttling, internal error) → quota → backend (validation, ClientToken, the operation) → reply.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import logging
+import os
+import socket
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlsplit
+
+from provider import servicemodel
+
+from .calls import Call, CallLog
+from .clock import Clock
+from .exceptions import (
+    AccessDeniedException,
+    InternalServerException,
+    LookoutVisionError,
+    ThrottlingException,
+)
+from .faults import END_OF_SUPPORT_MESSAGE, Fault, Faults
+from .models import LookoutVisionBackend, idempotency_token_member
+from .responses import Reply, Router, new_request_id, parse_request, serialize_error, serialize_output
+from .settings import Settings
+
+logger = logging.getLogger(__name__)
+
+READ_ONLY_PREFIXES = ("Describe", "List")
+
+
+class Emulator:
+    """A running Lookout for Vision emulator: ``with Emulator(Settings(time_scale=0.001)) as emu: ...``.
+
+    ``settings`` is kept (not copied): changing it, or calling ``configure``, affects the running
+    emulator. ``state_file``: loaded at construction when it exists, written after every call that
+    changed something and on ``close``.
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        state_file: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self.settings = settings if settings is not None else Settings()
+        self._defaults = copy.deepcopy(self.settings)
+        self.clock = Clock(lambda: self.settings.time_scale)
+        self.backend = LookoutVisionBackend(self.settings, self.clock)
+        self.faults = Faults()
+        self._calls = CallLog()
+        self._service = servicemodel.service_model()
+        self._router = Router(self._service)
+        self._host, self._port = host, port
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._save_lock = threading.Lock()
+        self.state_file = Path(state_file) if state_file is not None else None
+        if self.state_file is not None and self.state_file.exists():
+            self.load(self.state_file)
+
+    # -- life cycle -------------------------------------------------------------------------
+
+    def start(self) -> Emulator:
+        if self._server is None:
+            self._server = _Server((self._host, self._port), _Handler, self)
+            self._thread = threading.Thread(
+                target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True, name="lookoutvision"
+            )
+            self._thread.start()
+        return self
+
+    def close(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self.state_file is not None:
+            self.save()
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    @property
+    def endpoint_url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the emulator is not running: use it as a context manager or call start()")
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def port(self) -> int:
+        return int(urlsplit(self.endpoint_url).port or 0)
+
+    # -- test and operator controls -----------------------------------------------------------
+
+    @property
+    def calls(self) -> list[Call]:
+        """Every call answered since the last reset, oldest first."""
+        return self._calls.all()
+
+    def calls_of(self, operation: str) -> list[Call]:
+        return self._calls.of(operation)
+
+    def reset(self) -> None:
+        """Forget every resource, token, hold, fault and call; settings back to those given at construction."""
+        self.faults.clear()
+        self._calls.clear()
+        self.settings.copy_from(self._defaults)
+        self.backend.reset()
+        self.clock.set(time.time())
+
+    def configure(self, **changes: Any) -> Settings:
+        """Change settings of the running emulator; Durations fields may be given by name (``training=5``)."""
+        self.settings.update(**changes)
+        return self.settings
+
+    def add_fault(self, fault: Fault) -> Fault:
+        return self.faults.add(fault)
+
+    def save(self, path: str | os.PathLike[str] | None = None) -> Path:
+        """Write the whole state as JSON (atomically) to ``path`` or the state file."""
+        target = Path(path) if path is not None else self.state_file
+        if target is None:
+            raise ValueError("no path given and no state_file configured")
+        state = self.backend.to_state()
+        with self._save_lock:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".tmp")
+            with os.fdopen(fd, "w") as out:
+                json.dump(state, out, indent=1, sort_keys=True)
+            Path(tmp).replace(target)
+        return target
+
+    def load(self, path: str | os.PathLike[str]) -> None:
+        self.backend.from_state(json.loads(Path(path).read_text()))
+
+    # -- one request ------------------------------------------------------------------------
+
+    def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Reply | None:
+        """Answer one HTTP request; None means: drop the connection without an answer."""
+        arrived = self.clock.now()
+        request_id = new_request_id()
+        operation, params, fault_name = "UnknownOperation", {}, None
+        drop = False
+        try:
+            operation_model, labels = self._router.match(method, urlsplit(target).path)
+            operation = operation_model.name
+            params = parse_request(operation_model, labels, target, headers, body)
+            hits: dict[str, Fault] = {fault.kind: fault for fault in self.faults.take(operation)}
+            fault_name = ",".join(sorted(hits)) or None
+            reply, drop = self._serve(operation, operation_model, params, hits)
+        except LookoutVisionError as error:
+            reply = serialize_error(error, self._service)
+        except Exception as exc:  # never leave the caller without an answer
+            logger.exception("internal error answering %s", operation)
+            reply = serialize_error(InternalServerException(f"Internal error: {exc}"), self._service)
+        token_member = idempotency_token_member(operation) if operation in self._service.operation_names else None
+        token = params.get(token_member) if token_member else None
+        code = reply.headers.get("X-Amzn-ErrorType") if reply.status >= 400 else None
+        self._calls.append(
+            Call(
+                operation=operation,
+                params=params,
+                status=0 if drop else reply.status,
+                error_code="ConnectionDropped" if drop else code,
+                time=arrived,
+                client_token=token if isinstance(token, str) else None,
+                request_id=request_id,
+                fault=fault_name,
+            )
+        )
+        if self.state_file is not None and reply.status < 300 and not operation.startswith(READ_ONLY_PREFIXES):
+            self.save()
+        if drop:
+            return None
+        reply.headers["x-amzn-RequestId"] = request_id
+        return reply
+
+    def _serve(
+        self, operation: str, operation_model: Any, params: dict[str, Any], hits: dict[str, Fault]
+    ) -> tuple[Reply, bool]:
+        for fault in hits.values():
+            if fault.kind == "latency":
+                self.clock.sleep(fault.latency)
+        if "service_gone" in hits:
+            raise AccessDeniedException(END_OF_SUPPORT_MESSAGE)
+        drop = hits.get("drop_connection")
+        if drop is not None and not drop.after_action:
+            return Reply(0), True
+        if "access_denied" in hits:
+            raise AccessDeniedException(
+                f"User: arn:aws:iam::{self.settings.account_id}:user/emulated is not authorized to perform: "
+                f"lookoutvision:{operation}"
+            )
+        throttle = hits.get("throttling")
+        if throttle is not None:
+            raise ThrottlingException(
+                "Rate exceeded (injected throttling).",
+                retry_after_seconds=throttle.retry_after_seconds,
+                quota_code=f"{operation}-requests-per-second",
+            )
+        failure = hits.get("internal_error")
+        if failure is not None and not failure.after_action:
+            raise InternalServerException(
+                "Amazon Lookout for Vision experienced a service issue. Try your call again.",
+                retry_after_seconds=failure.retry_after_seconds,
+            )
+        self.backend.throttle(operation)
+        result = self.backend.invoke(operation, params)
+        if drop is not None:
+            return Reply(0), True
+        if failure is not None:
+            raise InternalServerException(
+                "Amazon Lookout for Vision experienced a service issue. Try your call again.",
+                retry_after_seconds=failure.retry_after_seconds,
+            )
+        return serialize_output(operation_model, result), False
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], emulator: Emulator) -> None:
+        self.emulator = emulator
+        super().__init__(address, handler)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed-ACK stall
+    server: _Server
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length > 0 else b""
+        headers = {key.lower(): value for key, value in self.headers.items()}
+        reply = self.server.emulator.handle(self.command, self.path, headers, body)
+        if reply is None:
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        self.send_response(reply.status)
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(reply.body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(reply.body)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _answer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        logger.debug("%s " + format, self.address_string(), *args)
