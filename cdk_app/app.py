@@ -32,7 +32,7 @@ def build_app(*, outdir: str | None = None, context: Mapping[str, Any] | None = 
         manifest_key=str(app.node.try_get_context("manifestKey") or DEFAULT_MANIFEST_KEY),
         description="Lookout for Vision example: a project, its train dataset and a hosted model",
     )
-    Validations.of(app).add_plugins(AwsSolutionsChecks(app, verbose=True))
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app, verbose=True, write_suppressions_to_cloud_formation=True))
     return app
 
 

@@ -80,4 +80,4 @@ class LookoutVisionDataset(Construct):
             },
         )
         provider.depend(self.resource)
-        self.node.default_child = self.resource
+        self.node.default_child = self.resource.node.default_child  # the CfnResource, for escape hatches

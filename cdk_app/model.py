@@ -114,7 +114,7 @@ class LookoutVisionModel(Construct):
         # Created after its datasets, deleted before them: the service refuses to delete a
         # project (and CloudFormation would try) while a model version exists.
         self.resource.node.add_dependency(*(d for d in (training_dataset, test_dataset) if d is not None))
-        self.node.default_child = self.resource
+        self.node.default_child = self.resource.node.default_child  # the CfnResource, for escape hatches
         if removal_policy == RemovalPolicy.RETAIN:
             self._warn_if_project_destroyed(project)
 
@@ -182,7 +182,7 @@ class LookoutVisionModel(Construct):
                     f"{test_dataset.dataset_type!r}; it must be 'test'"
                 )
         for dataset in (training_dataset, test_dataset):
-            if dataset is not None and not same_project(self, dataset.project, project):
+            if dataset is not None and not same_project(dataset.project, project):
                 raise ValueError(
                     f"{where}: dataset {dataset.node.path} belongs to another project than the model "
                     "(a model trains on the datasets of its own project)"

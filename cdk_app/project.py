@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Union
 
 from aws_cdk import Stack, Token
@@ -34,16 +33,21 @@ def project_literal_name(project: ProjectLike) -> str:
     return project
 
 
-def same_project(scope: Construct, first: ProjectLike, second: ProjectLike) -> bool:
-    """Whether two project references name the same project, as far as synth time can tell."""
-    if first is second:
+def same_project(first: ProjectLike, second: ProjectLike) -> bool:
+    """Whether two project references may name the same project.
+
+    False only when synth time can tell: both names are known and differ. A ``CfnProject`` is
+    known by its ``project_name``; a name known only at deploy time (a token) may be anything.
+    """
+    first_name, second_name = _known_name(first), _known_name(second)
+    if first is second or first_name is None or second_name is None:
         return True
-    a, b = project_literal_name(first), project_literal_name(second)
-    if not Token.is_unresolved(a) and not Token.is_unresolved(b):
-        return a == b
-    # At least one is a token: compare what they resolve to in the template.
-    stack = Stack.of(scope)
-    return json.dumps(stack.resolve(a), sort_keys=True) == json.dumps(stack.resolve(b), sort_keys=True)
+    return first_name == second_name
+
+
+def _known_name(project: ProjectLike) -> str | None:
+    name = project_literal_name(project)
+    return None if Token.is_unresolved(name) else name
 
 
 def project_arn(scope: Construct, project: ProjectLike) -> str:

@@ -1,0 +1,188 @@
+"""LookoutVisionModel / LookoutVisionDataset in a stack of three models (one synth for the module)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from aws_cdk import App, CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lookoutvision as lookoutvision
+from aws_cdk import aws_s3 as s3
+from aws_cdk.assertions import Annotations, Match, Template
+
+from cdk_app import Hosting, LookoutVisionDataset, LookoutVisionModel, LookoutVisionProvider
+from provider import consts
+from tests.cdk_app.policy import lookout_arn_suffix, policy_statements
+from tests.fixtures.assembly import SKIP_BUNDLING
+
+pytestmark = pytest.mark.synth
+
+
+@dataclass
+class ThreeModels:
+    stack: Stack
+    template: Template
+    raw: dict[str, Any]
+    constructs: dict[str, Any]
+
+    def logical_id(self, construct: Any) -> str:
+        return str(self.stack.get_logical_id(construct.node.default_child))
+
+    def resource(self, construct: Any) -> dict[str, Any]:
+        return dict(self.raw["Resources"][self.logical_id(construct)])
+
+
+@pytest.fixture(scope="module")
+def three(tmp_path_factory: pytest.TempPathFactory) -> ThreeModels:
+    app = App(outdir=str(tmp_path_factory.mktemp("three-models")), context=SKIP_BUNDLING)
+    stack = Stack(app, "ThreeModels")
+    bucket = s3.Bucket(stack, "Bucket")
+    key = kms.Key(stack, "Key")
+    alpha = lookoutvision.CfnProject(stack, "Alpha", project_name="alpha")
+    alpha_train = LookoutVisionDataset(
+        stack, "AlphaTrain", project=alpha, dataset_type="train", manifest_bucket=bucket, manifest_key="a/train"
+    )
+    alpha_test = LookoutVisionDataset(
+        stack, "AlphaTest", project=alpha, dataset_type="test", manifest_bucket=bucket, manifest_key="a/test"
+    )
+    retained = LookoutVisionModel(
+        stack,
+        "Retained",
+        project=alpha,
+        training_dataset=alpha_train,
+        test_dataset=alpha_test,
+        output_bucket=bucket,
+        output_prefix="alpha/",
+        kms_key=key,
+        tags={"b": "2", "a": "1"},
+        hosting=Hosting(min_inference_units=1, max_inference_units=3),
+        service_timeout=Duration.minutes(30),
+        removal_policy=RemovalPolicy.RETAIN,
+    )
+    second = LookoutVisionModel(
+        stack, "Second", project="alpha", training_dataset=alpha_train, output_bucket=bucket, output_prefix="alpha/"
+    )
+    beta_train = LookoutVisionDataset(
+        stack,
+        "BetaTrain",
+        project="beta",
+        dataset_type="train",
+        manifest_bucket=bucket,
+        manifest_key="b/train",
+        manifest_version="v1",
+        removal_policy=RemovalPolicy.RETAIN,
+    )
+    third = LookoutVisionModel(stack, "Third", project="beta", training_dataset=beta_train, output_bucket=bucket)
+    CfnOutput(stack, "RetainedArn", value=retained.model_arn)
+    CfnOutput(stack, "RetainedVersion", value=retained.model_version)
+    CfnOutput(stack, "RetainedStatus", value=retained.status)
+    template = Template.from_stack(stack)
+    constructs = {
+        "retained": retained,
+        "second": second,
+        "third": third,
+        "alpha_train": alpha_train,
+        "alpha_test": alpha_test,
+        "beta_train": beta_train,
+        "key": key,
+        "bucket": bucket,
+    }
+    return ThreeModels(stack, template, dict(template.to_json()), constructs)
+
+
+def _c(three: ThreeModels, name: str) -> Any:
+    return three.constructs[name]
+
+
+def test_one_provider_function_for_three_models(three: ThreeModels) -> None:
+    three.template.resource_count_is(consts.MODEL_RESOURCE_TYPE, 3)
+    three.template.resource_count_is(consts.DATASET_RESOURCE_TYPE, 3)
+    three.template.resource_count_is("AWS::Lambda::Function", 1)
+    three.template.resource_count_is("AWS::IAM::Policy", 1)
+    tokens = {
+        str(r["Properties"]["ServiceToken"])
+        for r in three.raw["Resources"].values()
+        if r["Type"] in (consts.MODEL_RESOURCE_TYPE, consts.DATASET_RESOURCE_TYPE)
+    }
+    assert len(tokens) == 1
+    assert LookoutVisionProvider.of(three.stack) is LookoutVisionProvider.of(_c(three, "third"))
+
+
+def test_retain_gives_deletion_policy_retain(three: ThreeModels) -> None:
+    retained = three.resource(_c(three, "retained"))
+    assert retained["DeletionPolicy"] == "Retain"
+    assert retained["UpdateReplacePolicy"] == "Retain"
+    assert three.resource(_c(three, "second"))["DeletionPolicy"] == "Delete"
+    assert three.resource(_c(three, "beta_train"))["DeletionPolicy"] == "Retain"
+    assert three.resource(_c(three, "alpha_train"))["DeletionPolicy"] == "Delete"
+
+
+def test_retained_model_in_a_deleted_project_is_warned_about(three: ThreeModels) -> None:
+    annotations = Annotations.from_stack(three.stack)
+    annotations.has_warning("/ThreeModels/Retained", Match.string_like_regexp("Retain the project too"))
+    assert annotations.find_warning("/ThreeModels/Second", Match.any_value()) == []
+
+
+def test_all_model_properties(three: ThreeModels) -> None:
+    properties = three.resource(_c(three, "retained"))["Properties"]
+    assert properties[consts.SERVICE_TIMEOUT] == "1800"
+    assert properties[consts.HOSTING] == {consts.MIN_INFERENCE_UNITS: 1, consts.MAX_INFERENCE_UNITS: 3}
+    assert properties[consts.TAGS] == [{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}]
+    assert properties[consts.KMS_KEY_ID] == {"Fn::GetAtt": [three.logical_id(_c(three, "key")), "Arn"]}
+    assert properties[consts.OUTPUT_CONFIG]["S3Location"]["Prefix"] == "alpha/"
+    third = three.resource(_c(three, "third"))["Properties"]
+    assert third[consts.PROJECT_NAME] == "beta"
+    assert third[consts.SERVICE_TIMEOUT] == "3600"
+    assert set(third) == {"ServiceToken", consts.SERVICE_TIMEOUT, consts.PROJECT_NAME, consts.OUTPUT_CONFIG}
+    assert "Prefix" not in third[consts.OUTPUT_CONFIG]["S3Location"]
+
+
+def test_dataset_with_manifest_version(three: ThreeModels) -> None:
+    properties = three.resource(_c(three, "beta_train"))["Properties"]
+    assert properties[consts.DATASET_SOURCE]["GroundTruthManifest"]["S3Object"]["VersionId"] == "v1"
+    assert properties[consts.PROJECT_NAME] == "beta"
+    statements = [s for s in policy_statements(three.raw) if "s3:GetObjectVersion" in _list(s["Action"])]
+    assert len(statements) == 1
+    assert statements[0]["Resource"]["Fn::Join"][1][1] == "/b/train"
+
+
+def test_model_depends_on_train_and_test_datasets(three: ThreeModels) -> None:
+    depends = three.resource(_c(three, "retained"))["DependsOn"]
+    assert {three.logical_id(_c(three, "alpha_train")), three.logical_id(_c(three, "alpha_test"))} <= set(depends)
+    assert three.logical_id(_c(three, "beta_train")) in three.resource(_c(three, "third"))["DependsOn"]
+
+
+def test_attributes_are_getatts_of_the_data_keys(three: ThreeModels) -> None:
+    model_id = three.logical_id(_c(three, "retained"))
+    outputs = three.raw["Outputs"]
+    assert outputs["RetainedArn"]["Value"] == {"Fn::GetAtt": [model_id, consts.ATTR_MODEL_ARN]}
+    assert outputs["RetainedVersion"]["Value"] == {"Fn::GetAtt": [model_id, consts.ATTR_MODEL_VERSION]}
+    assert outputs["RetainedStatus"]["Value"] == {"Fn::GetAtt": [model_id, consts.ATTR_STATUS]}
+
+
+def test_lookout_access_per_declared_project_once(three: ThreeModels) -> None:
+    resources = [
+        lookout_arn_suffix(resource)
+        for statement in policy_statements(three.raw)
+        if any(a.startswith("lookoutvision:") for a in _list(statement["Action"]))
+        for resource in _list(statement["Resource"])
+    ]
+    assert sorted(resources) == sorted([":project/alpha", ":model/alpha/*", ":project/beta", ":model/beta/*"])
+    actions = {a for s in policy_statements(three.raw) for a in _list(s["Action"]) if a.startswith("lookoutvision:")}
+    assert "lookoutvision:*" not in actions
+    assert {"lookoutvision:CreateModel", "lookoutvision:StopModel", "lookoutvision:DeleteDataset"} <= actions
+
+
+def test_kms_only_on_the_given_key(three: ThreeModels) -> None:
+    key_arn = {"Fn::GetAtt": [three.logical_id(_c(three, "key")), "Arn"]}
+    kms_statements = [s for s in policy_statements(three.raw) if any(a.startswith("kms:") for a in _list(s["Action"]))]
+    assert kms_statements
+    assert all(s["Resource"] == key_arn for s in kms_statements)
+    grant = next(s for s in kms_statements if "kms:CreateGrant" in _list(s["Action"]))
+    assert grant["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
