@@ -38,3 +38,16 @@ SERVICE_TIMEOUT_DEFAULT = 3600
 # Real seconds per second of service time. Unset (1.0) on AWS; the local cloud and the tests
 # set it so that minutes of training, hosting and deleting pass in milliseconds.
 TIME_SCALE_ENV = "LOOKOUTVISION_TIME_SCALE"
+
+# Response Data keys for the model's evaluation figures (present once training produced them).
+ATTR_F1_SCORE = "F1Score"
+ATTR_RECALL = "Recall"
+ATTR_PRECISION = "Precision"
+# Response Data key of a dataset's project (the dataset's DatasetType is ATTR_DATASET_TYPE).
+ATTR_PROJECT_NAME = "ProjectName"
+
+# The property CloudFormation adds to every custom resource's ResourceProperties.
+SERVICE_TOKEN = "ServiceToken"  # noqa: S105 - a property name, not a secret
+
+# The key under which a re-invocation of the provider carries its continuation record.
+CONTINUATION = "LookoutVisionContinuation"

@@ -1,0 +1,167 @@
+"""Every error the provider reports, under one base class.
+
+``LookoutError`` and its subclasses are the service's answers (and unreachable endpoints) as
+``provider.lookout`` translates them from botocore; the others are the provider's own verdicts.
+Each carries a ``message`` written for the person reading ``cdk deploy`` output.
+"""
+
+from __future__ import annotations
+
+from provider.servicemodel import Violation
+
+
+class ProviderError(Exception):
+    """Any failure that ends a request with FAILED.
+
+    ``physical_id`` is set when a resource exists although the request failed (a model created
+    whose training failed): CloudFormation then sends its Delete for that id and nothing leaks.
+    """
+
+    advice = ""
+
+    def __init__(self, message: str, *, physical_id: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.physical_id = physical_id
+
+
+class PropertyError(ProviderError):
+    """ResourceProperties that break a constraint; detected before any call to the service."""
+
+    advice = "Fix the resource's properties."
+
+    def __init__(self, resource_type: str, violations: list[Violation]) -> None:
+        self.violations = violations
+        details = "; ".join(_compact(v) for v in violations)
+        super().__init__(f"invalid properties for {resource_type}: {details}")
+
+
+def _compact(violation: Violation) -> str:
+    """``Path='value': constraint`` — the property path first, so a cut Reason still names it."""
+    if violation.value is None:
+        return f"{violation.path}: {violation.constraint}"
+    value = violation.value
+    shown = value if not isinstance(value, str) or len(value) <= 40 else value[:40] + "..."
+    return f"{violation.path}={shown!r}: {violation.constraint}"
+
+
+class ResourceFailed(ProviderError):
+    """The resource reached a state the request cannot complete from (e.g. TRAINING_FAILED)."""
+
+
+class DeadlineExceeded(ProviderError):
+    """The request's ServiceTimeout ran out before the resource reached its goal."""
+
+    advice = "Raise ServiceTimeout or retry the operation."
+
+
+class ContinuationFailed(ProviderError):
+    """Handing the wait over to a new invocation of the function did not work."""
+
+    advice = "Check the function's permission to invoke itself."
+
+
+class OutOfTime(ProviderError):
+    """A retry would not fit into what remains of this invocation; ``cause`` is the last error."""
+
+    def __init__(self, cause: LookoutError) -> None:
+        super().__init__(cause.message, physical_id=cause.physical_id)
+        self.cause = cause
+
+
+class LookoutError(ProviderError):
+    """An error answered by Lookout for Vision for one operation (or no answer at all)."""
+
+    retryable = False
+
+    def __init__(
+        self,
+        operation: str,
+        code: str,
+        message: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(f"{operation}: {code}: {message}" if message else f"{operation}: {code}")
+        self.operation = operation
+        self.code = code
+        self.service_message = message
+        self.status = status
+        self.retry_after = retry_after
+
+
+class NotFound(LookoutError):
+    """ResourceNotFoundException (404): the model, dataset or project does not exist."""
+
+
+class Conflict(LookoutError):
+    """ConflictException (409): the resource is in a transition that forbids the operation."""
+
+    advice = "Retry when the resource's current operation has finished."
+
+
+class Throttled(LookoutError):
+    """ThrottlingException (429): the request rate is over the quota."""
+
+    retryable = True
+    advice = "Retry later, or request a higher request-rate quota."
+
+
+class ServiceError(LookoutError):
+    """InternalServerException or any 5xx answer."""
+
+    retryable = True
+    advice = "Retry later."
+
+
+class ServiceUnavailable(LookoutError):
+    """No answer: the endpoint refused, dropped or timed out the connection."""
+
+    retryable = True
+    advice = (
+        "The Lookout for Vision endpoint could not be reached (the service's support ended on 2025-10-31); "
+        "check the endpoint and network, or remove the resource from the stack with RETAIN."
+    )
+
+
+class AccessDenied(LookoutError):
+    """AccessDeniedException (403)."""
+
+    advice = "Grant the provider function's role this action on the resource."
+
+
+class Validation(LookoutError):
+    """ValidationException (400): the service rejected the parameters."""
+
+    advice = "Fix the resource's properties."
+
+
+class QuotaExceeded(LookoutError):
+    """ServiceQuotaExceededException (402): an account quota (e.g. models per project) is used up."""
+
+    advice = "Delete unused resources or request a higher quota."
+
+
+# The service model's error codes, each with the class it becomes.
+ERROR_CODES: dict[str, type[LookoutError]] = {
+    "ResourceNotFoundException": NotFound,
+    "ConflictException": Conflict,
+    "ThrottlingException": Throttled,
+    "InternalServerException": ServiceError,
+    "AccessDeniedException": AccessDenied,
+    "ValidationException": Validation,
+    "ServiceQuotaExceededException": QuotaExceeded,
+}
+
+
+def error_class(code: str, status: int | None) -> type[LookoutError]:
+    """The class for an error code, falling back on the HTTP status for codes the model lacks."""
+    if code in ERROR_CODES:
+        return ERROR_CODES[code]
+    if status == 429 or code in ("Throttling", "TooManyRequestsException", "RequestLimitExceeded"):
+        return Throttled
+    if status is not None and status >= 500:
+        return ServiceError
+    by_status: dict[int, type[LookoutError]] = {403: AccessDenied, 404: NotFound, 409: Conflict, 400: Validation}
+    return by_status.get(status or 0, LookoutError)

@@ -1,0 +1,182 @@
+"""The Lambda entry point: ``provider.handler.handler``, a crhelper CfnResource.
+
+crhelper receives the CloudFormation request and PUTs the response; this module dispatches
+Create / Update / Delete on the ResourceType (``Custom::LookoutVisionModel``,
+``Custom::LookoutVisionDataset``) and turns every outcome into what crhelper sends:
+
+- success: the physical id and the response Data;
+- any exception: FAILED with a short Reason (``provider.responses``), and the physical id of a
+  resource that exists despite the failure, so that CloudFormation's Delete removes it;
+- a hand-over (``provider.continuation``): the function has re-invoked itself and this
+  invocation answers nothing.
+
+crhelper is configured with ``log_level="INFO"`` (at DEBUG it logs the event and the ResponseURL),
+``sleep_on_delete=0`` and no ``poll_*`` functions. It always responds after the request function
+returns; the one hook is ``_cfn_response``, which the subclass skips after a hand-over. crhelper
+builds its boto3 clients when constructed and needs ``AWS_REGION`` then, so the resource is built
+at the first invocation, not at import.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import sys
+from typing import Any
+
+from crhelper import CfnResource
+
+from provider import consts, continuation, redaction, servicemodel
+from provider.clock import Clock
+from provider.continuation import Budget, Continuation, HandOver, LambdaContext
+from provider.datasets import DatasetResource
+from provider.errors import ProviderError
+from provider.lookout import Lookout, new_client
+from provider.models import ModelResource
+from provider.properties import parse_dataset, parse_model, service_timeout
+from provider.responses import Outcome, failure_reason
+
+logger = logging.getLogger(__name__)
+
+# ListModels' MaxResults (page size); unset = the service's default page.
+LIST_MODELS_PAGE_SIZE_ENV = "LOOKOUTVISION_LIST_MODELS_PAGE_SIZE"
+_LOG_FORMAT = "[%(levelname)s]\t%(asctime)s\t%(name)s\t%(message)s"
+
+
+class RequestFailed(Exception):
+    """Raised to crhelper, which answers FAILED with ``str(exc)`` as the Reason."""
+
+
+class _CfnResource(CfnResource):
+    """crhelper's CfnResource, answering nothing for an invocation that handed over."""
+
+    handed_over = False
+
+    def _cfn_response(self, event: dict[str, Any]) -> None:
+        if self.handed_over:
+            self.handed_over = False
+            logger.info("%s %s continues in a new invocation: no response from this one", *_names(event))
+            return
+        super()._cfn_response(event)  # type: ignore[misc]  # crhelper's stub omits its private methods
+
+
+_REDACTION = redaction.RedactingFilter()
+
+
+@functools.cache
+def _resource() -> _CfnResource:
+    _ensure_log_handler()
+    resource = _CfnResource(log_level="INFO", boto_level="ERROR", sleep_on_delete=0)
+
+    def run(event: dict[str, Any], context: LambdaContext) -> str:
+        return _run(resource, event, context)
+
+    resource.create(run)
+    resource.update(run)
+    resource.delete(run)
+    return resource
+
+
+def handler(event: dict[str, Any], context: LambdaContext) -> None:
+    """Lambda's entry point for every custom-resource request and every continuation."""
+    _REDACTION.set_secrets([event.get("ResponseURL", "")] if isinstance(event, dict) else [])
+    redaction.install(_REDACTION)
+    _resource()(event, context)
+
+
+def _run(resource: _CfnResource, event: dict[str, Any], context: LambdaContext) -> str:
+    """Perform one request; returns the physical id (crhelper's contract) and sets the Data."""
+    resource.handed_over = False
+    request_type, logical_id = _names(event)
+    clock = Clock.from_env()
+    record = Continuation.from_event(event, clock)
+    logger.info(
+        "%s %s %s (RequestId %s, invocation %d)",
+        request_type,
+        event.get("ResourceType"),
+        logical_id,
+        event.get("RequestId"),
+        record.invocation,
+    )
+    try:
+        budget = Budget(clock, context, record.started, service_timeout(event.get("ResourceProperties")))
+        lookout = Lookout(_lookout_client(), sleep=clock.sleep, time_left=budget.time_left)
+        try:
+            outcome = _perform(event, lookout, budget, record)
+        except HandOver:
+            continuation.hand_over(continuation.lambda_client(), context, event, record)
+            resource.handed_over = True
+            return str(event.get("PhysicalResourceId", ""))
+    except ProviderError as exc:
+        logger.error("%s %s failed: %s", request_type, logical_id, exc.message)
+        if exc.physical_id:
+            resource.PhysicalResourceId = exc.physical_id
+        raise RequestFailed(failure_reason(request_type, logical_id, exc.message, exc.advice)) from exc
+    except Exception as exc:
+        logger.exception("%s %s failed unexpectedly", request_type, logical_id)
+        message = f"unexpected {type(exc).__name__}: {exc}"
+        raise RequestFailed(
+            failure_reason(request_type, logical_id, message, "See the provider function's log.")
+        ) from exc
+    resource.Data.update(outcome.data)
+    return outcome.physical_id
+
+
+def _perform(event: dict[str, Any], lookout: Lookout, budget: Budget, record: Continuation) -> Outcome:
+    request_type = event["RequestType"]
+    resource_type = event.get("ResourceType")
+    request_id = str(event["RequestId"])
+    physical_id = str(event.get("PhysicalResourceId", ""))
+    properties = event.get("ResourceProperties")
+    if resource_type == consts.MODEL_RESOURCE_TYPE:
+        model = ModelResource(lookout, budget, request_id, record.progress, _page_size())
+        if request_type == "Delete":
+            return model.delete(physical_id)
+        if request_type == "Update":
+            return model.update(physical_id, event.get("OldResourceProperties"), parse_model(properties))
+        return model.create(parse_model(properties))
+    if resource_type == consts.DATASET_RESOURCE_TYPE:
+        dataset = DatasetResource(lookout, budget, request_id, record.progress)
+        if request_type == "Delete":
+            return dataset.delete(physical_id)
+        if request_type == "Update":
+            return dataset.update(physical_id, event.get("OldResourceProperties"), parse_dataset(properties))
+        return dataset.create(parse_dataset(properties))
+    if request_type == "Delete":  # nothing of an unknown type was ever created
+        return Outcome(physical_id)
+    raise ProviderError(
+        f"unsupported resource type {resource_type!r}; this function handles "
+        f"{consts.MODEL_RESOURCE_TYPE} and {consts.DATASET_RESOURCE_TYPE}"
+    )
+
+
+def _names(event: dict[str, Any]) -> tuple[str, str]:
+    return str(event.get("RequestType", "?")), str(event.get("LogicalResourceId", "?"))
+
+
+def _page_size() -> int | None:
+    raw = os.environ.get(LIST_MODELS_PAGE_SIZE_ENV, "").strip()
+    if not raw.isdigit():
+        return None
+    params = {"ProjectName": "p", "MaxResults": int(raw)}
+    return None if servicemodel.validate_input("ListModels", params) else int(raw)
+
+
+@functools.cache
+def _cached_client(region: str | None, endpoint: str | None) -> Any:
+    # The endpoint is part of the key only: botocore reads AWS_ENDPOINT_URL_LOOKOUTVISION itself.
+    return new_client(region)
+
+
+def _lookout_client() -> Any:
+    return _cached_client(os.environ.get("AWS_REGION"), os.environ.get("AWS_ENDPOINT_URL_LOOKOUTVISION"))
+
+
+def _ensure_log_handler() -> None:
+    """Lambda's runtime gives the root logger a handler; elsewhere, log to stderr as it would."""
+    root = logging.getLogger()
+    if not root.handlers:
+        stream = logging.StreamHandler(sys.stderr)
+        stream.setFormatter(logging.Formatter(_LOG_FORMAT))
+        root.addHandler(stream)

@@ -1,0 +1,62 @@
+"""Physical resource ids: a model's ARN, a dataset's ``<project>/<datasetType>``.
+
+Parsing is strict: anything else (such as crhelper's ``<stack>_<logicalId>_<8 chars>`` answered
+for a Create that failed before a resource existed) parses to None, and a Delete of such an id
+succeeds without calling the service. The parts are checked against the service model.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from provider import servicemodel
+
+_MODEL_ARN = re.compile(r"arn:[a-z-]+:lookoutvision:[a-z0-9-]*:[0-9]*:model/(?P<project>[^/]+)/(?P<version>[^/]+)")
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    project_name: str
+    model_version: str
+    model_arn: str
+
+    def __str__(self) -> str:
+        return f"model {self.model_version} of project {self.project_name}"
+
+
+@dataclass(frozen=True)
+class DatasetRef:
+    project_name: str
+    dataset_type: str
+
+    @property
+    def physical_id(self) -> str:
+        return f"{self.project_name}/{self.dataset_type}"
+
+    def __str__(self) -> str:
+        return f"{self.dataset_type} dataset of project {self.project_name}"
+
+
+def parse_model_arn(physical_id: object) -> ModelRef | None:
+    """The model a physical id names, or None when it is no model ARN."""
+    if not isinstance(physical_id, str):
+        return None
+    match = _MODEL_ARN.fullmatch(physical_id)
+    if match is None:
+        return None
+    project, version = match["project"], match["version"]
+    params = {"ProjectName": project, "ModelVersion": version}
+    if servicemodel.validate_input("DescribeModel", params) or not version.isdigit():
+        return None
+    return ModelRef(project, version, physical_id)
+
+
+def parse_dataset_id(physical_id: object) -> DatasetRef | None:
+    """The dataset a physical id names, or None when it is not ``<project>/<datasetType>``."""
+    if not isinstance(physical_id, str) or physical_id.count("/") != 1:
+        return None
+    project, dataset_type = physical_id.split("/")
+    if servicemodel.validate_input("DescribeDataset", {"ProjectName": project, "DatasetType": dataset_type}):
+        return None
+    return DatasetRef(project, dataset_type)

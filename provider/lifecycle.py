@@ -1,0 +1,257 @@
+"""The lifecycle decisions, as pure functions: no I/O, no clock, no randomness of their own.
+
+From what a request wants (a goal) and what the service shows (an observation) to the one next
+action; ``provider.operations`` performs the actions and observes again until DONE or FAIL. Also
+the timing rules: the adaptive poll interval, backoff with full jitter, the hand-over reserve
+and the deadline margin.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from provider.properties import Hosting, ModelProperties
+
+
+class ModelStatus(enum.StrEnum):
+    """The 9 states of a model version (DescribeModel's Status)."""
+
+    TRAINING = "TRAINING"
+    TRAINED = "TRAINED"
+    TRAINING_FAILED = "TRAINING_FAILED"
+    STARTING_HOSTING = "STARTING_HOSTING"
+    HOSTED = "HOSTED"
+    HOSTING_FAILED = "HOSTING_FAILED"
+    STOPPING_HOSTING = "STOPPING_HOSTING"
+    SYSTEM_UPDATING = "SYSTEM_UPDATING"
+    DELETING = "DELETING"
+
+
+class DatasetStatus(enum.StrEnum):
+    """The states of a dataset (DescribeDataset's Status)."""
+
+    CREATE_IN_PROGRESS = "CREATE_IN_PROGRESS"
+    CREATE_COMPLETE = "CREATE_COMPLETE"
+    CREATE_FAILED = "CREATE_FAILED"
+    UPDATE_IN_PROGRESS = "UPDATE_IN_PROGRESS"
+    UPDATE_COMPLETE = "UPDATE_COMPLETE"
+    UPDATE_FAILED_ROLLBACK_IN_PROGRESS = "UPDATE_FAILED_ROLLBACK_IN_PROGRESS"
+    UPDATE_FAILED_ROLLBACK_COMPLETE = "UPDATE_FAILED_ROLLBACK_COMPLETE"
+    DELETE_IN_PROGRESS = "DELETE_IN_PROGRESS"
+    DELETE_COMPLETE = "DELETE_COMPLETE"
+    DELETE_FAILED = "DELETE_FAILED"
+
+
+class Step(enum.StrEnum):
+    """What to do next."""
+
+    CREATE = "create"  # CreateDataset
+    START = "start"  # StartModel
+    STOP = "stop"  # StopModel
+    DELETE = "delete"  # DeleteModel / DeleteDataset
+    LIST = "list"  # ListModels through every page: is the version still listed?
+    WAIT = "wait"  # poll again after an interval
+    DONE = "done"
+    FAIL = "fail"
+
+
+@dataclass(frozen=True)
+class Action:
+    step: Step
+    reason: str = ""
+
+
+WAIT = Action(Step.WAIT)
+DONE = Action(Step.DONE)
+
+
+# -- goals ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Absent:
+    """Delete: the model version is gone and no longer listed by ListModels."""
+
+
+@dataclass(frozen=True)
+class Trained:
+    """The model is trained and not hosted."""
+
+
+@dataclass(frozen=True)
+class Hosted:
+    """The model is hosted with these inference units."""
+
+    hosting: Hosting
+
+
+ModelGoal = Absent | Trained | Hosted
+
+
+def goal_for(properties: ModelProperties) -> Trained | Hosted:
+    return Hosted(properties.hosting) if properties.hosting else Trained()
+
+
+# -- observations --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModelObservation:
+    """What the service shows of one model version.
+
+    ``status`` None: DescribeModel says the model (or its project) does not exist. ``listed`` is
+    ListModels' view, None until asked. ``started`` tells whether this request already sent
+    StartModel, so that HOSTING_FAILED after our own start is a failure, not a reason to retry.
+    """
+
+    status: ModelStatus | None
+    status_message: str | None = None
+    min_inference_units: int | None = None
+    max_inference_units: int | None = None
+    listed: bool | None = None
+    started: bool = False
+
+
+# -- model decisions -----------------------------------------------------------------------------
+
+_TRANSITIONS = frozenset(
+    {ModelStatus.STARTING_HOSTING, ModelStatus.STOPPING_HOSTING, ModelStatus.SYSTEM_UPDATING, ModelStatus.TRAINING}
+)
+
+
+def next_model_action(goal: ModelGoal, seen: ModelObservation) -> Action:
+    """The next action towards ``goal`` given what the service shows."""
+    if isinstance(goal, Absent):
+        return _towards_absent(seen)
+    if seen.status is None:
+        return Action(Step.FAIL, "the model no longer exists")
+    if seen.status is ModelStatus.DELETING:
+        return Action(Step.FAIL, "the model is being deleted")
+    if seen.status is ModelStatus.TRAINING_FAILED:
+        return Action(Step.FAIL, f"training failed: {seen.status_message or 'no status message'}")
+    if seen.status in _TRANSITIONS:
+        return WAIT
+    if isinstance(goal, Trained):
+        return Action(Step.STOP) if seen.status is ModelStatus.HOSTED else DONE
+    return _towards_hosted(goal.hosting, seen)
+
+
+def _towards_absent(seen: ModelObservation) -> Action:
+    status = seen.status
+    if status is None:
+        if seen.listed is None:
+            return Action(Step.LIST)
+        return WAIT if seen.listed else DONE
+    if status is ModelStatus.HOSTED:
+        return Action(Step.STOP)
+    if status in (ModelStatus.TRAINED, ModelStatus.TRAINING_FAILED, ModelStatus.HOSTING_FAILED):
+        return Action(Step.DELETE)
+    return WAIT  # TRAINING, STARTING_HOSTING, STOPPING_HOSTING, SYSTEM_UPDATING, DELETING
+
+
+def _towards_hosted(hosting: Hosting, seen: ModelObservation) -> Action:
+    if seen.status is ModelStatus.TRAINED:
+        return Action(Step.START)
+    if seen.status is ModelStatus.HOSTING_FAILED:
+        if seen.started:
+            return Action(Step.FAIL, f"hosting failed: {seen.status_message or 'no status message'}")
+        return Action(Step.START)
+    # HOSTED: rescaling means stopping, then starting with the new units.
+    return DONE if units_match(hosting, seen) else Action(Step.STOP)
+
+
+def units_match(hosting: Hosting, seen: ModelObservation) -> bool:
+    """Whether a hosted model runs with ``hosting``'s units (unknown units count as matching)."""
+    if seen.min_inference_units is not None and seen.min_inference_units != hosting.min_inference_units:
+        return False
+    wanted_max = hosting.max_inference_units
+    if wanted_max is None or seen.max_inference_units is None:
+        return True
+    return seen.max_inference_units == wanted_max
+
+
+# -- update --------------------------------------------------------------------------------------
+
+
+class UpdatePlan(enum.StrEnum):
+    IN_PLACE = "in-place"  # only Hosting (or ServiceTimeout) changed: start, stop or rescale
+    REPLACE = "replace"  # a new model version, hence a new physical id
+
+
+def update_plan(old: ModelProperties | None, new: ModelProperties, has_model: bool) -> UpdatePlan:
+    """In place when only Hosting/ServiceTimeout changed on an existing model, else a replacement."""
+    if old is None or not has_model or old.training_settings() != new.training_settings():
+        return UpdatePlan.REPLACE
+    return UpdatePlan.IN_PLACE
+
+
+# -- datasets ------------------------------------------------------------------------------------
+
+_DATASET_BUSY = frozenset(
+    {
+        DatasetStatus.CREATE_IN_PROGRESS,
+        DatasetStatus.UPDATE_IN_PROGRESS,
+        DatasetStatus.UPDATE_FAILED_ROLLBACK_IN_PROGRESS,
+        DatasetStatus.DELETE_IN_PROGRESS,
+    }
+)
+_DATASET_READY = frozenset(
+    {DatasetStatus.CREATE_COMPLETE, DatasetStatus.UPDATE_COMPLETE, DatasetStatus.UPDATE_FAILED_ROLLBACK_COMPLETE}
+)
+
+
+def next_dataset_action(present: bool, status: DatasetStatus | None, status_message: str | None = None) -> Action:
+    """Towards a dataset that exists and is complete (``present``), or that is gone."""
+    if present:
+        if status is None or status is DatasetStatus.DELETE_COMPLETE:
+            return Action(Step.CREATE)
+        if status in _DATASET_READY:
+            return DONE
+        if status in _DATASET_BUSY:
+            return WAIT
+        return Action(Step.FAIL, f"the dataset is {status}: {status_message or 'no status message'}")
+    if status is None or status is DatasetStatus.DELETE_COMPLETE:
+        return DONE
+    if status in _DATASET_BUSY:
+        return WAIT
+    if status is DatasetStatus.DELETE_FAILED:
+        return Action(Step.FAIL, f"deleting the dataset failed: {status_message or 'no status message'}")
+    return Action(Step.DELETE)
+
+
+# -- timing --------------------------------------------------------------------------------------
+
+POLL_FIRST = 1.0  # service seconds
+POLL_FACTOR = 1.5
+POLL_CAP = 20.0
+BACKOFF_BASE = 0.5
+BACKOFF_CAP = 8.0
+RESERVE_MIN = 10.0  # service seconds kept in hand to hand over (re-invoke) or respond
+RESERVE_STEPS = 4  # ... or this many times the longest step seen, if more
+DEADLINE_MARGIN_MAX = 30.0
+
+
+def poll_interval(polls: int, time_left: float) -> float:
+    """Seconds before poll number ``polls`` (0-based): short at first, growing, capped, within ``time_left``."""
+    interval = min(POLL_CAP, POLL_FIRST * POLL_FACTOR ** max(0, polls))
+    return max(0.0, min(interval, time_left))
+
+
+def backoff_delay(attempt: int, unit_random: float, retry_after: float | None = None) -> float:
+    """Delay before retry ``attempt`` (0-based): full jitter on a capped exponential, after RetryAfterSeconds.
+
+    ``unit_random`` is a number in [0, 1) supplied by the caller.
+    """
+    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, attempt))
+    return max(0.0, retry_after or 0.0) + unit_random * ceiling
+
+
+def hand_over_reserve(longest_step: float) -> float:
+    """Service seconds to keep when deciding to hand over: room for a slow step, then the reply."""
+    return max(RESERVE_MIN, RESERVE_STEPS * longest_step)
+
+
+def deadline_margin(service_timeout: float) -> float:
+    """How long before ServiceTimeout the provider gives up, to answer FAILED before CloudFormation does."""
+    return min(DEADLINE_MARGIN_MAX, service_timeout / 10)

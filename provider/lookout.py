@@ -1,0 +1,213 @@
+"""Every call to Lookout for Vision, in one place.
+
+The client comes from boto3 and therefore honours ``AWS_ENDPOINT_URL_LOOKOUTVISION`` (nothing here
+names an endpoint). botocore's own retries are off: this module retries, a bounded number of
+times and only throttling, 5xx answers and dropped connections, with full-jitter backoff that
+honours RetryAfterSeconds and never sleeps past what the caller says is left of its time.
+botocore's errors leave this module as the typed errors of ``provider.errors``.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+import botocore.config
+import botocore.exceptions
+from botocore import xform_name
+
+from provider import errors
+from provider.lifecycle import DatasetStatus, ModelStatus, backoff_delay
+from provider.properties import DatasetProperties, Hosting, ModelProperties
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+_CONFIG = botocore.config.Config(
+    retries={"total_max_attempts": 1, "mode": "standard"},
+    connect_timeout=5,
+    read_timeout=30,
+    user_agent_extra="lookoutvision-cdk-provider",
+)
+_CONNECTION_ERRORS = (
+    botocore.exceptions.EndpointConnectionError,
+    botocore.exceptions.ConnectionClosedError,
+    botocore.exceptions.ReadTimeoutError,
+    botocore.exceptions.ConnectTimeoutError,
+    botocore.exceptions.HTTPClientError,
+)
+
+
+def new_client(region: str | None = None) -> Any:
+    """A Lookout for Vision client with botocore's retries off (this module retries)."""
+    client: Any = boto3.client("lookoutvision", region_name=region, config=_CONFIG)  # type: ignore[call-overload]
+    return client
+
+
+@dataclass(frozen=True)
+class Model:
+    """A model version as DescribeModel shows it."""
+
+    project_name: str
+    model_version: str
+    model_arn: str
+    status: ModelStatus
+    status_message: str | None = None
+    min_inference_units: int | None = None
+    max_inference_units: int | None = None
+    performance: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    project_name: str
+    dataset_type: str
+    status: DatasetStatus
+    status_message: str | None = None
+
+
+class Lookout:
+    """The operations the provider performs, each retried within bounds.
+
+    ``sleep`` sleeps in service seconds; ``time_left`` returns the service seconds the caller can
+    still spend (a retry that would not fit raises ``OutOfTime``); ``random`` yields [0, 1).
+    """
+
+    def __init__(
+        self,
+        client: Any,
+        *,
+        sleep: Callable[[float], None],
+        time_left: Callable[[], float] = lambda: float("inf"),
+        random_unit: Callable[[], float] = random.random,
+        max_attempts: int = MAX_ATTEMPTS,
+    ) -> None:
+        self._client = client
+        self._sleep = sleep
+        self._time_left = time_left
+        self._random = random_unit
+        self._max_attempts = max_attempts
+
+    # -- models --------------------------------------------------------------------------------
+
+    def create_model(self, properties: ModelProperties, token: str) -> Model:
+        answer = self._call("CreateModel", **properties.create_model_input(), ClientToken=token)
+        meta = answer["ModelMetadata"]
+        return _model(properties.project_name, meta)
+
+    def describe_model(self, project_name: str, model_version: str) -> Model | None:
+        """The model, or None when it or its project does not exist."""
+        try:
+            answer = self._call("DescribeModel", ProjectName=project_name, ModelVersion=model_version)
+        except errors.NotFound:
+            return None
+        return _model(project_name, answer["ModelDescription"])
+
+    def start_model(self, project_name: str, model_version: str, hosting: Hosting, token: str) -> None:
+        params = hosting.start_model_input()
+        self._call("StartModel", ProjectName=project_name, ModelVersion=model_version, **params, ClientToken=token)
+
+    def stop_model(self, project_name: str, model_version: str, token: str) -> None:
+        self._call("StopModel", ProjectName=project_name, ModelVersion=model_version, ClientToken=token)
+
+    def delete_model(self, project_name: str, model_version: str, token: str) -> None:
+        self._call("DeleteModel", ProjectName=project_name, ModelVersion=model_version, ClientToken=token)
+
+    def model_listed(self, project_name: str, model_version: str, page_size: int | None = None) -> bool:
+        """Whether ListModels still shows the version, reading every page; False when the project is gone."""
+        try:
+            return any(m.get("ModelVersion") == model_version for m in self._list_models(project_name, page_size))
+        except errors.NotFound:
+            return False
+
+    def _list_models(self, project_name: str, page_size: int | None) -> Iterator[dict[str, Any]]:
+        params: dict[str, Any] = {"ProjectName": project_name}
+        if page_size is not None:
+            params["MaxResults"] = page_size
+        while True:
+            answer = self._call("ListModels", **params)
+            yield from answer.get("Models", [])
+            token = answer.get("NextToken")
+            if not token:
+                return
+            params["NextToken"] = token
+
+    # -- datasets ------------------------------------------------------------------------------
+
+    def create_dataset(self, properties: DatasetProperties, token: str) -> None:
+        self._call("CreateDataset", **properties.create_dataset_input(), ClientToken=token)
+
+    def describe_dataset(self, project_name: str, dataset_type: str) -> Dataset | None:
+        """The dataset, or None when it or its project does not exist."""
+        try:
+            answer = self._call("DescribeDataset", ProjectName=project_name, DatasetType=dataset_type)
+        except errors.NotFound:
+            return None
+        description = answer["DatasetDescription"]
+        return Dataset(
+            project_name=project_name,
+            dataset_type=dataset_type,
+            status=DatasetStatus(description["Status"]),
+            status_message=description.get("StatusMessage"),
+        )
+
+    def delete_dataset(self, project_name: str, dataset_type: str, token: str) -> None:
+        self._call("DeleteDataset", ProjectName=project_name, DatasetType=dataset_type, ClientToken=token)
+
+    # -- the call ------------------------------------------------------------------------------
+
+    def _call(self, operation: str, **params: Any) -> dict[str, Any]:
+        method = getattr(self._client, xform_name(operation))
+        attempt = 0
+        while True:
+            try:
+                answer: dict[str, Any] = method(**params)
+                return answer
+            except botocore.exceptions.ClientError as exc:
+                error: errors.LookoutError = translate(operation, exc)
+            except _CONNECTION_ERRORS as exc:
+                error = errors.ServiceUnavailable(operation, type(exc).__name__, str(exc))
+            if not error.retryable or attempt + 1 >= self._max_attempts:
+                raise error
+            delay = backoff_delay(attempt, self._random(), error.retry_after)
+            if delay >= self._time_left():
+                raise errors.OutOfTime(error)
+            logger.info("%s: %s; retry %d in %.1f s", operation, error.code, attempt + 1, delay)
+            self._sleep(delay)
+            attempt += 1
+
+
+def translate(operation: str, exc: botocore.exceptions.ClientError) -> errors.LookoutError:
+    """botocore's ClientError → the provider's typed error, with RetryAfterSeconds when given."""
+    response: dict[str, Any] = dict(exc.response)
+    error = response.get("Error", {})
+    code = str(error.get("Code") or "Unknown")
+    message = str(error.get("Message") or "")
+    metadata = response.get("ResponseMetadata", {})
+    status = metadata.get("HTTPStatusCode")
+    retry_after = response.get("RetryAfterSeconds")
+    if retry_after is None:
+        retry_after = metadata.get("HTTPHeaders", {}).get("retry-after")
+    try:
+        seconds = float(retry_after) if retry_after is not None else None
+    except (TypeError, ValueError):
+        seconds = None
+    return errors.error_class(code, status)(operation, code, message, status=status, retry_after=seconds)
+
+
+def _model(project_name: str, meta: dict[str, Any]) -> Model:
+    performance = {k: float(v) for k, v in (meta.get("Performance") or {}).items() if v is not None}
+    return Model(
+        project_name=project_name,
+        model_version=str(meta["ModelVersion"]),
+        model_arn=str(meta["ModelArn"]),
+        status=ModelStatus(meta["Status"]),
+        status_message=meta.get("StatusMessage"),
+        min_inference_units=meta.get("MinInferenceUnits"),
+        max_inference_units=meta.get("MaxInferenceUnits"),
+        performance=performance,
+    )

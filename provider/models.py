@@ -1,0 +1,159 @@
+"""Custom::LookoutVisionModel: Create, Update and Delete, as lifecycle decisions carried out.
+
+PhysicalResourceId is the model ARN. Create trains a new model version (and hosts it when the
+properties ask for it); Update hosts, stops or rescales in place when only Hosting changed and
+otherwise creates a new version (CloudFormation then deletes the old one); Delete stops, deletes
+and waits until ListModels no longer shows the version.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Any
+
+from provider import consts
+from provider.continuation import Budget
+from provider.errors import PropertyError, ProviderError
+from provider.identifiers import ModelRef, parse_model_arn
+from provider.lifecycle import (
+    Absent,
+    Action,
+    Hosted,
+    ModelGoal,
+    ModelObservation,
+    Step,
+    UpdatePlan,
+    goal_for,
+    next_model_action,
+    update_plan,
+)
+from provider.lookout import Lookout, Model
+from provider.properties import ModelProperties, parse_model
+from provider.responses import Outcome
+from provider.tokens import TokenKind, client_token
+from provider.waiter import Waiter
+
+logger = logging.getLogger(__name__)
+
+# Keys of the continuation record's progress.
+CREATED_MODEL_ARN = "ModelArn"
+HOSTING_STARTED = "StartModelSent"
+
+
+class ModelResource:
+    """The model operations of one request.
+
+    ``progress`` is the continuation record's progress: it survives re-invocations. ``page_size``
+    is ListModels' MaxResults (None: the service's default page).
+    """
+
+    def __init__(
+        self,
+        lookout: Lookout,
+        budget: Budget,
+        request_id: str,
+        progress: dict[str, Any],
+        page_size: int | None = None,
+    ) -> None:
+        self._lookout = lookout
+        self._budget = budget
+        self._request_id = request_id
+        self._progress = progress
+        self._page_size = page_size
+
+    def create(self, properties: ModelProperties) -> Outcome:
+        """CreateModel (once per request), wait TRAINED, then host if asked."""
+        arn = self._progress.get(CREATED_MODEL_ARN)
+        if not isinstance(arn, str):
+            token = client_token(self._request_id, TokenKind.CREATE_MODEL)
+            created = self._lookout.create_model(properties, token)
+            arn = created.model_arn
+            self._progress[CREATED_MODEL_ARN] = arn
+            logger.info("CreateModel: %s", arn)
+        ref = parse_model_arn(arn)
+        if ref is None:
+            raise ProviderError(f"CreateModel answered an unexpected model ARN {arn!r}", physical_id=arn)
+        try:
+            model = self._converged(ref, goal_for(properties))
+        except ProviderError as exc:
+            # The model exists: answer its ARN so that CloudFormation's Delete removes it.
+            exc.physical_id = arn
+            raise
+        return _outcome(model)
+
+    def update(self, physical_id: str, old_properties: Any, properties: ModelProperties) -> Outcome:
+        ref = parse_model_arn(physical_id)
+        try:
+            old: ModelProperties | None = parse_model(old_properties)
+        except PropertyError:
+            old = None
+        if update_plan(old, properties, ref is not None) is UpdatePlan.REPLACE or ref is None:
+            logger.info("Update needs a new model version")
+            return self.create(properties)
+        return _outcome(self._converged(ref, goal_for(properties)))
+
+    def delete(self, physical_id: str) -> Outcome:
+        """Stop, delete, and wait until the version is gone from ListModels; no calls for a non-ARN id."""
+        ref = parse_model_arn(physical_id)
+        if ref is None:
+            logger.info("the physical id is no model ARN: nothing to delete")
+            return Outcome(physical_id)
+        self._converge(ref, Absent())
+        return Outcome(physical_id)
+
+    def _converge(self, ref: ModelRef, goal: ModelGoal) -> Model | None:
+        """Act and poll until the model reaches ``goal``; the model as last seen (None once gone)."""
+
+        def observe() -> tuple[Action, Model | None, str]:
+            model = self._lookout.describe_model(ref.project_name, ref.model_version)
+            seen = _observation(model, bool(self._progress.get(HOSTING_STARTED)))
+            action = next_model_action(goal, seen)
+            if action.step is Step.LIST:
+                listed = self._lookout.model_listed(ref.project_name, ref.model_version, self._page_size)
+                action = next_model_action(goal, dataclasses.replace(seen, listed=listed))
+                return action, model, "deleted but still listed by ListModels" if listed else "gone"
+            return action, model, str(seen.status) if seen.status else "gone"
+
+        def act(action: Action) -> None:
+            project, version = ref.project_name, ref.model_version
+            if action.step is Step.STOP:
+                self._lookout.stop_model(project, version, client_token(self._request_id, TokenKind.STOP_MODEL))
+            elif action.step is Step.DELETE:
+                self._lookout.delete_model(project, version, client_token(self._request_id, TokenKind.DELETE_MODEL))
+            elif action.step is Step.START and isinstance(goal, Hosted):
+                token = client_token(self._request_id, TokenKind.START_MODEL)
+                self._lookout.start_model(project, version, goal.hosting, token)
+                self._progress[HOSTING_STARTED] = True
+
+        return Waiter(self._budget, str(ref), observe, act).run()
+
+    def _converged(self, ref: ModelRef, goal: ModelGoal) -> Model:
+        model = self._converge(ref, goal)
+        if model is None:  # goals other than Absent fail on a missing model: defensive only
+            raise ProviderError(f"{ref} no longer exists", physical_id=ref.model_arn)
+        return model
+
+
+def _observation(model: Model | None, started: bool) -> ModelObservation:
+    if model is None:
+        return ModelObservation(status=None, started=started)
+    return ModelObservation(
+        status=model.status,
+        status_message=model.status_message,
+        min_inference_units=model.min_inference_units,
+        max_inference_units=model.max_inference_units,
+        started=started,
+    )
+
+
+def _outcome(model: Model) -> Outcome:
+    data: dict[str, Any] = {
+        consts.ATTR_MODEL_ARN: model.model_arn,
+        consts.ATTR_MODEL_VERSION: model.model_version,
+        consts.ATTR_STATUS: str(model.status),
+    }
+    for key in (consts.ATTR_F1_SCORE, consts.ATTR_RECALL, consts.ATTR_PRECISION):
+        if key in model.performance:
+            data[key] = str(model.performance[key])
+    return Outcome(model.model_arn, data)

@@ -1,0 +1,63 @@
+"""The poll loop: observe, decide, act, wait — until the goal is reached, within a Budget."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+from provider.continuation import Budget
+from provider.errors import Conflict, DeadlineExceeded, NotFound, ResourceFailed
+from provider.lifecycle import Action, Step, poll_interval
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class Waiter(Generic[T]):
+    """Drives one resource towards a goal.
+
+    ``observe`` reads the resource and returns (next action, what was seen, its status for
+    messages); ``act`` performs any action other than WAIT, DONE and FAIL. A Conflict or NotFound
+    answered to an action means a transition is under way or the resource went: observe again.
+    """
+
+    def __init__(
+        self,
+        budget: Budget,
+        subject: str,
+        observe: Callable[[], tuple[Action, T, str]],
+        act: Callable[[Action], None],
+    ) -> None:
+        self._budget = budget
+        self._subject = subject
+        self._observe = observe
+        self._act = act
+
+    def run(self) -> T:
+        polls = 0
+        status = "not yet observed"
+        try:
+            while True:
+                with self._budget.step():
+                    action, seen, status = self._observe()
+                    if action.step is Step.DONE:
+                        return seen
+                    if action.step is Step.FAIL:
+                        raise ResourceFailed(f"{self._subject}: {action.reason}")
+                    if action.step is not Step.WAIT:
+                        polls = self._perform(action, status, polls)
+                self._budget.wait(poll_interval(polls, self._budget.time_left()))
+                polls += 1
+        except DeadlineExceeded as exc:
+            raise DeadlineExceeded(f"{self._subject} is still {status}: {exc.message}") from exc
+
+    def _perform(self, action: Action, status: str, polls: int) -> int:
+        logger.info("%s is %s: %s", self._subject, status, action.step)
+        try:
+            self._act(action)
+        except (Conflict, NotFound) as exc:
+            logger.info("%s: %s; observing again", self._subject, exc.code)
+            return polls
+        return 0

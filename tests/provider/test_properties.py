@@ -1,0 +1,197 @@
+"""Property parsing: CloudFormation's string values coerced, every bad input named with its constraint."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from provider import consts
+from provider.errors import PropertyError
+from provider.properties import Hosting, parse_dataset, parse_model, service_timeout
+
+MODEL: dict[str, Any] = {
+    "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:provider",
+    "ProjectName": "my-project_1",
+    "Description": "first.model-v1",
+    "OutputConfig": {"S3Location": {"Bucket": "my-bucket", "Prefix": "models/"}},
+    "KmsKeyId": "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    "Tags": [{"Key": "team", "Value": "vision"}, {"Key": "Ünïcode", "Value": ""}],
+    "Hosting": {"MinInferenceUnits": "2", "MaxInferenceUnits": "5"},
+    "ServiceTimeout": "900",
+}
+DATASET: dict[str, Any] = {
+    "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:provider",
+    "ProjectName": "my-project",
+    "DatasetType": "train",
+    "DatasetSource": {"GroundTruthManifest": {"S3Object": {"Bucket": "bkt", "Key": "m/train.manifest"}}},
+}
+S3_OBJECT = "DatasetSource.GroundTruthManifest.S3Object"
+
+
+def _with(base: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    """A deep copy of ``base`` with ``path`` (dotted; list items by 0-based index) set, or removed for ...."""
+    props = copy.deepcopy(base)
+    *parents, last = path.split(".")
+    node: Any = props
+    for part in parents:
+        node = node[int(part)] if isinstance(node, list) else node.setdefault(part, {})
+    if value is ...:
+        del node[last]
+    elif isinstance(node, list):
+        node[int(last)] = value
+    else:
+        node[last] = value
+    return props
+
+
+def test_a_full_model_parses_with_strings_coerced() -> None:
+    props = parse_model(MODEL)
+    assert props.project_name == "my-project_1"
+    assert props.hosting == Hosting(2, 5)
+    assert props.service_timeout == 900
+    assert props.tags == (("team", "vision"), ("Ünïcode", ""))
+    assert props.create_model_input() == {
+        "ProjectName": "my-project_1",
+        "OutputConfig": {"S3Location": {"Bucket": "my-bucket", "Prefix": "models/"}},
+        "Description": "first.model-v1",
+        "KmsKeyId": MODEL["KmsKeyId"],
+        "Tags": [{"Key": "team", "Value": "vision"}, {"Key": "Ünïcode", "Value": ""}],
+    }
+    assert props.hosting.start_model_input() == {"MinInferenceUnits": 2, "MaxInferenceUnits": 5}
+
+
+def test_minimal_model_defaults() -> None:
+    props = parse_model({"ProjectName": "p", "OutputConfig": {"S3Location": {"Bucket": "bkt"}}})
+    assert props.hosting is None
+    assert props.service_timeout == consts.SERVICE_TIMEOUT_DEFAULT
+    assert props.tags == ()
+    assert props.create_model_input() == {"ProjectName": "p", "OutputConfig": {"S3Location": {"Bucket": "bkt"}}}
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "named", "constraint"),
+    [
+        ("ProjectName", ..., "ProjectName", "must not be null"),
+        ("ProjectName", "-starts-with-dash", "ProjectName", "regular expression pattern"),
+        ("ProjectName", "p" * 256, "ProjectName", "length less than or equal to 255"),
+        ("ProjectName", "", "ProjectName", "length greater than or equal to 1"),
+        ("ProjectName", 12, "ProjectName", "of type string"),
+        ("Description", "has spaces", "Description", "regular expression pattern"),
+        ("Description", "d" * 501, "Description", "length less than or equal to 500"),
+        ("OutputConfig", ..., "OutputConfig", "must not be null"),
+        ("OutputConfig", "bkt", "OutputConfig", "of type structure"),
+        ("OutputConfig.S3Location.Bucket", ..., "OutputConfig.S3Location.Bucket", "must not be null"),
+        ("OutputConfig.S3Location.Bucket", "ab", "OutputConfig.S3Location.Bucket", "greater than or equal to 3"),
+        ("OutputConfig.S3Location.Bucket", "b" * 64, "OutputConfig.S3Location.Bucket", "less than or equal to 63"),
+        ("OutputConfig.S3Location.Prefix", "/abs", "OutputConfig.S3Location.Prefix", "regular expression pattern"),
+        ("OutputConfig.S3Location.Region", "x", "OutputConfig.S3Location.Region", "not a known"),
+        ("KmsKeyId", "", "KmsKeyId", "greater than or equal to 1"),
+        ("KmsKeyId", "-bad", "KmsKeyId", "regular expression pattern"),
+        ("Tags", {"Key": "a"}, "Tags", "of type list"),
+        ("Tags.0.Key", "bad<", "Tags.1.Key", "regular expression pattern"),
+        ("Tags.0.Key", "", "Tags.1.Key", "greater than or equal to 1"),
+        ("Tags.1.Value", "v" * 257, "Tags.2.Value", "less than or equal to 256"),
+        ("Tags.0.Value", ..., "Tags.1.Value", "must not be null"),
+        ("Hosting", "yes", "Hosting", "of type structure"),
+        ("Hosting.MinInferenceUnits", ..., "Hosting.MinInferenceUnits", "must not be null"),
+        ("Hosting.MinInferenceUnits", "0", "Hosting.MinInferenceUnits", "greater than or equal to 1"),
+        ("Hosting.MinInferenceUnits", "two", "Hosting.MinInferenceUnits", "of type integer"),
+        ("Hosting.MinInferenceUnits", "1.5", "Hosting.MinInferenceUnits", "of type integer"),
+        ("Hosting.MinInferenceUnits", True, "Hosting.MinInferenceUnits", "of type integer"),
+        ("Hosting.MaxInferenceUnits", "1", "Hosting.MaxInferenceUnits", "Hosting.MinInferenceUnits"),
+        ("Hosting.Autoscale", "true", "Hosting.Autoscale", "not a known property"),
+        ("ServiceTimeout", "0", "ServiceTimeout", "greater than or equal to 1"),
+        ("ServiceTimeout", "3601", "ServiceTimeout", "less than or equal to 3600"),
+        ("ServiceTimeout", "soon", "ServiceTimeout", "of type integer"),
+        ("ModelVersion", "1", "ModelVersion", "not a known property"),
+    ],
+)
+def test_each_bad_model_property_is_named_with_its_constraint(
+    path: str, value: Any, named: str, constraint: str
+) -> None:
+    with pytest.raises(PropertyError) as caught:
+        parse_model(_with(MODEL, path, value))
+    # Every violation is the one property's (an empty string breaks both length and pattern).
+    assert {v.path for v in caught.value.violations} == {named}
+    assert any(constraint in v.constraint for v in caught.value.violations)
+    assert named in caught.value.message
+    assert constraint in caught.value.message
+
+
+def test_all_violations_are_reported_at_once() -> None:
+    bad = {"ProjectName": "-x", "Hosting": {"MinInferenceUnits": "0"}, "Extra": 1}
+    with pytest.raises(PropertyError) as caught:
+        parse_model(bad)
+    assert {v.path for v in caught.value.violations} == {
+        "ProjectName",
+        "OutputConfig",
+        "Hosting.MinInferenceUnits",
+        "Extra",
+    }
+
+
+@pytest.mark.parametrize("properties", [None, "text", ["a"]])
+def test_properties_that_are_not_an_object(properties: Any) -> None:
+    with pytest.raises(PropertyError):
+        parse_model(properties)
+
+
+def test_integers_accept_cloudformation_strings_with_spaces_and_signs() -> None:
+    props = parse_model(_with(MODEL, "Hosting", {"MinInferenceUnits": " +3 "}))
+    assert props.hosting == Hosting(3, None)
+    assert parse_model(_with(MODEL, "Hosting", {"MinInferenceUnits": 4})).hosting == Hosting(4, None)
+
+
+def test_a_dataset_parses() -> None:
+    props = parse_dataset({**DATASET, "ServiceTimeout": "120"})
+    assert (props.project_name, props.dataset_type, props.service_timeout) == ("my-project", "train", 120)
+    assert props.create_dataset_input() == {
+        "ProjectName": "my-project",
+        "DatasetType": "train",
+        "DatasetSource": DATASET["DatasetSource"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "named", "constraint"),
+    [
+        ("DatasetType", "validation", "DatasetType", "regular expression pattern"),
+        ("DatasetType", ..., "DatasetType", "must not be null"),
+        ("ProjectName", "a/b", "ProjectName", "regular expression pattern"),
+        (
+            "DatasetSource.GroundTruthManifest.S3Object.Key",
+            ...,
+            "DatasetSource.GroundTruthManifest.S3Object.Key",
+            "null",
+        ),
+        (
+            "DatasetSource.GroundTruthManifest.S3Object.Bucket",
+            "x",
+            "DatasetSource.GroundTruthManifest.S3Object.Bucket",
+            "3",
+        ),
+        (
+            "DatasetSource.GroundTruthManifest.S3Object.VersionId",
+            "",
+            "DatasetSource.GroundTruthManifest.S3Object.VersionId",
+            "1",
+        ),
+        ("DatasetSource.Manifest", "x", "DatasetSource.Manifest", "not a known"),
+        ("Hosting", {"MinInferenceUnits": "1"}, "Hosting", "not a known property"),
+    ],
+)
+def test_each_bad_dataset_property_is_named(path: str, value: Any, named: str, constraint: str) -> None:
+    with pytest.raises(PropertyError) as caught:
+        parse_dataset(_with(DATASET, path, value))
+    assert [v.path for v in caught.value.violations] == [named]
+    assert constraint in caught.value.violations[0].constraint
+
+
+@pytest.mark.parametrize(
+    ("properties", "expected"),
+    [({"ServiceTimeout": "60"}, 60), ({"ServiceTimeout": "x"}, 3600), ({}, 3600), (None, 3600), ("junk", 3600)],
+)
+def test_service_timeout_is_read_leniently_for_any_request(properties: Any, expected: int) -> None:
+    assert service_timeout(properties) == expected
