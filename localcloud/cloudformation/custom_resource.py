@@ -1,0 +1,157 @@
+"""Custom resources: the request CloudFormation sends to the ServiceToken's function, and its response.
+
+The event is the one CloudFormation builds (RequestType, RequestId, StackId, ResponseURL, ...,
+ResourceProperties with every scalar turned into a string), delivered as an asynchronous Lambda
+invocation; the driver then waits for the body PUT to the ResponseURL, at most ServiceTimeout.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from localcloud.cloudformation.cloud import LocalCloud
+from localcloud.cloudformation.handlers import physical_name
+from localcloud.cloudformation.intrinsics import StackContext
+from localcloud.cloudformation.model import Mode, RequestType, ResourceOutcome, ResourceRecord, ResourceRequest
+from localcloud.cloudformation.response_endpoint import ResponseTimeout
+from provider.consts import SERVICE_TIMEOUT, SERVICE_TIMEOUT_DEFAULT
+
+MAX_RESPONSE_BYTES = 4096
+# Real seconds added to every wait: starting a local execution environment is not scaled time.
+START_UP_GRACE = 3.0
+
+
+def stringify(value: Any) -> Any:
+    """CloudFormation hands custom resources every scalar as a string (``5`` → ``"5"``, ``true`` → ``"true"``)."""
+    if isinstance(value, dict):
+        return {key: stringify(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [stringify(item) for item in value]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return value
+
+
+def service_timeout(properties: dict[str, Any]) -> float:
+    """The resource's ServiceTimeout in service seconds (CloudFormation's default: 3600)."""
+    try:
+        return float(properties.get(SERVICE_TIMEOUT, SERVICE_TIMEOUT_DEFAULT))
+    except (TypeError, ValueError):
+        return float(SERVICE_TIMEOUT_DEFAULT)
+
+
+@dataclass
+class SentRequest:
+    """One request sent to a custom resource's function, for the final checks."""
+
+    request_id: str
+    logical_id: str
+    request_type: RequestType
+    function_arn: str
+    outcome: str = "pending"
+
+
+def build_event(request: ResourceRequest, request_id: str, response_url: str) -> dict[str, Any]:
+    """The event CloudFormation sends for ``request``."""
+    properties = stringify(request.properties)
+    event: dict[str, Any] = {
+        "RequestType": request.request_type.value,
+        "ServiceToken": properties["ServiceToken"],
+        "ResponseURL": response_url,
+        "StackId": request.stack.stack_id,
+        "RequestId": request_id,
+        "LogicalResourceId": request.logical_id,
+        "ResourceType": request.resource_type,
+        "ResourceProperties": properties,
+    }
+    if request.request_type is not RequestType.CREATE:
+        event["PhysicalResourceId"] = request.physical_id
+    if request.request_type is RequestType.UPDATE:
+        event["OldResourceProperties"] = stringify(request.old_properties or {})
+    return event
+
+
+def check_response(body: dict[str, Any], event: dict[str, Any]) -> list[str]:
+    """What CloudFormation would reject in a response body (empty list: a valid response)."""
+    problems = []
+    if body.get("Status") not in ("SUCCESS", "FAILED"):
+        problems.append(f"Status must be SUCCESS or FAILED, got {body.get('Status')!r}")
+    for key in ("StackId", "RequestId", "LogicalResourceId"):
+        if body.get(key) != event[key]:
+            problems.append(f"{key} {body.get(key)!r} does not echo the request's {event[key]!r}")
+    physical_id = body.get("PhysicalResourceId")
+    if not isinstance(physical_id, str) or not physical_id:
+        problems.append("Invalid PhysicalResourceId")
+    if not isinstance(body.get("Data", {}), dict):
+        problems.append("Data must be an object")
+    if len(json.dumps(body).encode()) > MAX_RESPONSE_BYTES:
+        problems.append(f"Response object is too long (over {MAX_RESPONSE_BYTES} bytes)")
+    return problems
+
+
+@dataclass
+class CustomResourceHandler:
+    """Sends each request to the local function named by the ServiceToken and waits for the response."""
+
+    cloud: LocalCloud
+    start_up_grace: float = START_UP_GRACE
+    sent: list[SentRequest] = field(default_factory=list)
+    mode: Mode = Mode.CUSTOM
+
+    def create(self, request: ResourceRequest) -> ResourceOutcome:
+        return self._send(request)
+
+    def update(self, request: ResourceRequest) -> ResourceOutcome:
+        return self._send(request)
+
+    def delete(self, request: ResourceRequest) -> ResourceOutcome:
+        return self._send(request)
+
+    def restore(self, record: ResourceRecord, stack: StackContext) -> None:
+        return None  # lives in the emulator (and its function), which restore themselves
+
+    def _send(self, request: ResourceRequest) -> ResourceOutcome:
+        token = str(request.properties.get("ServiceToken", ""))
+        function = self.cloud.function(token)
+        fallback_id = request.physical_id or physical_name(request.stack, request.logical_id)
+        if function is None:
+            return ResourceOutcome.failed(self.mode, f"ServiceToken {token}: no such local function", fallback_id)
+        request_id = str(uuid.uuid4())
+        event = build_event(request, request_id, self.cloud.responses.response_url(request_id))
+        sent = SentRequest(request_id, request.logical_id, request.request_type, token)
+        self.sent.append(sent)
+        timeout = service_timeout(request.properties)
+        function.invoke_async(event)
+        try:
+            body = self.cloud.responses.wait(request_id, timeout=timeout * self.cloud.time_scale + self.start_up_grace)
+        except ResponseTimeout:
+            sent.outcome = "timeout"
+            return ResourceOutcome.failed(
+                self.mode,
+                f"CloudFormation did not receive a response from your Custom Resource within its ServiceTimeout "
+                f"({timeout:g} s): the resource did not stabilize. Check the logs of {function.function_name} "
+                f"for RequestId {request_id}.",
+                fallback_id,
+            )
+        problems = check_response(body, event)
+        physical_id = body.get("PhysicalResourceId") or fallback_id
+        if problems:
+            sent.outcome = "invalid"
+            return ResourceOutcome.failed(
+                self.mode, "Invalid response from the custom resource: " + "; ".join(problems), physical_id
+            )
+        sent.outcome = body["Status"]
+        if body["Status"] == "FAILED":
+            reason = (
+                f"Received response status [FAILED] from custom resource. Message returned: {body.get('Reason', '')}"
+            )
+            return ResourceOutcome.failed(self.mode, f"{reason} (RequestId: {request_id})", physical_id)
+        note = ""
+        if request.request_type is RequestType.DELETE and physical_id != request.physical_id:
+            note = f"the Delete response changed the physical id to {physical_id}"
+        return ResourceOutcome(True, self.mode, physical_id, dict(body.get("Data") or {}), note=note)

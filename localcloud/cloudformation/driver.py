@@ -1,0 +1,228 @@
+"""deploy, destroy and up: a cloud assembly's stack played against the local cloud, with a summary.
+
+Each command returns a RunResult; ``exit_code`` is 0 only when every resource succeeded and, after
+a destroy or a rollback, nothing is left behind (no project, dataset or model in the emulator,
+no invocation pending, no polling rule, exactly one response per custom-resource request).
+"""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from localcloud.cloudformation import report
+from localcloud.cloudformation.assembly import CloudAssembly
+from localcloud.cloudformation.cloud import LocalCloud
+from localcloud.cloudformation.engine import StackOperation
+from localcloud.cloudformation.errors import StateError
+from localcloud.cloudformation.intrinsics import StackContext
+from localcloud.cloudformation.registry import Handlers
+from localcloud.cloudformation.state import DEFAULT_STATE_DIR, StackState, StateDirectory
+from localcloud.cloudformation.template import Template
+from localcloud.lookoutvision import Emulator, Settings
+
+DEFAULT_APP = "cdk.out"
+REGION = "us-east-1"
+ACCOUNT_ID = "123456789012"
+
+
+@dataclass
+class RunOptions:
+    """What a command runs against. ``emulator``: use a running emulator instead of starting one."""
+
+    app: Path = Path(DEFAULT_APP)
+    stack: str | None = None
+    time_scale: float = 1.0
+    state_dir: Path = Path(DEFAULT_STATE_DIR)
+    parameters: dict[str, str] = field(default_factory=dict)
+    out: TextIO = field(default_factory=lambda: sys.stdout)
+    emulator: Emulator | None = None
+    emulator_settings: Settings | None = None
+    max_workers: int = 8
+
+
+@dataclass
+class RunResult:
+    """The outcome of a command, for its exit code and for tests."""
+
+    operations: list[StackOperation] = field(default_factory=list)
+    leftovers: report.Leftovers | None = None
+    calls: list[Any] = field(default_factory=list)
+    succeeded: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        clean = self.leftovers is None or self.leftovers.clean
+        return 0 if self.succeeded and clean else 1
+
+
+class Session:
+    """One run of the local cloud over a state directory."""
+
+    def __init__(self, options: RunOptions, assembly_directory: Path | None = None) -> None:
+        self.options = options
+        self.store = StateDirectory(options.state_dir)
+        self.cloud = LocalCloud(
+            time_scale=options.time_scale if options.emulator is None else None,
+            emulator=options.emulator,
+            emulator_settings=options.emulator_settings,
+            emulator_state_file=None if options.emulator is not None else self.store.emulator_file,
+            region=REGION,
+            account_id=ACCOUNT_ID,
+        )
+        self.handlers = Handlers(self.cloud, assembly_directory)
+        self.printer = report.EventPrinter(options.out)
+        self._first_call = 0
+
+    def __enter__(self) -> Session:
+        self.cloud.__enter__()
+        self._first_call = len(self.cloud.emulator.calls)
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.cloud.__exit__(*exc_info)
+
+    def operation(self, state: StackState) -> StackOperation:
+        return StackOperation(
+            state, self.handlers, store=self.store, on_event=self.printer, max_workers=self.options.max_workers
+        )
+
+    def calls(self) -> list[Any]:
+        return self.cloud.emulator.calls[self._first_call :]
+
+    def leftovers(self, retained_ids: set[str]) -> report.Leftovers:
+        """Everything the run left behind, read through the services' own APIs."""
+        found = report.lookout_leftovers(self.cloud.lookoutvision(), retained_ids)
+        clients = {name: self.cloud.client(name) for name in ("events", "iam", "logs", "s3")}
+        in_moto = report.moto_leftovers(clients, retained_ids)
+        found.problems += in_moto.problems
+        found.retained += in_moto.retained
+        found.problems += self.handlers.functions.pending_at_delete
+        for arn, function in self.cloud.functions.items():
+            try:
+                function.wait_idle(0.5)
+            except TimeoutError as exc:
+                found.problems.append(f"function {arn}: {exc}")
+        for sent in self.handlers.custom.sent:
+            count = len(self.cloud.responses.responses(sent.request_id))
+            if count > 1:
+                found.problems.append(f"{sent.logical_id} {sent.request_type} request answered {count} times")
+        return found
+
+
+def deploy(options: RunOptions) -> RunResult:
+    artifact = CloudAssembly.read(options.app).stack(options.stack)
+    template = Template.parse(artifact.template())
+    store = StateDirectory(options.state_dir)
+    existing = store.load(artifact.stack_name)
+    if existing is not None:
+        raise StateError(
+            f"{artifact.stack_name} is already deployed locally ({existing.status}, state in {store.path}): "
+            "run destroy first (updates are not played locally)"
+        )
+    result = RunResult()
+    with Session(options, artifact.directory) as session:
+        _say(options, f"Deploying {artifact.stack_name} from {artifact.template_path} (time scale {_scale(session)})")
+        operation = session.operation(StackState(_new_context(artifact.stack_name), "REVIEW_IN_PROGRESS"))
+        result.operations.append(operation)
+        result.succeeded = operation.deploy(template, options.parameters)
+        result.calls = session.calls()
+        if not result.succeeded:
+            result.leftovers = session.leftovers(_retained(operation))
+        _summary(options, result, session)
+    return result
+
+
+def destroy(options: RunOptions) -> RunResult:
+    store = StateDirectory(options.state_dir)
+    name = options.stack or store.only_stack()
+    state = store.load(name)
+    if state is None:
+        raise StateError(f"{name} is not deployed locally (no state in {store.path})")
+    result = RunResult()
+    with Session(options) as session:
+        _say(options, f"Destroying {name} (state in {store.path}, time scale {_scale(session)})")
+        for warning in session.handlers.restore(state.resources, state.context):
+            _say(options, f"warning: {warning}")
+        operation = session.operation(state)
+        retained = _retained(operation)
+        result.operations.append(operation)
+        result.succeeded = operation.destroy()
+        result.calls = session.calls()
+        result.leftovers = session.leftovers(retained)
+        _summary(options, result, session)
+    return result
+
+
+def up(options: RunOptions) -> RunResult:
+    """Deploy then destroy in one run; the state directory is used and left empty."""
+    artifact = CloudAssembly.read(options.app).stack(options.stack)
+    template = Template.parse(artifact.template())
+    store = StateDirectory(options.state_dir)
+    if store.load(artifact.stack_name) is not None:
+        raise StateError(f"{artifact.stack_name} is already deployed locally (state in {store.path}): run destroy")
+    result = RunResult()
+    with Session(options, artifact.directory) as session:
+        _say(options, f"Deploying {artifact.stack_name} from {artifact.template_path} (time scale {_scale(session)})")
+        deployment = session.operation(StackState(_new_context(artifact.stack_name), "REVIEW_IN_PROGRESS"))
+        result.operations.append(deployment)
+        deployed = deployment.deploy(template, options.parameters)
+        retained = _retained(deployment)
+        if deployed:
+            _say(options, f"\nDestroying {artifact.stack_name}")
+            destruction = session.operation(deployment.state)
+            result.operations.append(destruction)
+            result.succeeded = destruction.destroy()
+        result.calls = session.calls()
+        result.leftovers = session.leftovers(retained)
+        _summary(options, result, session)
+    return result
+
+
+def _new_context(stack_name: str) -> StackContext:
+    stack_id = f"arn:aws:cloudformation:{REGION}:{ACCOUNT_ID}:stack/{stack_name}/{uuid.uuid4()}"
+    return StackContext(stack_name=stack_name, stack_id=stack_id, region=REGION, account_id=ACCOUNT_ID)
+
+
+def _retained(operation: StackOperation) -> set[str]:
+    ids: set[str] = set()
+    for record in operation.state.resources.values():
+        if record.retained and record.physical_id:
+            ids.add(record.physical_id)
+            ids.update(str(v) for v in record.attributes.values())
+    return ids
+
+
+def _scale(session: Session) -> str:
+    scale = session.cloud.time_scale
+    return f"{scale:g} real s per service s: a 60 s training takes {60 * scale:.2f} s"
+
+
+def _say(options: RunOptions, text: str) -> None:
+    options.out.write(text + "\n")
+    options.out.flush()
+
+
+def _summary(options: RunOptions, result: RunResult, session: Session) -> None:
+    lines = ["", "Resources"]
+    lines += ["  " + row for row in report.resource_table(result.operations)]
+    lines += ["", "Lookout for Vision API calls"]
+    lines += ["  " + row for row in report.calls_summary(result.calls)] or ["  none"]
+    failures = report.failed_resources(result.operations)
+    if failures:
+        lines += ["", "Failures"] + [f"  {failure}" for failure in failures]
+    if result.leftovers is not None:
+        lines += ["", "Left behind"]
+        lines += [f"  LEFT: {item}" for item in result.leftovers.problems]
+        lines += [f"  retained (DeletionPolicy Retain): {item}" for item in result.leftovers.retained]
+        if result.leftovers.clean:
+            lines.append(
+                "  nothing: no project, dataset or model in the emulator, no pending invocation, no polling rule"
+            )
+    final = [report.status_of(op) for op in result.operations]
+    verdict = "OK" if result.exit_code == 0 else "FAILED"
+    lines += ["", f"{verdict}: {' then '.join(str(s) for s in final if s)}"]
+    _say(options, "\n".join(lines))

@@ -1,0 +1,334 @@
+"""Plays a stack operation like CloudFormation: dependency order, concurrency, events, rollback.
+
+Create runs every resource as soon as the resources it depends on are complete (independent
+resources concurrently); a failure stops new work, lets what runs finish, then rolls back by
+deleting everything created — the failed resource too, with the physical id it answered.
+Delete runs the reverse graph; DeletionPolicy Retain skips the call. State is saved after
+every resource so a separate run can continue from it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import Any, Protocol
+
+from localcloud.cloudformation.errors import LocalCloudFormationError, UnresolvableError
+from localcloud.cloudformation.handlers import ResourceHandler
+from localcloud.cloudformation.intrinsics import Resolver
+from localcloud.cloudformation.model import (
+    Mode,
+    RequestType,
+    ResourceOutcome,
+    ResourceRecord,
+    ResourceRequest,
+    StackEvent,
+    Status,
+)
+from localcloud.cloudformation.state import StackState, StateDirectory
+from localcloud.cloudformation.template import Template, reverse_graph
+
+STACK_TYPE = "AWS::CloudFormation::Stack"
+STACK_CREATE_IN_PROGRESS = "CREATE_IN_PROGRESS"
+STACK_CREATE_COMPLETE = "CREATE_COMPLETE"
+STACK_DELETE_COMPLETE = "DELETE_COMPLETE"
+
+
+class HandlerLookup(Protocol):
+    """Chooses the handler for a resource about to be created, and for a recorded one."""
+
+    def for_request(self, resource_type: str, properties: dict[str, Any]) -> ResourceHandler: ...
+
+    def for_record(self, record: ResourceRecord) -> ResourceHandler: ...
+
+
+class StackOperation:
+    """One deploy or destroy of a stack; ``events`` and ``durations`` are read for the summary."""
+
+    def __init__(
+        self,
+        state: StackState,
+        handlers: HandlerLookup,
+        *,
+        store: StateDirectory | None = None,
+        on_event: Callable[[StackEvent], None] | None = None,
+        max_workers: int = 8,
+    ) -> None:
+        self.state = state
+        self.handlers = handlers
+        self.store = store
+        self.events: list[StackEvent] = []
+        self.durations: dict[str, dict[str, float]] = {}
+        self.modes: dict[str, Mode] = {}
+        self.notes: dict[str, str] = {}
+        self._on_event = on_event
+        self._max_workers = max_workers
+        self._lock = threading.RLock()
+        self._started = time.monotonic()
+
+    # -- deploy ----------------------------------------------------------------------------------
+
+    def deploy(self, template: Template, parameters: Mapping[str, Any] | None = None) -> bool:
+        """Create every resource; on a failure roll back. True when the stack is CREATE_COMPLETE."""
+        self.state.status = STACK_CREATE_IN_PROGRESS
+        self._stack_event(Status.CREATE_IN_PROGRESS, "User Initiated")
+        resolver = self._resolver(template, parameters or {})
+        active = [
+            logical_id
+            for logical_id, definition in template.resources.items()
+            if definition.condition is None or resolver.condition(definition.condition)
+        ]
+        graph = template.dependency_graph(active)
+        self._save()
+
+        def create(logical_id: str) -> bool:
+            return self._create(template, resolver, graph, logical_id)
+
+        _, failed = self._run(graph, create, stop_on_failure=True)
+        if not failed:
+            self.state.status = STACK_CREATE_COMPLETE
+            self._save()
+            self._stack_event(Status.CREATE_COMPLETE)
+            return True
+        self.state.status = Status.ROLLBACK_IN_PROGRESS
+        self._save()
+        names = ", ".join(sorted(failed))
+        self._stack_event(Status.ROLLBACK_IN_PROGRESS, f"The following resource(s) failed to create: [{names}]. ")
+        if self._delete_all(rollback=True):
+            self.state.status = Status.ROLLBACK_COMPLETE
+            self._stack_event(Status.ROLLBACK_COMPLETE)
+            if self.store is not None:
+                self.store.remove(self.state.context.stack_name)
+        else:
+            self.state.status = Status.ROLLBACK_FAILED
+            self._save()
+            self._stack_event(Status.ROLLBACK_FAILED, "rollback left resources behind: run destroy")
+        return False
+
+    def _create(self, template: Template, resolver: Resolver, graph: Mapping[str, set[str]], logical_id: str) -> bool:
+        definition = template.resources[logical_id]
+        self._event(logical_id, definition.resource_type, Status.CREATE_IN_PROGRESS)
+        started = time.monotonic()
+        properties: dict[str, Any] = {}
+        try:
+            with self._lock:
+                properties = resolver.resolve(definition.properties)
+            handler = self.handlers.for_request(definition.resource_type, properties)
+            request = ResourceRequest(
+                RequestType.CREATE,
+                logical_id,
+                definition.resource_type,
+                properties,
+                self.state.context,
+                metadata=definition.metadata,
+            )
+            outcome = _guarded(handler.create, request, handler.mode)
+        except LocalCloudFormationError as exc:
+            outcome = ResourceOutcome.failed(Mode.SIMULATED, str(exc))
+        record = ResourceRecord(
+            logical_id=logical_id,
+            resource_type=definition.resource_type,
+            status=Status.CREATE_COMPLETE if outcome.success else Status.CREATE_FAILED,
+            mode=outcome.mode,
+            properties=properties,
+            dependencies=sorted(graph[logical_id]),
+            physical_id=outcome.physical_id,
+            attributes=outcome.attributes,
+            retained=definition.retained,
+            metadata=definition.metadata,
+            note=outcome.note,
+            local=outcome.local,
+        )
+        self._finish(record, "create", started)
+        self._event(logical_id, definition.resource_type, record.status, outcome.reason, outcome.physical_id)
+        return outcome.success
+
+    def _resolver(self, template: Template, parameters: Mapping[str, Any]) -> Resolver:
+        def ref(name: str) -> Any:
+            record = self.state.resources.get(name)
+            if record is None or record.status is not Status.CREATE_COMPLETE:
+                raise UnresolvableError(f"Ref {name}: the resource is not created")
+            return record.physical_id
+
+        def get_att(name: str, attribute: str) -> Any:
+            record = self.state.resources.get(name)
+            if record is None or record.status is not Status.CREATE_COMPLETE:
+                raise UnresolvableError(f"Fn::GetAtt {name}.{attribute}: the resource is not created")
+            if attribute in record.attributes:
+                return record.attributes[attribute]
+            if record.mode is Mode.SIMULATED:
+                return f"{record.physical_id}.{attribute}"  # a stand-in value for a simulated resource
+            raise UnresolvableError(
+                f"Fn::GetAtt {name}.{attribute}: {record.resource_type} has no attribute {attribute} "
+                f"(it has: {', '.join(sorted(record.attributes)) or 'none'})"
+            )
+
+        return Resolver(
+            self.state.context,
+            parameters=parameter_values(template, parameters),
+            conditions=template.conditions,
+            mappings=template.mappings,
+            ref=ref,
+            get_att=get_att,
+        )
+
+    # -- destroy ---------------------------------------------------------------------------------
+
+    def destroy(self) -> bool:
+        """Delete every resource of the stack in reverse order. True when the stack is DELETE_COMPLETE."""
+        self.state.status = Status.DELETE_IN_PROGRESS
+        self._save()
+        self._stack_event(Status.DELETE_IN_PROGRESS, "User Initiated")
+        if self._delete_all(rollback=False):
+            self.state.status = STACK_DELETE_COMPLETE
+            self._stack_event(Status.DELETE_COMPLETE)
+            if self.store is not None:
+                self.store.remove(self.state.context.stack_name)
+            return True
+        self.state.status = Status.DELETE_FAILED
+        self._save()
+        self._stack_event(Status.DELETE_FAILED, "some resources failed to delete: fix the cause and run destroy again")
+        return False
+
+    def _delete_all(self, rollback: bool) -> bool:
+        records = dict(self.state.resources)
+        graph = {logical_id: set(record.dependencies) & set(records) for logical_id, record in records.items()}
+        _, failed = self._run(reverse_graph(graph), self._delete, stop_on_failure=False)
+        return not failed and not self.state.resources
+
+    def _delete(self, logical_id: str) -> bool:
+        with self._lock:
+            record = self.state.resources[logical_id]
+        if record.retained:
+            self._forget(logical_id)
+            self.modes[logical_id] = record.mode
+            self.notes[logical_id] = "retained (DeletionPolicy Retain)"
+            self._event(logical_id, record.resource_type, Status.DELETE_SKIPPED, "", record.physical_id)
+            return True
+        self._event(logical_id, record.resource_type, Status.DELETE_IN_PROGRESS, "", record.physical_id)
+        started = time.monotonic()
+        handler = self.handlers.for_record(record)
+        request = ResourceRequest(
+            RequestType.DELETE,
+            logical_id,
+            record.resource_type,
+            record.properties,
+            self.state.context,
+            physical_id=record.physical_id,
+            metadata=record.metadata,
+        )
+        outcome = _guarded(handler.delete, request, record.mode)
+        if outcome.success:
+            self._forget(logical_id)
+            self._timing(logical_id, "delete", started)
+            if outcome.note:
+                self.notes[logical_id] = outcome.note
+            self._event(logical_id, record.resource_type, Status.DELETE_COMPLETE, "", record.physical_id)
+            return True
+        record.status = Status.DELETE_FAILED
+        self._finish(record, "delete", started)
+        self._event(logical_id, record.resource_type, Status.DELETE_FAILED, outcome.reason, record.physical_id)
+        return False
+
+    # -- scheduling ------------------------------------------------------------------------------
+
+    def _run(
+        self, graph: Mapping[str, set[str]], work: Callable[[str], bool], *, stop_on_failure: bool
+    ) -> tuple[set[str], set[str]]:
+        """Run ``work`` on each node once its dependencies succeeded, concurrently where possible."""
+        done: set[str] = set()
+        failed: set[str] = set()
+        pending = set(graph)
+        running: dict[Future[bool], str] = {}
+        with ThreadPoolExecutor(max_workers=self._max_workers, thread_name_prefix="resource") as pool:
+            while True:
+                if not (stop_on_failure and failed):
+                    for node in sorted(n for n in pending if graph[n] <= done):
+                        pending.discard(node)
+                        running[pool.submit(work, node)] = node
+                if not running:
+                    break
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    node = running.pop(future)
+                    (done if future.result() else failed).add(node)
+        return done, failed
+
+    # -- bookkeeping -----------------------------------------------------------------------------
+
+    def _finish(self, record: ResourceRecord, phase: str, started: float) -> None:
+        with self._lock:
+            self.state.resources[record.logical_id] = record
+            self.modes[record.logical_id] = record.mode
+            if record.note:
+                self.notes[record.logical_id] = record.note
+        self._timing(record.logical_id, phase, started)
+        self._save()
+
+    def _forget(self, logical_id: str) -> None:
+        with self._lock:
+            record = self.state.resources.pop(logical_id, None)
+            if record is not None:
+                self.modes.setdefault(logical_id, record.mode)
+        self._save()
+
+    def _timing(self, logical_id: str, phase: str, started: float) -> None:
+        with self._lock:
+            self.durations.setdefault(logical_id, {})[phase] = time.monotonic() - started
+
+    def _save(self) -> None:
+        if self.store is not None:
+            with self._lock:
+                self.store.save(self.state)
+
+    def _stack_event(self, status: Status, reason: str = "") -> None:
+        context = self.state.context
+        self._event(context.stack_name, STACK_TYPE, status, reason, context.stack_id)
+
+    def _event(
+        self, logical_id: str, resource_type: str, status: Status, reason: str = "", physical_id: str | None = None
+    ) -> None:
+        now = time.time()
+        with self._lock:
+            event = StackEvent(
+                timestamp=now,
+                elapsed=time.monotonic() - self._started,
+                stack_name=self.state.context.stack_name,
+                logical_id=logical_id,
+                resource_type=resource_type,
+                status=status,
+                reason=reason,
+                physical_id=physical_id,
+            )
+            self.events.append(event)
+            if self._on_event is not None:
+                self._on_event(event)
+
+
+def parameter_values(template: Template, given: Mapping[str, Any]) -> dict[str, Any]:
+    """Each parameter's value: given, else its Default; list types split on commas."""
+    values: dict[str, Any] = {}
+    for name, definition in template.parameters.items():
+        if name in given:
+            value = given[name]
+        elif "Default" in definition:
+            value = definition["Default"]
+        else:
+            raise LocalCloudFormationError(f"parameter {name} has no Default: give it with --parameter {name}=VALUE")
+        kind = str(definition.get("Type", "String"))
+        if isinstance(value, str) and (kind.startswith("List<") or kind == "CommaDelimitedList"):
+            value = [item.strip() for item in value.split(",")]
+        values[name] = value
+    return values
+
+
+def _guarded(
+    action: Callable[[ResourceRequest], ResourceOutcome], request: ResourceRequest, mode: Mode
+) -> ResourceOutcome:
+    """Any exception of a handler becomes a failed outcome: the stack is never left waiting."""
+    try:
+        return action(request)
+    except Exception as exc:
+        return ResourceOutcome.failed(mode, f"Internal failure: {type(exc).__name__}: {exc}", request.physical_id)

@@ -1,0 +1,142 @@
+"""AWS::Lambda::Function: a local Lambda service running the function's Python handler.
+
+The handler runs from the installed packages when its module is importable there (the
+provider: the very code the asset bundles), otherwise from the function's asset directory in
+the cloud assembly. A function that cannot run here (another runtime, code not found) is
+recorded as simulated, and so are the custom resources it serves.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from localcloud.awslambda import LambdaService
+from localcloud.cloudformation.cloud import LocalCloud
+from localcloud.cloudformation.handlers import physical_name
+from localcloud.cloudformation.intrinsics import StackContext
+from localcloud.cloudformation.model import Mode, ResourceOutcome, ResourceRecord, ResourceRequest
+
+RESOURCE_TYPE = "AWS::Lambda::Function"
+DEFAULT_TIMEOUT = 3.0  # Lambda's default, seconds
+ASSET_PATH_METADATA = "aws:asset:path"
+
+
+@dataclass(frozen=True)
+class CodeLocation:
+    """Where a function's handler module is found: the installed packages or a directory."""
+
+    handler: str
+    directory: str | None  # None: the installed packages
+
+    def describe(self) -> str:
+        return f"{self.handler} from {self.directory or 'the installed packages'}"
+
+
+def function_arn(stack: StackContext, name: str) -> str:
+    return f"arn:{stack.partition}:lambda:{stack.region}:{stack.account_id}:function:{name}"
+
+
+def locate_code(properties: dict[str, Any], asset_directory: Path | None) -> CodeLocation | str:
+    """Where to run the handler from, or why it cannot run locally."""
+    runtime = str(properties.get("Runtime", ""))
+    handler = properties.get("Handler")
+    if not runtime.startswith("python"):
+        return f"runtime {runtime or 'unknown'} cannot run locally (Python functions only)"
+    if not isinstance(handler, str) or "." not in handler:
+        return f"handler {handler!r} is not module.function"
+    module = handler.rsplit(".", 1)[0]
+    if _installed(module):
+        return CodeLocation(handler, None)
+    if asset_directory is not None and _module_in(asset_directory, module):
+        return CodeLocation(handler, str(asset_directory))
+    return f"handler module {module} is neither installed nor in the function's asset"
+
+
+def _installed(module: str) -> bool:
+    """Importable from the installed packages (the current directory does not count)."""
+    top = module.split(".", 1)[0]
+    here = {"", os.getcwd()}
+    saved = list(sys.path)
+    try:
+        sys.path[:] = [p for p in saved if p not in here]
+        return importlib.util.find_spec(top) is not None
+    except (ImportError, ValueError):
+        return False
+    finally:
+        sys.path[:] = saved
+
+
+def _module_in(directory: Path, module: str) -> bool:
+    path = directory.joinpath(*module.split("."))
+    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
+
+
+class LambdaFunctionHandler:
+    """Starts (and on Delete stops) one local Lambda service per function."""
+
+    mode = Mode.LAMBDA
+
+    def __init__(self, cloud: LocalCloud, assembly_directory: Path | None = None, idle_wait: float = 2.0) -> None:
+        self._cloud = cloud
+        self._assembly_directory = assembly_directory
+        self._idle_wait = idle_wait
+        # Invocations still queued or running when their function was deleted: re-invocation artefacts.
+        self.pending_at_delete: list[str] = []
+
+    def create(self, request: ResourceRequest) -> ResourceOutcome:
+        properties = request.properties
+        name = str(properties.get("FunctionName") or physical_name(request.stack, request.logical_id))
+        arn = function_arn(request.stack, name)
+        asset = request.metadata.get(ASSET_PATH_METADATA)
+        asset_directory = self._assembly_directory / asset if asset and self._assembly_directory else None
+        code = locate_code(properties, asset_directory)
+        if isinstance(code, str):
+            return ResourceOutcome(True, Mode.SIMULATED, name, {"Arn": arn}, note=code)
+        try:
+            self._start(name, arn, properties, code, request.stack)
+        except (OSError, ValueError) as exc:
+            return ResourceOutcome.failed(self.mode, f"cannot start the local function {name}: {exc}")
+        local = {"handler": code.handler, "directory": code.directory}
+        return ResourceOutcome(True, self.mode, name, {"Arn": arn}, note=f"runs {code.describe()}", local=local)
+
+    def delete(self, request: ResourceRequest) -> ResourceOutcome:
+        name = request.physical_id or ""
+        service = self._cloud.remove_function(function_arn(request.stack, name))
+        note = ""
+        if service is not None:
+            try:
+                service.wait_idle(self._idle_wait)
+            except TimeoutError as exc:
+                note = f"deleted with work pending: {exc}"
+                self.pending_at_delete.append(f"function {name}: {exc}")
+            service.close()
+        return ResourceOutcome(True, self.mode, name, note=note)
+
+    def restore(self, record: ResourceRecord, stack: StackContext) -> None:
+        if record.mode is not Mode.LAMBDA or not record.physical_id:
+            return
+        code = CodeLocation(record.local["handler"], record.local.get("directory"))
+        self._start(record.physical_id, function_arn(stack, record.physical_id), record.properties, code, stack)
+
+    def _start(self, name: str, arn: str, properties: dict[str, Any], code: CodeLocation, stack: StackContext) -> None:
+        variables = (properties.get("Environment") or {}).get("Variables") or {}
+        env = self._cloud.function_environment({key: str(value) for key, value in variables.items()})
+        if code.directory:
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, [code.directory, os.environ.get("PYTHONPATH")]))
+        service = LambdaService(
+            code.handler,
+            env=env,
+            timeout=float(properties.get("Timeout", DEFAULT_TIMEOUT)),
+            time_scale=self._cloud.time_scale,
+            function_name=name,
+            memory_size=int(properties.get("MemorySize", 128)),
+            region=stack.region,
+            account_id=stack.account_id,
+        )
+        service.__enter__()
+        self._cloud.add_function(arn, service)

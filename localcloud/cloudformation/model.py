@@ -1,0 +1,118 @@
+"""The driver's typed data: resource requests and outcomes, statuses, stack events, resource records."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from localcloud.cloudformation.intrinsics import StackContext
+
+
+class RequestType(enum.StrEnum):
+    CREATE = "Create"
+    UPDATE = "Update"
+    DELETE = "Delete"
+
+
+class Mode(enum.StrEnum):
+    """How the local cloud plays a resource (shown in the summary)."""
+
+    EMULATOR = "emulator"  # created on the Lookout for Vision emulator through its API
+    CUSTOM = "custom resource"  # the function behind the ServiceToken, invoked as CloudFormation does
+    LAMBDA = "local lambda"  # a function run by the local Lambda service
+    MOTO = "moto"  # created for real in moto's server
+    SIMULATED = "simulated"  # only recorded: no local service behind it
+
+
+class Status(enum.StrEnum):
+    """Resource and stack statuses, in CloudFormation's words."""
+
+    CREATE_IN_PROGRESS = "CREATE_IN_PROGRESS"
+    CREATE_COMPLETE = "CREATE_COMPLETE"
+    CREATE_FAILED = "CREATE_FAILED"
+    DELETE_IN_PROGRESS = "DELETE_IN_PROGRESS"
+    DELETE_COMPLETE = "DELETE_COMPLETE"
+    DELETE_FAILED = "DELETE_FAILED"
+    DELETE_SKIPPED = "DELETE_SKIPPED"
+    ROLLBACK_IN_PROGRESS = "ROLLBACK_IN_PROGRESS"
+    ROLLBACK_COMPLETE = "ROLLBACK_COMPLETE"
+    ROLLBACK_FAILED = "ROLLBACK_FAILED"
+
+    @property
+    def failed(self) -> bool:
+        return self.endswith("_FAILED")
+
+
+@dataclass(frozen=True)
+class ResourceRequest:
+    """What the driver asks a resource handler to do (for custom resources: the event's content)."""
+
+    request_type: RequestType
+    logical_id: str
+    resource_type: str
+    properties: dict[str, Any]
+    stack: StackContext
+    physical_id: str | None = None
+    old_properties: dict[str, Any] | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ResourceOutcome:
+    """A handler's answer. A failed Create may still carry the physical id it answered."""
+
+    success: bool
+    mode: Mode
+    physical_id: str | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
+    reason: str = ""
+    note: str = ""
+    # What a later run needs to bring the resource back (e.g. where a function's code is).
+    local: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def failed(cls, mode: Mode, reason: str, physical_id: str | None = None) -> ResourceOutcome:
+        return cls(success=False, mode=mode, physical_id=physical_id, reason=reason)
+
+
+@dataclass
+class ResourceRecord:
+    """What the stack state keeps of one resource between runs."""
+
+    logical_id: str
+    resource_type: str
+    status: Status
+    mode: Mode
+    properties: dict[str, Any]
+    dependencies: list[str]
+    physical_id: str | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
+    retained: bool = False
+    metadata: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
+    local: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ResourceRecord:
+        values = dict(data)
+        values["status"] = Status(values["status"])
+        values["mode"] = Mode(values["mode"])
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class StackEvent:
+    """One line of the stack's event stream."""
+
+    timestamp: float
+    elapsed: float
+    stack_name: str
+    logical_id: str
+    resource_type: str
+    status: Status
+    reason: str = ""
+    physical_id: str | None = None

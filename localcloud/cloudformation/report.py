@@ -1,0 +1,146 @@
+"""What the driver prints: stack events as they happen, the summary, and the check that nothing is left."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from localcloud.cloudformation.engine import StackOperation
+from localcloud.cloudformation.model import Mode, StackEvent, Status
+from localcloud.lookoutvision import Call
+
+
+class EventPrinter:
+    """Prints each stack event as one line, the way CloudFormation lists stack events."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self._stream = stream if stream is not None else sys.stdout
+        self._lock = threading.Lock()
+
+    def __call__(self, event: StackEvent) -> None:
+        with self._lock:
+            self._stream.write(format_event(event) + "\n")
+            self._stream.flush()
+
+
+def format_event(event: StackEvent) -> str:
+    clock = time.strftime("%H:%M:%S", time.localtime(event.timestamp))
+    line = f"{clock} {event.elapsed:7.2f}s  {event.status:<20} {event.resource_type:<32} {event.logical_id}"
+    return f"{line}  {event.reason}" if event.reason else line
+
+
+@dataclass
+class Leftovers:
+    """What remains after a destroy or a rollback. ``problems`` make the run fail; ``retained`` do not."""
+
+    problems: list[str] = field(default_factory=list)
+    retained: list[str] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not self.problems
+
+
+def lookout_leftovers(client: Any, retained_ids: set[str]) -> Leftovers:
+    """Projects, datasets and model versions the emulator still has (ListProjects, DescribeProject, ListModels)."""
+    found = Leftovers()
+    projects = [p for page in client.get_paginator("list_projects").paginate() for p in page["Projects"]]
+    for project in projects:
+        name = project["ProjectName"]
+        bucket = found.retained if name in retained_ids else found.problems
+        bucket.append(f"Lookout for Vision project {name}")
+        try:
+            datasets = client.describe_project(ProjectName=name)["ProjectDescription"].get("Datasets", [])
+            models = [
+                m for page in client.get_paginator("list_models").paginate(ProjectName=name) for m in page["Models"]
+            ]
+        except ClientError:
+            continue  # gone between the calls
+        for dataset in datasets:
+            bucket.append(f"Lookout for Vision dataset {name}/{dataset['DatasetType']} ({dataset.get('Status')})")
+        for model in models:
+            target = found.retained if model["ModelArn"] in retained_ids or name in retained_ids else found.problems
+            target.append(f"Lookout for Vision model {name}/{model['ModelVersion']} ({model.get('Status')})")
+    return found
+
+
+def moto_leftovers(clients: dict[str, Any], retained_ids: set[str]) -> Leftovers:
+    """Polling rules, roles, log groups and buckets left in moto's server."""
+    found = Leftovers()
+
+    def add(kind: str, name: str) -> None:
+        (found.retained if name in retained_ids else found.problems).append(f"{kind} {name}")
+
+    try:
+        for rule in clients["events"].list_rules()["Rules"]:
+            found.problems.append(f"EventBridge rule {rule['Name']} (a polling rule left behind)")
+        for role in clients["iam"].list_roles()["Roles"]:
+            add("IAM role", role["RoleName"])
+        for group in clients["logs"].describe_log_groups()["logGroups"]:
+            add("log group", group["logGroupName"])
+        for bucket in clients["s3"].list_buckets()["Buckets"]:
+            add("S3 bucket", bucket["Name"])
+    except (ClientError, BotoCoreError) as exc:
+        found.problems.append(f"could not list what moto holds: {exc}")
+    return found
+
+
+def calls_summary(calls: Iterable[Call]) -> list[str]:
+    """One line per operation: how many calls, and the errors among them."""
+    total: Counter[str] = Counter()
+    errors: dict[str, Counter[str]] = {}
+    for call in calls:
+        total[call.operation] += 1
+        if call.error_code:
+            errors.setdefault(call.operation, Counter())[call.error_code] += 1
+    lines = []
+    for operation, count in sorted(total.items()):
+        detail = ", ".join(f"{n}x {code}" for code, n in sorted(errors.get(operation, Counter()).items()))
+        lines.append(f"{operation:<22} {count:>4}" + (f"   ({detail})" if detail else ""))
+    return lines
+
+
+def resource_table(operations: list[StackOperation]) -> list[str]:
+    """Per resource: how it was played locally, and how long its create and delete took."""
+    durations: dict[str, dict[str, float]] = {}
+    modes: dict[str, Mode] = {}
+    notes: dict[str, str] = {}
+    types: dict[str, str] = {}
+    for operation in operations:
+        for logical_id, phases in operation.durations.items():
+            durations.setdefault(logical_id, {}).update(phases)
+        modes.update(operation.modes)
+        notes.update(operation.notes)
+        for event in operation.events:
+            if event.resource_type != "AWS::CloudFormation::Stack":
+                types[event.logical_id] = event.resource_type
+    rows = [f"{'resource':<40} {'type':<30} {'played as':<16} {'create':>8} {'delete':>8}"]
+    for logical_id in sorted(types, key=lambda key: (-durations.get(key, {}).get("create", 0.0), key)):
+        phases = durations.get(logical_id, {})
+        create = f"{phases['create']:.2f}s" if "create" in phases else "-"
+        delete = f"{phases['delete']:.2f}s" if "delete" in phases else "-"
+        mode = str(modes.get(logical_id, ""))
+        row = f"{logical_id[:40]:<40} {types[logical_id][:30]:<30} {mode:<16} {create:>8} {delete:>8}"
+        rows.append(row + (f"  {notes[logical_id]}" if logical_id in notes else ""))
+    return rows
+
+
+def failed_resources(operations: list[StackOperation]) -> list[str]:
+    return [
+        f"{event.logical_id} {event.status}: {event.reason}"
+        for operation in operations
+        for event in operation.events
+        if event.status.failed and event.resource_type != "AWS::CloudFormation::Stack"
+    ]
+
+
+def status_of(operation: StackOperation) -> Status | None:
+    stack_events = [e for e in operation.events if e.resource_type == "AWS::CloudFormation::Stack"]
+    return stack_events[-1].status if stack_events else None
