@@ -1,0 +1,238 @@
+"""The emulator as a product: saved state, reset, settings, the call record, threads, real time, the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from localcloud.lookoutvision import Durations, Emulator, Fault, Settings
+from tests.fixtures.emulator import FAST_TIME_SCALE, lookoutvision_client
+
+from .conftest import OUTPUT_CONFIG, listed_versions, make_model, make_project, status
+
+
+def test_save_and_load_the_whole_world(tmp_path: Path) -> None:
+    settings = Settings(time_scale=1e6, requests_per_second=None)
+    path = tmp_path / "state.json"
+    with Emulator(settings) as first:
+        client = lookoutvision_client(first)
+        make_project(client)
+        make_model(client, Tags=[{"Key": "k", "Value": "v"}])
+        first.clock.advance(first.settings.durations.training)
+        client.start_model(ProjectName="demo", ModelVersion="1", MinInferenceUnits=1, ClientToken="start-1")
+        first.backend.hold_status("demo", "1", "STARTING_HOSTING")
+        saved_at = first.clock.now()
+        first.save(path)
+    assert json.loads(path.read_text())["projects"][0]["name"] == "demo"
+    with Emulator(Settings(time_scale=1e6, requests_per_second=None), state_file=path) as second:
+        client = lookoutvision_client(second)
+        assert second.clock.now() == pytest.approx(saved_at, abs=1.0)
+        assert status(client, "demo", "1") == "STARTING_HOSTING"
+        assert client.list_tags_for_resource(ResourceArn=second.backend.model_arn("demo", "1"))["Tags"] == [
+            {"Key": "k", "Value": "v"}
+        ]
+        # The token and the hold came along.
+        assert client.start_model(ProjectName="demo", ModelVersion="1", MinInferenceUnits=1, ClientToken="start-1")[
+            "Status"
+        ] == ("STARTING_HOSTING")
+        second.clock.advance(1000)
+        assert status(client, "demo", "1") == "STARTING_HOSTING"
+        second.backend.release_status("demo", "1")
+        assert status(client, "demo", "1") == "HOSTED"
+        assert make_model(client) == "2"
+
+
+def test_the_state_file_is_written_after_each_change(tmp_path: Path) -> None:
+    path = tmp_path / "world" / "lookoutvision.json"
+    with Emulator(Settings(time_scale=1e6, requests_per_second=None), state_file=path) as emu:
+        client = lookoutvision_client(emu)
+        client.create_project(ProjectName="deploy")
+        assert [p["name"] for p in json.loads(path.read_text())["projects"]] == ["deploy"]
+    # A separate run (as `destroy` after `deploy`) sees it and can delete it.
+    with Emulator(Settings(time_scale=1e6, requests_per_second=None), state_file=path) as emu:
+        client = lookoutvision_client(emu)
+        client.delete_project(ProjectName="deploy")
+    assert json.loads(path.read_text())["projects"] == []
+
+
+def test_reset_forgets_everything_and_restores_settings(emulator: Emulator, lookoutvision: Any) -> None:
+    make_project(lookoutvision)
+    emulator.faults.add(Fault(kind="latency", latency=0.0))
+    emulator.configure(training=1.0, training_outcome="TRAINING_FAILED")
+    emulator.reset()
+    assert emulator.backend.is_empty()
+    assert emulator.calls == []
+    assert emulator.faults.active == []
+    assert emulator.settings.durations == Durations()
+    assert emulator.settings.training_outcome == "TRAINED"
+    assert emulator.settings.time_scale == FAST_TIME_SCALE
+
+
+def test_configure_checks_names(emulator: Emulator) -> None:
+    emulator.configure(durations={"deleting": 3.0}, stopping_hosting=4.0)
+    assert (emulator.settings.durations.deleting, emulator.settings.durations.stopping_hosting) == (3.0, 4.0)
+    with pytest.raises(TypeError, match="unknown emulator setting"):
+        emulator.configure(trainig=1.0)
+
+
+def test_the_call_record(emulator: Emulator, lookoutvision: Any) -> None:
+    make_project(lookoutvision)
+    with pytest.raises(lookoutvision.exceptions.ResourceNotFoundException):
+        lookoutvision.describe_model(ProjectName="demo", ModelVersion="9")
+    calls = emulator.calls
+    assert [c.operation for c in calls] == ["CreateProject", "CreateDataset", "DescribeModel"]
+    assert [c.status for c in calls] == [200, 202, 404]
+    assert [c.error_code for c in calls] == [None, None, "ResourceNotFoundException"]
+    assert calls[2].params == {"ProjectName": "demo", "ModelVersion": "9"}
+    assert calls[0].client_token is not None and calls[2].client_token is None
+    assert all(c.request_id for c in calls)
+    assert calls[0].time <= calls[1].time <= calls[2].time
+    assert emulator.calls_of("DescribeModel") == [calls[2]]
+
+
+def test_concurrent_calls_are_serialized_safely(emulator: Emulator) -> None:
+    clients = [lookoutvision_client(emulator) for _ in range(8)]
+    make_project(clients[0])
+    versions: list[str] = []
+    lock = threading.Lock()
+
+    def train(client: Any) -> None:
+        for _ in range(5):
+            version = make_model(client)
+            with lock:
+                versions.append(version)
+
+    threads = [threading.Thread(target=train, args=(c,)) for c in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(versions, key=int) == [str(v) for v in range(1, 41)]
+    assert len(emulator.calls_of("CreateModel")) == 40
+
+
+def test_service_time_runs_at_the_time_scale(emulator: Emulator, lookoutvision: Any) -> None:
+    emulator.configure(time_scale=FAST_TIME_SCALE)
+    make_project(lookoutvision)
+    version = make_model(lookoutvision)
+    started = time.monotonic()
+    while status(lookoutvision, "demo", version) == "TRAINING":
+        assert time.monotonic() - started < 5.0
+        time.sleep(0.005)
+    elapsed = time.monotonic() - started
+    # 60 service seconds at 1 ms each: about 60 ms of real time.
+    assert elapsed < 2.0
+    assert status(lookoutvision, "demo", version) == "TRAINED"
+
+
+def test_the_clock_advances_and_changes_scale_without_jumping(emulator: Emulator) -> None:
+    before = emulator.clock.now()
+    after = emulator.clock.advance(3600)
+    assert after - before >= 3600
+    emulator.configure(time_scale=1.0)
+    one = emulator.clock.now()
+    emulator.configure(time_scale=1e6)
+    assert emulator.clock.now() - one < 1.0
+    with pytest.raises(ValueError):
+        emulator.clock.advance(-1)
+
+
+def test_the_backend_alone_without_http(emulator: Emulator) -> None:
+    backend = emulator.backend
+    backend.create_project("direct")
+    backend.create_dataset("direct", "train")
+    model = backend.create_model("direct", output_config=OUTPUT_CONFIG)["ModelMetadata"]
+    assert model["ModelVersion"] == "1"
+    emulator.clock.advance(emulator.settings.durations.training)
+    assert backend.model_status("direct", "1") == "TRAINED"
+    assert backend.inventory() == {"direct": {"datasets": {"train": "CREATE_COMPLETE"}, "models": {"1": "TRAINED"}}}
+    assert emulator.calls == []
+
+
+def test_the_endpoint_exists_only_while_running() -> None:
+    with Emulator(Settings(time_scale=1e6)) as emu:
+        assert emu.endpoint_url.startswith("http://127.0.0.1:")
+        assert emu.port > 0
+    with pytest.raises(RuntimeError):
+        _ = Emulator().endpoint_url
+
+
+def _read_endpoint(process: subprocess.Popen[str], timeout: float) -> str:
+    found: list[str] = []
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if "listening on" in line:
+                found.append(line.rsplit(" ", 1)[-1].strip())
+                return
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout)
+    assert found, "the CLI did not print its endpoint"
+    return found[0]
+
+
+def test_the_command_line_starts_answers_and_saves(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    command = [
+        sys.executable,
+        "-m",
+        "localcloud.lookoutvision",
+        "--port",
+        "0",
+        "--time-scale",
+        "0.001",
+        "--training",
+        "5",
+        "--fault",
+        "throttling:DeleteProject:1",
+        "--state-file",
+        str(state),
+    ]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    try:
+        endpoint = _read_endpoint(process, timeout=30)
+        client = lookoutvision_client(endpoint)
+        client.create_project(ProjectName="cli")
+        with pytest.raises(client.exceptions.ThrottlingException):
+            client.delete_project(ProjectName="cli")
+        client.create_dataset(ProjectName="cli", DatasetType="train")
+        make_model(client, "cli")
+        deadline = time.monotonic() + 10
+        while status(client, "cli", "1") != "TRAINED":
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        assert listed_versions(client, "cli") == ["1"]
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=15)
+        finally:
+            if process.poll() is None:
+                process.kill()
+    assert process.returncode == 0
+    assert json.loads(state.read_text())["projects"][0]["name"] == "cli"
+
+
+def test_the_command_line_refuses_a_bad_fault() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "localcloud.lookoutvision", "--fault", "flaky"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "unknown fault kind" in result.stderr
