@@ -1,0 +1,155 @@
+"""Provider test fixtures: a local CloudFormation response endpoint and a request simulator.
+
+``Requests`` plays CloudFormation for the in-process handler: it builds a custom-resource event
+with a ResponseURL on the local HTTPS endpoint, calls ``provider.handler.handler`` with a Lambda
+context in service time, waits for the response and checks the invariants every response must
+keep (echoed ids, a physical id, a Reason on FAILED, the physical id unchanged on Delete).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from localcloud.awslambda import LambdaContext
+from localcloud.cloudformation.response_endpoint import ResponseEndpoint
+from localcloud.lookoutvision import Emulator
+from provider import consts
+from provider.handler import handler
+
+STACK_ID = "arn:aws:cloudformation:us-east-1:123456789012:stack/provider-tests/5b7b0a10-0000-4000-8000-000000000000"
+FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:provider"
+PROJECT = "proj"
+MANIFEST = {"GroundTruthManifest": {"S3Object": {"Bucket": "manifests", "Key": "train.manifest"}}}
+OUTPUT = {"S3Location": {"Bucket": "output-bucket", "Prefix": "models/"}}
+
+
+@pytest.fixture(scope="session")
+def response_endpoint() -> Iterator[ResponseEndpoint]:
+    with ResponseEndpoint() as endpoint:
+        yield endpoint
+
+
+def model_properties(**extra: Any) -> dict[str, Any]:
+    return {"ServiceToken": FUNCTION_ARN, "ProjectName": PROJECT, "OutputConfig": OUTPUT, **extra}
+
+
+def dataset_properties(**extra: Any) -> dict[str, Any]:
+    return {
+        "ServiceToken": FUNCTION_ARN,
+        "ProjectName": PROJECT,
+        "DatasetType": "train",
+        "DatasetSource": MANIFEST,
+        **extra,
+    }
+
+
+def make_event(
+    endpoint: ResponseEndpoint,
+    request_type: str,
+    *,
+    resource_type: str = consts.MODEL_RESOURCE_TYPE,
+    logical_id: str = "Model",
+    properties: dict[str, Any] | None = None,
+    old_properties: dict[str, Any] | None = None,
+    physical_id: str | None = None,
+) -> dict[str, Any]:
+    request_id = str(uuid.uuid4())
+    event: dict[str, Any] = {
+        "RequestType": request_type,
+        "ServiceToken": FUNCTION_ARN,
+        "ResponseURL": endpoint.response_url(request_id),
+        "StackId": STACK_ID,
+        "RequestId": request_id,
+        "LogicalResourceId": logical_id,
+        "ResourceType": resource_type,
+        "ResourceProperties": properties if properties is not None else model_properties(),
+    }
+    if physical_id is not None:
+        event["PhysicalResourceId"] = physical_id
+    if old_properties is not None:
+        event["OldResourceProperties"] = old_properties
+    return event
+
+
+def check_response(event: dict[str, Any], response: dict[str, Any]) -> None:
+    """The invariants of every custom-resource response."""
+    for key in ("StackId", "RequestId", "LogicalResourceId"):
+        assert response[key] == event[key], key
+    assert response["Status"] in ("SUCCESS", "FAILED")
+    assert response["PhysicalResourceId"]
+    if response["Status"] == "FAILED":
+        assert response["Reason"]
+        assert len(response["Reason"]) <= 256
+    if event["RequestType"] == "Delete":
+        assert response["PhysicalResourceId"] == event["PhysicalResourceId"]
+
+
+class Requests:
+    """CloudFormation's side of the protocol for the handler called in process."""
+
+    def __init__(self, endpoint: ResponseEndpoint, emulator: Emulator) -> None:
+        self.endpoint = endpoint
+        self.emulator = emulator
+
+    def event(self, request_type: str, **kwargs: Any) -> dict[str, Any]:
+        return make_event(self.endpoint, request_type, **kwargs)
+
+    def send(self, event: dict[str, Any], lambda_timeout: float = 900.0, real_timeout: float = 30.0) -> dict[str, Any]:
+        """Invoke the handler once and return the one response it PUT (checked)."""
+        scale = self.emulator.settings.time_scale
+        context = LambdaContext(
+            aws_request_id=str(uuid.uuid4()),
+            function_name="provider",
+            invoked_function_arn=FUNCTION_ARN,
+            deadline=time.time() + lambda_timeout * scale,
+            time_scale=scale,
+        )
+        handler(event, context)
+        response = self.endpoint.wait(event["RequestId"], timeout=real_timeout)
+        assert len(self.endpoint.responses(event["RequestId"])) == 1
+        check_response(event, response)
+        return response
+
+    def request(self, request_type: str, **kwargs: Any) -> dict[str, Any]:
+        return self.send(self.event(request_type, **kwargs))
+
+
+@pytest.fixture
+def requests(response_endpoint: ResponseEndpoint, emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Requests:
+    monkeypatch.setenv("SSL_CERT_FILE", response_endpoint.ca_file)
+    return Requests(response_endpoint, emulator)
+
+
+# -- arranging the service's state directly on the emulator's backend ------------------------------
+
+
+def project_with_dataset(emulator: Emulator, project: str = PROJECT) -> None:
+    emulator.backend.create_project(project)
+    emulator.backend.create_dataset(project, "train", dataset_source=MANIFEST)
+    emulator.clock.advance(emulator.settings.durations.creating_dataset + 1)
+
+
+def trained_model(emulator: Emulator, project: str = PROJECT) -> str:
+    """A new TRAINED model version in ``project``; returns its ARN."""
+    answer = emulator.backend.create_model(project, output_config=OUTPUT)
+    emulator.clock.advance(emulator.settings.durations.training + 1)
+    version = answer["ModelMetadata"]["ModelVersion"]
+    assert emulator.backend.model_status(project, version) == "TRAINED"
+    return str(answer["ModelMetadata"]["ModelArn"])
+
+
+def listed_versions(emulator: Emulator, project: str = PROJECT) -> list[str]:
+    """Every version ListModels shows (read from the backend, all pages)."""
+    versions: list[str] = []
+    token = None
+    while True:
+        page = emulator.backend.list_models(project, next_token=token)
+        versions += [m["ModelVersion"] for m in page["Models"]]
+        token = page.get("NextToken")
+        if not token:
+            return versions

@@ -1,0 +1,400 @@
+"""The handler in process, through botocore → HTTP → the emulator, answering a local ResponseURL."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+
+from localcloud.lookoutvision import Emulator, Fault
+from provider import consts
+from provider.handler import LIST_MODELS_PAGE_SIZE_ENV
+from provider.lifecycle import ModelStatus
+from tests.provider.conftest import (
+    PROJECT,
+    Requests,
+    dataset_properties,
+    listed_versions,
+    model_properties,
+    project_with_dataset,
+    trained_model,
+)
+
+MUTATING = {"CreateModel", "StartModel", "StopModel", "DeleteModel", "CreateDataset", "DeleteDataset"}
+
+
+def _version(arn: str) -> str:
+    return arn.rsplit("/", 1)[1]
+
+
+def _tokens(emulator: Emulator, operation: str) -> set[str | None]:
+    return {call.client_token for call in emulator.calls_of(operation)}
+
+
+# -- Delete ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", list(ModelStatus))
+def test_delete_from_each_of_the_nine_states(requests: Requests, emulator: Emulator, status: ModelStatus) -> None:
+    project_with_dataset(emulator)
+    arn = trained_model(emulator)
+    version = _version(arn)
+    emulator.backend.set_status(PROJECT, version, status)
+
+    response = requests.request("Delete", physical_id=arn)
+
+    assert response["Status"] == "SUCCESS", response["Reason"]
+    assert response["PhysicalResourceId"] == arn
+    assert emulator.backend.model_status(PROJECT, version) is None
+    assert version not in listed_versions(emulator)
+    assert emulator.calls_of("ListModels"), "the version's absence is confirmed with ListModels"
+    assert len(_tokens(emulator, "DeleteModel")) <= 1
+    if status is ModelStatus.HOSTED:
+        assert [c.ok for c in emulator.calls_of("StopModel")][-1]
+
+
+def test_delete_sends_one_delete_token_through_throttling_5xx_and_dropped_connections(
+    requests: Requests, emulator: Emulator
+) -> None:
+    project_with_dataset(emulator)
+    arn = trained_model(emulator)
+    emulator.backend.set_status(PROJECT, _version(arn), "HOSTED")
+    # Faults that apply to the same call all hit it: one kind per operation.
+    emulator.faults.add(Fault(kind="throttling", operations={"DeleteModel"}, count=3))
+    emulator.faults.add(Fault(kind="internal_error", operations={"StopModel"}, count=2))
+    emulator.faults.add(Fault(kind="drop_connection", operations={"DescribeModel"}, count=2))
+    emulator.faults.add(Fault(kind="internal_error", operations={"ListModels"}, count=1))
+
+    response = requests.request("Delete", physical_id=arn)
+
+    assert response["Status"] == "SUCCESS", response["Reason"]
+    deletes = emulator.calls_of("DeleteModel")
+    assert [c.error_code for c in deletes][:3] == ["ThrottlingException"] * 3
+    assert deletes[3].ok
+    assert [c.status for c in emulator.calls_of("DescribeModel")][:2] == [0, 0]
+    assert len(_tokens(emulator, "DeleteModel")) == 1
+    assert len(_tokens(emulator, "StopModel")) == 1
+    assert _tokens(emulator, "DeleteModel") != _tokens(emulator, "StopModel")
+    assert _version(arn) not in listed_versions(emulator)
+
+
+def test_a_delete_whose_answer_is_lost_is_retried_with_the_same_token(requests: Requests, emulator: Emulator) -> None:
+    project_with_dataset(emulator)
+    arn = trained_model(emulator)
+    emulator.faults.add(Fault(kind="internal_error", operations={"DeleteModel"}, count=1, after_action=True))
+
+    response = requests.request("Delete", physical_id=arn)
+
+    assert response["Status"] == "SUCCESS", response["Reason"]
+    deletes = emulator.calls_of("DeleteModel")
+    assert [c.status for c in deletes] == [500, 202]
+    assert len(_tokens(emulator, "DeleteModel")) == 1
+
+
+def test_delete_reads_every_page_of_list_models(
+    requests: Requests, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(LIST_MODELS_PAGE_SIZE_ENV, "2")
+    emulator.configure(list_models_lag=30.0)
+    project_with_dataset(emulator)
+    arns = [trained_model(emulator) for _ in range(7)]
+    target = arns[-1]  # the last version: on the last page
+
+    response = requests.request("Delete", physical_id=target)
+
+    assert response["Status"] == "SUCCESS", response["Reason"]
+    pages = emulator.calls_of("ListModels")
+    assert all(c.params.get("MaxResults") == 2 for c in pages)
+    assert any("NextToken" in c.params for c in pages)
+    assert len(pages) >= 4  # 7 versions, 2 per page, read to the end at least once
+    assert listed_versions(emulator) == [_version(a) for a in arns[:-1]]
+
+
+def test_delete_of_a_model_already_gone_succeeds_without_changing_anything(
+    requests: Requests, emulator: Emulator
+) -> None:
+    project_with_dataset(emulator)
+    arn = trained_model(emulator)
+    gone = arn.replace("/1", "/9")
+    missing_project = arn.replace(f"model/{PROJECT}/", "model/no-such-project/")
+
+    for physical_id in (gone, missing_project):
+        response = requests.request("Delete", physical_id=physical_id)
+        assert response["Status"] == "SUCCESS", response["Reason"]
+    assert not {c.operation for c in emulator.calls} & MUTATING
+    assert emulator.backend.model_status(PROJECT, "1") == "TRAINED"
+
+
+@pytest.mark.parametrize(
+    "physical_id",
+    [
+        "provider-tests_Model_ABCD1234",  # crhelper's id after a failed Create
+        "provider-tests_" + "M" * 72 + "_ABCD1234",
+        "arn:aws:lookoutvision:us-east-1:123456789012:project/proj",
+        "arn:aws:lookoutvision:us-east-1:123456789012:model/proj/latest",
+        "",
+    ],
+)
+def test_delete_of_an_id_that_is_no_model_arn_makes_no_call(
+    requests: Requests, emulator: Emulator, physical_id: str
+) -> None:
+    event = requests.event("Delete", physical_id=physical_id)
+    if not physical_id:
+        event["PhysicalResourceId"] = "x"  # CloudFormation always sends one
+    response = requests.send(event)
+    assert response["Status"] == "SUCCESS"
+    assert emulator.calls == []
+
+
+def test_a_failed_create_then_its_delete(requests: Requests, emulator: Emulator) -> None:
+    project_with_dataset(emulator)
+    create = requests.request("Create", properties=model_properties(Description="has spaces"))
+    assert create["Status"] == "FAILED"
+    delete = requests.request("Delete", physical_id=create["PhysicalResourceId"])
+    assert delete["Status"] == "SUCCESS"
+    assert emulator.calls == []
+
+
+def test_delete_fails_clearly_when_access_is_denied(requests: Requests, emulator: Emulator) -> None:
+    project_with_dataset(emulator)
+    arn = trained_model(emulator)
+    emulator.faults.add(Fault(kind="access_denied", operations={"DeleteModel"}))
+
+    response = requests.request("Delete", physical_id=arn, logical_id="MyModel")
+
+    assert response["Status"] == "FAILED"
+    reason = response["Reason"]
+    assert reason.startswith("Delete MyModel: ")
+    assert "DeleteModel" in reason
+    assert "AccessDeniedException" in reason
+    assert "not authorized" in reason
+    assert len(emulator.calls_of("DeleteModel")) == 1  # not retried
+
+
+def test_a_deadline_ends_with_failed_not_a_hang(requests: Requests, emulator: Emulator) -> None:
+    project_with_dataset(emulator)
+    arn = trained_model(emulator)
+    emulator.backend.set_status(PROJECT, _version(arn), "TRAINING")
+    emulator.backend.hold_status(PROJECT, _version(arn), "TRAINING")
+
+    response = requests.request("Delete", physical_id=arn, properties=model_properties(ServiceTimeout="60"))
+
+    assert response["Status"] == "FAILED"
+    assert "ServiceTimeout (60 s)" in response["Reason"]
+    assert "TRAINING" in response["Reason"]
+    assert emulator.backend.model_status(PROJECT, _version(arn)) == "TRAINING"
+
+
+# -- Create ---------------------------------------------------------------------------------------
+
+
+def test_create_trains_and_answers_the_model(requests: Requests, emulator: Emulator) -> None:
+    project_with_dataset(emulator)
+    response = requests.request("Create", properties=model_properties(Tags=[{"Key": "team", "Value": "a"}]))
+
+    assert response["Status"] == "SUCCESS", response["Reason"]
+    data = response["Data"]
+    assert response["PhysicalResourceId"] == data[consts.ATTR_MODEL_ARN]
+    assert data[consts.ATTR_MODEL_VERSION] == "1"
+    assert data[consts.ATTR_STATUS] == "TRAINED"
+    assert float(data[consts.ATTR_F1_SCORE]) > 0
+    assert {consts.ATTR_RECALL, consts.ATTR_PRECISION} <= set(data)
+    [create] = emulator.calls_of("CreateModel")
+    assert create.client_token and create.client_token.startswith("create-")
+    assert emulator.calls_of("StartModel") == []
+
+
+def test_create_with_hosting_starts_the_model(requests: Requests, emulator: Emulator) -> None:
+    project_with_dataset(emulator)
+    hosting = {"MinInferenceUnits": "2", "MaxInferenceUnits": "3"}
+    response = requests.request("Create", properties=model_properties(Hosting=hosting))
+
+    assert response["Status"] == "SUCCESS", response["Reason"]
+    assert response["Data"][consts.ATTR_STATUS] == "HOSTED"
+    [start] = emulator.calls_of("StartModel")
+    assert (start.params["MinInferenceUnits"], start.params["MaxInferenceUnits"]) == (2, 3)
+
+
+def test_training_failed_answers_failed_with_the_model_arn_so_delete_removes_it(
+    requests: Requests, emulator: Emulator
+) -> None:
+    project_with_dataset(emulator)
+    emulator.configure(training_outcome="TRAINING_FAILED")
+
+    create = requests.request("Create")
+
+    assert create["Status"] == "FAILED"
+    assert "training failed" in create["Reason"]
+    assert create["PhysicalResourceId"].endswith(f"model/{PROJECT}/1")
+    delete = requests.request("Delete", physical_id=create["PhysicalResourceId"])
+    assert delete["Status"] == "SUCCESS"
+    assert emulator.backend.model_status(PROJECT, "1") is None
+
+
+def test_bad_properties_fail_before_any_call(requests: Requests, emulator: Emulator) -> None:
+    project_with_dataset(emulator)
+    properties = model_properties(ProjectName="-bad", Hosting={"MinInferenceUnits": "zero"})
+    response = requests.request("Create", properties=properties)
+
+    assert response["Status"] == "FAILED"
+    assert "ProjectName" in response["Reason"]
+    assert "regular expression pattern" in response["Reason"]
+    assert emulator.calls == []
+
+
+def test_an_unknown_resource_type_fails_on_create_and_deletes_quietly(requests: Requests, emulator: Emulator) -> None:
+    create = requests.request("Create", resource_type="Custom::Other")
+    assert create["Status"] == "FAILED"
+    assert "Custom::Other" in create["Reason"]
+    delete = requests.request("Delete", resource_type="Custom::Other", physical_id=create["PhysicalResourceId"])
+    assert delete["Status"] == "SUCCESS"
+    assert emulator.calls == []
+
+
+def test_a_72_character_logical_id_works(requests: Requests, emulator: Emulator) -> None:
+    project_with_dataset(emulator)
+    logical_id = "VeryLongConstructPath" + "X" * 43 + "8CHARSID"
+    assert len(logical_id) == 72
+    create = requests.request("Create", logical_id=logical_id)
+    assert create["Status"] == "SUCCESS", create["Reason"]
+    delete = requests.request("Delete", logical_id=logical_id, physical_id=create["PhysicalResourceId"])
+    assert delete["Status"] == "SUCCESS", delete["Reason"]
+
+
+# -- Update ---------------------------------------------------------------------------------------
+
+
+def _created(requests: Requests, **properties: Any) -> tuple[str, dict[str, Any]]:
+    props = model_properties(**properties)
+    response = requests.request("Create", properties=props)
+    assert response["Status"] == "SUCCESS", response["Reason"]
+    return response["PhysicalResourceId"], props
+
+
+def test_update_of_hosting_only_is_in_place(requests: Requests, emulator: Emulator) -> None:
+    project_with_dataset(emulator)
+    arn, old = _created(requests)
+    steps = [
+        ({"MinInferenceUnits": "1"}, "HOSTED", 1),  # start
+        ({"MinInferenceUnits": "3"}, "HOSTED", 3),  # rescale: stop, start
+        (None, "TRAINED", None),  # stop
+    ]
+    for hosting, status, units in steps:
+        new = model_properties(**({"Hosting": hosting} if hosting else {}))
+        response = requests.request("Update", physical_id=arn, properties=new, old_properties=old)
+        assert response["Status"] == "SUCCESS", response["Reason"]
+        assert response["PhysicalResourceId"] == arn
+        assert response["Data"][consts.ATTR_STATUS] == status
+        assert emulator.backend.model_status(PROJECT, _version(arn)) == status
+        if units is not None:
+            assert emulator.calls_of("StartModel")[-1].params["MinInferenceUnits"] == units
+        old = new
+    assert len(emulator.calls_of("CreateModel")) == 1
+
+
+def test_update_of_anything_else_creates_a_new_version(requests: Requests, emulator: Emulator) -> None:
+    project_with_dataset(emulator)
+    arn, old = _created(requests)
+    new = model_properties(Description="second")
+    response = requests.request("Update", physical_id=arn, properties=new, old_properties=old)
+
+    assert response["Status"] == "SUCCESS", response["Reason"]
+    assert response["PhysicalResourceId"] != arn
+    assert response["Data"][consts.ATTR_MODEL_VERSION] == "2"
+    # CloudFormation then deletes the old one.
+    delete = requests.request("Delete", physical_id=arn)
+    assert delete["Status"] == "SUCCESS"
+    assert listed_versions(emulator) == ["2"]
+
+
+# -- datasets --------------------------------------------------------------------------------------
+
+
+def test_dataset_create_and_delete(requests: Requests, emulator: Emulator) -> None:
+    emulator.backend.create_project(PROJECT)
+    kind = consts.DATASET_RESOURCE_TYPE
+    create = requests.request("Create", resource_type=kind, logical_id="Train", properties=dataset_properties())
+
+    assert create["Status"] == "SUCCESS", create["Reason"]
+    assert create["PhysicalResourceId"] == f"{PROJECT}/train"
+    assert create["Data"] == {"ProjectName": PROJECT, "DatasetType": "train", "Status": "CREATE_COMPLETE"}
+    [call] = emulator.calls_of("CreateDataset")
+    assert call.client_token and call.client_token.startswith("create-dataset-")
+
+    delete = requests.request("Delete", resource_type=kind, physical_id=create["PhysicalResourceId"])
+    assert delete["Status"] == "SUCCESS", delete["Reason"]
+    assert emulator.backend.inventory()[PROJECT]["datasets"] == {}
+    again = requests.request("Delete", resource_type=kind, physical_id=create["PhysicalResourceId"])
+    assert again["Status"] == "SUCCESS"
+    assert len(emulator.calls_of("DeleteDataset")) == 1
+
+
+def test_dataset_delete_waits_for_a_training_model(requests: Requests, emulator: Emulator) -> None:
+    project_with_dataset(emulator)
+    emulator.backend.create_model(PROJECT, output_config={"S3Location": {"Bucket": "out"}})  # TRAINING
+    kind = consts.DATASET_RESOURCE_TYPE
+    response = requests.request("Delete", resource_type=kind, physical_id=f"{PROJECT}/train")
+    assert response["Status"] == "SUCCESS", response["Reason"]
+    assert "ConflictException" in {c.error_code for c in emulator.calls_of("DeleteDataset")}
+
+
+def test_dataset_update_of_the_source_replaces_it_under_the_same_id(requests: Requests, emulator: Emulator) -> None:
+    emulator.backend.create_project(PROJECT)
+    kind = consts.DATASET_RESOURCE_TYPE
+    old = dataset_properties()
+    create = requests.request("Create", resource_type=kind, properties=old)
+    source = {"GroundTruthManifest": {"S3Object": {"Bucket": "manifests", "Key": "v2.manifest"}}}
+    new = dataset_properties(DatasetSource=source)
+
+    update = requests.request(
+        "Update", resource_type=kind, physical_id=create["PhysicalResourceId"], properties=new, old_properties=old
+    )
+
+    assert update["Status"] == "SUCCESS", update["Reason"]
+    assert update["PhysicalResourceId"] == create["PhysicalResourceId"]
+    assert [c.operation for c in emulator.calls if c.operation in MUTATING] == [
+        "CreateDataset",
+        "DeleteDataset",
+        "CreateDataset",
+    ]
+
+
+def test_dataset_update_to_another_type_gets_a_new_id(requests: Requests, emulator: Emulator) -> None:
+    emulator.backend.create_project(PROJECT)
+    kind = consts.DATASET_RESOURCE_TYPE
+    old = dataset_properties()
+    create = requests.request("Create", resource_type=kind, properties=old)
+    new = dataset_properties(DatasetType="test")
+    update = requests.request(
+        "Update", resource_type=kind, physical_id=create["PhysicalResourceId"], properties=new, old_properties=old
+    )
+    assert update["PhysicalResourceId"] == f"{PROJECT}/test"
+    assert set(emulator.backend.inventory()[PROJECT]["datasets"]) == {"train", "test"}
+
+
+def test_bad_dataset_properties_fail_before_any_call(requests: Requests, emulator: Emulator) -> None:
+    kind = consts.DATASET_RESOURCE_TYPE
+    response = requests.request("Create", resource_type=kind, properties=dataset_properties(DatasetType="valid"))
+    assert response["Status"] == "FAILED"
+    assert "DatasetType" in response["Reason"]
+    assert emulator.calls == []
+
+
+# -- logs -----------------------------------------------------------------------------------------
+
+
+def test_the_response_url_never_reaches_the_logs(
+    requests: Requests, emulator: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    project_with_dataset(emulator)
+    emulator.faults.add(Fault(kind="throttling", operations={"CreateModel"}, count=1))
+    event = requests.event("Create")
+    response = requests.send(event)
+    logging.getLogger("provider.test").info("event: %s", event)  # even a careless line is redacted
+    assert response["Status"] == "SUCCESS"
+    text = caplog.text
+    assert "Create Custom::LookoutVisionModel Model" in text
+    assert event["ResponseURL"] not in text
+    assert event["ResponseURL"].split("?")[1] not in text
