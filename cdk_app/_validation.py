@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from aws_cdk import Token
+from aws_cdk import RemovalPolicy, Token
 from botocore.model import Shape, StructureShape
 
 from provider import servicemodel
@@ -46,3 +46,12 @@ def check(construct: str, operation: str, path: tuple[str, ...], value: Any, pro
     if violations:
         detail = "; ".join(str(v) for v in violations)
         raise ValueError(f"{construct}: invalid {prop}: {detail} (as {operation} would refuse it)")
+
+
+_REMOVAL_POLICIES = (RemovalPolicy.DESTROY, RemovalPolicy.RETAIN, RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE)
+
+
+def check_removal_policy(construct: str, policy: RemovalPolicy) -> None:
+    """Custom resources have no snapshot: only DESTROY and the RETAIN variants apply."""
+    if policy not in _REMOVAL_POLICIES:
+        raise ValueError(f"{construct}: removal_policy {policy} does not apply; use DESTROY or RETAIN")

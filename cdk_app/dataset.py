@@ -51,6 +51,7 @@ class LookoutVisionDataset(Construct):
         name = "LookoutVisionDataset"
         if dataset_type not in _DATASET_TYPES:
             raise ValueError(f"{name} {self.node.path}: dataset_type must be 'train' or 'test', not {dataset_type!r}")
+        _validation.check_removal_policy(f"{name} {self.node.path}", removal_policy)
         project_name = project_name_property(project)
         _validation.check(name, "CreateDataset", (consts.PROJECT_NAME,), project_literal_name(project), "project")
         s3_object = ("DatasetSource", "GroundTruthManifest", "S3Object")

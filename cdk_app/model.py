@@ -83,6 +83,7 @@ class LookoutVisionModel(Construct):
         super().__init__(scope, id)
         project_name = project_name_property(project)
         self._validate(project, training_dataset, test_dataset, hosting, service_timeout)
+        _validation.check_removal_policy(f"LookoutVisionModel {self.node.path}", removal_policy)
         tag_list = [{"Key": key, "Value": value} for key, value in sorted((tags or {}).items())]
         self._check("CreateModel", (consts.PROJECT_NAME,), project_literal_name(project), "project")
         self._check("CreateModel", (consts.DESCRIPTION,), description, "description")
@@ -115,7 +116,7 @@ class LookoutVisionModel(Construct):
         # project (and CloudFormation would try) while a model version exists.
         self.resource.node.add_dependency(*(d for d in (training_dataset, test_dataset) if d is not None))
         self.node.default_child = self.resource.node.default_child  # the CfnResource, for escape hatches
-        if removal_policy == RemovalPolicy.RETAIN:
+        if removal_policy != RemovalPolicy.DESTROY:
             self._warn_if_project_destroyed(project)
 
         self.model_arn: str = self.resource.get_att_string(consts.ATTR_MODEL_ARN)

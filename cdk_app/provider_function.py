@@ -25,12 +25,12 @@ TIMEOUT = Duration.minutes(15)
 MEMORY_MB = 256
 LOG_RETENTION = logs.RetentionDays.ONE_MONTH
 
+# Exactly the operations the provider calls (provider/lookout.py). The dataset operations and
+# ListModels are authorized on the project; the model operations on the model version.
 _PROJECT_ACTIONS = (
-    # The dataset operations and ListModels are authorized on the project.
     "lookoutvision:CreateDataset",
-    "lookoutvision:DeleteDataset",
     "lookoutvision:DescribeDataset",
-    "lookoutvision:DescribeProject",
+    "lookoutvision:DeleteDataset",
     "lookoutvision:ListModels",
 )
 _MODEL_ACTIONS = (
@@ -39,8 +39,8 @@ _MODEL_ACTIONS = (
     "lookoutvision:StartModel",
     "lookoutvision:StopModel",
     "lookoutvision:DeleteModel",
+    # CreateModel with Tags also needs TagResource on the new version.
     "lookoutvision:TagResource",
-    "lookoutvision:ListTagsForResource",
 )
 
 

@@ -171,8 +171,21 @@ def test_lookout_access_per_declared_project_once(three: ThreeModels) -> None:
     ]
     assert sorted(resources) == sorted([":project/alpha", ":model/alpha/*", ":project/beta", ":model/beta/*"])
     actions = {a for s in policy_statements(three.raw) for a in _list(s["Action"]) if a.startswith("lookoutvision:")}
-    assert "lookoutvision:*" not in actions
-    assert {"lookoutvision:CreateModel", "lookoutvision:StopModel", "lookoutvision:DeleteDataset"} <= actions
+    assert actions == {
+        f"lookoutvision:{operation}"
+        for operation in (
+            "CreateDataset",
+            "DescribeDataset",
+            "DeleteDataset",
+            "ListModels",
+            "CreateModel",
+            "DescribeModel",
+            "StartModel",
+            "StopModel",
+            "DeleteModel",
+            "TagResource",
+        )
+    }
 
 
 def test_kms_only_on_the_given_key(three: ThreeModels) -> None:

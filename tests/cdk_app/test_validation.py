@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from aws_cdk import App, Duration, Stack
+from aws_cdk import App, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_lookoutvision as lookoutvision
 from aws_cdk import aws_s3 as s3
 
@@ -84,6 +84,12 @@ CASES: list[tuple[str, Callable[[Scene], Any], type[Exception], str]] = [
     ("bad dataset type", lambda s: s.dataset("Validation", "validation"), ValueError, "must be 'train' or 'test'"),
     ("bad project name", lambda s: s.dataset("Bad", "train", project="no spaces"), ValueError, "invalid project"),
     ("project of wrong type", lambda s: s.dataset("Bad", "train", project=42), TypeError, "project name"),
+    (
+        "snapshot removal policy",
+        lambda s: s.model(removal_policy=RemovalPolicy.SNAPSHOT),
+        ValueError,
+        "removal_policy .* does not apply",
+    ),
     ("dataset not a dataset", lambda s: s.model(training_dataset="train"), TypeError, "LookoutVisionDataset"),
 ]
 
