@@ -230,6 +230,23 @@ class Project:
         return {"ProjectArn": self.arn, "ProjectName": self.name, "CreationTimestamp": self.created}
 
 
+@dataclass(frozen=True)
+class StatusChange:
+    """One entry of the backend's history: a resource entered ``status`` at service time ``time``.
+
+    ``resource_type`` is PROJECT, DATASET or MODEL; ``resource_id`` the project name, dataset type or
+    model version. Besides the service's statuses, ``status`` may be CREATED (a project), GONE (the
+    resource no longer exists) or UNLISTED (a deleted model version left ListModels).
+    """
+
+    time: float
+    project_name: str
+    resource_type: str
+    resource_id: str
+    status: str
+    previous: str | None = None
+
+
 @dataclass
 class TokenRecord:
     """The first successful answer to a call made with a ClientToken."""
@@ -270,6 +287,7 @@ class LookoutVisionBackend:
         self._tokens: dict[tuple[str, str], TokenRecord] = {}
         self._holds: set[tuple[str, str, str]] = set()
         self._buckets: dict[str, tuple[float, float]] = {}
+        self._history: list[StatusChange] = []
 
     # -- front door -------------------------------------------------------------------------
 
@@ -345,6 +363,7 @@ class LookoutVisionBackend:
             )
         project = Project(project_name, self.project_arn(project_name), self.clock.now())
         self._projects[project_name] = project
+        self._history.append(StatusChange(project.created, project_name, "PROJECT", project_name, "CREATED", None))
         return {"ProjectMetadata": project.metadata()}
 
     @_locked
@@ -376,6 +395,7 @@ class LookoutVisionBackend:
                 resource_type="PROJECT",
             )
         del self._projects[project_name]
+        self._history.append(StatusChange(self.clock.now(), project_name, "PROJECT", project_name, GONE, "CREATED"))
         return {"ProjectArn": project.arn}
 
     # -- datasets ---------------------------------------------------------------------------
@@ -401,6 +421,7 @@ class LookoutVisionBackend:
         dataset = Dataset(project_name, dataset_type, now, now, status, now, source=dataset_source)
         dataset.status_message = _dataset_message(status)
         project.datasets[dataset_type] = dataset
+        self._history.append(StatusChange(now, project_name, "DATASET", dataset_type, status, None))
         return {"DatasetMetadata": dataset.metadata()}
 
     @_locked
@@ -478,6 +499,7 @@ class LookoutVisionBackend:
             status_message=STATUS_MESSAGES["TRAINING"],
         )
         project.models[version] = model
+        self._history.append(StatusChange(now, project_name, "MODEL", version, "TRAINING", None))
         return {"ModelMetadata": model.metadata()}
 
     @_locked
@@ -611,12 +633,29 @@ class LookoutVisionBackend:
         """True when no project exists (so no dataset or model either)."""
         return not self._projects
 
+    @_locked
+    def history(
+        self, project_name: str | None = None, resource_id: str | None = None, resource_type: str | None = None
+    ) -> list[StatusChange]:
+        """Every status change so far, in service-time order, optionally for one project / resource."""
+        return sorted(
+            (
+                c
+                for c in self._history
+                if project_name in (None, c.project_name)
+                and resource_id in (None, c.resource_id)
+                and resource_type in (None, c.resource_type)
+            ),
+            key=lambda c: c.time,
+        )
+
     def reset(self) -> None:
         with self.lock:
             self._projects.clear()
             self._tokens.clear()
             self._holds.clear()
             self._buckets.clear()
+            self._history.clear()
 
     # -- ARNs -------------------------------------------------------------------------------
 
@@ -683,6 +722,7 @@ class LookoutVisionBackend:
             for version, listed in list(project.listed_after_delete.items()):
                 if listed.until <= now:
                     del project.listed_after_delete[version]
+                    self._history.append(StatusChange(listed.until, project.name, "MODEL", version, "UNLISTED", GONE))
         expired = [key for key, rec in self._tokens.items() if now - rec.time >= IDEMPOTENCY_WINDOW]
         for key in expired:
             del self._tokens[key]
@@ -708,13 +748,16 @@ class LookoutVisionBackend:
             self._enter_dataset(project, dataset, transition.target(self.settings), due)
 
     def _enter_model(self, project: Project, model: Model, status: str, at: float) -> None:
+        previous = model.status
+        self._history.append(StatusChange(at, project.name, "MODEL", model.version, status, previous))
         if status == GONE:
             del project.models[model.version]
             lag = self.settings.durations.list_models_lag
             if lag > 0:
                 project.listed_after_delete[model.version] = Listed(model.metadata(), at + lag)
+            else:
+                self._history.append(StatusChange(at, project.name, "MODEL", model.version, "UNLISTED", GONE))
             return
-        previous = model.status
         model.status, model.entered_at, model.not_before = status, at, 0.0
         model.status_message = STATUS_MESSAGES[status]
         if status == "TRAINED" and model.performance is None:
@@ -735,6 +778,7 @@ class LookoutVisionBackend:
         model.evaluation_end = at
 
     def _enter_dataset(self, project: Project, dataset: Dataset, status: str, at: float) -> None:
+        self._history.append(StatusChange(at, project.name, "DATASET", dataset.dataset_type, status, dataset.status))
         if status == GONE:
             del project.datasets[dataset.dataset_type]
             return

@@ -23,6 +23,8 @@ from urllib.parse import urlsplit
 
 from provider import servicemodel
 
+from .admin import PREFIX as ADMIN_PREFIX
+from .admin import handle_admin
 from .calls import Call, CallLog
 from .clock import Clock
 from .exceptions import (
@@ -158,6 +160,8 @@ class Emulator:
 
     def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Reply | None:
         """Answer one HTTP request; None means: drop the connection without an answer."""
+        if target.startswith(ADMIN_PREFIX):
+            return handle_admin(self, method, urlsplit(target).path, body)
         arrived = self.clock.now()
         request_id = new_request_id()
         operation, params, fault_name = "UnknownOperation", {}, None

@@ -9,6 +9,8 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -236,3 +238,71 @@ def test_the_command_line_refuses_a_bad_fault() -> None:
     )
     assert result.returncode == 2
     assert "unknown fault kind" in result.stderr
+
+
+def test_the_history_records_each_status_change_at_its_service_time(
+    emulator: Emulator, lookoutvision: Any, hosted: tuple[str, str]
+) -> None:
+    project, version = hosted
+    durations = emulator.settings.durations
+    lookoutvision.stop_model(ProjectName=project, ModelVersion=version)
+    emulator.clock.advance(durations.stopping_hosting)
+    deleted_at = emulator.clock.now()
+    lookoutvision.delete_model(ProjectName=project, ModelVersion=version)
+    emulator.clock.advance(durations.deleting + durations.list_models_lag)
+    changes = emulator.backend.history(project, version, "MODEL")
+    assert [c.status for c in changes] == [
+        "TRAINING",
+        "TRAINED",
+        "STARTING_HOSTING",
+        "HOSTED",
+        "STOPPING_HOSTING",
+        "TRAINED",
+        "DELETING",
+        "GONE",
+        "UNLISTED",
+    ]
+    gone, unlisted = changes[-2], changes[-1]
+    assert gone.time == pytest.approx(deleted_at + durations.deleting, abs=0.01)
+    assert unlisted.time == pytest.approx(gone.time + durations.list_models_lag)
+    assert [c.previous for c in changes[-3:]] == ["TRAINED", "DELETING", "GONE"]
+
+
+def _control(endpoint: str, method: str, route: str, body: Any = None) -> tuple[int, Any]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(f"{endpoint}/_emulator/{route}", data=data, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_the_control_api(emulator: Emulator, lookoutvision: Any, trained: tuple[str, str]) -> None:
+    endpoint = emulator.endpoint_url
+    model = {"project_name": "demo", "model_version": "1"}
+    throttle = {"kind": "throttling", "operations": ["DeleteModel"], "count": 1}
+    assert _control(endpoint, "POST", "faults", throttle)[0] == 200
+    with pytest.raises(lookoutvision.exceptions.ThrottlingException):
+        lookoutvision.delete_model(ProjectName="demo", ModelVersion="1")
+    assert _control(endpoint, "POST", "status", {**model, "status": "HOSTED"})[0] == 200
+    assert status(lookoutvision, "demo", "1") == "HOSTED"
+    assert _control(endpoint, "POST", "hold", {**model, "status": "STOPPING_HOSTING"})[0] == 200
+    lookoutvision.stop_model(ProjectName="demo", ModelVersion="1")
+    code, body = _control(endpoint, "POST", "clock/advance", {"seconds": 3600})
+    assert code == 200
+    assert body["time"] == pytest.approx(emulator.clock.now(), abs=1)
+    assert status(lookoutvision, "demo", "1") == "STOPPING_HOSTING"
+    _control(endpoint, "DELETE", "hold", model)
+    assert status(lookoutvision, "demo", "1") == "TRAINED"
+    _, calls = _control(endpoint, "GET", "calls")
+    assert [c["operation"] for c in calls][-3:] == ["StopModel", "DescribeModel", "DescribeModel"]
+    _, state = _control(endpoint, "GET", "state")
+    assert state["inventory"] == {"demo": {"datasets": {"train": "CREATE_COMPLETE"}, "models": {"1": "TRAINED"}}}
+    assert _control(endpoint, "GET", "history")[1][0]["status"] == "CREATED"
+    assert _control(endpoint, "POST", "settings", {"training": 7})[1]["durations"]["training"] == 7.0
+    assert _control(endpoint, "POST", "status", {**model, "project_name": "nope", "status": "HOSTED"})[0] == 404
+    assert _control(endpoint, "POST", "faults", {"kind": "flaky"})[0] == 400
+    assert _control(endpoint, "GET", "nothing")[0] == 404
+    assert _control(endpoint, "POST", "reset")[0] == 200
+    assert emulator.backend.is_empty()
