@@ -1,0 +1,143 @@
+"""The provider as Lambda runs it: asynchronous invocations, a short timeout, continuations.
+
+The function runs in the local LambdaService's execution environments and re-invokes itself
+through the service's Invoke API; responses go to the local HTTPS ResponseURL endpoint.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from localcloud.awslambda import LambdaService
+from localcloud.cloudformation.response_endpoint import ResponseEndpoint
+from localcloud.lookoutvision import Emulator, Fault
+from provider import consts
+from tests.provider.conftest import (
+    PROJECT,
+    check_response,
+    listed_versions,
+    make_event,
+    model_properties,
+    project_with_dataset,
+    trained_model,
+)
+
+# Real seconds per service second for these tests: a 100 s Lambda timeout lasts 1 s.
+SCALE = 0.01
+LAMBDA_TIMEOUT = 100.0
+
+
+@pytest.fixture
+def function(emulator: Emulator, response_endpoint: ResponseEndpoint) -> Iterator[LambdaService]:
+    emulator.configure(time_scale=SCALE)
+    env = {
+        "PYTHONPATH": os.getcwd(),
+        "AWS_ENDPOINT_URL_LOOKOUTVISION": emulator.endpoint_url,
+        "SSL_CERT_FILE": response_endpoint.ca_file,
+    }
+    with LambdaService(
+        "provider.handler.handler", env=env, timeout=LAMBDA_TIMEOUT, time_scale=SCALE, retry_delays=()
+    ) as service:
+        yield service
+
+
+def _run(function: LambdaService, endpoint: ResponseEndpoint, event: dict[str, Any]) -> dict[str, Any]:
+    function.invoke_async(event)
+    response = endpoint.wait(event["RequestId"], timeout=60)
+    function.wait_idle(timeout=30)
+    assert len(endpoint.responses(event["RequestId"])) == 1, "exactly one response per request"
+    check_response(event, response)
+    return response
+
+
+def _records(function: LambdaService) -> list[dict[str, Any]]:
+    return [i.event.get(consts.CONTINUATION, {}) for i in function.invocations]
+
+
+def test_a_create_continues_across_invocations(
+    function: LambdaService, emulator: Emulator, response_endpoint: ResponseEndpoint
+) -> None:
+    project_with_dataset(emulator)
+    emulator.configure(training=250.0)  # 2.5 Lambda timeouts
+    event = make_event(response_endpoint, "Create", properties=model_properties(Hosting={"MinInferenceUnits": "1"}))
+
+    response = _run(function, response_endpoint, event)
+
+    assert response["Status"] == "SUCCESS", response["Reason"]
+    assert response["Data"][consts.ATTR_STATUS] == "HOSTED"
+    invocations = function.invocations
+    assert len(invocations) >= 3
+    assert all(i.outcome == "ok" for i in invocations), [i.outcome for i in invocations]
+    records = _records(function)
+    assert [r.get("Invocation") for r in records[1:]] == list(range(2, len(records) + 1))
+    assert len({r["Started"] for r in records[1:]}) == 1  # the first invocation's start, carried along
+    assert records[-1]["Progress"]["ModelArn"] == response["PhysicalResourceId"]
+    assert len(emulator.calls_of("CreateModel")) == 1
+    assert len(emulator.calls_of("StartModel")) == 1
+
+
+def test_a_delete_continues_with_one_token_across_invocations_and_faults(
+    function: LambdaService, emulator: Emulator, response_endpoint: ResponseEndpoint
+) -> None:
+    project_with_dataset(emulator)
+    arn = trained_model(emulator)
+    emulator.backend.set_status(PROJECT, "1", "HOSTED")
+    emulator.configure(stopping_hosting=120.0, deleting=120.0, list_models_lag=30.0)
+    emulator.faults.add(Fault(kind="throttling", operations={"DeleteModel"}, count=2))
+    emulator.faults.add(Fault(kind="internal_error", operations={"DescribeModel"}, count=2))
+
+    response = _run(function, response_endpoint, make_event(response_endpoint, "Delete", physical_id=arn))
+
+    assert response["Status"] == "SUCCESS", response["Reason"]
+    assert len(function.invocations) >= 3
+    assert {c.client_token for c in emulator.calls_of("DeleteModel")} == {response_token(emulator)}
+    assert len(emulator.calls_of("DeleteModel")) >= 3
+    assert "1" not in listed_versions(emulator)
+
+
+def response_token(emulator: Emulator) -> str | None:
+    return emulator.calls_of("DeleteModel")[0].client_token
+
+
+def test_the_deadline_ends_a_continued_wait_with_failed(
+    function: LambdaService, emulator: Emulator, response_endpoint: ResponseEndpoint
+) -> None:
+    project_with_dataset(emulator)
+    arn = trained_model(emulator)
+    emulator.backend.set_status(PROJECT, "1", "TRAINING")
+    emulator.backend.hold_status(PROJECT, "1", "TRAINING")  # stuck: never trains
+    event = make_event(response_endpoint, "Delete", physical_id=arn, properties=model_properties(ServiceTimeout="250"))
+    began = time.monotonic()
+
+    response = _run(function, response_endpoint, event)
+
+    assert response["Status"] == "FAILED"
+    assert "ServiceTimeout (250 s)" in response["Reason"]
+    assert "still TRAINING" in response["Reason"]
+    assert len(function.invocations) >= 3
+    assert time.monotonic() - began < 250 * SCALE + 5  # answered before CloudFormation gives up
+    assert emulator.calls_of("DeleteModel") == []
+
+
+def test_a_72_character_logical_id_and_no_response_url_in_any_log(
+    function: LambdaService, emulator: Emulator, response_endpoint: ResponseEndpoint
+) -> None:
+    project_with_dataset(emulator)
+    emulator.configure(training=150.0)
+    logical_id = "LookoutVisionModelStackInspectionLineModelWithAVeryLongPath01234A1B2C3D4"
+    assert len(logical_id) == 72
+    event = make_event(response_endpoint, "Create", logical_id=logical_id)
+
+    response = _run(function, response_endpoint, event)
+
+    assert response["Status"] == "SUCCESS", response["Reason"]
+    assert len(function.invocations) >= 2
+    logs = "\n".join(line for i in function.invocations for line in i.logs)
+    assert logical_id in logs
+    assert event["ResponseURL"] not in logs
+    assert event["ResponseURL"].split("?", 1)[1] not in logs
