@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import App, CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import App, CfnOutput, Duration, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lookoutvision as lookoutvision
 from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Annotations, Match, Template
+from cdk_nag import AwsSolutionsChecks
 
 from cdk_app import Hosting, LookoutVisionDataset, LookoutVisionModel, LookoutVisionProvider
 from provider import consts
@@ -199,3 +202,37 @@ def test_kms_only_on_the_given_key(three: ThreeModels) -> None:
 
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
+
+
+def test_construct_findings_are_acknowledged_for_imported_bucket_and_project_ref(tmp_path: Path) -> None:
+    """cdk-nag's AwsSolutions pack finds nothing unacknowledged in what the constructs add.
+
+    The acknowledgments name exact findings, so this checks that they match what cdk-nag reports
+    for an imported bucket (an ARN built by Fn::Join) and a project known only by its Ref.
+    """
+    app = App(outdir=str(tmp_path), context=SKIP_BUNDLING)
+    stack = Stack(app, "Nagged")
+    bucket = s3.Bucket.from_bucket_name(stack, "Imported", "some-existing-bucket")
+    project = lookoutvision.CfnProject(stack, "Project", project_name="gamma")
+    train = LookoutVisionDataset(
+        stack, "Train", project=project.ref, dataset_type="train", manifest_bucket=bucket, manifest_key="m"
+    )
+    LookoutVisionModel(stack, "Model", project=project.ref, training_dataset=train, output_bucket=bucket)
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app, write_suppressions_to_cloud_formation=True))
+    app.synth()  # raises on any unacknowledged error finding
+
+    template = json.loads((tmp_path / "Nagged.template.json").read_text())
+    acknowledged = sorted(
+        rule["id"]
+        for resource in template["Resources"].values()
+        for rule in resource.get("Metadata", {}).get("cdk_nag", {}).get("rules_to_suppress", [])
+    )
+    assert acknowledged == [
+        "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:lookoutvision:<AWS::Region>:<AWS::AccountId>"
+        ":model/<Project>/*]",
+        "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::some-existing-bucket/*]",
+        "AwsSolutions-L1",
+    ]
+    report = tmp_path / "validation-report.json"
+    if report.exists():
+        assert all(plugin["violations"] == [] for plugin in json.loads(report.read_text())["pluginReports"])
