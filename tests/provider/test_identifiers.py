@@ -1,0 +1,46 @@
+"""Physical ids: model ARNs and dataset ids parse strictly; anything else is no resource."""
+
+from __future__ import annotations
+
+import pytest
+
+from provider.identifiers import DatasetRef, ModelRef, parse_dataset_id, parse_model_arn
+
+ARN = "arn:aws:lookoutvision:us-east-1:123456789012:model/my-project/12"
+
+
+def test_a_model_arn() -> None:
+    assert parse_model_arn(ARN) == ModelRef("my-project", "12", ARN)
+    china = ARN.replace("arn:aws:", "arn:aws-cn:").replace("us-east-1", "cn-north-1")
+    assert parse_model_arn(china) == ModelRef("my-project", "12", china)
+
+
+@pytest.mark.parametrize(
+    "physical_id",
+    [
+        "stack_Model_ABCDEFGH",
+        "arn:aws:lookoutvision:us-east-1:123456789012:project/my-project",
+        "arn:aws:lookoutvision:us-east-1:123456789012:model/my-project/latest",
+        "arn:aws:lookoutvision:us-east-1:123456789012:model/my-project/0",
+        "arn:aws:lookoutvision:us-east-1:123456789012:model/-bad/1",
+        "arn:aws:lookoutvision:us-east-1:123456789012:model/p/1/extra",
+        "arn:aws:s3:::bucket/model/p/1",
+        "",
+        None,
+        42,
+    ],
+)
+def test_anything_else_is_no_model(physical_id: object) -> None:
+    assert parse_model_arn(physical_id) is None
+
+
+def test_a_dataset_id_round_trips() -> None:
+    ref = DatasetRef("my-project", "test")
+    assert parse_dataset_id(ref.physical_id) == ref
+
+
+@pytest.mark.parametrize(
+    "physical_id", ["my-project", "my-project/validation", "a/b/train", "/train", "stack_X_AB", None]
+)
+def test_anything_else_is_no_dataset(physical_id: object) -> None:
+    assert parse_dataset_id(physical_id) is None
