@@ -125,6 +125,13 @@ class LookoutVisionModel(Construct):
         """The version number the service gave the model."""
         self.status: str = self.resource.get_att_string(consts.ATTR_STATUS)
         """The model's status when the last Create or Update finished (TRAINED or HOSTED)."""
+        self.f1_score: str = self.resource.get_att_string(consts.ATTR_F1_SCORE)
+        """The trained model's F1 score. Only when the service reported it: referencing a figure the
+        service did not report fails the deployment (as does every missing custom resource attribute)."""
+        self.precision: str = self.resource.get_att_string(consts.ATTR_PRECISION)
+        """The trained model's precision (see ``f1_score`` for when it exists)."""
+        self.recall: str = self.resource.get_att_string(consts.ATTR_RECALL)
+        """The trained model's recall (see ``f1_score`` for when it exists)."""
 
     @staticmethod
     def _properties(  # noqa: PLR0917 (a private helper)

@@ -81,6 +81,7 @@ def three(tmp_path_factory: pytest.TempPathFactory) -> ThreeModels:
     CfnOutput(stack, "RetainedArn", value=retained.model_arn)
     CfnOutput(stack, "RetainedVersion", value=retained.model_version)
     CfnOutput(stack, "RetainedStatus", value=retained.status)
+    CfnOutput(stack, "RetainedF1", value=retained.f1_score)
     template = Template.from_stack(stack)
     constructs = {
         "retained": retained,
@@ -163,6 +164,7 @@ def test_attributes_are_getatts_of_the_data_keys(three: ThreeModels) -> None:
     assert outputs["RetainedArn"]["Value"] == {"Fn::GetAtt": [model_id, consts.ATTR_MODEL_ARN]}
     assert outputs["RetainedVersion"]["Value"] == {"Fn::GetAtt": [model_id, consts.ATTR_MODEL_VERSION]}
     assert outputs["RetainedStatus"]["Value"] == {"Fn::GetAtt": [model_id, consts.ATTR_STATUS]}
+    assert outputs["RetainedF1"]["Value"] == {"Fn::GetAtt": [model_id, consts.ATTR_F1_SCORE]}
 
 
 def test_lookout_access_per_declared_project_once(three: ThreeModels) -> None:
