@@ -10,16 +10,26 @@ Usage
 From the command line (runs until Ctrl-C, prints its endpoint)::
 
     python -m localcloud.lookoutvision --port 8123 --time-scale 0.01 --state-file .lookoutvision.json
+
+Point boto3 or the AWS CLI at it with the endpoint variable botocore reads, a region and any
+credentials (nothing checks them)::
+
     export AWS_ENDPOINT_URL_LOOKOUTVISION=http://127.0.0.1:8123
-    export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
+    export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
+    # The AWS CLI's own botocore has no lookoutvision model any more; lend it the one in this venv:
+    export AWS_DATA_PATH=$(python -c "import botocore; print(botocore.__path__[0] + '/data')")
     aws lookoutvision create-project --project-name demo
-    aws lookoutvision list-projects
+    aws lookoutvision create-dataset --project-name demo --dataset-type train
+    aws lookoutvision create-model --project-name demo --output-config S3Location={Bucket=my-bucket}
+    aws lookoutvision list-models --project-name demo
 
 ``--time-scale`` is real seconds per second of service time (0.01: a 60 s training takes 0.6 s).
 Durations (``--training 60 --starting-hosting 30 --stopping-hosting 20 --deleting 10 ...``),
 ``--training-outcome TRAINING_FAILED``, ``--requests-per-second 5`` (``0``: no quota) and faults
 (``--fault throttling:DeleteModel:3``, ``--fault latency=2``, ``--fault service_gone``) are options;
-``python -m localcloud.lookoutvision --help`` lists them.
+``python -m localcloud.lookoutvision --help`` lists them. A running emulator is also controlled
+over HTTP under ``/_emulator/`` (calls, history, faults, clock, settings, model status): see
+``localcloud/lookoutvision/admin.py``.
 
 From Python (a free port; boto3 finds it through ``AWS_ENDPOINT_URL_LOOKOUTVISION`` or ``endpoint_url``)::
 
@@ -53,7 +63,7 @@ from .exceptions import (
     ValidationException,
 )
 from .faults import Fault, Faults, parse_fault
-from .models import LookoutVisionBackend
+from .models import LookoutVisionBackend, StatusChange
 from .server import Emulator
 from .settings import Durations, Settings
 
@@ -72,6 +82,7 @@ __all__ = [
     "ResourceNotFoundException",
     "ServiceQuotaExceededException",
     "Settings",
+    "StatusChange",
     "ThrottlingException",
     "ValidationException",
     "parse_fault",

@@ -249,6 +249,10 @@ class _Server(ThreadingHTTPServer):
         self.emulator = emulator
         super().__init__(address, handler)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that went away mid-reply (a timeout, a test tearing down) is not the emulator's error.
+        logger.debug("connection from %s ended with an error", client_address, exc_info=True)
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"

@@ -53,6 +53,8 @@ class Settings:
 
     def update(self, **changes: Any) -> None:
         """Change fields in place; Durations' field names are accepted too (``training=5.0``)."""
+        if "time_scale" in changes and not float(changes["time_scale"]) > 0:
+            raise ValueError(f"time_scale must be positive, not {changes['time_scale']}")
         duration_names = {f.name for f in dataclasses.fields(Durations)}
         setting_names = {f.name for f in dataclasses.fields(Settings)}
         for name, value in changes.items():

@@ -306,3 +306,9 @@ def test_the_control_api(emulator: Emulator, lookoutvision: Any, trained: tuple[
     assert _control(endpoint, "GET", "nothing")[0] == 404
     assert _control(endpoint, "POST", "reset")[0] == 200
     assert emulator.backend.is_empty()
+
+
+def test_a_time_scale_must_be_positive(emulator: Emulator) -> None:
+    with pytest.raises(ValueError, match="positive"):
+        emulator.configure(time_scale=0)
+    assert emulator.settings.time_scale > 0
