@@ -9,10 +9,12 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from localcloud.cloudformation import driver
 from localcloud.cloudformation.errors import LocalCloudFormationError
 from localcloud.cloudformation.state import DEFAULT_STATE_DIR
+from localcloud.lookoutvision import Settings
 
 # A demo plays a 60 s training in about 1 s.
 DEMO_TIME_SCALE = 1 / 60
@@ -56,6 +58,13 @@ def _parser() -> argparse.ArgumentParser:
             command.add_argument(
                 "--parameter", action="append", default=[], metavar="KEY=VALUE", help="a template parameter's value"
             )
+            command.add_argument(
+                "--emulator-setting",
+                action="append",
+                default=[],
+                metavar="KEY=VALUE",
+                help="an emulator setting, e.g. training_outcome=TRAINING_FAILED or training=600 (service seconds)",
+            )
         default_scale = DEMO_TIME_SCALE if name == "demo" else 1.0
         command.add_argument(
             "--time-scale",
@@ -74,17 +83,43 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _options(args: argparse.Namespace) -> driver.RunOptions:
-    parameters = {}
-    for item in args.parameter:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise LocalCloudFormationError(f"--parameter {item!r}: expected KEY=VALUE")
-        parameters[key] = value
     if args.time_scale <= 0:
         raise LocalCloudFormationError("--time-scale must be positive")
+    settings = Settings(region=driver.REGION, account_id=driver.ACCOUNT_ID, time_scale=args.time_scale)
+    changes: dict[str, Any] = {}
+    for key, value in _pairs(args.emulator_setting, "--emulator-setting").items():
+        changes[key] = _number(value)
+    try:
+        settings.update(**changes)
+    except (TypeError, ValueError) as exc:
+        raise LocalCloudFormationError(f"--emulator-setting: {exc}") from exc
     return driver.RunOptions(
-        app=args.app, stack=args.stack, time_scale=args.time_scale, state_dir=args.state_dir, parameters=parameters
+        app=args.app,
+        stack=args.stack,
+        time_scale=args.time_scale,
+        state_dir=args.state_dir,
+        parameters=_pairs(args.parameter, "--parameter"),
+        emulator_settings=settings,
     )
+
+
+def _pairs(items: list[str], option: str) -> dict[str, str]:
+    pairs = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise LocalCloudFormationError(f"{option} {item!r}: expected KEY=VALUE")
+        pairs[key.strip()] = value.strip()
+    return pairs
+
+
+def _number(value: str) -> Any:
+    for kind in (int, float):
+        try:
+            return kind(value)
+        except ValueError:
+            pass
+    return None if value.lower() == "none" else value
 
 
 def project_root() -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import urllib.request
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -33,6 +34,10 @@ class MotoServer:
         self._server.start()
         port = self._server._server.server_address[1]  # type: ignore[union-attr]
         self.url = f"http://127.0.0.1:{port}"
+        # moto keeps its backends per process: start every run from an empty world.
+        request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")  # noqa: S310 - loopback
+        with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 - our own loopback server
+            answer.read()
 
     def stop(self) -> None:
         self._server.stop()

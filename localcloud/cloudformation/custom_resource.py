@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from localcloud.awslambda import LambdaService
 from localcloud.cloudformation.cloud import LocalCloud
 from localcloud.cloudformation.handlers import physical_name
 from localcloud.cloudformation.intrinsics import StackContext
@@ -54,6 +55,7 @@ class SentRequest:
     request_type: RequestType
     function_arn: str
     outcome: str = "pending"
+    logs: list[str] = field(default_factory=list)
 
 
 def build_event(request: ResourceRequest, request_id: str, response_url: str) -> dict[str, Any]:
@@ -131,6 +133,7 @@ class CustomResourceHandler:
             body = self.cloud.responses.wait(request_id, timeout=timeout * self.cloud.time_scale + self.start_up_grace)
         except ResponseTimeout:
             sent.outcome = "timeout"
+            sent.logs = _logs_of(function, request_id)
             return ResourceOutcome.failed(
                 self.mode,
                 f"CloudFormation did not receive a response from your Custom Resource within its ServiceTimeout "
@@ -147,6 +150,7 @@ class CustomResourceHandler:
             )
         sent.outcome = body["Status"]
         if body["Status"] == "FAILED":
+            sent.logs = _logs_of(function, request_id)
             reason = (
                 f"Received response status [FAILED] from custom resource. Message returned: {body.get('Reason', '')}"
             )
@@ -155,3 +159,13 @@ class CustomResourceHandler:
         if request.request_type is RequestType.DELETE and physical_id != request.physical_id:
             note = f"the Delete response changed the physical id to {physical_id}"
         return ResourceOutcome(True, self.mode, physical_id, dict(body.get("Data") or {}), note=note)
+
+
+def _logs_of(function: LambdaService, request_id: str) -> list[str]:
+    """The log lines of every invocation (first and re-invocations) that carried ``request_id``."""
+    return [
+        line
+        for invocation in list(function.invocations)
+        if invocation.event.get("RequestId") == request_id
+        for line in invocation.logs
+    ]

@@ -16,6 +16,7 @@ from typing import Any, TextIO
 from localcloud.cloudformation import report
 from localcloud.cloudformation.assembly import CloudAssembly
 from localcloud.cloudformation.cloud import LocalCloud
+from localcloud.cloudformation.custom_resource import START_UP_GRACE
 from localcloud.cloudformation.engine import StackOperation
 from localcloud.cloudformation.errors import StateError
 from localcloud.cloudformation.intrinsics import StackContext
@@ -27,6 +28,7 @@ from localcloud.lookoutvision import Emulator, Settings
 DEFAULT_APP = "cdk.out"
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"
+LOG_TAIL = 15
 
 
 @dataclass
@@ -42,6 +44,8 @@ class RunOptions:
     emulator: Emulator | None = None
     emulator_settings: Settings | None = None
     max_workers: int = 8
+    # Real seconds added to each custom-resource wait for starting a local execution environment.
+    start_up_grace: float = START_UP_GRACE
 
 
 @dataclass
@@ -74,6 +78,7 @@ class Session:
             account_id=ACCOUNT_ID,
         )
         self.handlers = Handlers(self.cloud, assembly_directory)
+        self.handlers.custom.start_up_grace = options.start_up_grace
         self.printer = report.EventPrinter(options.out)
         self._first_call = 0
 
@@ -188,8 +193,9 @@ def _new_context(stack_name: str) -> StackContext:
 
 
 def _retained(operation: StackOperation) -> set[str]:
+    """Physical ids and attribute values of the resources DeletionPolicy Retain keeps."""
     ids: set[str] = set()
-    for record in operation.state.resources.values():
+    for record in [*operation.state.resources.values(), *operation.retained.values()]:
         if record.retained and record.physical_id:
             ids.add(record.physical_id)
             ids.update(str(v) for v in record.attributes.values())
@@ -214,6 +220,10 @@ def _summary(options: RunOptions, result: RunResult, session: Session) -> None:
     failures = report.failed_resources(result.operations)
     if failures:
         lines += ["", "Failures"] + [f"  {failure}" for failure in failures]
+    for sent in session.handlers.custom.sent:
+        if sent.outcome != "SUCCESS" and sent.logs:
+            lines += ["", f"Function logs of {sent.logical_id} {sent.request_type} (last {LOG_TAIL} lines)"]
+            lines += [f"  {line}" for line in sent.logs[-LOG_TAIL:]]
     if result.leftovers is not None:
         lines += ["", "Left behind"]
         lines += [f"  LEFT: {item}" for item in result.leftovers.problems]

@@ -63,6 +63,8 @@ class StackOperation:
         self.durations: dict[str, dict[str, float]] = {}
         self.modes: dict[str, Mode] = {}
         self.notes: dict[str, str] = {}
+        # Resources kept by DeletionPolicy Retain during this operation (no Delete sent).
+        self.retained: dict[str, ResourceRecord] = {}
         self._on_event = on_event
         self._max_workers = max_workers
         self._lock = threading.RLock()
@@ -95,7 +97,7 @@ class StackOperation:
         self.state.status = Status.ROLLBACK_IN_PROGRESS
         self._save()
         names = ", ".join(sorted(failed))
-        self._stack_event(Status.ROLLBACK_IN_PROGRESS, f"The following resource(s) failed to create: [{names}]. ")
+        self._stack_event(Status.ROLLBACK_IN_PROGRESS, f"The following resource(s) failed to create: [{names}].")
         if self._delete_all(rollback=True):
             self.state.status = Status.ROLLBACK_COMPLETE
             self._stack_event(Status.ROLLBACK_COMPLETE)
@@ -202,6 +204,8 @@ class StackOperation:
         with self._lock:
             record = self.state.resources[logical_id]
         if record.retained:
+            with self._lock:
+                self.retained[logical_id] = record
             self._forget(logical_id)
             self.modes[logical_id] = record.mode
             self.notes[logical_id] = "retained (DeletionPolicy Retain)"

@@ -32,7 +32,7 @@ class EventPrinter:
 
 def format_event(event: StackEvent) -> str:
     clock = time.strftime("%H:%M:%S", time.localtime(event.timestamp))
-    line = f"{clock} {event.elapsed:7.2f}s  {event.status:<20} {event.resource_type:<32} {event.logical_id}"
+    line = f"{clock} {event.elapsed:7.2f}s  {event.status:<21} {event.resource_type:<32} {event.logical_id}"
     return f"{line}  {event.reason}" if event.reason else line
 
 

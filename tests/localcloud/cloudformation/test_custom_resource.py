@@ -1,0 +1,238 @@
+"""Custom resources as CloudFormation sends them: the event, the response rules, ServiceTimeout.
+
+The integration tests deploy hand-written stacks whose function is a small Python handler in the
+assembly's asset folder, run by the local Lambda; it answers as told by its properties and writes
+every event it receives to a file the test reads.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from localcloud.cloudformation import driver
+from localcloud.cloudformation.custom_resource import build_event, check_response, service_timeout, stringify
+from localcloud.cloudformation.intrinsics import StackContext
+from localcloud.cloudformation.model import RequestType, ResourceRequest, Status
+from localcloud.lookoutvision import Emulator
+
+CONTEXT = StackContext(stack_name="S", stack_id="arn:aws:cloudformation:us-east-1:123456789012:stack/S/1")
+
+FUNCTION = textwrap.dedent(
+    """
+    import json, os, urllib.request
+
+    def handler(event, context):
+        with open(os.environ["EVENTS_FILE"], "a") as out:
+            out.write(json.dumps(event) + "\\n")
+        behaviour = event["ResourceProperties"].get("Behaviour", "succeed")
+        if behaviour == "silent" and event["RequestType"] == "Create":
+            return
+        body = {
+            "Status": "FAILED" if behaviour == "fail" and event["RequestType"] == "Create" else "SUCCESS",
+            "Reason": "asked to fail",
+            "PhysicalResourceId": event.get("PhysicalResourceId") or "phys-" + event["LogicalResourceId"],
+            "StackId": event["StackId"],
+            "RequestId": event["RequestId"],
+            "LogicalResourceId": event["LogicalResourceId"],
+            "Data": {"Echo": event["ResourceProperties"].get("Value", "")},
+        }
+        request = urllib.request.Request(event["ResponseURL"], data=json.dumps(body).encode(), method="PUT")
+        urllib.request.urlopen(request).read()
+    """
+)
+
+
+def write_stack(directory: Path, resources: dict[str, Any]) -> Path:
+    """A cloud assembly with one stack: a Python function (asset folder) plus ``resources``."""
+    (directory / "asset.fn").mkdir(parents=True)
+    (directory / "asset.fn" / "index.py").write_text(FUNCTION)
+    template = {
+        "Resources": {
+            "Fn": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {
+                    "Handler": "index.handler",
+                    "Runtime": "python3.13",
+                    "Timeout": 300,
+                    "Code": {"S3Bucket": "b", "S3Key": "k.zip"},
+                    "Environment": {"Variables": {"EVENTS_FILE": str(directory / "events.jsonl")}},
+                },
+                "Metadata": {"aws:asset:path": "asset.fn", "aws:asset:property": "Code"},
+            },
+            **resources,
+        },
+        "Outputs": {},
+    }
+    (directory / "S.template.json").write_text(json.dumps(template))
+    stack = {"type": "aws:cloudformation:stack", "properties": {"templateFile": "S.template.json"}}
+    manifest = {"artifacts": {"S": stack}}
+    (directory / "manifest.json").write_text(json.dumps(manifest))
+    return directory
+
+
+def custom(behaviour: str = "succeed", **properties: Any) -> dict[str, Any]:
+    return {
+        "Type": "Custom::Thing",
+        "Properties": {"ServiceToken": {"Fn::GetAtt": ["Fn", "Arn"]}, "Behaviour": behaviour, **properties},
+    }
+
+
+def events_of(directory: Path) -> list[dict[str, Any]]:
+    path = directory / "events.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def run(command: Any, directory: Path, emulator: Emulator, tmp_path: Path) -> tuple[driver.RunResult, str]:
+    out = io.StringIO()
+    options = driver.RunOptions(
+        app=directory, state_dir=tmp_path / "state", out=out, emulator=emulator, start_up_grace=1.0
+    )
+    return command(options), out.getvalue()
+
+
+# -- pure -------------------------------------------------------------------------------------------
+
+
+def test_scalars_become_strings_as_cloudformation_sends_them() -> None:
+    value = {"N": 5, "F": 1.5, "B": True, "b": False, "S": "x", "L": [1, {"K": False}], "D": {"M": 2}}
+    assert stringify(value) == {
+        "N": "5",
+        "F": "1.5",
+        "B": "true",
+        "b": "false",
+        "S": "x",
+        "L": ["1", {"K": "false"}],
+        "D": {"M": "2"},
+    }
+
+
+def test_service_timeout_defaults_to_an_hour() -> None:
+    assert service_timeout({}) == 3600
+    assert service_timeout({"ServiceTimeout": "90"}) == 90
+
+
+def test_event_shape_per_request_type() -> None:
+    properties = {"ServiceToken": "arn:fn", "Size": 3}
+    create = ResourceRequest(RequestType.CREATE, "Thing", "Custom::Thing", properties, CONTEXT)
+    event = build_event(create, "rid", "https://127.0.0.1/r")
+    assert event == {
+        "RequestType": "Create",
+        "ServiceToken": "arn:fn",
+        "ResponseURL": "https://127.0.0.1/r",
+        "StackId": CONTEXT.stack_id,
+        "RequestId": "rid",
+        "LogicalResourceId": "Thing",
+        "ResourceType": "Custom::Thing",
+        "ResourceProperties": {"ServiceToken": "arn:fn", "Size": "3"},
+    }
+    update = ResourceRequest(
+        RequestType.UPDATE, "Thing", "Custom::Thing", properties, CONTEXT, "pid", old_properties={"Size": 2}
+    )
+    assert build_event(update, "r", "u")["OldResourceProperties"] == {"Size": "2"}
+    assert build_event(update, "r", "u")["PhysicalResourceId"] == "pid"
+    delete = ResourceRequest(RequestType.DELETE, "Thing", "Custom::Thing", properties, CONTEXT, "pid")
+    assert build_event(delete, "r", "u")["PhysicalResourceId"] == "pid"
+    assert "OldResourceProperties" not in build_event(delete, "r", "u")
+
+
+def test_response_rules() -> None:
+    event = {"StackId": "s", "RequestId": "r", "LogicalResourceId": "l"}
+    good = {"Status": "SUCCESS", "PhysicalResourceId": "p", "Data": {}, **event}
+    assert check_response(good, event) == []
+    assert check_response({**good, "Status": "OK"}, event) == ["Status must be SUCCESS or FAILED, got 'OK'"]
+    assert check_response({**good, "PhysicalResourceId": ""}, event) == ["Invalid PhysicalResourceId"]
+    assert "does not echo" in check_response({**good, "RequestId": "other"}, event)[0]
+    assert "too long" in check_response({**good, "Data": {"x": "y" * 5000}}, event)[0]
+
+
+# -- through the local Lambda ---------------------------------------------------------------------
+
+
+def test_the_function_receives_cloudformation_events(local_emulator: Emulator, tmp_path: Path) -> None:
+    directory = write_stack(tmp_path / "cdk.out", {"Thing": custom(Value=42, Flag=True)})
+    result, output = run(driver.up, directory, local_emulator, tmp_path)
+    assert result.exit_code == 0, output
+    create, delete = events_of(directory)
+    assert create["RequestType"] == "Create"
+    assert re.fullmatch(r"[0-9a-f-]{36}", create["RequestId"])
+    assert re.fullmatch(r"arn:aws:cloudformation:us-east-1:123456789012:stack/S/[0-9a-f-]{36}", create["StackId"])
+    assert create["ResourceProperties"]["Value"] == "42"
+    assert create["ResourceProperties"]["Flag"] == "true"
+    assert create["ServiceToken"] == create["ResourceProperties"]["ServiceToken"]
+    assert create["ServiceToken"].startswith("arn:aws:lambda:us-east-1:123456789012:function:S-Fn-")
+    assert create["ResponseURL"].startswith("https://127.0.0.1:")
+    assert "PhysicalResourceId" not in create
+    assert delete["RequestType"] == "Delete"
+    assert delete["PhysicalResourceId"] == "phys-Thing"
+    assert delete["StackId"] == create["StackId"]
+    assert delete["RequestId"] != create["RequestId"]
+    assert "CREATE_COMPLETE" in output and "DELETE_COMPLETE" in output
+
+
+def test_get_att_reads_the_response_data(local_emulator: Emulator, tmp_path: Path) -> None:
+    resources = {
+        "First": custom(Value="from-first"),
+        "Second": custom(Value={"Fn::GetAtt": ["First", "Echo"]}),
+    }
+    directory = write_stack(tmp_path / "cdk.out", resources)
+    result, output = run(driver.up, directory, local_emulator, tmp_path)
+    assert result.exit_code == 0, output
+    second = next(e for e in events_of(directory) if e["LogicalResourceId"] == "Second")
+    assert second["ResourceProperties"]["Value"] == "from-first"
+
+
+def test_no_response_within_service_timeout_fails_and_rolls_back(local_emulator: Emulator, tmp_path: Path) -> None:
+    directory = write_stack(tmp_path / "cdk.out", {"Thing": custom("silent", ServiceTimeout=5)})
+    result, output = run(driver.deploy, directory, local_emulator, tmp_path)
+    assert result.exit_code == 1
+    failed = [e for e in result.operations[0].events if e.status is Status.CREATE_FAILED]
+    assert [e.logical_id for e in failed] == ["Thing"]
+    assert "did not stabilize" in failed[0].reason
+    assert "ServiceTimeout (5 s)" in failed[0].reason
+    requests = [e["RequestType"] for e in events_of(directory)]
+    assert requests == ["Create", "Delete"]  # the rollback still sends the Delete
+    assert events_of(directory)[1]["PhysicalResourceId"].startswith("S-Thing-")
+    assert "ROLLBACK_COMPLETE" in output
+
+
+def test_a_failed_response_rolls_back_with_the_answered_physical_id(local_emulator: Emulator, tmp_path: Path) -> None:
+    directory = write_stack(tmp_path / "cdk.out", {"Ok": custom(), "Bad": custom("fail", DependsOnOk={"Ref": "Ok"})})
+    result, output = run(driver.up, directory, local_emulator, tmp_path)
+    assert result.exit_code == 1
+    assert "Received response status [FAILED] from custom resource. Message returned: asked to fail" in output
+    deletes = {e["LogicalResourceId"]: e for e in events_of(directory) if e["RequestType"] == "Delete"}
+    assert deletes["Bad"]["PhysicalResourceId"] == "phys-Bad"
+    assert deletes["Ok"]["PhysicalResourceId"] == "phys-Ok"
+    assert not (tmp_path / "state" / "stacks" / "S.json").exists()
+
+
+def test_a_function_that_cannot_run_locally_is_simulated(local_emulator: Emulator, tmp_path: Path) -> None:
+    directory = write_stack(tmp_path / "cdk.out", {})
+    template_path = directory / "S.template.json"
+    template = json.loads(template_path.read_text())
+    template["Resources"]["Fn"]["Properties"]["Runtime"] = "nodejs20.x"
+    template["Resources"]["Thing"] = custom()
+    template_path.write_text(json.dumps(template))
+    result, output = run(driver.up, directory, local_emulator, tmp_path)
+    assert result.exit_code == 0, output
+    assert events_of(directory) == []
+    assert "runtime nodejs20.x cannot run locally" in output
+    assert "simulated" in output
+
+
+@pytest.mark.parametrize("command", [driver.deploy, driver.up])
+def test_an_already_deployed_stack_is_refused(command: Any, local_emulator: Emulator, tmp_path: Path) -> None:
+    directory = write_stack(tmp_path / "cdk.out", {"Thing": custom()})
+    first, _ = run(driver.deploy, directory, local_emulator, tmp_path)
+    assert first.exit_code == 0
+    with pytest.raises(driver.StateError, match="already deployed"):
+        run(command, directory, local_emulator, tmp_path)
+    result, _ = run(driver.destroy, directory, local_emulator, tmp_path)
+    assert result.exit_code == 0

@@ -1,0 +1,211 @@
+"""The stack operation without any service: order, concurrency, rollback, Retain, state, events."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from localcloud.cloudformation.engine import StackOperation
+from localcloud.cloudformation.intrinsics import StackContext
+from localcloud.cloudformation.model import Mode, ResourceOutcome, ResourceRecord, ResourceRequest, StackEvent, Status
+from localcloud.cloudformation.state import StackState, StateDirectory
+from localcloud.cloudformation.template import Template
+
+CONTEXT = StackContext(stack_name="Demo", stack_id="arn:aws:cloudformation:us-east-1:123456789012:stack/Demo/1")
+
+
+class FakeHandler:
+    """Records every call; fails the logical ids it is told to, answering a physical id anyway."""
+
+    mode = Mode.SIMULATED
+
+    def __init__(self, fail_create: set[str] | None = None, fail_delete: set[str] | None = None, delay: float = 0.0):
+        self.fail_create = fail_create or set()
+        self.fail_delete = fail_delete or set()
+        self.delay = delay
+        self.calls: list[tuple[str, str, str | None, dict[str, Any]]] = []
+        self.active = 0
+        self.max_active = 0
+        self._lock = threading.Lock()
+
+    def _enter(self) -> None:
+        with self._lock:
+            self.active += 1
+            self.max_active = max(self.max_active, self.active)
+        time.sleep(self.delay)
+        with self._lock:
+            self.active -= 1
+
+    def create(self, request: ResourceRequest) -> ResourceOutcome:
+        self.calls.append(("Create", request.logical_id, None, request.properties))
+        self._enter()
+        physical_id = f"{request.logical_id}-id"
+        if request.logical_id in self.fail_create:
+            return ResourceOutcome.failed(self.mode, f"{request.logical_id} broke", physical_id)
+        return ResourceOutcome(True, self.mode, physical_id, {"Arn": f"arn:{request.logical_id}"})
+
+    def delete(self, request: ResourceRequest) -> ResourceOutcome:
+        self.calls.append(("Delete", request.logical_id, request.physical_id, request.properties))
+        self._enter()
+        if request.logical_id in self.fail_delete:
+            return ResourceOutcome.failed(self.mode, "still in use", request.physical_id)
+        return ResourceOutcome(True, self.mode, request.physical_id)
+
+    def restore(self, record: ResourceRecord, stack: StackContext) -> None:
+        return None
+
+
+class Lookup:
+    def __init__(self, handler: FakeHandler) -> None:
+        self.handler = handler
+
+    def for_request(self, resource_type: str, properties: dict[str, Any]) -> FakeHandler:
+        return self.handler
+
+    def for_record(self, record: ResourceRecord) -> FakeHandler:
+        return self.handler
+
+
+# Project ← Dataset ← Model, and two independent roles; Model's name comes from Project's Ref.
+TEMPLATE = Template.parse(
+    {
+        "Conditions": {"Never": {"Fn::Equals": ["a", "b"]}},
+        "Resources": {
+            "Project": {"Type": "AWS::LookoutVision::Project", "Properties": {"ProjectName": "p"}},
+            "Dataset": {"Type": "Custom::D", "Properties": {"ProjectName": {"Ref": "Project"}}},
+            "Model": {
+                "Type": "Custom::M",
+                "Properties": {"ProjectName": {"Ref": "Project"}, "Arn": {"Fn::GetAtt": ["Project", "Arn"]}},
+                "DependsOn": "Dataset",
+            },
+            "RoleA": {"Type": "AWS::IAM::Role"},
+            "RoleB": {"Type": "AWS::IAM::Role"},
+            "Skipped": {"Type": "AWS::IAM::Role", "Condition": "Never"},
+            "Kept": {"Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain"},
+        },
+    }
+)
+
+
+def operation(handler: FakeHandler, store: StateDirectory | None = None, state: StackState | None = None):
+    events: list[StackEvent] = []
+    op = StackOperation(state or StackState(CONTEXT, "NEW"), Lookup(handler), store=store, on_event=events.append)
+    return op, events
+
+
+def order(handler: FakeHandler, action: str) -> list[str]:
+    return [logical_id for kind, logical_id, _, _ in handler.calls if kind == action]
+
+
+def test_create_runs_dependencies_first_and_resolves_references() -> None:
+    handler = FakeHandler()
+    op, events = operation(handler)
+    assert op.deploy(TEMPLATE)
+    created = order(handler, "Create")
+    assert "Skipped" not in created  # its condition is false
+    assert created.index("Project") < created.index("Dataset") < created.index("Model")
+    model_properties = next(props for kind, lid, _, props in handler.calls if lid == "Model")
+    assert model_properties == {"ProjectName": "Project-id", "Arn": "arn:Project"}
+    assert events[0].status is Status.CREATE_IN_PROGRESS and events[0].logical_id == "Demo"
+    assert events[-1].status is Status.CREATE_COMPLETE and events[-1].resource_type == "AWS::CloudFormation::Stack"
+    assert op.state.resources["Model"].dependencies == ["Dataset", "Project"]
+
+
+def test_independent_resources_run_concurrently() -> None:
+    handler = FakeHandler(delay=0.05)
+    op, _ = operation(handler)
+    assert op.deploy(TEMPLATE)
+    assert handler.max_active >= 3  # Project, RoleA, RoleB, Kept start together
+
+
+def test_a_failed_create_rolls_back_everything_in_reverse_including_the_failed_resource() -> None:
+    handler = FakeHandler(fail_create={"Model"})
+    op, events = operation(handler)
+    assert not op.deploy(TEMPLATE)
+    deleted = order(handler, "Delete")
+    assert set(deleted) == {"Model", "Dataset", "Project", "RoleA", "RoleB"}  # Kept is retained
+    assert deleted.index("Model") < deleted.index("Dataset") < deleted.index("Project")
+    model_delete = next(call for call in handler.calls if call[:2] == ("Delete", "Model"))
+    assert model_delete[2] == "Model-id"  # the physical id the failed Create answered
+    statuses = [(e.logical_id, e.status) for e in events]
+    assert ("Model", Status.CREATE_FAILED) in statuses
+    assert ("Kept", Status.DELETE_SKIPPED) in statuses
+    assert statuses[-1] == ("Demo", Status.ROLLBACK_COMPLETE)
+    assert op.state.resources == {}
+
+
+def test_no_new_resource_starts_after_a_failure() -> None:
+    handler = FakeHandler(fail_create={"Project"})
+    op, _ = operation(handler)
+    assert not op.deploy(TEMPLATE)
+    assert "Dataset" not in order(handler, "Create")
+    assert "Model" not in order(handler, "Create")
+
+
+def test_destroy_skips_retained_and_stops_at_a_failed_delete(tmp_path: Path) -> None:
+    store = StateDirectory(tmp_path)
+    handler = FakeHandler(fail_delete={"Dataset"})
+    op, _ = operation(handler, store)
+    assert op.deploy(TEMPLATE)
+    assert store.load("Demo") is not None
+    handler.calls.clear()
+    destroy, events = operation(handler, store, state=store.load("Demo"))
+    assert not destroy.destroy()
+    deleted = order(handler, "Delete")
+    assert "Kept" not in deleted
+    assert "Project" not in deleted  # Dataset, which depends on it, failed to delete
+    assert {"Model", "RoleA", "RoleB", "Dataset"} <= set(deleted)
+    left = store.load("Demo")
+    assert left is not None and left.status == "DELETE_FAILED"
+    assert set(left.resources) == {"Dataset", "Project"}
+    assert left.resources["Dataset"].status is Status.DELETE_FAILED
+    assert events[-1].status is Status.DELETE_FAILED
+    handler.fail_delete.clear()
+    again, _ = operation(handler, store, state=store.load("Demo"))
+    assert again.destroy()
+    assert store.load("Demo") is None
+
+
+def test_state_round_trips_through_the_directory(tmp_path: Path) -> None:
+    store = StateDirectory(tmp_path)
+    op, _ = operation(FakeHandler(), store)
+    assert op.deploy(TEMPLATE)
+    loaded = store.load("Demo")
+    assert loaded is not None
+    assert loaded.context == CONTEXT
+    assert loaded.status == "CREATE_COMPLETE"
+    assert loaded.resources["Project"].physical_id == "Project-id"
+    assert loaded.resources["Project"].attributes == {"Arn": "arn:Project"}
+    assert loaded.resources["Kept"].retained
+    assert store.only_stack() == "Demo"
+
+
+def test_an_unresolvable_reference_fails_the_resource_not_the_run() -> None:
+    template = Template.parse(
+        {"Resources": {"A": {"Type": "T"}, "B": {"Type": "T", "Properties": {"X": {"Fn::GetAtt": ["A", "Missing"]}}}}}
+    )
+
+    class NoAttributes(FakeHandler):
+        def create(self, request: ResourceRequest) -> ResourceOutcome:
+            super().create(request)
+            return ResourceOutcome(True, Mode.MOTO, f"{request.logical_id}-id")
+
+    handler = NoAttributes()
+    op, events = operation(handler)
+    assert not op.deploy(template)
+    failure = next(e for e in events if e.status is Status.CREATE_FAILED)
+    assert failure.logical_id == "B"
+    assert "has no attribute Missing" in failure.reason
+
+
+def test_a_handler_exception_becomes_a_failed_status() -> None:
+    class Broken(FakeHandler):
+        def create(self, request: ResourceRequest) -> ResourceOutcome:
+            raise RuntimeError("boom")
+
+    op, events = operation(Broken())
+    assert not op.deploy(Template.parse({"Resources": {"A": {"Type": "T"}}}))
+    failure = next(e for e in events if e.status is Status.CREATE_FAILED)
+    assert "RuntimeError: boom" in failure.reason

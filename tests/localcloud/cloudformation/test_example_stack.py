@@ -1,0 +1,98 @@
+"""The example app's synthesized stack, deployed and destroyed through the driver against the emulator."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from localcloud.cloudformation import driver
+from localcloud.cloudformation.model import Status
+from localcloud.lookoutvision import Emulator
+from provider.consts import MODEL_RESOURCE_TYPE
+from tests.fixtures.assembly import Assembly
+
+
+def run(command: Any, assembly: Assembly, emulator: Emulator, state_dir: Path) -> tuple[driver.RunResult, str]:
+    out = io.StringIO()
+    options = driver.RunOptions(app=assembly.directory, state_dir=state_dir, out=out, emulator=emulator)
+    return command(options), out.getvalue()
+
+
+def assert_emulator_empty(emulator: Emulator) -> None:
+    client = boto3.client("lookoutvision", endpoint_url=emulator.endpoint_url, region_name="us-east-1")
+    assert client.list_projects()["Projects"] == []
+
+
+def statuses(result: driver.RunResult) -> list[tuple[str, Status]]:
+    return [(e.logical_id, e.status) for op in result.operations for e in op.events]
+
+
+def model_id(assembly: Assembly) -> str:
+    return next(iter(assembly.resources_of_type(MODEL_RESOURCE_TYPE)))
+
+
+def test_deploy_then_destroy_leaves_nothing(example_assembly: Assembly, local_emulator: Emulator, tmp_path: Path):
+    result, output = run(driver.up, example_assembly, local_emulator, tmp_path)
+    assert result.exit_code == 0, output
+    stack = example_assembly.stack_name
+    assert (stack, Status.CREATE_COMPLETE) in statuses(result)
+    assert statuses(result)[-1] == (stack, Status.DELETE_COMPLETE)
+    assert_emulator_empty(local_emulator)
+    assert result.leftovers is not None and result.leftovers.problems == []
+    operations = [call.operation for call in result.calls]
+    for operation in ("CreateProject", "CreateDataset", "CreateModel", "StartModel", "StopModel", "DeleteModel"):
+        assert operations.count(operation) == 1, operation
+    assert operations.index("DeleteModel") < operations.index("DeleteDataset") < operations.index("DeleteProject")
+    assert "nothing: no project, dataset or model" in output
+    assert not (tmp_path / "stacks" / f"{stack}.json").exists()
+
+
+def test_failed_training_rolls_back_and_leaves_nothing(
+    example_assembly: Assembly, local_emulator: Emulator, tmp_path: Path
+):
+    local_emulator.configure(training_outcome="TRAINING_FAILED")
+    result, output = run(driver.deploy, example_assembly, local_emulator, tmp_path)
+    assert result.exit_code == 1
+    model = model_id(example_assembly)
+    events = statuses(result)
+    assert (model, Status.CREATE_FAILED) in events
+    assert events[-1] == (example_assembly.stack_name, Status.ROLLBACK_COMPLETE)
+    failed = next(e for e in result.operations[0].events if e.status is Status.CREATE_FAILED)
+    assert "training failed" in failed.reason.lower()
+    # The failed model existed: its Delete carried the model ARN it answered, and removed it.
+    assert events.index((model, Status.CREATE_FAILED)) < events.index((model, Status.DELETE_COMPLETE))
+    delete_calls = local_emulator.calls_of("DeleteModel")
+    assert len(delete_calls) == 1 and delete_calls[0].status == 202
+    assert_emulator_empty(local_emulator)
+    assert result.leftovers is not None and result.leftovers.problems == [], output
+    assert "ROLLBACK_COMPLETE" in output
+    assert not (tmp_path / "stacks" / f"{example_assembly.stack_name}.json").exists()
+
+
+def test_destroying_a_hosted_model_stops_deletes_and_waits_until_listed_no_more(
+    example_assembly: Assembly, local_emulator: Emulator, tmp_path: Path
+):
+    deployed, output = run(driver.deploy, example_assembly, local_emulator, tmp_path)
+    assert deployed.exit_code == 0, output
+    state = json.loads((tmp_path / "stacks" / f"{example_assembly.stack_name}.json").read_text())
+    model_arn = state["Resources"][model_id(example_assembly)]["physical_id"]
+    project, version = model_arn.split("/")[-2:]
+    client = boto3.client("lookoutvision", endpoint_url=local_emulator.endpoint_url, region_name="us-east-1")
+    assert client.describe_model(ProjectName=project, ModelVersion=version)["ModelDescription"]["Status"] == "HOSTED"
+
+    before = len(local_emulator.calls)
+    destroyed, output = run(driver.destroy, example_assembly, local_emulator, tmp_path)  # a separate run
+    assert destroyed.exit_code == 0, output
+    calls = local_emulator.calls[before:]
+    operations = [call.operation for call in calls]
+    assert operations.index("StopModel") < operations.index("DeleteModel")
+    after_delete = calls[operations.index("DeleteModel") :]
+    list_models = [call for call in after_delete if call.operation == "ListModels"]
+    assert list_models, "ListModels was not polled after DeleteModel"
+    assert operations.index("DeleteProject") > operations.index("ListModels")
+    assert_emulator_empty(local_emulator)
+    assert not (tmp_path / "stacks" / f"{example_assembly.stack_name}.json").exists()
