@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from aws_cdk import RemovalPolicy, Token
+from aws_cdk import Annotations, CfnDeletionPolicy, RemovalPolicy, Token
+from aws_cdk import aws_lookoutvision as lookoutvision
 from botocore.model import Shape, StructureShape
+from constructs import Construct
 
 from provider import servicemodel
 
@@ -55,3 +57,16 @@ def check_removal_policy(construct: str, policy: RemovalPolicy) -> None:
     """Custom resources have no snapshot: only DESTROY and the RETAIN variants apply."""
     if policy not in _REMOVAL_POLICIES:
         raise ValueError(f"{construct}: removal_policy {policy} does not apply; use DESTROY or RETAIN")
+
+
+def warn_if_project_destroyed(construct: Construct, project: Any, what: str) -> None:
+    """Warn when a retained model or dataset sits in a ``CfnProject`` that the stack deletes."""
+    if not isinstance(project, lookoutvision.CfnProject):
+        return
+    policy = project.cfn_options.deletion_policy
+    if policy is None or policy == CfnDeletionPolicy.DELETE:
+        Annotations.of(construct).add_warning_v2(
+            f"lookoutvision:retained{what.capitalize()}InDeletedProject",
+            f"The {what} is retained but its project is deleted with the stack; the service refuses to delete "
+            f"a project that still has a {what}, so stack deletion would fail. Retain the project too.",
+        )

@@ -81,4 +81,6 @@ class LookoutVisionDataset(Construct):
             },
         )
         provider.depend(self.resource)
+        if removal_policy != RemovalPolicy.DESTROY:
+            _validation.warn_if_project_destroyed(self, project, "dataset")
         self.node.default_child = self.resource.node.default_child  # the CfnResource, for escape hatches

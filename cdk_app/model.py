@@ -6,9 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import Annotations, CfnDeletionPolicy, CustomResource, Duration, RemovalPolicy, Token
+from aws_cdk import CustomResource, Duration, RemovalPolicy, Token
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lookoutvision as lookoutvision
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
@@ -117,7 +116,7 @@ class LookoutVisionModel(Construct):
         self.resource.node.add_dependency(*(d for d in (training_dataset, test_dataset) if d is not None))
         self.node.default_child = self.resource.node.default_child  # the CfnResource, for escape hatches
         if removal_policy != RemovalPolicy.DESTROY:
-            self._warn_if_project_destroyed(project)
+            _validation.warn_if_project_destroyed(self, project, "model")
 
         self.model_arn: str = self.resource.get_att_string(consts.ATTR_MODEL_ARN)
         """The model version's ARN (arn:aws:lookoutvision:{region}:{account}:model/{project}/{version})."""
@@ -203,20 +202,10 @@ class LookoutVisionModel(Construct):
                 raise ValueError(
                     f"{where}: hosting max_inference_units ({high}) is less than min_inference_units ({low})"
                 )
-        if not Token.is_unresolved(service_timeout.to_seconds()):
-            seconds = service_timeout.to_seconds()
-            if not consts.SERVICE_TIMEOUT_MIN <= seconds <= consts.SERVICE_TIMEOUT_MAX:
-                raise ValueError(
-                    f"{where}: service_timeout is {seconds:g} s; CloudFormation accepts "
-                    f"{consts.SERVICE_TIMEOUT_MIN} s to {consts.SERVICE_TIMEOUT_MAX} s"
-                )
-
-    def _warn_if_project_destroyed(self, project: ProjectLike) -> None:
-        if isinstance(project, lookoutvision.CfnProject):
-            policy = project.cfn_options.deletion_policy
-            if policy is None or policy == CfnDeletionPolicy.DELETE:
-                Annotations.of(self).add_warning_v2(
-                    "lookoutvision:retainedModelInDeletedProject",
-                    "The model is retained but its project is deleted with the stack; the service refuses to "
-                    "delete a project that has a model, so stack deletion would fail. Retain the project too.",
-                )
+        seconds = service_timeout.to_seconds(integral=False)
+        in_range = consts.SERVICE_TIMEOUT_MIN <= seconds <= consts.SERVICE_TIMEOUT_MAX
+        if not Token.is_unresolved(seconds) and (seconds != int(seconds) or not in_range):
+            raise ValueError(
+                f"{where}: service_timeout is {seconds:g} s; CloudFormation accepts whole seconds "
+                f"from {consts.SERVICE_TIMEOUT_MIN} s to {consts.SERVICE_TIMEOUT_MAX} s"
+            )

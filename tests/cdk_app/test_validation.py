@@ -57,13 +57,19 @@ CASES: list[tuple[str, Callable[[Scene], Any], type[Exception], str]] = [
         "timeout too long",
         lambda s: s.model(service_timeout=Duration.seconds(3601)),
         ValueError,
-        r"service_timeout is 3601 s; CloudFormation accepts 1 s to 3600 s",
+        r"service_timeout is 3601 s; CloudFormation accepts whole seconds from 1 s to 3600 s",
     ),
     (
         "timeout zero",
         lambda s: s.model(service_timeout=Duration.seconds(0)),
         ValueError,
         r"service_timeout is 0 s",
+    ),
+    (
+        "timeout not whole seconds",
+        lambda s: s.model(service_timeout=Duration.millis(1500)),
+        ValueError,
+        r"service_timeout is 1.5 s",
     ),
     ("test as training", lambda s: s.model(training_dataset=s.test), ValueError, "it must be 'train'"),
     ("train as test", lambda s: s.model(test_dataset=s.train), ValueError, "it must be 'test'"),
@@ -117,3 +123,12 @@ def test_valid_boundaries_are_accepted(scene: Scene) -> None:
         tags={"team": "vision"},
     )
     assert model.model_arn
+
+
+def test_retained_dataset_in_a_deleted_project_is_warned_about(scene: Scene) -> None:
+    retained = scene.dataset("Kept", "test", removal_policy=RemovalPolicy.RETAIN)
+    kept_in_named_project = scene.dataset("Named", "test", project="beta", removal_policy=RemovalPolicy.RETAIN)
+    warnings = [m for m in retained.node.metadata if m.type == "aws:cdk:warning"]
+    assert len(warnings) == 1
+    assert "Retain the project too" in str(warnings[0].data)
+    assert [m for m in kept_in_named_project.node.metadata if m.type == "aws:cdk:warning"] == []
