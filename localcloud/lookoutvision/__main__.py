@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from types import FrameType
 
 from .faults import FAULT_KINDS, parse_fault
+from .models import MODEL_STATUSES
 from .server import Emulator
 from .settings import Durations, Settings
 
@@ -58,6 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
             f"{', '.join(FAULT_KINDS)} (append +after to act before failing the reply); repeatable"
         ),
     )
+    parser.add_argument(
+        "--hold",
+        action="append",
+        default=[],
+        metavar="PROJECT:VERSION:STATUS",
+        help="keep a model version in a status once it gets there (a model stuck in a state); repeatable",
+    )
     parser.add_argument("--state-file", help="load the world from this JSON file if it exists; save it on every change")
     return parser
 
@@ -74,10 +82,20 @@ def settings_from(args: argparse.Namespace) -> Settings:
     )
 
 
+def _parse_hold(spec: str) -> tuple[str, str, str]:
+    parts = spec.split(":")
+    if len(parts) != 3 or not all(parts):
+        raise ValueError(f"bad hold {spec!r}: expected PROJECT:VERSION:STATUS")
+    if parts[2] not in MODEL_STATUSES:
+        raise ValueError(f"unknown model status {parts[2]!r}; expected one of {', '.join(MODEL_STATUSES)}")
+    return parts[0], parts[1], parts[2]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         faults = [parse_fault(spec) for spec in args.fault]
+        holds = [_parse_hold(spec) for spec in args.hold]
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -89,6 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     emulator = Emulator(settings_from(args), host=args.host, port=args.port, state_file=args.state_file)
     emulator.faults.extend(faults)
+    for project_name, model_version, status in holds:
+        emulator.backend.hold_status(project_name, model_version, status)
     with emulator:
         print(f"Lookout for Vision emulator listening on {emulator.endpoint_url}", flush=True)
         print(f"export AWS_ENDPOINT_URL_LOOKOUTVISION={emulator.endpoint_url}", flush=True)

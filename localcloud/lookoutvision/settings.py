@@ -10,22 +10,23 @@ TrainingOutcome = Literal["TRAINED", "TRAINING_FAILED"]
 HostingOutcome = Literal["HOSTED", "HOSTING_FAILED"]
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Durations:
     """How long each asynchronous step takes, in seconds of service time."""
 
     training: float = 60.0
     starting_hosting: float = 30.0
     stopping_hosting: float = 20.0
-    system_updating: float = 30.0
     deleting: float = 10.0
-    creating_dataset: float = 1.0
     deleting_dataset: float = 1.0
     # A deleted model version stays in ListModels for this long after DescribeModel stops finding it.
     list_models_lag: float = 5.0
+    creating_dataset: float = 1.0
+    # SYSTEM_UPDATING (entered only through ``backend.set_status``) back to HOSTED.
+    system_updating: float = 30.0
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Settings:
     """The emulator's configuration. Mutable: a running emulator reads it on every request."""
 

@@ -199,6 +199,8 @@ def test_the_command_line_starts_answers_and_saves(tmp_path: Path) -> None:
         "5",
         "--fault",
         "throttling:DeleteProject:1",
+        "--hold",
+        "cli:2:TRAINING",
         "--state-file",
         str(state),
     ]
@@ -217,6 +219,9 @@ def test_the_command_line_starts_answers_and_saves(tmp_path: Path) -> None:
             assert time.monotonic() < deadline
             time.sleep(0.01)
         assert listed_versions(client, "cli") == ["1"]
+        make_model(client, "cli")
+        time.sleep(0.05)  # 50 service seconds of a 5 s training
+        assert status(client, "cli", "2") == "TRAINING"
     finally:
         process.send_signal(signal.SIGINT)
         try:
@@ -228,16 +233,20 @@ def test_the_command_line_starts_answers_and_saves(tmp_path: Path) -> None:
     assert json.loads(state.read_text())["projects"][0]["name"] == "cli"
 
 
-def test_the_command_line_refuses_a_bad_fault() -> None:
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [(["--fault", "flaky"], "unknown fault kind"), (["--hold", "p:1:STUCK"], "unknown model status")],
+)
+def test_the_command_line_refuses_bad_options(option: list[str], message: str) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "localcloud.lookoutvision", "--fault", "flaky"],
+        [sys.executable, "-m", "localcloud.lookoutvision", *option],
         capture_output=True,
         text=True,
         timeout=30,
         check=False,
     )
     assert result.returncode == 2
-    assert "unknown fault kind" in result.stderr
+    assert message in result.stderr
 
 
 def test_the_history_records_each_status_change_at_its_service_time(
