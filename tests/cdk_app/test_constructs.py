@@ -17,6 +17,8 @@ from cdk_nag import AwsSolutionsChecks
 
 from cdk_app import Hosting, LookoutVisionDataset, LookoutVisionModel, LookoutVisionProvider
 from provider import consts
+from provider.properties import parse_dataset, parse_model
+from tests.cdk_app.cloudformation import as_cloudformation_sends, sample_values
 from tests.cdk_app.policy import lookout_arn_suffix, policy_statements
 from tests.fixtures.assembly import SKIP_BUNDLING
 
@@ -238,3 +240,19 @@ def test_construct_findings_are_acknowledged_for_imported_bucket_and_project_ref
     report = tmp_path / "validation-report.json"
     if report.exists():
         assert all(plugin["violations"] == [] for plugin in json.loads(report.read_text())["pluginReports"])
+
+
+def test_the_provider_accepts_every_resource_of_the_stack(three: ThreeModels) -> None:
+    """Every prop combination above (KMS key, tags, scaling, versions, no prefix) parses in the provider."""
+    values = sample_values(three.raw)
+    parsed: dict[str, Any] = {}
+    for logical_id, resource in three.raw["Resources"].items():
+        if resource["Type"] == consts.MODEL_RESOURCE_TYPE:
+            parsed[logical_id] = parse_model(as_cloudformation_sends(resource["Properties"], values))
+        elif resource["Type"] == consts.DATASET_RESOURCE_TYPE:
+            parsed[logical_id] = parse_dataset(as_cloudformation_sends(resource["Properties"], values))
+    assert len(parsed) == 6
+    retained = parsed[three.logical_id(_c(three, "retained"))]
+    assert retained.hosting is not None and retained.hosting.max_inference_units == 3
+    assert retained.kms_key_id is not None and retained.kms_key_id.startswith("arn:aws:kms:")
+    assert retained.service_timeout == 1800
