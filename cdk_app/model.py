@@ -55,9 +55,8 @@ class LookoutVisionModel(Construct):
     :param tags: tags of the model version. Default: none.
     :param hosting: start the model after training. Default: not hosted.
     :param service_timeout: CloudFormation's deadline for each Create, Update and Delete of this
-        resource, 1 s to 1 hour; the provider fails the operation shortly before it. Training
-        usually takes longer than the default of one hour only with large datasets, and then the
-        hour is a hard limit of custom resources. Default: 1 hour.
+        resource, in whole seconds from 1 s to 1 hour (the most a custom resource allows: a training
+        that takes longer fails). The provider reports the failure shortly before it. Default: 1 hour.
     :param removal_policy: ``DESTROY`` (default) stops and deletes the model version on stack
         deletion or replacement; ``RETAIN`` keeps it (see above).
     """
