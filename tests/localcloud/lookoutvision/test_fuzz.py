@@ -15,7 +15,11 @@ from tests.fixtures.emulator import lookoutvision_client
 TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=70)
 NAMEISH = st.one_of(TEXT, st.from_regex(r"[a-zA-Z0-9][a-zA-Z0-9_\-]{0,20}", fullmatch=True))
 VERSIONISH = st.one_of(TEXT, st.from_regex(r"[0-9]{1,12}", fullmatch=True), st.just("latest"))
-TOKENISH = st.one_of(st.none(), TEXT, st.from_regex(r"[a-zA-Z0-9-]{1,70}", fullmatch=True))
+# A header value: what HTTP carries unchanged (latin-1, no control characters, no surrounding blanks).
+HEADER_TEXT = st.text(st.characters(max_codepoint=255, exclude_categories=("Cc",)), min_size=1, max_size=70).filter(
+    lambda text: text == text.strip()
+)
+TOKENISH = st.one_of(st.none(), HEADER_TEXT, st.from_regex(r"[a-zA-Z0-9-]{1,70}", fullmatch=True))
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
