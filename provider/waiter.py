@@ -21,6 +21,8 @@ class Waiter(Generic[T]):
     ``observe`` reads the resource and returns (next action, what was seen, its status for
     messages); ``act`` performs any action other than WAIT, DONE and FAIL. A Conflict or NotFound
     answered to an action means a transition is under way or the resource went: observe again.
+    ``interval(polls, time_left)`` gives the service seconds before the next poll
+    (``provider.lifecycle.poll_interval`` by default).
     """
 
     def __init__(
@@ -29,8 +31,11 @@ class Waiter(Generic[T]):
         subject: str,
         observe: Callable[[], tuple[Action, T, str]],
         act: Callable[[Action], None],
+        *,
+        interval: Callable[[int, float], float] = poll_interval,
     ) -> None:
         self._budget = budget
+        self._interval = interval
         self._subject = subject
         self._observe = observe
         self._act = act
@@ -48,7 +53,7 @@ class Waiter(Generic[T]):
                         raise ResourceFailed(f"{self._subject}: {action.reason}")
                     if action.step is not Step.WAIT:
                         polls = self._perform(action, status, polls)
-                self._budget.wait(poll_interval(polls, self._budget.time_left()))
+                self._budget.wait(self._interval(polls, self._budget.time_left()))
                 polls += 1
         except DeadlineExceeded as exc:
             raise DeadlineExceeded(f"{self._subject} is still {status}: {exc.message}") from exc
