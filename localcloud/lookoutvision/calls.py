@@ -12,7 +12,8 @@ class Call:
     """One request as the emulator saw it.
 
     ``status`` is the HTTP status answered, 0 when the connection was dropped without an answer.
-    ``time`` is the service time the request arrived; ``client_token`` its ClientToken, if any.
+    ``time`` is the service time the request arrived and ``answered`` the service time its answer (or
+    the dropped connection) went out, after any injected latency; ``client_token`` its ClientToken, if any.
     """
 
     operation: str
@@ -23,6 +24,7 @@ class Call:
     client_token: str | None = None
     request_id: str = ""
     fault: str | None = field(default=None, compare=False)
+    answered: float = field(default=0.0, compare=False)
 
     @property
     def ok(self) -> bool:

@@ -191,6 +191,7 @@ class Emulator:
                 client_token=token if isinstance(token, str) else None,
                 request_id=request_id,
                 fault=fault_name,
+                answered=self.clock.now(),
             )
         )
         if self.state_file is not None and reply.status < 300 and not operation.startswith(READ_ONLY_PREFIXES):

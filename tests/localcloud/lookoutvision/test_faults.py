@@ -70,7 +70,9 @@ def test_latency_is_added_in_service_seconds(lookoutvision: Any, emulator: Emula
     lookoutvision.list_projects()
     slow = time.monotonic() - started
     assert slow >= 0.1  # 10 service seconds at 0.01 real seconds each
-    assert emulator.calls_of("ListProjects")[0].fault == "latency"
+    (call,) = emulator.calls_of("ListProjects")
+    assert call.fault == "latency"
+    assert call.answered - call.time >= 10.0
 
 
 def test_latency_applies_only_to_its_operations(lookoutvision: Any, emulator: Emulator) -> None:
