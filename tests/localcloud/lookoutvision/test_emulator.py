@@ -321,3 +321,15 @@ def test_a_time_scale_must_be_positive(emulator: Emulator) -> None:
     with pytest.raises(ValueError, match="positive"):
         emulator.configure(time_scale=0)
     assert emulator.settings.time_scale > 0
+
+
+def test_settings_round_trip_through_a_dict() -> None:
+    settings = Settings(time_scale=0.5, durations=Durations(training=3.0), training_outcome="TRAINING_FAILED")
+    assert Settings.from_dict(settings.to_dict()) == settings
+
+
+def test_a_state_of_another_version_is_refused(tmp_path: Path, emulator: Emulator) -> None:
+    path = tmp_path / "state.json"
+    path.write_text(json.dumps({"version": 99, "projects": []}))
+    with pytest.raises(ValueError, match="unsupported emulator state version"):
+        emulator.load(path)
