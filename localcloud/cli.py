@@ -65,12 +65,13 @@ def _parser() -> argparse.ArgumentParser:
                 metavar="KEY=VALUE",
                 help="an emulator setting, e.g. training_outcome=TRAINING_FAILED or training=600 (service seconds)",
             )
-        default_scale = DEMO_TIME_SCALE if name == "demo" else 1.0
+        scale_default = {"demo": f"{DEMO_TIME_SCALE:.4f}", "destroy": "the one the stack was deployed at"}
         command.add_argument(
             "--time-scale",
             type=float,
-            default=default_scale,
-            help=f"real seconds per second of service time (default {default_scale:g}; 0.01: a 60 s training in 0.6 s)",
+            default=DEMO_TIME_SCALE if name == "demo" else None,
+            help="real seconds per second of service time, e.g. 0.01: a 60 s training takes 0.6 s "
+            f"(default: {scale_default.get(name, '1')})",
         )
         command.add_argument(
             "--state-dir",
@@ -83,9 +84,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _options(args: argparse.Namespace) -> driver.RunOptions:
-    if args.time_scale <= 0:
+    if args.time_scale is not None and args.time_scale <= 0:
         raise LocalCloudFormationError("--time-scale must be positive")
-    settings = Settings(region=driver.REGION, account_id=driver.ACCOUNT_ID, time_scale=args.time_scale)
+    settings = Settings(region=driver.REGION, account_id=driver.ACCOUNT_ID)
     changes: dict[str, Any] = {}
     for key, value in _pairs(args.emulator_setting, "--emulator-setting").items():
         changes[key] = _number(value)

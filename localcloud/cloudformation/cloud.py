@@ -75,6 +75,7 @@ class LocalCloud:
         self.responses = ResponseEndpoint()
         self.moto = MotoServer()
         self._functions: dict[str, LambdaService] = {}
+        self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
 
     # -- local functions -------------------------------------------------------------------------
@@ -122,6 +123,16 @@ class LocalCloud:
         return self._client(service, self.moto.url)
 
     def _client(self, service: str, endpoint_url: str) -> Any:
+        # One client per service and endpoint: clients are thread-safe, and building one parses
+        # the service's model, which holds up every other thread for a while.
+        with self._lock:
+            client = self._clients.get((service, endpoint_url))
+            if client is None:
+                client = self._new_client(service, endpoint_url)
+                self._clients[(service, endpoint_url)] = client
+            return client
+
+    def _new_client(self, service: str, endpoint_url: str) -> Any:
         session = boto3.session.Session(
             aws_access_key_id="local",
             aws_secret_access_key="local",  # noqa: S106 - local services take any credentials

@@ -37,7 +37,8 @@ class RunOptions:
 
     app: Path = Path(DEFAULT_APP)
     stack: str | None = None
-    time_scale: float = 1.0
+    # Real seconds per service second; None: 1.0 for deploy and up, the deployed stack's for destroy.
+    time_scale: float | None = None
     state_dir: Path = Path(DEFAULT_STATE_DIR)
     parameters: dict[str, str] = field(default_factory=dict)
     out: TextIO = field(default_factory=lambda: sys.stdout)
@@ -66,11 +67,14 @@ class RunResult:
 class Session:
     """One run of the local cloud over a state directory."""
 
-    def __init__(self, options: RunOptions, assembly_directory: Path | None = None) -> None:
+    def __init__(
+        self, options: RunOptions, assembly_directory: Path | None = None, default_time_scale: float = 1.0
+    ) -> None:
         self.options = options
         self.store = StateDirectory(options.state_dir)
+        time_scale = options.time_scale if options.time_scale is not None else default_time_scale
         self.cloud = LocalCloud(
-            time_scale=options.time_scale if options.emulator is None else None,
+            time_scale=time_scale if options.emulator is None else None,
             emulator=options.emulator,
             emulator_settings=options.emulator_settings,
             emulator_state_file=None if options.emulator is not None else self.store.emulator_file,
@@ -94,6 +98,9 @@ class Session:
         return StackOperation(
             state, self.handlers, store=self.store, on_event=self.printer, max_workers=self.options.max_workers
         )
+
+    def new_state(self, stack_name: str) -> StackState:
+        return StackState(_new_context(stack_name), "REVIEW_IN_PROGRESS", time_scale=self.cloud.time_scale)
 
     def calls(self) -> list[Any]:
         return self.cloud.emulator.calls[self._first_call :]
@@ -131,7 +138,7 @@ def deploy(options: RunOptions) -> RunResult:
     result = RunResult()
     with Session(options, artifact.directory) as session:
         _say(options, f"Deploying {artifact.stack_name} from {artifact.template_path} (time scale {_scale(session)})")
-        operation = session.operation(StackState(_new_context(artifact.stack_name), "REVIEW_IN_PROGRESS"))
+        operation = session.operation(session.new_state(artifact.stack_name))
         result.operations.append(operation)
         result.succeeded = operation.deploy(template, options.parameters)
         result.calls = session.calls()
@@ -148,7 +155,7 @@ def destroy(options: RunOptions) -> RunResult:
     if state is None:
         raise StateError(f"{name} is not deployed locally (no state in {store.path})")
     result = RunResult()
-    with Session(options) as session:
+    with Session(options, default_time_scale=state.time_scale or 1.0) as session:
         _say(options, f"Destroying {name} (state in {store.path}, time scale {_scale(session)})")
         for warning in session.handlers.restore(state.resources, state.context):
             _say(options, f"warning: {warning}")
@@ -172,7 +179,7 @@ def up(options: RunOptions) -> RunResult:
     result = RunResult()
     with Session(options, artifact.directory) as session:
         _say(options, f"Deploying {artifact.stack_name} from {artifact.template_path} (time scale {_scale(session)})")
-        deployment = session.operation(StackState(_new_context(artifact.stack_name), "REVIEW_IN_PROGRESS"))
+        deployment = session.operation(session.new_state(artifact.stack_name))
         result.operations.append(deployment)
         deployed = deployment.deploy(template, options.parameters)
         retained = _retained(deployment)
@@ -208,8 +215,11 @@ def _scale(session: Session) -> str:
 
 
 def _say(options: RunOptions, text: str) -> None:
-    options.out.write(text + "\n")
-    options.out.flush()
+    try:
+        options.out.write(text + "\n")
+        options.out.flush()
+    except (OSError, ValueError):
+        pass  # a closed terminal or pipe must not stop a destroy
 
 
 def _summary(options: RunOptions, result: RunResult, session: Session) -> None:

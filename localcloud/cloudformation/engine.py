@@ -257,7 +257,7 @@ class StackOperation:
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:
                     node = running.pop(future)
-                    (done if future.result() else failed).add(node)
+                    (done if future.exception() is None and future.result() else failed).add(node)
         return done, failed
 
     # -- bookkeeping -----------------------------------------------------------------------------

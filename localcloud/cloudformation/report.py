@@ -26,8 +26,11 @@ class EventPrinter:
 
     def __call__(self, event: StackEvent) -> None:
         with self._lock:
-            self._stream.write(format_event(event) + "\n")
-            self._stream.flush()
+            try:
+                self._stream.write(format_event(event) + "\n")
+                self._stream.flush()
+            except (OSError, ValueError):
+                pass  # a closed terminal or pipe must not stop the stack operation
 
 
 def format_event(event: StackEvent) -> str:

@@ -25,6 +25,8 @@ class StackState:
     context: StackContext
     status: str
     resources: dict[str, ResourceRecord] = field(default_factory=dict)
+    # The time scale the stack was deployed at: a later destroy keeps the emulator's pace.
+    time_scale: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -33,6 +35,7 @@ class StackState:
             "Region": self.context.region,
             "AccountId": self.context.account_id,
             "StackStatus": self.status,
+            "TimeScale": self.time_scale,
             "Resources": {logical_id: record.to_dict() for logical_id, record in self.resources.items()},
         }
 
@@ -45,7 +48,7 @@ class StackState:
             account_id=data["AccountId"],
         )
         resources = {key: ResourceRecord.from_dict(value) for key, value in data.get("Resources", {}).items()}
-        return cls(context=context, status=data["StackStatus"], resources=resources)
+        return cls(context=context, status=data["StackStatus"], resources=resources, time_scale=data.get("TimeScale"))
 
 
 class StateDirectory:
