@@ -1,0 +1,91 @@
+"""``python -m localcloud``: exit codes, output and state between separate deploy and destroy runs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from localcloud import cli
+from tests.localcloud.cloudformation.test_custom_resource import custom, write_stack
+
+
+def projects_on_disk(state_dir: Path) -> list[str]:
+    saved = json.loads((state_dir / "lookoutvision.json").read_text())
+    return [project["name"] for project in saved["projects"]]
+
+
+def test_deploy_then_destroy_in_separate_processes(tmp_path: Path) -> None:
+    """Two processes, as a user runs them: the second one finds the stack and the emulator on disk."""
+    app = write_stack(
+        tmp_path / "cdk.out",
+        {
+            "Project": {"Type": "AWS::LookoutVision::Project", "Properties": {"ProjectName": "cli-project"}},
+            "Thing": custom(Value={"Ref": "Project"}),
+        },
+    )
+    state_dir = tmp_path / "state"
+    common = ["--state-dir", str(state_dir)]
+    deploy = subprocess.run(
+        [sys.executable, "-m", "localcloud", "deploy", "--app", str(app), "--time-scale", "0.01", *common],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert deploy.returncode == 0, deploy.stdout + deploy.stderr
+    assert "CREATE_COMPLETE       AWS::CloudFormation::Stack" in deploy.stdout
+    saved = json.loads((state_dir / "stacks" / "S.json").read_text())
+    assert saved["TimeScale"] == 0.01
+    assert saved["Resources"]["Project"]["physical_id"] == "cli-project"
+    assert projects_on_disk(state_dir) == ["cli-project"]
+
+    destroy = subprocess.run(
+        [sys.executable, "-m", "localcloud", "destroy", *common],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert destroy.returncode == 0, destroy.stdout + destroy.stderr
+    assert "time scale 0.01" in destroy.stdout  # the deployed stack's pace
+    assert "DeleteProject" in destroy.stdout
+    assert "nothing: no project, dataset or model" in destroy.stdout
+    assert not (state_dir / "stacks" / "S.json").exists()
+    assert projects_on_disk(state_dir) == []
+
+
+def test_up_fails_when_a_resource_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    app = write_stack(tmp_path / "cdk.out", {"Bad": custom("fail")})
+    code = cli.main(["up", "--app", str(app), "--time-scale", "0.01", "--state-dir", str(tmp_path / "state")])
+    assert code == 1
+    output = capsys.readouterr().out
+    assert "CREATE_FAILED" in output
+    assert "ROLLBACK_COMPLETE" in output
+    assert output.rstrip().endswith("FAILED: ROLLBACK_COMPLETE")
+
+
+def test_emulator_settings_reach_the_emulator(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = {"Type": "AWS::LookoutVision::Project", "Properties": {"ProjectName": "quota"}}
+    app = write_stack(tmp_path / "cdk.out", {"Project": project})
+    argv = ["up", "--app", str(app), "--state-dir", str(tmp_path / "state"), "--time-scale", "0.01"]
+    assert cli.main([*argv, "--emulator-setting", "max_projects=0"]) == 1
+    assert "ServiceQuotaExceededException" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["up", "--app", "/nonexistent/cdk.out"], "point --app at the directory `cdk synth` writes"),
+        (["destroy"], "nothing to destroy"),
+        (["up", "--time-scale", "0"], "--time-scale must be positive"),
+        (["up", "--parameter", "novalue"], "expected KEY=VALUE"),
+        (["up", "--emulator-setting", "colour=blue"], "unknown emulator setting"),
+    ],
+)
+def test_usage_errors_exit_2(argv: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main([*argv, "--state-dir", str(tmp_path / "state")]) == 2
+    assert message in capsys.readouterr().err
