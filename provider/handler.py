@@ -23,6 +23,7 @@ import functools
 import logging
 import os
 import sys
+import threading
 from typing import Any
 
 from crhelper import CfnResource
@@ -49,16 +50,71 @@ class RequestFailed(Exception):
 
 
 class _CfnResource(CfnResource):
-    """crhelper's CfnResource, answering nothing for an invocation that handed over."""
+    """crhelper's CfnResource with two hooks, both deciding whether this invocation answers.
 
-    handed_over = False
+    - ``_cfn_response`` (crhelper's last step once the request function returned) is skipped when
+      the request was handed over to a new invocation.
+    - ``_timeout`` (crhelper's timer, 0.5 s before Lambda stops the invocation) would answer
+      FAILED "Execution timed out" although the request could go on — e.g. a call hanging past
+      the hand-over reserve. It hands the request over instead, unless the answer is already
+      being sent. A lock keeps answering and handing over exclusive. (If Lambda then also retries
+      the timed-out invocation, two invocations carry on the same request with the same tokens;
+      CloudFormation keeps the first answer.)
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._lock = threading.Lock()
+        self._current: tuple[dict[str, Any], LambdaContext, Continuation] | None = None
+        self._answering = False
+        self.handed_over = False
+
+    def begin(self, event: dict[str, Any], context: LambdaContext, record: Continuation) -> None:
+        """A request starts in this invocation."""
+        with self._lock:
+            self._current = (event, context, record)
+            self._answering = False
+            self.handed_over = False
+
+    def hand_over(self) -> None:
+        """Re-invoke the function with the current request, at most once per invocation."""
+        with self._lock:
+            if self._current is None or self.handed_over or self._answering:
+                return
+            self.handed_over = True
+            event, context, record = self._current
+        try:
+            continuation.hand_over(continuation.lambda_client(), context, event, record)
+        except BaseException:
+            with self._lock:
+                self.handed_over = False
+            raise
 
     def _cfn_response(self, event: dict[str, Any]) -> None:
-        if self.handed_over:
-            self.handed_over = False
-            logger.info("%s %s continues in a new invocation: no response from this one", *_names(event))
-            return
+        with self._lock:
+            if self.handed_over:
+                logger.info("%s %s continues in a new invocation: no response from this one", *_names(event))
+                return
+            self._answering = True
         super()._cfn_response(event)  # type: ignore[misc]  # crhelper's stub omits its private methods
+
+    def _timeout(self) -> None:
+        current = self._current
+        if current is not None and current[0] is self._event:  # type: ignore[attr-defined]
+            try:
+                self.hand_over()
+            except Exception:
+                logger.exception("could not hand over before the invocation times out")
+            if self.handed_over:
+                logger.warning(
+                    "%s %s: the invocation is about to time out; continuing in a new one", *_names(current[0])
+                )
+                return
+        with self._lock:
+            if self._answering:
+                return
+            self._answering = True
+        super()._timeout()  # type: ignore[misc]
 
 
 _REDACTION = redaction.RedactingFilter()
@@ -87,10 +143,10 @@ def handler(event: dict[str, Any], context: LambdaContext) -> None:
 
 def _run(resource: _CfnResource, event: dict[str, Any], context: LambdaContext) -> str:
     """Perform one request; returns the physical id (crhelper's contract) and sets the Data."""
-    resource.handed_over = False
     request_type, logical_id = _names(event)
     clock = Clock.from_env()
     record = Continuation.from_event(event, clock)
+    resource.begin(event, context, record)
     logger.info(
         "%s %s %s (RequestId %s, invocation %d)",
         request_type,
@@ -105,8 +161,7 @@ def _run(resource: _CfnResource, event: dict[str, Any], context: LambdaContext) 
         try:
             outcome = _perform(event, lookout, budget, record)
         except HandOver:
-            continuation.hand_over(continuation.lambda_client(), context, event, record)
-            resource.handed_over = True
+            resource.hand_over()
             return str(event.get("PhysicalResourceId", ""))
     except ProviderError as exc:
         logger.error("%s %s failed: %s", request_type, logical_id, exc.message)

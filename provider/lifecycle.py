@@ -227,7 +227,7 @@ POLL_FACTOR = 1.5
 POLL_CAP = 20.0
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 8.0
-RESERVE_MIN = 10.0  # service seconds kept in hand to hand over (re-invoke) or respond
+RESERVE_MIN = 20.0  # service seconds kept in hand to hand over (re-invoke) or respond
 RESERVE_STEPS = 4  # ... or this many times the longest step seen, if more
 DEADLINE_MARGIN_MAX = 30.0
 

@@ -29,8 +29,9 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
 _CONFIG = botocore.config.Config(
     retries={"total_max_attempts": 1, "mode": "standard"},
-    connect_timeout=5,
-    read_timeout=30,
+    # A hung call must not outlast the hand-over reserve (provider.lifecycle.RESERVE_MIN) by much.
+    connect_timeout=3,
+    read_timeout=10,
     user_agent_extra="lookoutvision-cdk-provider",
 )
 _CONNECTION_ERRORS = (

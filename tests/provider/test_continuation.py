@@ -78,9 +78,9 @@ def test_wait_sleeps_while_the_invocation_has_time() -> None:
 
 def test_wait_hands_over_when_the_invocation_runs_low() -> None:
     clock = FrozenClock()
-    budget = Budget(clock, Context(remaining_ms=15_000), started=clock.wall(), service_timeout=3600)
+    budget = Budget(clock, Context(remaining_ms=25_000), started=clock.wall(), service_timeout=3600)
     with pytest.raises(HandOver):
-        budget.wait(20.0)  # 15 s left, 10 s reserve: sleeps the 5 s that fit, then hands over
+        budget.wait(20.0)  # 25 s left, 20 s reserve: sleeps the 5 s that fit, then hands over
     assert clock.slept == [pytest.approx(5.0)]  # type: ignore[attr-defined]
 
 
@@ -98,7 +98,7 @@ def test_the_deadline_is_service_timeout_minus_a_margin_from_the_first_start() -
 def test_the_reserve_grows_with_slow_steps_and_in_real_time_under_a_scale() -> None:
     clock = FrozenClock()
     budget = Budget(clock, Context(remaining_ms=900_000), started=clock.wall(), service_timeout=3600)
-    assert budget.reserve() == 10.0
+    assert budget.reserve() == 20.0
     with budget.step():
         clock.sleep(7.0)
     assert budget.reserve() == 28.0

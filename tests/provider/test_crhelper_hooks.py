@@ -1,0 +1,87 @@
+"""The two crhelper hooks: no answer after a hand-over; a hand-over instead of crhelper's timeout FAILED."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from localcloud.awslambda import LambdaService
+from localcloud.cloudformation.response_endpoint import ResponseEndpoint
+from provider import consts
+from provider.clock import Clock
+from provider.continuation import Continuation
+from provider.handler import _CfnResource
+from tests.provider.conftest import make_event
+
+
+@dataclass
+class Context:
+    invoked_function_arn: str
+    deadline: float
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.deadline - time.time()) * 1000))
+
+
+@pytest.fixture
+def echo(monkeypatch: pytest.MonkeyPatch, response_endpoint: ResponseEndpoint) -> Iterator[LambdaService]:
+    env = {"PYTHONPATH": os.getcwd()}
+    with LambdaService("tests.localcloud.awslambda.handlers.echo", env=env, timeout=30.0) as service:
+        for name, value in {
+            "AWS_ENDPOINT_URL_LAMBDA": service.endpoint_url,
+            "AWS_REGION": "us-east-1",
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "SSL_CERT_FILE": response_endpoint.ca_file,
+        }.items():
+            monkeypatch.setenv(name, value)
+        yield service
+
+
+def _resource(work_seconds: float, progress: dict[str, Any]) -> _CfnResource:
+    resource = _CfnResource(log_level="INFO", sleep_on_delete=0)
+
+    def delete(event: dict[str, Any], context: Any) -> str:
+        record = Continuation(Clock().wall(), progress=progress)
+        resource.begin(event, context, record)
+        time.sleep(work_seconds)
+        return str(event["PhysicalResourceId"])
+
+    resource.delete(delete)
+    return resource
+
+
+def test_crhelper_timeout_hands_over_and_nothing_is_answered(
+    echo: LambdaService, response_endpoint: ResponseEndpoint
+) -> None:
+    event = make_event(response_endpoint, "Delete", physical_id="arn")
+    # crhelper's timer fires 0.5 s before the end: 0.2 s into a 0.7 s invocation; the work takes 0.6 s.
+    context = Context(echo.function_arn, deadline=time.time() + 0.7)
+    _resource(0.6, {"StartModelSent": True})(event, context)
+
+    echo.wait_idle(timeout=30)
+    [invocation] = echo.invocations
+    assert invocation.event["RequestId"] == event["RequestId"]
+    record = invocation.event[consts.CONTINUATION]
+    assert (record["Invocation"], record["Progress"]) == (2, {"StartModelSent": True})
+    time.sleep(0.2)
+    assert response_endpoint.responses(event["RequestId"]) == []
+
+
+def test_a_request_that_answered_is_not_handed_over_by_a_late_timer(
+    echo: LambdaService, response_endpoint: ResponseEndpoint
+) -> None:
+    event = make_event(response_endpoint, "Delete", physical_id="arn")
+    context = Context(echo.function_arn, deadline=time.time() + 30)
+    resource = _resource(0.0, {})
+    resource(event, context)
+    resource._timeout()  # as if the timer fired just after the answer
+
+    assert response_endpoint.wait(event["RequestId"], timeout=5)["Status"] == "SUCCESS"
+    assert len(response_endpoint.responses(event["RequestId"])) == 1
+    assert echo.invocations == []
