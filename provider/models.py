@@ -15,7 +15,7 @@ from typing import Any
 
 from provider import consts
 from provider.continuation import Budget
-from provider.errors import PropertyError, ProviderError
+from provider.errors import DeadlineExceeded, PropertyError, ProviderError, ResourceFailed
 from provider.identifiers import ModelRef, parse_model_arn
 from provider.lifecycle import (
     Absent,
@@ -41,6 +41,7 @@ logger = logging.getLogger(__name__)
 # Keys of the continuation record's progress.
 CREATED_MODEL_ARN = "ModelArn"
 HOSTING_STARTED = "StartModelSent"
+REPLACEMENT_FAILURE = "ReplacementFailure"
 
 # Benchmarks (bench/) replay other providers' schedules through this code path with these;
 # both unset in a deployed function. Service seconds.
@@ -135,8 +136,40 @@ class ModelResource:
             old = None
         if update_plan(old, properties, ref is not None) is UpdatePlan.REPLACE or ref is None:
             logger.info("Update needs a new model version")
-            return self.create(properties)
+            return self._replace(properties)
         return _outcome(self._converged(ref, goal_for(properties)))
+
+    def _replace(self, properties: ModelProperties) -> Outcome:
+        """A new model version for an Update; if it fails, delete it before answering FAILED.
+
+        CloudFormation answers a failed Update by rolling back to the old physical id: it never
+        deletes a replacement it was not told about, and a leftover version would block
+        DeleteProject. Training that is still running at the deadline cannot be deleted: the
+        reason then names the version left behind.
+        """
+        failure = self._progress.get(REPLACEMENT_FAILURE)
+        if not isinstance(failure, str):
+            try:
+                return self.create(properties)
+            except ProviderError as exc:
+                exc.physical_id = None  # the Update answers the old physical id
+                arn = self._progress.get(CREATED_MODEL_ARN)
+                if not isinstance(arn, str):
+                    raise
+                if isinstance(exc, DeadlineExceeded):
+                    version = arn.rsplit("/", 1)[-1]
+                    exc.message = f"{exc.message}; the new model version {version} remains: delete it"
+                    raise
+                failure = exc.message[:300]  # the record travels in every re-invocation: keep it short
+                self._progress[REPLACEMENT_FAILURE] = failure
+        ref = parse_model_arn(self._progress.get(CREATED_MODEL_ARN))
+        if ref is not None:
+            logger.info("the replacement failed (%s): deleting %s", failure, ref)
+            try:
+                self._converge(ref, Absent())
+            except ProviderError as exc:
+                raise ResourceFailed(f"{failure}; deleting the new {ref} failed too: {exc.message}") from exc
+        raise ResourceFailed(f"{failure} (the new model version was deleted)")
 
     def delete(self, physical_id: str) -> Outcome:
         """Stop, delete, and wait until the version is gone from ListModels; no calls for a non-ARN id."""

@@ -308,6 +308,25 @@ def test_update_of_anything_else_creates_a_new_version(requests: Requests, emula
     assert listed_versions(emulator) == ["2"]
 
 
+def test_a_failed_replacement_is_deleted_and_the_update_keeps_the_old_model(
+    requests: Requests, emulator: Emulator
+) -> None:
+    project_with_dataset(emulator)
+    arn, old = _created(requests)
+    emulator.configure(training_outcome="TRAINING_FAILED")
+    new = model_properties(Description="second")
+
+    response = requests.request("Update", physical_id=arn, properties=new, old_properties=old)
+
+    assert response["Status"] == "FAILED"
+    assert response["PhysicalResourceId"] == arn
+    assert "training failed" in response["Reason"]
+    assert "new model version was deleted" in response["Reason"]
+    assert emulator.backend.model_status(PROJECT, "1") == "TRAINED"
+    assert listed_versions(emulator) == ["1"]
+    assert len(emulator.calls_of("DeleteModel")) == 1
+
+
 # -- datasets --------------------------------------------------------------------------------------
 
 

@@ -6,6 +6,8 @@ import copy
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from provider import consts
 from provider.errors import PropertyError
@@ -195,3 +197,41 @@ def test_each_bad_dataset_property_is_named(path: str, value: Any, named: str, c
 )
 def test_service_timeout_is_read_leniently_for_any_request(properties: Any, expected: int) -> None:
     assert service_timeout(properties) == expected
+
+
+# -- any input: a result or a PropertyError, never another exception --------------------------------
+
+_scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 5000), st.floats(allow_nan=True), st.text(max_size=20))
+_json = st.recursive(
+    _scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=12,
+)
+_names = st.sampled_from(
+    [
+        *("ProjectName", "OutputConfig", "Description", "KmsKeyId", "Tags", "Hosting", "ServiceTimeout"),
+        *("DatasetType", "DatasetSource", "S3Location", "Bucket", "Prefix", "MinInferenceUnits", "Key", "Value"),
+        "GroundTruthManifest",
+    ]
+)
+_near_valid = st.dictionaries(
+    _names,
+    st.recursive(
+        _scalars,
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_names, inner, max_size=3),
+        max_leaves=10,
+    ),
+    max_size=6,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(_json, _near_valid))
+def test_any_properties_parse_or_raise_property_error(properties: Any) -> None:
+    for parse in (parse_model, parse_dataset):
+        try:
+            parse(properties)
+        except PropertyError as exc:
+            assert exc.violations
+            assert all(v.constraint for v in exc.violations)
+    assert isinstance(service_timeout(properties), int)
