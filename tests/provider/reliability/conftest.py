@@ -1,0 +1,189 @@
+"""The provider as Lambda runs it, for the reliability suite: one local function for the whole package.
+
+``provider_function`` (package scope) is the provider in the local LambdaService: asynchronous
+invocations in warm execution environments, killed at the function's timeout, failed
+asynchronous invocations retried by Lambda, self-invocations through the Invoke API. Its
+credentials are distinctive strings so that the log audit at the end of the package can look
+for them; crhelper's EventBridge and CloudWatch Logs clients point at a closed port, so a
+polling rule could not even be created.
+
+``cloud`` (function scope) plays CloudFormation against it: deliver an event, wait for the one
+response, check the response invariants. What is secret in the logs, and why:
+
+- the ResponseURL (a presigned S3 URL: whoever holds it can answer for the stack) and in
+  particular its query string (the signature);
+- the AWS secret access key and session token of the function's role.
+
+ClientTokens are not secrets: they are derived from the CloudFormation RequestId (which stack
+events show anyway) and grant nothing; the provider logs them freely. The access key id is not
+a secret either, but it only reaches a log with signed request headers, so the audit looks for
+it too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from localcloud.awslambda import Invocation, LambdaService
+from localcloud.cloudformation.custom_resource import check_response as cloudformation_problems
+from localcloud.cloudformation.response_endpoint import ResponseEndpoint
+from localcloud.lookoutvision import Emulator
+from tests.provider.conftest import check_response
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+# Real seconds per service second: a 200 s Lambda timeout lasts 1 s, a 3600 s ServiceTimeout 18 s.
+SCALE = 0.005
+LAMBDA_TIMEOUT = 200.0
+# Lambda retries a failed asynchronous invocation twice; here after 2 service seconds, not minutes.
+RETRY_DELAYS = (2.0, 2.0)
+# Nothing listens here: crhelper's polling rule (EventBridge) would fail loudly, not silently succeed.
+CLOSED_ENDPOINT = "http://127.0.0.1:9"
+ACCESS_KEY_ID = "AKIARELIABILITYSUITE1"
+SECRET_ACCESS_KEY = "rEliAbiLitY/SuiTe+SeCrEt/AcCeSs/KeY0123456"  # a fake, searched for in logs
+SESSION_TOKEN = "FwoGZXIvYXdzReliabilitySuiteSessionTokenNotARealOne0123456789"  # a fake
+# Real seconds to wait for an answer: ServiceTimeout (18 s at SCALE) plus room for slow machines.
+ANSWER_TIMEOUT = 60.0
+
+
+def secrets_in(event: dict[str, Any]) -> list[str]:
+    """The secret strings of a request: the ResponseURL, its query string and its signature."""
+    url = str(event.get("ResponseURL", ""))
+    found = [url]
+    if "?" in url:
+        query = url.split("?", 1)[1]
+        found.append(query)
+        found += [part.split("=", 1)[1] for part in query.split("&") if part.lower().startswith("x-amz-signature=")]
+    return [s for s in found if s]
+
+
+def leaks(text: str, events: list[dict[str, Any]]) -> list[str]:
+    """Which secrets (named, not shown) appear in ``text``."""
+    named = {"secret access key": SECRET_ACCESS_KEY, "session token": SESSION_TOKEN, "access key id": ACCESS_KEY_ID}
+    found = [name for name, value in named.items() if value in text]
+    for event in events:
+        found += [f"ResponseURL part of request {event.get('RequestId')}" for s in secrets_in(event) if s in text]
+    return found
+
+
+@pytest.fixture(scope="package")
+def provider_function(emulator_server: Emulator, response_endpoint: ResponseEndpoint) -> Iterator[LambdaService]:
+    env = {
+        "PYTHONPATH": str(REPO_ROOT),
+        "AWS_ENDPOINT_URL_LOOKOUTVISION": emulator_server.endpoint_url,
+        "AWS_ENDPOINT_URL_EVENTS": CLOSED_ENDPOINT,
+        "AWS_ENDPOINT_URL_LOGS": CLOSED_ENDPOINT,
+        "SSL_CERT_FILE": response_endpoint.ca_file,
+        "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,
+        "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
+        "AWS_SESSION_TOKEN": SESSION_TOKEN,
+    }
+    with LambdaService(
+        "provider.handler.handler",
+        env=env,
+        timeout=LAMBDA_TIMEOUT,
+        time_scale=SCALE,
+        function_name="reliability-provider",
+        retry_delays=RETRY_DELAYS,
+    ) as service:
+        yield service
+        # The audit of every log line and every response body of the package's invocations.
+        events = [i.event for i in service.invocations]
+        logs = "\n".join(line for i in service.invocations for line in i.logs)
+        bodies = json.dumps([response_endpoint.responses(str(e.get("RequestId"))) for e in events])
+        problems = leaks(logs, events) + [f"response body: {leak}" for leak in leaks(bodies, events)]
+        assert not problems, f"secrets in the function's logs or responses: {sorted(set(problems))}"
+
+
+@dataclass
+class Cloud:
+    """CloudFormation's side of the protocol, through the local Lambda."""
+
+    function: LambdaService
+    endpoint: ResponseEndpoint
+    emulator: Emulator
+    first_invocation: int = 0
+    delivered: list[dict[str, Any]] = field(default_factory=list)
+
+    def deliver(self, event: dict[str, Any]) -> None:
+        """Invoke the function asynchronously with ``event``, as CloudFormation does."""
+        self.delivered.append(event)
+        self.function.invoke_async(event)
+
+    def answer(self, event: dict[str, Any], timeout: float = ANSWER_TIMEOUT) -> dict[str, Any]:
+        """The first response to ``event``, once the function is idle again; checked as CloudFormation would."""
+        response = self.endpoint.wait(event["RequestId"], timeout=timeout)
+        self.function.wait_idle(timeout=timeout)
+        check_response(event, response)
+        assert cloudformation_problems(response, event) == []
+        return response
+
+    def run(self, event: dict[str, Any], timeout: float = ANSWER_TIMEOUT) -> dict[str, Any]:
+        """Deliver, wait for the answer, and check it was the only one."""
+        self.deliver(event)
+        response = self.answer(event, timeout)
+        assert len(self.endpoint.responses(event["RequestId"])) == 1, "exactly one response per request"
+        return response
+
+    def invocations_of(self, request_id: str) -> list[Invocation]:
+        """The invocations (first, re-invocations, Lambda's retries) that carried one request, in order."""
+        return [i for i in self.function.invocations[self.first_invocation :] if i.event.get("RequestId") == request_id]
+
+    def continuation_problems(self, request_id: str) -> list[str]:
+        """What a finished request left of its continuation: crhelper polling keys, unfinished or failed runs.
+
+        Call it once the function is idle: nothing is queued, running or waiting for Lambda's retry.
+        """
+        problems: list[str] = []
+        invocations = self.invocations_of(request_id)
+        for invocation in invocations:
+            keys = sorted(k for k in invocation.event if k.startswith("CrHelper"))
+            if keys:
+                problems.append(f"crhelper polling keys {keys} in invocation {invocation.request_id}")
+            if invocation.ended is None:
+                problems.append(f"invocation {invocation.request_id} has not ended")
+        if invocations and invocations[-1].outcome != "ok":
+            problems.append(f"the last invocation ended {invocations[-1].outcome!r}: the request was left hanging")
+        return problems
+
+
+@pytest.fixture
+def cloud(provider_function: LambdaService, response_endpoint: ResponseEndpoint, emulator: Emulator) -> Iterator[Cloud]:
+    emulator.configure(time_scale=SCALE)
+    provider_function.wait_idle(timeout=ANSWER_TIMEOUT)
+    yield Cloud(provider_function, response_endpoint, emulator, first_invocation=len(provider_function.invocations))
+    provider_function.wait_idle(timeout=ANSWER_TIMEOUT)
+
+
+class Figures:
+    """Lines printed in the terminal summary, whatever the capture mode."""
+
+    def __init__(self, config: pytest.Config, title: str) -> None:
+        self._config = config
+        self._title = title
+        self.lines: list[str] = []
+
+    def add(self, line: str) -> None:
+        self.lines.append(line)
+
+    def flush(self) -> None:
+        reporter = self._config.pluginmanager.get_plugin("terminalreporter")
+        capture = self._config.pluginmanager.get_plugin("capturemanager")
+        if reporter is None or not self.lines:
+            return
+        with capture.global_and_fixture_disabled() if capture is not None else contextlib.nullcontext():
+            reporter.write_line("")
+            reporter.write_line(f"== {self._title} ==")
+            for line in self.lines:
+                reporter.write_line(line)
+
+
+def elapsed(began: float) -> float:
+    return time.monotonic() - began

@@ -1,0 +1,152 @@
+"""The fault matrix: Delete from each of the 9 model states x each kind of fault, through the local Lambda.
+
+Every cell delivers one CloudFormation Delete (with a 72-character logical id) to the provider
+running in the local Lambda, against the emulator over HTTP, and checks the contract a resource
+type must keep: the version is gone (DescribeModel and every page of ListModels), SUCCESS is PUT
+exactly once with the physical id unchanged, nothing of the continuation is left (no pending
+invocation, no polling rule — crhelper's EventBridge client points at a closed port — no run
+left hanging), and every DeleteModel of the request carried the same ClientToken, the one
+derived from its RequestId.
+
+The fault columns:
+
+- ``none``;
+- ``throttling``: a burst of ThrottlingException on every operation, then another on DeleteModel;
+- ``internal_error``: InternalServerException on the polls, and a DeleteModel the service performed
+  but whose answer was lost (so the retry must be idempotent);
+- ``drop_connection``: the same with connections dropped without an answer;
+- ``latency``: every call slowed down so much that the wait continues in a self-invocation;
+- ``lambda_timeout``: the second DescribeModel hangs until Lambda stops the invocation in the middle
+  of the poll; Lambda's retry of the asynchronous invocation carries the request on.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from localcloud.lookoutvision import Emulator, Fault
+from provider.lifecycle import ModelStatus
+from provider.tokens import TokenKind, client_token
+from tests.provider.conftest import PROJECT, listed_versions, make_event, project_with_dataset, trained_model
+from tests.provider.reliability.conftest import LAMBDA_TIMEOUT, Cloud, Figures
+
+LOGICAL_ID = "InspectionLineStackModelsWithAVeryLongConstructPathLookoutModelA1B2C3D4"
+FAULTS = ("none", "throttling", "internal_error", "drop_connection", "latency", "lambda_timeout")
+POLLS = {"DescribeModel", "ListModels", "StopModel"}
+# Service seconds per call for the latency column: enough to make the wait outlast one invocation.
+LATENCY = 20.0
+
+
+class HangsOnce(Fault):
+    """A latency fault that hits the ``nth`` call of its operation (0-based), not the first ones."""
+
+    def __init__(self, emulator: Emulator, operation: str, nth: int, latency: float) -> None:
+        super().__init__(kind="latency", operations={operation}, count=1, latency=latency)
+        self._emulator = emulator
+        self._nth = nth
+
+    def applies_to(self, operation: str) -> bool:
+        return super().applies_to(operation) and len(self._emulator.calls_of(operation)) >= self._nth
+
+
+def inject(emulator: Emulator, fault: str) -> None:
+    """Arm the faults of one column."""
+    if fault == "throttling":
+        emulator.faults.add(Fault(kind="throttling", count=4))
+        emulator.faults.add(Fault(kind="throttling", operations={"DeleteModel"}, count=2))
+    elif fault in ("internal_error", "drop_connection"):
+        emulator.faults.add(Fault(kind=fault, operations=POLLS, count=3))  # type: ignore[arg-type]
+        emulator.faults.add(Fault(kind=fault, operations={"DeleteModel"}, count=1, after_action=True))  # type: ignore[arg-type]
+    elif fault == "latency":
+        emulator.faults.add(Fault(kind="latency", latency=LATENCY))
+    elif fault == "lambda_timeout":
+        # Longer than the whole invocation: Lambda stops it while the provider waits for the answer.
+        emulator.faults.add(HangsOnce(emulator, "DescribeModel", nth=1, latency=LAMBDA_TIMEOUT * 1.5))
+
+
+@dataclass
+class Cell:
+    status: str
+    fault: str
+    seconds: float
+    invocations: int
+    timeouts: int
+    calls: int
+    faulted_calls: int
+    delete_calls: int
+
+
+@pytest.fixture(scope="module")
+def matrix(pytestconfig: pytest.Config) -> Iterator[list[Cell]]:
+    cells: list[Cell] = []
+    yield cells
+    figures = Figures(pytestconfig, "Delete fault matrix (9 states x 6 faults): wall seconds / invocations")
+    figures.add(f"{'state at Delete':<18}" + "".join(f"{f:>17}" for f in FAULTS))
+    for status in ModelStatus:
+        row = {c.fault: c for c in cells if c.status == status}
+        line = f"{status.value:<18}"
+        for fault in FAULTS:
+            cell = row.get(fault)
+            line += f"{f'{cell.seconds:.2f}s/{cell.invocations}' if cell else '-':>17}"
+        figures.add(line)
+    if cells:
+        figures.add(
+            f"{len(cells)} cells, {sum(c.seconds for c in cells):.1f} s, {sum(c.calls for c in cells)} API calls, "
+            f"{sum(c.faulted_calls for c in cells)} faulted calls, {sum(c.invocations for c in cells)} invocations "
+            f"({sum(c.timeouts for c in cells)} stopped by the Lambda timeout)"
+        )
+    figures.flush()
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+@pytest.mark.parametrize("status", list(ModelStatus), ids=lambda s: s.value)
+def test_delete_ends_with_the_version_gone_and_one_success(
+    cloud: Cloud, emulator: Emulator, matrix: list[Cell], status: ModelStatus, fault: str
+) -> None:
+    emulator.configure(training=30.0, starting_hosting=15.0, stopping_hosting=10.0, system_updating=15.0)
+    project_with_dataset(emulator)
+    arn = trained_model(emulator)
+    version = arn.rsplit("/", 1)[1]
+    emulator.backend.set_status(PROJECT, version, status)
+    inject(emulator, fault)
+    event = make_event(cloud.endpoint, "Delete", logical_id=LOGICAL_ID, physical_id=arn)
+    began = time.monotonic()
+
+    response = cloud.run(event)
+
+    seconds = time.monotonic() - began
+    assert response["Status"] == "SUCCESS", response.get("Reason")
+    assert response["PhysicalResourceId"] == arn
+    assert emulator.backend.model_status(PROJECT, version) is None
+    assert version not in listed_versions(emulator)
+    deletes = emulator.calls_of("DeleteModel")
+    expected_token = client_token(event["RequestId"], TokenKind.DELETE_MODEL)
+    assert {c.client_token for c in deletes} <= {expected_token}
+    if status is not ModelStatus.DELETING:
+        assert any(c.ok for c in deletes), [(c.status, c.error_code) for c in deletes]
+    assert cloud.continuation_problems(event["RequestId"]) == []
+    invocations = cloud.invocations_of(event["RequestId"])
+    faulted = [c for c in emulator.calls if c.fault]
+    if fault not in ("none", "lambda_timeout"):
+        assert faulted, "the column's faults were injected"
+    if fault == "lambda_timeout":
+        assert [i.outcome for i in invocations].count("timeout") == 1
+        assert invocations[-1].attempt >= 1, "Lambda's retry carried the request on"
+    if fault == "latency" and status is not ModelStatus.DELETING:  # DELETING ends within one invocation
+        assert len(invocations) >= 2, "the wait continued in a self-invocation"
+    matrix.append(
+        Cell(
+            status=status.value,
+            fault=fault,
+            seconds=seconds,
+            invocations=len(invocations),
+            timeouts=sum(i.outcome == "timeout" for i in invocations),
+            calls=len(emulator.calls),
+            faulted_calls=len(faulted),
+            delete_calls=len(deletes),
+        )
+    )
