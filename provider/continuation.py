@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import boto3
+import botocore.config
 import botocore.exceptions
 
 from provider import consts
@@ -149,10 +150,15 @@ class Budget:
         self.clock.sleep(pause)
 
 
+_LAMBDA_CONFIG = botocore.config.Config(
+    retries={"total_max_attempts": 3, "mode": "standard"}, connect_timeout=3, read_timeout=10
+)
+
+
 @functools.cache
 def _lambda_client(region: str | None, endpoint: str | None) -> Any:
     # The endpoint is part of the cache key only: boto3 reads AWS_ENDPOINT_URL_LAMBDA itself.
-    return boto3.client("lambda", region_name=region)
+    return boto3.client("lambda", region_name=region, config=_LAMBDA_CONFIG)
 
 
 def lambda_client() -> Any:

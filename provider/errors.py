@@ -119,10 +119,7 @@ class ServiceUnavailable(LookoutError):
     """No answer: the endpoint refused, dropped or timed out the connection."""
 
     retryable = True
-    advice = (
-        "The Lookout for Vision endpoint could not be reached (the service's support ended on 2025-10-31); "
-        "check the endpoint and network, or remove the resource from the stack with RETAIN."
-    )
+    advice = "Lookout for Vision could not be reached (its support ended 2025-10-31): check the endpoint and network."
 
 
 class AccessDenied(LookoutError):

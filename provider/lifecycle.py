@@ -230,6 +230,9 @@ BACKOFF_CAP = 8.0
 RESERVE_MIN = 20.0  # service seconds kept in hand to hand over (re-invoke) or respond
 RESERVE_STEPS = 4  # ... or this many times the longest step seen, if more
 DEADLINE_MARGIN_MAX = 30.0
+# Consecutive poll steps that may end on a retryable error (each after its own bounded retries)
+# before the request fails: bursts are ridden out, an unreachable endpoint fails in minutes.
+TRANSIENT_STEP_LIMIT = 4
 
 
 def poll_interval(polls: int, time_left: float) -> float:

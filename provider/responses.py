@@ -12,6 +12,8 @@ from typing import Any
 
 # crhelper cuts longer reasons to their last 240 characters.
 REASON_LIMIT = 256
+# Characters of the message kept before the advice is shortened.
+MESSAGE_MIN = 120
 _ELLIPSIS = "..."
 
 
@@ -28,6 +30,10 @@ def failure_reason(request_type: str, logical_id: str, message: str, advice: str
     head = f"{request_type} {_cut(logical_id, 80)}: "
     tail = f" {advice}" if advice else ""
     message = " ".join(message.split()).rstrip(".") + "."
+    if len(head) + len(message) + len(tail) > REASON_LIMIT:  # the message keeps at least MESSAGE_MIN
+        tail_room = max(0, REASON_LIMIT - len(head) - min(len(message), MESSAGE_MIN))
+        if len(tail) > tail_room:
+            tail = tail[: max(0, tail_room - len(_ELLIPSIS))] + _ELLIPSIS if tail_room > len(_ELLIPSIS) else ""
     room = REASON_LIMIT - len(head) - len(tail)
     if len(message) > room:
         message = message[: max(0, room - len(_ELLIPSIS))] + _ELLIPSIS

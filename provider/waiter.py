@@ -7,8 +7,8 @@ from collections.abc import Callable
 from typing import Generic, TypeVar
 
 from provider.continuation import Budget
-from provider.errors import Conflict, DeadlineExceeded, NotFound, ResourceFailed
-from provider.lifecycle import Action, Step, poll_interval
+from provider.errors import Conflict, DeadlineExceeded, LookoutError, NotFound, ResourceFailed
+from provider.lifecycle import TRANSIENT_STEP_LIMIT, Action, Step, poll_interval
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +21,8 @@ class Waiter(Generic[T]):
     ``observe`` reads the resource and returns (next action, what was seen, its status for
     messages); ``act`` performs any action other than WAIT, DONE and FAIL. A Conflict or NotFound
     answered to an action means a transition is under way or the resource went: observe again.
+    A step whose call still fails after ``provider.lookout``'s retries (throttling, 5xx, no
+    connection) is tried again after a poll interval, up to TRANSIENT_STEP_LIMIT times in a row.
     ``interval(polls, time_left)`` gives the service seconds before the next poll
     (``provider.lifecycle.poll_interval`` by default).
     """
@@ -42,17 +44,25 @@ class Waiter(Generic[T]):
 
     def run(self) -> T:
         polls = 0
+        failed_steps = 0  # consecutive steps that ended on a retryable error despite the retries
         status = "not yet observed"
         try:
             while True:
-                with self._budget.step():
-                    action, seen, status = self._observe()
-                    if action.step is Step.DONE:
-                        return seen
-                    if action.step is Step.FAIL:
-                        raise ResourceFailed(f"{self._subject}: {action.reason}")
-                    if action.step is not Step.WAIT:
-                        polls = self._perform(action, status, polls)
+                try:
+                    with self._budget.step():
+                        action, seen, status = self._observe()
+                        if action.step is Step.DONE:
+                            return seen
+                        if action.step is Step.FAIL:
+                            raise ResourceFailed(f"{self._subject}: {action.reason}")
+                        if action.step is not Step.WAIT:
+                            polls = self._perform(action, status, polls)
+                    failed_steps = 0
+                except LookoutError as exc:
+                    failed_steps += 1
+                    if not exc.retryable or failed_steps > TRANSIENT_STEP_LIMIT:
+                        raise
+                    logger.warning("%s: %s; trying again after a pause", self._subject, exc.message)
                 self._budget.wait(self._interval(polls, self._budget.time_left()))
                 polls += 1
         except DeadlineExceeded as exc:

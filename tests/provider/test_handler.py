@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 from typing import Any
 
 import pytest
@@ -77,6 +78,34 @@ def test_delete_sends_one_delete_token_through_throttling_5xx_and_dropped_connec
     assert len(_tokens(emulator, "StopModel")) == 1
     assert _tokens(emulator, "DeleteModel") != _tokens(emulator, "StopModel")
     assert _version(arn) not in listed_versions(emulator)
+
+
+def test_a_long_throttling_burst_is_ridden_out(requests: Requests, emulator: Emulator) -> None:
+    project_with_dataset(emulator)
+    arn = trained_model(emulator)
+    emulator.faults.add(Fault(kind="throttling", operations={"DeleteModel"}, count=15))
+
+    response = requests.request("Delete", physical_id=arn)
+
+    assert response["Status"] == "SUCCESS", response["Reason"]
+    assert len(emulator.calls_of("DeleteModel")) == 16
+    assert len(_tokens(emulator, "DeleteModel")) == 1
+
+
+def test_an_unreachable_endpoint_fails_the_delete_with_a_clear_reason(
+    requests: Requests, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    monkeypatch.setenv("AWS_ENDPOINT_URL_LOOKOUTVISION", closed)
+    arn = "arn:aws:lookoutvision:us-east-1:123456789012:model/proj/1"
+
+    response = requests.request("Delete", physical_id=arn)
+
+    assert response["Status"] == "FAILED"
+    assert "DescribeModel" in response["Reason"]
+    assert "could not be reached" in response["Reason"]
 
 
 def test_a_delete_whose_answer_is_lost_is_retried_with_the_same_token(requests: Requests, emulator: Emulator) -> None:
