@@ -45,7 +45,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     helps = {
-        "deploy": "create the stack's resources locally and keep them (state in --state-dir)",
+        "deploy": "create the stack's resources locally and keep them (state in --state-dir); "
+        "on a stack deployed before, update it to the new template",
         "destroy": "delete a stack deployed with deploy, in reverse dependency order",
         "up": "deploy then destroy in one run; fails if anything is left behind",
         "demo": "synthesize the example app with `npx cdk synth`, then `up` it at a demo time scale",

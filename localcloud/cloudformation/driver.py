@@ -29,6 +29,7 @@ DEFAULT_APP = "cdk.out"
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"
 LOG_TAIL = 15
+UPDATABLE = {"CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"}
 
 
 @dataclass
@@ -131,10 +132,11 @@ def deploy(options: RunOptions) -> RunResult:
     store = StateDirectory(options.state_dir)
     existing = store.load(artifact.stack_name)
     if existing is not None:
-        raise StateError(
-            f"{artifact.stack_name} is already deployed locally ({existing.status}, state in {store.path}): "
-            "run destroy first (updates are not played locally)"
-        )
+        if existing.status not in UPDATABLE:
+            raise StateError(
+                f"{artifact.stack_name} is {existing.status} locally (state in {store.path}): run destroy first"
+            )
+        return _update(options, artifact.directory, template, existing)
     result = RunResult()
     with Session(options, artifact.directory) as session:
         _say(options, f"Deploying {artifact.stack_name} from {artifact.template_path} (time scale {_scale(session)})")
@@ -144,6 +146,21 @@ def deploy(options: RunOptions) -> RunResult:
         result.calls = session.calls()
         if not result.succeeded:
             result.leftovers = session.leftovers(_retained(operation))
+        _summary(options, result, session)
+    return result
+
+
+def _update(options: RunOptions, assembly_directory: Path, template: Template, state: StackState) -> RunResult:
+    result = RunResult()
+    with Session(options, assembly_directory, default_time_scale=state.time_scale or 1.0) as session:
+        name = state.context.stack_name
+        _say(options, f"Updating {name} (state in {session.store.path}, time scale {_scale(session)})")
+        for warning in session.handlers.restore(state.resources, state.context):
+            _say(options, f"warning: {warning}")
+        operation = session.operation(state)
+        result.operations.append(operation)
+        result.succeeded = operation.update(template, options.parameters)
+        result.calls = session.calls()
         _summary(options, result, session)
     return result
 

@@ -9,6 +9,7 @@ every resource so a separate run can continue from it.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -28,7 +29,7 @@ from localcloud.cloudformation.model import (
     Status,
 )
 from localcloud.cloudformation.state import StackState, StateDirectory
-from localcloud.cloudformation.template import Template, reverse_graph
+from localcloud.cloudformation.template import ResourceDefinition, Template, reverse_graph
 
 STACK_TYPE = "AWS::CloudFormation::Stack"
 STACK_CREATE_IN_PROGRESS = "CREATE_IN_PROGRESS"
@@ -147,16 +148,144 @@ class StackOperation:
         self._event(logical_id, definition.resource_type, record.status, outcome.reason, outcome.physical_id)
         return outcome.success
 
+    # -- update ----------------------------------------------------------------------------------
+
+    def update(self, template: Template, parameters: Mapping[str, Any] | None = None) -> bool:
+        """Bring a deployed stack to ``template``: new resources created, changed ones updated (in place or
+        replaced, as each handler answers), then replaced and removed ones deleted (cleanup). A failure
+        rolls back: updates reverted with the previous properties, what was created deleted."""
+        self.state.status = Status.UPDATE_IN_PROGRESS
+        self._stack_event(Status.UPDATE_IN_PROGRESS, "User Initiated")
+        before = {key: dataclasses.replace(record) for key, record in self.state.resources.items()}
+        resolver = self._resolver(template, parameters or {})
+        active = [
+            logical_id
+            for logical_id, definition in template.resources.items()
+            if definition.condition is None or resolver.condition(definition.condition)
+        ]
+        graph = template.dependency_graph(active)
+        changes: list[tuple[ResourceRecord | None, ResourceRecord]] = []  # (before, after), in completion order
+
+        def work(logical_id: str) -> bool:
+            previous = before.get(logical_id)
+            if previous is None or previous.resource_type != template.resources[logical_id].resource_type:
+                if previous is not None:  # a new type under the same id: a replacement
+                    self._forget(logical_id)
+                ok = self._create(template, resolver, graph, logical_id)
+                with self._lock:
+                    changes.append((previous, self.state.resources[logical_id]))
+                return ok
+            return self._update(template.resources[logical_id], resolver, graph, previous, changes)
+
+        _, failed = self._run(graph, work, stop_on_failure=True)
+        if not failed:
+            self._stack_event(Status.UPDATE_COMPLETE_CLEANUP_IN_PROGRESS)
+            replaced = [old for old, new in changes if old is not None and old.physical_id != new.physical_id]
+            removed = {key: record for key, record in self.state.resources.items() if key not in graph}
+            cleaned = all(self._delete_record(old, forget=False) for old in replaced)
+            removal_graph = {key: set(record.dependencies) & set(removed) for key, record in removed.items()}
+            _, not_deleted = self._run(reverse_graph(removal_graph), self._delete, stop_on_failure=False)
+            self.state.status = Status.UPDATE_COMPLETE
+            self._save()
+            self._stack_event(Status.UPDATE_COMPLETE)
+            return cleaned and not not_deleted
+        self.state.status = Status.UPDATE_ROLLBACK_IN_PROGRESS
+        self._save()
+        names = ", ".join(sorted(failed))
+        self._stack_event(Status.UPDATE_ROLLBACK_IN_PROGRESS, f"The following resource(s) failed to update: [{names}].")
+        reverted = all([self._revert(old, new) for old, new in reversed(changes)])
+        self.state.status = Status.UPDATE_ROLLBACK_COMPLETE if reverted else Status.UPDATE_ROLLBACK_FAILED
+        self._save()
+        self._stack_event(self.state.status)
+        return False
+
+    def _update(
+        self,
+        definition: ResourceDefinition,
+        resolver: Resolver,
+        graph: Mapping[str, set[str]],
+        previous: ResourceRecord,
+        changes: list[tuple[ResourceRecord | None, ResourceRecord]],
+    ) -> bool:
+        logical_id = definition.logical_id
+        try:
+            with self._lock:
+                properties = resolver.resolve(definition.properties)
+        except LocalCloudFormationError as exc:
+            self._event(logical_id, definition.resource_type, Status.UPDATE_FAILED, str(exc), previous.physical_id)
+            return False
+        current = self.state.resources[logical_id]
+        current.dependencies = sorted(graph[logical_id])
+        current.retained = definition.retained
+        if properties == previous.properties:
+            return True  # no change: no event, as CloudFormation skips it
+        self._event(logical_id, definition.resource_type, Status.UPDATE_IN_PROGRESS, "", previous.physical_id)
+        started = time.monotonic()
+        handler = self.handlers.for_record(previous)
+        request = ResourceRequest(
+            RequestType.UPDATE,
+            logical_id,
+            definition.resource_type,
+            properties,
+            self.state.context,
+            physical_id=previous.physical_id,
+            old_properties=previous.properties,
+            metadata=definition.metadata,
+        )
+        outcome = _guarded(handler.update, request, previous.mode)
+        record = dataclasses.replace(
+            current,
+            status=Status.UPDATE_COMPLETE if outcome.success else Status.UPDATE_FAILED,
+            properties=properties if outcome.success else previous.properties,
+            physical_id=(outcome.physical_id or previous.physical_id) if outcome.success else previous.physical_id,
+            attributes=outcome.attributes if outcome.success and outcome.attributes else previous.attributes,
+            note=outcome.note,
+            local=outcome.local or previous.local,
+        )
+        with self._lock:
+            changes.append((previous, dataclasses.replace(record, properties=properties)))
+        self._finish(record, "update", started)
+        replaced = outcome.success and record.physical_id != previous.physical_id
+        replacement = "Requested update requires the creation of a new physical resource" if replaced else ""
+        reason = outcome.reason or replacement
+        self._event(logical_id, definition.resource_type, record.status, reason, record.physical_id)
+        return outcome.success
+
+    def _revert(self, old: ResourceRecord | None, new: ResourceRecord) -> bool:
+        """Undo one change of a failed update."""
+        if old is None:
+            return self._delete(new.logical_id) if new.logical_id in self.state.resources else True
+        if new.physical_id and new.physical_id != old.physical_id:
+            self._finish(dataclasses.replace(old, status=Status.UPDATE_COMPLETE), "rollback", time.monotonic())
+            return self._delete_record(new, forget=False)
+        self._event(old.logical_id, old.resource_type, Status.UPDATE_IN_PROGRESS, "", old.physical_id)
+        request = ResourceRequest(
+            RequestType.UPDATE,
+            old.logical_id,
+            old.resource_type,
+            old.properties,
+            self.state.context,
+            physical_id=old.physical_id,
+            old_properties=new.properties,
+            metadata=old.metadata,
+        )
+        outcome = _guarded(self.handlers.for_record(old).update, request, old.mode)
+        status = Status.UPDATE_COMPLETE if outcome.success else Status.UPDATE_FAILED
+        attributes = outcome.attributes if outcome.success else old.attributes
+        self._finish(dataclasses.replace(old, status=status, attributes=attributes), "rollback", time.monotonic())
+        self._event(old.logical_id, old.resource_type, status, outcome.reason, old.physical_id)
+        return outcome.success
+
     def _resolver(self, template: Template, parameters: Mapping[str, Any]) -> Resolver:
         def ref(name: str) -> Any:
             record = self.state.resources.get(name)
-            if record is None or record.status is not Status.CREATE_COMPLETE:
+            if record is None or not record.status.ready:
                 raise UnresolvableError(f"Ref {name}: the resource is not created")
             return record.physical_id
 
         def get_att(name: str, attribute: str) -> Any:
             record = self.state.resources.get(name)
-            if record is None or record.status is not Status.CREATE_COMPLETE:
+            if record is None or not record.status.ready:
                 raise UnresolvableError(f"Fn::GetAtt {name}.{attribute}: the resource is not created")
             if attribute in record.attributes:
                 return record.attributes[attribute]
@@ -203,10 +332,16 @@ class StackOperation:
     def _delete(self, logical_id: str) -> bool:
         with self._lock:
             record = self.state.resources[logical_id]
+        return self._delete_record(record, forget=True)
+
+    def _delete_record(self, record: ResourceRecord, *, forget: bool) -> bool:
+        """Delete one resource; ``forget``: drop it from the state (False for a replaced physical id)."""
+        logical_id = record.logical_id
         if record.retained:
             with self._lock:
                 self.retained[logical_id] = record
-            self._forget(logical_id)
+            if forget:
+                self._forget(logical_id)
             self.modes[logical_id] = record.mode
             self.notes[logical_id] = "retained (DeletionPolicy Retain)"
             self._event(logical_id, record.resource_type, Status.DELETE_SKIPPED, "", record.physical_id)
@@ -225,14 +360,16 @@ class StackOperation:
         )
         outcome = _guarded(handler.delete, request, record.mode)
         if outcome.success:
-            self._forget(logical_id)
+            if forget:
+                self._forget(logical_id)
             self._timing(logical_id, "delete", started)
             if outcome.note:
                 self.notes[logical_id] = outcome.note
             self._event(logical_id, record.resource_type, Status.DELETE_COMPLETE, "", record.physical_id)
             return True
-        record.status = Status.DELETE_FAILED
-        self._finish(record, "delete", started)
+        if forget:
+            record.status = Status.DELETE_FAILED
+            self._finish(record, "delete", started)
         self._event(logical_id, record.resource_type, Status.DELETE_FAILED, outcome.reason, record.physical_id)
         return False
 

@@ -18,6 +18,9 @@ class ResourceHandler(Protocol):
 
     def create(self, request: ResourceRequest) -> ResourceOutcome: ...
 
+    def update(self, request: ResourceRequest) -> ResourceOutcome:
+        """In place (same physical id) or by replacement (a new one: the engine deletes the old in cleanup)."""
+
     def delete(self, request: ResourceRequest) -> ResourceOutcome: ...
 
     def restore(self, record: ResourceRecord, stack: StackContext) -> None:
@@ -59,6 +62,9 @@ class SimulatedHandler:
             f"arn:{stack.partition}:{service_of(request.resource_type)}:{stack.region}:{stack.account_id}:{physical_id}"
         )
         return ResourceOutcome(True, self.mode, physical_id, {"Arn": arn}, note=note)
+
+    def update(self, request: ResourceRequest) -> ResourceOutcome:
+        return ResourceOutcome(True, self.mode, request.physical_id)  # the engine keeps its attributes
 
     def delete(self, request: ResourceRequest) -> ResourceOutcome:
         return ResourceOutcome(True, self.mode, request.physical_id)

@@ -8,6 +8,7 @@ recorded as simulated, and so are the custom resources it serves.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import os
 import sys
@@ -103,6 +104,17 @@ class LambdaFunctionHandler:
             return ResourceOutcome.failed(self.mode, f"cannot start the local function {name}: {exc}")
         local = {"handler": code.handler, "directory": code.directory}
         return ResourceOutcome(True, self.mode, name, {"Arn": arn}, note=f"runs {code.describe()}", local=local)
+
+    def update(self, request: ResourceRequest) -> ResourceOutcome:
+        """A new FunctionName is a replacement; anything else restarts the function in place."""
+        name = request.properties.get("FunctionName") or request.physical_id
+        if name != request.physical_id:
+            return self.create(request)
+        service = self._cloud.remove_function(function_arn(request.stack, str(name)))
+        if service is not None:
+            service.close()
+        outcome = self.create(dataclasses.replace(request, properties={**request.properties, "FunctionName": name}))
+        return dataclasses.replace(outcome, physical_id=request.physical_id)
 
     def delete(self, request: ResourceRequest) -> ResourceOutcome:
         name = request.physical_id or ""

@@ -36,6 +36,12 @@ class LookoutVisionProjectHandler:
         arn = answer["ProjectMetadata"]["ProjectArn"]
         return ResourceOutcome(True, self.mode, name, {"Arn": arn})
 
+    def update(self, request: ResourceRequest) -> ResourceOutcome:
+        """A new ProjectName is a replacement (CreateProject now, DeleteProject of the old one in cleanup)."""
+        if request.properties.get("ProjectName") != request.physical_id:
+            return self.create(request)
+        return ResourceOutcome(True, self.mode, request.physical_id)
+
     def delete(self, request: ResourceRequest) -> ResourceOutcome:
         name = request.physical_id
         if not name:

@@ -35,6 +35,13 @@ class Status(enum.StrEnum):
     DELETE_COMPLETE = "DELETE_COMPLETE"
     DELETE_FAILED = "DELETE_FAILED"
     DELETE_SKIPPED = "DELETE_SKIPPED"
+    UPDATE_IN_PROGRESS = "UPDATE_IN_PROGRESS"
+    UPDATE_COMPLETE = "UPDATE_COMPLETE"
+    UPDATE_FAILED = "UPDATE_FAILED"
+    UPDATE_COMPLETE_CLEANUP_IN_PROGRESS = "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"
+    UPDATE_ROLLBACK_IN_PROGRESS = "UPDATE_ROLLBACK_IN_PROGRESS"
+    UPDATE_ROLLBACK_COMPLETE = "UPDATE_ROLLBACK_COMPLETE"
+    UPDATE_ROLLBACK_FAILED = "UPDATE_ROLLBACK_FAILED"
     ROLLBACK_IN_PROGRESS = "ROLLBACK_IN_PROGRESS"
     ROLLBACK_COMPLETE = "ROLLBACK_COMPLETE"
     ROLLBACK_FAILED = "ROLLBACK_FAILED"
@@ -42,6 +49,11 @@ class Status(enum.StrEnum):
     @property
     def failed(self) -> bool:
         return self.endswith("_FAILED")
+
+    @property
+    def ready(self) -> bool:
+        """The resource exists and may be referred to."""
+        return self in (Status.CREATE_COMPLETE, Status.UPDATE_COMPLETE)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from typing import Any
@@ -123,6 +124,68 @@ def _delete_bucket_policy(cloud: LocalCloud, request: ResourceRequest) -> None:
     cloud.client("s3").delete_bucket_policy(Bucket=request.properties["Bucket"])
 
 
+def _update_role(cloud: LocalCloud, request: ResourceRequest) -> Created | None:
+    props, old = request.properties, request.old_properties or {}
+    name = request.physical_id
+    if props.get("RoleName", name) != name or not name:
+        return None
+    iam = cloud.client("iam")
+    iam.update_assume_role_policy(RoleName=name, PolicyDocument=_document(props["AssumeRolePolicyDocument"]))
+    new_policies = {p["PolicyName"]: p for p in props.get("Policies", [])}
+    for policy in old.get("Policies", []):
+        if policy["PolicyName"] not in new_policies:
+            iam.delete_role_policy(RoleName=name, PolicyName=policy["PolicyName"])
+    for policy_name, policy in new_policies.items():
+        iam.put_role_policy(RoleName=name, PolicyName=policy_name, PolicyDocument=_document(policy["PolicyDocument"]))
+    for policy_arn in set(old.get("ManagedPolicyArns", [])) - set(props.get("ManagedPolicyArns", [])):
+        iam.detach_role_policy(RoleName=name, PolicyArn=policy_arn)
+    role = iam.get_role(RoleName=name)["Role"]
+    return name, {"Arn": role["Arn"], "RoleId": role["RoleId"]}
+
+
+def _update_policy(cloud: LocalCloud, request: ResourceRequest) -> Created | None:
+    old_request = dataclasses.replace(request, properties=request.old_properties or {})
+    _delete_policy(cloud, old_request)
+    return _create_policy(cloud, request, request.physical_id)
+
+
+def _update_log_group(cloud: LocalCloud, request: ResourceRequest) -> Created | None:
+    props = request.properties
+    name = request.physical_id
+    if props.get("LogGroupName", name) != name or not name:
+        return None
+    logs = cloud.client("logs")
+    if "RetentionInDays" in props:
+        logs.put_retention_policy(logGroupName=name, retentionInDays=int(props["RetentionInDays"]))
+    else:
+        logs.delete_retention_policy(logGroupName=name)
+    stack = request.stack
+    return name, {"Arn": f"arn:{stack.partition}:logs:{stack.region}:{stack.account_id}:log-group:{name}:*"}
+
+
+def _update_bucket(cloud: LocalCloud, request: ResourceRequest) -> Created | None:
+    name = request.physical_id
+    if request.properties.get("BucketName", name) != name or not name:
+        return None
+    return name, {}  # the engine keeps the attributes
+
+
+def _update_bucket_policy(cloud: LocalCloud, request: ResourceRequest) -> Created | None:
+    old = request.old_properties or {}
+    if old.get("Bucket") and old.get("Bucket") != request.properties.get("Bucket"):
+        _delete_bucket_policy(cloud, dataclasses.replace(request, properties=old))
+    return _create_bucket_policy(cloud, request, request.physical_id)
+
+
+# In place when possible; None: the change needs a replacement.
+_UPDATES: dict[str, Callable[[LocalCloud, ResourceRequest], Created | None]] = {
+    "AWS::IAM::Role": _update_role,
+    "AWS::IAM::Policy": _update_policy,
+    "AWS::Logs::LogGroup": _update_log_group,
+    "AWS::S3::Bucket": _update_bucket,
+    "AWS::S3::BucketPolicy": _update_bucket_policy,
+}
+
 _TYPES: dict[str, tuple[Callable[[LocalCloud, ResourceRequest, str | None], Created], Callable[..., None]]] = {
     "AWS::IAM::Role": (_create_role, _delete_role),
     "AWS::IAM::Policy": (_create_policy, _delete_policy),
@@ -148,6 +211,15 @@ class MotoHandler:
         except (ClientError, BotoCoreError, KeyError, TypeError, ValueError) as exc:
             return ResourceOutcome.failed(self.mode, f"{request.resource_type} {request.logical_id}: {_message(exc)}")
         return ResourceOutcome(True, self.mode, physical_id, attributes)
+
+    def update(self, request: ResourceRequest) -> ResourceOutcome:
+        try:
+            updated = _UPDATES[request.resource_type](self._cloud, request)
+        except (ClientError, BotoCoreError, KeyError, TypeError, ValueError) as exc:
+            return ResourceOutcome.failed(self.mode, f"{request.resource_type} {request.logical_id}: {_message(exc)}")
+        if updated is None:
+            return self.create(request)  # a replacement: the old one goes in the cleanup
+        return ResourceOutcome(True, self.mode, updated[0], updated[1])
 
     def delete(self, request: ResourceRequest) -> ResourceOutcome:
         if not request.physical_id:

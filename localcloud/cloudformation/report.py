@@ -124,13 +124,13 @@ def resource_table(operations: list[StackOperation]) -> list[str]:
         for event in operation.events:
             if event.resource_type != "AWS::CloudFormation::Stack":
                 types[event.logical_id] = event.resource_type
-    rows = [f"{'resource':<40} {'type':<30} {'played as':<16} {'create':>8} {'delete':>8}"]
+    columns = ("create", "update", "delete")
+    rows = [f"{'resource':<40} {'type':<30} {'played as':<16} " + " ".join(f"{column:>8}" for column in columns)]
     for logical_id in sorted(types, key=lambda key: (-durations.get(key, {}).get("create", 0.0), key)):
-        phases = durations.get(logical_id, {})
-        create = f"{phases['create']:.2f}s" if "create" in phases else "-"
-        delete = f"{phases['delete']:.2f}s" if "delete" in phases else "-"
+        timing = durations.get(logical_id, {})
+        cells = " ".join(f"{f'{timing[column]:.2f}s' if column in timing else '-':>8}" for column in columns)
         mode = str(modes.get(logical_id, ""))
-        row = f"{logical_id[:40]:<40} {types[logical_id][:30]:<30} {mode:<16} {create:>8} {delete:>8}"
+        row = f"{logical_id[:40]:<40} {types[logical_id][:30]:<30} {mode:<16} {cells}"
         rows.append(row + (f"  {notes[logical_id]}" if logical_id in notes else ""))
     return rows
 

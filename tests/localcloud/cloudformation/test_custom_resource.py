@@ -227,12 +227,23 @@ def test_a_function_that_cannot_run_locally_is_simulated(local_emulator: Emulato
     assert "simulated" in output
 
 
-@pytest.mark.parametrize("command", [driver.deploy, driver.up])
-def test_an_already_deployed_stack_is_refused(command: Any, local_emulator: Emulator, tmp_path: Path) -> None:
-    directory = write_stack(tmp_path / "cdk.out", {"Thing": custom()})
+def test_deploying_again_updates_only_what_changed(local_emulator: Emulator, tmp_path: Path) -> None:
+    directory = write_stack(tmp_path / "cdk.out", {"Thing": custom(Value=1), "Other": custom(Value=1)})
     first, _ = run(driver.deploy, directory, local_emulator, tmp_path)
     assert first.exit_code == 0
     with pytest.raises(driver.StateError, match="already deployed"):
-        run(command, directory, local_emulator, tmp_path)
+        run(driver.up, directory, local_emulator, tmp_path)
+    template_path = directory / "S.template.json"
+    template = json.loads(template_path.read_text())
+    template["Resources"]["Thing"]["Properties"]["Value"] = 2
+    template_path.write_text(json.dumps(template))
+    second, output = run(driver.deploy, directory, local_emulator, tmp_path)
+    assert second.exit_code == 0, output
+    update = events_of(directory)[-1]
+    assert [e["RequestType"] for e in events_of(directory)].count("Update") == 1
+    assert update["LogicalResourceId"] == "Thing"
+    assert update["ResourceProperties"]["Value"] == "2"
+    assert update["OldResourceProperties"]["Value"] == "1"
+    assert update["PhysicalResourceId"] == "phys-Thing"
     result, _ = run(driver.destroy, directory, local_emulator, tmp_path)
     assert result.exit_code == 0

@@ -24,6 +24,7 @@ class FakeHandler:
     def __init__(self, fail_create: set[str] | None = None, fail_delete: set[str] | None = None, delay: float = 0.0):
         self.fail_create = fail_create or set()
         self.fail_delete = fail_delete or set()
+        self.fail_update: set[str] = set()
         self.delay = delay
         self.calls: list[tuple[str, str, str | None, dict[str, Any]]] = []
         self.active = 0
@@ -44,7 +45,17 @@ class FakeHandler:
         physical_id = f"{request.logical_id}-id"
         if request.logical_id in self.fail_create:
             return ResourceOutcome.failed(self.mode, f"{request.logical_id} broke", physical_id)
-        return ResourceOutcome(True, self.mode, physical_id, {"Arn": f"arn:{request.logical_id}"})
+        return ResourceOutcome(True, self.mode, physical_id, {"Arn": f"arn:{physical_id}"})
+
+    def update(self, request: ResourceRequest) -> ResourceOutcome:
+        self.calls.append(("Update", request.logical_id, request.physical_id, request.properties))
+        if request.logical_id in self.fail_update:
+            self.fail_update.discard(request.logical_id)  # fails once: the rollback's update succeeds
+            return ResourceOutcome.failed(self.mode, f"{request.logical_id} cannot change")
+        physical_id = request.physical_id
+        if request.properties.get("Replace") != (request.old_properties or {}).get("Replace"):
+            physical_id = f"{request.logical_id}-id-{request.properties.get('Replace')}"
+        return ResourceOutcome(True, self.mode, physical_id, {"Arn": f"arn:{physical_id}"})
 
     def delete(self, request: ResourceRequest) -> ResourceOutcome:
         self.calls.append(("Delete", request.logical_id, request.physical_id, request.properties))
@@ -107,7 +118,7 @@ def test_create_runs_dependencies_first_and_resolves_references() -> None:
     assert "Skipped" not in created  # its condition is false
     assert created.index("Project") < created.index("Dataset") < created.index("Model")
     model_properties = next(props for kind, lid, _, props in handler.calls if lid == "Model")
-    assert model_properties == {"ProjectName": "Project-id", "Arn": "arn:Project"}
+    assert model_properties == {"ProjectName": "Project-id", "Arn": "arn:Project-id"}
     assert events[0].status is Status.CREATE_IN_PROGRESS and events[0].logical_id == "Demo"
     assert events[-1].status is Status.CREATE_COMPLETE and events[-1].resource_type == "AWS::CloudFormation::Stack"
     assert op.state.resources["Model"].dependencies == ["Dataset", "Project"]
@@ -177,7 +188,7 @@ def test_state_round_trips_through_the_directory(tmp_path: Path) -> None:
     assert loaded.context == CONTEXT
     assert loaded.status == "CREATE_COMPLETE"
     assert loaded.resources["Project"].physical_id == "Project-id"
-    assert loaded.resources["Project"].attributes == {"Arn": "arn:Project"}
+    assert loaded.resources["Project"].attributes == {"Arn": "arn:Project-id"}
     assert loaded.resources["Kept"].retained
     assert store.only_stack() == "Demo"
 
@@ -209,3 +220,96 @@ def test_a_handler_exception_becomes_a_failed_status() -> None:
     assert not op.deploy(Template.parse({"Resources": {"A": {"Type": "T"}}}))
     failure = next(e for e in events if e.status is Status.CREATE_FAILED)
     assert "RuntimeError: boom" in failure.reason
+
+
+# -- update -----------------------------------------------------------------------------------------
+
+BASE = {
+    "Resources": {
+        "Project": {"Type": "P", "Properties": {"Name": "p"}},
+        "Model": {"Type": "M", "Properties": {"Project": {"Ref": "Project"}, "Hosting": 1}},
+        "Old": {"Type": "O"},
+        "Uses": {"Type": "U", "Properties": {"Model": {"Fn::GetAtt": ["Model", "Arn"]}}},
+    }
+}
+
+
+def changed(**resources: dict[str, Any] | None) -> Template:
+    document = {"Resources": {**BASE["Resources"]}}
+    for logical_id, definition in resources.items():
+        if definition is None:
+            del document["Resources"][logical_id]
+        else:
+            document["Resources"][logical_id] = definition
+    return Template.parse(document)
+
+
+def deployed(handler: FakeHandler, tmp_path: Path) -> StateDirectory:
+    store = StateDirectory(tmp_path)
+    op, _ = operation(handler, store)
+    assert op.deploy(Template.parse(BASE))
+    handler.calls.clear()
+    return store
+
+
+def test_update_in_place_creates_new_and_deletes_removed_resources(tmp_path: Path) -> None:
+    handler = FakeHandler()
+    store = deployed(handler, tmp_path)
+    template = changed(
+        Model={"Type": "M", "Properties": {"Project": {"Ref": "Project"}, "Hosting": 2}},
+        Old=None,
+        New={"Type": "N", "Properties": {"Model": {"Ref": "Model"}}},
+    )
+    op, events = operation(handler, store, state=store.load("Demo"))
+    assert op.update(template)
+    calls = [(kind, lid) for kind, lid, _, _ in handler.calls]
+    assert calls[0] == ("Update", "Model")
+    # Uses refers to Model's Arn, which did not change: no update; Old goes in the cleanup, last.
+    assert calls[1:] == [("Create", "New"), ("Delete", "Old")]
+    update = next(call for call in handler.calls if call[:2] == ("Update", "Model"))
+    assert update[2] == "Model-id"
+    assert ("Project", Status.UPDATE_IN_PROGRESS) not in [(e.logical_id, e.status) for e in events]  # unchanged
+    state = store.load("Demo")
+    assert state is not None and state.status == "UPDATE_COMPLETE"
+    assert set(state.resources) == {"Project", "Model", "New", "Uses"}
+    assert state.resources["Model"].properties["Hosting"] == 2
+    assert events[-1].status is Status.UPDATE_COMPLETE
+
+
+def test_a_replacement_deletes_the_old_physical_id_in_cleanup(tmp_path: Path) -> None:
+    handler = FakeHandler()
+    store = deployed(handler, tmp_path)
+    template = changed(
+        Model={"Type": "M", "Properties": {"Project": {"Ref": "Project"}, "Hosting": 1, "Replace": "v2"}}
+    )
+    op, events = operation(handler, store, state=store.load("Demo"))
+    assert op.update(template)
+    kinds = [(kind, lid, pid) for kind, lid, pid, _ in handler.calls]
+    assert kinds.index(("Update", "Uses", "Uses-id")) < kinds.index(("Delete", "Model", "Model-id"))
+    state = store.load("Demo")
+    assert state is not None and state.resources["Model"].physical_id == "Model-id-v2"
+    uses = next(props for kind, lid, _, props in handler.calls if (kind, lid) == ("Update", "Uses"))
+    assert uses == {"Model": "arn:Model-id-v2"}
+    statuses = [e.status for e in events]
+    assert statuses.index(Status.UPDATE_COMPLETE_CLEANUP_IN_PROGRESS) < statuses.index(Status.DELETE_COMPLETE)
+
+
+def test_a_failed_update_is_rolled_back(tmp_path: Path) -> None:
+    handler = FakeHandler()
+    store = deployed(handler, tmp_path)
+    handler.fail_update = {"Uses"}
+    template = changed(
+        Model={"Type": "M", "Properties": {"Project": {"Ref": "Project"}, "Hosting": 1, "Replace": "v2"}},
+        New={"Type": "N"},
+    )
+    op, events = operation(handler, store, state=store.load("Demo"))
+    assert not op.update(template)
+    deleted = {(lid, pid) for kind, lid, pid, _ in handler.calls if kind == "Delete"}
+    assert ("Model", "Model-id-v2") in deleted  # the replacement made during the update
+    assert ("New", "New-id") in deleted
+    state = store.load("Demo")
+    assert state is not None and state.status == "UPDATE_ROLLBACK_COMPLETE"
+    assert state.resources["Model"].physical_id == "Model-id"
+    assert state.resources["Model"].properties["Hosting"] == 1
+    assert "New" not in state.resources
+    assert events[-1].status is Status.UPDATE_ROLLBACK_COMPLETE

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -96,3 +97,48 @@ def test_destroying_a_hosted_model_stops_deletes_and_waits_until_listed_no_more(
     assert operations.index("DeleteProject") > operations.index("ListModels")
     assert_emulator_empty(local_emulator)
     assert not (tmp_path / "stacks" / f"{example_assembly.stack_name}.json").exists()
+
+
+def test_updates_hosting_in_place_then_replace_the_model(
+    example_assembly: Assembly, local_emulator: Emulator, tmp_path: Path
+):
+    app = tmp_path / "cdk.out"
+    shutil.copytree(example_assembly.directory, app)
+    template_path = app / example_assembly.template_path.name
+    model = model_id(example_assembly)
+    state_file = tmp_path / "state" / "stacks" / f"{example_assembly.stack_name}.json"
+    copy = Assembly(directory=app, stack_name=example_assembly.stack_name, template=example_assembly.template)
+
+    def edit(change: Any) -> None:
+        template = json.loads(template_path.read_text())
+        change(template["Resources"][model]["Properties"])
+        template_path.write_text(json.dumps(template))
+
+    def physical_id() -> str:
+        return json.loads(state_file.read_text())["Resources"][model]["physical_id"]
+
+    deployed, output = run(driver.deploy, copy, local_emulator, tmp_path / "state")
+    assert deployed.exit_code == 0, output
+    first_arn = physical_id()
+
+    edit(lambda properties: properties.pop("Hosting"))
+    before = len(local_emulator.calls)
+    updated, output = run(driver.deploy, copy, local_emulator, tmp_path / "state")
+    assert updated.exit_code == 0, output
+    operations = [call.operation for call in local_emulator.calls[before:]]
+    assert "StopModel" in operations and "CreateModel" not in operations and "DeleteModel" not in operations
+    assert physical_id() == first_arn  # in place
+    assert (model, Status.UPDATE_COMPLETE) in statuses(updated)
+
+    edit(lambda properties: properties.update(Description="Second-version"))
+    before = len(local_emulator.calls)
+    replaced, output = run(driver.deploy, copy, local_emulator, tmp_path / "state")
+    assert replaced.exit_code == 0, output
+    assert physical_id().endswith("/2") and first_arn.endswith("/1")
+    operations = [call.operation for call in local_emulator.calls[before:]]
+    assert operations.index("CreateModel") < operations.index("DeleteModel")  # old version deleted in cleanup
+    assert "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS" in output
+
+    destroyed, output = run(driver.destroy, copy, local_emulator, tmp_path / "state")
+    assert destroyed.exit_code == 0, output
+    assert_emulator_empty(local_emulator)
