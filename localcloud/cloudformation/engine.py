@@ -127,6 +127,20 @@ class StackOperation:
                 self.state.context,
                 metadata=definition.metadata,
             )
+            # Recorded before the call: a run interrupted now still lets destroy find the resource.
+            pending = ResourceRecord(
+                logical_id=logical_id,
+                resource_type=definition.resource_type,
+                status=Status.CREATE_IN_PROGRESS,
+                mode=handler.mode,
+                properties=properties,
+                dependencies=sorted(graph[logical_id]),
+                retained=definition.retained,
+                metadata=definition.metadata,
+            )
+            with self._lock:
+                self.state.resources[logical_id] = pending
+            self._save()
             outcome = _guarded(handler.create, request, handler.mode)
         except LocalCloudFormationError as exc:
             outcome = ResourceOutcome.failed(Mode.SIMULATED, str(exc))

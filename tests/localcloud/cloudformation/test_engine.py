@@ -313,3 +313,19 @@ def test_a_failed_update_is_rolled_back(tmp_path: Path) -> None:
     assert state.resources["Model"].properties["Hosting"] == 1
     assert "New" not in state.resources
     assert events[-1].status is Status.UPDATE_ROLLBACK_COMPLETE
+
+
+def test_a_resource_is_on_disk_while_it_is_being_created(tmp_path: Path) -> None:
+    store = StateDirectory(tmp_path)
+    seen: list[Status] = []
+
+    class Watching(FakeHandler):
+        def create(self, request: ResourceRequest) -> ResourceOutcome:
+            saved = store.load("Demo")
+            assert saved is not None
+            seen.append(saved.resources[request.logical_id].status)
+            return super().create(request)
+
+    op, _ = operation(Watching(), store)
+    assert op.deploy(Template.parse({"Resources": {"A": {"Type": "T"}}}))
+    assert seen == [Status.CREATE_IN_PROGRESS]
