@@ -1,0 +1,97 @@
+"""``python -m bench``: run the benchmarks, print the table, write results.json, results.md and plot.png.
+
+Options: ``--only teardown,scale`` (any of teardown, scale, cold_start, synth), ``--quick`` (tiny
+sizes: a smoke run of the harness, not figures to quote), ``--out DIR`` (default bench/results).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench import coldstart, scale, synth, teardown
+from bench.results import RESULTS_DIR, Section, machine, markdown, to_json, write_json
+
+BENCHMARKS = ("teardown", "scale", "cold_start", "synth")
+
+
+def runners(quick: bool) -> dict[str, Callable[[], Section]]:
+    """Each benchmark with its default options, or tiny ones with ``quick``."""
+    if quick:
+        return {
+            "teardown": lambda: teardown.run(teardown.Options(runs=1, time_scale=0.005)),
+            "scale": lambda: scale.run(scale.Options(sizes=(1, 3), time_scale=0.02)),
+            "cold_start": lambda: coldstart.run(coldstart.Options(runs=1, asset=False)),
+            "synth": lambda: synth.run(synth.Options(runs=1, models=3)),
+        }
+    return {
+        "teardown": lambda: teardown.run(teardown.Options()),
+        "scale": lambda: scale.run(scale.Options()),
+        "cold_start": lambda: coldstart.run(coldstart.Options()),
+        "synth": lambda: synth.run(synth.Options()),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", default=",".join(BENCHMARKS), help=f"comma-separated subset of {BENCHMARKS}")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: checks the harness in seconds")
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="where the result files go")
+    args = parser.parse_args(argv)
+    chosen = [name.strip() for name in args.only.split(",") if name.strip()]
+    unknown = sorted(set(chosen) - set(BENCHMARKS))
+    if unknown:
+        parser.error(f"unknown benchmark(s) {unknown}; choose from {BENCHMARKS}")
+    facts = machine()
+    facts["quick"] = args.quick
+    sections: list[Section] = []
+    table = runners(args.quick)
+    for name in BENCHMARKS:
+        if name not in chosen:
+            continue
+        print(f"== {name} ...", flush=True)
+        began = time.monotonic()
+        section = table[name]()
+        section.seconds = time.monotonic() - began
+        sections.append(section)
+        for figure in section.figures:
+            ratio = "-" if figure.ratio is None else f"{figure.ratio:.3g}"
+            met = "" if figure.met is None else ("  [target met]" if figure.met else "  [target NOT met]")
+            print(
+                f"  {figure.title}: {ratio}  ({figure.measured_label} {figure.measured:.4g} {figure.unit}, "
+                f"{figure.baseline_label} {figure.baseline if figure.baseline is not None else '-'} {figure.unit})"
+                f"{met}",
+                flush=True,
+            )
+    write_results(args.out, facts, sections)
+    print(f"results in {args.out}/ (results.json, results.md, plot.png)")
+    return 0
+
+
+def write_results(directory: Path, facts: dict[str, Any], sections: list[Section]) -> None:
+    from bench import plot  # noqa: PLC0415 (matplotlib only when writing)
+
+    directory.mkdir(parents=True, exist_ok=True)
+    write_json(directory / "results.json", _finite(to_json(facts, sections)))
+    (directory / "results.md").write_text(markdown(facts, sections))
+    plot.write(directory / "plot.png", sections, facts)
+
+
+def _finite(value: Any) -> Any:
+    """JSON has no NaN or Infinity: they become null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+if __name__ == "__main__":
+    sys.exit(main())

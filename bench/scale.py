@@ -1,0 +1,180 @@
+"""Scale: N hosted models destroyed at once under the service's quota of 5 requests/s per API.
+
+The provider runs as Lambda runs it: one function, N concurrent asynchronous Delete invocations,
+each in its own execution environment (a subprocess), all against one emulator that enforces
+the quota in service time. The N models are versions of one project, as in a stack with N
+models (ListModels then pages over all of them).
+
+Why the local Lambda and not the local driver on a synthesized 50-model stack: the driver adds
+its own worker pool (a bounded number of resources in flight) and the deploy of 50 trainings
+before any destroy, which would measure the driver, not the provider's behaviour under the
+quota; and it would cost minutes. The requests are the ones CloudFormation sends.
+
+The execution environments are started before the clock runs: on AWS, N cold starts happen in
+parallel on N machines in about a second; here N processes starting on a 2-core machine would
+take many seconds, which the time scale would magnify into minutes of service time. Cold start
+is measured on its own (``bench.coldstart``).
+
+Figures, per N: total wall time (first Delete sent → last response, service seconds) ÷ the
+physical limit (the service's own stop + delete + ListModels lag), and ÷ the quota bound (the
+earliest any client could finish: the last of N StopModel calls admitted by the quota's token
+bucket, then stop + delete + lag); Lookout requests per model and per poll (a poll = one
+DescribeModel answered; requests per poll 1.0 = no retries); ThrottlingException answers and
+requests that ended FAILED because of throttling.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from bench.results import Figure, Section, median
+from bench.rig import PROVIDER, Rig
+
+PROJECT = "bench-scale"
+TARGET_RATIO = 1.15
+TARGET_REQUESTS_PER_POLL = 1.0
+
+
+@dataclass(frozen=True)
+class Options:
+    sizes: tuple[int, ...] = (1, 10, 50)
+    time_scale: float = 0.1
+
+
+def quota_bound(count: int, service_time: float, rate: float | None) -> float:
+    """The earliest N deletes can finish: N StopModel calls through the token bucket, then the service's time."""
+    if not rate:
+        return service_time
+    burst = max(1.0, rate)  # the emulator's bucket capacity (localcloud.lookoutvision.models)
+    return service_time + max(0.0, count - burst) / rate
+
+
+def run(options: Options) -> Section:
+    began = time.monotonic()
+    rows: list[dict[str, Any]] = []
+    with Rig(options.time_scale) as rig:
+        durations = rig.settings.durations
+        service_time = durations.stopping_hosting + durations.deleting + durations.list_models_lag
+        rate = rig.settings.requests_per_second
+        function = rig.function(PROVIDER)
+        warm_began = time.monotonic()
+        rig.warm(function, max(options.sizes))
+        warm_seconds = time.monotonic() - warm_began
+        for count in options.sizes:
+            rows.append(_one(rig, count, service_time, rate))
+    figures: list[Figure] = []
+    for row in rows:
+        n = row["models"]
+        figures += [
+            Figure(
+                key=f"scale.{n}.wall_vs_physical",
+                title=f"{n} model(s): wall time ÷ physical limit",
+                measured=row["wall"],
+                baseline=service_time,
+                unit="s",
+                measured_label="first Delete → last response",
+                baseline_label="stop + delete + ListModels lag",
+                target=f"≤ {TARGET_RATIO:g}",
+                met=row["wall"] / service_time <= TARGET_RATIO and row["failed"] == 0,
+            ),
+            Figure(
+                key=f"scale.{n}.wall_vs_quota_bound",
+                title=f"{n} model(s): wall time ÷ quota bound",
+                measured=row["wall"],
+                baseline=row["quota_bound"],
+                unit="s",
+                measured_label="first Delete → last response",
+                baseline_label=f"physical limit + (N - burst) ÷ {rate or 0:g}/s",
+            ),
+            Figure(
+                key=f"scale.{n}.requests_per_poll",
+                title=f"{n} model(s): DescribeModel requests per poll",
+                measured=row["describe_requests"],
+                baseline=row["polls"],
+                unit="",
+                measured_label="requests (with throttled retries)",
+                baseline_label="polls answered",
+                target=f"≤ {TARGET_REQUESTS_PER_POLL:g}",
+                met=row["describe_requests"] <= TARGET_REQUESTS_PER_POLL * row["polls"],
+                note=(
+                    f"{row['requests'] / n:.1f} Lookout requests per model ({_by_operation(row['by_operation'], n)}); "
+                    f"{row['throttled']} ThrottlingException answers; "
+                    f"poll lag after UNLISTED: median {row['overhead_median']:.1f} s, max {row['overhead_max']:.1f} s."
+                ),
+            ),
+            Figure(
+                key=f"scale.{n}.throttling_failures",
+                title=f"{n} model(s): Deletes FAILED by throttling",
+                measured=row["throttling_failures"],
+                baseline=n,
+                unit="",
+                measured_label="FAILED by throttling",
+                baseline_label="Deletes",
+                target="0",
+                met=row["throttling_failures"] == 0,
+                target_on="measured",
+            ),
+        ]
+    details = {
+        "method": (
+            f"sizes {list(options.sizes)}, time scale {options.time_scale:g}, quota {rate:g} requests/s per API "
+            f"(service time), StopModel {durations.stopping_hosting:g} s, DeleteModel {durations.deleting:g} s, "
+            f"ListModels lag {durations.list_models_lag:g} s; one local Lambda function, one execution environment "
+            f"per concurrent invocation, started beforehand ({warm_seconds:.1f} real s for {max(options.sizes)})."
+        ),
+        "time_scale": options.time_scale,
+        "service_time": service_time,
+        "requests_per_second": rate,
+        "warm_real_seconds": warm_seconds,
+        "rows": rows,
+    }
+    return Section("scale", figures, details, time.monotonic() - began)
+
+
+def _one(rig: Rig, count: int, service_time: float, rate: float | None) -> dict[str, Any]:
+    rig.reset()
+    function = rig.function(PROVIDER)
+    arns = rig.hosted_models(PROJECT, count)
+    events = [rig.delete_event(function, arn, f"Model{i}") for i, arn in enumerate(arns)]
+    request_ids = {e["RequestId"] for e in events}
+    bound = quota_bound(count, service_time, rate)
+    real_began = time.monotonic()
+    requests = rig.send(function, events, timeout=bound * 4 * rig.time_scale + 120)
+    real_seconds = time.monotonic() - real_began
+    calls = rig.emulator.calls
+    describes = [c for c in calls if c.operation == "DescribeModel"]
+    polls = sum(1 for c in describes if c.status in (200, 404))
+    arrived = [r.arrived for r in requests if r.arrived is not None]
+    failed = [r for r in requests if r.status != "SUCCESS"]
+    lags = []
+    for arn, request in zip(arns, requests, strict=True):
+        _, unlisted = rig.disappearance(PROJECT, arn.rsplit("/", 1)[-1])
+        if unlisted is not None and request.arrived is not None and request.status == "SUCCESS":
+            lags.append(request.arrived - unlisted)
+    wall = (max(arrived) - min(r.sent for r in requests)) if len(arrived) == len(requests) else math.inf
+    return {
+        "models": count,
+        "wall": wall,
+        "real_seconds": real_seconds,
+        "quota_bound": bound,
+        "requests": len(calls),
+        "by_operation": dict(Counter(c.operation for c in calls)),
+        "throttled": sum(1 for c in calls if c.status == 429),
+        "throttled_by_operation": dict(Counter(c.operation for c in calls if c.status == 429)),
+        "polls": polls,
+        "describe_requests": len(describes),
+        "failed": len(failed),
+        "throttling_failures": sum(1 for r in failed if "hrottl" in r.reason or "Rate exceeded" in r.reason),
+        "failure_reasons": sorted({r.reason or r.status for r in failed})[:5],
+        "overhead_median": median(lags),
+        "overhead_max": max(lags) if lags else math.nan,
+        "invocations": sum(1 for i in function.invocations if i.event.get("RequestId") in request_ids),
+    }
+
+
+def _by_operation(counts: dict[str, int], models: int) -> str:
+    return ", ".join(f"{op} {n / models:.1f}" for op, n in sorted(counts.items(), key=lambda kv: -kv[1]))
