@@ -96,7 +96,7 @@ def moto_leftovers(clients: dict[str, Any], retained_ids: set[str]) -> Leftovers
 
 
 def calls_summary(calls: Iterable[Call]) -> list[str]:
-    """One line per operation: how many calls, and the errors among them."""
+    """One line per operation, in the order first called: how many calls, and the errors among them."""
     total: Counter[str] = Counter()
     errors: dict[str, Counter[str]] = {}
     for call in calls:
@@ -104,7 +104,7 @@ def calls_summary(calls: Iterable[Call]) -> list[str]:
         if call.error_code:
             errors.setdefault(call.operation, Counter())[call.error_code] += 1
     lines = []
-    for operation, count in sorted(total.items()):
+    for operation, count in total.items():
         detail = ", ".join(f"{n}x {code}" for code, n in sorted(errors.get(operation, Counter()).items()))
         lines.append(f"{operation:<22} {count:>4}" + (f"   ({detail})" if detail else ""))
     return lines
@@ -124,7 +124,8 @@ def resource_table(operations: list[StackOperation]) -> list[str]:
         for event in operation.events:
             if event.resource_type != "AWS::CloudFormation::Stack":
                 types[event.logical_id] = event.resource_type
-    columns = ("create", "update", "delete")
+    updated = any("update" in timing for timing in durations.values())
+    columns = ("create", "update", "delete") if updated else ("create", "delete")
     rows = [f"{'resource':<40} {'type':<30} {'played as':<16} " + " ".join(f"{column:>8}" for column in columns)]
     for logical_id in sorted(types, key=lambda key: (-durations.get(key, {}).get("create", 0.0), key)):
         timing = durations.get(logical_id, {})
