@@ -14,6 +14,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 
 from localcloud.cloudformation import driver
@@ -26,12 +27,23 @@ CONTEXT = StackContext(stack_name="S", stack_id="arn:aws:cloudformation:us-east-
 
 FUNCTION = textwrap.dedent(
     """
-    import json, os, urllib.request
+    import json, os, time, urllib.request
+
+    import boto3
 
     def handler(event, context):
+        if "Runaway" in event:  # a continuation that never ends: re-invokes itself
+            time.sleep(0.2)
+            invoke_self(context, event["Runaway"] + 1)
+            return
         with open(os.environ["EVENTS_FILE"], "a") as out:
             out.write(json.dumps(event) + "\\n")
         behaviour = event["ResourceProperties"].get("Behaviour", "succeed")
+        if behaviour == "leave-rule" and event["RequestType"] == "Create":
+            rule = "poll-" + event["LogicalResourceId"]
+            boto3.client("events").put_rule(Name=rule, ScheduleExpression="rate(1 minute)")
+        if behaviour == "runaway" and event["RequestType"] == "Delete":
+            invoke_self(context, 0)
         if behaviour == "silent" and event["RequestType"] == "Create":
             return
         body = {
@@ -45,6 +57,11 @@ FUNCTION = textwrap.dedent(
         }
         request = urllib.request.Request(event["ResponseURL"], data=json.dumps(body).encode(), method="PUT")
         urllib.request.urlopen(request).read()
+
+    def invoke_self(context, count):
+        payload = json.dumps({"Runaway": count})
+        arn = context.invoked_function_arn
+        boto3.client("lambda").invoke(FunctionName=arn, InvocationType="Event", Payload=payload)
     """
 )
 
@@ -247,3 +264,47 @@ def test_deploying_again_updates_only_what_changed(local_emulator: Emulator, tmp
     assert update["PhysicalResourceId"] == "phys-Thing"
     result, _ = run(driver.destroy, directory, local_emulator, tmp_path)
     assert result.exit_code == 0
+
+
+# -- what the final check catches -------------------------------------------------------------------
+
+
+def test_a_polling_rule_left_in_moto_fails_the_run(local_emulator: Emulator, tmp_path: Path) -> None:
+    directory = write_stack(tmp_path / "cdk.out", {"Thing": custom("leave-rule")})
+    result, output = run(driver.up, directory, local_emulator, tmp_path)
+    assert result.exit_code == 1
+    assert result.leftovers is not None
+    assert result.leftovers.problems == ["EventBridge rule poll-Thing (a polling rule left behind)"]
+    assert "LEFT: EventBridge rule poll-Thing" in output
+
+
+def test_a_continuation_still_running_at_function_delete_fails_the_run(
+    local_emulator: Emulator, tmp_path: Path
+) -> None:
+    directory = write_stack(tmp_path / "cdk.out", {"Thing": custom("runaway")})
+    result, output = run(driver.up, directory, local_emulator, tmp_path)
+    assert result.exit_code == 1, output
+    assert result.leftovers is not None
+    assert any("still pending" in problem for problem in result.leftovers.problems), result.leftovers.problems
+
+
+def test_a_project_that_cannot_be_deleted_is_reported(local_emulator: Emulator, tmp_path: Path) -> None:
+    project = {"Type": "AWS::LookoutVision::Project", "Properties": {"ProjectName": "busy"}}
+    directory = write_stack(tmp_path / "cdk.out", {"Project": project})
+    deployed, _ = run(driver.deploy, directory, local_emulator, tmp_path)
+    assert deployed.exit_code == 0
+    client = boto3.client("lookoutvision", endpoint_url=local_emulator.endpoint_url, region_name="us-east-1")
+    source = {"GroundTruthManifest": {"S3Object": {"Bucket": "bucket", "Key": "train.manifest"}}}
+    client.create_dataset(ProjectName="busy", DatasetType="train", DatasetSource=source)  # outside the stack
+    destroyed, output = run(driver.destroy, directory, local_emulator, tmp_path)
+    assert destroyed.exit_code == 1
+    assert "DELETE_FAILED" in output and "ConflictException" in output
+    assert destroyed.leftovers is not None
+    assert "Lookout for Vision project busy" in destroyed.leftovers.problems
+    assert any(p.startswith("Lookout for Vision dataset busy/train") for p in destroyed.leftovers.problems)
+    saved = json.loads((tmp_path / "state" / "stacks" / "S.json").read_text())
+    assert saved["StackStatus"] == "DELETE_FAILED"
+    assert set(saved["Resources"]) == {"Project"}  # destroy can be run again once the cause is fixed
+    client.delete_dataset(ProjectName="busy", DatasetType="train")
+    again, output = run(driver.destroy, directory, local_emulator, tmp_path)
+    assert again.exit_code == 0, output
