@@ -99,7 +99,7 @@ class StackOperation:
         self._save()
         names = ", ".join(sorted(failed))
         self._stack_event(Status.ROLLBACK_IN_PROGRESS, f"The following resource(s) failed to create: [{names}].")
-        if self._delete_all(rollback=True):
+        if self._delete_all():
             self.state.status = Status.ROLLBACK_COMPLETE
             self._stack_event(Status.ROLLBACK_COMPLETE)
             if self.store is not None:
@@ -270,7 +270,7 @@ class StackOperation:
         if old is None:
             return self._delete(new.logical_id) if new.logical_id in self.state.resources else True
         if new.physical_id and new.physical_id != old.physical_id:
-            self._finish(dataclasses.replace(old, status=Status.UPDATE_COMPLETE), "rollback", time.monotonic())
+            self._finish(dataclasses.replace(old, status=Status.UPDATE_COMPLETE))
             return self._delete_record(new, forget=False)
         self._event(old.logical_id, old.resource_type, Status.UPDATE_IN_PROGRESS, "", old.physical_id)
         request = ResourceRequest(
@@ -286,7 +286,7 @@ class StackOperation:
         outcome = _guarded(self.handlers.for_record(old).update, request, old.mode)
         status = Status.UPDATE_COMPLETE if outcome.success else Status.UPDATE_FAILED
         attributes = outcome.attributes if outcome.success else old.attributes
-        self._finish(dataclasses.replace(old, status=status, attributes=attributes), "rollback", time.monotonic())
+        self._finish(dataclasses.replace(old, status=status, attributes=attributes))
         self._event(old.logical_id, old.resource_type, status, outcome.reason, old.physical_id)
         return outcome.success
 
@@ -326,7 +326,7 @@ class StackOperation:
         self.state.status = Status.DELETE_IN_PROGRESS
         self._save()
         self._stack_event(Status.DELETE_IN_PROGRESS, "User Initiated")
-        if self._delete_all(rollback=False):
+        if self._delete_all():
             self.state.status = STACK_DELETE_COMPLETE
             self._stack_event(Status.DELETE_COMPLETE)
             if self.store is not None:
@@ -337,7 +337,7 @@ class StackOperation:
         self._stack_event(Status.DELETE_FAILED, "some resources failed to delete: fix the cause and run destroy again")
         return False
 
-    def _delete_all(self, rollback: bool) -> bool:
+    def _delete_all(self) -> bool:
         records = dict(self.state.resources)
         graph = {logical_id: set(record.dependencies) & set(records) for logical_id, record in records.items()}
         _, failed = self._run(reverse_graph(graph), self._delete, stop_on_failure=False)
@@ -413,13 +413,15 @@ class StackOperation:
 
     # -- bookkeeping -----------------------------------------------------------------------------
 
-    def _finish(self, record: ResourceRecord, phase: str, started: float) -> None:
+    def _finish(self, record: ResourceRecord, phase: str | None = None, started: float = 0.0) -> None:
+        """Store the resource's new record (and how long ``phase`` took) and save the state."""
         with self._lock:
             self.state.resources[record.logical_id] = record
             self.modes[record.logical_id] = record.mode
             if record.note:
                 self.notes[record.logical_id] = record.note
-        self._timing(record.logical_id, phase, started)
+        if phase is not None:
+            self._timing(record.logical_id, phase, started)
         self._save()
 
     def _forget(self, logical_id: str) -> None:
