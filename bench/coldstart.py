@@ -40,7 +40,7 @@ _TIMED_IMPORT = (
 
 @dataclass(frozen=True)
 class Options:
-    runs: int = 7
+    runs: int = 11
     asset: bool = True
 
 
@@ -127,6 +127,7 @@ def run(options: Options) -> Section:
 
 def asset_size(cache_dir: Path | None = None) -> dict[str, Any]:
     """Bundle the provider as ``cdk synth`` does (cached), zip it into a temporary file, measure it."""
+    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     from cdk_app import bundling  # noqa: PLC0415 (imports aws_cdk, which starts jsii: only when measured)
 
     cache = cache_dir or bundling.default_cache_dir()

@@ -50,18 +50,21 @@ def _teardown(ax: Axes, details: dict[str, Any]) -> None:
 
 
 def _scale(ax: Axes, details: dict[str, Any]) -> None:
-    rows = details["rows"]
+    rows = list(details["sizes"].values())
     labels = [str(r["models"]) for r in rows]
     walls = [r["wall"] if r["wall"] != float("inf") else 0.0 for r in rows]
-    ax.bar(labels, walls, color="tab:green", alpha=0.7, label="wall time (first Delete → last response)")
+    ax.bar(labels, walls, color="tab:green", alpha=0.7, label="wall time, median (first Delete → last response)")
+    for x, row in enumerate(rows):
+        points = [w for w in row["walls"] if w != float("inf")]
+        ax.scatter([x] * len(points), points, color="black", s=10, zorder=3)
     ax.plot(labels, [r["quota_bound"] for r in rows], "o--", color="tab:purple", label="quota bound")
     physical = details["service_time"]
     ax.axhline(physical, color="black", linewidth=1, label=f"physical limit {physical:g} s")
     ax.axhline(physical * 1.15, color="tab:blue", linestyle="--", linewidth=1, label="target x 1.15")
     for x, row in enumerate(rows):
-        text = f"{row['requests'] / row['models']:.0f} req/model\n{row['throttled']} throttled"
+        text = f"{row['requests'] / row['deletes']:.0f} req/model\n{row['throttled'] / row['runs']:.0f} throttled/run"
         if row["failed"]:
-            text += f"\n{row['failed']} FAILED"
+            text += f"\n{row['failed']} of {row['deletes']} FAILED"
         ax.annotate(text, (x, walls[x]), ha="center", va="bottom", fontsize=7)
     ax.set_xlabel("hosted models destroyed at once")
     ax.set_ylabel("service seconds")

@@ -43,6 +43,7 @@ TARGET_REQUESTS_PER_POLL = 1.0
 class Options:
     sizes: tuple[int, ...] = (1, 10, 50)
     time_scale: float = 0.1
+    repeats: int = 3
 
 
 def quota_bound(count: int, service_time: float, rate: float | None) -> float:
@@ -64,11 +65,12 @@ def run(options: Options) -> Section:
         warm_began = time.monotonic()
         rig.warm(function, max(options.sizes))
         warm_seconds = time.monotonic() - warm_began
-        for count in options.sizes:
-            rows.append(_one(rig, count, service_time, rate))
+        for repeat in range(options.repeats):
+            for count in options.sizes:
+                rows.append({"repeat": repeat, **_one(rig, count, service_time, rate)})
+    sizes = {count: _aggregate([r for r in rows if r["models"] == count]) for count in options.sizes}
     figures: list[Figure] = []
-    for row in rows:
-        n = row["models"]
+    for n, row in sizes.items():
         figures += [
             Figure(
                 key=f"scale.{n}.wall_vs_physical",
@@ -101,16 +103,18 @@ def run(options: Options) -> Section:
                 target=f"≤ {TARGET_REQUESTS_PER_POLL:g}",
                 met=row["describe_requests"] <= TARGET_REQUESTS_PER_POLL * row["polls"],
                 note=(
-                    f"{row['requests'] / n:.1f} Lookout requests per model ({_by_operation(row['by_operation'], n)}); "
+                    f"{row['requests'] / row['deletes']:.1f} Lookout requests per model "
+                    f"({_by_operation(row['by_operation'], row['deletes'])}); "
                     f"{row['throttled']} ThrottlingException answers; "
-                    f"poll lag after UNLISTED: median {row['overhead_median']:.1f} s, max {row['overhead_max']:.1f} s."
+                    f"wall times {', '.join(f'{w:.0f}' for w in row['walls'])} s; "
+                    f"SUCCESS after UNLISTED: median {row['overhead_median']:.1f} s, max {row['overhead_max']:.1f} s."
                 ),
             ),
             Figure(
                 key=f"scale.{n}.throttling_failures",
                 title=f"{n} model(s): Deletes FAILED by throttling",
                 measured=row["throttling_failures"],
-                baseline=n,
+                baseline=row["deletes"],
                 unit="",
                 measured_label="FAILED by throttling",
                 baseline_label="Deletes",
@@ -121,7 +125,8 @@ def run(options: Options) -> Section:
         ]
     details = {
         "method": (
-            f"sizes {list(options.sizes)}, time scale {options.time_scale:g}, quota {rate:g} requests/s per API "
+            f"sizes {list(options.sizes)}, {options.repeats} run(s) each (wall time: median; counts: summed), "
+            f"time scale {options.time_scale:g}, quota {rate:g} requests/s per API "
             f"(service time), StopModel {durations.stopping_hosting:g} s, DeleteModel {durations.deleting:g} s, "
             f"ListModels lag {durations.list_models_lag:g} s; one local Lambda function, one execution environment "
             f"per concurrent invocation, started beforehand ({warm_seconds:.1f} real s for {max(options.sizes)})."
@@ -130,6 +135,8 @@ def run(options: Options) -> Section:
         "service_time": service_time,
         "requests_per_second": rate,
         "warm_real_seconds": warm_seconds,
+        "repeats": options.repeats,
+        "sizes": sizes,
         "rows": rows,
     }
     return Section("scale", figures, details, time.monotonic() - began)
@@ -173,6 +180,28 @@ def _one(rig: Rig, count: int, service_time: float, rate: float | None) -> dict[
         "overhead_median": median(lags),
         "overhead_max": max(lags) if lags else math.nan,
         "invocations": sum(1 for i in function.invocations if i.event.get("RequestId") in request_ids),
+    }
+
+
+def _aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """One size over its repeats: the median wall time, every count summed, per-model figures averaged."""
+    first = runs[0]
+    summed = ("requests", "throttled", "polls", "describe_requests", "failed", "throttling_failures", "invocations")
+    by_operation: Counter[str] = Counter()
+    for run in runs:
+        by_operation.update(run["by_operation"])
+    lags_median = [r["overhead_median"] for r in runs if math.isfinite(r["overhead_median"])]
+    return {
+        "models": first["models"],
+        "runs": len(runs),
+        "deletes": first["models"] * len(runs),
+        "wall": median([r["wall"] for r in runs]),
+        "walls": [r["wall"] for r in runs],
+        "quota_bound": first["quota_bound"],
+        **{key: sum(r[key] for r in runs) for key in summed},
+        "by_operation": dict(by_operation),
+        "overhead_median": median(lags_median),
+        "overhead_max": max((r["overhead_max"] for r in runs), default=math.nan),
     }
 
 

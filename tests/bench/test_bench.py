@@ -80,8 +80,10 @@ def test_scale_figures_come_from_the_call_record(results: tuple[Path, dict[str, 
     details = data["sections"]["scale"]["details"]
     rows = {row["models"]: row for row in details["rows"]}
     assert set(rows) == {1, 3}
+    assert len(details["rows"]) == 2  # --quick: one run per size
     figures = _figures(data, "scale")
     for count, row in rows.items():
+        assert details["sizes"][str(count)]["walls"] == [row["wall"]]
         assert sum(row["by_operation"].values()) == row["requests"]
         assert row["by_operation"]["StopModel"] >= count
         assert row["polls"] <= row["describe_requests"] == row["by_operation"]["DescribeModel"]
