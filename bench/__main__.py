@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -68,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{met}",
                 flush=True,
             )
+    facts["load_average_1min_at_end"] = _load()
     write_results(args.out, facts, sections)
     print(f"results in {args.out}/ (results.json, results.md, plot.png)")
     return 0
@@ -80,6 +82,13 @@ def write_results(directory: Path, facts: dict[str, Any], sections: list[Section
     write_json(directory / "results.json", _finite(to_json(facts, sections)))
     (directory / "results.md").write_text(markdown(facts, sections))
     plot.write(directory / "plot.png", sections, facts)
+
+
+def _load() -> float | None:
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return None
 
 
 def _finite(value: Any) -> Any:

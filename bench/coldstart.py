@@ -28,11 +28,37 @@ from typing import Any
 
 from bench.results import Figure, Section, median
 from bench.rig import ROOT
+from localcloud.cloudformation.response_endpoint import ResponseEndpoint
+from provider import consts
 
 TARGET_RATIO = 1.2
 LAMBDA_ZIP_LIMIT = 50 * 1024 * 1024  # bytes, a zipped deployment package uploaded directly
 LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024
 HANDLER_MODULE = "provider.handler"
+# A fresh interpreter's first request: the handler imported, crhelper and the Lookout client
+# built, a Delete answered (a physical id that is no model ARN: no call to the service), the
+# response PUT over HTTPS. The context is defined inline so nothing else is imported.
+_FIRST_ANSWER = """
+import json, sys, time
+began = time.perf_counter()
+import provider.handler
+class Context:
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
+    aws_request_id = "bench"
+    deadline = time.time() + 900
+    def get_remaining_time_in_millis(self):
+        return int((self.deadline - time.time()) * 1000)
+provider.handler.handler(json.loads(sys.argv[1]), Context())
+print(json.dumps(time.perf_counter() - began))
+"""
+# The least a Lookout for Vision function does before its first call: boto3 and one client.
+_BARE_FIRST_CLIENT = """
+import json, time
+began = time.perf_counter()
+import boto3
+boto3.client("lookoutvision")
+print(json.dumps(time.perf_counter() - began))
+"""
 _TIMED_IMPORT = (
     "import time, json; t = time.perf_counter(); import {module}; print(json.dumps(time.perf_counter() - t))"
 )
@@ -55,8 +81,51 @@ def import_seconds(module: str, *, from_source: bool = False, scratch: Path | No
         command += ["-X", f"pycache_prefix={scratch}"]
         env["PYTHONDONTWRITEBYTECODE"] = "1"
     command += ["-c", _TIMED_IMPORT.format(module=module)]
-    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, check=True)
+    return _timed(command, env)
+
+
+def _timed(command: list[str], env: dict[str, str]) -> float:
+    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{command[-1][:60]!r} failed: {done.stderr[-1500:]}")
     return float(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def first_answers(runs: int) -> dict[str, list[float]]:
+    """Fresh interpreters: import to the first Delete answered, and bare boto3 to its first client."""
+    samples: dict[str, list[float]] = {"first_answer": [], "bare_first_client": []}
+    with ResponseEndpoint() as endpoint, tempfile.TemporaryDirectory(prefix="bench-aws-") as scratch:
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+            "PYTHONPATH": str(ROOT),
+            "AWS_REGION": "us-east-1",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_CONFIG_FILE": str(Path(scratch) / "none"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(Path(scratch) / "none"),
+            "SSL_CERT_FILE": endpoint.ca_file,
+        }
+        for index in range(runs):
+            request_id = f"bench-cold-{index}"
+            event = {
+                "RequestType": "Delete",
+                "ResponseURL": endpoint.response_url(request_id),
+                "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/bench/0",
+                "RequestId": request_id,
+                "LogicalResourceId": "Model",
+                "ResourceType": consts.MODEL_RESOURCE_TYPE,
+                "PhysicalResourceId": "bench-no-model",
+                "ResourceProperties": {},
+            }
+            first = [sys.executable, "-c", _FIRST_ANSWER, json.dumps(event)]
+            bare = [sys.executable, "-c", _BARE_FIRST_CLIENT]
+            pair = [("first_answer", first), ("bare_first_client", bare)]
+            for key, command in pair if index % 2 == 0 else pair[::-1]:
+                samples[key].append(_timed(command, env))
+            if endpoint.wait(request_id, timeout=30).get("Status") != "SUCCESS":
+                raise RuntimeError(f"the cold Delete was not answered SUCCESS: {endpoint.responses(request_id)}")
+    return samples
 
 
 def run(options: Options) -> Section:
@@ -69,6 +138,7 @@ def run(options: Options) -> Section:
             for key, module in pair if index % 2 == 0 else pair[::-1]:
                 samples[key].append(import_seconds(module))
                 samples[f"{key}_source"].append(import_seconds(module, from_source=True, scratch=Path(scratch)))
+    samples.update(first_answers(options.runs))
     medians = {key: median(values) for key, values in samples.items()}
     figures = [
         Figure(
@@ -92,11 +162,26 @@ def run(options: Options) -> Section:
             baseline_label="boto3 compiled",
             note=f"boto3 alone from source: {medians['boto3_source']:.3f} s.",
         ),
+        Figure(
+            key="cold_start.first_answer",
+            title="Cold start to the first answer ÷ bare boto3 and one client",
+            measured=medians["first_answer"],
+            baseline=medians["bare_first_client"],
+            unit="s",
+            measured_label="import + first Delete answered",
+            baseline_label="import boto3 + boto3.client('lookoutvision')",
+            note=(
+                "the first request builds crhelper's lambda, events and logs clients and the Lookout client, "
+                "then PUTs the response over HTTPS."
+            ),
+        ),
     ]
     details: dict[str, Any] = {
         "method": (
             f"{options.runs} fresh interpreters per import, alternating; import time only (interpreter start-up "
-            "excluded); medians. From source: -X pycache_prefix=<empty dir> with PYTHONDONTWRITEBYTECODE=1."
+            "excluded); medians. From source: -X pycache_prefix=<empty dir> with PYTHONDONTWRITEBYTECODE=1. "
+            "First answer: a fresh interpreter imports the handler and answers one Delete that needs no "
+            "service call (response PUT to the local HTTPS endpoint)."
         ),
         "samples": samples,
         "medians": medians,

@@ -126,7 +126,8 @@ def markdown(facts: dict[str, Any], sections: list[Section], plot_name: str | No
         f"| Python | {facts['implementation']} {facts['python']} |",
         f"| Platform | {facts['platform']} |",
         f"| Date | {facts['date']} |",
-        f"| Load average (1 min) at start | {_number(facts['load_average_1min_at_start'])} |",
+        f"| Load average (1 min), start / end | {_number(facts['load_average_1min_at_start'])} / "
+        f"{_number(facts.get('load_average_1min_at_end'))} (the machine is shared) |",
         "",
         "Each ratio is the measured figure divided by the baseline measured (or, for limits, stated) "
         "in the same run; both absolute numbers are beside it.",

@@ -100,6 +100,7 @@ def test_cold_start_and_synth_figures_come_from_the_samples(results: tuple[Path,
     figures = _figures(data, "cold_start")
     assert figures["cold_start.import"]["measured"] == statistics.median(cold["samples"]["handler"])
     assert figures["cold_start.import"]["baseline"] == statistics.median(cold["samples"]["boto3"])
+    assert figures["cold_start.first_answer"]["measured"] == statistics.median(cold["samples"]["first_answer"])
     assert cold["asset"] is None  # --quick leaves out the pip bundle
     synth = data["sections"]["synth"]["details"]
     example, models = synth["samples"]["example"][0], synth["samples"]["models"][0]
