@@ -1,0 +1,213 @@
+"""Soak: many models deployed and destroyed in cycles under random faults, through the local driver.
+
+The stack is the example app's template with its model repeated N times (some hosted, some not,
+some with logical ids over 64 characters). Each cycle deploys it, then destroys it in a separate
+run, with faults armed at random (seeded) on the operations the provider calls before each run.
+After every destroy: no project, dataset or model left in the emulator, no polling rule, no
+invocation pending, no request answered twice or left unanswered.
+
+The short form (default, CI) runs 12 models for 2 cycles with a fixed seed; the long form is
+``pytest -m soak`` (100 models, 3 cycles, a new seed each run). ``SOAK_SEED``, ``SOAK_MODELS``
+and ``SOAK_CYCLES`` override them. The seed and the figures are printed.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import os
+import random
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from localcloud.awslambda import LambdaService
+from localcloud.cloudformation import driver
+from localcloud.lookoutvision import Emulator, Fault
+from provider.consts import HOSTING, MODEL_RESOURCE_TYPE
+from tests.fixtures.assembly import Assembly
+
+SHORT = {"models": 12, "cycles": 2, "seed": 20261129}
+LONG = {"models": 100, "cycles": 3}
+# The operations the provider calls: the faults are the service's, not the local driver's.
+PROVIDER_OPERATIONS = (
+    "CreateModel",
+    "DescribeModel",
+    "StartModel",
+    "StopModel",
+    "DeleteModel",
+    "ListModels",
+    "CreateDataset",
+    "DescribeDataset",
+    "DeleteDataset",
+)
+FAULT_KINDS = ("throttling", "internal_error", "drop_connection", "latency")
+# 0.01 real s per service s: the provider function's 900 s timeout lasts 9 s, well above the cold
+# start of several execution environments at once on a busy machine (which the local Lambda counts
+# against the timeout, see the xfail below), and a 60 s training 0.6 s.
+SOAK_TIME_SCALE = 0.01
+
+
+def write_assembly(directory: Path, stack_name: str, template: dict[str, Any]) -> Path:
+    """A cloud assembly holding one stack with ``template`` (what the driver reads)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / f"{stack_name}.template.json").write_text(json.dumps(template))
+    stack = {"type": "aws:cloudformation:stack", "properties": {"templateFile": f"{stack_name}.template.json"}}
+    (directory / "manifest.json").write_text(json.dumps({"artifacts": {stack_name: stack}}))
+    return directory
+
+
+def many_models(template: dict[str, Any], count: int) -> dict[str, Any]:
+    """The template with its one model resource replaced by ``count`` copies (every third one not hosted)."""
+    result = copy.deepcopy(template)
+    resources = result["Resources"]
+    [(model_id, model)] = [(k, v) for k, v in resources.items() if v["Type"] == MODEL_RESOURCE_TYPE]
+    del resources[model_id]
+    for index in range(count):
+        copy_of = copy.deepcopy(model)
+        if index % 3 == 2:
+            copy_of["Properties"].pop(HOSTING, None)
+        name = f"SoakModel{index:03d}"
+        if index % 4 == 1:
+            name = name.ljust(72, "X")  # longer than crhelper's 56-character limit for its rule names
+        resources[name] = copy_of
+    return result
+
+
+@dataclass
+class Figures:
+    seed: int
+    models: int
+    cycles: int = 0
+    faults_armed: int = 0
+    faults_hit: int = 0
+    api_calls: int = 0
+    failed_calls: int = 0
+    runs: list[tuple[str, float]] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        durations = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in self.runs)
+        return [
+            f"seed {self.seed} (SOAK_SEED={self.seed} to replay)",
+            f"{self.models} models x {self.cycles} cycles: {self.models * self.cycles} created and destroyed",
+            f"faults armed {self.faults_armed}, injected into {self.faults_hit} calls",
+            f"Lookout for Vision API calls {self.api_calls} ({self.failed_calls} answered with an error or dropped)",
+            f"runs: {durations}",
+            f"total {sum(s for _, s in self.runs):.1f}s; orphaned models 0, leaked artefacts 0, stuck requests 0",
+        ]
+
+
+def arm_faults(emulator: Emulator, rng: random.Random) -> list[Fault]:
+    """A few random faults, each on a random subset of the provider's operations, used up after a few calls."""
+    armed = []
+    for _ in range(rng.randint(2, 5)):
+        kind = rng.choice(FAULT_KINDS)
+        operations = set(rng.sample(PROVIDER_OPERATIONS, rng.randint(1, 3)))
+        fault = Fault(
+            kind=kind,  # type: ignore[arg-type]
+            operations=operations,
+            count=rng.randint(1, 6),
+            latency=rng.uniform(1.0, 5.0) if kind == "latency" else 0.0,
+            after_action=kind in ("internal_error", "drop_connection") and rng.random() < 0.5,
+        )
+        armed.append(emulator.faults.add(fault))
+    return armed
+
+
+def run(command: Any, directory: Path, emulator: Emulator, state_dir: Path) -> tuple[driver.RunResult, str]:
+    out = io.StringIO()
+    options = driver.RunOptions(app=directory, state_dir=state_dir, out=out, emulator=emulator)
+    return command(options), out.getvalue()
+
+
+def soak(assembly: Assembly, emulator: Emulator, tmp_path: Path, models: int, cycles: int, seed: int) -> Figures:
+    rng = random.Random(seed)
+    figures = Figures(seed=seed, models=models)
+    emulator.configure(time_scale=SOAK_TIME_SCALE)
+    directory = write_assembly(tmp_path / "cdk.out", assembly.stack_name, many_models(assembly.template, models))
+    for cycle in range(cycles):
+        for command in (driver.deploy, driver.destroy):
+            armed = arm_faults(emulator, rng)
+            first_call = len(emulator.calls)
+            began = time.monotonic()
+            result, output = run(command, directory, emulator, tmp_path / "state")
+            figures.runs.append((f"{command.__name__} {cycle + 1}", time.monotonic() - began))
+            calls = emulator.calls[first_call:]
+            figures.faults_armed += len(armed)
+            figures.faults_hit += sum(1 for c in calls if c.fault)
+            figures.api_calls += len(calls)
+            figures.failed_calls += sum(1 for c in calls if not c.ok)
+            emulator.faults.clear()
+            assert result.exit_code == 0, f"seed {seed}, cycle {cycle + 1}, {command.__name__}:\n{output}"
+        assert result.leftovers is not None and result.leftovers.problems == [], output
+        assert emulator.backend.is_empty(), emulator.backend.inventory()
+        figures.cycles += 1
+    return figures
+
+
+def _show(pytestconfig: pytest.Config, title: str, lines: list[str]) -> None:
+    reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
+    capture = pytestconfig.pluginmanager.get_plugin("capturemanager")
+    if reporter is None or capture is None:
+        return
+    with capture.global_and_fixture_disabled():
+        reporter.write_line("")
+        reporter.write_line(f"== {title} ==")
+        for line in lines:
+            reporter.write_line(line)
+
+
+def test_soak_short(
+    example_assembly: Assembly, local_emulator: Emulator, tmp_path: Path, pytestconfig: pytest.Config
+) -> None:
+    seed = int(os.environ.get("SOAK_SEED", SHORT["seed"]))
+    models = int(os.environ.get("SOAK_MODELS", SHORT["models"]))
+    cycles = int(os.environ.get("SOAK_CYCLES", SHORT["cycles"]))
+    figures = soak(example_assembly, local_emulator, tmp_path, models, cycles, seed)
+    _show(pytestconfig, "soak (short form)", figures.lines())
+    assert figures.faults_hit > 0
+
+
+@pytest.mark.soak
+def test_soak_long(
+    example_assembly: Assembly, local_emulator: Emulator, tmp_path: Path, pytestconfig: pytest.Config
+) -> None:
+    if "soak" not in (pytestconfig.getoption("markexpr") or ""):
+        pytest.skip("the long soak runs with -m soak")
+    seed = int(os.environ.get("SOAK_SEED", random.SystemRandom().randrange(2**31)))
+    models = int(os.environ.get("SOAK_MODELS", LONG["models"]))
+    cycles = int(os.environ.get("SOAK_CYCLES", LONG["cycles"]))
+    _show(pytestconfig, "soak (long form)", [f"seed {seed}"])
+    figures = soak(example_assembly, local_emulator, tmp_path, models, cycles, seed)
+    _show(pytestconfig, "soak (long form)", figures.lines())
+    assert figures.faults_hit > 0
+
+
+# -- found while soaking ------------------------------------------------------------------------------
+
+SLOW_IMPORT = """
+import time
+time.sleep(1.5)  # a cold start: importing boto3, crhelper and the provider on a busy machine
+
+def handler(event, context):
+    return {"remaining_ms": context.get_remaining_time_in_millis()}
+"""
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="localcloud/awslambda/service.py LambdaService._run sets the invocation's deadline before the new "
+    "execution environment has imported the handler, so a cold start counts against the function timeout "
+    "(Lambda runs Init under its own limit); with several environments starting at once the provider is "
+    "stopped mid-request, and Lambda's retry of a request that had just handed over answers it twice",
+)
+def test_a_cold_start_does_not_count_against_the_function_timeout(tmp_path: Path) -> None:
+    (tmp_path / "slow_import.py").write_text(SLOW_IMPORT)
+    env = {"PYTHONPATH": str(tmp_path)}
+    with LambdaService("slow_import.handler", env=env, timeout=1.0, time_scale=1.0, retry_delays=()) as function:
+        invocation = function.invoke({})
+    assert invocation.outcome == "ok", invocation.logs
