@@ -240,7 +240,11 @@ def _say(options: RunOptions, text: str) -> None:
 
 
 def _summary(options: RunOptions, result: RunResult, session: Session) -> None:
-    lines = ["", "Resources"]
+    lines = []
+    for operation in result.operations:
+        if operation.outputs:
+            lines += ["", "Outputs"] + [f"  {name} = {value}" for name, value in operation.outputs.items()]
+    lines += ["", "Resources"]
     lines += ["  " + row for row in report.resource_table(result.operations)]
     lines += ["", "Lookout for Vision API calls"]
     lines += ["  " + row for row in report.calls_summary(result.calls)] or ["  none"]

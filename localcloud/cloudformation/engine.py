@@ -66,6 +66,8 @@ class StackOperation:
         self.notes: dict[str, str] = {}
         # Resources kept by DeletionPolicy Retain during this operation (no Delete sent).
         self.retained: dict[str, ResourceRecord] = {}
+        # The template's Outputs, resolved once a deploy or an update completes.
+        self.outputs: dict[str, Any] = {}
         self._on_event = on_event
         self._max_workers = max_workers
         self._lock = threading.RLock()
@@ -91,6 +93,7 @@ class StackOperation:
 
         _, failed = self._run(graph, create, stop_on_failure=True)
         if not failed:
+            self.outputs = self._outputs(template, resolver)
             self.state.status = STACK_CREATE_COMPLETE
             self._save()
             self._stack_event(Status.CREATE_COMPLETE)
@@ -199,6 +202,7 @@ class StackOperation:
             cleaned = all(self._delete_record(old, forget=False) for old in replaced)
             removal_graph = {key: set(record.dependencies) & set(removed) for key, record in removed.items()}
             _, not_deleted = self._run(reverse_graph(removal_graph), self._delete, stop_on_failure=False)
+            self.outputs = self._outputs(template, resolver)
             self.state.status = Status.UPDATE_COMPLETE
             self._save()
             self._stack_event(Status.UPDATE_COMPLETE)
@@ -289,6 +293,18 @@ class StackOperation:
         self._finish(dataclasses.replace(old, status=status, attributes=attributes))
         self._event(old.logical_id, old.resource_type, status, outcome.reason, old.physical_id)
         return outcome.success
+
+    def _outputs(self, template: Template, resolver: Resolver) -> dict[str, Any]:
+        """Each output's value (or why it cannot be resolved locally); outputs whose Condition is false are left out."""
+        values: dict[str, Any] = {}
+        for name, output in template.outputs.items():
+            try:
+                if output.get("Condition") and not resolver.condition(output["Condition"]):
+                    continue
+                values[name] = resolver.resolve(output.get("Value"))
+            except LocalCloudFormationError as exc:
+                values[name] = f"(not resolved: {exc})"
+        return values
 
     def _resolver(self, template: Template, parameters: Mapping[str, Any]) -> Resolver:
         def ref(name: str) -> Any:
