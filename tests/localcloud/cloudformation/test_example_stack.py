@@ -46,7 +46,9 @@ def test_deploy_then_destroy_leaves_nothing(example_assembly: Assembly, local_em
     assert result.leftovers is not None and result.leftovers.problems == []
     outputs = result.operations[0].outputs
     assert outputs["ModelStatus"] == "HOSTED"  # Fn::GetAtt of the provider's response Data
-    assert outputs["ModelArn"] == "arn:aws:lookoutvision:us-east-1:123456789012:model/cdk-example/1"
+    project = next(iter(example_assembly.resources_of_type("AWS::LookoutVision::Project").values()))
+    name = project["Properties"]["ProjectName"]
+    assert outputs["ModelArn"] == f"arn:aws:lookoutvision:us-east-1:123456789012:model/{name}/1"
     operations = [call.operation for call in result.calls]
     for operation in ("CreateProject", "CreateDataset", "CreateModel", "StartModel", "StopModel", "DeleteModel"):
         assert operations.count(operation) == 1, operation
