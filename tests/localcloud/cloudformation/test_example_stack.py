@@ -90,6 +90,8 @@ def test_destroying_a_hosted_model_stops_deletes_and_waits_until_listed_no_more(
     client = boto3.client("lookoutvision", endpoint_url=local_emulator.endpoint_url, region_name="us-east-1")
     assert client.describe_model(ProjectName=project, ModelVersion=version)["ModelDescription"]["Status"] == "HOSTED"
 
+    # A deleted version stays listed for a while (eventual consistency): the destroy must poll past it.
+    local_emulator.configure(list_models_lag=30.0)
     before = len(local_emulator.calls)
     destroyed, output = run(driver.destroy, example_assembly, local_emulator, tmp_path)  # a separate run
     assert destroyed.exit_code == 0, output
@@ -98,7 +100,11 @@ def test_destroying_a_hosted_model_stops_deletes_and_waits_until_listed_no_more(
     assert operations.index("StopModel") < operations.index("DeleteModel")
     after_delete = calls[operations.index("DeleteModel") :]
     list_models = [call for call in after_delete if call.operation == "ListModels"]
-    assert list_models, "ListModels was not polled after DeleteModel"
+    assert len(list_models) >= 2, "ListModels was not polled until the version was gone"
+    delete_model = calls[operations.index("DeleteModel")]
+    # Service seconds: the version leaves DescribeModel after `deleting` (10 s), ListModels 30 s later.
+    assert list_models[-1].time >= delete_model.time + 30.0
+    assert calls[operations.index("DeleteProject")].time > list_models[-1].time
     assert operations.index("DeleteProject") > operations.index("ListModels")
     assert_emulator_empty(local_emulator)
     assert not (tmp_path / "stacks" / f"{example_assembly.stack_name}.json").exists()
