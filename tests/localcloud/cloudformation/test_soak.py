@@ -25,11 +25,12 @@ from typing import Any
 
 import pytest
 
-from localcloud.awslambda import LambdaService
+from localcloud.awslambda import Invocation, LambdaService
 from localcloud.cloudformation import driver
 from localcloud.lookoutvision import Emulator, Fault
 from provider.consts import HOSTING, MODEL_RESOURCE_TYPE
 from tests.fixtures.assembly import Assembly
+from tests.provider.reliability.secrets import leaks
 
 SHORT = {"models": 12, "cycles": 2, "seed": 20261129}
 LONG = {"models": 100, "cycles": 3}
@@ -87,6 +88,8 @@ class Figures:
     faults_hit: int = 0
     api_calls: int = 0
     failed_calls: int = 0
+    invocations: int = 0
+    requests: int = 0
     runs: list[tuple[str, float]] = field(default_factory=list)
 
     def lines(self) -> list[str]:
@@ -96,6 +99,8 @@ class Figures:
             f"{self.models} models x {self.cycles} cycles: {self.models * self.cycles} created and destroyed",
             f"faults armed {self.faults_armed}, injected into {self.faults_hit} calls",
             f"Lookout for Vision API calls {self.api_calls} ({self.failed_calls} answered with an error or dropped)",
+            f"custom-resource requests {self.requests}, function invocations {self.invocations}, "
+            "no ResponseURL or signature in their logs",
             f"runs: {durations}",
             f"total {sum(s for _, s in self.runs):.1f}s; orphaned models 0, leaked artefacts 0, stuck requests 0",
         ]
@@ -149,6 +154,29 @@ def soak(assembly: Assembly, emulator: Emulator, tmp_path: Path, models: int, cy
     return figures
 
 
+@pytest.fixture
+def function_invocations(monkeypatch: pytest.MonkeyPatch) -> list[Invocation]:
+    """Every invocation of every local function the driver runs, kept when the function is closed."""
+    kept: list[Invocation] = []
+    close = LambdaService.close
+
+    def keep_and_close(self: LambdaService) -> None:
+        kept.extend(self.invocations)
+        close(self)
+
+    monkeypatch.setattr(LambdaService, "close", keep_and_close)
+    return kept
+
+
+def audit(invocations: list[Invocation]) -> tuple[int, int]:
+    """No ResponseURL (or its signature) in any log line; returns (invocations, requests)."""
+    events = [i.event for i in invocations]
+    logs = "\n".join(line for i in invocations for line in i.logs)
+    assert logs, "the function logs were kept"
+    assert leaks(logs, events) == []
+    return len(invocations), len({e.get("RequestId") for e in events})
+
+
 def _show(pytestconfig: pytest.Config, title: str, lines: list[str]) -> None:
     reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
     capture = pytestconfig.pluginmanager.get_plugin("capturemanager")
@@ -162,19 +190,28 @@ def _show(pytestconfig: pytest.Config, title: str, lines: list[str]) -> None:
 
 
 def test_soak_short(
-    example_assembly: Assembly, local_emulator: Emulator, tmp_path: Path, pytestconfig: pytest.Config
+    example_assembly: Assembly,
+    local_emulator: Emulator,
+    tmp_path: Path,
+    pytestconfig: pytest.Config,
+    function_invocations: list[Invocation],
 ) -> None:
     seed = int(os.environ.get("SOAK_SEED", SHORT["seed"]))
     models = int(os.environ.get("SOAK_MODELS", SHORT["models"]))
     cycles = int(os.environ.get("SOAK_CYCLES", SHORT["cycles"]))
     figures = soak(example_assembly, local_emulator, tmp_path, models, cycles, seed)
+    figures.invocations, figures.requests = audit(function_invocations)
     _show(pytestconfig, "soak (short form)", figures.lines())
     assert figures.faults_hit > 0
 
 
 @pytest.mark.soak
 def test_soak_long(
-    example_assembly: Assembly, local_emulator: Emulator, tmp_path: Path, pytestconfig: pytest.Config
+    example_assembly: Assembly,
+    local_emulator: Emulator,
+    tmp_path: Path,
+    pytestconfig: pytest.Config,
+    function_invocations: list[Invocation],
 ) -> None:
     if "soak" not in (pytestconfig.getoption("markexpr") or ""):
         pytest.skip("the long soak runs with -m soak")
@@ -183,6 +220,7 @@ def test_soak_long(
     cycles = int(os.environ.get("SOAK_CYCLES", LONG["cycles"]))
     _show(pytestconfig, "soak (long form)", [f"seed {seed}"])
     figures = soak(example_assembly, local_emulator, tmp_path, models, cycles, seed)
+    figures.invocations, figures.requests = audit(function_invocations)
     _show(pytestconfig, "soak (long form)", figures.lines())
     assert figures.faults_hit > 0
 

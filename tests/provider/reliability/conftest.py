@@ -8,16 +8,7 @@ for them; crhelper's EventBridge and CloudWatch Logs clients point at a closed p
 polling rule could not even be created.
 
 ``cloud`` (function scope) plays CloudFormation against it: deliver an event, wait for the one
-response, check the response invariants. What is secret in the logs, and why:
-
-- the ResponseURL (a presigned S3 URL: whoever holds it can answer for the stack) and in
-  particular its query string (the signature);
-- the AWS secret access key and session token of the function's role.
-
-ClientTokens are not secrets: they are derived from the CloudFormation RequestId (which stack
-events show anyway) and grant nothing; the provider logs them freely. The access key id is not
-a secret either, but it only reaches a log with signed request headers, so the audit looks for
-it too.
+response, check the response invariants. What counts as secret: ``tests/provider/reliability/secrets.py``.
 """
 
 from __future__ import annotations
@@ -37,6 +28,7 @@ from localcloud.cloudformation.custom_resource import check_response as cloudfor
 from localcloud.cloudformation.response_endpoint import ResponseEndpoint
 from localcloud.lookoutvision import Emulator
 from tests.provider.conftest import check_response
+from tests.provider.reliability.secrets import ACCESS_KEY_ID, SECRET_ACCESS_KEY, SESSION_TOKEN, leaks
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 # Real seconds per service second: a 200 s Lambda timeout lasts 1 s, a 3600 s ServiceTimeout 18 s.
@@ -46,31 +38,8 @@ LAMBDA_TIMEOUT = 200.0
 RETRY_DELAYS = (2.0, 2.0)
 # Nothing listens here: crhelper's polling rule (EventBridge) would fail loudly, not silently succeed.
 CLOSED_ENDPOINT = "http://127.0.0.1:9"
-ACCESS_KEY_ID = "AKIARELIABILITYSUITE1"
-SECRET_ACCESS_KEY = "rEliAbiLitY/SuiTe+SeCrEt/AcCeSs/KeY0123456"  # a fake, searched for in logs
-SESSION_TOKEN = "FwoGZXIvYXdzReliabilitySuiteSessionTokenNotARealOne0123456789"  # a fake
 # Real seconds to wait for an answer: ServiceTimeout (18 s at SCALE) plus room for slow machines.
 ANSWER_TIMEOUT = 60.0
-
-
-def secrets_in(event: dict[str, Any]) -> list[str]:
-    """The secret strings of a request: the ResponseURL, its query string and its signature."""
-    url = str(event.get("ResponseURL", ""))
-    found = [url]
-    if "?" in url:
-        query = url.split("?", 1)[1]
-        found.append(query)
-        found += [part.split("=", 1)[1] for part in query.split("&") if part.lower().startswith("x-amz-signature=")]
-    return [s for s in found if s]
-
-
-def leaks(text: str, events: list[dict[str, Any]]) -> list[str]:
-    """Which secrets (named, not shown) appear in ``text``."""
-    named = {"secret access key": SECRET_ACCESS_KEY, "session token": SESSION_TOKEN, "access key id": ACCESS_KEY_ID}
-    found = [name for name, value in named.items() if value in text]
-    for event in events:
-        found += [f"ResponseURL part of request {event.get('RequestId')}" for s in secrets_in(event) if s in text]
-    return found
 
 
 @pytest.fixture(scope="package")

@@ -40,6 +40,7 @@ from tests.provider.conftest import (
     project_with_dataset,
     trained_model,
 )
+from tests.provider.reliability.secrets import leaks
 
 # A model with every property set, valid (CloudFormation passes numbers as strings).
 VALID_MODEL = model_properties(
@@ -391,6 +392,7 @@ def test_fuzzed_requests_always_get_one_well_formed_answer(
     # Whatever crhelper caught was the provider's deliberate FAILED, not an exception that escaped it.
     escaped = [r for r in caplog.records if r.exc_info and r.exc_info[1] is not None and r.name.startswith("crhelper")]
     assert all(isinstance(r.exc_info[1], RequestFailed) for r in escaped if r.exc_info), escaped
+    assert leaks(caplog.text, [event]) == []
     # No project exists: nothing can have been created.
     assert not [c for c in emulator.calls[first_call:] if c.operation in MUTATING and c.ok]
     assert emulator.backend.is_empty()

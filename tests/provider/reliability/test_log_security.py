@@ -1,6 +1,6 @@
 """Secrets never reach the logs or the responses: the ResponseURL (and its signature) and AWS credentials.
 
-What counts as secret is stated in ``tests/provider/reliability/conftest.py``: the ResponseURL is a
+What counts as secret is stated in ``tests/provider/reliability/secrets.py``: the ResponseURL is a
 presigned URL (whoever holds it can answer for the stack), the secret access key and session
 token are credentials. ClientTokens are not: they derive from the RequestId and grant nothing.
 
@@ -24,14 +24,8 @@ from localcloud.lookoutvision import Emulator, Fault
 from provider import consts
 from provider.handler import handler
 from tests.provider.conftest import PROJECT, Requests, make_event, model_properties, project_with_dataset
-from tests.provider.reliability.conftest import (
-    ACCESS_KEY_ID,
-    SECRET_ACCESS_KEY,
-    SESSION_TOKEN,
-    Cloud,
-    leaks,
-    secrets_in,
-)
+from tests.provider.reliability.conftest import Cloud
+from tests.provider.reliability.secrets import ACCESS_KEY_ID, SECRET_ACCESS_KEY, SESSION_TOKEN, leaks, secrets_in
 
 
 def _logs(cloud: Cloud, events: list[dict[str, Any]]) -> str:
