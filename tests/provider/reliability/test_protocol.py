@@ -103,6 +103,22 @@ def test_the_same_delete_delivered_twice_at_once(cloud: Cloud, emulator: Emulato
     assert cloud.continuation_problems(event["RequestId"]) == []
 
 
+def test_the_same_create_delivered_twice_at_once_trains_one_model(cloud: Cloud, emulator: Emulator) -> None:
+    project_with_dataset(emulator)
+    event = make_event(cloud.endpoint, "Create", properties=model_properties(Hosting={"MinInferenceUnits": "1"}))
+
+    cloud.deliver(event)
+    cloud.deliver(event)
+    responses = wait_responses(cloud, event["RequestId"], 2)
+
+    assert [r["Status"] for r in responses] == ["SUCCESS", "SUCCESS"], responses
+    assert len({r["PhysicalResourceId"] for r in responses}) == 1
+    assert emulator.backend.inventory()[PROJECT]["models"] == {"1": "HOSTED"}
+    assert {c.client_token for c in emulator.calls_of("CreateModel")} == {
+        client_token(event["RequestId"], TokenKind.CREATE_MODEL)
+    }
+
+
 # -- failed and cancelled creates -------------------------------------------------------------------
 
 
