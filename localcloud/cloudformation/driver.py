@@ -28,7 +28,6 @@ from localcloud.lookoutvision import Emulator, Settings
 DEFAULT_APP = "cdk.out"
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"
-LOG_TAIL = 15
 UPDATABLE = {"CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"}
 
 
@@ -240,30 +239,7 @@ def _say(options: RunOptions, text: str) -> None:
 
 
 def _summary(options: RunOptions, result: RunResult, session: Session) -> None:
-    lines = []
-    for operation in result.operations:
-        if operation.outputs:
-            lines += ["", "Outputs"] + [f"  {name} = {value}" for name, value in operation.outputs.items()]
-    lines += ["", "Resources"]
-    lines += ["  " + row for row in report.resource_table(result.operations)]
-    lines += ["", "Lookout for Vision API calls"]
-    lines += ["  " + row for row in report.calls_summary(result.calls)] or ["  none"]
-    failures = report.failed_resources(result.operations)
-    if failures:
-        lines += ["", "Failures"] + [f"  {failure}" for failure in failures]
-    for sent in session.handlers.custom.sent:
-        if sent.outcome != "SUCCESS" and sent.logs:
-            lines += ["", f"Function logs of {sent.logical_id} {sent.request_type} (last {LOG_TAIL} lines)"]
-            lines += [f"  {line}" for line in sent.logs[-LOG_TAIL:]]
-    if result.leftovers is not None:
-        lines += ["", "Left behind"]
-        lines += [f"  LEFT: {item}" for item in result.leftovers.problems]
-        lines += [f"  retained (DeletionPolicy Retain): {item}" for item in result.leftovers.retained]
-        if result.leftovers.clean:
-            lines.append(
-                "  nothing: no project, dataset or model in the emulator, no pending invocation, no polling rule"
-            )
-    final = [report.status_of(op) for op in result.operations]
-    verdict = "OK" if result.exit_code == 0 else "FAILED"
-    lines += ["", f"{verdict}: {' then '.join(str(s) for s in final if s)}"]
-    _say(options, "\n".join(lines))
+    text = report.summary(
+        result.operations, result.calls, result.leftovers, session.handlers.custom.sent, ok=result.exit_code == 0
+    )
+    _say(options, text)

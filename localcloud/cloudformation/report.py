@@ -12,9 +12,13 @@ from typing import Any, TextIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from localcloud.cloudformation.custom_resource import SentRequest
 from localcloud.cloudformation.engine import StackOperation
 from localcloud.cloudformation.model import Mode, StackEvent, Status
 from localcloud.lookoutvision import Call
+
+LOG_TAIL = 15  # lines of a failed request's function logs shown under the summary
+NOTHING_LEFT = "no project, dataset or model in the emulator, no pending invocation, no polling rule"
 
 
 class EventPrinter:
@@ -148,3 +152,38 @@ def failed_resources(operations: list[StackOperation]) -> list[str]:
 def status_of(operation: StackOperation) -> Status | None:
     stack_events = [e for e in operation.events if e.resource_type == "AWS::CloudFormation::Stack"]
     return stack_events[-1].status if stack_events else None
+
+
+def summary(
+    operations: list[StackOperation],
+    calls: list[Call],
+    leftovers: Leftovers | None,
+    sent: list[SentRequest],
+    *,
+    ok: bool,
+) -> str:
+    """The text printed after the events: outputs, resources, calls, failures with logs, leftovers, verdict."""
+    lines: list[str] = []
+    for operation in operations:
+        if operation.outputs:
+            lines += ["", "Outputs"] + [f"  {name} = {value}" for name, value in operation.outputs.items()]
+    lines += ["", "Resources"] + ["  " + row for row in resource_table(operations)]
+    lines += ["", "Lookout for Vision API calls"] + (["  " + row for row in calls_summary(calls)] or ["  none"])
+    failures = failed_resources(operations)
+    if failures:
+        lines += ["", "Failures"] + [f"  {failure}" for failure in failures]
+    for request in sent:
+        if request.outcome != "SUCCESS" and request.logs:
+            lines += ["", f"Function logs of {request.logical_id} {request.request_type} (last {LOG_TAIL} lines)"]
+            lines += [f"  {line}" for line in request.logs[-LOG_TAIL:]]
+    if leftovers is not None:
+        lines += ["", "Left behind"]
+        lines += [f"  LEFT: {item}" for item in leftovers.problems]
+        lines += [f"  retained (DeletionPolicy Retain): {item}" for item in leftovers.retained]
+        if leftovers.clean:
+            lines.append(
+                "  nothing: no project, dataset or model in the emulator, no pending invocation, no polling rule"
+            )
+    statuses = [str(status) for status in (status_of(operation) for operation in operations) if status]
+    lines += ["", f"{'OK' if ok else 'FAILED'}: {' then '.join(statuses)}"]
+    return "\n".join(lines)
