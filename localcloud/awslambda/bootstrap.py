@@ -1,7 +1,7 @@
 """The process inside one local execution environment (``python -m localcloud.awslambda.bootstrap``).
 
-Like Lambda's runtime interface it imports the handler once (the cold start), then runs one
-invocation at a time. Invocations arrive as JSON lines on stdin; each outcome leaves as one JSON
+Like Lambda's runtime interface it imports the handler once (the cold start, Init), says it is
+ready, then runs one invocation at a time. Invocations arrive as JSON lines on stdin; each outcome leaves as one JSON
 line on the original stdout. Everything the handler prints or logs goes to stderr, framed by
 ``START``/``END``/``REPORT`` lines as in CloudWatch Logs.
 """
@@ -60,6 +60,8 @@ def main(argv: list[str]) -> int:
     except Exception as exc:
         traceback.print_exc(file=sys.stderr)
         handler, init_error = None, {"errorType": "Runtime.ImportModuleError", "errorMessage": str(exc)}
+    protocol.write(json.dumps({"ready": True}) + "\n")  # Init is over; the function timeout starts now
+    protocol.flush()
     for line in sys.stdin:
         request = json.loads(line)
         if handler is None:

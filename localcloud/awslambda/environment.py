@@ -13,6 +13,10 @@ from typing import Any, Literal
 Outcome = Literal["ok", "error", "timeout"]
 
 
+# Lambda's limit for the Init phase (importing the handler), apart from the function timeout.
+INIT_TIMEOUT = 10.0
+
+
 class ExecutionEnvironment:
     """A warm process that imported the handler once; killed when an invocation times out."""
 
@@ -31,12 +35,17 @@ class ExecutionEnvironment:
         self._log_sink: list[str] | None = None
         self._unclaimed_logs: list[str] = []  # printed between invocations (e.g. at import)
         self._ended = threading.Event()
+        self._ready = threading.Event()
         threading.Thread(target=self._read_outcomes, daemon=True).start()
         threading.Thread(target=self._read_logs, daemon=True).start()
 
     @property
     def alive(self) -> bool:
         return self._process.poll() is None
+
+    def wait_ready(self, init_timeout: float = INIT_TIMEOUT) -> bool:
+        """Wait (real seconds) until the handler is imported; False when Init did not finish."""
+        return self._ready.wait(init_timeout)
 
     def invoke(self, request: dict[str, Any], logs: list[str]) -> tuple[Outcome, Any]:
         """Run one invocation; ``request["deadline"]`` (epoch seconds) bounds it in real time."""
@@ -72,7 +81,11 @@ class ExecutionEnvironment:
     def _read_outcomes(self) -> None:
         assert self._process.stdout is not None
         for line in self._process.stdout:
-            self._outcomes.put(json.loads(line))
+            message = json.loads(line)
+            if message.get("ready"):
+                self._ready.set()
+            else:
+                self._outcomes.put(message)
         self._outcomes.put(None)
 
     def _read_logs(self) -> None:

@@ -153,6 +153,11 @@ class LambdaService:
 
     def _run(self, invocation: Invocation) -> None:
         environment = self._acquire()
+        if not environment.wait_ready():
+            environment.kill()
+            invocation.outcome, invocation.ended = "error", time.time()
+            invocation.logs.append("INIT_REPORT Status: timeout: the handler did not finish importing")
+            return
         invocation.started = time.time()
         request = {
             "request_id": invocation.request_id,

@@ -47,9 +47,7 @@ PROVIDER_OPERATIONS = (
     "DeleteDataset",
 )
 FAULT_KINDS = ("throttling", "internal_error", "drop_connection", "latency")
-# 0.01 real s per service s: the provider function's 900 s timeout lasts 9 s, well above the cold
-# start of several execution environments at once on a busy machine (which the local Lambda counts
-# against the timeout, see the xfail below), and a 60 s training 0.6 s.
+# 0.01 real s per service s: the provider function's 900 s timeout lasts 9 s and a 60 s training 0.6 s.
 SOAK_TIME_SCALE = 0.01
 
 
@@ -236,13 +234,6 @@ def handler(event, context):
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="localcloud/awslambda/service.py LambdaService._run sets the invocation's deadline before the new "
-    "execution environment has imported the handler, so a cold start counts against the function timeout "
-    "(Lambda runs Init under its own limit); with several environments starting at once the provider is "
-    "stopped mid-request, and Lambda's retry of a request that had just handed over answers it twice",
-)
 def test_a_cold_start_does_not_count_against_the_function_timeout(tmp_path: Path) -> None:
     (tmp_path / "slow_import.py").write_text(SLOW_IMPORT)
     env = {"PYTHONPATH": str(tmp_path)}
