@@ -42,7 +42,7 @@ logger = logging.getLogger(__name__)
 # Lambda's limit for an asynchronous invocation's payload (256 KiB); the record adds ~100 bytes.
 MAX_ASYNC_PAYLOAD = 256 * 1024
 # Real seconds kept in hand whatever the time scale: HTTP round trips do not shrink with it.
-REAL_RESERVE = 0.1
+REAL_RESERVE = 0.25
 
 
 class LambdaContext(Protocol):

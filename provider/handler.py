@@ -42,6 +42,8 @@ logger = logging.getLogger(__name__)
 
 # ListModels' MaxResults (page size); unset = the service's default page.
 LIST_MODELS_PAGE_SIZE_ENV = "LOOKOUTVISION_LIST_MODELS_PAGE_SIZE"
+# Real seconds before the end of the invocation at which crhelper's timer fires (crhelper: 0.5).
+TIMER_MARGIN = 0.5
 _LOG_FORMAT = "[%(levelname)s]\t%(asctime)s\t%(name)s\t%(message)s"
 
 
@@ -50,7 +52,7 @@ class RequestFailed(Exception):
 
 
 class _CfnResource(CfnResource):
-    """crhelper's CfnResource with two hooks, both deciding whether this invocation answers.
+    """crhelper's CfnResource with hooks deciding whether this invocation answers.
 
     - ``_cfn_response`` (crhelper's last step once the request function returned) is skipped when
       the request was handed over to a new invocation.
@@ -60,6 +62,8 @@ class _CfnResource(CfnResource):
       being sent. A lock keeps answering and handing over exclusive. (If Lambda then also retries
       the timed-out invocation, two invocations carry on the same request with the same tokens;
       CloudFormation keeps the first answer.)
+    - ``_set_timeout`` starts that timer in real seconds: the context's remaining time is service
+      time, which crhelper would read as real time.
     """
 
     def __init__(self, **kwargs: Any) -> None:
@@ -97,6 +101,13 @@ class _CfnResource(CfnResource):
                 return
             self._answering = True
         super()._cfn_response(event)  # type: ignore[misc]  # crhelper's stub omits its private methods
+
+    def _set_timeout(self) -> None:
+        # crhelper reads the remaining time as real seconds; under a time scale it is service time.
+        remaining = self._context.get_remaining_time_in_millis() / 1000 * Clock.from_env().scale  # type: ignore[attr-defined]
+        margin = min(TIMER_MARGIN, remaining / 10)
+        self._timer = threading.Timer(max(0.0, remaining - margin), self._timeout)
+        self._timer.start()
 
     def _timeout(self) -> None:
         current = self._current

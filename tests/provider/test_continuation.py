@@ -103,7 +103,7 @@ def test_the_reserve_grows_with_slow_steps_and_in_real_time_under_a_scale() -> N
         clock.sleep(7.0)
     assert budget.reserve() == 28.0
     scaled = Budget(FrozenClock(scale=0.001), Context(remaining_ms=900_000), started=0.0, service_timeout=3600)
-    assert scaled.reserve() == pytest.approx(100.0)  # 0.1 real seconds
+    assert scaled.reserve() == pytest.approx(250.0)  # 0.25 real seconds
 
 
 def test_a_retry_out_of_time_becomes_a_hand_over_or_the_deadline() -> None:

@@ -21,11 +21,14 @@ from tests.provider.conftest import make_event
 
 @dataclass
 class Context:
+    """Lambda's context: the remaining time in service milliseconds (real time / scale)."""
+
     invoked_function_arn: str
     deadline: float
+    scale: float = 1.0
 
     def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self.deadline - time.time()) * 1000))
+        return max(0, int((self.deadline - time.time()) / self.scale * 1000))
 
 
 @pytest.fixture
@@ -56,13 +59,16 @@ def _resource(work_seconds: float, progress: dict[str, Any]) -> _CfnResource:
     return resource
 
 
+@pytest.mark.parametrize("scale", [1.0, 0.01])
 def test_crhelper_timeout_hands_over_and_nothing_is_answered(
-    echo: LambdaService, response_endpoint: ResponseEndpoint
+    echo: LambdaService, response_endpoint: ResponseEndpoint, monkeypatch: pytest.MonkeyPatch, scale: float
 ) -> None:
+    monkeypatch.setenv(consts.TIME_SCALE_ENV, str(scale))
     event = make_event(response_endpoint, "Delete", physical_id="arn")
-    # crhelper's timer fires 0.5 s before the end: 0.2 s into a 0.7 s invocation; the work takes 0.6 s.
-    context = Context(echo.function_arn, deadline=time.time() + 0.7)
-    _resource(0.6, {"StartModelSent": True})(event, context)
+    # The timer fires a tenth before the end, 0.63 s into a 0.7 s invocation (70 service seconds
+    # at a 0.01 scale: crhelper alone would wait 69.5 real seconds); the work takes 1 s.
+    context = Context(echo.function_arn, deadline=time.time() + 0.7, scale=scale)
+    _resource(1.0, {"StartModelSent": True})(event, context)
 
     echo.wait_idle(timeout=30)
     [invocation] = echo.invocations

@@ -380,6 +380,7 @@ def test_dataset_create_and_delete(requests: Requests, emulator: Emulator) -> No
 
 def test_dataset_delete_waits_for_a_training_model(requests: Requests, emulator: Emulator) -> None:
     project_with_dataset(emulator)
+    emulator.configure(training=300.0)  # 0.3 s: the first DeleteDataset comes long before it ends
     emulator.backend.create_model(PROJECT, output_config={"S3Location": {"Bucket": "out"}})  # TRAINING
     kind = consts.DATASET_RESOURCE_TYPE
     response = requests.request("Delete", resource_type=kind, physical_id=f"{PROJECT}/train")

