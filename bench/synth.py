@@ -26,7 +26,7 @@ CFN_RESOURCE_LIMIT = 500
 
 @dataclass(frozen=True)
 class Options:
-    runs: int = 1
+    runs: int = 2
     models: int = 50
 
 

@@ -25,7 +25,7 @@ TARGET_OVERHEAD = 1.0  # service seconds
 
 @dataclass(frozen=True)
 class Options:
-    runs: int = 5
+    runs: int = 7
     time_scale: float = 0.02
 
 
