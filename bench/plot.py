@@ -41,7 +41,7 @@ def _teardown(ax: Axes, details: dict[str, Any]) -> None:
     for x, key in enumerate(keys):
         points = [r["overhead"] for r in details["runs"][key]]
         ax.scatter([x] * len(points), points, color="black", s=10, zorder=3)
-        ax.annotate(f"{medians[x]:.2g} s", (x, medians[x]), ha="center", va="bottom", fontsize=8)
+        ax.annotate(f"{medians[x]:.3g} s", (x, medians[x]), ha="center", va="bottom", fontsize=8)
     ax.axhline(1.0, color="tab:blue", linestyle="--", linewidth=1, label="target 1 s")
     ax.set_yscale("log")
     ax.set_ylabel("service seconds (log)")
@@ -74,15 +74,24 @@ def _scale(ax: Axes, details: dict[str, Any]) -> None:
 
 
 def _cold_start(ax: Axes, details: dict[str, Any]) -> None:
-    names = ["boto3", "handler", "boto3_source", "handler_source"]
-    labels = ["import boto3", "import\nprovider.handler", "boto3\nno .pyc", "provider.handler\nno .pyc"]
+    names = ["boto3", "handler", "bare_first_client", "first_answer", "boto3_source", "handler_source"]
+    labels = [
+        "import\nboto3",
+        "import\nhandler",
+        "boto3 +\n1 client",
+        "handler +\n1st answer",
+        "boto3\nno .pyc",
+        "handler\nno .pyc",
+    ]
     medians = [details["medians"][n] * 1000 for n in names]
-    ax.bar(labels, medians, color=["0.6", "tab:green", "0.75", "tab:olive"], alpha=0.8)
+    colors = ["0.6", "tab:green", "0.6", "tab:green", "0.75", "tab:olive"]
+    ax.bar(labels, medians, color=colors, alpha=0.8)
+    ax.tick_params(axis="x", labelsize=8)
     for x, name in enumerate(names):
         points = [v * 1000 for v in details["samples"][name]]
         ax.scatter([x] * len(points), points, color="black", s=10, zorder=3)
-    ax.set_ylabel("milliseconds (import only)")
-    title = "Cold start: imports in fresh interpreters"
+    ax.set_ylabel("milliseconds (interpreter start-up excluded)")
+    title = "Cold start in fresh interpreters (grey: bare boto3 baselines)"
     if details.get("asset"):
         title += f"\nasset.zip {details['asset']['zip_bytes'] / 1e6:.1f} MB"
     ax.set_title(title, fontsize=10)
