@@ -18,9 +18,10 @@ is measured on its own (``bench.coldstart``).
 Figures, per N: total wall time (first Delete sent → last response, service seconds) ÷ the
 physical limit (the service's own stop + delete + ListModels lag), and ÷ the quota bound (the
 earliest any client could finish: the last of N StopModel calls admitted by the quota's token
-bucket, then stop + delete + lag); Lookout requests per model and per poll (a poll = one
-DescribeModel answered; requests per poll 1.0 = no retries); ThrottlingException answers and
-requests that ended FAILED because of throttling.
+bucket, then stop + delete + lag); Lookout requests per model (÷ the 6 a Delete needs at
+least) and DescribeModel requests per poll (a poll = one DescribeModel answered; 1.0 = no
+throttled retries); ThrottlingException answers and requests that ended FAILED because of
+throttling.
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ from bench.rig import PROVIDER, Rig
 PROJECT = "bench-scale"
 TARGET_RATIO = 1.15
 TARGET_REQUESTS_PER_POLL = 1.0
+# The fewest requests a Delete of a hosted model can make, polling exactly when each step ends:
+# DescribeModel (HOSTED), StopModel, DescribeModel (TRAINED), DeleteModel, DescribeModel (not
+# found), ListModels (not listed).
+FEWEST_REQUESTS = 6
 
 
 @dataclass(frozen=True)
@@ -109,6 +114,15 @@ def run(options: Options) -> Section:
                     f"wall times {', '.join(f'{w:.0f}' for w in row['walls'])} s; "
                     f"SUCCESS after UNLISTED: median {row['overhead_median']:.1f} s, max {row['overhead_max']:.1f} s."
                 ),
+            ),
+            Figure(
+                key=f"scale.{n}.requests_per_model",
+                title=f"{n} model(s): Lookout requests per model ÷ the fewest possible",
+                measured=row["requests"] / row["deletes"],
+                baseline=FEWEST_REQUESTS,
+                unit="",
+                measured_label="requests per model",
+                baseline_label="one per step",
             ),
             Figure(
                 key=f"scale.{n}.throttling_failures",

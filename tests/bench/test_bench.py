@@ -91,6 +91,8 @@ def test_scale_figures_come_from_the_call_record(results: tuple[Path, dict[str, 
         assert row["wall"] >= row["quota_bound"] == quota_bound(count, details["service_time"], 5.0)
         assert figures[f"scale.{count}.wall_vs_physical"]["measured"] == row["wall"]
         assert figures[f"scale.{count}.requests_per_poll"]["baseline"] == row["polls"]
+        assert figures[f"scale.{count}.requests_per_model"]["measured"] == row["requests"] / count
+        assert row["requests"] / count >= 6  # no Delete of a hosted model takes fewer
         assert figures[f"scale.{count}.throttling_failures"]["measured"] == row["throttling_failures"]
 
 
