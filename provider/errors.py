@@ -37,12 +37,17 @@ class PropertyError(ProviderError):
 
 
 def _compact(violation: Violation) -> str:
-    """``Path='value': constraint`` — the property path first, so a cut Reason still names it."""
+    """``Path=value: constraint``, the value cut short, so a cut Reason still names both."""
     if violation.value is None:
         return f"{violation.path}: {violation.constraint}"
-    value = violation.value
-    shown = value if not isinstance(value, str) or len(value) <= 40 else value[:40] + "..."
-    return f"{violation.path}={shown!r}: {violation.constraint}"
+    shown = repr(violation.value)
+    if len(shown) > VALUE_SHOWN:
+        shown = shown[:VALUE_SHOWN] + "..."
+    return f"{violation.path}={shown}: {violation.constraint}"
+
+
+# Characters of a bad property value shown in a message.
+VALUE_SHOWN = 40
 
 
 class ResourceFailed(ProviderError):

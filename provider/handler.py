@@ -12,9 +12,9 @@ Create / Update / Delete on the ResourceType (``Custom::LookoutVisionModel``,
 
 crhelper is configured with ``log_level="INFO"`` (at DEBUG it logs the event and the ResponseURL),
 ``sleep_on_delete=0`` and no ``poll_*`` functions. It always responds after the request function
-returns; the one hook is ``_cfn_response``, which the subclass skips after a hand-over. crhelper
-builds its boto3 clients when constructed and needs ``AWS_REGION`` then, so the resource is built
-at the first invocation, not at import.
+returns, and its timer answers FAILED just before a timeout; ``_CfnResource`` hooks both (see
+there). crhelper builds its boto3 clients when constructed and needs ``AWS_REGION`` then, so the
+resource is built at the first invocation, not at import.
 """
 
 from __future__ import annotations
@@ -27,14 +27,16 @@ import threading
 from typing import Any
 
 from crhelper import CfnResource
+from crhelper.resource_helper import FAILED
 
 from provider import consts, continuation, redaction, servicemodel
 from provider.clock import Clock
 from provider.continuation import Budget, Continuation, HandOver, LambdaContext
 from provider.datasets import DatasetResource
 from provider.errors import ProviderError
+from provider.lifecycle import deadline_margin
 from provider.lookout import Lookout, new_client
-from provider.models import ModelResource
+from provider.models import CREATED_MODEL_ARN, ModelResource
 from provider.properties import parse_dataset, parse_model, service_timeout
 from provider.responses import Outcome, failure_reason
 
@@ -44,6 +46,8 @@ logger = logging.getLogger(__name__)
 LIST_MODELS_PAGE_SIZE_ENV = "LOOKOUTVISION_LIST_MODELS_PAGE_SIZE"
 # Real seconds before the end of the invocation at which crhelper's timer fires (crhelper: 0.5).
 TIMER_MARGIN = 0.5
+# Service seconds after which Lambda retries a failed asynchronous invocation the first time.
+LAMBDA_RETRY_DELAY = 60.0
 _LOG_FORMAT = "[%(levelname)s]\t%(asctime)s\t%(name)s\t%(message)s"
 
 
@@ -52,18 +56,20 @@ class RequestFailed(Exception):
 
 
 class _CfnResource(CfnResource):
-    """crhelper's CfnResource with hooks deciding whether this invocation answers.
+    """crhelper's CfnResource with three hooks, all about whether this invocation answers.
 
     - ``_cfn_response`` (crhelper's last step once the request function returned) is skipped when
       the request was handed over to a new invocation.
-    - ``_timeout`` (crhelper's timer, 0.5 s before Lambda stops the invocation) would answer
-      FAILED "Execution timed out" although the request could go on — e.g. a call hanging past
-      the hand-over reserve. It hands the request over instead, unless the answer is already
-      being sent. A lock keeps answering and handing over exclusive. (If Lambda then also retries
-      the timed-out invocation, two invocations carry on the same request with the same tokens;
-      CloudFormation keeps the first answer.)
+    - ``_timeout`` (crhelper's timer, just before Lambda stops the invocation — e.g. a call hung
+      past the hand-over reserve) would answer FAILED "Execution timed out" although the request
+      could go on. Unless the deadline is too near for that, it answers nothing: Lambda retries a
+      timed-out asynchronous invocation (about a minute later) with the same event and
+      continuation record, and the retry carries on. Handing over from the timer instead would
+      leave two invocations answering the same request once Lambda retried as well.
     - ``_set_timeout`` starts that timer in real seconds: the context's remaining time is service
       time, which crhelper would read as real time.
+
+    A lock keeps answering, handing over and the timer's verdict exclusive.
     """
 
     def __init__(self, **kwargs: Any) -> None:
@@ -99,11 +105,12 @@ class _CfnResource(CfnResource):
             if self.handed_over:
                 logger.info("%s %s continues in a new invocation: no response from this one", *_names(event))
                 return
+            if self._answering:  # the timer answered already
+                return
             self._answering = True
         super()._cfn_response(event)  # type: ignore[misc]  # crhelper's stub omits its private methods
 
     def _set_timeout(self) -> None:
-        # crhelper reads the remaining time as real seconds; under a time scale it is service time.
         remaining = self._context.get_remaining_time_in_millis() / 1000 * Clock.from_env().scale  # type: ignore[attr-defined]
         margin = min(TIMER_MARGIN, remaining / 10)
         self._timer = threading.Timer(max(0.0, remaining - margin), self._timeout)
@@ -111,21 +118,30 @@ class _CfnResource(CfnResource):
 
     def _timeout(self) -> None:
         current = self._current
-        if current is not None and current[0] is self._event:  # type: ignore[attr-defined]
-            try:
-                self.hand_over()
-            except Exception:
-                logger.exception("could not hand over before the invocation times out")
-            if self.handed_over:
+        event: dict[str, Any] = self._event  # type: ignore[attr-defined]
+        request_type, logical_id = _names(event)
+        if current is not None and current[0] is event:
+            clock = Clock.from_env()
+            timeout = service_timeout(event.get("ResourceProperties"))
+            deadline = clock.wall_after(current[2].started, timeout - deadline_margin(timeout))
+            if (deadline - clock.wall()) / clock.scale > LAMBDA_RETRY_DELAY:
                 logger.warning(
-                    "%s %s: the invocation is about to time out; continuing in a new one", *_names(current[0])
+                    "%s %s: the invocation is about to time out; Lambda's retry of it will carry on",
+                    request_type,
+                    logical_id,
                 )
                 return
         with self._lock:
-            if self._answering:
+            if self._answering or self.handed_over:
                 return
             self._answering = True
-        super()._timeout()  # type: ignore[misc]
+        message = "the function's invocation timed out too close to the request's deadline to go on"
+        reason = failure_reason(request_type, logical_id, message, "See the provider function's log.")
+        logger.error("%s %s: %s", request_type, logical_id, message)
+        created = current[2].progress.get(CREATED_MODEL_ARN) if current is not None else None
+        physical_id = event.get("PhysicalResourceId") or created
+        self.PhysicalResourceId = str(physical_id or self.generate_physical_id(event))
+        self._send(FAILED, reason)  # type: ignore[attr-defined]
 
 
 _REDACTION = redaction.RedactingFilter()

@@ -158,7 +158,7 @@ def coerce(shape: Shape, value: Any) -> Any:
     if isinstance(value, str):
         text = value.strip()
         if kind in ("integer", "long") and _INTEGER.fullmatch(text):
-            return int(text)
+            return _to_int(text, value)
         if kind in ("float", "double"):
             try:
                 return float(text)
@@ -173,6 +173,14 @@ def coerce(shape: Shape, value: Any) -> Any:
         member: Shape = shape.member  # type: ignore[attr-defined]
         return [coerce(member, item) for item in value]
     return value
+
+
+def _to_int(text: str, original: Any) -> Any:
+    """``int(text)``, or ``original`` unchanged when Python refuses it (over 4300 digits)."""
+    try:
+        return int(text)
+    except ValueError:
+        return original
 
 
 def _top_level(properties: Any, violations: list[Violation]) -> Mapping[str, Any]:
@@ -233,7 +241,7 @@ def _service_timeout(props: Mapping[str, Any], violations: list[Violation]) -> i
     raw = props.get(consts.SERVICE_TIMEOUT)
     if raw is None:
         return consts.SERVICE_TIMEOUT_DEFAULT
-    value = int(raw.strip()) if isinstance(raw, str) and _INTEGER.fullmatch(raw.strip()) else raw
+    value = _to_int(raw.strip(), raw) if isinstance(raw, str) and _INTEGER.fullmatch(raw.strip()) else raw
     path = consts.SERVICE_TIMEOUT
     if not isinstance(value, int) or isinstance(value, bool):
         violations.append(Violation(path, raw, "Member must be of type integer"))
