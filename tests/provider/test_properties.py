@@ -235,3 +235,21 @@ def test_any_properties_parse_or_raise_property_error(properties: Any) -> None:
             assert exc.violations
             assert all(v.constraint for v in exc.violations)
     assert isinstance(service_timeout(properties), int)
+
+
+def test_an_integer_beyond_pythons_digit_limit_is_a_violation_not_a_crash() -> None:
+    huge = "1" * 5000
+    with pytest.raises(PropertyError) as caught:
+        parse_model(_with(MODEL, "Hosting.MinInferenceUnits", huge))
+    assert [v.path for v in caught.value.violations] == ["Hosting.MinInferenceUnits"]
+    assert "of type integer" in caught.value.violations[0].constraint
+    assert service_timeout({"ServiceTimeout": huge}) == consts.SERVICE_TIMEOUT_DEFAULT
+
+
+def test_long_values_are_cut_in_the_message_so_the_constraint_stays_visible() -> None:
+    tags = [{"Key": f"k{i}", "Value": "v"} for i in range(201)]
+    with pytest.raises(PropertyError) as caught:
+        parse_model(_with(MODEL, "Tags", tags))
+    assert len(caught.value.message) < 200
+    assert "Tags=[" in caught.value.message
+    assert "length less than or equal to 200" in caught.value.message
