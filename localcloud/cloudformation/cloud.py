@@ -76,6 +76,8 @@ class LocalCloud:
         self.moto = MotoServer()
         self._functions: dict[str, LambdaService] = {}
         self._clients: dict[tuple[str, str], Any] = {}
+        # Set when the local cloud shuts down: whoever still waits on it stops waiting.
+        self.closing = threading.Event()
         self._lock = threading.Lock()
 
     # -- local functions -------------------------------------------------------------------------
@@ -152,6 +154,7 @@ class LocalCloud:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        self.closing.set()
         for service in self.functions.values():
             service.close()
         if self._own_emulator:

@@ -8,6 +8,7 @@ invocation; the driver then waits for the body PUT to the ResponseURL, at most S
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,7 @@ from provider.consts import SERVICE_TIMEOUT, SERVICE_TIMEOUT_DEFAULT
 MAX_RESPONSE_BYTES = 4096
 # Real seconds added to every wait: starting a local execution environment is not scaled time.
 START_UP_GRACE = 3.0
+_WAIT_SLICE = 0.5  # real seconds between checks that the local cloud still runs
 
 
 def stringify(value: Any) -> Any:
@@ -117,6 +119,19 @@ class CustomResourceHandler:
     def restore(self, record: ResourceRecord, stack: StackContext) -> None:
         return None  # lives in the emulator (and its function), which restore themselves
 
+    def _wait(self, request_id: str, timeout: float) -> dict[str, Any] | None:
+        """The first response within ``timeout`` real seconds; None on timeout or when the local cloud stops."""
+        deadline = time.monotonic() + timeout
+        while not self.cloud.closing.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            try:
+                return self.cloud.responses.wait(request_id, timeout=min(remaining, _WAIT_SLICE))
+            except ResponseTimeout:
+                continue
+        return None
+
     def _send(self, request: ResourceRequest) -> ResourceOutcome:
         token = str(request.properties.get("ServiceToken", ""))
         function = self.cloud.function(token)
@@ -129,11 +144,13 @@ class CustomResourceHandler:
         self.sent.append(sent)
         timeout = service_timeout(request.properties)
         function.invoke_async(event)
-        try:
-            body = self.cloud.responses.wait(request_id, timeout=timeout * self.cloud.time_scale + self.start_up_grace)
-        except ResponseTimeout:
+        body = self._wait(request_id, timeout * self.cloud.time_scale + self.start_up_grace)
+        if body is None:
             sent.outcome = "timeout"
             sent.logs = _logs_of(function, request_id)
+            if self.cloud.closing.is_set():
+                reason = f"the local cloud stopped before a response to RequestId {request_id} arrived"
+                return ResourceOutcome.failed(self.mode, reason, fallback_id)
             return ResourceOutcome.failed(
                 self.mode,
                 f"CloudFormation did not receive a response from your Custom Resource within its ServiceTimeout "

@@ -96,7 +96,12 @@ class Session:
 
     def operation(self, state: StackState) -> StackOperation:
         return StackOperation(
-            state, self.handlers, store=self.store, on_event=self.printer, max_workers=self.options.max_workers
+            state,
+            self.handlers,
+            store=self.store,
+            on_event=self.printer,
+            on_notice=lambda text: _say(self.options, text),
+            max_workers=self.options.max_workers,
         )
 
     def new_state(self, stack_name: str) -> StackState:

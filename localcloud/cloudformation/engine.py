@@ -55,6 +55,7 @@ class StackOperation:
         *,
         store: StateDirectory | None = None,
         on_event: Callable[[StackEvent], None] | None = None,
+        on_notice: Callable[[str], None] | None = None,
         max_workers: int = 8,
     ) -> None:
         self.state = state
@@ -69,6 +70,7 @@ class StackOperation:
         # The template's Outputs, resolved once a deploy or an update completes.
         self.outputs: dict[str, Any] = {}
         self._on_event = on_event
+        self._on_notice = on_notice
         self._max_workers = max_workers
         self._lock = threading.RLock()
         self._started = time.monotonic()
@@ -408,23 +410,43 @@ class StackOperation:
     def _run(
         self, graph: Mapping[str, set[str]], work: Callable[[str], bool], *, stop_on_failure: bool
     ) -> tuple[set[str], set[str]]:
-        """Run ``work`` on each node once its dependencies succeeded, concurrently where possible."""
+        """Run ``work`` on each node once its dependencies succeeded, concurrently where possible.
+
+        Ctrl-C starts nothing new and waits for what runs, so that the state records it; a second
+        Ctrl-C stops waiting.
+        """
         done: set[str] = set()
         failed: set[str] = set()
         pending = set(graph)
         running: dict[Future[bool], str] = {}
-        with ThreadPoolExecutor(max_workers=self._max_workers, thread_name_prefix="resource") as pool:
+        interrupted = False
+        pool = ThreadPoolExecutor(max_workers=self._max_workers, thread_name_prefix="resource")
+        try:
             while True:
-                if not (stop_on_failure and failed):
+                if not (stop_on_failure and failed) and not interrupted:
                     for node in sorted(n for n in pending if graph[n] <= done):
                         pending.discard(node)
                         running[pool.submit(work, node)] = node
                 if not running:
                     break
-                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                try:
+                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                except KeyboardInterrupt:
+                    if interrupted:
+                        raise
+                    interrupted = True
+                    self._notice(
+                        f"Interrupted: waiting for {', '.join(sorted(running.values()))} to finish so that the "
+                        "state records them (Ctrl-C again to stop now)"
+                    )
+                    continue
                 for future in finished:
                     node = running.pop(future)
                     (done if future.exception() is None and future.result() else failed).add(node)
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+        if interrupted:
+            raise KeyboardInterrupt
         return done, failed
 
     # -- bookkeeping -----------------------------------------------------------------------------
@@ -455,6 +477,10 @@ class StackOperation:
         if self.store is not None:
             with self._lock:
                 self.store.save(self.state)
+
+    def _notice(self, text: str) -> None:
+        if self._on_notice is not None:
+            self._on_notice(text)
 
     def _stack_event(self, status: Status, reason: str = "") -> None:
         context = self.state.context
