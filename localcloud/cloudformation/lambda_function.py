@@ -9,7 +9,7 @@ recorded as simulated, and so are the custom resources it serves.
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
+import importlib.machinery
 import os
 import sys
 from dataclasses import dataclass
@@ -61,15 +61,19 @@ def locate_code(properties: dict[str, Any], asset_directory: Path | None) -> Cod
 def _installed(module: str) -> bool:
     """Importable from the installed packages (the current directory does not count)."""
     top = module.split(".", 1)[0]
-    here = {"", os.getcwd()}
-    saved = list(sys.path)
-    try:
-        sys.path[:] = [p for p in saved if p not in here]
-        return importlib.util.find_spec(top) is not None
-    except (ImportError, ValueError):
-        return False
-    finally:
-        sys.path[:] = saved
+    here = {"", ".", os.getcwd()}
+    paths = [p for p in sys.path if p not in here]
+    for finder in sys.meta_path:  # the import system's own finders, without touching sys.path
+        find_spec = getattr(finder, "find_spec", None)
+        if find_spec is None:
+            continue
+        is_path_finder = finder is importlib.machinery.PathFinder
+        try:
+            if find_spec(top, paths if is_path_finder else None) is not None:
+                return True
+        except (ImportError, ValueError, TypeError):
+            continue
+    return False
 
 
 def _module_in(directory: Path, module: str) -> bool:
