@@ -163,9 +163,10 @@ def _resource() -> _CfnResource:
 
 def handler(event: dict[str, Any], context: LambdaContext) -> None:
     """Lambda's entry point for every custom-resource request and every continuation."""
+    resource = _resource()  # first: it may add the root log handler the filter must sit on
     _REDACTION.set_secrets([event.get("ResponseURL", "")] if isinstance(event, dict) else [])
     redaction.install(_REDACTION)
-    _resource()(event, context)
+    resource(event, context)
 
 
 def _run(resource: _CfnResource, event: dict[str, Any], context: LambdaContext) -> str:
@@ -239,10 +240,11 @@ def _names(event: dict[str, Any]) -> tuple[str, str]:
 
 def _page_size() -> int | None:
     raw = os.environ.get(LIST_MODELS_PAGE_SIZE_ENV, "").strip()
-    if not raw.isdigit():
+    try:
+        size = int(raw)
+    except ValueError:
         return None
-    params = {"ProjectName": "p", "MaxResults": int(raw)}
-    return None if servicemodel.validate_input("ListModels", params) else int(raw)
+    return None if servicemodel.validate_input("ListModels", {"ProjectName": "p", "MaxResults": size}) else size
 
 
 @functools.cache

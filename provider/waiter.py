@@ -20,7 +20,8 @@ class Waiter(Generic[T]):
 
     ``observe`` reads the resource and returns (next action, what was seen, its status for
     messages); ``act`` performs any action other than WAIT, DONE and FAIL. A Conflict or NotFound
-    answered to an action means a transition is under way or the resource went: observe again.
+    answered to an action means a transition is under way or the resource went: observe again
+    (but NotFound answered to a CREATE means its project is missing: that fails).
     A step whose call still fails after ``provider.lookout``'s retries (throttling, 5xx, no
     connection) is tried again after a poll interval, up to TRANSIENT_STEP_LIMIT times in a row.
     ``interval(polls, time_left)`` gives the service seconds before the next poll
@@ -73,6 +74,8 @@ class Waiter(Generic[T]):
         try:
             self._act(action)
         except (Conflict, NotFound) as exc:
+            if isinstance(exc, NotFound) and action.step is Step.CREATE:
+                raise  # what it would be created in (the project) does not exist
             logger.info("%s: %s; observing again", self._subject, exc.code)
             return polls
         return 0

@@ -422,6 +422,14 @@ def test_dataset_update_to_another_type_gets_a_new_id(requests: Requests, emulat
     assert set(emulator.backend.inventory()[PROJECT]["datasets"]) == {"train", "test"}
 
 
+def test_a_dataset_in_a_missing_project_fails_at_once(requests: Requests, emulator: Emulator) -> None:
+    kind = consts.DATASET_RESOURCE_TYPE
+    response = requests.request("Create", resource_type=kind, properties=dataset_properties())
+    assert response["Status"] == "FAILED"
+    assert "CreateDataset: ResourceNotFoundException" in response["Reason"]
+    assert len(emulator.calls_of("CreateDataset")) == 1
+
+
 def test_bad_dataset_properties_fail_before_any_call(requests: Requests, emulator: Emulator) -> None:
     kind = consts.DATASET_RESOURCE_TYPE
     response = requests.request("Create", resource_type=kind, properties=dataset_properties(DatasetType="valid"))
