@@ -174,22 +174,8 @@ def _id(case: tuple[str, Any, str]) -> str:
     return f"{path}-{constraint.replace(' ', '_')}-{shown}"
 
 
-LONG_VALUE_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="provider/errors.py _compact() shortens only string values: a long list (201 Tags) is shown whole, "
-    "so failure_reason() cuts the Reason before the constraint is named (and the log line is kilobytes long)",
-)
-
-
 def _params(found: list[tuple[str, Any, str]]) -> list[Any]:
-    return [
-        pytest.param(
-            case,
-            id=_id(case),
-            marks=[LONG_VALUE_BUG] if isinstance(case[1], list | dict) and len(repr(case[1])) > 200 else [],
-        )
-        for case in found
-    ]
+    return [pytest.param(case, id=_id(case)) for case in found]
 
 
 def _assert_clear_failure(response: dict[str, Any], path: str, constraint: str) -> None:
@@ -254,17 +240,11 @@ def test_a_bad_dataset_property_fails_without_a_call(
     assert emulator.backend.inventory() == {PROJECT: {"datasets": {}, "models": {}}}
 
 
-# -- known bugs ---------------------------------------------------------------------------------------
+# -- values past Python's limits ---------------------------------------------------------------------
 
 HUGE_INTEGER = "1" * 5000  # Python refuses int() of strings over 4300 digits
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="provider/properties.py coerce() and _service_timeout() call int() on integer strings of any "
-    "length; past 4300 digits int() raises ValueError, which ends as 'unexpected ValueError' instead of "
-    "a property violation",
-)
 def test_an_integer_too_long_to_convert_is_a_property_violation(requests: Requests, emulator: Emulator) -> None:
     properties = _set(VALID_MODEL, "Hosting.MinInferenceUnits", HUGE_INTEGER)
     response = requests.request("Create", properties=properties)
@@ -273,12 +253,6 @@ def test_an_integer_too_long_to_convert_is_a_property_violation(requests: Reques
     assert "Hosting.MinInferenceUnits" in response["Reason"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="provider/properties.py service_timeout() is meant to be lenient for any request but raises "
-    "ValueError on a ServiceTimeout of over 4300 digits, so even a Delete answers FAILED (stack stuck in "
-    "DELETE_FAILED)",
-)
 def test_a_delete_never_fails_on_its_service_timeout(requests: Requests, emulator: Emulator) -> None:
     properties = model_properties(ServiceTimeout=HUGE_INTEGER)
     response = requests.request("Delete", physical_id="stack_Model_ABCDEFGH", properties=properties)

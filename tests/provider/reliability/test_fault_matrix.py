@@ -17,7 +17,8 @@ The fault columns:
 - ``drop_connection``: the same with connections dropped without an answer;
 - ``latency``: every call slowed down so much that the wait continues in a self-invocation;
 - ``lambda_timeout``: the second DescribeModel hangs until Lambda stops the invocation in the middle
-  of the poll; Lambda's retry of the asynchronous invocation carries the request on.
+  of the poll; Lambda's retry of the timed-out asynchronous invocation carries the request on, and
+  nothing else may (a second chain would answer twice).
 """
 
 from __future__ import annotations
@@ -28,29 +29,28 @@ from dataclasses import dataclass
 
 import pytest
 
+from localcloud.awslambda import LambdaService
 from localcloud.lookoutvision import Emulator, Fault
 from provider.lifecycle import ModelStatus
 from provider.tokens import TokenKind, client_token
 from tests.provider.conftest import PROJECT, listed_versions, make_event, project_with_dataset, trained_model
-from tests.provider.reliability.conftest import LAMBDA_TIMEOUT, Cloud, Figures
+from tests.provider.reliability.conftest import (
+    LAMBDA_TIMEOUT,
+    RETRY_DELAYS,
+    SCALE,
+    Cloud,
+    Figures,
+    provider_environment,
+)
+from tests.provider.reliability.faults import HangsOnce
 
 LOGICAL_ID = "InspectionLineStackModelsWithAVeryLongConstructPathLookoutModelA1B2C3D4"
 FAULTS = ("none", "throttling", "internal_error", "drop_connection", "latency", "lambda_timeout")
 POLLS = {"DescribeModel", "ListModels", "StopModel"}
 # Service seconds per call for the latency column: enough to make the wait outlast one invocation.
 LATENCY = 20.0
-
-
-class HangsOnce(Fault):
-    """A latency fault that hits the ``nth`` call of its operation (0-based), not the first ones."""
-
-    def __init__(self, emulator: Emulator, operation: str, nth: int, latency: float) -> None:
-        super().__init__(kind="latency", operations={operation}, count=1, latency=latency)
-        self._emulator = emulator
-        self._nth = nth
-
-    def applies_to(self, operation: str) -> bool:
-        return super().applies_to(operation) and len(self._emulator.calls_of(operation)) >= self._nth
+# Service seconds: 5 s of real time, so that the provider's timer (0.5 s before the end) has time to act.
+LONG_LAMBDA_TIMEOUT = 1000.0
 
 
 def inject(emulator: Emulator, fault: str) -> None:
@@ -75,6 +75,7 @@ class Cell:
     seconds: float
     invocations: int
     timeouts: int
+    answers: int
     calls: int
     faulted_calls: int
     delete_calls: int
@@ -84,20 +85,21 @@ class Cell:
 def matrix(pytestconfig: pytest.Config) -> Iterator[list[Cell]]:
     cells: list[Cell] = []
     yield cells
-    figures = Figures(pytestconfig, "Delete fault matrix (9 states x 6 faults): wall seconds / invocations")
+    figures = Figures(pytestconfig, "Delete fault matrix (9 states x 6 faults): wall seconds / invocations / answers")
     figures.add(f"{'state at Delete':<18}" + "".join(f"{f:>17}" for f in FAULTS))
     for status in ModelStatus:
         row = {c.fault: c for c in cells if c.status == status}
         line = f"{status.value:<18}"
         for fault in FAULTS:
             cell = row.get(fault)
-            line += f"{f'{cell.seconds:.2f}s/{cell.invocations}' if cell else '-':>17}"
+            line += f"{f'{cell.seconds:.2f}s/{cell.invocations}/{cell.answers}' if cell else '-':>17}"
         figures.add(line)
     if cells:
         figures.add(
             f"{len(cells)} cells, {sum(c.seconds for c in cells):.1f} s, {sum(c.calls for c in cells)} API calls, "
             f"{sum(c.faulted_calls for c in cells)} faulted calls, {sum(c.invocations for c in cells)} invocations "
-            f"({sum(c.timeouts for c in cells)} stopped by the Lambda timeout)"
+            f"({sum(c.timeouts for c in cells)} stopped by the Lambda timeout), "
+            f"{sum(c.answers for c in cells)} answers to {len(cells)} requests"
         )
     figures.flush()
 
@@ -119,6 +121,8 @@ def test_delete_ends_with_the_version_gone_and_one_success(
     response = cloud.run(event)
 
     seconds = time.monotonic() - began
+    answers = cloud.endpoint.responses(event["RequestId"])
+    assert [(a["Status"], a["PhysicalResourceId"]) for a in answers] == [("SUCCESS", arn)] * len(answers)
     assert response["Status"] == "SUCCESS", response.get("Reason")
     assert response["PhysicalResourceId"] == arn
     assert emulator.backend.model_status(PROJECT, version) is None
@@ -134,7 +138,7 @@ def test_delete_ends_with_the_version_gone_and_one_success(
     if fault not in ("none", "lambda_timeout"):
         assert faulted, "the column's faults were injected"
     if fault == "lambda_timeout":
-        assert [i.outcome for i in invocations].count("timeout") == 1
+        assert "timeout" in [i.outcome for i in invocations]
         assert invocations[-1].attempt >= 1, "Lambda's retry carried the request on"
     if fault == "latency" and status is not ModelStatus.DELETING:  # DELETING ends within one invocation
         assert len(invocations) >= 2, "the wait continued in a self-invocation"
@@ -145,8 +149,37 @@ def test_delete_ends_with_the_version_gone_and_one_success(
             seconds=seconds,
             invocations=len(invocations),
             timeouts=sum(i.outcome == "timeout" for i in invocations),
+            answers=len(answers),
             calls=len(emulator.calls),
             faulted_calls=len(faulted),
             delete_calls=len(deletes),
         )
     )
+
+
+def test_a_call_hung_past_the_lambda_timeout_is_answered_once(cloud: Cloud, emulator: Emulator) -> None:
+    """With a Lambda timeout long enough (5 s) for the provider's timer (0.5 s before the end) to act.
+
+    Were the timer to hand the request over as well, Lambda's retry of the stopped invocation and the
+    hand-over would be two chains answering the same request.
+    """
+    project_with_dataset(emulator)
+    arn = trained_model(emulator)
+    slow = LambdaService(
+        cloud.function.handler,
+        env=provider_environment(emulator, cloud.endpoint),
+        timeout=LONG_LAMBDA_TIMEOUT,
+        time_scale=SCALE,
+        function_name=cloud.function.function_name,
+        retry_delays=RETRY_DELAYS,
+    )
+    emulator.faults.add(HangsOnce(emulator, "DescribeModel", nth=1, latency=LONG_LAMBDA_TIMEOUT * 1.5))
+    event = make_event(cloud.endpoint, "Delete", logical_id=LOGICAL_ID, physical_id=arn)
+    with slow:
+        slow.invoke_async(event)
+        cloud.endpoint.wait(event["RequestId"], timeout=60)
+        slow.wait_idle(timeout=60)
+    assert [i.outcome for i in slow.invocations].count("timeout") == 1
+    assert emulator.backend.model_status(PROJECT, "1") is None
+    assert len(cloud.endpoint.responses(event["RequestId"])) == 1
+    assert [i.attempt for i in slow.invocations] == [0, 1]  # the stopped one, then Lambda's retry
