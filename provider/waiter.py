@@ -51,7 +51,9 @@ class Waiter(Generic[T]):
             while True:
                 try:
                     with self._budget.step():
-                        action, seen, status = self._observe()
+                        previous, (action, seen, status) = status, self._observe()
+                        if status != previous:
+                            logger.info("%s is %s", self._subject, status)
                         if action.step is Step.DONE:
                             return seen
                         if action.step is Step.FAIL:
@@ -70,7 +72,7 @@ class Waiter(Generic[T]):
             raise DeadlineExceeded(f"{self._subject} is still {status}: {exc.message}") from exc
 
     def _perform(self, action: Action, status: str, polls: int) -> int:
-        logger.info("%s is %s: %s", self._subject, status, action.step)
+        logger.info("%s: %s", self._subject, action.step)
         try:
             self._act(action)
         except (Conflict, NotFound) as exc:
