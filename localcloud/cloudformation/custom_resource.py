@@ -19,7 +19,7 @@ from localcloud.cloudformation.handlers import physical_name
 from localcloud.cloudformation.intrinsics import StackContext
 from localcloud.cloudformation.model import Mode, RequestType, ResourceOutcome, ResourceRecord, ResourceRequest
 from localcloud.cloudformation.response_endpoint import ResponseTimeout
-from provider.consts import SERVICE_TIMEOUT, SERVICE_TIMEOUT_DEFAULT
+from provider.consts import SERVICE_TIMEOUT, SERVICE_TIMEOUT_DEFAULT, SERVICE_TIMEOUT_MAX, SERVICE_TIMEOUT_MIN
 
 MAX_RESPONSE_BYTES = 4096
 # Real seconds added to every wait: starting a local execution environment is not scaled time.
@@ -41,11 +41,18 @@ def stringify(value: Any) -> Any:
 
 
 def service_timeout(properties: dict[str, Any]) -> float:
-    """The resource's ServiceTimeout in service seconds (CloudFormation's default: 3600)."""
+    """The resource's ServiceTimeout in service seconds (default 3600); ValueError outside 1-3600, as CloudFormation."""
+    value = properties.get(SERVICE_TIMEOUT, SERVICE_TIMEOUT_DEFAULT)
     try:
-        return float(properties.get(SERVICE_TIMEOUT, SERVICE_TIMEOUT_DEFAULT))
+        seconds = float(value)
     except (TypeError, ValueError):
-        return float(SERVICE_TIMEOUT_DEFAULT)
+        seconds = float("nan")
+    if not SERVICE_TIMEOUT_MIN <= seconds <= SERVICE_TIMEOUT_MAX:
+        raise ValueError(
+            f"Properties validation failed: ServiceTimeout {value!r} must be a number of seconds "
+            f"from {SERVICE_TIMEOUT_MIN} to {SERVICE_TIMEOUT_MAX}"
+        )
+    return seconds
 
 
 @dataclass
@@ -138,11 +145,16 @@ class CustomResourceHandler:
         fallback_id = request.physical_id or physical_name(request.stack, request.logical_id)
         if function is None:
             return ResourceOutcome.failed(self.mode, f"ServiceToken {token}: no such local function", fallback_id)
+        try:
+            timeout = service_timeout(request.properties)
+        except ValueError as exc:  # CloudFormation refuses the request: nothing is sent
+            if request.request_type is RequestType.DELETE and request.physical_id is None:
+                return ResourceOutcome(True, self.mode, None, note="never created")
+            return ResourceOutcome.failed(self.mode, str(exc), request.physical_id)
         request_id = str(uuid.uuid4())
         event = build_event(request, request_id, self.cloud.responses.response_url(request_id))
         sent = SentRequest(request_id, request.logical_id, request.request_type, token)
         self.sent.append(sent)
-        timeout = service_timeout(request.properties)
         function.invoke_async(event)
         body = self._wait(request_id, timeout * self.cloud.time_scale + self.start_up_grace)
         if body is None:

@@ -130,9 +130,12 @@ def test_scalars_become_strings_as_cloudformation_sends_them() -> None:
     }
 
 
-def test_service_timeout_defaults_to_an_hour() -> None:
+def test_service_timeout_defaults_to_an_hour_and_is_bounded() -> None:
     assert service_timeout({}) == 3600
     assert service_timeout({"ServiceTimeout": "90"}) == 90
+    for bad in ("0", 3601, "soon"):
+        with pytest.raises(ValueError, match="from 1 to 3600"):
+            service_timeout({"ServiceTimeout": bad})
 
 
 def test_event_shape_per_request_type() -> None:
@@ -308,3 +311,12 @@ def test_a_project_that_cannot_be_deleted_is_reported(local_emulator: Emulator, 
     client.delete_dataset(ProjectName="busy", DatasetType="train")
     again, output = run(driver.destroy, directory, local_emulator, tmp_path)
     assert again.exit_code == 0, output
+
+
+def test_an_invalid_service_timeout_fails_before_any_request(local_emulator: Emulator, tmp_path: Path) -> None:
+    directory = write_stack(tmp_path / "cdk.out", {"Thing": custom(ServiceTimeout=0)})
+    result, output = run(driver.up, directory, local_emulator, tmp_path)
+    assert result.exit_code == 1
+    assert "ServiceTimeout 0 must be a number of seconds from 1 to 3600" in output
+    assert "ROLLBACK_COMPLETE" in output
+    assert events_of(directory) == []
