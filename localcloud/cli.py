@@ -13,7 +13,7 @@ from typing import Any
 
 from localcloud.cloudformation import driver
 from localcloud.cloudformation.errors import LocalCloudFormationError
-from localcloud.cloudformation.state import DEFAULT_STATE_DIR
+from localcloud.cloudformation.state import DEFAULT_STATE_DIR, StateDirectory
 from localcloud.lookoutvision import Settings
 
 # A demo plays a 60 s training in about 1 s.
@@ -26,6 +26,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "demo":
             return _demo(args)
+        if args.command == "status":
+            print(driver.status(StateDirectory(args.state_dir), args.stack))
+            return 0
         options = _options(args)
         run = {"deploy": driver.deploy, "destroy": driver.destroy, "up": driver.up}[args.command]
         return run(options).exit_code
@@ -48,11 +51,16 @@ def _parser() -> argparse.ArgumentParser:
         "deploy": "create the stack's resources locally and keep them (state in --state-dir); "
         "on a stack deployed before, update it to the new template",
         "destroy": "delete a stack deployed with deploy, in reverse dependency order",
+        "status": "show what the state directory holds: stacks, resources, physical ids",
         "up": "deploy then destroy in one run; fails if anything is left behind",
         "demo": "synthesize the example app with `npx cdk synth`, then `up` it at a demo time scale",
     }
     for name, text in helps.items():
         command = commands.add_parser(name, help=text, description=text)
+        if name == "status":
+            command.add_argument("--stack", help="stack name (default: every stack)")
+            command.add_argument("--state-dir", type=Path, default=Path(DEFAULT_STATE_DIR), help="the state directory")
+            continue
         if name != "demo":
             command.add_argument("--app", type=Path, default=Path(driver.DEFAULT_APP), help="cloud assembly directory")
             command.add_argument("--stack", help="stack name (default: the only stack)")

@@ -248,3 +248,25 @@ def _summary(options: RunOptions, result: RunResult, session: Session) -> None:
         result.operations, result.calls, result.leftovers, session.handlers.custom.sent, ok=result.exit_code == 0
     )
     _say(options, text)
+
+
+def status(store: StateDirectory, stack: str | None = None) -> str:
+    """What the state directory holds, as text: each stack's status and resources."""
+    names = [stack] if stack else store.stack_names()
+    if not names:
+        return f"no stack deployed locally in {store.path}"
+    lines = []
+    for name in names:
+        state = store.load(name)
+        if state is None:
+            lines.append(f"{name}: not deployed locally (no state in {store.path})")
+            continue
+        scale = f"time scale {state.time_scale:g}" if state.time_scale else "time scale 1"
+        lines.append(f"{name}  {state.status}  ({scale}, {state.context.stack_id})")
+        for logical_id, record in sorted(state.resources.items()):
+            retained = "  retained" if record.retained else ""
+            lines.append(
+                f"  {logical_id[:40]:<40} {record.resource_type[:30]:<30} {record.status:<16} "
+                f"{record.mode:<16} {record.physical_id or '-'}{retained}"
+            )
+    return "\n".join(lines)

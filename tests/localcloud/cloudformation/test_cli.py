@@ -18,7 +18,7 @@ def projects_on_disk(state_dir: Path) -> list[str]:
     return [project["name"] for project in saved["projects"]]
 
 
-def test_deploy_then_destroy_in_separate_processes(tmp_path: Path) -> None:
+def test_deploy_then_destroy_in_separate_processes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Two processes, as a user runs them: the second one finds the stack and the emulator on disk."""
     app = write_stack(
         tmp_path / "cdk.out",
@@ -42,6 +42,10 @@ def test_deploy_then_destroy_in_separate_processes(tmp_path: Path) -> None:
     assert saved["TimeScale"] == 0.01
     assert saved["Resources"]["Project"]["physical_id"] == "cli-project"
     assert projects_on_disk(state_dir) == ["cli-project"]
+    assert cli.main(["status", *common]) == 0
+    status = capsys.readouterr().out
+    assert "S  CREATE_COMPLETE  (time scale 0.01" in status
+    assert "cli-project" in status and "AWS::LookoutVision::Project" in status
 
     destroy = subprocess.run(
         [sys.executable, "-m", "localcloud", "destroy", *common],
@@ -56,6 +60,8 @@ def test_deploy_then_destroy_in_separate_processes(tmp_path: Path) -> None:
     assert "nothing: no project, dataset or model" in destroy.stdout
     assert not (state_dir / "stacks" / "S.json").exists()
     assert projects_on_disk(state_dir) == []
+    assert cli.main(["status", *common]) == 0
+    assert "no stack deployed locally" in capsys.readouterr().out
 
 
 def test_up_fails_when_a_resource_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
