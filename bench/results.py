@@ -109,6 +109,8 @@ def _number(value: float | None, unit: str = "") -> str:
         return "-"
     if unit == "B":
         return f"{value:,.0f} B"
+    if not unit and float(value).is_integer():
+        return f"{value:,.0f}"
     magnitude = abs(value)
     text = f"{value:.3g}" if magnitude < 10 else f"{value:,.1f}" if magnitude < 1000 else f"{value:,.0f}"
     return f"{text} {unit}".rstrip()

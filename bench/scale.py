@@ -131,7 +131,7 @@ def run(options: Options) -> Section:
                 baseline=row["deletes"],
                 unit="",
                 measured_label="FAILED by throttling",
-                baseline_label="Deletes",
+                baseline_label=f"Deletes in {row['runs']} run(s)",
                 target="0",
                 met=row["throttling_failures"] == 0,
                 target_on="measured",

@@ -79,7 +79,7 @@ def run(options: Options) -> Section:
         figures.append(
             Figure(
                 key=f"teardown.total_{schedule.key}",
-                title=f"Whole Delete ÷ the service's own time ({schedule.label})",
+                title=f"Whole Delete ÷ the service's own time: {schedule.label}",
                 measured=medians[schedule.key]["total"],
                 baseline=service_time,
                 unit="s",
