@@ -145,11 +145,10 @@ class Cloud:
 def warm_up(function: LambdaService, endpoint: ResponseEndpoint, environments: int) -> None:
     """Leave ``environments`` warm execution environments idle, ready for re-invocations and Lambda's retries.
 
-    The local Lambda counts an environment's cold start against the invocation's timeout (see
-    tests/localcloud/cloudformation/test_soak.py); on a busy machine a cold start can take most of
-    the 1 s this suite gives an invocation, and the run under test would be cut short by the
-    harness rather than by the fault it injects. The warm-up requests are Deletes of an id that is
-    no model ARN: answered at once, with no call to Lookout for Vision.
+    A continuation or a retry then starts at once instead of waiting for a new environment to import
+    the provider, which keeps each test's wall time (and so its share of the time scale) steady on a
+    busy machine. The warm-up requests are Deletes of an id that is no model ARN: answered at once,
+    with no call to Lookout for Vision.
     """
     for _ in range(environments):
         function.invoke_async(make_event(endpoint, "Delete", physical_id="warm-up-no-model"))
