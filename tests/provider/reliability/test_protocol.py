@@ -137,6 +137,43 @@ def test_delete_after_a_failed_create_answers_success_without_a_call(cloud: Clou
     assert emulator.calls == []
 
 
+def test_a_create_whose_answers_are_lost_trains_one_model(cloud: Cloud, emulator: Emulator) -> None:
+    """CreateModel and StartModel act but their answers are lost: the retries, same tokens, create nothing more."""
+    project_with_dataset(emulator)
+    emulator.faults.add(Fault(kind="drop_connection", operations={"CreateModel"}, count=1, after_action=True))
+    emulator.faults.add(Fault(kind="internal_error", operations={"StartModel"}, count=1, after_action=True))
+    event = make_event(cloud.endpoint, "Create", properties=model_properties(Hosting={"MinInferenceUnits": "1"}))
+
+    response = cloud.run(event)
+
+    assert response["Status"] == "SUCCESS", response.get("Reason")
+    assert emulator.backend.inventory()[PROJECT]["models"] == {"1": "HOSTED"}
+    creates = emulator.calls_of("CreateModel")
+    assert [c.ok for c in creates] == [False, True], creates  # dropped after acting, then the same answer again
+    assert len({c.client_token for c in creates}) == 1
+    assert len({c.client_token for c in emulator.calls_of("StartModel")}) == 1
+
+
+def test_a_create_failing_after_the_model_exists_answers_its_arn_and_the_delete_removes_it(
+    cloud: Cloud, emulator: Emulator
+) -> None:
+    project_with_dataset(emulator)
+    emulator.faults.add(Fault(kind="access_denied", operations={"StartModel"}))
+    create = cloud.run(
+        make_event(cloud.endpoint, "Create", properties=model_properties(Hosting={"MinInferenceUnits": "1"}))
+    )
+    emulator.faults.clear()
+
+    delete = cloud.run(make_event(cloud.endpoint, "Delete", physical_id=create["PhysicalResourceId"]))
+
+    assert create["Status"] == "FAILED"
+    assert "StartModel" in create["Reason"] and "AccessDeniedException" in create["Reason"], create["Reason"]
+    assert create["PhysicalResourceId"].endswith(f":model/{PROJECT}/1")
+    assert delete["Status"] == "SUCCESS", delete.get("Reason")
+    assert emulator.backend.inventory()[PROJECT]["models"] == {}
+    assert listed_versions(emulator) == []
+
+
 def _cancelled_deploy(cloud: Cloud, emulator: Emulator) -> tuple[dict[str, Any], dict[str, Any]]:
     """A Create still training when CloudFormation, which never got its answer, sends the Delete.
 
