@@ -42,6 +42,11 @@ class Template:
     @classmethod
     def parse(cls, document: Mapping[str, Any]) -> Template:
         """Parse a template dict; raises TemplateError on a malformed resource or a dangling reference."""
+        if document.get("Transform"):
+            raise TemplateError(
+                f"the template uses Transform {document['Transform']!r}: macros are expanded by CloudFormation, "
+                "not locally; deploy a template without transforms"
+            )
         raw_resources = document.get("Resources")
         if not isinstance(raw_resources, dict) or not raw_resources:
             raise TemplateError("the template has no Resources")

@@ -109,3 +109,13 @@ def test_resource_attributes_are_parsed() -> None:
     assert not model.retained
     retained = Template.parse({"Resources": {"M": {"Type": "T", "DeletionPolicy": "Retain"}}}).resources["M"]
     assert retained.retained
+
+
+def test_transforms_are_refused_with_a_reason() -> None:
+    with pytest.raises(TemplateError, match="Transform 'AWS::Serverless-2016-10-31'"):
+        Template.parse({"Transform": "AWS::Serverless-2016-10-31", "Resources": {"A": {"Type": "T"}}})
+
+
+def test_a_template_without_resources_is_an_error() -> None:
+    with pytest.raises(TemplateError, match="no Resources"):
+        Template.parse({"Resources": {}})
