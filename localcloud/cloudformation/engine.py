@@ -201,7 +201,15 @@ class StackOperation:
             self._stack_event(Status.UPDATE_COMPLETE_CLEANUP_IN_PROGRESS)
             replaced = [old for old, new in changes if old is not None and old.physical_id != new.physical_id]
             removed = {key: record for key, record in self.state.resources.items() if key not in graph}
-            cleaned = all(self._delete_record(old, forget=False) for old in replaced)
+            # The new template's UpdateReplacePolicy decides; every old id is tried even when one fails.
+            cleaned = all(
+                [
+                    self._delete_record(
+                        old, forget=False, retain=template.resources[old.logical_id].retained_on_replacement
+                    )
+                    for old in replaced
+                ]
+            )
             removal_graph = {key: set(record.dependencies) & set(removed) for key, record in removed.items()}
             _, not_deleted = self._run(reverse_graph(removal_graph), self._delete, stop_on_failure=False)
             self.outputs = self._outputs(template, resolver)
@@ -366,10 +374,11 @@ class StackOperation:
             record = self.state.resources[logical_id]
         return self._delete_record(record, forget=True)
 
-    def _delete_record(self, record: ResourceRecord, *, forget: bool) -> bool:
-        """Delete one resource; ``forget``: drop it from the state (False for a replaced physical id)."""
+    def _delete_record(self, record: ResourceRecord, *, forget: bool, retain: bool | None = None) -> bool:
+        """Delete one resource; ``forget``: drop it from the state (False for a replaced physical id);
+        ``retain``: skip the Delete (default: the resource's DeletionPolicy)."""
         logical_id = record.logical_id
-        if record.retained:
+        if record.retained if retain is None else retain:
             with self._lock:
                 self.retained[logical_id] = record
             if forget:

@@ -21,12 +21,19 @@ class ResourceDefinition:
     properties: dict[str, Any] = field(default_factory=dict)
     depends_on: tuple[str, ...] = ()
     deletion_policy: str | None = None
+    update_replace_policy: str | None = None
     condition: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
 
     @property
     def retained(self) -> bool:
+        """DeletionPolicy Retain: no Delete when the stack or the resource goes."""
         return self.deletion_policy == RETAIN
+
+    @property
+    def retained_on_replacement(self) -> bool:
+        """UpdateReplacePolicy Retain: no Delete of the old physical resource after a replacement."""
+        return self.update_replace_policy == RETAIN
 
 
 @dataclass(frozen=True)
@@ -143,6 +150,7 @@ def _parse_resource(logical_id: str, raw: Any) -> ResourceDefinition:
         properties=properties,
         depends_on=tuple(depends_on),
         deletion_policy=raw.get("DeletionPolicy"),
+        update_replace_policy=raw.get("UpdateReplacePolicy"),
         condition=raw.get("Condition"),
         metadata=dict(raw.get("Metadata") or {}),
     )

@@ -329,3 +329,18 @@ def test_a_resource_is_on_disk_while_it_is_being_created(tmp_path: Path) -> None
     op, _ = operation(Watching(), store)
     assert op.deploy(Template.parse({"Resources": {"A": {"Type": "T"}}}))
     assert seen == [Status.CREATE_IN_PROGRESS]
+
+
+def test_update_replace_policy_retain_keeps_the_old_physical_resource(tmp_path: Path) -> None:
+    handler = FakeHandler()
+    store = deployed(handler, tmp_path)
+    model = {
+        "Type": "M",
+        "Properties": {"Project": {"Ref": "Project"}, "Hosting": 1, "Replace": "v2"},
+        "UpdateReplacePolicy": "Retain",
+    }
+    op, events = operation(handler, store, state=store.load("Demo"))
+    assert op.update(changed(Model=model))
+    assert ("Delete", "Model") not in [(kind, lid) for kind, lid, _, _ in handler.calls]
+    assert ("Model", Status.DELETE_SKIPPED) in [(e.logical_id, e.status) for e in events]
+    assert op.retained["Model"].physical_id == "Model-id"
