@@ -58,6 +58,17 @@ def _scale(ax: Axes, details: dict[str, Any]) -> None:
         points = [w for w in row["walls"] if w != float("inf")]
         ax.scatter([x] * len(points), points, color="black", s=10, zorder=3)
     ax.plot(labels, [r["quota_bound"] for r in rows], "o--", color="tab:purple", label="quota bound")
+    baseline = details.get("baseline_row")
+    if baseline and baseline["wall"] != float("inf") and str(baseline["models"]) in labels:
+        ax.scatter(
+            [labels.index(str(baseline["models"]))],
+            [baseline["wall"]],
+            marker="x",
+            s=60,
+            color="tab:orange",
+            zorder=4,
+            label=f"{details['baseline']} (1 run, {baseline['requests'] / baseline['models']:.0f} req/model)",
+        )
     physical = details["service_time"]
     ax.axhline(physical, color="black", linewidth=1, label=f"physical limit {physical:g} s")
     ax.axhline(physical * 1.15, color="tab:blue", linestyle="--", linewidth=1, label="target x 1.15")
@@ -71,7 +82,7 @@ def _scale(ax: Axes, details: dict[str, Any]) -> None:
     ax.set_ylabel("service seconds")
     ax.set_title("Scale under 5 requests/s per API", fontsize=10)
     highest = max([*walls, physical * 1.15, *(w for r in rows for w in r["walls"] if w != float("inf"))])
-    ax.set_ylim(0, highest * 1.35)
+    ax.set_ylim(0, highest * 1.8)  # room for the legend above the annotations
     ax.legend(fontsize=7, loc="upper left")
 
 

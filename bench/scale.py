@@ -21,7 +21,8 @@ earliest any client could finish: the last of N StopModel calls admitted by the 
 bucket, then stop + delete + lag); Lookout requests per model (÷ the 6 a Delete needs at
 least) and DescribeModel requests per poll (a poll = one DescribeModel answered; 1.0 = no
 throttled retries); ThrottlingException answers and requests that ended FAILED because of
-throttling.
+throttling. At the largest size the CDK Provider framework's 5 s polls are replayed once through
+the same code, as the baseline for wall time and requests per model.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.results import Figure, Section, median
-from bench.rig import PROVIDER, Rig
+from bench.rig import CDK_PROVIDER, PROVIDER, Rig, Schedule
 
 PROJECT = "bench-scale"
 TARGET_RATIO = 1.15
@@ -49,6 +50,8 @@ class Options:
     sizes: tuple[int, ...] = (1, 10, 50)
     time_scale: float = 0.1
     repeats: int = 3
+    # Replayed once at the largest size, through the same code: the CDK Provider framework's 5 s polls.
+    baseline: Schedule | None = CDK_PROVIDER
 
 
 def quota_bound(count: int, service_time: float, rate: float | None) -> float:
@@ -72,7 +75,11 @@ def run(options: Options) -> Section:
         warm_seconds = time.monotonic() - warm_began
         for repeat in range(options.repeats):
             for count in options.sizes:
-                rows.append({"repeat": repeat, **_one(rig, count, service_time, rate)})
+                rows.append({"repeat": repeat, **_one(rig, PROVIDER, count, service_time, rate)})
+        baseline_row = None
+        if options.baseline is not None:
+            rig.warm(rig.function(options.baseline), max(options.sizes))
+            baseline_row = _one(rig, options.baseline, max(options.sizes), service_time, rate)
     sizes = {count: _aggregate([r for r in rows if r["models"] == count]) for count in options.sizes}
     figures: list[Figure] = []
     for n, row in sizes.items():
@@ -137,13 +144,45 @@ def run(options: Options) -> Section:
                 target_on="measured",
             ),
         ]
+    if baseline_row is not None and options.baseline is not None:
+        n, mine, label = baseline_row["models"], sizes[baseline_row["models"]], options.baseline.label
+        figures += [
+            Figure(
+                key=f"scale.{n}.wall_vs_{options.baseline.key}",
+                title=f"{n} model(s): wall time ÷ {label}'s",
+                measured=mine["wall"],
+                baseline=baseline_row["wall"],
+                unit="s",
+                measured_label="this provider",
+                baseline_label=options.baseline.key,
+            ),
+            Figure(
+                key=f"scale.{n}.requests_vs_{options.baseline.key}",
+                title=f"{n} model(s): Lookout requests per model ÷ {label}'s",
+                measured=mine["requests"] / mine["deletes"],
+                baseline=baseline_row["requests"] / n,
+                unit="",
+                measured_label="this provider",
+                baseline_label=options.baseline.key,
+                note=(
+                    f"{options.baseline.key}: {baseline_row['throttled']} ThrottlingException answers, "
+                    f"{baseline_row['describe_requests'] / max(1, baseline_row['polls']):.2f} DescribeModel requests "
+                    f"per poll, {baseline_row['failed']} FAILED (one run)."
+                ),
+            ),
+        ]
     details = {
         "method": (
             f"sizes {list(options.sizes)}, {options.repeats} run(s) each (wall time: median; counts: summed), "
             f"time scale {options.time_scale:g}, quota {rate:g} requests/s per API "
             f"(service time), StopModel {durations.stopping_hosting:g} s, DeleteModel {durations.deleting:g} s, "
             f"ListModels lag {durations.list_models_lag:g} s; one local Lambda function, one execution environment "
-            f"per concurrent invocation, started beforehand ({warm_seconds:.1f} real s for {max(options.sizes)})."
+            f"per concurrent invocation, started beforehand ({warm_seconds:.1f} real s for {max(options.sizes)})"
+            + (
+                f"; the {options.baseline.label} replayed once at {max(options.sizes)} models."
+                if options.baseline is not None
+                else "."
+            )
         ),
         "time_scale": options.time_scale,
         "service_time": service_time,
@@ -152,13 +191,15 @@ def run(options: Options) -> Section:
         "repeats": options.repeats,
         "sizes": sizes,
         "rows": rows,
+        "baseline": None if options.baseline is None else options.baseline.key,
+        "baseline_row": baseline_row,
     }
     return Section("scale", figures, details, time.monotonic() - began)
 
 
-def _one(rig: Rig, count: int, service_time: float, rate: float | None) -> dict[str, Any]:
+def _one(rig: Rig, schedule: Schedule, count: int, service_time: float, rate: float | None) -> dict[str, Any]:
     rig.reset()
-    function = rig.function(PROVIDER)
+    function = rig.function(schedule)
     arns = rig.hosted_models(PROJECT, count)
     events = [rig.delete_event(function, arn, f"Model{i}") for i, arn in enumerate(arns)]
     request_ids = {e["RequestId"] for e in events}

@@ -94,6 +94,10 @@ def test_scale_figures_come_from_the_call_record(results: tuple[Path, dict[str, 
         assert figures[f"scale.{count}.requests_per_model"]["measured"] == row["requests"] / count
         assert row["requests"] / count >= 6  # no Delete of a hosted model takes fewer
         assert figures[f"scale.{count}.throttling_failures"]["measured"] == row["throttling_failures"]
+    baseline = details["baseline_row"]
+    assert (details["baseline"], baseline["models"]) == ("cdk_provider_5s", 3)
+    assert figures["scale.3.requests_vs_cdk_provider_5s"]["baseline"] == baseline["requests"] / 3
+    assert figures["scale.3.wall_vs_cdk_provider_5s"]["baseline"] == baseline["wall"]
 
 
 def test_cold_start_and_synth_figures_come_from_the_samples(results: tuple[Path, dict[str, Any]]) -> None:
