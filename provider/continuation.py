@@ -26,7 +26,9 @@ import logging
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Protocol
+from urllib.parse import parse_qs, urlsplit
 
 import boto3
 import botocore.config
@@ -78,7 +80,7 @@ class Continuation:
             if isinstance(started, int | float) and isinstance(invocation, int) and isinstance(progress, dict):
                 return cls(float(started), invocation, dict(progress))
             logger.warning("ignoring a malformed continuation record")
-        return cls(clock.wall())
+        return cls(request_signed_at(event.get("ResponseURL"), clock) or clock.wall())
 
     def to_json(self) -> dict[str, Any]:
         return {"Started": self.started, "Invocation": self.invocation, "Progress": self.progress}
@@ -140,11 +142,16 @@ class Budget:
             self._longest_step = max(self._longest_step, self.clock.service_since(began))
 
     def wait(self, seconds: float) -> None:
-        """Sleep ``seconds`` (less if the deadline is nearer); hand over if they do not fit."""
+        """Sleep ``seconds`` (less if the deadline is nearer); hand over if they do not fit.
+
+        A deadline that falls within this invocation (its reserve half included) is awaited here,
+        so that the FAILED answer comes from this invocation and no new one starts past it.
+        """
         self.check()
-        pause = min(seconds, max(0.0, self.deadline_left()))
+        deadline_left = max(0.0, self.deadline_left())
+        pause = min(seconds, deadline_left)
         fits = self.invocation_left()
-        if fits < pause:
+        if fits < pause and deadline_left > fits + self.reserve() / 2:
             self.clock.sleep(max(0.0, fits))
             raise HandOver
         self.clock.sleep(pause)
@@ -153,6 +160,24 @@ class Budget:
 _LAMBDA_CONFIG = botocore.config.Config(
     retries={"total_max_attempts": 3, "mode": "standard"}, connect_timeout=3, read_timeout=10
 )
+
+
+def request_signed_at(response_url: object, clock: Clock) -> float | None:
+    """When CloudFormation signed the request's ResponseURL (SigV4 ``X-Amz-Date``), if it says.
+
+    That is when the request began, the same for every invocation of it — a Lambda retry of the
+    first invocation included, which carries no continuation record. The date has one-second
+    resolution, so it is used only when service time is real time (no time scale).
+    """
+    if clock.scale != 1.0 or not isinstance(response_url, str):
+        return None
+    for value in parse_qs(urlsplit(response_url).query).get("X-Amz-Date", []):
+        try:
+            signed = datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC).timestamp()
+        except ValueError:
+            continue
+        return signed if signed <= clock.wall() else None
+    return None
 
 
 @functools.cache

@@ -59,7 +59,9 @@ class _CfnResource(CfnResource):
     """crhelper's CfnResource with three hooks, all about whether this invocation answers.
 
     - ``_cfn_response`` (crhelper's last step once the request function returned) is skipped when
-      the request was handed over to a new invocation.
+      the request was handed over to a new invocation, or when its deadline had passed before
+      this invocation started (a late Lambda retry: the answer was given, or CloudFormation's
+      own timeout stands).
     - ``_timeout`` (crhelper's timer, just before Lambda stops the invocation — e.g. a call hung
       past the hand-over reserve) would answer FAILED "Execution timed out" although the request
       could go on. Unless the deadline is too near for that, it answers nothing: Lambda retries a
@@ -77,6 +79,7 @@ class _CfnResource(CfnResource):
         self._lock = threading.Lock()
         self._current: tuple[dict[str, Any], LambdaContext, Continuation] | None = None
         self._answering = False
+        self._silence: str | None = None
         self.handed_over = False
 
     def begin(self, event: dict[str, Any], context: LambdaContext, record: Continuation) -> None:
@@ -84,7 +87,13 @@ class _CfnResource(CfnResource):
         with self._lock:
             self._current = (event, context, record)
             self._answering = False
+            self._silence = None
             self.handed_over = False
+
+    def keep_silent(self, why: str) -> None:
+        """This invocation must not answer."""
+        with self._lock:
+            self._silence = why
 
     def hand_over(self) -> None:
         """Re-invoke the function with the current request, at most once per invocation."""
@@ -104,6 +113,9 @@ class _CfnResource(CfnResource):
         with self._lock:
             if self.handed_over:
                 logger.info("%s %s continues in a new invocation: no response from this one", *_names(event))
+                return
+            if self._silence:
+                logger.warning("%s %s: no response: %s", *_names(event), self._silence)
                 return
             if self._answering:  # the timer answered already
                 return
@@ -185,6 +197,9 @@ def _run(resource: _CfnResource, event: dict[str, Any], context: LambdaContext) 
     )
     try:
         budget = Budget(clock, context, record.started, service_timeout(event.get("ResourceProperties")))
+        if budget.deadline_left() <= 0:
+            resource.keep_silent("the request's deadline had passed before this invocation started")
+            return str(event.get("PhysicalResourceId", ""))
         lookout = Lookout(_lookout_client(), sleep=clock.sleep, time_left=budget.time_left)
         try:
             outcome = _perform(event, lookout, budget, record)

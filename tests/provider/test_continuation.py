@@ -7,6 +7,7 @@ import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -15,7 +16,14 @@ import pytest
 from localcloud.awslambda import LambdaService
 from provider import consts
 from provider.clock import Clock
-from provider.continuation import MAX_ASYNC_PAYLOAD, Budget, Continuation, HandOver, hand_over
+from provider.continuation import (
+    MAX_ASYNC_PAYLOAD,
+    Budget,
+    Continuation,
+    HandOver,
+    hand_over,
+    request_signed_at,
+)
 from provider.errors import ContinuationFailed, DeadlineExceeded, OutOfTime, Throttled
 
 
@@ -163,3 +171,42 @@ def test_a_payload_over_the_asynchronous_limit_is_refused_before_the_call(echo_f
         hand_over(_lambda(echo_function), Context(0, echo_function.function_arn), event, Continuation(1.0))
     assert "too large" in caught.value.message
     assert echo_function.invocations == []
+
+
+def test_a_deadline_within_the_invocation_is_awaited_here_not_handed_over() -> None:
+    clock = FrozenClock()
+    # 25 s left (5 s before the 20 s reserve), the deadline in 12 s: within reach of this invocation.
+    budget = Budget(clock, Context(remaining_ms=25_000), started=clock.wall() - 3558, service_timeout=3600)
+    budget.wait(20.0)
+    assert clock.slept == [pytest.approx(12.0)]  # type: ignore[attr-defined]
+    with pytest.raises(DeadlineExceeded):
+        budget.wait(1.0)
+
+
+SIGNED_URL = (
+    "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+    "&X-Amz-Date=20261129T080000Z&X-Amz-SignedHeaders=host&X-Amz-Expires=7199&X-Amz-Signature=abc"
+)
+
+
+def test_a_first_invocation_starts_when_cloudformation_signed_the_response_url() -> None:
+    clock = FrozenClock(now=1_900_000_000.0)
+    record = Continuation.from_event({"ResponseURL": SIGNED_URL}, clock)
+    # A Lambda retry of the first invocation finds the same start.
+    assert record.started == datetime(2026, 11, 29, 8, 0, 0, tzinfo=UTC).timestamp()
+    assert request_signed_at(SIGNED_URL, clock) == record.started
+
+
+@pytest.mark.parametrize(
+    ("url", "clock"),
+    [
+        (SIGNED_URL, FrozenClock(scale=0.01, now=1_900_000_000.0)),  # one-second resolution: not under a scale
+        (SIGNED_URL, FrozenClock(now=1_000_000_000.0)),  # signed in the future: a skewed clock
+        (SIGNED_URL.replace("20261129T080000Z", "yesterday"), FrozenClock(now=1_900_000_000.0)),
+        ("https://127.0.0.1/cloudformation-responses/r?X-Amz-Signature=s", FrozenClock()),
+        (None, FrozenClock()),
+    ],
+)
+def test_no_usable_signing_date_means_now(url: Any, clock: FrozenClock) -> None:
+    assert request_signed_at(url, clock) is None
+    assert Continuation.from_event({"ResponseURL": url}, clock).started == clock.wall()
