@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from localcloud.cloudformation.lambda_function import CodeLocation, locate_code
 
 
@@ -20,10 +22,15 @@ def test_a_user_function_runs_from_its_asset(tmp_path: Path) -> None:
     assert locate_code(properties, tmp_path) == CodeLocation("app.main.handler", str(tmp_path))
 
 
-def test_a_module_in_the_current_directory_does_not_count_as_installed(tmp_path: Path) -> None:
-    # The repository root is the current directory in the tests: its `tests` package is no function code.
-    reason = locate_code({"Runtime": "python3.13", "Handler": "tests.conftest.handler"}, tmp_path)
-    assert reason == "handler module tests.conftest is neither installed nor in the function's asset"
+def test_a_module_in_the_current_directory_does_not_count_as_installed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `python -m localcloud` puts the current directory on sys.path: a module there is no function code.
+    (tmp_path / "stray_handler_module.py").write_text("def handler(event, context): pass\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    reason = locate_code({"Runtime": "python3.13", "Handler": "stray_handler_module.handler"}, tmp_path / "asset")
+    assert reason == "handler module stray_handler_module is neither installed nor in the function's asset"
 
 
 def test_functions_that_cannot_run_here_say_why(tmp_path: Path) -> None:
