@@ -8,8 +8,9 @@ written): the asset is bundled without ``.pyc`` files (``pip --no-compile``, ``*
 and Lambda's /var/task is read-only, so that is what the provider's own modules and the boto3
 it bundles cost on a real cold start, whereas the runtime's boto3 comes compiled.
 
-The asset is what ``cdk synth`` bundles (``cdk_app.bundling.cached_bundle``: pip for the Lambda
-platform from the package index, cached on disk), zipped as CDK zips assets (deflate, level 9);
+The asset is what ``cdk synth`` bundles (``cdk_app.bundling.LocalPipBundling`` into a temporary
+directory: pip for the Lambda platform from the package index, cached on disk), zipped as CDK
+zips assets (deflate, level 9);
 its size is compared with Lambda's 50 MB limit for a zipped upload.
 """
 
@@ -218,30 +219,32 @@ def run(options: Options) -> Section:
 
 
 def asset_size(cache_dir: Path | None = None) -> dict[str, Any]:
-    """Bundle the provider as ``cdk synth`` does (cached), zip it into a temporary file, measure it."""
+    """Bundle the provider as ``cdk synth`` does (``LocalPipBundling``, cached), zip it, measure it."""
     os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     from cdk_app import bundling  # noqa: PLC0415 (imports aws_cdk, which starts jsii: only when measured)
 
     cache = cache_dir or bundling.default_cache_dir()
-    cached = (cache / bundling.bundle_key() / ".bundle-complete").exists()
-    began = time.monotonic()
-    bundle = bundling.cached_bundle(cache)
-    bundle_seconds = time.monotonic() - began
-    files = sorted(p for p in bundle.rglob("*") if p.is_file() and p.name != ".bundle-complete")
+    cached = (cache / bundling.bundle_key()).is_dir()
     with tempfile.TemporaryDirectory(prefix="bench-asset-") as scratch:
+        output = Path(scratch) / "asset"
+        output.mkdir()
+        began = time.monotonic()
+        if not bundling.LocalPipBundling(cache_dir=cache).try_bundle(str(output)):
+            raise RuntimeError("local bundling of the provider asset failed (see the message above)")
+        bundle_seconds = time.monotonic() - began
+        files = sorted(p for p in output.rglob("*") if p.is_file())
         archive = Path(scratch) / "asset.zip"
         with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zipped:
             for path in files:
-                zipped.write(path, path.relative_to(bundle).as_posix())
-        zip_bytes = archive.stat().st_size
-    return {
-        "zip_bytes": zip_bytes,
-        "unzipped_bytes": sum(p.stat().st_size for p in files),
-        "files": len(files),
-        "bundle_seconds": bundle_seconds,
-        "cached": cached,
-        "largest_top_level": _largest(bundle),
-    }
+                zipped.write(path, path.relative_to(output).as_posix())
+        return {
+            "zip_bytes": archive.stat().st_size,
+            "unzipped_bytes": sum(p.stat().st_size for p in files),
+            "files": len(files),
+            "bundle_seconds": bundle_seconds,
+            "cached": cached,
+            "largest_top_level": _largest(output),
+        }
 
 
 def _largest(bundle: Path, count: int = 5) -> dict[str, int]:

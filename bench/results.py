@@ -7,6 +7,7 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -77,7 +78,26 @@ def machine() -> dict[str, Any]:
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "load_average_1min_at_start": load,
         "command": " ".join(["python -m bench", *sys.argv[1:]]),
+        **_code(),
     }
+
+
+def _code() -> dict[str, Any]:
+    """The commit measured, and which measured packages had uncommitted changes."""
+    root = Path(__file__).resolve().parents[1]
+
+    def git(*args: str) -> str:
+        try:
+            done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False, timeout=10)
+        except (OSError, subprocess.SubprocessError):
+            return ""
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    packages = ("provider", "localcloud", "cdk_app")
+    changed = git("diff", "--name-only", "HEAD", "--", *packages).splitlines()
+    changed += git("ls-files", "--others", "--exclude-standard", "--", *packages).splitlines()
+    dirty = sorted({path.split("/", 1)[0] + "/" for path in changed if path})
+    return {"commit": git("rev-parse", "--short", "HEAD") or "unknown", "uncommitted_in": dirty}
 
 
 def _cpu_model() -> str:
@@ -128,6 +148,9 @@ def markdown(facts: dict[str, Any], sections: list[Section], plot_name: str | No
         f"| Python | {facts['implementation']} {facts['python']} |",
         f"| Platform | {facts['platform']} |",
         f"| Date | {facts['date']} |",
+        f"| Code | commit {facts.get('commit', 'unknown')}"
+        + (f", uncommitted changes in {', '.join(facts['uncommitted_in'])}" if facts.get("uncommitted_in") else "")
+        + " |",
         f"| Load average (1 min), start / end | {_number(facts['load_average_1min_at_start'])} / "
         f"{_number(facts.get('load_average_1min_at_end'))} (the machine is shared) |",
         "",

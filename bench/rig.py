@@ -179,9 +179,21 @@ class Rig:
     # -- CloudFormation's side -----------------------------------------------------------------
 
     def delete_event(self, function: LambdaService, physical_id: str, logical_id: str) -> dict[str, Any]:
-        """CloudFormation's Delete request for a Custom::LookoutVisionModel."""
+        """CloudFormation's Delete request for a Custom::LookoutVisionModel.
+
+        For a physical id that is no model ARN (the warm-up requests) the properties name no
+        project, so the provider has nothing to look for and answers without calling the service.
+        """
         request_id = str(uuid.uuid4())
-        project = physical_id.rsplit("/", 2)[-2] if physical_id.startswith("arn:") else "none"
+        properties: dict[str, Any] = {consts.SERVICE_TOKEN: function.function_arn}
+        if physical_id.startswith("arn:"):
+            properties.update(
+                {
+                    consts.PROJECT_NAME: physical_id.rsplit("/", 2)[-2],
+                    consts.OUTPUT_CONFIG: OUTPUT,
+                    consts.HOSTING: {consts.MIN_INFERENCE_UNITS: "1"},
+                }
+            )
         return {
             "RequestType": "Delete",
             "ServiceToken": function.function_arn,
@@ -191,12 +203,7 @@ class Rig:
             "LogicalResourceId": logical_id,
             "ResourceType": consts.MODEL_RESOURCE_TYPE,
             "PhysicalResourceId": physical_id,
-            "ResourceProperties": {
-                consts.SERVICE_TOKEN: function.function_arn,
-                consts.PROJECT_NAME: project,
-                consts.OUTPUT_CONFIG: OUTPUT,
-                consts.HOSTING: {consts.MIN_INFERENCE_UNITS: "1"},
-            },
+            "ResourceProperties": properties,
         }
 
     def send(self, function: LambdaService, events: list[dict[str, Any]], timeout: float) -> list[Request]:
@@ -229,7 +236,10 @@ class Rig:
         once without calling the service, and each invocation takes its own environment.
         """
         events = [self.delete_event(function, f"bench-warm-{i}", f"Warm{i}") for i in range(environments)]
+        calls_before = len(self.emulator.calls)
         requests = self.send(function, events, timeout)
         failed = [r.status for r in requests if r.status != "SUCCESS"]
         if failed:
             raise RuntimeError(f"warming {environments} execution environments failed: {failed}")
+        if len(self.emulator.calls) != calls_before:
+            raise RuntimeError("a warm-up request called the service: the warm-up would skew the figures")
