@@ -18,6 +18,7 @@ import io
 import json
 import os
 import random
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ from localcloud.cloudformation import driver
 from localcloud.lookoutvision import Emulator, Fault
 from provider.consts import HOSTING, MODEL_RESOURCE_TYPE
 from tests.fixtures.assembly import Assembly
+from tests.provider.reliability.faults import HangsOnce
 from tests.provider.reliability.secrets import leaks
 
 SHORT = {"models": 12, "cycles": 2, "seed": 20261129}
@@ -86,6 +88,7 @@ class Figures:
     faults_hit: int = 0
     api_calls: int = 0
     failed_calls: int = 0
+    hangs: int = 0
     invocations: int = 0
     requests: int = 0
     runs: list[tuple[str, float]] = field(default_factory=list)
@@ -95,7 +98,8 @@ class Figures:
         return [
             f"seed {self.seed} (SOAK_SEED={self.seed} to replay)",
             f"{self.models} models x {self.cycles} cycles: {self.models * self.cycles} created and destroyed",
-            f"faults armed {self.faults_armed}, injected into {self.faults_hit} calls",
+            f"faults armed {self.faults_armed}, injected into {self.faults_hit} calls; "
+            f"{self.hangs} calls hung past the function's timeout",
             f"Lookout for Vision API calls {self.api_calls} ({self.failed_calls} answered with an error or dropped)",
             f"custom-resource requests {self.requests}, function invocations {self.invocations}, "
             "no ResponseURL or signature in their logs",
@@ -104,10 +108,10 @@ class Figures:
         ]
 
 
-def arm_faults(emulator: Emulator, rng: random.Random) -> list[Fault]:
+def arm_faults(emulator: Emulator, rng: random.Random, count: int | None = None) -> list[Fault]:
     """A few random faults, each on a random subset of the provider's operations, used up after a few calls."""
     armed = []
-    for _ in range(rng.randint(2, 5)):
+    for _ in range(count if count is not None else rng.randint(2, 5)):
         kind = rng.choice(FAULT_KINDS)
         operations = set(rng.sample(PROVIDER_OPERATIONS, rng.randint(1, 3)))
         fault = Fault(
@@ -121,26 +125,65 @@ def arm_faults(emulator: Emulator, rng: random.Random) -> list[Fault]:
     return armed
 
 
+class Chaos:
+    """Arms one more random fault every few tenths of a second while a run goes on (a context manager).
+
+    Faults armed before a run are used up by its first calls; these reach the later ones too: the
+    deletes of a destroy, the polls of a long training. With ``hangs``, one DescribeModel of the run
+    may hang past the function's timeout, so that Lambda stops the invocation in the middle of a poll.
+    """
+
+    def __init__(self, emulator: Emulator, rng: random.Random, hang: float | None) -> None:
+        self._emulator = emulator
+        self._rng = random.Random(rng.random())
+        self._hang = hang
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="soak-chaos", daemon=True)
+        self.armed: list[Fault] = []
+
+    def __enter__(self) -> Chaos:
+        if self._hang is not None and self._rng.random() < 0.5:
+            nth = len(self._emulator.calls_of("DescribeModel")) + self._rng.randint(5, 60)
+            hang = HangsOnce(self._emulator, "DescribeModel", nth=nth, latency=self._hang)
+            self.armed.append(self._emulator.faults.add(hang))
+        self.armed += arm_faults(self._emulator, self._rng)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._rng.uniform(0.2, 0.8)):
+            self.armed += arm_faults(self._emulator, self._rng, count=1)
+
+
 def run(command: Any, directory: Path, emulator: Emulator, state_dir: Path) -> tuple[driver.RunResult, str]:
     out = io.StringIO()
     options = driver.RunOptions(app=directory, state_dir=state_dir, out=out, emulator=emulator)
     return command(options), out.getvalue()
 
 
-def soak(assembly: Assembly, emulator: Emulator, tmp_path: Path, models: int, cycles: int, seed: int) -> Figures:
+def soak(
+    assembly: Assembly, emulator: Emulator, tmp_path: Path, models: int, cycles: int, seed: int, hangs: bool = False
+) -> Figures:
     rng = random.Random(seed)
     figures = Figures(seed=seed, models=models)
     emulator.configure(time_scale=SOAK_TIME_SCALE)
     directory = write_assembly(tmp_path / "cdk.out", assembly.stack_name, many_models(assembly.template, models))
+    [function] = [r for r in assembly.template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
+    hang = float(function["Properties"]["Timeout"]) * 1.2 if hangs else None  # past the function's timeout
     for cycle in range(cycles):
         for command in (driver.deploy, driver.destroy):
-            armed = arm_faults(emulator, rng)
             first_call = len(emulator.calls)
             began = time.monotonic()
-            result, output = run(command, directory, emulator, tmp_path / "state")
+            with Chaos(emulator, rng, hang) as chaos:
+                result, output = run(command, directory, emulator, tmp_path / "state")
             figures.runs.append((f"{command.__name__} {cycle + 1}", time.monotonic() - began))
             calls = emulator.calls[first_call:]
-            figures.faults_armed += len(armed)
+            figures.faults_armed += len(chaos.armed)
+            figures.hangs += sum(isinstance(f, HangsOnce) and f.used_up for f in chaos.armed)
             figures.faults_hit += sum(1 for c in calls if c.fault)
             figures.api_calls += len(calls)
             figures.failed_calls += sum(1 for c in calls if not c.ok)
@@ -217,7 +260,7 @@ def test_soak_long(
     models = int(os.environ.get("SOAK_MODELS", LONG["models"]))
     cycles = int(os.environ.get("SOAK_CYCLES", LONG["cycles"]))
     _show(pytestconfig, "soak (long form)", [f"seed {seed}"])
-    figures = soak(example_assembly, local_emulator, tmp_path, models, cycles, seed)
+    figures = soak(example_assembly, local_emulator, tmp_path, models, cycles, seed, hangs=True)
     figures.invocations, figures.requests = audit(function_invocations)
     _show(pytestconfig, "soak (long form)", figures.lines())
     assert figures.faults_hit > 0
@@ -226,6 +269,7 @@ def test_soak_long(
 # -- found while soaking ------------------------------------------------------------------------------
 
 SLOW_IMPORT = """
+import threading
 import time
 time.sleep(1.5)  # a cold start: importing boto3, crhelper and the provider on a busy machine
 
