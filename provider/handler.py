@@ -34,6 +34,7 @@ from provider.clock import Clock
 from provider.continuation import Budget, Continuation, HandOver, LambdaContext
 from provider.datasets import DatasetResource
 from provider.errors import ProviderError
+from provider.identifiers import is_failed_create_id, owner_tag_value, parse_model_arn
 from provider.lifecycle import deadline_margin
 from provider.lookout import Lookout, new_client
 from provider.models import CREATED_MODEL_ARN, ModelResource
@@ -228,9 +229,10 @@ def _perform(event: dict[str, Any], lookout: Lookout, budget: Budget, record: Co
     physical_id = str(event.get("PhysicalResourceId", ""))
     properties = event.get("ResourceProperties")
     if resource_type == consts.MODEL_RESOURCE_TYPE:
-        model = ModelResource(lookout, budget, request_id, record.progress, _page_size())
+        owner = owner_tag_value(str(event.get("StackId", "")), str(event.get("LogicalResourceId", "")))
+        model = ModelResource(lookout, budget, request_id, record.progress, _page_size(), owner=owner)
         if request_type == "Delete":
-            return model.delete(physical_id)
+            return model.delete(physical_id, _unanswered_create_project(event))
         if request_type == "Update":
             return model.update(physical_id, event.get("OldResourceProperties"), parse_model(properties))
         return model.create(parse_model(properties))
@@ -247,6 +249,20 @@ def _perform(event: dict[str, Any], lookout: Lookout, budget: Budget, record: Co
         f"unsupported resource type {resource_type!r}; this function handles "
         f"{consts.MODEL_RESOURCE_TYPE} and {consts.DATASET_RESOURCE_TYPE}"
     )
+
+
+def _unanswered_create_project(event: dict[str, Any]) -> str | None:
+    """For a Delete whose physical id CloudFormation made up (no answer reached it), the project."""
+    physical_id = event.get("PhysicalResourceId")
+    if parse_model_arn(physical_id) is not None:
+        return None
+    if is_failed_create_id(physical_id, event.get("StackId"), event.get("LogicalResourceId")):
+        return None  # the provider's own failed Create: nothing was created
+    properties = event.get("ResourceProperties")
+    project = properties.get(consts.PROJECT_NAME) if isinstance(properties, dict) else None
+    if not isinstance(project, str) or servicemodel.validate_input("ListModels", {"ProjectName": project}):
+        return None
+    return project
 
 
 def _names(event: dict[str, Any]) -> tuple[str, str]:

@@ -7,11 +7,15 @@ succeeds without calling the service. The parts are checked against the service 
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
 from provider import servicemodel
 
+# The tag CreateModel puts on every model version, naming the custom resource that created it.
+OWNER_TAG_KEY = "lookoutvision-cdk:resource"
+_CRHELPER_SUFFIX = "[A-Z0-9]{8}"
 _MODEL_ARN = re.compile(r"arn:[a-z-]+:lookoutvision:[a-z0-9-]*:[0-9]*:model/(?P<project>[^/]+)/(?P<version>[^/]+)")
 
 
@@ -60,3 +64,22 @@ def parse_dataset_id(physical_id: object) -> DatasetRef | None:
     if servicemodel.validate_input("DescribeDataset", {"ProjectName": project, "DatasetType": dataset_type}):
         return None
     return DatasetRef(project, dataset_type)
+
+
+def owner_tag_value(stack_id: str, logical_id: str) -> str:
+    """The owner tag's value for one custom resource of one stack (a digest: tag values are short)."""
+    return hashlib.sha256(f"{stack_id}|{logical_id}".encode()).hexdigest()[:40]
+
+
+def is_failed_create_id(physical_id: object, stack_id: object, logical_id: object) -> bool:
+    """Whether the id is the one crhelper invents for a Create that answered FAILED without one.
+
+    ``<stack name>_<LogicalResourceId>_<8 characters>``: the provider's own failed Create, which
+    created nothing. Any other id that names no resource came from CloudFormation itself (a
+    Create it stopped waiting for), which may have created something.
+    """
+    if not all(isinstance(x, str) for x in (physical_id, stack_id, logical_id)):
+        return False
+    stack_name = str(stack_id).split("/")[1] if str(stack_id).count("/") >= 1 else ""
+    pattern = f"{re.escape(stack_name)}_{re.escape(str(logical_id))}_{_CRHELPER_SUFFIX}"
+    return re.fullmatch(pattern, str(physical_id)) is not None

@@ -95,8 +95,13 @@ class Lookout:
 
     # -- models --------------------------------------------------------------------------------
 
-    def create_model(self, properties: ModelProperties, token: str) -> Model:
-        answer = self._call("CreateModel", **properties.create_model_input(), ClientToken=token)
+    def create_model(self, properties: ModelProperties, token: str, tags: dict[str, str] | None = None) -> Model:
+        """CreateModel with the properties' tags plus ``tags``."""
+        params = properties.create_model_input()
+        extra = [{"Key": key, "Value": value} for key, value in (tags or {}).items()]
+        if extra:
+            params["Tags"] = [*params.get("Tags", []), *extra]
+        answer = self._call("CreateModel", **params, ClientToken=token)
         meta = answer["ModelMetadata"]
         return _model(properties.project_name, meta)
 
@@ -124,6 +129,21 @@ class Lookout:
             return any(m.get("ModelVersion") == model_version for m in self._list_models(project_name, page_size))
         except errors.NotFound:
             return False
+
+    def model_versions(self, project_name: str, page_size: int | None = None) -> list[tuple[str, str]]:
+        """(ModelVersion, ModelArn) of every version ListModels shows; empty when the project is gone."""
+        try:
+            return [(str(m["ModelVersion"]), str(m["ModelArn"])) for m in self._list_models(project_name, page_size)]
+        except errors.NotFound:
+            return []
+
+    def tags_of(self, resource_arn: str) -> dict[str, str] | None:
+        """A resource's tags, or None when it no longer exists."""
+        try:
+            answer = self._call("ListTagsForResource", ResourceArn=resource_arn)
+        except errors.NotFound:
+            return None
+        return {str(t["Key"]): str(t.get("Value", "")) for t in answer.get("Tags", [])}
 
     def _list_models(self, project_name: str, page_size: int | None) -> Iterator[dict[str, Any]]:
         params: dict[str, Any] = {"ProjectName": project_name}

@@ -9,14 +9,16 @@ and waits until ListModels no longer shows the version.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import os
+import sys
 from typing import Any
 
-from provider import consts
+from provider import consts, servicemodel
 from provider.continuation import Budget
-from provider.errors import DeadlineExceeded, PropertyError, ProviderError, ResourceFailed
-from provider.identifiers import ModelRef, parse_model_arn
+from provider.errors import AccessDenied, DeadlineExceeded, PropertyError, ProviderError, ResourceFailed
+from provider.identifiers import OWNER_TAG_KEY, ModelRef, parse_model_arn
 from provider.lifecycle import (
     Absent,
     Action,
@@ -42,6 +44,7 @@ logger = logging.getLogger(__name__)
 CREATED_MODEL_ARN = "ModelArn"
 HOSTING_STARTED = "StartModelSent"
 REPLACEMENT_FAILURE = "ReplacementFailure"
+OWNED_VERSIONS = "OwnedVersions"
 
 # Benchmarks (bench/) replay other providers' schedules through this code path with these;
 # both unset in a deployed function. Service seconds.
@@ -88,7 +91,8 @@ class ModelResource:
 
     ``progress`` is the continuation record's progress: it survives re-invocations. ``page_size``
     is ListModels' MaxResults (None: the service's default page). ``schedule`` defaults to
-    ``PollSchedule.from_env()``.
+    ``PollSchedule.from_env()``. ``owner`` is the owner tag's value for this custom resource
+    (``provider.identifiers.owner_tag_value``): CreateModel tags each version with it.
     """
 
     def __init__(
@@ -100,8 +104,10 @@ class ModelResource:
         page_size: int | None = None,
         *,
         schedule: PollSchedule | None = None,
+        owner: str | None = None,
     ) -> None:
         self._lookout = lookout
+        self._owner = owner
         self._schedule = schedule if schedule is not None else PollSchedule.from_env()
         self._budget = budget
         self._request_id = request_id
@@ -113,7 +119,7 @@ class ModelResource:
         arn = self._progress.get(CREATED_MODEL_ARN)
         if not isinstance(arn, str):
             token = client_token(self._request_id, TokenKind.CREATE_MODEL)
-            created = self._lookout.create_model(properties, token)
+            created = self._lookout.create_model(properties, token, self._owner_tag(properties))
             arn = created.model_arn
             self._progress[CREATED_MODEL_ARN] = arn
             logger.info("CreateModel: %s", arn)
@@ -171,17 +177,53 @@ class ModelResource:
                 raise ResourceFailed(f"{failure}; deleting the new {ref} failed too: {exc.message}") from exc
         raise ResourceFailed(f"{failure} (the new model version was deleted)")
 
-    def delete(self, physical_id: str) -> Outcome:
-        """Stop, delete, and wait until the version is gone from ListModels; no calls for a non-ARN id."""
+    def delete(self, physical_id: str, unanswered_in: str | None = None) -> Outcome:
+        """Stop, delete, and wait until the version is gone from ListModels.
+
+        A physical id that is no model ARN names nothing: no call — unless ``unanswered_in`` gives
+        the project of a Create that CloudFormation stopped waiting for (a cancelled deploy: the
+        id is CloudFormation's own). That Create may still be making a model: every version of
+        the project carrying this resource's owner tag is deleted. (A Create that has not yet
+        called CreateModel when this Delete looks is not found.)
+        """
         ref = parse_model_arn(physical_id)
-        if ref is None:
+        if ref is None and (unanswered_in is None or not self._owner):
             logger.info("the physical id is no model ARN: nothing to delete")
             return Outcome(physical_id)
-        self._converge(ref, Absent())
+        try:
+            refs = [ref] if ref is not None else self._owned_versions(str(unanswered_in))
+        except AccessDenied as exc:  # no lookoutvision:ListTagsForResource: as if nothing were found
+            logger.warning("cannot look for versions this resource created (%s): nothing deleted", exc.message)
+            return Outcome(physical_id)
+        for each in refs:
+            self._converge(each, Absent())
         delay = self._schedule.delete_response_delay
         if delay > 0:  # crhelper's sleep_on_delete: only when the invocation has the time
             self._budget.clock.sleep(min(delay, max(0.0, self._budget.time_left())))
         return Outcome(physical_id)
+
+    def _owner_tag(self, properties: ModelProperties) -> dict[str, str] | None:
+        """The owner tag, if the model can take one more tag than the properties give it."""
+        if not self._owner:
+            return None
+        if len(properties.tags) >= _max_tags():
+            logger.warning("the model gets no owner tag: its Tags already reach the service's maximum")
+            return None
+        return {OWNER_TAG_KEY: self._owner}
+
+    def _owned_versions(self, project_name: str) -> list[ModelRef]:
+        """The versions of the project tagged as this resource's, looked up once per request."""
+        found = self._progress.get(OWNED_VERSIONS)
+        if not isinstance(found, list):
+            logger.info("looking for versions of project %s this resource created", project_name)
+            found = []
+            for _, arn in self._lookout.model_versions(project_name, self._page_size):
+                tags = self._lookout.tags_of(arn)
+                if tags is not None and tags.get(OWNER_TAG_KEY) == self._owner:
+                    found.append(arn)
+            self._progress[OWNED_VERSIONS] = found
+        refs = [parse_model_arn(arn) for arn in found]
+        return [ref for ref in refs if ref is not None]
 
     def _converge(self, ref: ModelRef, goal: ModelGoal) -> Model | None:
         """Act and poll until the model reaches ``goal``; the model as last seen (None once gone)."""
@@ -214,6 +256,13 @@ class ModelResource:
         if model is None:  # goals other than Absent fail on a missing model: defensive only
             raise ProviderError(f"{ref} no longer exists", physical_id=ref.model_arn)
         return model
+
+
+@functools.cache
+def _max_tags() -> int:
+    shape = servicemodel.operation_model("CreateModel").input_shape
+    maximum = shape.members["Tags"].metadata.get("max") if shape is not None else None
+    return int(maximum) if maximum is not None else sys.maxsize
 
 
 def _observation(model: Model | None, started: bool) -> ModelObservation:

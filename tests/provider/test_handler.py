@@ -13,9 +13,11 @@ import pytest
 from localcloud.lookoutvision import Emulator, Fault
 from provider import consts
 from provider.handler import LIST_MODELS_PAGE_SIZE_ENV
+from provider.identifiers import OWNER_TAG_KEY, owner_tag_value
 from provider.lifecycle import ModelStatus
 from tests.provider.conftest import (
     PROJECT,
+    STACK_ID,
     Requests,
     dataset_properties,
     listed_versions,
@@ -157,25 +159,76 @@ def test_delete_of_a_model_already_gone_succeeds_without_changing_anything(
     assert emulator.backend.model_status(PROJECT, "1") == "TRAINED"
 
 
+@pytest.mark.parametrize("logical_id", ["Model", "M" * 72])
+def test_delete_of_the_id_crhelper_answers_for_a_failed_create_makes_no_call(
+    requests: Requests, emulator: Emulator, logical_id: str
+) -> None:
+    project_with_dataset(emulator)
+    trained_model(emulator)
+    physical_id = f"provider-tests_{logical_id}_ABCD1234"  # <stack name>_<logical id>_<8 characters>
+    response = requests.request("Delete", logical_id=logical_id, physical_id=physical_id)
+    assert response["Status"] == "SUCCESS"
+    assert emulator.calls == []
+
+
 @pytest.mark.parametrize(
     "physical_id",
     [
-        "provider-tests_Model_ABCD1234",  # crhelper's id after a failed Create
-        "provider-tests_" + "M" * 72 + "_ABCD1234",
+        "provider-tests-Model-1A2B3C4D5E6F",  # CloudFormation's own, for a Create it stopped waiting for
+        "provider-tests_Model_abcd1234",  # not crhelper's: lower case
         "arn:aws:lookoutvision:us-east-1:123456789012:project/proj",
         "arn:aws:lookoutvision:us-east-1:123456789012:model/proj/latest",
-        "",
     ],
 )
-def test_delete_of_an_id_that_is_no_model_arn_makes_no_call(
+def test_delete_of_another_id_deletes_only_what_this_resource_created(
     requests: Requests, emulator: Emulator, physical_id: str
 ) -> None:
-    event = requests.event("Delete", physical_id=physical_id)
-    if not physical_id:
-        event["PhysicalResourceId"] = "x"  # CloudFormation always sends one
-    response = requests.send(event)
-    assert response["Status"] == "SUCCESS"
-    assert emulator.calls == []
+    project_with_dataset(emulator)
+    create = requests.request("Create")  # tagged as this resource's: version 1
+    assert create["Status"] == "SUCCESS", create["Reason"]
+    trained_model(emulator)  # another resource's: version 2
+
+    response = requests.request("Delete", physical_id=physical_id)
+
+    assert response["Status"] == "SUCCESS", response["Reason"]
+    assert listed_versions(emulator) == ["2"]
+    assert [c.params["ModelVersion"] for c in emulator.calls_of("DeleteModel")] == ["1"]
+
+
+def test_without_permission_to_read_tags_the_search_finds_nothing(requests: Requests, emulator: Emulator) -> None:
+    project_with_dataset(emulator)
+    requests.request("Create")
+    emulator.faults.add(Fault(kind="access_denied", operations={"ListTagsForResource"}))
+    response = requests.request("Delete", physical_id="provider-tests-Model-1A2B3C4D5E6F")
+    assert response["Status"] == "SUCCESS", response["Reason"]
+    assert listed_versions(emulator) == ["1"]
+
+
+@pytest.mark.parametrize("properties", [{}, {"ProjectName": "-invalid"}, {"ProjectName": "no-such-project"}])
+def test_delete_of_another_id_without_a_usable_project_changes_nothing(
+    requests: Requests, emulator: Emulator, properties: dict[str, Any]
+) -> None:
+    response = requests.request("Delete", physical_id="provider-tests-Model-1A2B3C4D5E6F", properties=properties)
+    assert response["Status"] == "SUCCESS", response["Reason"]
+    assert {c.operation for c in emulator.calls} <= {"ListModels"}
+
+
+def test_a_model_with_the_most_tags_gets_no_owner_tag(requests: Requests, emulator: Emulator) -> None:
+    project_with_dataset(emulator)
+    tags = [{"Key": f"k{i}", "Value": "v"} for i in range(200)]
+    create = requests.request("Create", properties=model_properties(Tags=tags))
+    assert create["Status"] == "SUCCESS", create["Reason"]
+    assert emulator.calls_of("CreateModel")[0].params["Tags"] == tags
+
+
+def test_create_tags_the_model_with_its_owner(requests: Requests, emulator: Emulator) -> None:
+    project_with_dataset(emulator)
+    create = requests.request("Create", properties=model_properties(Tags=[{"Key": "team", "Value": "a"}]))
+    tags = emulator.backend.list_tags_for_resource(create["PhysicalResourceId"])["Tags"]
+    assert {t["Key"]: t["Value"] for t in tags} == {
+        "team": "a",
+        OWNER_TAG_KEY: owner_tag_value(STACK_ID, "Model"),
+    }
 
 
 def test_a_failed_create_then_its_delete(requests: Requests, emulator: Emulator) -> None:

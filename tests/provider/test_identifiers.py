@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from provider.identifiers import DatasetRef, ModelRef, parse_dataset_id, parse_model_arn
+from provider.identifiers import (
+    DatasetRef,
+    ModelRef,
+    is_failed_create_id,
+    owner_tag_value,
+    parse_dataset_id,
+    parse_model_arn,
+)
 
 ARN = "arn:aws:lookoutvision:us-east-1:123456789012:model/my-project/12"
 
@@ -44,3 +51,30 @@ def test_a_dataset_id_round_trips() -> None:
 )
 def test_anything_else_is_no_dataset(physical_id: object) -> None:
     assert parse_dataset_id(physical_id) is None
+
+
+STACK = "arn:aws:cloudformation:us-east-1:123456789012:stack/my-stack/5b7b0a10-0000-4000-8000-000000000000"
+
+
+@pytest.mark.parametrize(
+    ("physical_id", "expected"),
+    [
+        ("my-stack_Model_AB12CD34", True),
+        ("my-stack_Model_ab12cd34", False),
+        ("my-stack_Other_AB12CD34", False),
+        ("other-stack_Model_AB12CD34", False),
+        ("my-stack-Model-AB12CD34EF56", False),
+        ("my-stack_Model_AB12CD345", False),
+        (None, False),
+    ],
+)
+def test_crhelpers_failed_create_id_is_recognised(physical_id: object, expected: bool) -> None:
+    assert is_failed_create_id(physical_id, STACK, "Model") is expected
+
+
+def test_the_owner_tag_value_is_short_stable_and_per_resource() -> None:
+    value = owner_tag_value(STACK, "Model")
+    assert value == owner_tag_value(STACK, "Model")
+    assert value != owner_tag_value(STACK, "Other")
+    assert value != owner_tag_value(STACK.replace("5b7b", "6c8c"), "Model")  # the same stack name, recreated
+    assert len(value) <= 256
