@@ -59,8 +59,13 @@ class DatasetResource:
             self._progress[OLD_DATASET_DELETED] = True
         return self.create(properties)
 
-    def delete(self, physical_id: str) -> Outcome:
-        ref = parse_dataset_id(physical_id)
+    def delete(self, physical_id: str, unanswered: DatasetRef | None = None) -> Outcome:
+        """DeleteDataset and wait until it is gone; no call for an id that names no dataset.
+
+        ``unanswered``: the dataset a Create that CloudFormation stopped waiting for (a cancelled
+        deploy: the physical id is CloudFormation's own) may have created; it is deleted.
+        """
+        ref = parse_dataset_id(physical_id) or unanswered
         if ref is None:
             logger.info("the physical id is no dataset id: nothing to delete")
             return Outcome(physical_id)

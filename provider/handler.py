@@ -34,7 +34,13 @@ from provider.clock import Clock
 from provider.continuation import Budget, Continuation, HandOver, LambdaContext
 from provider.datasets import DatasetResource
 from provider.errors import ProviderError
-from provider.identifiers import is_failed_create_id, owner_tag_value, parse_model_arn
+from provider.identifiers import (
+    DatasetRef,
+    is_failed_create_id,
+    owner_tag_value,
+    parse_dataset_id,
+    parse_model_arn,
+)
 from provider.lifecycle import deadline_margin
 from provider.lookout import Lookout, new_client
 from provider.models import CREATED_MODEL_ARN, ModelResource
@@ -239,7 +245,7 @@ def _perform(event: dict[str, Any], lookout: Lookout, budget: Budget, record: Co
     if resource_type == consts.DATASET_RESOURCE_TYPE:
         dataset = DatasetResource(lookout, budget, request_id, record.progress)
         if request_type == "Delete":
-            return dataset.delete(physical_id)
+            return dataset.delete(physical_id, _unanswered_create_dataset(event))
         if request_type == "Update":
             return dataset.update(physical_id, event.get("OldResourceProperties"), parse_dataset(properties))
         return dataset.create(parse_dataset(properties))
@@ -251,18 +257,40 @@ def _perform(event: dict[str, Any], lookout: Lookout, budget: Budget, record: Co
     )
 
 
-def _unanswered_create_project(event: dict[str, Any]) -> str | None:
-    """For a Delete whose physical id CloudFormation made up (no answer reached it), the project."""
+def _made_up_by_cloudformation(event: dict[str, Any]) -> bool:
+    """Whether a Delete's physical id is CloudFormation's own: it never got the Create's answer.
+
+    Not a resource's id, and not the id crhelper answers for the provider's own failed Create
+    (which created nothing).
+    """
     physical_id = event.get("PhysicalResourceId")
-    if parse_model_arn(physical_id) is not None:
+    if parse_model_arn(physical_id) is not None or parse_dataset_id(physical_id) is not None:
+        return False
+    return not is_failed_create_id(physical_id, event.get("StackId"), event.get("LogicalResourceId"))
+
+
+def _unanswered_create_project(event: dict[str, Any]) -> str | None:
+    """For a Delete of an unanswered Create, the project from its properties (if valid)."""
+    if not _made_up_by_cloudformation(event):
         return None
-    if is_failed_create_id(physical_id, event.get("StackId"), event.get("LogicalResourceId")):
-        return None  # the provider's own failed Create: nothing was created
     properties = event.get("ResourceProperties")
     project = properties.get(consts.PROJECT_NAME) if isinstance(properties, dict) else None
     if not isinstance(project, str) or servicemodel.validate_input("ListModels", {"ProjectName": project}):
         return None
     return project
+
+
+def _unanswered_create_dataset(event: dict[str, Any]) -> DatasetRef | None:
+    """For a Delete of an unanswered Create, the dataset its properties name (if valid)."""
+    if not _made_up_by_cloudformation(event):
+        return None
+    properties = event.get("ResourceProperties")
+    if not isinstance(properties, dict):
+        return None
+    params = {"ProjectName": properties.get(consts.PROJECT_NAME), "DatasetType": properties.get(consts.DATASET_TYPE)}
+    if servicemodel.validate_input("DescribeDataset", params):
+        return None
+    return DatasetRef(str(params["ProjectName"]), str(params["DatasetType"]))
 
 
 def _names(event: dict[str, Any]) -> tuple[str, str]:

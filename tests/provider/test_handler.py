@@ -446,6 +446,24 @@ def test_dataset_create_and_delete(requests: Requests, emulator: Emulator) -> No
     assert len(emulator.calls_of("DeleteDataset")) == 1
 
 
+def test_dataset_delete_of_an_unanswered_create_deletes_the_dataset_its_properties_name(
+    requests: Requests, emulator: Emulator
+) -> None:
+    emulator.backend.create_project(PROJECT)
+    kind = consts.DATASET_RESOURCE_TYPE
+    requests.request("Create", resource_type=kind, properties=dataset_properties())  # its answer "lost"
+    failed_create_id = "provider-tests_Model_ABCD1234"
+
+    calls_before = len(emulator.calls)
+    kept = requests.request("Delete", resource_type=kind, physical_id=failed_create_id)
+    assert len(emulator.calls) == calls_before
+    assert emulator.backend.inventory()[PROJECT]["datasets"] == {"train": "CREATE_COMPLETE"}
+    cancelled = requests.request("Delete", resource_type=kind, physical_id="provider-tests-Model-1A2B3C4D5E6F")
+
+    assert (kept["Status"], cancelled["Status"]) == ("SUCCESS", "SUCCESS")
+    assert emulator.backend.inventory()[PROJECT]["datasets"] == {}
+
+
 def test_dataset_delete_waits_for_a_training_model(requests: Requests, emulator: Emulator) -> None:
     project_with_dataset(emulator)
     emulator.backend.create_model(PROJECT, output_config={"S3Location": {"Bucket": "out"}})
