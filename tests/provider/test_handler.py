@@ -455,10 +455,13 @@ def test_dataset_delete_of_an_unanswered_create_deletes_the_dataset_its_properti
     failed_create_id = "provider-tests_Model_ABCD1234"
 
     calls_before = len(emulator.calls)
-    kept = requests.request("Delete", resource_type=kind, physical_id=failed_create_id)
+    kept = requests.request("Delete", resource_type=kind, physical_id=failed_create_id, properties=dataset_properties())
     assert len(emulator.calls) == calls_before
     assert emulator.backend.inventory()[PROJECT]["datasets"] == {"train": "CREATE_COMPLETE"}
-    cancelled = requests.request("Delete", resource_type=kind, physical_id="provider-tests-Model-1A2B3C4D5E6F")
+    cloudformations_id = "provider-tests-Model-1A2B3C4D5E6F"
+    cancelled = requests.request(
+        "Delete", resource_type=kind, physical_id=cloudformations_id, properties=dataset_properties()
+    )
 
     assert (kept["Status"], cancelled["Status"]) == ("SUCCESS", "SUCCESS")
     assert emulator.backend.inventory()[PROJECT]["datasets"] == {}
