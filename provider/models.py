@@ -195,8 +195,8 @@ class ModelResource:
         except AccessDenied as exc:  # no lookoutvision:ListTagsForResource: as if nothing were found
             logger.warning("cannot look for versions this resource created (%s): nothing deleted", exc.message)
             return Outcome(physical_id)
-        for each in refs:
-            self._converge(each, Absent())
+        for each in refs:  # several versions in one request: a token per version
+            self._converge(each, Absent(), token_scope=each.model_version if ref is None else "")
         delay = self._schedule.delete_response_delay
         if delay > 0:  # crhelper's sleep_on_delete: only when the invocation has the time
             self._budget.clock.sleep(min(delay, max(0.0, self._budget.time_left())))
@@ -225,8 +225,13 @@ class ModelResource:
         refs = [parse_model_arn(arn) for arn in found]
         return [ref for ref in refs if ref is not None]
 
-    def _converge(self, ref: ModelRef, goal: ModelGoal) -> Model | None:
-        """Act and poll until the model reaches ``goal``; the model as last seen (None once gone)."""
+    def _converge(self, ref: ModelRef, goal: ModelGoal, token_scope: str = "") -> Model | None:
+        """Act and poll until the model reaches ``goal``; the model as last seen (None once gone).
+
+        Tokens derive from the RequestId (and ``token_scope``, when one request acts on several
+        versions: a token reused with other parameters is an error).
+        """
+        key = f"{self._request_id}/{token_scope}" if token_scope else self._request_id
 
         def observe() -> tuple[Action, Model | None, str]:
             model = self._lookout.describe_model(ref.project_name, ref.model_version)
@@ -241,11 +246,11 @@ class ModelResource:
         def act(action: Action) -> None:
             project, version = ref.project_name, ref.model_version
             if action.step is Step.STOP:
-                self._lookout.stop_model(project, version, client_token(self._request_id, TokenKind.STOP_MODEL))
+                self._lookout.stop_model(project, version, client_token(key, TokenKind.STOP_MODEL))
             elif action.step is Step.DELETE:
-                self._lookout.delete_model(project, version, client_token(self._request_id, TokenKind.DELETE_MODEL))
+                self._lookout.delete_model(project, version, client_token(key, TokenKind.DELETE_MODEL))
             elif action.step is Step.START and isinstance(goal, Hosted):
-                token = client_token(self._request_id, TokenKind.START_MODEL)
+                token = client_token(key, TokenKind.START_MODEL)
                 self._lookout.start_model(project, version, goal.hosting, token)
                 self._progress[HOSTING_STARTED] = True
 

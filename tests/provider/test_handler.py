@@ -204,6 +204,25 @@ def test_without_permission_to_read_tags_the_search_finds_nothing(requests: Requ
     assert listed_versions(emulator) == ["1"]
 
 
+def test_several_versions_of_an_unanswered_create_each_get_their_own_token(
+    requests: Requests, emulator: Emulator
+) -> None:
+    project_with_dataset(emulator)
+    create = requests.event("Create")
+    assert requests.send(create)["Status"] == "SUCCESS"
+    emulator.backend.set_status(PROJECT, "1", "HOSTED")
+    # The same resource's Create delivered again later (another RequestId): a second tagged version.
+    assert requests.request("Create")["Status"] == "SUCCESS"
+
+    response = requests.request("Delete", physical_id="provider-tests-Model-1A2B3C4D5E6F")
+
+    assert response["Status"] == "SUCCESS", response["Reason"]
+    assert listed_versions(emulator) == []
+    deletes = emulator.calls_of("DeleteModel")
+    assert sorted(c.params["ModelVersion"] for c in deletes if c.ok) == ["1", "2"]
+    assert len({c.client_token for c in deletes}) == 2
+
+
 @pytest.mark.parametrize("properties", [{}, {"ProjectName": "-invalid"}, {"ProjectName": "no-such-project"}])
 def test_delete_of_another_id_without_a_usable_project_changes_nothing(
     requests: Requests, emulator: Emulator, properties: dict[str, Any]
