@@ -27,7 +27,7 @@ from localcloud.awslambda import Invocation, LambdaService
 from localcloud.cloudformation.custom_resource import check_response as cloudformation_problems
 from localcloud.cloudformation.response_endpoint import ResponseEndpoint
 from localcloud.lookoutvision import Emulator
-from tests.provider.conftest import check_response, make_event
+from tests.provider.conftest import STACK_ID, check_response, make_event
 from tests.provider.reliability.secrets import ACCESS_KEY_ID, SECRET_ACCESS_KEY, SESSION_TOKEN, leaks
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -147,11 +147,13 @@ def warm_up(function: LambdaService, endpoint: ResponseEndpoint, environments: i
 
     A continuation or a retry then starts at once instead of waiting for a new environment to import
     the provider, which keeps each test's wall time (and so its share of the time scale) steady on a
-    busy machine. The warm-up requests are Deletes of an id that is no model ARN: answered at once,
-    with no call to Lookout for Vision.
+    busy machine. The warm-up requests are Deletes after a failed Create (crhelper's made-up id, no
+    ProjectName): answered at once, with no call to Lookout for Vision.
     """
+    stack_name = STACK_ID.split("/")[1]
     for _ in range(environments):
-        function.invoke_async(make_event(endpoint, "Delete", physical_id="warm-up-no-model"))
+        event = make_event(endpoint, "Delete", physical_id=f"{stack_name}_Model_WARMUP00", properties={})
+        function.invoke_async(event)
     function.wait_idle(timeout=ANSWER_TIMEOUT)
 
 

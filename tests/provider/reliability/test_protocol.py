@@ -200,16 +200,32 @@ def test_a_cancelled_deploy_answers_both_requests(cloud: Cloud, emulator: Emulat
         assert cloud.continuation_problems(request["RequestId"]) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="provider/models.py ModelResource.delete answers SUCCESS with no call for any physical id that is "
-    "no model ARN; when CloudFormation sends the Delete of a cancelled deploy (it never got the Create's "
-    "answer, so it sends an id of its own) the model the still-running Create trains is orphaned",
-)
 def test_a_cancelled_deploy_leaves_no_model(cloud: Cloud, emulator: Emulator) -> None:
     _cancelled_deploy(cloud, emulator)
     assert emulator.backend.inventory()[PROJECT]["models"] == {}
     assert listed_versions(emulator) == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="provider/models.py ModelResource.delete looks for the versions a cancelled Create made (owner tag) "
+    "once; a Delete that looks while the Create's CreateModel is still in flight finds none and answers "
+    "SUCCESS, and the model the Create then trains is orphaned. Suggested fix: the Delete leaves a tombstone "
+    "(e.g. the owner tag on the project) that the Create checks after CreateModel, deleting its model",
+)
+def test_a_delete_while_create_model_is_in_flight_leaves_no_model(cloud: Cloud, emulator: Emulator) -> None:
+    project_with_dataset(emulator)
+    emulator.faults.add(Fault(kind="latency", operations={"CreateModel"}, count=1, latency=100.0))  # 0.5 s real
+    create = make_event(cloud.endpoint, "Create")
+    cloud.deliver(create)
+    time.sleep(20 * SCALE)  # the Create's CreateModel has been sent, not yet answered
+    delete = make_event(cloud.endpoint, "Delete", physical_id="provider-tests-Model-1A2B3C4D5E6F")
+    cloud.deliver(delete)
+
+    answers = wait_responses(cloud, create["RequestId"], 1) + wait_responses(cloud, delete["RequestId"], 1)
+
+    assert answers[1]["Status"] == "SUCCESS", answers
+    assert emulator.backend.inventory()[PROJECT]["models"] == {}
 
 
 # -- update by replacement ---------------------------------------------------------------------------
