@@ -339,13 +339,9 @@ def test_fuzzed_requests_always_get_one_well_formed_answer(
     caplog.clear()
     first_call = len(emulator.calls)
     event = requests.event(
-        request_type,
-        resource_type=resource_type,
-        properties=properties,  # type: ignore[arg-type]  # anything, on purpose
-        physical_id=None if request_type == "Create" else physical_id,
-        old_properties=old_properties if request_type == "Update" else None,  # type: ignore[arg-type]
+        request_type, resource_type=resource_type, physical_id=None if request_type == "Create" else physical_id
     )
-    event["ResourceProperties"] = properties
+    event["ResourceProperties"] = properties  # anything, on purpose
     if request_type == "Update":
         event["OldResourceProperties"] = old_properties
 
