@@ -228,6 +228,43 @@ def test_a_delete_while_create_model_is_in_flight_leaves_no_model(cloud: Cloud, 
     assert emulator.backend.inventory()[PROJECT]["models"] == {}
 
 
+# -- Create and Update stopped by the Lambda timeout ----------------------------------------------------
+
+
+@pytest.mark.parametrize("nth", [0, 1, 3])
+def test_a_create_stopped_mid_poll_is_carried_on_by_lambdas_retry(cloud: Cloud, emulator: Emulator, nth: int) -> None:
+    """The retry carries the original event (no record of the CreateModel sent): the ClientTokens keep one model."""
+    project_with_dataset(emulator)
+    emulator.faults.add(HangsOnce(emulator, "DescribeModel", nth=nth, latency=LAMBDA_TIMEOUT * 1.5))
+    event = make_event(cloud.endpoint, "Create", properties=model_properties(Hosting={"MinInferenceUnits": "2"}))
+
+    response = cloud.run(event)
+
+    assert response["Status"] == "SUCCESS", response.get("Reason")
+    assert response["Data"][consts.ATTR_STATUS] == "HOSTED"
+    assert emulator.backend.inventory()[PROJECT]["models"] == {"1": "HOSTED"}
+    assert "timeout" in [i.outcome for i in cloud.invocations_of(event["RequestId"])]
+    for operation in ("CreateModel", "StartModel"):
+        assert len({c.client_token for c in emulator.calls_of(operation)}) == 1, operation
+
+
+def test_an_in_place_update_stopped_mid_poll_rescales_once(cloud: Cloud, emulator: Emulator) -> None:
+    arn = hosted_model(emulator)
+    old = model_properties(Hosting={"MinInferenceUnits": "1"})
+    new = model_properties(Hosting={"MinInferenceUnits": "3"})
+    emulator.faults.add(HangsOnce(emulator, "DescribeModel", nth=2, latency=LAMBDA_TIMEOUT * 1.5))
+    event = make_event(cloud.endpoint, "Update", physical_id=arn, properties=new, old_properties=old)
+
+    response = cloud.run(event)
+
+    assert response["Status"] == "SUCCESS", response.get("Reason")
+    assert response["PhysicalResourceId"] == arn
+    assert emulator.backend.model_status(PROJECT, "1") == "HOSTED"
+    assert emulator.calls_of("StartModel")[-1].params["MinInferenceUnits"] == 3
+    assert "timeout" in [i.outcome for i in cloud.invocations_of(event["RequestId"])]
+    assert len({c.client_token for c in emulator.calls_of("StartModel")}) == 1
+
+
 # -- update by replacement ---------------------------------------------------------------------------
 
 
