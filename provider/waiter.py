@@ -64,6 +64,7 @@ class Waiter(Generic[T]):
                 except LookoutError as exc:
                     failed_steps += 1
                     if not exc.retryable or failed_steps > TRANSIENT_STEP_LIMIT:
+                        exc.message = f"{self._subject}: {exc.message}"  # which resource
                         raise
                     logger.warning("%s: %s; trying again after a pause", self._subject, exc.message)
                 self._budget.wait(self._interval(polls, self._budget.time_left()))

@@ -268,8 +268,7 @@ def test_delete_fails_clearly_when_access_is_denied(requests: Requests, emulator
 
     assert response["Status"] == "FAILED"
     reason = response["Reason"]
-    assert reason.startswith("Delete MyModel: ")
-    assert "DeleteModel" in reason
+    assert reason.startswith("Delete MyModel: model 1 of project proj: DeleteModel")
     assert "AccessDeniedException" in reason
     assert "not authorized" in reason
     assert len(emulator.calls_of("DeleteModel")) == 1  # not retried
