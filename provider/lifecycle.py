@@ -222,8 +222,10 @@ def next_dataset_action(present: bool, status: DatasetStatus | None, status_mess
 
 # -- timing --------------------------------------------------------------------------------------
 
+# Each status (phase) is polled 1 s after it was first seen, then at intervals growing by a quarter:
+# the answer comes at most ~25% of the phase's length (and at least 1 s) after the service is done.
 POLL_FIRST = 1.0  # service seconds
-POLL_FACTOR = 1.5
+POLL_FACTOR = 1.25
 POLL_CAP = 20.0
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 8.0
@@ -236,7 +238,7 @@ TRANSIENT_STEP_LIMIT = 4
 
 
 def poll_interval(polls: int, time_left: float) -> float:
-    """Seconds before poll number ``polls`` (0-based): short at first, growing, capped, within ``time_left``."""
+    """Seconds before poll ``polls`` (0-based) of a phase: short at first, growing, capped, within ``time_left``."""
     interval = min(POLL_CAP, POLL_FIRST * POLL_FACTOR ** max(0, polls))
     return max(0.0, min(interval, time_left))
 

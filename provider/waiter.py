@@ -25,7 +25,9 @@ class Waiter(Generic[T]):
     A step whose call still fails after ``provider.lookout``'s retries (throttling, 5xx, no
     connection) is tried again after a poll interval, up to TRANSIENT_STEP_LIMIT times in a row.
     ``interval(polls, time_left)`` gives the service seconds before the next poll
-    (``provider.lifecycle.poll_interval`` by default).
+    (``provider.lifecycle.poll_interval`` by default); ``polls`` counts from the last action or
+    the last change of status, so every new phase (stopping, deleting, waiting for ListModels) is
+    polled at a short interval first.
     """
 
     def __init__(
@@ -54,6 +56,7 @@ class Waiter(Generic[T]):
                         previous, (action, seen, status) = status, self._observe()
                         if status != previous:
                             logger.info("%s is %s", self._subject, status)
+                            polls = 0
                         if action.step is Step.DONE:
                             return seen
                         if action.step is Step.FAIL:

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from localcloud.awslambda import LambdaContext
+from provider.clock import Clock
+from provider.continuation import Budget
+from provider.lifecycle import Action, Step
+from provider.waiter import Waiter
+
+
+def _budget() -> Budget:
+    clock = Clock(scale=1e-6)
+    context = LambdaContext("r", "provider", "arn", deadline=clock.wall() + 60, time_scale=clock.scale)
+    return Budget(clock, context, started=clock.wall(), service_timeout=3600)
+
+
+def test_polls_restart_at_each_new_status_and_after_each_action() -> None:
+    statuses: Iterator[str] = iter(["STOPPING_HOSTING"] * 3 + ["TRAINED", "DELETING", "DELETING", "gone"])
+    acted: list[Action] = []
+    polls_asked: list[int] = []
+
+    def observe() -> tuple[Action, str, str]:
+        status = next(statuses)
+        if status == "gone":
+            return Action(Step.DONE), status, status
+        if status == "TRAINED":
+            return Action(Step.DELETE), status, status
+        return Action(Step.WAIT), status, status
+
+    def interval(polls: int, time_left: float) -> float:
+        polls_asked.append(polls)
+        return 0.0
+
+    seen = Waiter(_budget(), "model p/1", observe, acted.append, interval=interval).run()
+
+    assert seen == "gone"
+    assert [action.step for action in acted] == [Step.DELETE]
+    # STOPPING_HOSTING x3 → 0, 1, 2; TRAINED (new status, then DeleteModel) → 0; DELETING (new) → 0, 1.
+    assert polls_asked == [0, 1, 2, 0, 0, 1]
