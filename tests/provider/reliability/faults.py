@@ -15,3 +15,15 @@ class HangsOnce(Fault):
 
     def applies_to(self, operation: str) -> bool:
         return super().applies_to(operation) and len(self._emulator.calls_of(operation)) >= self._nth
+
+
+class FromNth(Fault):
+    """A fault of any kind that hits calls of one operation from the ``nth`` (0-based) on, ``count`` times."""
+
+    def __init__(self, emulator: Emulator, kind: str, operation: str, nth: int, count: int) -> None:
+        super().__init__(kind=kind, operations={operation}, count=count)  # type: ignore[arg-type]
+        self._emulator = emulator
+        self._nth = nth
+
+    def applies_to(self, operation: str) -> bool:
+        return super().applies_to(operation) and len(self._emulator.calls_of(operation)) >= self._nth
