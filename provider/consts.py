@@ -20,6 +20,9 @@ MIN_INFERENCE_UNITS = "MinInferenceUnits"
 MAX_INFERENCE_UNITS = "MaxInferenceUnits"
 # The custom resource's own timeout (seconds), which CloudFormation enforces as well.
 SERVICE_TIMEOUT = "ServiceTimeout"
+# Boolean ("true"/"false"), both resource types: when Lookout for Vision is gone (end of support,
+# 2025-10-31), a Delete succeeds and leaves the resource behind instead of failing.
+ORPHAN_WHEN_SERVICE_UNAVAILABLE = "OrphanWhenServiceUnavailable"
 
 # Custom::LookoutVisionDataset properties (they mirror CreateDataset).
 DATASET_TYPE = "DatasetType"
@@ -30,6 +33,8 @@ ATTR_MODEL_ARN = "ModelArn"
 ATTR_MODEL_VERSION = "ModelVersion"
 ATTR_STATUS = "Status"
 ATTR_DATASET_TYPE = "DatasetType"
+# Data of a Delete that left the resource behind because the service was gone (why, in words).
+ATTR_ORPHANED = "Orphaned"
 
 SERVICE_TIMEOUT_MIN = 1
 SERVICE_TIMEOUT_MAX = 3600

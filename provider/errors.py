@@ -7,7 +7,18 @@ Each carries a ``message`` written for the person reading ``cdk deploy`` output.
 
 from __future__ import annotations
 
+import re
+
 from provider.servicemodel import Violation
+
+# The day Amazon Lookout for Vision's support ended: its API no longer answers (or refuses) calls.
+END_OF_SUPPORT_DATE = "2025-10-31"
+# Words of an AccessDeniedException that say the service itself is retired, not that a permission
+# is missing ("... is not authorized to perform ...", "... with an explicit deny ...").
+_END_OF_SUPPORT = re.compile(
+    r"no longer (?:available|supported|accessible)|support (?:has )?ended|end[ -]of[ -]support|discontinued",
+    re.IGNORECASE,
+)
 
 
 class ProviderError(Exception):
@@ -120,6 +131,12 @@ class ServiceError(LookoutError):
     advice = "Retry later."
 
 
+class ServiceGone(ProviderError):
+    """A Delete (or Update) that cannot be done because Lookout for Vision is gone; see ``service_gone``."""
+
+    advice = "Set orphan_when_service_unavailable=True and redeploy, or delete-stack --retain-resources."
+
+
 class ServiceUnavailable(LookoutError):
     """No answer: the endpoint refused, dropped or timed out the connection."""
 
@@ -167,3 +184,24 @@ def error_class(code: str, status: int | None) -> type[LookoutError]:
         return ServiceError
     by_status: dict[int, type[LookoutError]] = {403: AccessDenied, 404: NotFound, 409: Conflict, 400: Validation}
     return by_status.get(status or 0, LookoutError)
+
+
+def service_gone(exc: BaseException) -> LookoutError | None:
+    """The error showing that Lookout for Vision is gone, if ``exc`` is one or was caused by one.
+
+    Gone means either no connection at all after ``provider.lookout``'s bounded retries and the
+    waiter's repeated steps (``ServiceUnavailable``: refused, dropped or timed out, also when the
+    deadline ran out while retrying it), or an AccessDeniedException whose message says that the
+    service is no longer available (end of support). Any other AccessDeniedException is a missing
+    permission or a deny in a policy: a misconfiguration to fix, never "gone".
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ServiceUnavailable):
+            return current
+        if isinstance(current, AccessDenied) and _END_OF_SUPPORT.search(current.service_message):
+            return current
+        current = current.cause if isinstance(current, OutOfTime) else current.__cause__
+    return None

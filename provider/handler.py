@@ -36,6 +36,7 @@ from provider.datasets import DatasetResource
 from provider.errors import ProviderError
 from provider.identifiers import (
     DatasetRef,
+    ModelRef,
     is_failed_create_id,
     owner_tag_value,
     parse_dataset_id,
@@ -46,6 +47,7 @@ from provider.lookout import Lookout, new_client
 from provider.models import CREATED_MODEL_ARN, ModelResource
 from provider.properties import parse_dataset, parse_model, service_timeout
 from provider.responses import Outcome, failure_reason
+from provider.unavailable import delete_or_orphan, update_or_keep
 
 logger = logging.getLogger(__name__)
 
@@ -225,35 +227,84 @@ def _run(resource: _CfnResource, event: dict[str, Any], context: LambdaContext) 
             failure_reason(request_type, logical_id, message, "See the provider function's log.")
         ) from exc
     resource.Data.update(outcome.data)
+    if outcome.note:
+        resource.Reason = outcome.note
     return outcome.physical_id
 
 
 def _perform(event: dict[str, Any], lookout: Lookout, budget: Budget, record: Continuation) -> Outcome:
     request_type = event["RequestType"]
     resource_type = event.get("ResourceType")
-    request_id = str(event["RequestId"])
-    physical_id = str(event.get("PhysicalResourceId", ""))
-    properties = event.get("ResourceProperties")
     if resource_type == consts.MODEL_RESOURCE_TYPE:
-        owner = owner_tag_value(str(event.get("StackId", "")), str(event.get("LogicalResourceId", "")))
-        model = ModelResource(lookout, budget, request_id, record.progress, _page_size(), owner=owner)
-        if request_type == "Delete":
-            return model.delete(physical_id, _unanswered_create_project(event))
-        if request_type == "Update":
-            return model.update(physical_id, event.get("OldResourceProperties"), parse_model(properties))
-        return model.create(parse_model(properties))
+        return _model_request(event, lookout, budget, record)
     if resource_type == consts.DATASET_RESOURCE_TYPE:
-        dataset = DatasetResource(lookout, budget, request_id, record.progress)
-        if request_type == "Delete":
-            return dataset.delete(physical_id, _unanswered_create_dataset(event))
-        if request_type == "Update":
-            return dataset.update(physical_id, event.get("OldResourceProperties"), parse_dataset(properties))
-        return dataset.create(parse_dataset(properties))
+        return _dataset_request(event, lookout, budget, record)
     if request_type == "Delete":  # nothing of an unknown type was ever created
-        return Outcome(physical_id)
+        return Outcome(str(event.get("PhysicalResourceId", "")))
     raise ProviderError(
         f"unsupported resource type {resource_type!r}; this function handles "
         f"{consts.MODEL_RESOURCE_TYPE} and {consts.DATASET_RESOURCE_TYPE}"
+    )
+
+
+# A Delete or an Update while the service is gone (end of support): provider.unavailable.
+
+
+def _model_request(event: dict[str, Any], lookout: Lookout, budget: Budget, record: Continuation) -> Outcome:
+    request_type = event["RequestType"]
+    physical_id = str(event.get("PhysicalResourceId", ""))
+    owner = owner_tag_value(str(event.get("StackId", "")), str(event.get("LogicalResourceId", "")))
+    model = ModelResource(lookout, budget, str(event["RequestId"]), record.progress, _page_size(), owner=owner)
+    ref = parse_model_arn(physical_id)
+    if request_type == "Delete":
+        project = _unanswered_create_project(event)
+        subject = str(ref) if ref else f"the model versions this resource created in project {project}"
+        return delete_or_orphan(event, subject, lambda: model.delete(physical_id, project))
+    properties = parse_model(event.get("ResourceProperties"))
+    if request_type == "Update":
+        return update_or_keep(
+            event,
+            str(ref or physical_id),
+            parse=parse_model,
+            properties=properties,
+            kept=_model_data(ref) if ref is not None else None,
+            update=lambda: model.update(physical_id, event.get("OldResourceProperties"), properties),
+        )
+    return model.create(properties)
+
+
+def _dataset_request(event: dict[str, Any], lookout: Lookout, budget: Budget, record: Continuation) -> Outcome:
+    request_type = event["RequestType"]
+    physical_id = str(event.get("PhysicalResourceId", ""))
+    dataset = DatasetResource(lookout, budget, str(event["RequestId"]), record.progress)
+    if request_type == "Delete":
+        unanswered = _unanswered_create_dataset(event)
+        subject = str(parse_dataset_id(physical_id) or unanswered)
+        return delete_or_orphan(event, subject, lambda: dataset.delete(physical_id, unanswered))
+    properties = parse_dataset(event.get("ResourceProperties"))
+    if request_type == "Update":
+        same = DatasetRef(properties.project_name, properties.dataset_type)
+        return update_or_keep(
+            event,
+            str(same),
+            parse=parse_dataset,
+            properties=properties,
+            kept=_dataset_data(same) if same.physical_id == physical_id else None,
+            update=lambda: dataset.update(physical_id, event.get("OldResourceProperties"), properties),
+        )
+    return dataset.create(properties)
+
+
+def _model_data(ref: ModelRef) -> Outcome:
+    """A model's answer known without the service (its ARN and version)."""
+    data = {consts.ATTR_MODEL_ARN: ref.model_arn, consts.ATTR_MODEL_VERSION: ref.model_version}
+    return Outcome(ref.model_arn, data)
+
+
+def _dataset_data(ref: DatasetRef) -> Outcome:
+    """A dataset's answer known without the service."""
+    return Outcome(
+        ref.physical_id, {consts.ATTR_PROJECT_NAME: ref.project_name, consts.ATTR_DATASET_TYPE: ref.dataset_type}
     )
 
 

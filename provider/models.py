@@ -17,7 +17,14 @@ from typing import Any
 
 from provider import consts, servicemodel
 from provider.continuation import Budget
-from provider.errors import AccessDenied, DeadlineExceeded, PropertyError, ProviderError, ResourceFailed
+from provider.errors import (
+    AccessDenied,
+    DeadlineExceeded,
+    PropertyError,
+    ProviderError,
+    ResourceFailed,
+    service_gone,
+)
 from provider.identifiers import OWNER_TAG_KEY, ModelRef, parse_model_arn
 from provider.lifecycle import (
     Absent,
@@ -192,7 +199,12 @@ class ModelResource:
             return Outcome(physical_id)
         try:
             refs = [ref] if ref is not None else self._owned_versions(str(unanswered_in))
-        except AccessDenied as exc:  # no lookoutvision:ListTagsForResource: as if nothing were found
+        except AccessDenied as exc:
+            # A policy without lookoutvision:ListTagsForResource (one deployed before the search):
+            # as if nothing were found, with a warning. Any other denial, and the service's end
+            # of support (provider.unavailable), is reported.
+            if exc.operation != "ListTagsForResource" or service_gone(exc) is not None:
+                raise
             logger.warning("cannot look for versions this resource created (%s): nothing deleted", exc.message)
             return Outcome(physical_id)
         for each in refs:  # several versions in one request: a token per version

@@ -4,7 +4,9 @@ Each property maps to the API member it is sent as (CreateModel, StartModel or C
 its constraints — type, required, length, range, pattern, enum — are that member's, read from
 the service model by ``provider.servicemodel``. CloudFormation passes every scalar as a string
 ("2", "true"), so values are first coerced to what the member's shape wants. All violations are
-collected and reported at once, each naming the property path and the constraint.
+collected and reported at once, each naming the property path and the constraint. The custom
+resource's own settings (ServiceTimeout, OrphanWhenServiceUnavailable) are no API member and are
+checked here.
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ class ModelProperties:
     tags: tuple[tuple[str, str], ...] = ()
     hosting: Hosting | None = None
     service_timeout: int = consts.SERVICE_TIMEOUT_DEFAULT
+    orphan_when_service_unavailable: bool = False
 
     def create_model_input(self) -> dict[str, Any]:
         """CreateModel's parameters, ClientToken aside."""
@@ -99,6 +102,7 @@ class DatasetProperties:
     dataset_type: str
     dataset_source: Mapping[str, Any] | None = None
     service_timeout: int = consts.SERVICE_TIMEOUT_DEFAULT
+    orphan_when_service_unavailable: bool = False
 
     def create_dataset_input(self) -> dict[str, Any]:
         """CreateDataset's parameters, ClientToken aside."""
@@ -112,9 +116,11 @@ def parse_model(properties: Any) -> ModelProperties:
     """Validate Custom::LookoutVisionModel's ResourceProperties; raises PropertyError."""
     violations: list[Violation] = []
     props = _top_level(properties, violations)
-    values = _members(props, _MODEL_MEMBERS, "", violations, extra=(consts.HOSTING, consts.SERVICE_TIMEOUT))
+    extra = (consts.HOSTING, consts.SERVICE_TIMEOUT, consts.ORPHAN_WHEN_SERVICE_UNAVAILABLE)
+    values = _members(props, _MODEL_MEMBERS, "", violations, extra=extra)
     hosting = _hosting(props.get(consts.HOSTING), violations)
     timeout = _service_timeout(props, violations)
+    orphan = _boolean(props, consts.ORPHAN_WHEN_SERVICE_UNAVAILABLE, violations)
     if violations:
         raise PropertyError(consts.MODEL_RESOURCE_TYPE, violations)
     return ModelProperties(
@@ -125,6 +131,7 @@ def parse_model(properties: Any) -> ModelProperties:
         tags=tuple((tag["Key"], tag["Value"]) for tag in values.get(consts.TAGS) or ()),
         hosting=hosting,
         service_timeout=timeout,
+        orphan_when_service_unavailable=orphan,
     )
 
 
@@ -132,8 +139,10 @@ def parse_dataset(properties: Any) -> DatasetProperties:
     """Validate Custom::LookoutVisionDataset's ResourceProperties; raises PropertyError."""
     violations: list[Violation] = []
     props = _top_level(properties, violations)
-    values = _members(props, _DATASET_MEMBERS, "", violations, extra=(consts.SERVICE_TIMEOUT,))
+    extra = (consts.SERVICE_TIMEOUT, consts.ORPHAN_WHEN_SERVICE_UNAVAILABLE)
+    values = _members(props, _DATASET_MEMBERS, "", violations, extra=extra)
     timeout = _service_timeout(props, violations)
+    orphan = _boolean(props, consts.ORPHAN_WHEN_SERVICE_UNAVAILABLE, violations)
     if violations:
         raise PropertyError(consts.DATASET_RESOURCE_TYPE, violations)
     return DatasetProperties(
@@ -141,6 +150,7 @@ def parse_dataset(properties: Any) -> DatasetProperties:
         dataset_type=values[consts.DATASET_TYPE],
         dataset_source=values.get(consts.DATASET_SOURCE),
         service_timeout=timeout,
+        orphan_when_service_unavailable=orphan,
     )
 
 
@@ -150,6 +160,14 @@ def service_timeout(properties: Any) -> int:
     props = properties if isinstance(properties, Mapping) else {}
     timeout = _service_timeout(props, violations)
     return consts.SERVICE_TIMEOUT_DEFAULT if violations else timeout
+
+
+def orphan_when_service_unavailable(properties: Any) -> bool:
+    """OrphanWhenServiceUnavailable of any request, leniently: False when absent or invalid."""
+    violations: list[Violation] = []
+    props = properties if isinstance(properties, Mapping) else {}
+    value = _boolean(props, consts.ORPHAN_WHEN_SERVICE_UNAVAILABLE, violations)
+    return value and not violations
 
 
 def coerce(shape: Shape, value: Any) -> Any:
@@ -256,6 +274,19 @@ def _service_timeout(props: Mapping[str, Any], violations: list[Violation]) -> i
     else:
         return value
     return consts.SERVICE_TIMEOUT_DEFAULT
+
+
+def _boolean(props: Mapping[str, Any], name: str, violations: list[Violation]) -> bool:
+    """A boolean property: true or false, or CloudFormation's strings "true" and "false"; absent = False."""
+    raw = props.get(name)
+    if raw is None:
+        return False
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and raw.strip().lower() in ("true", "false"):
+        return raw.strip().lower() == "true"
+    violations.append(Violation(name, raw, 'Member must be of type boolean ("true" or "false")'))
+    return False
 
 
 def _input_shape(operation: str) -> StructureShape:

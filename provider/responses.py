@@ -19,10 +19,11 @@ _ELLIPSIS = "..."
 
 @dataclass(frozen=True)
 class Outcome:
-    """A successful request's answer: the physical id and the response Data."""
+    """A successful request's answer: the physical id, the response Data and an optional note (its Reason)."""
 
     physical_id: str
     data: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
 
 
 def failure_reason(request_type: str, logical_id: str, message: str, advice: str = "") -> str:

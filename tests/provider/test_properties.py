@@ -11,7 +11,13 @@ from hypothesis import strategies as st
 
 from provider import consts
 from provider.errors import PropertyError
-from provider.properties import Hosting, parse_dataset, parse_model, service_timeout
+from provider.properties import (
+    Hosting,
+    orphan_when_service_unavailable,
+    parse_dataset,
+    parse_model,
+    service_timeout,
+)
 
 MODEL: dict[str, Any] = {
     "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:provider",
@@ -210,6 +216,7 @@ _json = st.recursive(
 _names = st.sampled_from(
     [
         *("ProjectName", "OutputConfig", "Description", "KmsKeyId", "Tags", "Hosting", "ServiceTimeout"),
+        "OrphanWhenServiceUnavailable",
         *("DatasetType", "DatasetSource", "S3Location", "Bucket", "Prefix", "MinInferenceUnits", "Key", "Value"),
         "GroundTruthManifest",
     ]
@@ -253,3 +260,39 @@ def test_long_values_are_cut_in_the_message_so_the_constraint_stays_visible() ->
     assert len(caught.value.message) < 200
     assert "Tags=[" in caught.value.message
     assert "length less than or equal to 200" in caught.value.message
+
+
+# -- OrphanWhenServiceUnavailable: a boolean, as CloudFormation's strings too ------------------------
+
+ORPHAN = consts.ORPHAN_WHEN_SERVICE_UNAVAILABLE
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("true", True), ("false", False), (" True ", True), ("FALSE", False), (True, True), (False, False)],
+)
+def test_orphan_when_service_unavailable_accepts_booleans_and_their_strings(value: Any, expected: bool) -> None:
+    assert parse_model({**MODEL, ORPHAN: value}).orphan_when_service_unavailable is expected
+    assert parse_dataset({**DATASET, ORPHAN: value}).orphan_when_service_unavailable is expected
+    assert orphan_when_service_unavailable({ORPHAN: value}) is expected
+
+
+def test_orphan_when_service_unavailable_defaults_to_false() -> None:
+    assert parse_model(MODEL).orphan_when_service_unavailable is False
+    assert parse_dataset(DATASET).orphan_when_service_unavailable is False
+
+
+@pytest.mark.parametrize("value", ["yes", "1", 1, 0, "", [True], {"Value": "true"}])
+def test_orphan_when_service_unavailable_refuses_anything_else(value: Any) -> None:
+    for parse, base in ((parse_model, MODEL), (parse_dataset, DATASET)):
+        with pytest.raises(PropertyError) as caught:
+            parse({**base, ORPHAN: value})
+        assert [v.path for v in caught.value.violations] == [ORPHAN]
+        assert "of type boolean" in caught.value.message
+    # Read leniently for a Delete: anything but a valid true is false.
+    assert orphan_when_service_unavailable({ORPHAN: value}) is False
+
+
+@pytest.mark.parametrize("properties", [None, "junk", {}, {ORPHAN: None}])
+def test_orphan_when_service_unavailable_is_false_without_a_value(properties: Any) -> None:
+    assert orphan_when_service_unavailable(properties) is False

@@ -1,0 +1,150 @@
+"""When Lookout for Vision is gone (support ended 2025-10-31): fail with what to do, or orphan on request.
+
+"Gone" is decided by ``provider.errors.service_gone``: no connection after the bounded retries, or
+an AccessDeniedException whose message says the service is no longer available. An ordinary
+AccessDeniedException (a missing permission, a deny) is not "gone": the request fails as any
+other error does, even with the opt-in, since leaving the resource behind would hide a
+misconfiguration that the owner can fix.
+
+- Delete, by default: FAILED, with a Reason that says the service is unavailable and how to go on
+  (set the opt-in and redeploy, or ``delete-stack --retain-resources``).
+- Delete with ``OrphanWhenServiceUnavailable`` true: SUCCESS. The resource is left as it is
+  (orphaned): a WARNING log line names it, and the response carries a note (Reason and the
+  ``Orphaned`` Data key; CloudFormation may not display either on SUCCESS, the log line stays).
+- Update that changes nothing but the custom resource's own settings (ServiceTimeout and the
+  opt-in), when the new or the old properties opt in: SUCCESS with the Data known without the
+  service (model: ModelArn and ModelVersion; dataset: ProjectName and DatasetType), so that
+  setting the opt-in and redeploying works once the service is gone. (Status and the evaluation
+  figures are then not in the Data.)
+
+Any other error, and every error of a Create, is reported as before.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from provider import consts
+from provider.errors import (
+    END_OF_SUPPORT_DATE,
+    LookoutError,
+    PropertyError,
+    ProviderError,
+    ServiceGone,
+    ServiceUnavailable,
+    service_gone,
+)
+from provider.properties import orphan_when_service_unavailable
+from provider.responses import REASON_LIMIT, Outcome, failure_reason
+
+logger = logging.getLogger(__name__)
+
+P = TypeVar("P")
+
+
+def delete_or_orphan(event: Mapping[str, Any], subject: str, delete: Callable[[], Outcome]) -> Outcome:
+    """``delete()``; if the service is gone, FAILED (ServiceGone) or, when opted in, orphan ``subject``."""
+    try:
+        return delete()
+    except ProviderError as exc:
+        cause = service_gone(exc)
+        if cause is None:
+            raise
+        physical_id = str(event.get("PhysicalResourceId", ""))
+        if not orphan_when_service_unavailable(event.get("ResourceProperties")):
+            raise _gone(event, cause, subject, exc) from exc
+        state = "could not be reached" if isinstance(cause, ServiceUnavailable) else "is no longer available"
+        note = (
+            f"ORPHANED {physical_id} ({subject}): not deleted, left as it is, because Lookout for Vision "
+            f"{state} (support ended {END_OF_SUPPORT_DATE}) and {consts.ORPHAN_WHEN_SERVICE_UNAVAILABLE} is true"
+        )
+        logger.warning("%s %s: %s; %s: %s", *_names(event), note, cause.operation, cause.message)
+        return Outcome(physical_id, {consts.ATTR_ORPHANED: _bounded(note)}, note=_bounded(note))
+
+
+def update_or_keep(
+    event: Mapping[str, Any],
+    subject: str,
+    *,
+    parse: Callable[[Any], P],
+    properties: P,
+    kept: Outcome | None,
+    update: Callable[[], Outcome],
+) -> Outcome:
+    """``update()``; if the service is gone and only the resource's own settings changed, ``kept``.
+
+    ``kept`` is the answer that needs no call (None: the physical id names no resource, so there
+    is nothing to keep). It is given only when the new or the old properties opt in.
+    """
+    try:
+        return update()
+    except ProviderError as exc:
+        cause = service_gone(exc)
+        if cause is None:
+            raise
+        opted_in = orphan_when_service_unavailable(event.get("ResourceProperties")) or (
+            orphan_when_service_unavailable(event.get("OldResourceProperties"))
+        )
+        if kept is None or not opted_in or not _settings_only(parse, event.get("OldResourceProperties"), properties):
+            raise _gone(event, cause, subject, exc) from exc
+        logger.warning(
+            "%s %s: Lookout for Vision is unavailable (support ended %s): %s kept as it was, unchecked; "
+            "only the resource's own settings changed (%s: %s)",
+            *_names(event),
+            END_OF_SUPPORT_DATE,
+            subject,
+            cause.operation,
+            cause.message,
+        )
+        return kept
+
+
+def _settings_only(parse: Callable[[Any], P], old_properties: Any, properties: P) -> bool:
+    """Whether the old and new properties differ at most in ServiceTimeout and the opt-in."""
+    try:
+        old = parse(old_properties)
+    except PropertyError:
+        return False
+    if not dataclasses.is_dataclass(old) or isinstance(old, type):
+        return False
+    settings = {
+        "service_timeout": getattr(properties, "service_timeout", None),
+        "orphan_when_service_unavailable": getattr(properties, "orphan_when_service_unavailable", None),
+    }
+    return bool(dataclasses.replace(old, **settings) == properties)
+
+
+def _gone(event: Mapping[str, Any], cause: LookoutError, subject: str, exc: ProviderError) -> ServiceGone:
+    """The error to answer; its message names ``subject`` when the Reason has room for it and the advice."""
+    operation = cause.operation
+    if isinstance(cause, ServiceUnavailable):
+        message = f"Lookout for Vision could not be reached (support ended {END_OF_SUPPORT_DATE}): {operation} failed"
+    else:
+        message = (
+            f"Lookout for Vision is no longer available (support ended {END_OF_SUPPORT_DATE}): {operation} refused"
+        )
+    logger.error(
+        "%s for %s (%s). Either set the property %s to true (construct prop orphan_when_service_unavailable=True) "
+        "and deploy again, then delete: the resource is left behind with a warning; or retry the stack deletion "
+        "with --retain-resources naming this resource.",
+        message,
+        subject,
+        exc.message,
+        consts.ORPHAN_WHEN_SERVICE_UNAVAILABLE,
+    )
+    request_type, logical_id = _names(event)
+    head = failure_reason(request_type, logical_id, "").rstrip(".")
+    named = f"{message} for {subject}"
+    fits = len(head) + len(named) + len(". ") + len(ServiceGone.advice) <= REASON_LIMIT
+    return ServiceGone(named if fits else message)
+
+
+def _bounded(text: str) -> str:
+    return text if len(text) <= REASON_LIMIT else text[: REASON_LIMIT - 3] + "..."
+
+
+def _names(event: Mapping[str, Any]) -> tuple[str, str]:
+    return str(event.get("RequestType", "?")), str(event.get("LogicalResourceId", "?"))
