@@ -14,7 +14,7 @@ from aws_cdk import aws_lookoutvision as lookoutvision
 from botocore.model import Shape, StructureShape
 from constructs import Construct
 
-from provider import servicemodel
+from provider import consts, servicemodel
 
 
 def is_token(value: Any) -> bool:
@@ -70,3 +70,14 @@ def warn_if_project_destroyed(construct: Construct, project: Any, what: str) -> 
             f"The {what} is retained but its project is deleted with the stack; the service refuses to delete "
             f"a project that still has a {what}, so stack deletion would fail. Retain the project too.",
         )
+
+
+def check_boolean(construct: str, value: Any, prop: str) -> None:
+    """Raise TypeError unless ``value`` is a bool."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{construct}: {prop} must be True or False, not {value!r}")
+
+
+def orphan_property(orphan_when_service_unavailable: bool) -> dict[str, Any]:
+    """The OrphanWhenServiceUnavailable property, rendered only when set (absent means false)."""
+    return {consts.ORPHAN_WHEN_SERVICE_UNAVAILABLE: True} if orphan_when_service_unavailable else {}

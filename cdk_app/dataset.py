@@ -33,6 +33,10 @@ class LookoutVisionDataset(Construct):
     :param manifest_version: the manifest object's version id. Default: the latest version.
     :param removal_policy: ``DESTROY`` (default) deletes the dataset with the resource;
         ``RETAIN`` leaves it (and then the project cannot be deleted either).
+    :param orphan_when_service_unavailable: ``True``: once Lookout for Vision is gone (end of
+        support, 2025-10-31), a Delete succeeds and leaves the dataset behind with a WARNING in the
+        provider's log; ``False`` (default): such a Delete fails, saying how to go on. As for
+        ``LookoutVisionModel``. Default: ``False``.
     """
 
     def __init__(
@@ -46,12 +50,16 @@ class LookoutVisionDataset(Construct):
         manifest_key: str,
         manifest_version: str | None = None,
         removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
+        orphan_when_service_unavailable: bool = False,
     ) -> None:
         super().__init__(scope, id)
         name = "LookoutVisionDataset"
         if dataset_type not in _DATASET_TYPES:
             raise ValueError(f"{name} {self.node.path}: dataset_type must be 'train' or 'test', not {dataset_type!r}")
         _validation.check_removal_policy(f"{name} {self.node.path}", removal_policy)
+        _validation.check_boolean(
+            f"{name} {self.node.path}", orphan_when_service_unavailable, "orphan_when_service_unavailable"
+        )
         project_name = project_name_property(project)
         _validation.check(name, "CreateDataset", (consts.PROJECT_NAME,), project_literal_name(project), "project")
         s3_object = ("DatasetSource", "GroundTruthManifest", "S3Object")
@@ -78,6 +86,7 @@ class LookoutVisionDataset(Construct):
                 consts.PROJECT_NAME: project_name,
                 consts.DATASET_TYPE: dataset_type,
                 consts.DATASET_SOURCE: {"GroundTruthManifest": {"S3Object": s3_location}},
+                **_validation.orphan_property(orphan_when_service_unavailable),
             },
         )
         provider.depend(self.resource)

@@ -59,6 +59,14 @@ class LookoutVisionModel(Construct):
         that takes longer fails). The provider reports the failure shortly before it. Default: 1 hour.
     :param removal_policy: ``DESTROY`` (default) stops and deletes the model version on stack
         deletion or replacement; ``RETAIN`` keeps it (see above).
+    :param orphan_when_service_unavailable: what a Delete does once Lookout for Vision is gone (its
+        support ended on 2025-10-31: every call is refused with an end-of-support AccessDenied, or
+        the endpoint no longer answers). ``False`` (default): the Delete fails, saying so and how
+        to go on. ``True``: the Delete succeeds and leaves the model version as it is (orphaned),
+        with a WARNING in the provider's log naming the model ARN. A plain AccessDenied (a
+        missing permission) still fails. With the service already gone, set it and deploy: an
+        update that changes only this prop (or ``service_timeout``) then succeeds without the
+        service. Default: ``False``.
     """
 
     def __init__(
@@ -77,11 +85,15 @@ class LookoutVisionModel(Construct):
         hosting: Hosting | None = None,
         service_timeout: Duration = Duration.hours(1),  # noqa: B008 (immutable value)
         removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
+        orphan_when_service_unavailable: bool = False,
     ) -> None:
         super().__init__(scope, id)
         project_name = project_name_property(project)
         self._validate(project, training_dataset, test_dataset, hosting, service_timeout)
         _validation.check_removal_policy(f"LookoutVisionModel {self.node.path}", removal_policy)
+        _validation.check_boolean(
+            f"LookoutVisionModel {self.node.path}", orphan_when_service_unavailable, "orphan_when_service_unavailable"
+        )
         tag_list = [{"Key": key, "Value": value} for key, value in sorted((tags or {}).items())]
         self._check("CreateModel", (consts.PROJECT_NAME,), project_literal_name(project), "project")
         self._check("CreateModel", (consts.DESCRIPTION,), description, "description")
@@ -105,9 +117,10 @@ class LookoutVisionModel(Construct):
             resource_type=consts.MODEL_RESOURCE_TYPE,
             service_timeout=service_timeout,
             removal_policy=removal_policy,
-            properties=self._properties(
-                project_name, output_bucket, output_prefix, description, kms_key, tag_list, hosting
-            ),
+            properties={
+                **self._properties(project_name, output_bucket, output_prefix, description, kms_key, tag_list, hosting),
+                **_validation.orphan_property(orphan_when_service_unavailable),
+            },
         )
         provider.depend(self.resource)
         # Created after its datasets, deleted before them: the service refuses to delete a

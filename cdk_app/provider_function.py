@@ -41,6 +41,8 @@ _MODEL_ACTIONS = (
     "lookoutvision:DeleteModel",
     # CreateModel with Tags also needs TagResource on the new version.
     "lookoutvision:TagResource",
+    # The Delete of a cancelled deploy finds the versions its resource created by their owner tag.
+    "lookoutvision:ListTagsForResource",
 )
 
 

@@ -50,7 +50,13 @@ def three(tmp_path_factory: pytest.TempPathFactory) -> ThreeModels:
         stack, "AlphaTrain", project=alpha, dataset_type="train", manifest_bucket=bucket, manifest_key="a/train"
     )
     alpha_test = LookoutVisionDataset(
-        stack, "AlphaTest", project=alpha, dataset_type="test", manifest_bucket=bucket, manifest_key="a/test"
+        stack,
+        "AlphaTest",
+        project=alpha,
+        dataset_type="test",
+        manifest_bucket=bucket,
+        manifest_key="a/test",
+        orphan_when_service_unavailable=True,
     )
     retained = LookoutVisionModel(
         stack,
@@ -67,7 +73,13 @@ def three(tmp_path_factory: pytest.TempPathFactory) -> ThreeModels:
         removal_policy=RemovalPolicy.RETAIN,
     )
     second = LookoutVisionModel(
-        stack, "Second", project="alpha", training_dataset=alpha_train, output_bucket=bucket, output_prefix="alpha/"
+        stack,
+        "Second",
+        project="alpha",
+        training_dataset=alpha_train,
+        output_bucket=bucket,
+        output_prefix="alpha/",
+        orphan_when_service_unavailable=True,
     )
     beta_train = LookoutVisionDataset(
         stack,
@@ -145,6 +157,30 @@ def test_all_model_properties(three: ThreeModels) -> None:
     assert "Prefix" not in third[consts.OUTPUT_CONFIG]["S3Location"]
 
 
+def test_orphan_when_service_unavailable_renders_only_when_set(three: ThreeModels) -> None:
+    orphan = consts.ORPHAN_WHEN_SERVICE_UNAVAILABLE
+    assert three.resource(_c(three, "second"))["Properties"][orphan] is True
+    assert three.resource(_c(three, "alpha_test"))["Properties"][orphan] is True
+    for name in ("retained", "third", "alpha_train", "beta_train"):
+        assert orphan not in three.resource(_c(three, name))["Properties"], name
+
+
+@pytest.mark.parametrize("value", ["true", 1, None])
+def test_orphan_when_service_unavailable_must_be_a_bool(value: Any) -> None:
+    stack = Stack(App(context=SKIP_BUNDLING), "NotBool")  # refused while constructing: no synth
+    bucket = s3.Bucket(stack, "Bucket")
+    with pytest.raises(TypeError, match="orphan_when_service_unavailable must be True or False"):
+        LookoutVisionDataset(
+            stack,
+            "Train",
+            project="p",
+            dataset_type="train",
+            manifest_bucket=bucket,
+            manifest_key="k",
+            orphan_when_service_unavailable=value,
+        )
+
+
 def test_dataset_with_manifest_version(three: ThreeModels) -> None:
     properties = three.resource(_c(three, "beta_train"))["Properties"]
     assert properties[consts.DATASET_SOURCE]["GroundTruthManifest"]["S3Object"]["VersionId"] == "v1"
@@ -191,6 +227,7 @@ def test_lookout_access_per_declared_project_once(three: ThreeModels) -> None:
             "StopModel",
             "DeleteModel",
             "TagResource",
+            "ListTagsForResource",
         )
     }
 
@@ -256,3 +293,6 @@ def test_the_provider_accepts_every_resource_of_the_stack(three: ThreeModels) ->
     assert retained.hosting is not None and retained.hosting.max_inference_units == 3
     assert retained.kms_key_id is not None and retained.kms_key_id.startswith("arn:aws:kms:")
     assert retained.service_timeout == 1800
+    assert retained.orphan_when_service_unavailable is False
+    assert parsed[three.logical_id(_c(three, "second"))].orphan_when_service_unavailable is True
+    assert parsed[three.logical_id(_c(three, "alpha_test"))].orphan_when_service_unavailable is True

@@ -147,12 +147,6 @@ def test_the_scan_of_the_provider_finds_its_operations() -> None:
     assert {"CreateModel", "DescribeModel", "StopModel", "DeleteModel", "ListModels"} <= provider_operations()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cdk_app/provider_function.py _MODEL_ACTIONS lacks lookoutvision:ListTagsForResource, which the "
-    "provider now calls (provider/lookout.py, the owner-tag search of a cancelled deploy's Delete): on AWS the "
-    "search is denied and the model the cancelled Create trains is left behind",
-)
 def test_the_policy_grants_every_lookout_operation_the_provider_calls(example_assembly: Assembly) -> None:
     granted = {
         action
