@@ -225,7 +225,7 @@ def test_dataset_failure_carries_the_status_message() -> None:
 
 
 def test_poll_interval_starts_short_grows_and_is_capped() -> None:
-    intervals = [lifecycle.poll_interval(n, time_left=1e9) for n in range(20)]
+    intervals = [lifecycle.poll_interval(n, time_left=1e9) for n in range(40)]
     assert intervals[0] == lifecycle.POLL_FIRST
     assert all(a <= b for a, b in itertools.pairwise(intervals))
     assert intervals[3] > intervals[0]
