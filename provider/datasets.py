@@ -88,7 +88,7 @@ class DatasetResource:
                 token = client_token(self._request_id, TokenKind.DELETE_DATASET)
                 self._lookout.delete_dataset(ref.project_name, ref.dataset_type, token)
 
-        return Waiter(self._budget, str(ref), observe, act).run()
+        return Waiter(self._budget, str(ref), observe, act, throttled=lambda: self._lookout.throttled).run()
 
 
 def _outcome(ref: DatasetRef, dataset: Dataset | None) -> Outcome:

@@ -227,6 +227,9 @@ def next_dataset_action(present: bool, status: DatasetStatus | None, status_mess
 POLL_FIRST = 0.5  # service seconds
 POLL_FACTOR = 1.2
 POLL_CAP = 20.0
+# A poll step that was throttled moves the schedule this many intervals on (about x2), so that many
+# resources polling under the service's quota (5 requests/s per API) spread out instead of storming.
+THROTTLED_POLL_SKIP = 4
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 8.0
 RESERVE_MIN = 20.0  # service seconds kept in hand to hand over (re-invoke) or respond

@@ -92,6 +92,7 @@ class Lookout:
         self._time_left = time_left
         self._random = random_unit
         self._max_attempts = max_attempts
+        self.throttled = 0  # ThrottlingException answers so far: the pollers slow down on them
 
     # -- models --------------------------------------------------------------------------------
 
@@ -192,6 +193,8 @@ class Lookout:
                 error: errors.LookoutError = translate(operation, exc)
             except _CONNECTION_ERRORS as exc:
                 error = errors.ServiceUnavailable(operation, type(exc).__name__, str(exc))
+            if isinstance(error, errors.Throttled):
+                self.throttled += 1
             if not error.retryable or attempt + 1 >= self._max_attempts:
                 raise error
             delay = backoff_delay(attempt, self._random(), error.retry_after)

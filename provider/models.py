@@ -266,7 +266,14 @@ class ModelResource:
                 self._lookout.start_model(project, version, goal.hosting, token)
                 self._progress[HOSTING_STARTED] = True
 
-        return Waiter(self._budget, str(ref), observe, act, interval=self._schedule.interval).run()
+        return Waiter(
+            self._budget,
+            str(ref),
+            observe,
+            act,
+            interval=self._schedule.interval,
+            throttled=lambda: self._lookout.throttled,
+        ).run()
 
     def _converged(self, ref: ModelRef, goal: ModelGoal) -> Model:
         model = self._converge(ref, goal)

@@ -8,7 +8,7 @@ from typing import Generic, TypeVar
 
 from provider.continuation import Budget
 from provider.errors import Conflict, DeadlineExceeded, LookoutError, NotFound, ResourceFailed
-from provider.lifecycle import TRANSIENT_STEP_LIMIT, Action, Step, poll_interval
+from provider.lifecycle import THROTTLED_POLL_SKIP, TRANSIENT_STEP_LIMIT, Action, Step, poll_interval
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +27,8 @@ class Waiter(Generic[T]):
     ``interval(polls, time_left)`` gives the service seconds before the next poll
     (``provider.lifecycle.poll_interval`` by default); ``polls`` counts from the last action or
     the last change of status, so every new phase (stopping, deleting, waiting for ListModels) is
-    polled at a short interval first.
+    polled at a short interval first. ``throttled()`` counts the ThrottlingException answers so
+    far; a step that met one moves the schedule THROTTLED_POLL_SKIP intervals on.
     """
 
     def __init__(
@@ -38,9 +39,11 @@ class Waiter(Generic[T]):
         act: Callable[[Action], None],
         *,
         interval: Callable[[int, float], float] = poll_interval,
+        throttled: Callable[[], int] = lambda: 0,
     ) -> None:
         self._budget = budget
         self._interval = interval
+        self._throttled = throttled
         self._subject = subject
         self._observe = observe
         self._act = act
@@ -51,6 +54,7 @@ class Waiter(Generic[T]):
         status = "not yet observed"
         try:
             while True:
+                throttled_before = self._throttled()
                 try:
                     with self._budget.step():
                         previous, (action, seen, status) = status, self._observe()
@@ -70,6 +74,8 @@ class Waiter(Generic[T]):
                         exc.message = f"{self._subject}: {exc.message}"  # which resource
                         raise
                     logger.warning("%s: %s; trying again after a pause", self._subject, exc.message)
+                if self._throttled() > throttled_before:
+                    polls += THROTTLED_POLL_SKIP
                 self._budget.wait(self._interval(polls, self._budget.time_left()))
                 polls += 1
         except DeadlineExceeded as exc:

@@ -66,6 +66,7 @@ def test_throttling_is_retried_with_retry_after_and_jitter(emulator: Emulator) -
     assert api.describe_model(PROJECT, "1") is not None
     assert sleeps.delays == [3 + 0.5 * 0.5, 3 + 0.5 * 1.0]
     assert len(emulator.calls_of("DescribeModel")) == 3
+    assert api.throttled == 2  # the pollers slow down on these
 
 
 def test_retries_are_bounded(emulator: Emulator) -> None:
