@@ -71,6 +71,15 @@ def owner_tag_value(stack_id: str, logical_id: str) -> str:
     return hashlib.sha256(f"{stack_id}|{logical_id}".encode()).hexdigest()[:40]
 
 
+def unconfirmed_create_id(project_name: str) -> str:
+    """The physical id a Create answers when CreateModel's outcome is unknown (no answer came back).
+
+    Neither a model ARN nor crhelper's invented id, so the Delete that follows treats it as an
+    unanswered Create and deletes the versions carrying this resource's owner tag.
+    """
+    return f"{project_name}/CreateModel-unconfirmed"
+
+
 def is_failed_create_id(physical_id: object, stack_id: object, logical_id: object) -> bool:
     """Whether the id is the one crhelper invents for a Create that answered FAILED without one.
 

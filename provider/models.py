@@ -20,12 +20,13 @@ from provider.continuation import Budget
 from provider.errors import (
     AccessDenied,
     DeadlineExceeded,
+    LookoutError,
     PropertyError,
     ProviderError,
     ResourceFailed,
     service_gone,
 )
-from provider.identifiers import OWNER_TAG_KEY, ModelRef, parse_model_arn
+from provider.identifiers import OWNER_TAG_KEY, ModelRef, parse_model_arn, unconfirmed_create_id
 from provider.lifecycle import (
     Absent,
     Action,
@@ -126,7 +127,12 @@ class ModelResource:
         arn = self._progress.get(CREATED_MODEL_ARN)
         if not isinstance(arn, str):
             token = client_token(self._request_id, TokenKind.CREATE_MODEL)
-            created = self._lookout.create_model(properties, token, self._owner_tag(properties))
+            try:
+                created = self._lookout.create_model(properties, token, self._owner_tag(properties))
+            except LookoutError as exc:
+                if exc.retryable and self._owner:  # it may have acted: let the Delete look for the version
+                    exc.physical_id = unconfirmed_create_id(properties.project_name)
+                raise
             arn = created.model_arn
             self._progress[CREATED_MODEL_ARN] = arn
             logger.info("CreateModel: %s", arn)

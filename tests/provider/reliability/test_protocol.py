@@ -174,15 +174,6 @@ def test_a_create_failing_after_the_model_exists_answers_its_arn_and_the_delete_
     assert listed_versions(emulator) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="provider/models.py ModelResource.create: when CreateModel acted but no answer came back (the "
-    "connection dropped, then every retry failed too), the Create answers FAILED without a physical id, so "
-    "crhelper invents one and the Delete that follows makes no call (provider/handler.py treats crhelper's id "
-    "as 'nothing was created'): the model is orphaned and the project cannot be deleted. Found by the soak. "
-    "Suggested fix: after a CreateModel whose outcome is unknown, look for this resource's owner-tagged version "
-    "and answer its ARN, or answer an id that makes the Delete search the owner tag",
-)
 def test_a_create_whose_create_model_acted_but_never_answered_leaves_no_model(cloud: Cloud, emulator: Emulator) -> None:
     project_with_dataset(emulator)
     emulator.faults.add(Fault(kind="drop_connection", operations={"CreateModel"}, count=1, after_action=True))
