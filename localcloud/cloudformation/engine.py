@@ -82,12 +82,7 @@ class StackOperation:
         self.state.status = STACK_CREATE_IN_PROGRESS
         self._stack_event(Status.CREATE_IN_PROGRESS, "User Initiated")
         resolver = self._resolver(template, parameters or {})
-        active = [
-            logical_id
-            for logical_id, definition in template.resources.items()
-            if definition.condition is None or resolver.condition(definition.condition)
-        ]
-        graph = template.dependency_graph(active)
+        graph = _active_graph(template, resolver)
         self._save()
 
         def create(logical_id: str) -> bool:
@@ -177,12 +172,7 @@ class StackOperation:
         self._stack_event(Status.UPDATE_IN_PROGRESS, "User Initiated")
         before = {key: dataclasses.replace(record) for key, record in self.state.resources.items()}
         resolver = self._resolver(template, parameters or {})
-        active = [
-            logical_id
-            for logical_id, definition in template.resources.items()
-            if definition.condition is None or resolver.condition(definition.condition)
-        ]
-        graph = template.dependency_graph(active)
+        graph = _active_graph(template, resolver)
         changes: list[tuple[ResourceRecord | None, ResourceRecord]] = []  # (before, after), in completion order
 
         def work(logical_id: str) -> bool:
@@ -513,6 +503,16 @@ class StackOperation:
             self.events.append(event)
             if self._on_event is not None:
                 self._on_event(event)
+
+
+def _active_graph(template: Template, resolver: Resolver) -> dict[str, set[str]]:
+    """The dependency graph of the resources whose Condition (if any) holds."""
+    active = [
+        logical_id
+        for logical_id, definition in template.resources.items()
+        if definition.condition is None or resolver.condition(definition.condition)
+    ]
+    return template.dependency_graph(active)
 
 
 def parameter_values(template: Template, given: Mapping[str, Any]) -> dict[str, Any]:
