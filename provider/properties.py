@@ -39,6 +39,8 @@ _DATASET_MEMBERS: dict[str, tuple[str, str]] = {
     consts.DATASET_TYPE: ("CreateDataset", "DatasetType"),
     consts.DATASET_SOURCE: ("CreateDataset", "DatasetSource"),
 }
+# The custom resource's own settings, common to both resource types (no API member).
+_SETTINGS = (consts.SERVICE_TIMEOUT, consts.ORPHAN_WHEN_SERVICE_UNAVAILABLE)
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _UNKNOWN = "Member is not a known property"
 
@@ -116,11 +118,10 @@ def parse_model(properties: Any) -> ModelProperties:
     """Validate Custom::LookoutVisionModel's ResourceProperties; raises PropertyError."""
     violations: list[Violation] = []
     props = _top_level(properties, violations)
-    extra = (consts.HOSTING, consts.SERVICE_TIMEOUT, consts.ORPHAN_WHEN_SERVICE_UNAVAILABLE)
+    extra = (consts.HOSTING, *_SETTINGS)
     values = _members(props, _MODEL_MEMBERS, "", violations, extra=extra)
     hosting = _hosting(props.get(consts.HOSTING), violations)
-    timeout = _service_timeout(props, violations)
-    orphan = _boolean(props, consts.ORPHAN_WHEN_SERVICE_UNAVAILABLE, violations)
+    timeout, orphan = _settings(props, violations)
     if violations:
         raise PropertyError(consts.MODEL_RESOURCE_TYPE, violations)
     return ModelProperties(
@@ -139,10 +140,8 @@ def parse_dataset(properties: Any) -> DatasetProperties:
     """Validate Custom::LookoutVisionDataset's ResourceProperties; raises PropertyError."""
     violations: list[Violation] = []
     props = _top_level(properties, violations)
-    extra = (consts.SERVICE_TIMEOUT, consts.ORPHAN_WHEN_SERVICE_UNAVAILABLE)
-    values = _members(props, _DATASET_MEMBERS, "", violations, extra=extra)
-    timeout = _service_timeout(props, violations)
-    orphan = _boolean(props, consts.ORPHAN_WHEN_SERVICE_UNAVAILABLE, violations)
+    values = _members(props, _DATASET_MEMBERS, "", violations, extra=_SETTINGS)
+    timeout, orphan = _settings(props, violations)
     if violations:
         raise PropertyError(consts.DATASET_RESOURCE_TYPE, violations)
     return DatasetProperties(
@@ -253,6 +252,11 @@ def _hosting(value: Any, violations: list[Violation]) -> Hosting | None:
         violations.append(Violation(path, high, f"{constraint} ({low})"))
         return None
     return Hosting(low, high)
+
+
+def _settings(props: Mapping[str, Any], violations: list[Violation]) -> tuple[int, bool]:
+    """ServiceTimeout and OrphanWhenServiceUnavailable, validated in that order."""
+    return _service_timeout(props, violations), _boolean(props, consts.ORPHAN_WHEN_SERVICE_UNAVAILABLE, violations)
 
 
 def _service_timeout(props: Mapping[str, Any], violations: list[Violation]) -> int:
