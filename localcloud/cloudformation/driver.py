@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from localcloud.cloudformation import report
-from localcloud.cloudformation.assembly import CloudAssembly
+from localcloud.cloudformation.assembly import CloudAssembly, StackArtifact
 from localcloud.cloudformation.cloud import LocalCloud
 from localcloud.cloudformation.custom_resource import START_UP_GRACE
 from localcloud.cloudformation.engine import StackOperation
@@ -104,6 +104,19 @@ class Session:
             max_workers=self.options.max_workers,
         )
 
+    def resume(self, state: StackState) -> StackOperation:
+        """An operation on a deployed stack, its resources' handlers restored from ``state``."""
+        for warning in self.handlers.restore(state.resources, state.context):
+            _say(self.options, f"warning: {warning}")
+        return self.operation(state)
+
+    def create(self, artifact: StackArtifact, template: Template, result: RunResult) -> tuple[StackOperation, bool]:
+        """Deploy ``artifact`` as a new stack; the operation (added to ``result``) and whether it succeeded."""
+        _say(self.options, f"Deploying {artifact.stack_name} from {artifact.template_path} (time scale {_scale(self)})")
+        operation = self.operation(self.new_state(artifact.stack_name))
+        result.operations.append(operation)
+        return operation, operation.deploy(template, self.options.parameters)
+
     def new_state(self, stack_name: str) -> StackState:
         return StackState(_new_context(stack_name), "REVIEW_IN_PROGRESS", time_scale=self.cloud.time_scale)
 
@@ -131,9 +144,7 @@ class Session:
 
 
 def deploy(options: RunOptions) -> RunResult:
-    artifact = CloudAssembly.read(options.app).stack(options.stack)
-    template = Template.parse(artifact.template())
-    store = StateDirectory(options.state_dir)
+    artifact, template, store = _read_stack(options)
     existing = store.load(artifact.stack_name)
     if existing is not None:
         if existing.status not in UPDATABLE:
@@ -143,10 +154,7 @@ def deploy(options: RunOptions) -> RunResult:
         return _update(options, artifact.directory, template, existing)
     result = RunResult()
     with Session(options, artifact.directory) as session:
-        _say(options, f"Deploying {artifact.stack_name} from {artifact.template_path} (time scale {_scale(session)})")
-        operation = session.operation(session.new_state(artifact.stack_name))
-        result.operations.append(operation)
-        result.succeeded = operation.deploy(template, options.parameters)
+        operation, result.succeeded = session.create(artifact, template, result)
         result.calls = session.calls()
         if not result.succeeded:
             result.leftovers = session.leftovers(_retained(operation))
@@ -159,9 +167,7 @@ def _update(options: RunOptions, assembly_directory: Path, template: Template, s
     with Session(options, assembly_directory, default_time_scale=state.time_scale or 1.0) as session:
         name = state.context.stack_name
         _say(options, f"Updating {name} (state in {session.store.path}, time scale {_scale(session)})")
-        for warning in session.handlers.restore(state.resources, state.context):
-            _say(options, f"warning: {warning}")
-        operation = session.operation(state)
+        operation = session.resume(state)
         result.operations.append(operation)
         result.succeeded = operation.update(template, options.parameters)
         result.calls = session.calls()
@@ -178,9 +184,7 @@ def destroy(options: RunOptions) -> RunResult:
     result = RunResult()
     with Session(options, default_time_scale=state.time_scale or 1.0) as session:
         _say(options, f"Destroying {name} (state in {store.path}, time scale {_scale(session)})")
-        for warning in session.handlers.restore(state.resources, state.context):
-            _say(options, f"warning: {warning}")
-        operation = session.operation(state)
+        operation = session.resume(state)
         retained = _retained(operation)
         result.operations.append(operation)
         result.succeeded = operation.destroy()
@@ -192,17 +196,12 @@ def destroy(options: RunOptions) -> RunResult:
 
 def up(options: RunOptions) -> RunResult:
     """Deploy then destroy in one run; the state directory is used and left empty."""
-    artifact = CloudAssembly.read(options.app).stack(options.stack)
-    template = Template.parse(artifact.template())
-    store = StateDirectory(options.state_dir)
+    artifact, template, store = _read_stack(options)
     if store.load(artifact.stack_name) is not None:
         raise StateError(f"{artifact.stack_name} is already deployed locally (state in {store.path}): run destroy")
     result = RunResult()
     with Session(options, artifact.directory) as session:
-        _say(options, f"Deploying {artifact.stack_name} from {artifact.template_path} (time scale {_scale(session)})")
-        deployment = session.operation(session.new_state(artifact.stack_name))
-        result.operations.append(deployment)
-        deployed = deployment.deploy(template, options.parameters)
+        deployment, deployed = session.create(artifact, template, result)
         retained = _retained(deployment)
         if deployed:
             _say(options, f"\nDestroying {artifact.stack_name}")
@@ -213,6 +212,12 @@ def up(options: RunOptions) -> RunResult:
         result.leftovers = session.leftovers(retained)
         _summary(options, result, session)
     return result
+
+
+def _read_stack(options: RunOptions) -> tuple[StackArtifact, Template, StateDirectory]:
+    """The stack chosen from the cloud assembly, its parsed template, and the state directory."""
+    artifact = CloudAssembly.read(options.app).stack(options.stack)
+    return artifact, Template.parse(artifact.template()), StateDirectory(options.state_dir)
 
 
 def _new_context(stack_name: str) -> StackContext:
