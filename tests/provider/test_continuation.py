@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import boto3
 import pytest
 
 from localcloud.awslambda import LambdaService
@@ -25,6 +23,7 @@ from provider.continuation import (
     request_signed_at,
 )
 from provider.errors import ContinuationFailed, DeadlineExceeded, OutOfTime, Throttled
+from tests.fixtures.awslambda import lambda_client, local_function
 
 
 @dataclass
@@ -132,25 +131,14 @@ def test_a_retry_out_of_time_becomes_a_hand_over_or_the_deadline() -> None:
 
 @pytest.fixture
 def echo_function() -> Iterator[LambdaService]:
-    env = {"PYTHONPATH": os.getcwd()}
-    with LambdaService("tests.localcloud.awslambda.handlers.echo", env=env, timeout=30.0, time_scale=0.1) as service:
+    with local_function("echo", timeout=30.0, time_scale=0.1) as service:
         yield service
-
-
-def _lambda(service: LambdaService) -> Any:
-    return boto3.client(
-        "lambda",
-        endpoint_url=service.endpoint_url,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
 
 
 def test_hand_over_invokes_the_function_asynchronously_with_the_record(echo_function: LambdaService) -> None:
     event = {"RequestType": "Delete", "RequestId": "r", "ResponseURL": "https://x/y?X-Amz-Signature=s"}
     record = Continuation(started=time.time(), progress={"StartModelSent": True})
-    hand_over(_lambda(echo_function), Context(0, echo_function.function_arn), event, record)
+    hand_over(lambda_client(echo_function), Context(0, echo_function.function_arn), event, record)
     echo_function.wait_idle(timeout=30)
     [invocation] = echo_function.invocations
     assert invocation.invocation_type == "Event"
@@ -160,7 +148,7 @@ def test_hand_over_invokes_the_function_asynchronously_with_the_record(echo_func
 def test_hand_over_failures_are_reported(echo_function: LambdaService) -> None:
     context = Context(0, "arn:aws:lambda:us-east-1:123456789012:function:someone-else")
     with pytest.raises(ContinuationFailed) as caught:
-        hand_over(_lambda(echo_function), context, {"RequestId": "r"}, Continuation(1.0))
+        hand_over(lambda_client(echo_function), context, {"RequestId": "r"}, Continuation(1.0))
     assert "ResourceNotFoundException" in caught.value.message
     assert echo_function.invocations == []
 
@@ -168,7 +156,7 @@ def test_hand_over_failures_are_reported(echo_function: LambdaService) -> None:
 def test_a_payload_over_the_asynchronous_limit_is_refused_before_the_call(echo_function: LambdaService) -> None:
     event = {"ResourceProperties": {"Description": "d" * MAX_ASYNC_PAYLOAD}}
     with pytest.raises(ContinuationFailed) as caught:
-        hand_over(_lambda(echo_function), Context(0, echo_function.function_arn), event, Continuation(1.0))
+        hand_over(lambda_client(echo_function), Context(0, echo_function.function_arn), event, Continuation(1.0))
     assert "too large" in caught.value.message
     assert echo_function.invocations == []
 

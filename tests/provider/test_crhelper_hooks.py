@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from provider import consts
 from provider.clock import Clock
 from provider.continuation import Continuation
 from provider.handler import _CfnResource
+from tests.fixtures.awslambda import local_function
 from tests.provider.conftest import check_response, make_event
 
 
@@ -33,8 +33,7 @@ class Context:
 
 @pytest.fixture
 def echo(monkeypatch: pytest.MonkeyPatch, response_endpoint: ResponseEndpoint) -> Iterator[LambdaService]:
-    env = {"PYTHONPATH": os.getcwd()}
-    with LambdaService("tests.localcloud.awslambda.handlers.echo", env=env, timeout=30.0) as service:
+    with local_function("echo", timeout=30.0) as service:
         for name, value in {
             "AWS_ENDPOINT_URL_LAMBDA": service.endpoint_url,
             "AWS_REGION": "us-east-1",

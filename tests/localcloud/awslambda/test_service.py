@@ -1,42 +1,24 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 
-import boto3
 import botocore.exceptions
 import pytest
 
 from localcloud.awslambda import LambdaService
-
-HANDLERS = "tests.localcloud.awslambda.handlers"
-
-
-def _service(handler: str, **kwargs: object) -> LambdaService:
-    env = {"PYTHONPATH": os.getcwd()}
-    return LambdaService(f"{HANDLERS}.{handler}", env=env, **kwargs)  # type: ignore[arg-type]
-
-
-def _client(service: LambdaService) -> object:
-    return boto3.client(
-        "lambda",
-        endpoint_url=service.endpoint_url,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
+from tests.fixtures.awslambda import lambda_client, local_function
 
 
 @pytest.fixture
 def echo() -> Iterator[LambdaService]:
-    with _service("echo", timeout=30.0, time_scale=0.1) as service:
+    with local_function("echo", timeout=30.0, time_scale=0.1) as service:
         yield service
 
 
 def test_request_response_invoke_over_the_lambda_api(echo: LambdaService) -> None:
-    client = _client(echo)
-    reply = client.invoke(FunctionName=echo.function_arn, Payload=json.dumps({"marker": "m1"}))  # type: ignore[attr-defined]
+    client = lambda_client(echo)
+    reply = client.invoke(FunctionName=echo.function_arn, Payload=json.dumps({"marker": "m1"}))
     result = json.loads(reply["Payload"].read())
     assert reply["StatusCode"] == 200
     assert result["event"] == {"marker": "m1"}
@@ -48,7 +30,9 @@ def test_request_response_invoke_over_the_lambda_api(echo: LambdaService) -> Non
 
 
 def test_event_invoke_answers_202_and_runs_later(echo: LambdaService) -> None:
-    reply = _client(echo).invoke(FunctionName=echo.function_name, InvocationType="Event", Payload=b'{"marker": "a"}')  # type: ignore[attr-defined]
+    reply = lambda_client(echo).invoke(
+        FunctionName=echo.function_name, InvocationType="Event", Payload=b'{"marker": "a"}'
+    )
     assert reply["StatusCode"] == 202
     echo.wait_idle(timeout=30)
     [invocation] = echo.invocations
@@ -65,12 +49,12 @@ def test_environments_are_reused_warm(echo: LambdaService) -> None:
 
 def test_unknown_function_is_resource_not_found(echo: LambdaService) -> None:
     with pytest.raises(botocore.exceptions.ClientError) as caught:
-        _client(echo).invoke(FunctionName="someone-else", Payload=b"{}")  # type: ignore[attr-defined]
+        lambda_client(echo).invoke(FunctionName="someone-else", Payload=b"{}")
     assert caught.value.response["Error"]["Code"] == "ResourceNotFoundException"
 
 
 def test_the_function_reinvokes_itself_through_its_endpoint() -> None:
-    with _service("reinvoke", timeout=30.0) as service:
+    with local_function("reinvoke", timeout=30.0) as service:
         service.invoke_async({"hops": 0, "until": 3})
         service.wait_idle(timeout=60)
         assert sorted(i.result for i in service.invocations) == [0, 1, 2, 3]
@@ -78,7 +62,7 @@ def test_the_function_reinvokes_itself_through_its_endpoint() -> None:
 
 
 def test_timeout_stops_the_invocation_and_async_retries_twice() -> None:
-    with _service("sleep", timeout=1.0, time_scale=0.2, retry_delays=(1.0, 2.0)) as service:
+    with local_function("sleep", timeout=1.0, time_scale=0.2, retry_delays=(1.0, 2.0)) as service:
         service.invoke_async({"seconds": 30})
         service.wait_idle(timeout=30)
         assert [(i.attempt, i.outcome) for i in service.invocations] == [(0, "timeout"), (1, "timeout"), (2, "timeout")]
@@ -87,7 +71,7 @@ def test_timeout_stops_the_invocation_and_async_retries_twice() -> None:
 
 
 def test_a_handler_error_is_reported_with_its_traceback() -> None:
-    with _service("fail", retry_delays=()) as service:
+    with local_function("fail", retry_delays=()) as service:
         invocation = service.invoke({})
         assert invocation.outcome == "error"
         assert invocation.result == {"errorType": "RuntimeError", "errorMessage": "the handler failed"}
