@@ -185,21 +185,9 @@ class LookoutVisionModel(Construct):
         service_timeout: Duration,
     ) -> None:
         where = f"LookoutVisionModel {self.node.path}"
-        if not isinstance(training_dataset, LookoutVisionDataset):
-            raise TypeError(f"{where}: training_dataset must be a LookoutVisionDataset")
-        if training_dataset.dataset_type != "train":
-            raise ValueError(
-                f"{where}: training_dataset {training_dataset.node.path} has dataset_type "
-                f"{training_dataset.dataset_type!r}; it must be 'train'"
-            )
+        _check_dataset(where, training_dataset, "training_dataset", "train")
         if test_dataset is not None:
-            if not isinstance(test_dataset, LookoutVisionDataset):
-                raise TypeError(f"{where}: test_dataset must be a LookoutVisionDataset")
-            if test_dataset.dataset_type != "test":
-                raise ValueError(
-                    f"{where}: test_dataset {test_dataset.node.path} has dataset_type "
-                    f"{test_dataset.dataset_type!r}; it must be 'test'"
-                )
+            _check_dataset(where, test_dataset, "test_dataset", "test")
         for dataset in (training_dataset, test_dataset):
             if dataset is not None and not same_project(dataset.project, project):
                 raise ValueError(
@@ -221,3 +209,14 @@ class LookoutVisionModel(Construct):
                 f"{where}: service_timeout is {seconds:g} s; CloudFormation accepts whole seconds "
                 f"from {consts.SERVICE_TIMEOUT_MIN} s to {consts.SERVICE_TIMEOUT_MAX} s"
             )
+
+
+def _check_dataset(where: str, dataset: Any, prop: str, dataset_type: str) -> None:
+    """``prop`` must be a LookoutVisionDataset whose dataset_type is ``dataset_type``."""
+    if not isinstance(dataset, LookoutVisionDataset):
+        raise TypeError(f"{where}: {prop} must be a LookoutVisionDataset")
+    if dataset.dataset_type != dataset_type:
+        raise ValueError(
+            f"{where}: {prop} {dataset.node.path} has dataset_type "
+            f"{dataset.dataset_type!r}; it must be {dataset_type!r}"
+        )
