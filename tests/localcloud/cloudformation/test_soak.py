@@ -36,8 +36,8 @@ from localcloud.cloudformation import driver, report
 from localcloud.lookoutvision import Emulator, Fault
 from provider.consts import HOSTING, MODEL_RESOURCE_TYPE
 from tests.fixtures.assembly import Assembly
-from tests.provider.reliability.faults import HangsOnce
-from tests.provider.reliability.secrets import leaks
+from tests.fixtures.faults import HangsOnce
+from tests.fixtures.secrets import leaks
 
 SHORT = {"models": 12, "cycles": 2, "seed": 20261129}
 LONG = {"models": 100, "cycles": 3}

@@ -8,7 +8,7 @@ for them; crhelper's EventBridge and CloudWatch Logs clients point at a closed p
 polling rule could not even be created.
 
 ``cloud`` (function scope) plays CloudFormation against it: deliver an event, wait for the one
-response, check the response invariants. What counts as secret: ``tests/provider/reliability/secrets.py``.
+response, check the response invariants. What counts as secret: ``tests/fixtures/secrets.py``.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from localcloud.awslambda import Invocation, LambdaService
 from localcloud.cloudformation.custom_resource import check_response as cloudformation_problems
 from localcloud.cloudformation.response_endpoint import ResponseEndpoint
 from localcloud.lookoutvision import Emulator
+from tests.fixtures.secrets import ACCESS_KEY_ID, SECRET_ACCESS_KEY, SESSION_TOKEN, leaks
 from tests.provider.conftest import STACK_ID, check_response, make_event
-from tests.provider.reliability.secrets import ACCESS_KEY_ID, SECRET_ACCESS_KEY, SESSION_TOKEN, leaks
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 # Real seconds per service second: a 200 s Lambda timeout lasts 1 s, a 3600 s ServiceTimeout 18 s.

@@ -31,6 +31,7 @@ from localcloud.cloudformation.custom_resource import check_response as cloudfor
 from localcloud.lookoutvision import Emulator
 from provider import consts, servicemodel
 from provider.handler import RequestFailed, handler
+from tests.fixtures.secrets import leaks
 from tests.provider.conftest import (
     FUNCTION_ARN,
     PROJECT,
@@ -40,7 +41,6 @@ from tests.provider.conftest import (
     project_with_dataset,
     trained_model,
 )
-from tests.provider.reliability.secrets import leaks
 
 # A model with every property set, valid (CloudFormation passes numbers as strings).
 VALID_MODEL = model_properties(

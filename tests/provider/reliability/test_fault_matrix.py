@@ -33,6 +33,7 @@ from localcloud.awslambda import LambdaService
 from localcloud.lookoutvision import Emulator, Fault
 from provider.lifecycle import ModelStatus
 from provider.tokens import TokenKind, client_token
+from tests.fixtures.faults import HangsOnce
 from tests.provider.conftest import PROJECT, listed_versions, make_event, project_with_dataset, trained_model
 from tests.provider.reliability.conftest import (
     LAMBDA_TIMEOUT,
@@ -42,7 +43,6 @@ from tests.provider.reliability.conftest import (
     Figures,
     provider_environment,
 )
-from tests.provider.reliability.faults import HangsOnce
 
 LOGICAL_ID = "InspectionLineStackModelsWithAVeryLongConstructPathLookoutModelA1B2C3D4"
 FAULTS = ("none", "throttling", "internal_error", "drop_connection", "latency", "lambda_timeout")

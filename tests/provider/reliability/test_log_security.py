@@ -1,6 +1,6 @@
 """Secrets never reach the logs or the responses: the ResponseURL (and its signature) and AWS credentials.
 
-What counts as secret is stated in ``tests/provider/reliability/secrets.py``: the ResponseURL is a
+What counts as secret is stated in ``tests/fixtures/secrets.py``: the ResponseURL is a
 presigned URL (whoever holds it can answer for the stack), the secret access key and session
 token are credentials. ClientTokens are not: they derive from the RequestId and grant nothing.
 
@@ -23,9 +23,9 @@ from localcloud.awslambda import LambdaContext, LambdaService
 from localcloud.lookoutvision import Emulator, Fault
 from provider import consts
 from provider.handler import handler
+from tests.fixtures.secrets import ACCESS_KEY_ID, SECRET_ACCESS_KEY, SESSION_TOKEN, leaks, secrets_in
 from tests.provider.conftest import PROJECT, Requests, make_event, model_properties, project_with_dataset
 from tests.provider.reliability.conftest import Cloud
-from tests.provider.reliability.secrets import ACCESS_KEY_ID, SECRET_ACCESS_KEY, SESSION_TOKEN, leaks, secrets_in
 
 
 def _logs(cloud: Cloud, events: list[dict[str, Any]]) -> str:

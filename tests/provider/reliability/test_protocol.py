@@ -18,6 +18,7 @@ import pytest
 from localcloud.lookoutvision import Emulator, Fault
 from provider import consts, servicemodel
 from provider.tokens import TokenKind, client_token
+from tests.fixtures.faults import FromNth, HangsOnce
 from tests.provider.conftest import (
     PROJECT,
     STACK_ID,
@@ -28,7 +29,6 @@ from tests.provider.conftest import (
     trained_model,
 )
 from tests.provider.reliability.conftest import LAMBDA_TIMEOUT, RETRY_DELAYS, SCALE, Cloud
-from tests.provider.reliability.faults import FromNth, HangsOnce
 
 MUTATING = {"CreateModel", "StartModel", "StopModel", "DeleteModel"}
 # Real seconds a request may take beyond its ServiceTimeout's worth: execution environments starting.
