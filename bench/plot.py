@@ -60,14 +60,15 @@ def _scale(ax: Axes, details: dict[str, Any]) -> None:
     ax.plot(labels, [r["quota_bound"] for r in rows], "o--", color="tab:purple", label="quota bound")
     baseline = details.get("baseline_row")
     if baseline and baseline["wall"] != float("inf") and str(baseline["models"]) in labels:
+        points = [w for w in baseline["walls"] if w != float("inf")]
         ax.scatter(
-            [labels.index(str(baseline["models"]))],
-            [baseline["wall"]],
+            [labels.index(str(baseline["models"]))] * len(points),
+            points,
             marker="x",
             s=60,
             color="tab:orange",
             zorder=4,
-            label=f"{details['baseline']} (1 run, {baseline['requests'] / baseline['models']:.0f} req/model)",
+            label=f"{details['baseline']} ({baseline['requests'] / baseline['deletes']:.0f} req/model)",
         )
     physical = details["service_time"]
     ax.axhline(physical, color="black", linewidth=1, label=f"physical limit {physical:g} s")

@@ -98,6 +98,7 @@ def test_scale_figures_come_from_the_call_record(results: tuple[Path, dict[str, 
     assert (details["baseline"], baseline["models"]) == ("cdk_provider_5s", 3)
     assert figures["scale.3.requests_vs_cdk_provider_5s"]["baseline"] == baseline["requests"] / 3
     assert figures["scale.3.wall_vs_cdk_provider_5s"]["baseline"] == baseline["wall"]
+    assert [row["wall"] for row in details["baseline_rows"]] == baseline["walls"]
 
 
 def test_cold_start_and_synth_figures_come_from_the_samples(results: tuple[Path, dict[str, Any]]) -> None:
