@@ -10,11 +10,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import botocore.session
-import regex
 from botocore.model import ListShape, MapShape, OperationModel, ServiceModel, Shape, StringShape, StructureShape
+
+if TYPE_CHECKING:
+    import regex
 
 SERVICE_NAME = "lookoutvision"
 
@@ -129,6 +131,9 @@ def _check_bounds(shape: Shape, value: Any, path: str) -> list[Violation]:
 @functools.cache
 def _pattern(pattern: str) -> regex.Pattern[str]:
     # The model's patterns use Java syntax (\p{L}, anchors); the ``regex`` module reads them as is.
+    # Imported here, at the first pattern checked, to keep it out of the Lambda's cold start.
+    import regex  # noqa: PLC0415
+
     return regex.compile(pattern)
 
 
