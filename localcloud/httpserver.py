@@ -27,10 +27,6 @@ class BackgroundServer:
         self._thread = threading.Thread(target=self._server.serve_forever, name="localcloud-http", daemon=True)
 
     @property
-    def server(self) -> ThreadingHTTPServer:
-        return self._server
-
-    @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
         scheme = "https" if self._tls else "http"
