@@ -7,7 +7,7 @@ rig times each response's arrival on the emulator's clock, so it compares direct
 emulator's status history (service seconds).
 
 Baseline schedules run through the same code: a ``Schedule`` sets the provider's
-``LOOKOUTVISION_POLL_INTERVAL`` / ``LOOKOUTVISION_DELETE_RESPONSE_DELAY`` (``provider.models.PollSchedule``).
+``LOOKOUTVISION_POLL_INTERVAL`` / ``LOOKOUTVISION_DELETE_RESPONSE_DELAY`` (``provider.model_resource.PollSchedule``).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from localcloud.awslambda import LambdaService
 from localcloud.cloudformation.response_endpoint import ResponseEndpoint, ResponseTimeout
 from localcloud.lookoutvision import Durations, Emulator, Settings, StatusChange
 from provider import consts
-from provider.models import DELETE_RESPONSE_DELAY_ENV, POLL_INTERVAL_ENV
+from provider.model_resource import DELETE_RESPONSE_DELAY_ENV, POLL_INTERVAL_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
 HANDLER = "provider.handler.handler"

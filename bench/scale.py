@@ -60,7 +60,7 @@ def quota_bound(count: int, service_time: float, rate: float | None) -> float:
     """The earliest N deletes can finish: N StopModel calls through the token bucket, then the service's time."""
     if not rate:
         return service_time
-    burst = max(1.0, rate)  # the emulator's bucket capacity (localcloud.lookoutvision.models)
+    burst = max(1.0, rate)  # the emulator's bucket capacity (localcloud.lookoutvision.backend)
     return service_time + max(0.0, count - burst) / rate
 
 

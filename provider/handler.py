@@ -5,7 +5,7 @@ Create / Update / Delete on the ResourceType (``Custom::LookoutVisionModel``,
 ``Custom::LookoutVisionDataset``) and turns every outcome into what crhelper sends:
 
 - success: the physical id and the response Data;
-- any exception: FAILED with a short Reason (``provider.responses``), and the physical id of a
+- any exception: FAILED with a short Reason (``provider.outcomes``), and the physical id of a
   resource that exists despite the failure, so that CloudFormation's Delete removes it;
 - a hand-over (``provider.continuation``): the function has re-invoked itself and this
   invocation answers nothing.
@@ -32,7 +32,7 @@ from crhelper.resource_helper import FAILED
 from provider import consts, continuation, redaction, servicemodel
 from provider.clock import Clock
 from provider.continuation import Budget, Continuation, HandOver, LambdaContext
-from provider.datasets import DatasetResource
+from provider.dataset_resource import DatasetResource
 from provider.errors import ProviderError
 from provider.identifiers import (
     DatasetRef,
@@ -44,9 +44,9 @@ from provider.identifiers import (
 )
 from provider.lifecycle import deadline_margin
 from provider.lookout import Lookout, new_client
-from provider.models import CREATED_MODEL_ARN, ModelResource
+from provider.model_resource import CREATED_MODEL_ARN, ModelResource
+from provider.outcomes import Outcome, failure_reason, request_names
 from provider.properties import parse_dataset, parse_model, service_timeout
-from provider.responses import Outcome, failure_reason
 from provider.unavailable import delete_or_orphan, update_or_keep
 
 logger = logging.getLogger(__name__)
@@ -121,10 +121,10 @@ class _CfnResource(CfnResource):
     def _cfn_response(self, event: dict[str, Any]) -> None:
         with self._lock:
             if self.handed_over:
-                logger.info("%s %s continues in a new invocation: no response from this one", *_names(event))
+                logger.info("%s %s continues in a new invocation: no response from this one", *request_names(event))
                 return
             if self._silence:
-                logger.warning("%s %s: no response: %s", *_names(event), self._silence)
+                logger.warning("%s %s: no response: %s", *request_names(event), self._silence)
                 return
             if self._answering:  # the timer answered already
                 return
@@ -140,7 +140,7 @@ class _CfnResource(CfnResource):
     def _timeout(self) -> None:
         current = self._current
         event: dict[str, Any] = self._event  # type: ignore[attr-defined]
-        request_type, logical_id = _names(event)
+        request_type, logical_id = request_names(event)
         if current is not None and current[0] is event:
             clock = Clock.from_env()
             timeout = service_timeout(event.get("ResourceProperties"))
@@ -192,7 +192,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> None:
 
 def _run(resource: _CfnResource, event: dict[str, Any], context: LambdaContext) -> str:
     """Perform one request; returns the physical id (crhelper's contract) and sets the Data."""
-    request_type, logical_id = _names(event)
+    request_type, logical_id = request_names(event)
     clock = Clock.from_env()
     record = Continuation.from_event(event, clock)
     resource.begin(event, context, record)
@@ -342,10 +342,6 @@ def _unanswered_create_dataset(event: dict[str, Any]) -> DatasetRef | None:
     if servicemodel.validate_input("DescribeDataset", params):
         return None
     return DatasetRef(str(params["ProjectName"]), str(params["DatasetType"]))
-
-
-def _names(event: dict[str, Any]) -> tuple[str, str]:
-    return str(event.get("RequestType", "?")), str(event.get("LogicalResourceId", "?"))
 
 
 def _page_size() -> int | None:

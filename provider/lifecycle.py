@@ -1,9 +1,9 @@
 """The lifecycle decisions, as pure functions: no I/O, no clock, no randomness of their own.
 
 From what a request wants (a goal) and what the service shows (an observation) to the one next
-action; ``provider.operations`` performs the actions and observes again until DONE or FAIL. Also
-the timing rules: the adaptive poll interval, backoff with full jitter, the hand-over reserve
-and the deadline margin.
+action; ``provider.model_resource`` and ``provider.dataset_resource`` perform the actions and
+observe again until DONE or FAIL. Also the timing rules: the adaptive poll interval, backoff with
+full jitter, the hand-over reserve and the deadline margin.
 """
 
 from __future__ import annotations

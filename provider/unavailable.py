@@ -37,8 +37,8 @@ from provider.errors import (
     ServiceUnavailable,
     service_gone,
 )
+from provider.outcomes import REASON_LIMIT, Outcome, failure_reason, request_names
 from provider.properties import orphan_when_service_unavailable
-from provider.responses import REASON_LIMIT, Outcome, failure_reason
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ def delete_or_orphan(event: Mapping[str, Any], subject: str, delete: Callable[[]
             f"ORPHANED {physical_id} ({subject}): not deleted, left as it is, because Lookout for Vision "
             f"{state} (support ended {END_OF_SUPPORT_DATE}) and {consts.ORPHAN_WHEN_SERVICE_UNAVAILABLE} is true"
         )
-        logger.warning("%s %s: %s; %s: %s", *_names(event), note, cause.operation, cause.message)
+        logger.warning("%s %s: %s; %s: %s", *request_names(event), note, cause.operation, cause.message)
         return Outcome(physical_id, {consts.ATTR_ORPHANED: _bounded(note)}, note=_bounded(note))
 
 
@@ -93,7 +93,7 @@ def update_or_keep(
         logger.warning(
             "%s %s: Lookout for Vision is unavailable (support ended %s): %s kept as it was, unchecked; "
             "only the resource's own settings changed (%s: %s)",
-            *_names(event),
+            *request_names(event),
             END_OF_SUPPORT_DATE,
             subject,
             cause.operation,
@@ -135,7 +135,7 @@ def _gone(event: Mapping[str, Any], cause: LookoutError, subject: str, exc: Prov
         exc.message,
         consts.ORPHAN_WHEN_SERVICE_UNAVAILABLE,
     )
-    request_type, logical_id = _names(event)
+    request_type, logical_id = request_names(event)
     head = failure_reason(request_type, logical_id, "").rstrip(".")
     named = f"{message} for {subject}"
     fits = len(head) + len(named) + len(". ") + len(ServiceGone.advice) <= REASON_LIMIT
@@ -144,7 +144,3 @@ def _gone(event: Mapping[str, Any], cause: LookoutError, subject: str, exc: Prov
 
 def _bounded(text: str) -> str:
     return text if len(text) <= REASON_LIMIT else text[: REASON_LIMIT - 3] + "..."
-
-
-def _names(event: Mapping[str, Any]) -> tuple[str, str]:
-    return str(event.get("RequestType", "?")), str(event.get("LogicalResourceId", "?"))

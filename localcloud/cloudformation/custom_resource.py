@@ -17,7 +17,7 @@ from localcloud.awslambda import LambdaService
 from localcloud.cloudformation.cloud import LocalCloud
 from localcloud.cloudformation.handlers import physical_name
 from localcloud.cloudformation.intrinsics import StackContext
-from localcloud.cloudformation.model import Mode, RequestType, ResourceOutcome, ResourceRecord, ResourceRequest
+from localcloud.cloudformation.records import Mode, RequestType, ResourceOutcome, ResourceRecord, ResourceRequest
 from localcloud.cloudformation.response_endpoint import ResponseTimeout
 from provider.consts import SERVICE_TIMEOUT, SERVICE_TIMEOUT_DEFAULT, SERVICE_TIMEOUT_MAX, SERVICE_TIMEOUT_MIN
 

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from localcloud.cloudformation.errors import LocalCloudFormationError, UnresolvableError
 from localcloud.cloudformation.handlers import ResourceHandler
 from localcloud.cloudformation.intrinsics import Resolver
-from localcloud.cloudformation.model import (
+from localcloud.cloudformation.records import (
     Mode,
     RequestType,
     ResourceOutcome,

@@ -8,7 +8,7 @@ import string
 from typing import Protocol
 
 from localcloud.cloudformation.intrinsics import StackContext
-from localcloud.cloudformation.model import Mode, ResourceOutcome, ResourceRecord, ResourceRequest
+from localcloud.cloudformation.records import Mode, ResourceOutcome, ResourceRecord, ResourceRequest
 
 
 class ResourceHandler(Protocol):

@@ -20,7 +20,7 @@ from localcloud.awslambda import LambdaService
 from localcloud.cloudformation.cloud import LocalCloud
 from localcloud.cloudformation.handlers import physical_name
 from localcloud.cloudformation.intrinsics import StackContext
-from localcloud.cloudformation.model import Mode, ResourceOutcome, ResourceRecord, ResourceRequest
+from localcloud.cloudformation.records import Mode, ResourceOutcome, ResourceRecord, ResourceRequest
 
 RESOURCE_TYPE = "AWS::Lambda::Function"
 DEFAULT_TIMEOUT = 3.0  # Lambda's default, seconds

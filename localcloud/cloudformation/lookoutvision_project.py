@@ -8,7 +8,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from localcloud.cloudformation.cloud import LocalCloud
 from localcloud.cloudformation.intrinsics import StackContext
-from localcloud.cloudformation.model import Mode, ResourceOutcome, ResourceRecord, ResourceRequest
+from localcloud.cloudformation.records import Mode, ResourceOutcome, ResourceRecord, ResourceRequest
 
 RESOURCE_TYPE = "AWS::LookoutVision::Project"
 

@@ -12,7 +12,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from localcloud.cloudformation.cloud import LocalCloud
 from localcloud.cloudformation.handlers import physical_name
 from localcloud.cloudformation.intrinsics import StackContext
-from localcloud.cloudformation.model import Mode, RequestType, ResourceOutcome, ResourceRecord, ResourceRequest
+from localcloud.cloudformation.records import Mode, RequestType, ResourceOutcome, ResourceRecord, ResourceRequest
 
 Created = tuple[str, dict[str, Any]]
 _GONE = {"NoSuchEntity", "ResourceNotFoundException", "NoSuchBucket", "NoSuchBucketPolicy"}

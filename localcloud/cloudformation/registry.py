@@ -12,8 +12,8 @@ from localcloud.cloudformation.handlers import ResourceHandler, SimulatedHandler
 from localcloud.cloudformation.intrinsics import StackContext
 from localcloud.cloudformation.lambda_function import LambdaFunctionHandler
 from localcloud.cloudformation.lookoutvision_project import LookoutVisionProjectHandler
-from localcloud.cloudformation.model import Mode, ResourceRecord
 from localcloud.cloudformation.moto_resources import MotoHandler
+from localcloud.cloudformation.records import Mode, ResourceRecord
 from localcloud.cloudformation.template import creation_levels
 
 

@@ -14,7 +14,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from localcloud.cloudformation.custom_resource import SentRequest
 from localcloud.cloudformation.engine import StackOperation
-from localcloud.cloudformation.model import Mode, StackEvent, Status
+from localcloud.cloudformation.records import Mode, StackEvent, Status
 from localcloud.lookoutvision import Call
 
 LOG_TAIL = 15  # lines of a failed request's function logs shown under the summary

@@ -11,7 +11,7 @@ from typing import Any
 
 from localcloud.cloudformation.errors import StateError
 from localcloud.cloudformation.intrinsics import StackContext
-from localcloud.cloudformation.model import ResourceRecord
+from localcloud.cloudformation.records import ResourceRecord
 
 DEFAULT_STATE_DIR = ".localcloud"
 _STACKS = "stacks"

@@ -50,8 +50,8 @@ running emulator reset for each test, with the environment pointing botocore at 
 
 from __future__ import annotations
 
+from .backend import LookoutVisionBackend, StatusChange
 from .calls import Call
-from .clock import Clock
 from .exceptions import (
     AccessDeniedException,
     ConflictException,
@@ -63,14 +63,13 @@ from .exceptions import (
     ValidationException,
 )
 from .faults import Fault, Faults, parse_fault
-from .models import LookoutVisionBackend, StatusChange
 from .server import Emulator
+from .service_clock import ServiceClock
 from .settings import Durations, Settings
 
 __all__ = [
     "AccessDeniedException",
     "Call",
-    "Clock",
     "ConflictException",
     "Durations",
     "Emulator",
@@ -80,6 +79,7 @@ __all__ = [
     "LookoutVisionBackend",
     "LookoutVisionError",
     "ResourceNotFoundException",
+    "ServiceClock",
     "ServiceQuotaExceededException",
     "Settings",
     "StatusChange",

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from .exceptions import LookoutVisionError
 from .faults import Fault
-from .responses import Reply
+from .rest_json import Reply
 
 if TYPE_CHECKING:
     from .server import Emulator

@@ -25,8 +25,8 @@ from provider import servicemodel
 
 from .admin import PREFIX as ADMIN_PREFIX
 from .admin import handle_admin
+from .backend import LookoutVisionBackend, idempotency_token_member
 from .calls import Call, CallLog
-from .clock import Clock
 from .exceptions import (
     AccessDeniedException,
     InternalServerException,
@@ -34,8 +34,8 @@ from .exceptions import (
     ThrottlingException,
 )
 from .faults import END_OF_SUPPORT_MESSAGE, Fault, Faults
-from .models import LookoutVisionBackend, idempotency_token_member
-from .responses import Reply, Router, new_request_id, parse_request, serialize_error, serialize_output
+from .rest_json import Reply, Router, new_request_id, parse_request, serialize_error, serialize_output
+from .service_clock import ServiceClock
 from .settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ class Emulator:
     ) -> None:
         self.settings = settings if settings is not None else Settings()
         self._defaults = copy.deepcopy(self.settings)
-        self.clock = Clock(lambda: self.settings.time_scale)
+        self.clock = ServiceClock(lambda: self.settings.time_scale)
         self.backend = LookoutVisionBackend(self.settings, self.clock)
         self.faults = Faults()
         self._calls = CallLog()

@@ -20,7 +20,7 @@ import pytest
 from localcloud.cloudformation import driver
 from localcloud.cloudformation.custom_resource import build_event, check_response, service_timeout, stringify
 from localcloud.cloudformation.intrinsics import StackContext
-from localcloud.cloudformation.model import RequestType, ResourceRequest, Status
+from localcloud.cloudformation.records import RequestType, ResourceRequest, Status
 from localcloud.lookoutvision import Emulator
 
 CONTEXT = StackContext(stack_name="S", stack_id="arn:aws:cloudformation:us-east-1:123456789012:stack/S/1")

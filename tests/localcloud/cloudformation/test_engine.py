@@ -9,7 +9,7 @@ from typing import Any
 
 from localcloud.cloudformation.engine import StackOperation
 from localcloud.cloudformation.intrinsics import StackContext
-from localcloud.cloudformation.model import Mode, ResourceOutcome, ResourceRecord, ResourceRequest, StackEvent, Status
+from localcloud.cloudformation.records import Mode, ResourceOutcome, ResourceRecord, ResourceRequest, StackEvent, Status
 from localcloud.cloudformation.state import StackState, StateDirectory
 from localcloud.cloudformation.template import Template
 

@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 
 from localcloud.cloudformation import driver
-from localcloud.cloudformation.model import Status
+from localcloud.cloudformation.records import Status
 from localcloud.lookoutvision import Emulator
 from provider.consts import MODEL_RESOURCE_TYPE
 from tests.fixtures.assembly import Assembly

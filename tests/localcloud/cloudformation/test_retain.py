@@ -6,7 +6,7 @@ import copy
 from pathlib import Path
 
 from localcloud.cloudformation import driver
-from localcloud.cloudformation.model import Status
+from localcloud.cloudformation.records import Status
 from localcloud.lookoutvision import Emulator
 from provider.consts import DATASET_RESOURCE_TYPE, MODEL_RESOURCE_TYPE
 from tests.fixtures.assembly import Assembly

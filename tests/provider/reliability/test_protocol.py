@@ -222,7 +222,7 @@ def test_a_cancelled_deploy_leaves_no_model(cloud: Cloud, emulator: Emulator) ->
 
 @pytest.mark.xfail(
     strict=True,
-    reason="provider/models.py ModelResource.delete looks for the versions a cancelled Create made (owner tag) "
+    reason="provider/model_resource.py ModelResource.delete looks for the versions a cancelled Create made (owner tag) "
     "once; a Delete that looks while the Create's CreateModel is still in flight finds none and answers "
     "SUCCESS, and the model the Create then trains is orphaned. Suggested fix: the Delete leaves a tombstone "
     "(e.g. the owner tag on the project) that the Create checks after CreateModel, deleting its model",

@@ -19,8 +19,8 @@ from provider.errors import PropertyError
 from provider.identifiers import DatasetRef, parse_dataset_id
 from provider.lifecycle import Action, Step, next_dataset_action
 from provider.lookout import Dataset, Lookout
+from provider.outcomes import Outcome
 from provider.properties import DatasetProperties, parse_dataset
-from provider.responses import Outcome
 from provider.tokens import TokenKind, client_token
 from provider.waiter import Waiter
 

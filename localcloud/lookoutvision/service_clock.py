@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 
 
-class Clock:
+class ServiceClock:
     """Seconds of service time since the Unix epoch.
 
     It starts at the real wall-clock time, then runs at ``1 / time_scale`` service seconds per

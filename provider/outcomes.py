@@ -7,6 +7,7 @@ to do — and is kept within crhelper's 256 characters (it would otherwise keep 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,3 +51,8 @@ def _cut(text: str, limit: int) -> str:
     keep = limit - len(_ELLIPSIS)
     front = (keep + 1) // 2
     return text[:front] + _ELLIPSIS + text[len(text) - (keep - front) :]
+
+
+def request_names(event: Mapping[str, Any]) -> tuple[str, str]:
+    """The event's RequestType and LogicalResourceId, for messages ("?" when missing)."""
+    return str(event.get("RequestType", "?")), str(event.get("LogicalResourceId", "?"))

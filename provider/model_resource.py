@@ -41,8 +41,8 @@ from provider.lifecycle import (
     update_plan,
 )
 from provider.lookout import Lookout, Model
+from provider.outcomes import Outcome
 from provider.properties import ModelProperties, parse_model
-from provider.responses import Outcome
 from provider.tokens import TokenKind, client_token
 from provider.waiter import Waiter
 

@@ -2,7 +2,7 @@
 
 Asynchronous work is data: each model and dataset records its status and when it entered it,
 and ``MODEL_TRANSITIONS`` / ``DATASET_TRANSITIONS`` say what follows after how long. The
-backend advances them lazily against service time (``Clock``) on every access.
+backend advances them lazily against service time (``ServiceClock``) on every access.
 
 Rules this backend applies (where the service documentation is silent, the choice is stated):
 
@@ -46,7 +46,6 @@ from botocore import xform_name
 
 from provider import servicemodel
 
-from .clock import Clock
 from .exceptions import (
     ConflictException,
     LookoutVisionError,
@@ -56,6 +55,7 @@ from .exceptions import (
     ThrottlingException,
     ValidationException,
 )
+from .service_clock import ServiceClock
 from .settings import Settings
 
 GONE = "GONE"  # not a service status: the resource no longer exists
@@ -279,7 +279,7 @@ class LookoutVisionBackend:
     API's members as snake_case keywords and can also be called directly to arrange a test.
     """
 
-    def __init__(self, settings: Settings, clock: Clock) -> None:
+    def __init__(self, settings: Settings, clock: ServiceClock) -> None:
         self.settings = settings
         self.clock = clock
         self.lock = threading.RLock()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from provider.responses import REASON_LIMIT, failure_reason
+from provider.outcomes import REASON_LIMIT, failure_reason
 
 
 def test_a_reason_reads_request_resource_message_advice() -> None:
