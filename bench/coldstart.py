@@ -116,7 +116,7 @@ def first_answers(runs: int) -> dict[str, list[float]]:
             request_id = f"bench-cold-{index}"
             event = {
                 "RequestType": "Delete",
-                "ResponseURL": endpoint.response_url(request_id),
+                "ResponseURL": endpoint.response_url(request_id, signed_at=time.time()),
                 "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/bench/0",
                 "RequestId": request_id,
                 "LogicalResourceId": "Model",

@@ -6,8 +6,8 @@ handler → botocore → HTTP → the emulator; crhelper PUTs the response to th
 rig times each response's arrival on the emulator's clock, so it compares directly with the
 emulator's status history (service seconds).
 
-Baseline schedules run through the same code: a ``Schedule`` sets the provider's
-``LOOKOUTVISION_POLL_INTERVAL`` / ``LOOKOUTVISION_DELETE_RESPONSE_DELAY`` (``provider.model_resource.PollSchedule``).
+Baseline schedules run through the same code: a ``Schedule`` names the edge (``bench.replays``)
+that builds the provider's handler with that schedule in the execution environment.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from localcloud.awslambda import LambdaService
 from localcloud.cloudformation.response_endpoint import ResponseEndpoint, ResponseTimeout
 from localcloud.lookoutvision import Durations, Emulator, Settings, StatusChange
 from provider import consts
-from provider.model_resource import DELETE_RESPONSE_DELAY_ENV, POLL_INTERVAL_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
 HANDLER = "provider.handler.handler"
@@ -46,29 +45,19 @@ class Schedule:
 
     key: str
     label: str
-    poll_interval: float | None = None  # service seconds; None: the provider's adaptive schedule
-    delete_response_delay: float = 0.0  # service seconds before the Delete answer
 
-    def env(self) -> dict[str, str]:
-        """The function's environment for this schedule (empty values: the provider's defaults)."""
-        return {
-            POLL_INTERVAL_ENV: "" if self.poll_interval is None else repr(self.poll_interval),
-            DELETE_RESPONSE_DELAY_ENV: repr(self.delete_response_delay) if self.delete_response_delay else "",
-        }
+    @property
+    def edge(self) -> str:
+        """The factory in ``bench.replays`` that builds the handler for this schedule."""
+        return f"bench.replays:{self.key}"
 
 
 PROVIDER = Schedule("provider", "this provider (adaptive polls)")
 # CDK's custom_resources.Provider: isComplete every queryInterval, 5 s by default.
-CDK_PROVIDER = Schedule("cdk_provider_5s", "CDK Provider framework (5 s polls)", poll_interval=5.0)
+CDK_PROVIDER = Schedule("cdk_provider_5s", "CDK Provider framework (5 s polls)")
 # crhelper's poll_*: a CloudWatch Events rule re-invokes the function at whole minutes (1 minute
-# is its shortest; its default polling_interval is 2), and it sleeps sleep_on_delete (120 s)
-# before every Delete response.
-CRHELPER = Schedule(
-    "crhelper_defaults",
-    "crhelper defaults (1-minute rule, sleep_on_delete 120 s)",
-    poll_interval=60.0,
-    delete_response_delay=120.0,
-)
+# is its shortest; its default polling_interval is 2).
+CRHELPER = Schedule("crhelper_defaults", "crhelper (1-minute rule)")
 SCHEDULES = (PROVIDER, CDK_PROVIDER, CRHELPER)
 
 
@@ -138,7 +127,6 @@ class Rig:
                 # No user's ~/.aws config (retry modes, endpoints) reaches the function.
                 "AWS_CONFIG_FILE": self._no_aws_config,
                 "AWS_SHARED_CREDENTIALS_FILE": self._no_aws_config,
-                **schedule.env(),
             }
             service = LambdaService(
                 HANDLER,
@@ -146,6 +134,7 @@ class Rig:
                 timeout=LAMBDA_TIMEOUT,
                 time_scale=self.time_scale,
                 function_name=f"bench-{schedule.key.replace('_', '-')}",
+                edge=schedule.edge,
             )
             self._functions[schedule.key] = self._stack.enter_context(service)
         return self._functions[schedule.key]
@@ -197,7 +186,7 @@ class Rig:
         return {
             "RequestType": "Delete",
             "ServiceToken": function.function_arn,
-            "ResponseURL": self.endpoint.response_url(request_id),
+            "ResponseURL": self.endpoint.response_url(request_id, signed_at=function.clock.now()),
             "StackId": STACK_ID,
             "RequestId": request_id,
             "LogicalResourceId": logical_id,

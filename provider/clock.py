@@ -1,52 +1,42 @@
-"""Service time as the provider sees it: real time divided by the time scale.
+"""The provider's clock: what "now" is, how to wait, and how long a wait lasts in real time.
 
-On AWS the scale is 1 and service time is real time. The local cloud and the tests set
-``LOOKOUTVISION_TIME_SCALE`` (real seconds per service second) so that minutes of training pass in
-milliseconds; the provider then sleeps ``service_seconds * scale`` and measures elapsed service time
-as real elapsed / scale. The Lambda context's remaining time is already in service milliseconds.
+On AWS it is the system clock (``SystemClock``). Whoever starts the handler may give another
+(``provider.config.ProviderConfig``): the local cloud runs the provider on a clock whose seconds
+pass faster than real ones, so that minutes of training take moments. Every time the provider
+handles — the request's start, its deadline, the Lambda context's remaining time, poll
+intervals — is in this clock's seconds; only socket timeouts and timers, which the operating
+system counts, are converted with ``real_seconds``.
 """
 
 from __future__ import annotations
 
-import os
 import time
-from dataclasses import dataclass
-
-from provider.consts import TIME_SCALE_ENV
+from typing import Protocol
 
 
-def time_scale_from_env() -> float:
-    """The time scale from the environment; 1.0 when unset, empty or not a positive number."""
-    raw = os.environ.get(TIME_SCALE_ENV, "").strip()
-    try:
-        scale = float(raw) if raw else 1.0
-    except ValueError:
-        return 1.0
-    return scale if scale > 0 else 1.0
+class Clock(Protocol):
+    def now(self) -> float:
+        """Seconds since the Unix epoch."""
+        ...
+
+    def sleep(self, seconds: float) -> None:
+        """Block for ``seconds`` of this clock (nothing when not positive)."""
+        ...
+
+    def real_seconds(self, seconds: float) -> float:
+        """How long ``seconds`` of this clock last in real time."""
+        ...
 
 
-@dataclass(frozen=True)
-class Clock:
-    """Wall-clock epoch (real seconds) and sleeps in service seconds."""
+class SystemClock:
+    """Real time: the clock of every deployed function."""
 
-    scale: float = 1.0
-
-    @classmethod
-    def from_env(cls) -> Clock:
-        return cls(time_scale_from_env())
-
-    def wall(self) -> float:
-        """Real seconds since the epoch: comparable across invocations and processes."""
+    def now(self) -> float:
         return time.time()
 
-    def service_since(self, wall: float) -> float:
-        """Service seconds elapsed since the real epoch time ``wall``."""
-        return (self.wall() - wall) / self.scale
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            time.sleep(seconds)
 
-    def wall_after(self, wall: float, service_seconds: float) -> float:
-        """The real epoch time ``service_seconds`` of service time after ``wall``."""
-        return wall + service_seconds * self.scale
-
-    def sleep(self, service_seconds: float) -> None:
-        if service_seconds > 0:
-            time.sleep(service_seconds * self.scale)
+    def real_seconds(self, seconds: float) -> float:
+        return seconds

@@ -1,7 +1,7 @@
 """Names shared by the provider (runtime) and the constructs (``cdk_app``).
 
 This module is the whole coupling between the two sides: resource types, property names,
-response Data keys and environment variables. It imports nothing but the standard library.
+and response Data keys. It imports nothing but the standard library.
 """
 
 from __future__ import annotations
@@ -39,10 +39,6 @@ ATTR_ORPHANED = "Orphaned"
 SERVICE_TIMEOUT_MIN = 1
 SERVICE_TIMEOUT_MAX = 3600
 SERVICE_TIMEOUT_DEFAULT = 3600
-
-# Real seconds per second of service time. Unset (1.0) on AWS; the local cloud and the tests
-# set it so that minutes of training, hosting and deleting pass in milliseconds.
-TIME_SCALE_ENV = "LOOKOUTVISION_TIME_SCALE"
 
 # Response Data keys for the model's evaluation figures (present once training produced them).
 ATTR_F1_SCORE = "F1Score"

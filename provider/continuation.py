@@ -43,7 +43,7 @@ logger = logging.getLogger(__name__)
 
 # Lambda's limit for an asynchronous invocation's payload (256 KiB); the record adds ~100 bytes.
 MAX_ASYNC_PAYLOAD = 256 * 1024
-# Real seconds kept in hand whatever the time scale: HTTP round trips do not shrink with it.
+# Real seconds kept in hand whatever the clock: HTTP round trips do not shrink with it.
 REAL_RESERVE = 0.25
 
 
@@ -63,7 +63,7 @@ class HandOver(Exception):
 class Continuation:
     """The record a re-invocation carries: when the request began and what it has done so far.
 
-    ``started`` is the real epoch time of the first invocation; ``progress`` holds a few facts
+    ``started`` is when the request began (the clock's epoch seconds); ``progress`` holds a few facts
     (e.g. the ARN of the model this request created) so no step is repeated.
     """
 
@@ -80,7 +80,7 @@ class Continuation:
             if isinstance(started, int | float) and isinstance(invocation, int) and isinstance(progress, dict):
                 return cls(float(started), invocation, dict(progress))
             logger.warning("ignoring a malformed continuation record")
-        return cls(request_signed_at(event.get("ResponseURL"), clock) or clock.wall())
+        return cls(request_signed_at(event.get("ResponseURL"), clock) or clock.now())
 
     def to_json(self) -> dict[str, Any]:
         return {"Started": self.started, "Invocation": self.invocation, "Progress": self.progress}
@@ -94,7 +94,7 @@ class Continuation:
 class Budget:
     """The time a request may still spend: in this invocation, and until its deadline.
 
-    All figures are service seconds. The hand-over reserve grows with the slowest step seen, so
+    All figures are the clock's seconds. The hand-over reserve grows with the slowest step seen, so
     a slow endpoint leaves room to hand over and answer before the invocation is stopped.
     """
 
@@ -102,17 +102,17 @@ class Budget:
         self.clock = clock
         self.service_timeout = service_timeout
         self._context = context
-        self._deadline = clock.wall_after(started, service_timeout - deadline_margin(service_timeout))
+        self._deadline = started + service_timeout - deadline_margin(service_timeout)
         self._longest_step = 0.0
 
     def deadline_left(self) -> float:
-        return (self._deadline - self.clock.wall()) / self.clock.scale
+        return self._deadline - self.clock.now()
 
     def reserve(self) -> float:
-        return max(hand_over_reserve(self._longest_step), REAL_RESERVE / self.clock.scale)
+        return max(hand_over_reserve(self._longest_step), REAL_RESERVE / self.clock.real_seconds(1.0))
 
     def invocation_left(self) -> float:
-        """Service seconds this invocation may still spend before it must hand over."""
+        """Seconds this invocation may still spend before it must hand over."""
         return self._context.get_remaining_time_in_millis() / 1000 - self.reserve()
 
     def time_left(self) -> float:
@@ -129,7 +129,7 @@ class Budget:
     def step(self) -> Iterator[None]:
         """One observe-and-act step: timed, and a retry that ran out of time becomes a hand-over."""
         self.check()
-        began = self.clock.wall()
+        began = self.clock.now()
         try:
             yield
         except OutOfTime as exc:
@@ -139,7 +139,7 @@ class Budget:
                 ) from exc
             raise HandOver from exc
         finally:
-            self._longest_step = max(self._longest_step, self.clock.service_since(began))
+            self._longest_step = max(self._longest_step, self.clock.now() - began)
 
     def wait(self, seconds: float) -> None:
         """Sleep ``seconds`` (less if the deadline is nearer); hand over if they do not fit.
@@ -166,17 +166,17 @@ def request_signed_at(response_url: object, clock: Clock) -> float | None:
     """When CloudFormation signed the request's ResponseURL (SigV4 ``X-Amz-Date``), if it says.
 
     That is when the request began, the same for every invocation of it — a Lambda retry of the
-    first invocation included, which carries no continuation record. The date has one-second
-    resolution, so it is used only when service time is real time (no time scale).
+    first invocation included, which carries no continuation record. The date is read in the
+    provider's clock, in which the URL was signed.
     """
-    if clock.scale != 1.0 or not isinstance(response_url, str):
+    if not isinstance(response_url, str):
         return None
     for value in parse_qs(urlsplit(response_url).query).get("X-Amz-Date", []):
         try:
             signed = datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC).timestamp()
         except ValueError:
             continue
-        return signed if signed <= clock.wall() else None
+        return signed if signed <= clock.now() else None
     return None
 
 

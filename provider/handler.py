@@ -24,13 +24,14 @@ import logging
 import os
 import sys
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from crhelper import CfnResource
 from crhelper.resource_helper import FAILED
 
 from provider import consts, continuation, redaction, servicemodel
-from provider.clock import Clock
+from provider.config import ProviderConfig
 from provider.continuation import Budget, Continuation, HandOver, LambdaContext
 from provider.dataset_resource import DatasetResource
 from provider.errors import ProviderError
@@ -51,8 +52,6 @@ from provider.unavailable import delete_or_orphan, update_or_keep
 
 logger = logging.getLogger(__name__)
 
-# ListModels' MaxResults (page size); unset = the service's default page.
-LIST_MODELS_PAGE_SIZE_ENV = "LOOKOUTVISION_LIST_MODELS_PAGE_SIZE"
 # Real seconds before the end of the invocation at which crhelper's timer fires (crhelper: 0.5).
 TIMER_MARGIN = 0.5
 # Service seconds after which Lambda retries a failed asynchronous invocation the first time.
@@ -83,8 +82,9 @@ class _CfnResource(CfnResource):
     A lock keeps answering, handing over and the timer's verdict exclusive.
     """
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, config: ProviderConfig, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.config = config
         self._lock = threading.Lock()
         self._current: tuple[dict[str, Any], LambdaContext, Continuation] | None = None
         self._answering = False
@@ -132,7 +132,7 @@ class _CfnResource(CfnResource):
         super()._cfn_response(event)  # type: ignore[misc]  # crhelper's stub omits its private methods
 
     def _set_timeout(self) -> None:
-        remaining = self._context.get_remaining_time_in_millis() / 1000 * Clock.from_env().scale  # type: ignore[attr-defined]
+        remaining = self.config.clock.real_seconds(self._context.get_remaining_time_in_millis() / 1000)  # type: ignore[attr-defined]
         margin = min(TIMER_MARGIN, remaining / 10)
         self._timer = threading.Timer(max(0.0, remaining - margin), self._timeout)
         self._timer.start()
@@ -142,10 +142,9 @@ class _CfnResource(CfnResource):
         event: dict[str, Any] = self._event  # type: ignore[attr-defined]
         request_type, logical_id = request_names(event)
         if current is not None and current[0] is event:
-            clock = Clock.from_env()
             timeout = service_timeout(event.get("ResourceProperties"))
-            deadline = clock.wall_after(current[2].started, timeout - deadline_margin(timeout))
-            if (deadline - clock.wall()) / clock.scale > LAMBDA_RETRY_DELAY:
+            deadline = current[2].started + timeout - deadline_margin(timeout)
+            if deadline - self.config.clock.now() > LAMBDA_RETRY_DELAY:
                 logger.warning(
                     "%s %s: the invocation is about to time out; Lambda's retry of it will carry on",
                     request_type,
@@ -168,10 +167,37 @@ class _CfnResource(CfnResource):
 _REDACTION = redaction.RedactingFilter()
 
 
+Handler = Callable[[dict[str, Any], LambdaContext], None]
+
+
+def make_handler(config: ProviderConfig) -> Handler:
+    """A Lambda handler running with ``config``; the crhelper resource is built at its first invocation."""
+    resource: _CfnResource | None = None
+
+    def handle(event: dict[str, Any], context: LambdaContext) -> None:
+        nonlocal resource
+        if resource is None:  # first: it may add the root log handler the filter must sit on
+            resource = _new_resource(config)
+        _REDACTION.set_secrets([event.get("ResponseURL", "")] if isinstance(event, dict) else [])
+        redaction.install(_REDACTION)
+        resource(event, context)
+
+    return handle
+
+
 @functools.cache
-def _resource() -> _CfnResource:
+def _production_handler() -> Handler:
+    return make_handler(ProviderConfig())
+
+
+def handler(event: dict[str, Any], context: LambdaContext) -> None:
+    """Lambda's entry point for every custom-resource request and every continuation."""
+    _production_handler()(event, context)
+
+
+def _new_resource(config: ProviderConfig) -> _CfnResource:
     _ensure_log_handler()
-    resource = _CfnResource(log_level="INFO", boto_level="ERROR", sleep_on_delete=0)
+    resource = _CfnResource(config, log_level="INFO", boto_level="ERROR", sleep_on_delete=0)
 
     def run(event: dict[str, Any], context: LambdaContext) -> str:
         return _run(resource, event, context)
@@ -182,18 +208,11 @@ def _resource() -> _CfnResource:
     return resource
 
 
-def handler(event: dict[str, Any], context: LambdaContext) -> None:
-    """Lambda's entry point for every custom-resource request and every continuation."""
-    resource = _resource()  # first: it may add the root log handler the filter must sit on
-    _REDACTION.set_secrets([event.get("ResponseURL", "")] if isinstance(event, dict) else [])
-    redaction.install(_REDACTION)
-    resource(event, context)
-
-
 def _run(resource: _CfnResource, event: dict[str, Any], context: LambdaContext) -> str:
     """Perform one request; returns the physical id (crhelper's contract) and sets the Data."""
     request_type, logical_id = request_names(event)
-    clock = Clock.from_env()
+    config = resource.config
+    clock = config.clock
     record = Continuation.from_event(event, clock)
     resource.begin(event, context, record)
     logger.info(
@@ -211,7 +230,7 @@ def _run(resource: _CfnResource, event: dict[str, Any], context: LambdaContext) 
             return str(event.get("PhysicalResourceId", ""))
         lookout = Lookout(_lookout_client(), sleep=clock.sleep, time_left=budget.time_left)
         try:
-            outcome = _perform(event, lookout, budget, record)
+            outcome = _perform(event, lookout, budget, record, config)
         except HandOver:
             resource.hand_over()
             return str(event.get("PhysicalResourceId", ""))
@@ -232,11 +251,13 @@ def _run(resource: _CfnResource, event: dict[str, Any], context: LambdaContext) 
     return outcome.physical_id
 
 
-def _perform(event: dict[str, Any], lookout: Lookout, budget: Budget, record: Continuation) -> Outcome:
+def _perform(
+    event: dict[str, Any], lookout: Lookout, budget: Budget, record: Continuation, config: ProviderConfig
+) -> Outcome:
     request_type = event["RequestType"]
     resource_type = event.get("ResourceType")
     if resource_type == consts.MODEL_RESOURCE_TYPE:
-        return _model_request(event, lookout, budget, record)
+        return _model_request(event, lookout, budget, record, config)
     if resource_type == consts.DATASET_RESOURCE_TYPE:
         return _dataset_request(event, lookout, budget, record)
     if request_type == "Delete":  # nothing of an unknown type was ever created
@@ -250,11 +271,21 @@ def _perform(event: dict[str, Any], lookout: Lookout, budget: Budget, record: Co
 # A Delete or an Update while the service is gone (end of support): provider.unavailable.
 
 
-def _model_request(event: dict[str, Any], lookout: Lookout, budget: Budget, record: Continuation) -> Outcome:
+def _model_request(
+    event: dict[str, Any], lookout: Lookout, budget: Budget, record: Continuation, config: ProviderConfig
+) -> Outcome:
     request_type = event["RequestType"]
     physical_id = str(event.get("PhysicalResourceId", ""))
     owner = owner_tag_value(str(event.get("StackId", "")), str(event.get("LogicalResourceId", "")))
-    model = ModelResource(lookout, budget, str(event["RequestId"]), record.progress, _page_size(), owner=owner)
+    model = ModelResource(
+        lookout,
+        budget,
+        str(event["RequestId"]),
+        record.progress,
+        config.list_models_page_size,
+        schedule=config.poll_schedule,
+        owner=owner,
+    )
     ref = parse_model_arn(physical_id)
     if request_type == "Delete":
         project = _unanswered_create_project(event)
@@ -342,15 +373,6 @@ def _unanswered_create_dataset(event: dict[str, Any]) -> DatasetRef | None:
     if servicemodel.validate_input("DescribeDataset", params):
         return None
     return DatasetRef(str(params["ProjectName"]), str(params["DatasetType"]))
-
-
-def _page_size() -> int | None:
-    raw = os.environ.get(LIST_MODELS_PAGE_SIZE_ENV, "").strip()
-    try:
-        size = int(raw)
-    except ValueError:
-        return None
-    return None if servicemodel.validate_input("ListModels", {"ProjectName": "p", "MaxResults": size}) else size
 
 
 @functools.cache

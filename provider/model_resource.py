@@ -11,11 +11,11 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
-import os
 import sys
 from typing import Any
 
 from provider import consts, servicemodel
+from provider.config import AdaptivePolls, PollSchedule
 from provider.continuation import Budget
 from provider.errors import (
     AccessDenied,
@@ -37,7 +37,6 @@ from provider.lifecycle import (
     UpdatePlan,
     goal_for,
     next_model_action,
-    poll_interval,
     update_plan,
 )
 from provider.lookout import Lookout, Model
@@ -54,52 +53,13 @@ HOSTING_STARTED = "StartModelSent"
 REPLACEMENT_FAILURE = "ReplacementFailure"
 OWNED_VERSIONS = "OwnedVersions"
 
-# Benchmarks (bench/) replay other providers' schedules through this code path with these;
-# both unset in a deployed function. Service seconds.
-POLL_INTERVAL_ENV = "LOOKOUTVISION_POLL_INTERVAL"
-DELETE_RESPONSE_DELAY_ENV = "LOOKOUTVISION_DELETE_RESPONSE_DELAY"
-
-
-@dataclasses.dataclass(frozen=True)
-class PollSchedule:
-    """When a model resource polls, and how long it waits before answering a Delete.
-
-    The default is the adaptive ``provider.lifecycle.poll_interval`` and no delay. A
-    ``fixed_interval`` polls every so many service seconds (5: the CDK Provider framework's
-    default; 60: crhelper's 1-minute re-invocation rule), and ``delete_response_delay`` waits
-    before the Delete answer as crhelper's ``sleep_on_delete`` does (120 s by default there).
-    """
-
-    fixed_interval: float | None = None
-    delete_response_delay: float = 0.0
-
-    @classmethod
-    def from_env(cls) -> PollSchedule:
-        """From LOOKOUTVISION_POLL_INTERVAL and LOOKOUTVISION_DELETE_RESPONSE_DELAY; defaults when unset or invalid."""
-        interval = _positive_seconds(os.environ.get(POLL_INTERVAL_ENV))
-        return cls(interval, _positive_seconds(os.environ.get(DELETE_RESPONSE_DELAY_ENV)) or 0.0)
-
-    def interval(self, polls: int, time_left: float) -> float:
-        """Service seconds before poll number ``polls`` (0-based), within ``time_left``."""
-        if self.fixed_interval is None:
-            return poll_interval(polls, time_left)
-        return max(0.0, min(self.fixed_interval, time_left))
-
-
-def _positive_seconds(raw: str | None) -> float | None:
-    try:
-        seconds = float(raw) if raw else None
-    except ValueError:
-        return None
-    return seconds if seconds is not None and seconds > 0 else None
-
 
 class ModelResource:
     """The model operations of one request.
 
     ``progress`` is the continuation record's progress: it survives re-invocations. ``page_size``
-    is ListModels' MaxResults (None: the service's default page). ``schedule`` defaults to
-    ``PollSchedule.from_env()``. ``owner`` is the owner tag's value for this custom resource
+    is ListModels' MaxResults (None: the service's default page). ``schedule`` says when to
+    poll. ``owner`` is the owner tag's value for this custom resource
     (``provider.identifiers.owner_tag_value``): CreateModel tags each version with it.
     """
 
@@ -116,7 +76,7 @@ class ModelResource:
     ) -> None:
         self._lookout = lookout
         self._owner = owner
-        self._schedule = schedule if schedule is not None else PollSchedule.from_env()
+        self._schedule: PollSchedule = schedule if schedule is not None else AdaptivePolls()
         self._budget = budget
         self._request_id = request_id
         self._progress = progress
@@ -215,9 +175,6 @@ class ModelResource:
             return Outcome(physical_id)
         for each in refs:  # several versions in one request: a token per version
             self._converge(each, Absent(), token_scope=each.model_version if ref is None else "")
-        delay = self._schedule.delete_response_delay
-        if delay > 0:  # crhelper's sleep_on_delete: only when the invocation has the time
-            self._budget.clock.sleep(min(delay, max(0.0, self._budget.time_left())))
         return Outcome(physical_id)
 
     def _owner_tag(self, properties: ModelProperties) -> dict[str, str] | None:

@@ -1,9 +1,12 @@
 """The process inside one local execution environment (``python -m localcloud.awslambda.bootstrap``).
 
 Like Lambda's runtime interface it imports the handler once (the cold start, Init), says it is
-ready, then runs one invocation at a time. Invocations arrive as JSON lines on stdin; each outcome leaves as one JSON
-line on the original stdout. Everything the handler prints or logs goes to stderr, framed by
-``START``/``END``/``REPORT`` lines as in CloudWatch Logs.
+ready, then runs one invocation at a time. Arguments: the handler (``module.function``), the
+clock (``--clock ORIGIN SCALE``: ``localcloud.scaled_clock.ScaledClock``) and optionally an edge
+(``--edge module:function``): a factory called with the clock that returns the handler to run in
+place of importing it (``localcloud.awslambda.provider_edge``). Invocations arrive as JSON lines
+on stdin; each outcome leaves as one JSON line on the original stdout. Everything the handler
+prints or logs goes to stderr, framed by ``START``/``END``/``REPORT`` lines as in CloudWatch Logs.
 """
 
 from __future__ import annotations
@@ -18,14 +21,34 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from localcloud.awslambda.context import LambdaContext
+from localcloud.scaled_clock import ScaledClock
 
 Handler = Callable[[dict[str, Any], LambdaContext], Any]
 
 
-def load_handler(spec: str) -> Handler:
+def load_handler(spec: str, clock: ScaledClock, edge: str | None = None) -> Handler:
+    """The handler ``module.function``, or what the edge factory ``module:function`` builds on ``clock``."""
+    if edge:
+        module_name, _, function_name = edge.partition(":")
+        built: Handler = getattr(importlib.import_module(module_name), function_name)(clock)
+        return built
     module_name, _, function_name = spec.rpartition(".")
     handler: Handler = getattr(importlib.import_module(module_name), function_name)
     return handler
+
+
+def parse_arguments(argv: list[str]) -> tuple[str, ScaledClock, str | None]:
+    """``HANDLER --clock ORIGIN SCALE [--edge MODULE:FUNCTION]``."""
+    handler, rest = argv[1], argv[2:]
+    clock, edge = ScaledClock(), None
+    while rest:
+        if rest[0] == "--clock":
+            clock, rest = ScaledClock(scale=float(rest[2]), origin=float(rest[1])), rest[3:]
+        elif rest[0] == "--edge":
+            edge, rest = rest[1], rest[2:]
+        else:
+            raise SystemExit(f"unknown argument {rest[0]!r}")
+    return handler, clock, edge
 
 
 def run_one(handler: Handler, request: dict[str, Any]) -> dict[str, Any]:
@@ -54,8 +77,9 @@ def run_one(handler: Handler, request: dict[str, Any]) -> dict[str, Any]:
 def main(argv: list[str]) -> int:
     protocol: TextIO = os.fdopen(os.dup(sys.stdout.fileno()), "w")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # the handler's prints become logs
+    spec, clock, edge = parse_arguments(argv)
     try:
-        handler: Handler | None = load_handler(argv[1])
+        handler: Handler | None = load_handler(spec, clock, edge)
         init_error = None
     except Exception as exc:
         traceback.print_exc(file=sys.stderr)

@@ -10,6 +10,8 @@ import threading
 import time
 from typing import Any, Literal
 
+from localcloud.scaled_clock import ScaledClock
+
 Outcome = Literal["ok", "error", "timeout"]
 
 
@@ -20,9 +22,11 @@ INIT_TIMEOUT = 10.0
 class ExecutionEnvironment:
     """A warm process that imported the handler once; killed when an invocation times out."""
 
-    def __init__(self, handler: str, env: dict[str, str]) -> None:
+    def __init__(self, handler: str, env: dict[str, str], clock: ScaledClock, edge: str | None = None) -> None:
+        command = [sys.executable, "-m", "localcloud.awslambda.bootstrap", handler]
+        command += ["--clock", repr(clock.origin), repr(clock.scale)] + (["--edge", edge] if edge else [])
         self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "localcloud.awslambda.bootstrap", handler],
+            command,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

@@ -23,7 +23,7 @@ from urllib.parse import unquote, urlsplit
 
 from localcloud.awslambda.environment import ExecutionEnvironment, Outcome
 from localcloud.httpserver import BackgroundServer
-from provider.consts import TIME_SCALE_ENV
+from localcloud.scaled_clock import ScaledClock
 
 _INVOKE_PREFIX = "/2015-03-31/functions/"
 _INVOKE_SUFFIX = "/invocations"
@@ -51,8 +51,11 @@ class LambdaService:
     """One local Lambda function running ``handler`` (``module.function``). A context manager.
 
     ``timeout`` is the function's timeout in service seconds; ``time_scale`` real seconds per
-    service second. ``env`` is the function's environment; the service adds what Lambda adds
-    (region, credentials, function name) and its own endpoint as ``AWS_ENDPOINT_URL_LAMBDA``.
+    service second, from ``clock_origin`` (see ``localcloud.scaled_clock``: the default origin is
+    now). ``edge`` (``module:function``) builds the handler on that clock in the execution
+    environment (``localcloud.awslambda.provider_edge``). ``env`` is the function's environment;
+    the service adds what Lambda adds (region, credentials, function name) and its own endpoint
+    as ``AWS_ENDPOINT_URL_LAMBDA``.
     """
 
     def __init__(
@@ -67,8 +70,12 @@ class LambdaService:
         region: str = "us-east-1",
         account_id: str = "123456789012",
         retry_delays: tuple[float, ...] = ASYNC_RETRY_DELAYS,
+        clock_origin: float | None = None,
+        edge: str | None = None,
     ) -> None:
         self.handler = handler
+        self.edge = edge
+        self.clock = ScaledClock(time_scale, clock_origin)
         self.timeout = timeout
         self.time_scale = time_scale
         self.function_name = function_name
@@ -179,7 +186,7 @@ class LambdaService:
                 environment = self._idle.pop()
                 if environment.alive:
                     return environment
-        environment = ExecutionEnvironment(self.handler, self._environment_variables())
+        environment = ExecutionEnvironment(self.handler, self._environment_variables(), self.clock, self.edge)
         with self._lock:
             self._all.append(environment)
         return environment
@@ -202,7 +209,6 @@ class LambdaService:
             "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(self.memory_size),
             "AWS_ENDPOINT_URL_LAMBDA": self.endpoint_url,
-            TIME_SCALE_ENV: repr(self.time_scale),
             "PYTHONUNBUFFERED": "1",
             **self._extra_env,
         }

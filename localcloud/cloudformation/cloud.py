@@ -15,6 +15,7 @@ from botocore.config import Config
 from localcloud.awslambda import LambdaService
 from localcloud.cloudformation.response_endpoint import ResponseEndpoint
 from localcloud.lookoutvision import Emulator, Settings
+from localcloud.scaled_clock import ScaledClock
 
 # Local endpoints answer at once; throttling (the emulator's quota) is retried by botocore.
 CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 10}, connect_timeout=5, read_timeout=60)
@@ -70,6 +71,8 @@ class LocalCloud:
             emulator = Emulator(settings, state_file=emulator_state_file)
         self.emulator: Emulator = emulator
         self.time_scale = time_scale if time_scale is not None else emulator.settings.time_scale
+        # The clock of every local function and of the response URLs' X-Amz-Date.
+        self.clock = ScaledClock(self.time_scale)
         self.region = region
         self.account_id = account_id
         self.responses = ResponseEndpoint()

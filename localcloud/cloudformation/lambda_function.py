@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from localcloud.awslambda import LambdaService
+from localcloud.awslambda import LambdaService, provider_edge
 from localcloud.cloudformation.cloud import LocalCloud
 from localcloud.cloudformation.handlers import physical_name
 from localcloud.cloudformation.intrinsics import StackContext
@@ -153,6 +153,8 @@ class LambdaFunctionHandler:
             memory_size=int(properties.get("MemorySize", 128)),
             region=stack.region,
             account_id=stack.account_id,
+            clock_origin=self._cloud.clock.origin,
+            edge=provider_edge.EDGE if code.handler == provider_edge.PROVIDER_HANDLER else None,
         )
         service.__enter__()
         self._cloud.add_function(arn, service)

@@ -45,10 +45,16 @@ class ResponseEndpoint:
         """The CA certificate (PEM) a client must trust: give it to the provider as SSL_CERT_FILE."""
         return str(self._certificate.ca_file)
 
-    def response_url(self, request_id: str) -> str:
-        """A presigned-looking URL for one request; its query string plays the S3 signature."""
+    def response_url(self, request_id: str, signed_at: float) -> str:
+        """A presigned-looking URL for one request; its query string plays the S3 signature.
+
+        ``X-Amz-Date`` is ``signed_at`` (epoch seconds of the clock the provider runs on), as
+        CloudFormation's presigned URL carries the time it was signed.
+        """
         signature = secrets.token_hex(16)
-        return f"{self._server.url}{_PATH_PREFIX}{request_id}?X-Amz-Expires=7200&X-Amz-Signature={signature}"
+        date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(signed_at))
+        query = f"X-Amz-Date={date}&X-Amz-Expires=7200&X-Amz-Signature={signature}"
+        return f"{self._server.url}{_PATH_PREFIX}{request_id}?{query}"
 
     def responses(self, request_id: str) -> list[dict[str, Any]]:
         """Every body PUT for the request, in arrival order."""

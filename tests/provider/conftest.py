@@ -1,8 +1,9 @@
 """Provider test fixtures: a local CloudFormation response endpoint and a request simulator.
 
 ``Requests`` plays CloudFormation for the in-process handler: it builds a custom-resource event
-with a ResponseURL on the local HTTPS endpoint, calls ``provider.handler.handler`` with a Lambda
-context in service time, waits for the response and checks the invariants every response must
+with a ResponseURL on the local HTTPS endpoint (signed in the tests' clock), calls a handler that
+``provider.handler.make_handler`` built on that clock with a Lambda context in service time,
+waits for the response and checks the invariants every response must
 keep (echoed ids, a physical id, a Reason on FAILED, the physical id unchanged on Delete).
 """
 
@@ -18,8 +19,11 @@ import pytest
 from localcloud.awslambda import LambdaContext
 from localcloud.cloudformation.response_endpoint import ResponseEndpoint
 from localcloud.lookoutvision import Emulator
+from localcloud.scaled_clock import ScaledClock
 from provider import consts
-from provider.handler import handler
+from provider.config import ProviderConfig
+from provider.handler import make_handler
+from tests.fixtures.clock import test_clock
 
 STACK_ID = "arn:aws:cloudformation:us-east-1:123456789012:stack/provider-tests/5b7b0a10-0000-4000-8000-000000000000"
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:provider"
@@ -52,6 +56,7 @@ def make_event(
     endpoint: ResponseEndpoint,
     request_type: str,
     *,
+    clock: ScaledClock,
     resource_type: str = consts.MODEL_RESOURCE_TYPE,
     logical_id: str = "Model",
     properties: dict[str, Any] | None = None,
@@ -62,7 +67,7 @@ def make_event(
     event: dict[str, Any] = {
         "RequestType": request_type,
         "ServiceToken": FUNCTION_ARN,
-        "ResponseURL": endpoint.response_url(request_id),
+        "ResponseURL": endpoint.response_url(request_id, signed_at=clock.now()),
         "StackId": STACK_ID,
         "RequestId": request_id,
         "LogicalResourceId": logical_id,
@@ -95,9 +100,11 @@ class Requests:
     def __init__(self, endpoint: ResponseEndpoint, emulator: Emulator) -> None:
         self.endpoint = endpoint
         self.emulator = emulator
+        self.clock = test_clock(emulator.settings.time_scale)
+        self.handler = make_handler(ProviderConfig(clock=self.clock))
 
     def event(self, request_type: str, **kwargs: Any) -> dict[str, Any]:
-        return make_event(self.endpoint, request_type, **kwargs)
+        return make_event(self.endpoint, request_type, clock=self.clock, **kwargs)
 
     def send(self, event: dict[str, Any], real_timeout: float = 30.0) -> dict[str, Any]:
         """Invoke the handler once and return the one response it PUT (checked).
@@ -114,7 +121,7 @@ class Requests:
             deadline=time.time() + real_timeout,
             time_scale=scale,
         )
-        handler(event, context)
+        self.handler(event, context)
         response = self.endpoint.wait(event["RequestId"], timeout=real_timeout)
         assert len(self.endpoint.responses(event["RequestId"])) == 1
         check_response(event, response)

@@ -13,7 +13,6 @@ import pytest
 
 from localcloud.awslambda import LambdaService
 from provider import consts
-from provider.clock import Clock
 from provider.continuation import (
     MAX_ASYNC_PAYLOAD,
     Budget,
@@ -37,26 +36,29 @@ class Context:
         return self.remaining_ms
 
 
-class FrozenClock(Clock):
-    """A clock whose wall time only moves when the test (or a sleep) moves it."""
+class FrozenClock:
+    """A clock that only moves when the test (or a sleep) moves it."""
 
-    def __init__(self, scale: float = 1.0, now: float = 1_000_000.0) -> None:
-        object.__setattr__(self, "scale", scale)
-        object.__setattr__(self, "now", now)
-        object.__setattr__(self, "slept", [])
+    def __init__(self, scale: float = 1.0, at: float = 1_000_000.0) -> None:
+        self.scale = scale
+        self.at = at
+        self.slept: list[float] = []
 
-    def wall(self) -> float:
-        return self.now  # type: ignore[attr-defined, no-any-return]
+    def now(self) -> float:
+        return self.at
 
-    def sleep(self, service_seconds: float) -> None:
-        self.slept.append(service_seconds)  # type: ignore[attr-defined]
-        object.__setattr__(self, "now", self.now + service_seconds * self.scale)  # type: ignore[attr-defined]
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.at += seconds
+
+    def real_seconds(self, seconds: float) -> float:
+        return seconds * self.scale
 
 
 def test_a_first_invocation_starts_a_record_now() -> None:
     clock = FrozenClock()
     record = Continuation.from_event({"RequestType": "Delete"}, clock)
-    assert (record.started, record.invocation, record.progress) == (clock.wall(), 1, {})
+    assert (record.started, record.invocation, record.progress) == (clock.now(), 1, {})
 
 
 def test_the_record_travels_in_the_next_event_and_counts_invocations() -> None:
@@ -73,19 +75,19 @@ def test_the_record_travels_in_the_next_event_and_counts_invocations() -> None:
 @pytest.mark.parametrize("raw", ["x", {"Started": "yesterday", "Invocation": 2}, {"Started": 1.0, "Invocation": "2"}])
 def test_a_malformed_record_starts_afresh(raw: Any) -> None:
     clock = FrozenClock()
-    assert Continuation.from_event({consts.CONTINUATION: raw}, clock).started == clock.wall()
+    assert Continuation.from_event({consts.CONTINUATION: raw}, clock).started == clock.now()
 
 
 def test_wait_sleeps_while_the_invocation_has_time() -> None:
     clock = FrozenClock()
-    budget = Budget(clock, Context(remaining_ms=600_000), started=clock.wall(), service_timeout=3600)
+    budget = Budget(clock, Context(remaining_ms=600_000), started=clock.now(), service_timeout=3600)
     budget.wait(5.0)
     assert clock.slept == [5.0]  # type: ignore[attr-defined]
 
 
 def test_wait_hands_over_when_the_invocation_runs_low() -> None:
     clock = FrozenClock()
-    budget = Budget(clock, Context(remaining_ms=25_000), started=clock.wall(), service_timeout=3600)
+    budget = Budget(clock, Context(remaining_ms=25_000), started=clock.now(), service_timeout=3600)
     with pytest.raises(HandOver):
         budget.wait(20.0)  # 25 s left, 20 s reserve: sleeps the 5 s that fit, then hands over
     assert clock.slept == [pytest.approx(5.0)]  # type: ignore[attr-defined]
@@ -93,7 +95,7 @@ def test_wait_hands_over_when_the_invocation_runs_low() -> None:
 
 def test_the_deadline_is_service_timeout_minus_a_margin_from_the_first_start() -> None:
     clock = FrozenClock()
-    started = clock.wall() - 50  # the first invocation began 50 s ago
+    started = clock.now() - 50  # the first invocation began 50 s ago
     budget = Budget(clock, Context(remaining_ms=900_000), started=started, service_timeout=60)
     assert budget.deadline_left() == pytest.approx(60 - 6 - 50)
     budget.wait(100.0)  # sleeps only to the deadline
@@ -104,7 +106,7 @@ def test_the_deadline_is_service_timeout_minus_a_margin_from_the_first_start() -
 
 def test_the_reserve_grows_with_slow_steps_and_in_real_time_under_a_scale() -> None:
     clock = FrozenClock()
-    budget = Budget(clock, Context(remaining_ms=900_000), started=clock.wall(), service_timeout=3600)
+    budget = Budget(clock, Context(remaining_ms=900_000), started=clock.now(), service_timeout=3600)
     assert budget.reserve() == 20.0
     with budget.step():
         clock.sleep(7.0)
@@ -115,13 +117,13 @@ def test_the_reserve_grows_with_slow_steps_and_in_real_time_under_a_scale() -> N
 
 def test_a_retry_out_of_time_becomes_a_hand_over_or_the_deadline() -> None:
     clock = FrozenClock()
-    budget = Budget(clock, Context(remaining_ms=900_000), started=clock.wall(), service_timeout=3600)
+    budget = Budget(clock, Context(remaining_ms=900_000), started=clock.now(), service_timeout=3600)
     error = Throttled("DeleteModel", "ThrottlingException", "slow down")
     with pytest.raises(HandOver), budget.step():
         raise OutOfTime(error)
-    late = Budget(clock, Context(remaining_ms=900_000), started=clock.wall() - 3565, service_timeout=3600)
+    late = Budget(clock, Context(remaining_ms=900_000), started=clock.now() - 3565, service_timeout=3600)
     with pytest.raises(DeadlineExceeded) as caught, late.step():
-        object.__setattr__(clock, "now", clock.wall() + 10)
+        clock.at += 10
         raise OutOfTime(error)
     assert "DeleteModel" in caught.value.message
 
@@ -164,7 +166,7 @@ def test_a_payload_over_the_asynchronous_limit_is_refused_before_the_call(echo_f
 def test_a_deadline_within_the_invocation_is_awaited_here_not_handed_over() -> None:
     clock = FrozenClock()
     # 25 s left (5 s before the 20 s reserve), the deadline in 12 s: within reach of this invocation.
-    budget = Budget(clock, Context(remaining_ms=25_000), started=clock.wall() - 3558, service_timeout=3600)
+    budget = Budget(clock, Context(remaining_ms=25_000), started=clock.now() - 3558, service_timeout=3600)
     budget.wait(20.0)
     assert clock.slept == [pytest.approx(12.0)]  # type: ignore[attr-defined]
     with pytest.raises(DeadlineExceeded):
@@ -178,7 +180,7 @@ SIGNED_URL = (
 
 
 def test_a_first_invocation_starts_when_cloudformation_signed_the_response_url() -> None:
-    clock = FrozenClock(now=1_900_000_000.0)
+    clock = FrozenClock(at=1_900_000_000.0)
     record = Continuation.from_event({"ResponseURL": SIGNED_URL}, clock)
     # A Lambda retry of the first invocation finds the same start.
     assert record.started == datetime(2026, 11, 29, 8, 0, 0, tzinfo=UTC).timestamp()
@@ -188,13 +190,12 @@ def test_a_first_invocation_starts_when_cloudformation_signed_the_response_url()
 @pytest.mark.parametrize(
     ("url", "clock"),
     [
-        (SIGNED_URL, FrozenClock(scale=0.01, now=1_900_000_000.0)),  # one-second resolution: not under a scale
-        (SIGNED_URL, FrozenClock(now=1_000_000_000.0)),  # signed in the future: a skewed clock
-        (SIGNED_URL.replace("20261129T080000Z", "yesterday"), FrozenClock(now=1_900_000_000.0)),
+        (SIGNED_URL, FrozenClock(at=1_000_000_000.0)),  # signed in the future: a skewed clock
+        (SIGNED_URL.replace("20261129T080000Z", "yesterday"), FrozenClock(at=1_900_000_000.0)),
         ("https://127.0.0.1/cloudformation-responses/r?X-Amz-Signature=s", FrozenClock()),
         (None, FrozenClock()),
     ],
 )
 def test_no_usable_signing_date_means_now(url: Any, clock: FrozenClock) -> None:
     assert request_signed_at(url, clock) is None
-    assert Continuation.from_event({"ResponseURL": url}, clock).started == clock.wall()
+    assert Continuation.from_event({"ResponseURL": url}, clock).started == clock.now()

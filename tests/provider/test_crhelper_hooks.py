@@ -11,11 +11,12 @@ import pytest
 
 from localcloud.awslambda import LambdaService
 from localcloud.cloudformation.response_endpoint import ResponseEndpoint
-from provider import consts
-from provider.clock import Clock
+from localcloud.scaled_clock import ScaledClock
+from provider.config import ProviderConfig
 from provider.continuation import Continuation
 from provider.handler import _CfnResource
 from tests.fixtures.awslambda import local_function
+from tests.fixtures.clock import test_clock
 from tests.provider.conftest import check_response, make_event
 
 
@@ -45,11 +46,11 @@ def echo(monkeypatch: pytest.MonkeyPatch, response_endpoint: ResponseEndpoint) -
         yield service
 
 
-def _resource(work_seconds: float, progress: dict[str, Any]) -> _CfnResource:
-    resource = _CfnResource(log_level="INFO", sleep_on_delete=0)
+def _resource(work_seconds: float, progress: dict[str, Any], clock: ScaledClock) -> _CfnResource:
+    resource = _CfnResource(ProviderConfig(clock=clock), log_level="INFO", sleep_on_delete=0)
 
     def delete(event: dict[str, Any], context: Any) -> str:
-        record = Continuation(Clock().wall(), progress=progress)
+        record = Continuation(clock.now(), progress=progress)
         resource.begin(event, context, record)
         time.sleep(work_seconds)
         return str(event["PhysicalResourceId"])
@@ -60,14 +61,14 @@ def _resource(work_seconds: float, progress: dict[str, Any]) -> _CfnResource:
 
 @pytest.mark.parametrize("scale", [1.0, 0.01])
 def test_crhelper_timeout_answers_nothing_when_lambda_can_retry_in_time(
-    echo: LambdaService, response_endpoint: ResponseEndpoint, monkeypatch: pytest.MonkeyPatch, scale: float
+    echo: LambdaService, response_endpoint: ResponseEndpoint, scale: float
 ) -> None:
-    monkeypatch.setenv(consts.TIME_SCALE_ENV, str(scale))
-    event = make_event(response_endpoint, "Delete", physical_id="arn")
+    clock = test_clock(scale)
+    event = make_event(response_endpoint, "Delete", clock=clock, physical_id="arn")
     # The timer fires a tenth before the end, 0.63 s into a 0.7 s invocation (70 service seconds
     # at a 0.01 scale, where crhelper alone would wait 69.5 real seconds); the work takes 1 s.
     context = Context(echo.function_arn, deadline=time.time() + 0.7, scale=scale)
-    resource = _resource(1.0, {})
+    resource = _resource(1.0, {}, clock)
     timer_started = time.monotonic()
     resource(event, context)
 
@@ -83,9 +84,10 @@ def test_crhelper_timeout_answers_nothing_when_lambda_can_retry_in_time(
 def test_crhelper_timeout_near_the_deadline_answers_failed_with_a_clear_reason(
     echo: LambdaService, response_endpoint: ResponseEndpoint
 ) -> None:
-    event = make_event(response_endpoint, "Delete", physical_id="arn", properties={"ServiceTimeout": "30"})
+    clock = test_clock(1.0)
+    event = make_event(response_endpoint, "Delete", clock=clock, physical_id="arn", properties={"ServiceTimeout": "30"})
     context = Context(echo.function_arn, deadline=time.time() + 0.7)
-    _resource(1.0, {})(event, context)
+    _resource(1.0, {}, clock)(event, context)
 
     response = response_endpoint.wait(event["RequestId"], timeout=5)
     check_response(event, response)  # the physical id of the Delete included
@@ -98,9 +100,10 @@ def test_crhelper_timeout_near_the_deadline_answers_failed_with_a_clear_reason(
 def test_a_request_that_answered_is_not_handed_over_by_a_late_timer(
     echo: LambdaService, response_endpoint: ResponseEndpoint
 ) -> None:
-    event = make_event(response_endpoint, "Delete", physical_id="arn")
+    clock = test_clock(1.0)
+    event = make_event(response_endpoint, "Delete", clock=clock, physical_id="arn")
     context = Context(echo.function_arn, deadline=time.time() + 30)
-    resource = _resource(0.0, {})
+    resource = _resource(0.0, {}, clock)
     resource(event, context)
     resource._timeout()  # as if the timer fired just after the answer
 

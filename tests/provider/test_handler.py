@@ -12,7 +12,8 @@ import pytest
 
 from localcloud.lookoutvision import Emulator, Fault
 from provider import consts
-from provider.handler import LIST_MODELS_PAGE_SIZE_ENV
+from provider.config import ProviderConfig
+from provider.handler import make_handler
 from provider.identifiers import OWNER_TAG_KEY, owner_tag_value
 from provider.lifecycle import ModelStatus
 from tests.provider.conftest import (
@@ -125,10 +126,8 @@ def test_a_delete_whose_answer_is_lost_is_retried_with_the_same_token(requests: 
     assert len(_tokens(emulator, "DeleteModel")) == 1
 
 
-def test_delete_reads_every_page_of_list_models(
-    requests: Requests, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv(LIST_MODELS_PAGE_SIZE_ENV, "2")
+def test_delete_reads_every_page_of_list_models(requests: Requests, emulator: Emulator) -> None:
+    requests.handler = make_handler(ProviderConfig(clock=requests.clock, list_models_page_size=2))
     emulator.configure(list_models_lag=30.0)
     project_with_dataset(emulator)
     arns = [trained_model(emulator) for _ in range(7)]

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from localcloud.awslambda import LambdaService
+from localcloud.awslambda import LambdaService, provider_edge
 from localcloud.cloudformation.response_endpoint import ResponseEndpoint
 from localcloud.lookoutvision import Emulator, Fault
 from provider import consts
@@ -41,7 +41,12 @@ def function(emulator: Emulator, response_endpoint: ResponseEndpoint) -> Iterato
         "SSL_CERT_FILE": response_endpoint.ca_file,
     }
     with LambdaService(
-        "provider.handler.handler", env=env, timeout=LAMBDA_TIMEOUT, time_scale=SCALE, retry_delays=()
+        provider_edge.PROVIDER_HANDLER,
+        env=env,
+        timeout=LAMBDA_TIMEOUT,
+        time_scale=SCALE,
+        retry_delays=(),
+        edge=provider_edge.EDGE,
     ) as service:
         _warm_up(service, response_endpoint)
         yield service
@@ -58,7 +63,9 @@ def _warm_up(service: LambdaService, endpoint: ResponseEndpoint) -> None:
     service.timeout = 30 / SCALE
     try:
         for _ in range(2):
-            service.invoke_async(make_event(endpoint, "Delete", physical_id="provider-tests_Model_WARMUP00"))
+            service.invoke_async(
+                make_event(endpoint, "Delete", clock=service.clock, physical_id="provider-tests_Model_WARMUP00")
+            )
         service.wait_idle(timeout=60)
         assert all(i.outcome == "ok" for i in service.invocations)
     finally:
@@ -89,7 +96,12 @@ def test_a_create_continues_across_invocations(
 ) -> None:
     project_with_dataset(emulator)
     emulator.configure(training=250.0)  # 2.5 Lambda timeouts
-    event = make_event(response_endpoint, "Create", properties=model_properties(Hosting={"MinInferenceUnits": "1"}))
+    event = make_event(
+        response_endpoint,
+        clock=function.clock,
+        request_type="Create",
+        properties=model_properties(Hosting={"MinInferenceUnits": "1"}),
+    )
 
     response = _run(function, response_endpoint, event)
 
@@ -117,7 +129,11 @@ def test_a_delete_continues_with_one_token_across_invocations_and_faults(
     emulator.faults.add(Fault(kind="throttling", operations={"DeleteModel"}, count=2))
     emulator.faults.add(Fault(kind="internal_error", operations={"DescribeModel"}, count=2))
 
-    response = _run(function, response_endpoint, make_event(response_endpoint, "Delete", physical_id=arn))
+    response = _run(
+        function,
+        response_endpoint,
+        make_event(response_endpoint, clock=function.clock, request_type="Delete", physical_id=arn),
+    )
 
     assert response["Status"] == "SUCCESS", response["Reason"]
     assert len(function.invocations) >= 3
@@ -137,7 +153,13 @@ def test_the_deadline_ends_a_continued_wait_with_failed(
     arn = trained_model(emulator)
     emulator.backend.set_status(PROJECT, "1", "TRAINING")
     emulator.backend.hold_status(PROJECT, "1", "TRAINING")  # stuck: never trains
-    event = make_event(response_endpoint, "Delete", physical_id=arn, properties=model_properties(ServiceTimeout="250"))
+    event = make_event(
+        response_endpoint,
+        clock=function.clock,
+        request_type="Delete",
+        physical_id=arn,
+        properties=model_properties(ServiceTimeout="250"),
+    )
     began = time.monotonic()
 
     response = _run(function, response_endpoint, event)
@@ -157,7 +179,7 @@ def test_a_72_character_logical_id_and_no_response_url_in_any_log(
     emulator.configure(training=150.0)
     logical_id = "LookoutVisionModelStackInspectionLineModelWithAVeryLongPath01234A1B2C3D4"
     assert len(logical_id) == 72
-    event = make_event(response_endpoint, "Create", logical_id=logical_id)
+    event = make_event(response_endpoint, clock=function.clock, request_type="Create", logical_id=logical_id)
 
     response = _run(function, response_endpoint, event)
 

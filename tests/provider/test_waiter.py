@@ -3,16 +3,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from localcloud.awslambda import LambdaContext
-from provider.clock import Clock
 from provider.continuation import Budget
 from provider.lifecycle import THROTTLED_POLL_SKIP, Action, Step
 from provider.waiter import Waiter
+from tests.fixtures.clock import test_clock
 
 
 def _budget() -> Budget:
-    clock = Clock(scale=1e-6)
-    context = LambdaContext("r", "provider", "arn", deadline=clock.wall() + 60, time_scale=clock.scale)
-    return Budget(clock, context, started=clock.wall(), service_timeout=3600)
+    clock = test_clock(1e-6)
+    context = LambdaContext("r", "provider", "arn", deadline=clock.origin + 60, time_scale=clock.scale)
+    return Budget(clock, context, started=clock.now(), service_timeout=3600)
 
 
 def test_polls_restart_at_each_new_status_and_after_each_action() -> None:

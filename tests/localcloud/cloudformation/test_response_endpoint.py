@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ssl
+import time
 import urllib.request
 from collections.abc import Iterator
 
@@ -20,7 +21,7 @@ def test_crhelper_response_reaches_the_endpoint_over_tls(
     endpoint: ResponseEndpoint, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SSL_CERT_FILE", endpoint.ca_file)
-    url = endpoint.response_url("request-1")
+    url = endpoint.response_url("request-1", signed_at=time.time())
     assert url.startswith("https://127.0.0.1:")
     _send_response(url, {"Status": "SUCCESS", "PhysicalResourceId": "p"})
     _send_response(url, {"Status": "FAILED"})
@@ -30,7 +31,7 @@ def test_crhelper_response_reaches_the_endpoint_over_tls(
 
 
 def test_a_client_that_does_not_trust_the_local_ca_is_refused(endpoint: ResponseEndpoint) -> None:
-    request = urllib.request.Request(endpoint.response_url("r"), data=b"{}", method="PUT")
+    request = urllib.request.Request(endpoint.response_url("r", signed_at=time.time()), data=b"{}", method="PUT")
     with pytest.raises(urllib.error.URLError) as caught:
         urllib.request.urlopen(request, context=ssl.create_default_context(), timeout=5)
     assert isinstance(caught.value.reason, ssl.SSLCertVerificationError)

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from localcloud.awslambda import Invocation, LambdaService
+from localcloud.awslambda import Invocation, LambdaService, provider_edge
 from localcloud.cloudformation.custom_resource import check_response as cloudformation_problems
 from localcloud.cloudformation.response_endpoint import ResponseEndpoint
 from localcloud.lookoutvision import Emulator
@@ -68,6 +68,7 @@ def provider_function(emulator_server: Emulator, response_endpoint: ResponseEndp
         time_scale=SCALE,
         function_name="reliability-provider",
         retry_delays=RETRY_DELAYS,
+        edge=provider_edge.EDGE,
     ) as service:
         yield service
         # The audit of every log line and every response body of the package's invocations.
@@ -87,6 +88,10 @@ class Cloud:
     emulator: Emulator
     first_invocation: int = 0
     delivered: list[dict[str, Any]] = field(default_factory=list)
+
+    def event(self, request_type: str, **kwargs: Any) -> dict[str, Any]:
+        """CloudFormation's event, its ResponseURL signed in the function's clock."""
+        return make_event(self.endpoint, request_type, clock=self.function.clock, **kwargs)
 
     def deliver(self, event: dict[str, Any]) -> None:
         """Invoke the function asynchronously with ``event``, as CloudFormation does."""
@@ -152,7 +157,9 @@ def warm_up(function: LambdaService, endpoint: ResponseEndpoint, environments: i
     """
     stack_name = STACK_ID.split("/")[1]
     for _ in range(environments):
-        event = make_event(endpoint, "Delete", physical_id=f"{stack_name}_Model_WARMUP00", properties={})
+        event = make_event(
+            endpoint, "Delete", clock=function.clock, physical_id=f"{stack_name}_Model_WARMUP00", properties={}
+        )
         function.invoke_async(event)
     function.wait_idle(timeout=ANSWER_TIMEOUT)
 

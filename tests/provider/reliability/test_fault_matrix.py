@@ -29,12 +29,12 @@ from dataclasses import dataclass
 
 import pytest
 
-from localcloud.awslambda import LambdaService
+from localcloud.awslambda import LambdaService, provider_edge
 from localcloud.lookoutvision import Emulator, Fault
 from provider.lifecycle import ModelStatus
 from provider.tokens import TokenKind, client_token
 from tests.fixtures.faults import HangsOnce
-from tests.provider.conftest import PROJECT, listed_versions, make_event, project_with_dataset, trained_model
+from tests.provider.conftest import PROJECT, listed_versions, project_with_dataset, trained_model
 from tests.provider.reliability.conftest import (
     LAMBDA_TIMEOUT,
     RETRY_DELAYS,
@@ -115,7 +115,7 @@ def test_delete_ends_with_the_version_gone_and_one_success(
     version = arn.rsplit("/", 1)[1]
     emulator.backend.set_status(PROJECT, version, status)
     inject(emulator, fault)
-    event = make_event(cloud.endpoint, "Delete", logical_id=LOGICAL_ID, physical_id=arn)
+    event = cloud.event("Delete", logical_id=LOGICAL_ID, physical_id=arn)
     began = time.monotonic()
 
     response = cloud.run(event)
@@ -172,9 +172,11 @@ def test_a_call_hung_past_the_lambda_timeout_is_answered_once(cloud: Cloud, emul
         time_scale=SCALE,
         function_name=cloud.function.function_name,
         retry_delays=RETRY_DELAYS,
+        clock_origin=cloud.function.clock.origin,
+        edge=provider_edge.EDGE,
     )
     emulator.faults.add(HangsOnce(emulator, "DescribeModel", nth=1, latency=LONG_LAMBDA_TIMEOUT * 1.5))
-    event = make_event(cloud.endpoint, "Delete", logical_id=LOGICAL_ID, physical_id=arn)
+    event = cloud.event("Delete", logical_id=LOGICAL_ID, physical_id=arn)
     with slow:
         slow.invoke_async(event)
         cloud.endpoint.wait(event["RequestId"], timeout=60)

@@ -24,7 +24,7 @@ from localcloud.lookoutvision import Emulator, Fault
 from provider import consts
 from provider.handler import handler
 from tests.fixtures.secrets import ACCESS_KEY_ID, SECRET_ACCESS_KEY, SESSION_TOKEN, leaks, secrets_in
-from tests.provider.conftest import PROJECT, Requests, make_event, model_properties, project_with_dataset
+from tests.provider.conftest import PROJECT, Requests, model_properties, project_with_dataset
 from tests.provider.reliability.conftest import Cloud
 
 
@@ -38,10 +38,10 @@ def test_logs_of_retries_hand_overs_and_failures_hold_no_secret(cloud: Cloud, em
     emulator.configure(training=450.0)  # the Create continues in re-invocations
     emulator.faults.add(Fault(kind="throttling", operations={"CreateModel", "DescribeModel"}, count=3))
     emulator.faults.add(Fault(kind="drop_connection", operations={"StartModel"}, count=1))
-    create = make_event(cloud.endpoint, "Create", properties=model_properties(Hosting={"MinInferenceUnits": "1"}))
+    create = cloud.event("Create", properties=model_properties(Hosting={"MinInferenceUnits": "1"}))
     created = cloud.run(create)
     emulator.faults.add(Fault(kind="access_denied", operations={"StopModel"}))
-    denied = make_event(cloud.endpoint, "Delete", physical_id=created["PhysicalResourceId"])
+    denied = cloud.event("Delete", physical_id=created["PhysicalResourceId"])
     failed = cloud.run(denied)
 
     logs = _logs(cloud, [create, denied])

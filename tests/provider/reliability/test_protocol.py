@@ -23,7 +23,6 @@ from tests.provider.conftest import (
     PROJECT,
     STACK_ID,
     listed_versions,
-    make_event,
     model_properties,
     project_with_dataset,
     trained_model,
@@ -64,7 +63,7 @@ def hosted_model(emulator: Emulator) -> str:
 
 def test_the_same_delete_delivered_twice_in_sequence(cloud: Cloud, emulator: Emulator) -> None:
     arn = hosted_model(emulator)
-    event = make_event(cloud.endpoint, "Delete", physical_id=arn)
+    event = cloud.event("Delete", physical_id=arn)
 
     first = cloud.run(event)
     calls_after_first = len(emulator.calls)
@@ -84,7 +83,7 @@ def test_the_same_delete_delivered_twice_in_sequence(cloud: Cloud, emulator: Emu
 
 def test_the_same_delete_delivered_twice_at_once(cloud: Cloud, emulator: Emulator) -> None:
     arn = hosted_model(emulator)
-    event = make_event(cloud.endpoint, "Delete", physical_id=arn)
+    event = cloud.event("Delete", physical_id=arn)
 
     cloud.deliver(event)
     cloud.deliver(event)
@@ -106,7 +105,7 @@ def test_the_same_delete_delivered_twice_at_once(cloud: Cloud, emulator: Emulato
 
 def test_the_same_create_delivered_twice_at_once_trains_one_model(cloud: Cloud, emulator: Emulator) -> None:
     project_with_dataset(emulator)
-    event = make_event(cloud.endpoint, "Create", properties=model_properties(Hosting={"MinInferenceUnits": "1"}))
+    event = cloud.event("Create", properties=model_properties(Hosting={"MinInferenceUnits": "1"}))
 
     cloud.deliver(event)
     cloud.deliver(event)
@@ -125,12 +124,12 @@ def test_the_same_create_delivered_twice_at_once_trains_one_model(cloud: Cloud, 
 
 def test_delete_after_a_failed_create_answers_success_without_a_call(cloud: Cloud, emulator: Emulator) -> None:
     project_with_dataset(emulator)
-    create = cloud.run(make_event(cloud.endpoint, "Create", properties=model_properties(Description="has spaces")))
+    create = cloud.run(cloud.event("Create", properties=model_properties(Description="has spaces")))
     stack_name = STACK_ID.split("/")[1]
     assert create["Status"] == "FAILED"
     assert re.fullmatch(rf"{stack_name}_Model_[A-Z0-9]{{8}}", create["PhysicalResourceId"])
 
-    delete = cloud.run(make_event(cloud.endpoint, "Delete", physical_id=create["PhysicalResourceId"]))
+    delete = cloud.run(cloud.event("Delete", physical_id=create["PhysicalResourceId"]))
 
     assert delete["Status"] == "SUCCESS", delete.get("Reason")
     assert delete["PhysicalResourceId"] == create["PhysicalResourceId"]
@@ -142,7 +141,7 @@ def test_a_create_whose_answers_are_lost_trains_one_model(cloud: Cloud, emulator
     project_with_dataset(emulator)
     emulator.faults.add(Fault(kind="drop_connection", operations={"CreateModel"}, count=1, after_action=True))
     emulator.faults.add(Fault(kind="internal_error", operations={"StartModel"}, count=1, after_action=True))
-    event = make_event(cloud.endpoint, "Create", properties=model_properties(Hosting={"MinInferenceUnits": "1"}))
+    event = cloud.event("Create", properties=model_properties(Hosting={"MinInferenceUnits": "1"}))
 
     response = cloud.run(event)
 
@@ -159,12 +158,10 @@ def test_a_create_failing_after_the_model_exists_answers_its_arn_and_the_delete_
 ) -> None:
     project_with_dataset(emulator)
     emulator.faults.add(Fault(kind="access_denied", operations={"StartModel"}))
-    create = cloud.run(
-        make_event(cloud.endpoint, "Create", properties=model_properties(Hosting={"MinInferenceUnits": "1"}))
-    )
+    create = cloud.run(cloud.event("Create", properties=model_properties(Hosting={"MinInferenceUnits": "1"})))
     emulator.faults.clear()
 
-    delete = cloud.run(make_event(cloud.endpoint, "Delete", physical_id=create["PhysicalResourceId"]))
+    delete = cloud.run(cloud.event("Delete", physical_id=create["PhysicalResourceId"]))
 
     assert create["Status"] == "FAILED"
     assert "StartModel" in create["Reason"] and "AccessDeniedException" in create["Reason"], create["Reason"]
@@ -178,11 +175,11 @@ def test_a_create_whose_create_model_acted_but_never_answered_leaves_no_model(cl
     project_with_dataset(emulator)
     emulator.faults.add(Fault(kind="drop_connection", operations={"CreateModel"}, count=1, after_action=True))
     emulator.faults.add(FromNth(emulator, "drop_connection", "CreateModel", nth=1, count=20))
-    create = cloud.run(make_event(cloud.endpoint, "Create"))
+    create = cloud.run(cloud.event("Create"))
     emulator.faults.clear()
     assert create["Status"] == "FAILED"
 
-    delete = cloud.run(make_event(cloud.endpoint, "Delete", physical_id=create["PhysicalResourceId"]))
+    delete = cloud.run(cloud.event("Delete", physical_id=create["PhysicalResourceId"]))
 
     assert delete["Status"] == "SUCCESS", delete.get("Reason")
     assert emulator.backend.inventory()[PROJECT]["models"] == {}
@@ -196,10 +193,10 @@ def _cancelled_deploy(cloud: Cloud, emulator: Emulator) -> tuple[dict[str, Any],
     """
     project_with_dataset(emulator)
     emulator.configure(training=400.0)  # two Lambda timeouts: the Create continues in re-invocations
-    create = make_event(cloud.endpoint, "Create")
+    create = cloud.event("Create")
     cloud.deliver(create)
     wait_for_call(emulator, "CreateModel")
-    delete = make_event(cloud.endpoint, "Delete", physical_id="provider-tests-Model-1A2B3C4D5E6F")
+    delete = cloud.event("Delete", physical_id="provider-tests-Model-1A2B3C4D5E6F")
     cloud.deliver(delete)
     return wait_responses(cloud, create["RequestId"], 1)[0], wait_responses(cloud, delete["RequestId"], 1)[0]
 
@@ -230,10 +227,10 @@ def test_a_cancelled_deploy_leaves_no_model(cloud: Cloud, emulator: Emulator) ->
 def test_a_delete_while_create_model_is_in_flight_leaves_no_model(cloud: Cloud, emulator: Emulator) -> None:
     project_with_dataset(emulator)
     emulator.faults.add(Fault(kind="latency", operations={"CreateModel"}, count=1, latency=100.0))  # 0.5 s real
-    create = make_event(cloud.endpoint, "Create")
+    create = cloud.event("Create")
     cloud.deliver(create)
     time.sleep(20 * SCALE)  # the Create's CreateModel has been sent, not yet answered
-    delete = make_event(cloud.endpoint, "Delete", physical_id="provider-tests-Model-1A2B3C4D5E6F")
+    delete = cloud.event("Delete", physical_id="provider-tests-Model-1A2B3C4D5E6F")
     cloud.deliver(delete)
 
     answers = wait_responses(cloud, create["RequestId"], 1) + wait_responses(cloud, delete["RequestId"], 1)
@@ -250,7 +247,7 @@ def test_a_create_stopped_mid_poll_is_carried_on_by_lambdas_retry(cloud: Cloud, 
     """The retry carries the original event (no record of the CreateModel sent): the ClientTokens keep one model."""
     project_with_dataset(emulator)
     emulator.faults.add(HangsOnce(emulator, "DescribeModel", nth=nth, latency=LAMBDA_TIMEOUT * 1.5))
-    event = make_event(cloud.endpoint, "Create", properties=model_properties(Hosting={"MinInferenceUnits": "2"}))
+    event = cloud.event("Create", properties=model_properties(Hosting={"MinInferenceUnits": "2"}))
 
     response = cloud.run(event)
 
@@ -267,7 +264,7 @@ def test_an_in_place_update_stopped_mid_poll_rescales_once(cloud: Cloud, emulato
     old = model_properties(Hosting={"MinInferenceUnits": "1"})
     new = model_properties(Hosting={"MinInferenceUnits": "3"})
     emulator.faults.add(HangsOnce(emulator, "DescribeModel", nth=2, latency=LAMBDA_TIMEOUT * 1.5))
-    event = make_event(cloud.endpoint, "Update", physical_id=arn, properties=new, old_properties=old)
+    event = cloud.event("Update", physical_id=arn, properties=new, old_properties=old)
 
     response = cloud.run(event)
 
@@ -289,9 +286,9 @@ def test_an_update_that_replaces_the_model_then_the_old_version_is_deleted(cloud
     new = model_properties(Description="second", Hosting=hosting)
     emulator.faults.add(Fault(kind="throttling", operations={"CreateModel", "StartModel", "StopModel"}, count=2))
 
-    update = cloud.run(make_event(cloud.endpoint, "Update", physical_id=old_arn, properties=new, old_properties=old))
+    update = cloud.run(cloud.event("Update", physical_id=old_arn, properties=new, old_properties=old))
     new_arn = update["PhysicalResourceId"]
-    delete = cloud.run(make_event(cloud.endpoint, "Delete", physical_id=old_arn, properties=old))
+    delete = cloud.run(cloud.event("Delete", physical_id=old_arn, properties=old))
 
     assert update["Status"] == "SUCCESS", update.get("Reason")
     assert new_arn != old_arn
@@ -325,7 +322,7 @@ def test_properties_near_the_payload_limit_survive_re_invocations(cloud: Cloud, 
         servicemodel.validate_input("CreateModel", {k: v for k, v in properties.items() if k != "ServiceToken"}) == []
     )
 
-    create = cloud.run(make_event(cloud.endpoint, "Create", properties=properties))
+    create = cloud.run(cloud.event("Create", properties=properties))
 
     assert create["Status"] == "SUCCESS", create.get("Reason")
     invocations = cloud.invocations_of(create["RequestId"])
@@ -353,7 +350,7 @@ def test_a_model_stuck_past_the_deadline_fails_across_invocations(cloud: Cloud, 
     arn = hosted_model(emulator)
     emulator.configure(stopping_hosting=60.0)
     emulator.backend.hold_status(PROJECT, "1", "STOPPING_HOSTING")
-    event = make_event(cloud.endpoint, "Delete", physical_id=arn, properties=model_properties(ServiceTimeout="500"))
+    event = cloud.event("Delete", physical_id=arn, properties=model_properties(ServiceTimeout="500"))
 
     response = _answered_within(cloud, event, 500)
 
@@ -365,14 +362,6 @@ def test_a_model_stuck_past_the_deadline_fails_across_invocations(cloud: Cloud, 
     assert cloud.continuation_problems(event["RequestId"]) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="provider/continuation.py Continuation.from_event starts a fresh record (started = now) for an event "
-    "without one, and Lambda's retry of a stopped first invocation carries the original event: the ServiceTimeout "
-    "deadline restarts at the retry, so the provider works (and answers) past the time CloudFormation stopped "
-    "waiting. Suggested fix: without a record, take the request's start from the ResponseURL's X-Amz-Date (set "
-    "when CloudFormation presigned it, the same on every delivery)",
-)
 def test_lambdas_retry_of_a_stopped_first_invocation_keeps_the_deadline(cloud: Cloud, emulator: Emulator) -> None:
     """The first invocation hangs until Lambda stops it; Lambda's retry carries the same event, no record.
 
@@ -384,9 +373,7 @@ def test_lambdas_retry_of_a_stopped_first_invocation_keeps_the_deadline(cloud: C
     emulator.backend.hold_status(PROJECT, "1", "TRAINING")
     emulator.faults.add(HangsOnce(emulator, "DescribeModel", nth=1, latency=LAMBDA_TIMEOUT * 1.5))
     service_timeout = 300
-    event = make_event(
-        cloud.endpoint, "Delete", physical_id=arn, properties=model_properties(ServiceTimeout=str(service_timeout))
-    )
+    event = cloud.event("Delete", physical_id=arn, properties=model_properties(ServiceTimeout=str(service_timeout)))
 
     response = cloud.run(event)
 
@@ -399,19 +386,12 @@ def test_lambdas_retry_of_a_stopped_first_invocation_keeps_the_deadline(cloud: C
     assert answered_after <= service_timeout, f"answered {answered_after:.0f} s after the first invocation began"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="provider/handler.py _CfnResource._timeout answers FAILED when the invocation is stopped near the "
-    "deadline, and Lambda's retry of that invocation (provider/continuation.py: a fresh record, a new deadline) "
-    "carries the request on and answers again. Suggested fix: a request whose deadline has passed when an "
-    "invocation starts answers nothing more (the timer's FAILED, or CloudFormation's own timeout, stands)",
-)
 def test_an_invocation_stopped_near_the_deadline_is_answered_once(cloud: Cloud, emulator: Emulator) -> None:
     project_with_dataset(emulator)
     arn = trained_model(emulator)
     emulator.faults.add(HangsOnce(emulator, "DescribeModel", nth=0, latency=LAMBDA_TIMEOUT * 1.5))
     # The invocation is stopped at 200 s; the deadline is 220 - 22 = 198 s: the timer answers FAILED.
-    event = make_event(cloud.endpoint, "Delete", physical_id=arn, properties=model_properties(ServiceTimeout="220"))
+    event = cloud.event("Delete", physical_id=arn, properties=model_properties(ServiceTimeout="220"))
 
     cloud.deliver(event)
     first = cloud.answer(event)
@@ -437,7 +417,7 @@ def test_a_service_that_never_answers_well_ends_failed_not_a_hang(
 ) -> None:
     arn = hosted_model(emulator)
     emulator.faults.add(Fault(kind=fault))  # type: ignore[arg-type]  # every call, until cleared
-    event = make_event(cloud.endpoint, "Delete", physical_id=arn, properties=model_properties(ServiceTimeout="600"))
+    event = cloud.event("Delete", physical_id=arn, properties=model_properties(ServiceTimeout="600"))
 
     response = _answered_within(cloud, event, 600)
 

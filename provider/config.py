@@ -1,0 +1,37 @@
+"""What the handler runs with, in one value built where the handler is started.
+
+``provider.handler.handler`` — the function's entry point on AWS — runs with
+``ProviderConfig()``, the production defaults. Nothing in the provider reads its configuration
+from the environment; a harness that needs another clock or schedule builds its own handler with
+``provider.handler.make_handler(ProviderConfig(...))``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from provider.clock import Clock, SystemClock
+from provider.lifecycle import poll_interval
+
+
+class PollSchedule(Protocol):
+    def interval(self, polls: int, time_left: float) -> float:
+        """Seconds before poll number ``polls`` (0-based, counted from the phase's start), within ``time_left``."""
+        ...
+
+
+class AdaptivePolls:
+    """``provider.lifecycle.poll_interval``: soon after each new phase, then at growing intervals."""
+
+    def interval(self, polls: int, time_left: float) -> float:
+        return poll_interval(polls, time_left)
+
+
+@dataclass(frozen=True)
+class ProviderConfig:
+    """The clock, the poll schedule and ListModels' page size (None: the service's default page)."""
+
+    clock: Clock = field(default_factory=SystemClock)
+    poll_schedule: PollSchedule = field(default_factory=AdaptivePolls)
+    list_models_page_size: int | None = None
