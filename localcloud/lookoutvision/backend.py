@@ -1,7 +1,8 @@
 """The Lookout for Vision backend: projects, datasets and model versions as a state machine. No HTTP.
 
 Asynchronous work is data: each model and dataset records its status and when it entered it,
-and ``MODEL_TRANSITIONS`` / ``DATASET_TRANSITIONS`` say what follows after how long. The
+and ``MODEL_TRANSITIONS`` / ``DATASET_TRANSITIONS`` say what follows after how long (``Settings.durations``,
+or a model version's own ``Settings.model_durations``). The
 backend advances them lazily against service time (``ServiceClock``) on every access.
 
 Rules this backend applies (where the service documentation is silent, the choice is stated):
@@ -732,7 +733,8 @@ class LookoutVisionBackend:
             transition = MODEL_TRANSITIONS.get(model.status)
             if transition is None or (project.name, model.version, model.status) in self._holds:
                 return
-            due = max(model.entered_at + getattr(self.settings.durations, transition.duration), model.not_before)
+            seconds = self.settings.duration(transition.duration, project.name, model.version)
+            due = max(model.entered_at + seconds, model.not_before)
             if due > now:
                 return
             self._enter_model(project, model, transition.target(self.settings), due)
@@ -752,7 +754,7 @@ class LookoutVisionBackend:
         self._history.append(StatusChange(at, project.name, "MODEL", model.version, status, previous))
         if status == GONE:
             del project.models[model.version]
-            lag = self.settings.durations.list_models_lag
+            lag = self.settings.duration("list_models_lag", project.name, model.version)
             if lag > 0:
                 project.listed_after_delete[model.version] = Listed(model.metadata(), at + lag)
             else:

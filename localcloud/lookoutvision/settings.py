@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -33,6 +34,10 @@ class Settings:
     # Real seconds per second of service time (0.001: a 60 s training takes 60 ms).
     time_scale: float = 1.0
     durations: Durations = field(default_factory=Durations)
+    # Per model version, the durations that differ from ``durations``: {"project/version": {"deleting": 42.0}}.
+    # The service does not take the same time to stop or delete every model; a version not named here,
+    # or a duration its entry leaves out, takes ``durations``' value.
+    model_durations: dict[str, dict[str, float]] = field(default_factory=dict)
     training_outcome: TrainingOutcome = "TRAINED"
     hosting_outcome: HostingOutcome = "HOSTED"
     # Requests per second of service time, per operation (the service's quota is 5); None: no quota.
@@ -42,6 +47,17 @@ class Settings:
     max_models_per_project: int | None = None
     region: str = "us-east-1"
     account_id: str = "123456789012"
+
+    def __post_init__(self) -> None:
+        self.model_durations = _checked_model_durations(self.model_durations)
+
+    def duration(self, name: str, project_name: str | None = None, model_version: str | None = None) -> float:
+        """Service seconds of the step ``name`` (a Durations field) for this model version, if one is named."""
+        if project_name is not None and model_version is not None:
+            own = self.model_durations.get(model_key(project_name, model_version), {})
+            if name in own:
+                return own[name]
+        return float(getattr(self.durations, name))
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -61,6 +77,8 @@ class Settings:
         for name, value in changes.items():
             if name == "durations" and isinstance(value, dict):
                 self.durations = dataclasses.replace(self.durations, **value)
+            elif name == "model_durations":
+                self.model_durations = _checked_model_durations(value)
             elif name in setting_names:
                 setattr(self, name, value)
             elif name in duration_names:
@@ -72,4 +90,24 @@ class Settings:
         """Make this object equal to ``other`` (keeping its identity, which the backend holds)."""
         for f in dataclasses.fields(Settings):
             value = getattr(other, f.name)
-            setattr(self, f.name, dataclasses.replace(value) if isinstance(value, Durations) else value)
+            setattr(self, f.name, dataclasses.replace(value) if isinstance(value, Durations) else copy.deepcopy(value))
+
+
+def model_key(project_name: str, model_version: str) -> str:
+    """How ``Settings.model_durations`` names a model version."""
+    return f"{project_name}/{model_version}"
+
+
+def _checked_model_durations(value: Any) -> dict[str, dict[str, float]]:
+    """A copy of ``value`` with float seconds; a TypeError names an unknown step, a ValueError a negative one."""
+    names = {f.name for f in dataclasses.fields(Durations)}
+    checked: dict[str, dict[str, float]] = {}
+    for key, steps in dict(value).items():
+        unknown = sorted(set(steps) - names)
+        if unknown:
+            raise TypeError(f"unknown duration(s) {unknown} for model {key}; known: {sorted(names)}")
+        checked[str(key)] = {step: float(seconds) for step, seconds in steps.items()}
+        negative = [step for step, seconds in checked[str(key)].items() if seconds < 0]
+        if negative:
+            raise ValueError(f"negative duration(s) {negative} for model {key}")
+    return checked
