@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from provider.clock import Clock, SystemClock
+from provider.fleet import FleetPolls
 from provider.lifecycle import poll_interval
 
 
@@ -30,8 +31,13 @@ class AdaptivePolls:
 
 @dataclass(frozen=True)
 class ProviderConfig:
-    """The clock, the poll schedule and ListModels' page size (None: the service's default page)."""
+    """The clock, the poll schedule and ListModels' page size (None: the service's default page).
+
+    ``fleet_teardown``: how a Delete of a model polls (``provider.fleet``); None: with
+    ``poll_schedule``, like every other wait.
+    """
 
     clock: Clock = field(default_factory=SystemClock)
     poll_schedule: PollSchedule = field(default_factory=AdaptivePolls)
     list_models_page_size: int | None = None
+    fleet_teardown: FleetPolls | None = None

@@ -285,6 +285,7 @@ def _model_request(
         config.list_models_page_size,
         schedule=config.poll_schedule,
         owner=owner,
+        teardown=config.fleet_teardown,
     )
     ref = parse_model_arn(physical_id)
     if request_type == "Delete":

@@ -138,6 +138,19 @@ class Lookout:
         except errors.NotFound:
             return []
 
+    def model_statuses(self, project_name: str, page_size: int | None = None) -> dict[str, str]:
+        """{ModelVersion: Status} of every version ListModels shows; empty when the project is gone."""
+        try:
+            return {str(m["ModelVersion"]): str(m["Status"]) for m in self._list_models(project_name, page_size)}
+        except errors.NotFound:
+            return {}
+
+    def single_attempt(self) -> Lookout:
+        """The same client and clock, one attempt per call: for a caller that will look again anyway."""
+        return Lookout(
+            self._client, sleep=self._sleep, time_left=self._time_left, random_unit=self._random, max_attempts=1
+        )
+
     def tags_of(self, resource_arn: str) -> dict[str, str] | None:
         """A resource's tags, or None when it no longer exists."""
         try:

@@ -14,7 +14,7 @@ import logging
 import sys
 from typing import Any
 
-from provider import consts, servicemodel
+from provider import consts, fleet, servicemodel
 from provider.config import AdaptivePolls, PollSchedule
 from provider.continuation import Budget
 from provider.errors import (
@@ -26,6 +26,7 @@ from provider.errors import (
     ResourceFailed,
     service_gone,
 )
+from provider.fleet import FleetPolls
 from provider.identifiers import OWNER_TAG_KEY, ModelRef, parse_model_arn, unconfirmed_create_id
 from provider.lifecycle import (
     Absent,
@@ -73,6 +74,7 @@ class ModelResource:
         *,
         schedule: PollSchedule | None = None,
         owner: str | None = None,
+        teardown: FleetPolls | None = None,
     ) -> None:
         self._lookout = lookout
         self._owner = owner
@@ -81,6 +83,7 @@ class ModelResource:
         self._request_id = request_id
         self._progress = progress
         self._page_size = page_size
+        self._teardown = teardown
 
     def create(self, properties: ModelProperties) -> Outcome:
         """CreateModel (once per request), wait TRAINED, then host if asked."""
@@ -174,7 +177,14 @@ class ModelResource:
             logger.warning("cannot look for versions this resource created (%s): nothing deleted", exc.message)
             return Outcome(physical_id)
         for each in refs:  # several versions in one request: a token per version
-            self._converge(each, Absent(), token_scope=each.model_version if ref is None else "")
+            scope = each.model_version if ref is None else ""
+            if self._teardown is not None:
+                key = f"{self._request_id}/{scope}" if scope else self._request_id
+                fleet.tear_down(
+                    self._lookout, self._budget, each, token_key=key, schedule=self._teardown, page_size=self._page_size
+                )
+            else:
+                self._converge(each, Absent(), token_scope=scope)
         return Outcome(physical_id)
 
     def _owner_tag(self, properties: ModelProperties) -> dict[str, str] | None:
