@@ -1,17 +1,20 @@
 """Benchmarks: ratios against baselines measured in the same run.
 
-``python -m bench`` (or ``make bench``) runs, in a few minutes on 2 cores:
+``python -m bench`` (or ``make bench``) runs:
 
-- ``teardown`` (``bench.teardown``): a hosted model's Delete, from the emulator's record of the
-  version leaving ListModels to the SUCCESS response, for this provider and for two baseline
-  schedules replayed through the same code (crhelper's defaults, CDK's Provider framework);
-- ``scale`` (``bench.scale``): 1, 10 and 50 hosted models destroyed at once under the service's
-  5 requests/s per API quota, through the local Lambda;
+- ``fleet`` (``bench.fleet``): 1, 10, 50 and 100 hosted models destroyed at once under the service's
+  5 requests/s per API quota, with two duration sets, by this provider, the fleet-paced design
+  prototyped through its configuration, and the CDK Provider framework baseline; each wall time
+  ÷ the quota-aware bound of the run's own durations (``bench.bound``);
+- ``teardown`` (``bench.teardown``): one model with non-aligned random durations: each contender's
+  excess over the service's own time, against the CDK Provider and crhelper baselines;
+- ``validity`` (``bench.validity``): the rig checked: the bound against brute force, an oracle
+  client against the bound, the same fleet at two time scales;
 - ``cold_start`` (``bench.coldstart``): importing the handler ÷ importing boto3 in fresh
   interpreters, the first answered request, and the Lambda asset's zipped size;
 - ``synth`` (``bench.synth``): the example app ÷ a bare stack, a 50-model stack, template growth.
 
 It prints every figure and writes bench/results/results.json, results.md and plot.png.
-``--only teardown,scale`` runs a subset; ``--quick`` runs tiny sizes (a check of the harness,
+``--only fleet,teardown`` runs a subset; ``--quick`` runs tiny sizes (a check of the harness,
 not figures to quote); ``--out DIR`` writes elsewhere.
 """

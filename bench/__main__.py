@@ -1,7 +1,7 @@
 """``python -m bench``: run the benchmarks, print the table, write results.json, results.md and plot.png.
 
-Options: ``--only teardown,scale`` (any of teardown, scale, cold_start, synth), ``--quick`` (tiny
-sizes: a smoke run of the harness, not figures to quote), ``--out DIR`` (default bench/results).
+Options: ``--only fleet,teardown`` (any of fleet, teardown, validity, cold_start, synth), ``--quick``
+(tiny sizes: a smoke run of the harness, not figures to quote), ``--out DIR`` (default bench/results).
 """
 
 from __future__ import annotations
@@ -15,24 +15,35 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import coldstart, scale, synth, teardown
+from bench import coldstart, fleet, synth, teardown, validity
+from bench.durations import CURRENT, REALISTIC
 from bench.results import RESULTS_DIR, Section, machine, markdown, to_json, write_json
 
-BENCHMARKS = ("teardown", "scale", "cold_start", "synth")
+BENCHMARKS = ("fleet", "teardown", "validity", "cold_start", "synth")
 
 
-def runners(quick: bool) -> dict[str, Callable[[], Section]]:
-    """Each benchmark with its default options, or tiny ones with ``quick``."""
+def runners(quick: bool, done: list[Section]) -> dict[str, Callable[[], Section]]:
+    """Each benchmark with its default options, or tiny ones with ``quick``; ``done``: the sections run before."""
+
+    def fleet_rows() -> list[dict[str, Any]] | None:
+        return next((s.details["rows"] for s in done if s.name == "fleet"), None)
+
     if quick:
+        quick_fleet = (fleet.Case(CURRENT, 0.05, (1, 3)), fleet.Case(REALISTIC, 0.01, (3,)))
+        quick_checks = (validity.Check(CURRENT, 3, 0.05, 0.1),)
         return {
-            "teardown": lambda: teardown.run(teardown.Options(runs=1, time_scale=0.005)),
-            "scale": lambda: scale.run(scale.Options(sizes=(1, 3), time_scale=0.02, repeats=1)),
+            "fleet": lambda: fleet.run(fleet.Options(cases=quick_fleet)),
+            "teardown": lambda: teardown.run(teardown.Options(runs=1, time_scale=0.01)),
+            "validity": lambda: validity.run(
+                validity.Options(checks=quick_checks, oracle_sizes=(1,), brute_force_cases=12), fleet_rows()
+            ),
             "cold_start": lambda: coldstart.run(coldstart.Options(runs=1, asset=False)),
             "synth": lambda: synth.run(synth.Options(runs=1, models=3)),
         }
     return {
+        "fleet": lambda: fleet.run(fleet.Options()),
         "teardown": lambda: teardown.run(teardown.Options()),
-        "scale": lambda: scale.run(scale.Options()),
+        "validity": lambda: validity.run(validity.Options(), fleet_rows()),
         "cold_start": lambda: coldstart.run(coldstart.Options()),
         "synth": lambda: synth.run(synth.Options()),
     }
@@ -51,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     facts = machine()
     facts["quick"] = args.quick
     sections: list[Section] = []
-    table = runners(args.quick)
+    table = runners(args.quick, sections)
     for name in BENCHMARKS:
         if name not in chosen:
             continue

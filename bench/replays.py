@@ -1,39 +1,25 @@
-"""The schedules the benchmarks run through the provider's code, injected where the local Lambda starts it.
+"""The provider's handlers the benchmarks run, each built where the local Lambda starts it.
 
 Each function is an edge for ``localcloud.awslambda.bootstrap`` (``--edge bench.replays:NAME``):
-it builds the provider's handler on the local cloud's clock with a poll schedule of its own.
+it builds the provider's handler on the local cloud's clock, with the production configuration
+or with a design prototyped through the provider's configuration (``bench.designs``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from provider.clock import Clock
 from provider.config import ProviderConfig
+from provider.fleet import FleetPolls
 from provider.handler import make_handler
 
 
-@dataclass(frozen=True)
-class FixedPolls:
-    """A poll every ``seconds``, whatever the phase (``provider.config.PollSchedule``)."""
-
-    seconds: float
-
-    def interval(self, polls: int, time_left: float) -> float:
-        return max(0.0, min(self.seconds, time_left))
-
-
 def provider(clock: Clock) -> Any:
-    """This provider as deployed: the production schedule."""
+    """This provider as deployed: the production configuration."""
     return make_handler(ProviderConfig(clock=clock))
 
 
-def cdk_provider_5s(clock: Clock) -> Any:
-    """CDK's custom_resources.Provider polls isComplete every queryInterval, 5 s by default."""
-    return make_handler(ProviderConfig(clock=clock, poll_schedule=FixedPolls(5.0)))
-
-
-def crhelper_defaults(clock: Clock) -> Any:
-    """crhelper's poll_*: a CloudWatch Events rule re-invokes the function at whole minutes (1 minute at best)."""
-    return make_handler(ProviderConfig(clock=clock, poll_schedule=FixedPolls(60.0)))
+def fleet(clock: Clock) -> Any:
+    """The fleet-paced Delete (``provider.fleet``): StopModel first, DescribeModel and ListModels in turn, paced."""
+    return make_handler(ProviderConfig(clock=clock, fleet_teardown=FleetPolls()))

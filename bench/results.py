@@ -169,6 +169,10 @@ def markdown(facts: dict[str, Any], sections: list[Section], plot_name: str | No
                 f"| {f.title} | {ratio_text} | {f.measured_label}: {_number(f.measured, f.unit)} "
                 f"| {f.baseline_label}: {_number(f.baseline, f.unit)} | {target} | {met} |"
             )
+    for section in sections:
+        table = section.details.get("markdown")
+        if table:
+            lines += ["", f"**{section.name}**", "", table]
     notes = [(s.name, f) for s in sections for f in s.figures if f.note]
     if notes:
         lines += ["", "Notes:", ""]

@@ -1,13 +1,14 @@
-"""The local cloud the runtime benchmarks run in: the emulator, the ResponseURL endpoint, provider functions.
+"""The local cloud the runtime benchmarks run in: the emulator, the ResponseURL endpoint, Lambda functions.
 
 Every request goes the way it goes on AWS: a CloudFormation Delete event → the local Lambda
-(``LambdaService``, each invocation in an execution-environment subprocess) → the provider's
-handler → botocore → HTTP → the emulator; crhelper PUTs the response to the HTTPS endpoint. The
-rig times each response's arrival on the emulator's clock, so it compares directly with the
-emulator's status history (service seconds).
+(``LambdaService``, each invocation in an execution-environment subprocess) → a handler →
+botocore → HTTP → the emulator; the response is PUT to the HTTPS endpoint. The rig times each
+response's arrival on the emulator's clock, so it compares directly with the emulator's status
+history and call record (service seconds).
 
-Baseline schedules run through the same code: a ``Schedule`` names the edge (``bench.replays``)
-that builds the provider's handler with that schedule in the execution environment.
+This provider and the schedules replayed through its code start from an edge in
+``bench.replays``; the baselines that are not this provider (``bench.cdk_framework``,
+``bench.crhelper_baseline``) run their own handlers in functions of their own.
 """
 
 from __future__ import annotations
@@ -17,14 +18,17 @@ import os
 import tempfile
 import threading
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from bench.bound import ModelDurations, Quota
 from localcloud.awslambda import LambdaService
 from localcloud.cloudformation.response_endpoint import ResponseEndpoint, ResponseTimeout
 from localcloud.lookoutvision import Durations, Emulator, Settings, StatusChange
+from localcloud.lookoutvision.settings import model_key
 from provider import consts
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,31 +38,23 @@ MANIFEST = {"GroundTruthManifest": {"S3Object": {"Bucket": "bench-data", "Key": 
 OUTPUT = {"S3Location": {"Bucket": "bench-data", "Prefix": "output/"}}
 # The provider function's timeout (cdk_app.provider_function.TIMEOUT), service seconds.
 LAMBDA_TIMEOUT = 900.0
-# Service seconds of the teardown: StopModel 20 s, DeleteModel 10 s (the issue's figures); the
-# emulator's default ListModels lag (5 s) stays: a Delete is done only once the version is unlisted.
-TEARDOWN_DURATIONS = Durations(stopping_hosting=20.0, deleting=10.0)
+QUOTA = 5.0  # the service's quota: requests per second per API
+INIT_WAIT = 120.0  # real seconds an environment may take to import its handler while warming
 
 
 @dataclass(frozen=True)
 class Schedule:
-    """When a Delete polls and answers: this provider's own, or a baseline replayed through it."""
+    """This provider, or a design prototyped through its code: the edge in ``bench.replays`` that builds it."""
 
     key: str
     label: str
 
     @property
     def edge(self) -> str:
-        """The factory in ``bench.replays`` that builds the handler for this schedule."""
         return f"bench.replays:{self.key}"
 
 
-PROVIDER = Schedule("provider", "this provider (adaptive polls)")
-# CDK's custom_resources.Provider: isComplete every queryInterval, 5 s by default.
-CDK_PROVIDER = Schedule("cdk_provider_5s", "CDK Provider framework (5 s polls)")
-# crhelper's poll_*: a CloudWatch Events rule re-invokes the function at whole minutes (1 minute
-# is its shortest; its default polling_interval is 2).
-CRHELPER = Schedule("crhelper_defaults", "crhelper (1-minute rule)")
-SCHEDULES = (PROVIDER, CDK_PROVIDER, CRHELPER)
+PROVIDER = Schedule("provider", "this provider")
 
 
 @dataclass
@@ -80,20 +76,20 @@ class Request:
     def reason(self) -> str:
         return str(self.response.get("Reason") or "") if self.response else ""
 
+    @property
+    def model_version(self) -> str:
+        return str(self.event.get("PhysicalResourceId", "")).rsplit("/", 1)[-1]
+
 
 class Rig:
-    """An emulator, a ResponseURL endpoint and one local provider function per schedule. A context manager."""
+    """An emulator, a ResponseURL endpoint and local Lambda functions on one time scale. A context manager."""
 
-    def __init__(
-        self,
-        time_scale: float,
-        *,
-        requests_per_second: float | None = 5.0,
-        durations: Durations = TEARDOWN_DURATIONS,
-    ) -> None:
+    def __init__(self, time_scale: float, *, requests_per_second: float | None = QUOTA) -> None:
         self.time_scale = time_scale
         self.settings = Settings(
-            time_scale=time_scale, durations=Durations(**vars(durations)), requests_per_second=requests_per_second
+            time_scale=time_scale,
+            durations=Durations(stopping_hosting=20.0, deleting=10.0),
+            requests_per_second=requests_per_second,
         )
         self._stack = contextlib.ExitStack()
         self._functions: dict[str, LambdaService] = {}
@@ -111,33 +107,62 @@ class Rig:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        for key in list(self._functions):
+            self.close_function(key)
         self._stack.close()
+
+    @property
+    def quota(self) -> Quota:
+        return Quota.of_emulator(self.settings.requests_per_second or float("inf"))
 
     def now(self) -> float:
         """Service time now (the emulator's clock)."""
         return self.emulator.clock.now()
 
-    def function(self, schedule: Schedule) -> LambdaService:
-        """The provider function for ``schedule``, started on first use and kept for the rig's life."""
-        if schedule.key not in self._functions:
-            env = {
-                "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")])),
-                "AWS_ENDPOINT_URL_LOOKOUTVISION": self.emulator.endpoint_url,
-                "SSL_CERT_FILE": self.endpoint.ca_file,
-                # No user's ~/.aws config (retry modes, endpoints) reaches the function.
-                "AWS_CONFIG_FILE": self._no_aws_config,
-                "AWS_SHARED_CREDENTIALS_FILE": self._no_aws_config,
-            }
+    # -- functions -----------------------------------------------------------------------------
+
+    def environment(self, **extra: str) -> dict[str, str]:
+        """What every function gets: the repository importable, the emulator, the endpoint's CA, no user config."""
+        return {
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")])),
+            "AWS_ENDPOINT_URL_LOOKOUTVISION": self.emulator.endpoint_url,
+            "SSL_CERT_FILE": self.endpoint.ca_file,
+            # No user's ~/.aws config (retry modes, endpoints) reaches the function.
+            "AWS_CONFIG_FILE": self._no_aws_config,
+            "AWS_SHARED_CREDENTIALS_FILE": self._no_aws_config,
+            **extra,
+        }
+
+    def function(
+        self,
+        name: str,
+        handler: str = HANDLER,
+        *,
+        edge: str | None = None,
+        env: dict[str, str] | None = None,
+        timeout: float = LAMBDA_TIMEOUT,
+    ) -> LambdaService:
+        """The local function ``name``, started on first use and kept until ``close_function`` or the rig's end."""
+        if name not in self._functions:
             service = LambdaService(
-                HANDLER,
-                env=env,
-                timeout=LAMBDA_TIMEOUT,
+                handler,
+                env=self.environment(**(env or {})),
+                timeout=timeout,
                 time_scale=self.time_scale,
-                function_name=f"bench-{schedule.key.replace('_', '-')}",
-                edge=schedule.edge,
+                function_name=f"bench-{name.replace('_', '-')}",
+                edge=edge,
             )
-            self._functions[schedule.key] = self._stack.enter_context(service)
-        return self._functions[schedule.key]
+            self._functions[name] = service.__enter__()
+        return self._functions[name]
+
+    def provider_function(self, schedule: Schedule) -> LambdaService:
+        return self.function(schedule.key, edge=schedule.edge)
+
+    def close_function(self, name: str) -> None:
+        """Stop the function's execution environments (each is a process holding ~45 MB)."""
+        service = self._functions.pop(name, None)
+        if service is not None:
+            service.close()
 
     # -- the service's side --------------------------------------------------------------------
 
@@ -145,36 +170,40 @@ class Rig:
         """Nothing in the emulator, no calls recorded, the rig's settings."""
         self.emulator.reset()
 
-    def hosted_models(self, project: str, count: int) -> list[str]:
-        """``count`` HOSTED model versions in a new project (arranged on the backend, no API calls); their ARNs."""
+    def hosted_models(self, project: str, durations: Sequence[ModelDurations]) -> list[str]:
+        """One HOSTED model version per entry, each with its own durations (arranged on the backend); their ARNs."""
         backend = self.emulator.backend
         backend.create_project(project)
         backend.create_dataset(project, "train", dataset_source=MANIFEST)
         self.emulator.clock.advance(self.settings.durations.creating_dataset + 1)
-        arns = []
-        for _ in range(count):
+        arns, own = [], {}
+        for each in durations:
             model = backend.create_model(project, output_config=OUTPUT)["ModelMetadata"]
             backend.set_status(project, model["ModelVersion"], "HOSTED")
             arns.append(str(model["ModelArn"]))
+            own[model_key(project, model["ModelVersion"])] = {
+                "stopping_hosting": each.stopping_hosting,
+                "deleting": each.deleting,
+                "list_models_lag": each.list_models_lag,
+            }
+        self.emulator.configure(model_durations=own)
         return arns
 
-    def disappearance(self, project: str, version: str) -> tuple[float | None, float | None]:
-        """Service times the version was GONE (DescribeModel) and UNLISTED (ListModels), from the history."""
+    def unlisted(self, project: str, version: str) -> float | None:
+        """Service time the version left ListModels, from the emulator's history."""
         changes: list[StatusChange] = self.emulator.backend.history(project, version, "MODEL")
-        gone = next((c.time for c in changes if c.status == "GONE"), None)
-        unlisted = next((c.time for c in changes if c.status == "UNLISTED"), None)
-        return gone, unlisted
+        return next((c.time for c in changes if c.status == "UNLISTED"), None)
 
     # -- CloudFormation's side -----------------------------------------------------------------
 
-    def delete_event(self, function: LambdaService, physical_id: str, logical_id: str) -> dict[str, Any]:
+    def delete_event(self, service_token: str, physical_id: str, logical_id: str) -> dict[str, Any]:
         """CloudFormation's Delete request for a Custom::LookoutVisionModel.
 
         For a physical id that is no model ARN (the warm-up requests) the properties name no
         project, so the provider has nothing to look for and answers without calling the service.
         """
         request_id = str(uuid.uuid4())
-        properties: dict[str, Any] = {consts.SERVICE_TOKEN: function.function_arn}
+        properties: dict[str, Any] = {consts.SERVICE_TOKEN: service_token}
         if physical_id.startswith("arn:"):
             properties.update(
                 {
@@ -185,8 +214,8 @@ class Rig:
             )
         return {
             "RequestType": "Delete",
-            "ServiceToken": function.function_arn,
-            "ResponseURL": self.endpoint.response_url(request_id, signed_at=function.clock.now()),
+            "ServiceToken": service_token,
+            "ResponseURL": self.endpoint.response_url(request_id, signed_at=self.now()),
             "StackId": STACK_ID,
             "RequestId": request_id,
             "LogicalResourceId": logical_id,
@@ -195,17 +224,21 @@ class Rig:
             "ResourceProperties": properties,
         }
 
-    def send(self, function: LambdaService, events: list[dict[str, Any]], timeout: float) -> list[Request]:
-        """Invoke the function asynchronously once per event, all at once; wait (real s) for every response."""
+    def awaiting(self, events: Sequence[dict[str, Any]], timeout: float) -> list[Request]:
+        """A Request per event, each with a thread waiting (real seconds) for its response."""
         requests = [Request(str(e["RequestId"]), e) for e in events]
-        threads = [threading.Thread(target=self._await, args=(r, timeout), daemon=True) for r in requests]
-        for thread in threads:
-            thread.start()
+        for request in requests:
+            threading.Thread(target=self._await, args=(request, timeout), daemon=True).start()
+        return requests
+
+    def send(self, function: LambdaService, events: list[dict[str, Any]], timeout: float) -> list[Request]:
+        """CloudFormation's way: invoke the function asynchronously per event, all at once; wait for each answer."""
+        requests = self.awaiting(events, timeout)
         for request in requests:
             request.sent = self.now()
             function.invoke_async(request.event)
-        for thread in threads:
-            thread.join()
+        for request in requests:
+            request.done.wait()
         function.wait_idle(timeout=timeout)
         return requests
 
@@ -218,17 +251,43 @@ class Rig:
         finally:
             request.done.set()
 
-    def warm(self, function: LambdaService, environments: int, timeout: float = 180.0) -> None:
-        """Start ``environments`` execution environments at once (each imports the handler), then leave them idle.
+    def warm(self, function: LambdaService, environments: int, *, request_type: str = "Delete", wave: int = 6) -> None:
+        """Start ``environments`` execution environments, ``wave`` at a time, then give each one request at once.
 
-        Concurrent Delete requests for a physical id that is no model ARN: the provider answers at
-        once without calling the service, and each invocation takes its own environment.
+        Lambda gives each concurrent invocation its own environment; here each is a process that
+        must import its handler within 10 real seconds, which 100 processes started at once on a
+        small shared machine would not. So they are started a few at a time (the one use of
+        ``LambdaService``'s private ``_acquire``/``_release``: it has no public way to start an
+        environment), then each takes one real request (``request_type``, for a physical id that
+        is no model ARN): the handler answers without calling the service, and its first-request
+        costs (clients, crhelper's set-up) fall outside the measured runs.
         """
-        events = [self.delete_event(function, f"bench-warm-{i}", f"Warm{i}") for i in range(environments)]
-        calls_before = len(self.emulator.calls)
-        requests = self.send(function, events, timeout)
-        failed = [r.status for r in requests if r.status != "SUCCESS"]
+        started: list[Any] = []
+        try:
+            for first in range(0, environments, wave):
+                batch = [function._acquire() for _ in range(min(wave, environments - first))]
+                started += batch
+                if not all(environment.wait_ready(INIT_WAIT) for environment in batch):
+                    raise RuntimeError(f"an environment of {function.function_name} did not finish its Init")
+        finally:
+            for environment in started:
+                function._release(environment)
+        events = [
+            self.delete_event(function.function_arn, self._absent_model(i), f"Warm{i}") for i in range(environments)
+        ]
+        for event in events:
+            event["RequestType"] = request_type
+        threads = [threading.Thread(target=function.invoke, args=(e,), daemon=True) for e in events]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        ids = {e["RequestId"] for e in events}
+        failed = [i for i in function.invocations if i.event.get("RequestId") in ids and i.outcome != "ok"]
         if failed:
-            raise RuntimeError(f"warming {environments} execution environments failed: {failed}")
-        if len(self.emulator.calls) != calls_before:
-            raise RuntimeError("a warm-up request called the service: the warm-up would skew the figures")
+            raise RuntimeError(f"warming {function.function_name} failed: {failed[0].logs[-3:]}")
+        self.reset()  # the warm-up's calls are no run's
+
+    def _absent_model(self, i: int) -> str:
+        """The ARN of a model in a project that does not exist: a Delete of it takes the real path to "gone"."""
+        return f"arn:aws:lookoutvision:{self.settings.region}:{self.settings.account_id}:model/bench-warm/{i + 1}"

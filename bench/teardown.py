@@ -1,136 +1,141 @@
-"""Teardown overhead: from the version leaving the service to the SUCCESS response, per schedule.
+"""One hosted model: how far each contender's Delete lands past the service's own time.
 
-One hosted model per run (StopModel 20 s, DeleteModel 10 s, ListModels lag 5 s: service time),
-one CloudFormation Delete through the local Lambda. The overhead is the SUCCESS response's arrival
-at the ResponseURL endpoint minus the emulator's record of the version leaving ListModels
-(UNLISTED: from then on DeleteProject succeeds, so a Delete may answer), in service seconds.
-It splits into the poll lag (the provider's last ListModels call minus UNLISTED: the schedule's
-part) and the response latency (that call to the response's arrival: HTTP round trips and
-crhelper, real milliseconds that the time scale magnifies, plus any delay before answering).
-The schedules run round-robin in the same run, on the same emulator, through the same code.
+Each run draws one model's durations (``bench.durations.NON_ALIGNED``: stop 15-25 s, delete
+7-13 s, ListModels lag 2-8 s, none a multiple of a 5 s poll grid), and every contender tears the
+same model down in turn: this provider, the fleet-paced design, the CDK Provider baseline
+(isComplete every 5 s) and crhelper with its defaults (a rate(2 minutes) rule, 120 s of sleep
+before answering). Figures, medians over the runs:
+
+- the excess: wall time (Delete sent → response) minus the model's own stop + delete + ListModels
+  lag, and each contender's excess ÷ the CDK Provider baseline's (target ≤ 0.8) and ÷ crhelper's;
+- the overhead: the response's arrival minus the emulator's record of the version leaving
+  ListModels (from then on DeleteProject succeeds, so a Delete may answer);
+- Lookout requests per Delete.
 """
 
 from __future__ import annotations
 
+import statistics
 import time
 from dataclasses import dataclass
 from typing import Any
 
-from bench.results import Figure, Section, median
-from bench.rig import CDK_PROVIDER, CRHELPER, PROVIDER, SCHEDULES, Rig, Schedule
+from bench.contenders import CdkContender, Contender, CrhelperContender, ProviderContender
+from bench.durations import NON_ALIGNED, DurationSet
+from bench.fleet import FLEET, TARGET_EXCESS
+from bench.measure import PROJECT, run_once
+from bench.results import Figure, Section
+from bench.rig import PROVIDER, Rig
 
-PROJECT = "bench-teardown"
-TARGET_OVERHEAD = 1.0  # service seconds
+BASELINE_KEY = "cdk_provider"
+CRHELPER_KEY = "crhelper"
 
 
 @dataclass(frozen=True)
 class Options:
-    runs: int = 7
-    time_scale: float = 0.02
+    runs: int = 5
+    time_scale: float = 0.05
+    durations: DurationSet = NON_ALIGNED
+    crhelper: bool = True
+
+
+def contenders(options: Options) -> list[Contender]:
+    chosen: list[Contender] = [
+        ProviderContender(PROVIDER),
+        ProviderContender(FLEET, replay=f"through this provider's code, configured at the edge {FLEET.edge}"),
+        CdkContender(),
+    ]
+    if options.crhelper:
+        chosen.append(CrhelperContender())
+    return chosen
 
 
 def run(options: Options) -> Section:
     began = time.monotonic()
-    samples: dict[str, list[dict[str, Any]]] = {s.key: [] for s in SCHEDULES}
+    samples: dict[str, list[dict[str, Any]]] = {}
+    chosen = contenders(options)
     with Rig(options.time_scale) as rig:
-        durations = rig.settings.durations
-        service_time = durations.stopping_hosting + durations.deleting + durations.list_models_lag
-        for schedule in SCHEDULES:  # execution environments started: no cold start inside a Delete
-            rig.warm(rig.function(schedule), 1)
-        for index in range(options.runs):
-            # Rotate the order each round so that no schedule always runs first (or last).
-            order = SCHEDULES[index % len(SCHEDULES) :] + SCHEDULES[: index % len(SCHEDULES)]
-            for schedule in order:
-                samples[schedule.key].append(_one(rig, schedule, service_time))
+        for contender in chosen:
+            contender.start(rig, 1)
+            try:
+                samples[contender.key] = [_one(rig, contender, options, number) for number in range(options.runs)]
+            finally:
+                contender.stop(rig)
     medians = {key: _medians(runs) for key, runs in samples.items()}
-    mine = medians[PROVIDER.key]
-    figures = [
-        Figure(
-            key="teardown.overhead",
-            title="Teardown overhead, median (version unlisted → SUCCESS)",
-            measured=mine["overhead"],
-            baseline=TARGET_OVERHEAD,
-            unit="s",
-            measured_label="this provider",
-            baseline_label="target",
-            target=f"≤ {TARGET_OVERHEAD:g} s",
-            met=mine["overhead"] <= TARGET_OVERHEAD,
-            target_on="measured",
-            note=(
-                f"poll lag {mine['poll_lag']:.2f} s + response latency {mine['response_latency']:.2f} s "
-                f"(= {mine['response_latency'] * options.time_scale * 1000:.0f} real ms at time scale "
-                f"{options.time_scale:g}), medians."
-            ),
-        )
-    ]
-    for baseline in (CDK_PROVIDER, CRHELPER):
+    figures: list[Figure] = []
+    for contender in chosen[:2]:
+        mine = medians[contender.key]
         figures.append(
             Figure(
-                key=f"teardown.overhead_vs_{baseline.key}",
-                title=f"Teardown overhead vs {baseline.label}",
-                measured=mine["overhead"],
-                baseline=medians[baseline.key]["overhead"],
+                key=f"teardown.{contender.key}.excess_vs_baseline",
+                title=f"1 model ({contender.key}): excess over the service's own time ÷ the CDK Provider baseline's",
+                measured=mine["excess"],
+                baseline=medians[BASELINE_KEY]["excess"],
                 unit="s",
-                measured_label="this provider",
-                baseline_label=baseline.key,
+                measured_label=f"{contender.key} wall - own time",
+                baseline_label=f"{BASELINE_KEY} wall - own time",
+                target=f"≤ {TARGET_EXCESS:g}",
+                met=mine["excess"] <= TARGET_EXCESS * medians[BASELINE_KEY]["excess"],
+                note=(
+                    f"overhead (unlisted → response) {mine['overhead']:.2f} s vs "
+                    f"{medians[BASELINE_KEY]['overhead']:.2f} s; {mine['requests']:.0f} Lookout requests vs "
+                    f"{medians[BASELINE_KEY]['requests']:.0f}"
+                ),
             )
         )
-    for schedule in SCHEDULES:
+        if CRHELPER_KEY in medians:
+            figures.append(
+                Figure(
+                    key=f"teardown.{contender.key}.excess_vs_crhelper",
+                    title=f"1 model ({contender.key}): excess ÷ crhelper defaults' excess",
+                    measured=mine["excess"],
+                    baseline=medians[CRHELPER_KEY]["excess"],
+                    unit="s",
+                    measured_label=f"{contender.key} wall - own time",
+                    baseline_label=f"{CRHELPER_KEY} wall - own time",
+                )
+            )
+    for key, mine in medians.items():
         figures.append(
             Figure(
-                key=f"teardown.total_{schedule.key}",
-                title=f"Whole Delete ÷ the service's own time: {schedule.label}",
-                measured=medians[schedule.key]["total"],
-                baseline=service_time,
+                key=f"teardown.{key}.overhead",
+                title=f"1 model ({key}): version unlisted → response, median",
+                measured=mine["overhead"],
+                baseline=mine["own_time"],
                 unit="s",
-                measured_label="Delete sent → SUCCESS",
-                baseline_label="stop + delete + ListModels lag",
+                measured_label="overhead",
+                baseline_label="the model's own time",
+                note=f"excess {mine['excess']:.2f} s; {mine['requests']:.0f} Lookout requests; "
+                f"{mine['invocations']:.0f} Lambda invocations",
             )
         )
     details = {
         "method": (
-            f"{options.runs} runs per schedule at time scale {options.time_scale:g}, one hosted model each, "
-            f"StopModel {durations.stopping_hosting:g} s, DeleteModel {durations.deleting:g} s, ListModels lag "
-            f"{durations.list_models_lag:g} s, quota {rig.settings.requests_per_second:g} requests/s per API. "
-            "Overhead = SUCCESS arrival - the emulator's UNLISTED record, service seconds, median."
+            f"{options.runs} runs, each one model with durations drawn per run ({options.durations.describe()}), "
+            f"torn down by each contender in turn at time scale {options.time_scale:g}; medians."
         ),
         "time_scale": options.time_scale,
-        "service_time": service_time,
-        "schedules": {s.key: {"label": s.label, "edge": s.edge} for s in SCHEDULES},
+        "contenders": {c.key: {"label": c.label, "replay": c.replay} for c in chosen},
         "medians": medians,
         "runs": samples,
     }
     return Section("teardown", figures, details, time.monotonic() - began)
 
 
-def _one(rig: Rig, schedule: Schedule, service_time: float) -> dict[str, Any]:
-    rig.reset()
-    function = rig.function(schedule)
-    [arn] = rig.hosted_models(PROJECT, 1)
-    version = arn.rsplit("/", 1)[-1]
-    event = rig.delete_event(function, arn, "Model")
-    invocations_before = len(function.invocations)
-    longest = service_time + 2 * 60.0  # the slowest schedule's two polls past the service's time
-    [request] = rig.send(function, [event], timeout=longest * rig.time_scale * 3 + 30)
-    gone, unlisted = rig.disappearance(PROJECT, version)
-    lists = [c for c in rig.emulator.calls_of("ListModels") if c.ok]
-    last_list = lists[-1].time if lists else None
-    if request.status != "SUCCESS" or request.arrived is None or unlisted is None or last_list is None:
-        raise RuntimeError(f"{schedule.key}: the Delete did not complete: {request.status} {request.reason}")
-    calls = rig.emulator.calls
+def _one(rig: Rig, contender: Contender, options: Options, number: int) -> dict[str, Any]:
+    [durations] = options.durations.draw(1, number)
+    row = run_once(rig, contender, [durations], timeout=8 * durations.service_time + 600)
+    if row["failed"] or rig.unlisted(PROJECT, "1") is None:
+        raise RuntimeError(f"{contender.key}: the Delete did not complete")
     return {
-        "status": request.status,
-        "overhead": request.arrived - unlisted,
-        "overhead_from_gone": request.arrived - gone if gone is not None else None,
-        "poll_lag": last_list - unlisted,
-        "response_latency": request.arrived - last_list,
-        "total": request.arrived - request.sent,
-        "calls": len(calls),
-        "throttled": sum(1 for c in calls if c.status == 429),
-        "invocations": len(function.invocations) - invocations_before,
+        "own_time": durations.service_time,
+        "wall": row["wall"],
+        "excess": row["wall"] - durations.service_time,
+        "overhead": row["losses"]["unlisted_to_response_median"],
+        "requests": row["requests"],
+        "invocations": row["invocations"],
     }
 
 
 def _medians(runs: list[dict[str, Any]]) -> dict[str, float]:
-    keys = ("overhead", "poll_lag", "response_latency", "total", "calls")
-    return {key: median([float(r[key]) for r in runs]) for key in keys}
+    return {key: statistics.median(float(r[key]) for r in runs) for key in runs[0]}

@@ -1,0 +1,89 @@
+"""The CDK Provider baseline's user code: onEvent and isComplete for Custom::LookoutVisionModel's Delete.
+
+Written the way a user of ``aws_cdk.custom_resources.Provider`` writes them, with boto3's defaults
+(botocore's standard retry mode: 3 attempts, throttling retried with backoff): onEvent stops the
+hosted model and returns; isComplete, called by the framework every ``queryInterval`` (5 s by
+default), looks at the model, deletes it once it is TRAINED, and reports completion once ListModels
+no longer shows the version. A botocore error that survives the retries propagates, as it would:
+the framework then answers FAILED (``bench.cdk_framework``). Only Delete is written: the
+benchmarks send nothing else (a Create or Update is answered at once, naming no model).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+
+Handler = Callable[[dict[str, Any], Any], Any]
+_client: Any = None
+
+
+def _lookoutvision() -> Any:
+    global _client  # noqa: PLW0603 - one client per execution environment, as in any Lambda function
+    if _client is None:
+        _client = boto3.client("lookoutvision")  # type: ignore[call-overload]
+    return _client
+
+
+def _model(physical_id: str) -> tuple[str, str] | None:
+    """(ProjectName, ModelVersion) of a model ARN, None for anything else."""
+    parts = physical_id.split(":", 5)
+    if len(parts) < 6 or not parts[5].startswith("model/"):
+        return None
+    project, _, version = parts[5].removeprefix("model/").partition("/")
+    return project, version
+
+
+def on_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    physical_id = str(event.get("PhysicalResourceId") or event["RequestId"])
+    model = _model(physical_id)
+    if event["RequestType"] != "Delete" or model is None:
+        return {"PhysicalResourceId": physical_id}
+    client = _lookoutvision()
+    project, version = model
+    # Not hosted, or gone: isComplete carries on from whatever the model is.
+    with contextlib.suppress(client.exceptions.ConflictException, client.exceptions.ResourceNotFoundException):
+        client.stop_model(ProjectName=project, ModelVersion=version)
+    return {"PhysicalResourceId": physical_id}
+
+
+def is_complete(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    model = _model(str(event.get("PhysicalResourceId", "")))
+    if event["RequestType"] != "Delete" or model is None:
+        return {"IsComplete": True}
+    client = _lookoutvision()
+    project, version = model
+    try:
+        status = client.describe_model(ProjectName=project, ModelVersion=version)["ModelDescription"]["Status"]
+    except client.exceptions.ResourceNotFoundException:
+        return {"IsComplete": not _listed(client, project, version)}
+    try:
+        if status == "HOSTED":
+            client.stop_model(ProjectName=project, ModelVersion=version)
+        elif status in ("TRAINED", "TRAINING_FAILED", "HOSTING_FAILED"):
+            client.delete_model(ProjectName=project, ModelVersion=version)
+    except client.exceptions.ConflictException:
+        pass  # a transition began meanwhile: look again at the next call
+    return {"IsComplete": False}
+
+
+def _listed(client: Any, project: str, version: str) -> bool:
+    try:
+        for page in client.get_paginator("list_models").paginate(ProjectName=project):
+            if any(m["ModelVersion"] == version for m in page["Models"]):
+                return True
+    except client.exceptions.ResourceNotFoundException:
+        return False
+    return False
+
+
+def on_event_edge(clock: Any) -> Handler:
+    """The local Lambda's edge for the onEvent function (the clock is not needed: boto3 and the framework keep time)."""
+    return on_event
+
+
+def is_complete_edge(clock: Any) -> Handler:
+    return is_complete

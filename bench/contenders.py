@@ -1,0 +1,162 @@
+"""Who tears the models down in a benchmark run: this provider (or a design prototyped through its code) or a baseline.
+
+Each contender starts its functions in a rig, sends CloudFormation's Delete requests its own way
+and says how many Lambda invocations (and hand-overs) they took:
+
+- ``ProviderContender``: the provider function, started from an edge in ``bench.replays``;
+  CloudFormation invokes it asynchronously once per request;
+- ``CdkContender``: the user's onEvent/isComplete functions behind the CDK Provider framework,
+  played by ``bench.cdk_framework``;
+- ``CrhelperContender``: a crhelper function with its default polling (``bench.crhelper_baseline``),
+  re-invoked by the rule ``bench.eventbridge`` plays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from bench import cdk_framework, crhelper_baseline
+from bench.eventbridge import LocalEventBridge
+from bench.rig import Request, Rig, Schedule
+from localcloud.awslambda import LambdaService
+from localcloud.scaled_clock import ScaledClock
+from provider import consts
+
+
+@dataclass(frozen=True)
+class Invocations:
+    """Lambda invocations a run's requests took: all of them, and those that carried on a hand-over."""
+
+    total: int
+    hand_overs: int
+
+
+class Contender(Protocol):
+    key: str
+    label: str
+    replay: str  # how it runs: "" for this provider itself
+
+    def start(self, rig: Rig, concurrency: int) -> None:
+        """Start (and warm) the functions for up to ``concurrency`` requests at once."""
+        ...
+
+    def service_token(self) -> str: ...
+
+    def send(self, rig: Rig, events: list[dict[str, Any]], timeout: float) -> list[Request]:
+        """Deliver the Delete requests as CloudFormation would; every request with its response (if any)."""
+        ...
+
+    def invocations(self, requests: Sequence[Request]) -> Invocations: ...
+
+    def stop(self, rig: Rig) -> None:
+        """Stop the functions (their environments hold memory)."""
+        ...
+
+
+class ProviderContender:
+    def __init__(self, schedule: Schedule, replay: str = "") -> None:
+        self.key, self.label, self.replay = schedule.key, schedule.label, replay
+        self._schedule = schedule
+        self._function: LambdaService | None = None
+
+    def start(self, rig: Rig, concurrency: int) -> None:
+        self._function = rig.provider_function(self._schedule)
+        rig.warm(self._function, concurrency)
+
+    def service_token(self) -> str:
+        return self._started().function_arn
+
+    def send(self, rig: Rig, events: list[dict[str, Any]], timeout: float) -> list[Request]:
+        return rig.send(self._started(), events, timeout)
+
+    def invocations(self, requests: Sequence[Request]) -> Invocations:
+        return _count(self._started(), requests)
+
+    def stop(self, rig: Rig) -> None:
+        rig.close_function(self._schedule.key)
+        self._function = None
+
+    def _started(self) -> LambdaService:
+        if self._function is None:
+            raise RuntimeError(f"{self.key} is not started")
+        return self._function
+
+
+class CdkContender:
+    def __init__(self, baseline: cdk_framework.Baseline = cdk_framework.CDK_PROVIDER) -> None:
+        self.key, self.label, self.replay = baseline.key, baseline.label, baseline.replay
+        self._framework: cdk_framework.ProviderFramework | None = None
+
+    def start(self, rig: Rig, concurrency: int) -> None:
+        self._framework = cdk_framework.ProviderFramework(rig)
+        for function in self._framework.functions():
+            rig.warm(function, concurrency)
+
+    def service_token(self) -> str:
+        return self._started().on_event.function_arn
+
+    def send(self, rig: Rig, events: list[dict[str, Any]], timeout: float) -> list[Request]:
+        return self._started().send(events, timeout)
+
+    def invocations(self, requests: Sequence[Request]) -> Invocations:
+        on_event, is_complete = self._started().functions()
+        first, then = _count(on_event, requests), _count(is_complete, requests)
+        return Invocations(first.total + then.total, 0)
+
+    def stop(self, rig: Rig) -> None:
+        rig.close_function(cdk_framework.ON_EVENT)
+        rig.close_function(cdk_framework.IS_COMPLETE)
+        self._framework = None
+
+    def _started(self) -> cdk_framework.ProviderFramework:
+        if self._framework is None:
+            raise RuntimeError(f"{self.key} is not started")
+        return self._framework
+
+
+class CrhelperContender:
+    def __init__(self, baseline: crhelper_baseline.Baseline = crhelper_baseline.CRHELPER) -> None:
+        self.key, self.label, self.replay = baseline.key, baseline.label, baseline.replay
+        self._bridge: LocalEventBridge | None = None
+        self._function: LambdaService | None = None
+
+    def start(self, rig: Rig, concurrency: int) -> None:
+        self._bridge = LocalEventBridge(ScaledClock(rig.time_scale)).__enter__()
+        endpoint = self._bridge.endpoint_url
+        self._function = rig.function(
+            crhelper_baseline.FUNCTION,
+            edge="bench.crhelper_baseline:build",
+            # botocore names the variable after the service id, EventBridge (not the endpoint prefix, events).
+            env={"AWS_ENDPOINT_URL_EVENTBRIDGE": endpoint, "AWS_ENDPOINT_URL_LAMBDA": endpoint},
+        )
+        self._bridge.register(self._function)
+        rig.warm(self._function, concurrency, request_type="Create")
+
+    def service_token(self) -> str:
+        if self._function is None:
+            raise RuntimeError(f"{self.key} is not started")
+        return self._function.function_arn
+
+    def send(self, rig: Rig, events: list[dict[str, Any]], timeout: float) -> list[Request]:
+        if self._function is None:
+            raise RuntimeError(f"{self.key} is not started")
+        return rig.send(self._function, events, timeout)
+
+    def invocations(self, requests: Sequence[Request]) -> Invocations:
+        if self._function is None:
+            raise RuntimeError(f"{self.key} is not started")
+        return _count(self._function, requests)
+
+    def stop(self, rig: Rig) -> None:
+        rig.close_function(crhelper_baseline.FUNCTION)
+        if self._bridge is not None:
+            self._bridge.__exit__(None, None, None)
+        self._bridge, self._function = None, None
+
+
+def _count(function: LambdaService, requests: Sequence[Request]) -> Invocations:
+    ids = {r.request_id for r in requests}
+    mine = [i for i in function.invocations if i.event.get("RequestId") in ids]
+    return Invocations(len(mine), sum(1 for i in mine if consts.CONTINUATION in i.event))

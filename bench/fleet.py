@@ -1,0 +1,395 @@
+"""Fleet teardown: N hosted models destroyed at once under the service's quota of 5 requests/s per API.
+
+Every contender tears down the same fleets in the same run: this provider as deployed, the
+fleet-paced design prototyped through its configuration (``provider.fleet``), and the CDK
+Provider framework baseline (``bench.cdk_framework``: the user's isComplete every 5 s through the
+local Lambda). Each Delete runs as Lambda runs it — one function, N concurrent asynchronous
+invocations, each in its own execution environment, started beforehand (``Rig.warm``) — against one
+emulator that enforces the quota in service time. The N models are versions of one project, as in
+a stack with N models.
+
+Two duration sets (``bench.durations``): the current one (every model 20 / 10 / 5 s) and a
+realistic one drawn per model (stop 120-300 s, delete 30-90 s, ListModels lag 2-10 s), with seeds
+that every contender shares. Each set runs at its own time scale, one the rig-validity checks
+(``bench.validity``) show the figures hold at.
+
+Figures per set and size, each measured in the run:
+
+- wall time (first Delete sent → last response) ÷ the quota-aware bound (``bench.bound``) of the
+  run's own durations, for every contender, with the targets of issue 13 (≤ 1.10 at 50 and 100
+  models with the realistic durations, ≤ 1.25 with the current ones, ≤ 1.05 at 10);
+- against the baseline: wall time ÷ the baseline's (target < 1), excess over the bound ÷ the
+  baseline's excess (target ≤ 0.8), Lookout requests per model ÷ the baseline's (target ≤ 0.5);
+- ThrottlingException answers per model (target ≤ 1), hand-overs per model (target 0 while the
+  slowest model's own time is under half the function's timeout), and Deletes that ended FAILED
+  (or unanswered) after meeting a throttle (target 0), from the responses' Status and the
+  emulator's call record;
+- where the time goes: when the StopModel calls were admitted, the lag from TRAINED to DeleteModel
+  and from the version leaving ListModels to the response (``bench.measure``).
+
+A baseline run whose Deletes did not all succeed has no wall time: a stack destroy that fails is
+not finished. Its comparisons then say so instead of dividing by it.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bench.contenders import CdkContender, Contender, ProviderContender
+from bench.durations import CURRENT, REALISTIC, DurationSet
+from bench.measure import run_once
+from bench.results import Figure, Section
+from bench.rig import LAMBDA_TIMEOUT, PROVIDER, Rig, Schedule
+
+FLEET = Schedule("fleet", "fleet-paced design (provider/fleet.py)")
+BASELINE_KEY = "cdk_provider"
+TARGET_EXCESS = 0.8
+TARGET_REQUESTS = 0.5
+TARGET_THROTTLED = 1.0
+
+
+@dataclass(frozen=True)
+class Case:
+    """One duration set, the time scale it runs at, the fleet sizes and runs per size."""
+
+    durations: DurationSet
+    time_scale: float
+    sizes: tuple[int, ...] = (1, 10, 50, 100)
+    runs: int = 1
+
+
+@dataclass(frozen=True)
+class Options:
+    cases: tuple[Case, ...] = (Case(CURRENT, 0.25, runs=2), Case(REALISTIC, 0.1))
+    subjects: tuple[Schedule, ...] = (PROVIDER, FLEET)
+    baseline: bool = True
+    notes: dict[str, str] = field(default_factory=dict)
+
+
+def wall_target(durations: DurationSet, models: int) -> float | None:
+    """Issue 13's target for wall time ÷ bound at this size (None: none)."""
+    if models >= 50:
+        return 1.10 if durations is REALISTIC else 1.25
+    if models == 10:
+        return 1.05
+    return None
+
+
+def contenders(options: Options) -> list[Contender]:
+    chosen: list[Contender] = [ProviderContender(s, replay=_replay(s)) for s in options.subjects]
+    if options.baseline:
+        chosen.append(CdkContender())
+    return chosen
+
+
+def _replay(schedule: Schedule) -> str:
+    return "" if schedule is PROVIDER else f"through this provider's code, configured at the edge {schedule.edge}"
+
+
+def run(options: Options) -> Section:
+    began = time.monotonic()
+    rows: list[dict[str, Any]] = []
+    for case in options.cases:
+        rows += run_case(case, contenders(options))
+    figures = figures_of(rows, options)
+    details = {
+        "method": _method(options),
+        "cases": [
+            {"durations": c.durations.key, "label": c.durations.describe(), "time_scale": c.time_scale}
+            for c in options.cases
+        ],
+        "contenders": {c.key: {"label": c.label, "replay": c.replay} for c in contenders(options)},
+        "rows": rows,
+        "markdown": matrix(rows, options),
+    }
+    return Section("fleet", figures, details, time.monotonic() - began)
+
+
+def run_case(case: Case, chosen: Sequence[Contender]) -> list[dict[str, Any]]:
+    """Every contender on every size and run of one case; each contender's functions live only while it runs."""
+    rows: list[dict[str, Any]] = []
+    with Rig(case.time_scale) as rig:
+        for contender in chosen:
+            warm_began = time.monotonic()
+            contender.start(rig, max(case.sizes))
+            warm_seconds = time.monotonic() - warm_began
+            try:
+                for models in case.sizes:
+                    for number in range(case.runs):
+                        durations = case.durations.draw(models, number)
+                        timeout = 8 * max(d.service_time for d in durations) + 600
+                        row = run_once(rig, contender, durations, timeout)
+                        rows.append(
+                            {
+                                "durations": case.durations.key,
+                                "contender": contender.key,
+                                "run": number,
+                                "time_scale": case.time_scale,
+                                "warm_real_seconds": warm_seconds,
+                                **row,
+                            }
+                        )
+            finally:
+                contender.stop(rig)
+    return rows
+
+
+def aggregate(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """One contender at one size over its runs: median wall time, per-model figures over every model."""
+    deletes = sum(r["models"] for r in rows)
+    walls = [r["wall"] for r in rows]
+    return {
+        "models": rows[0]["models"],
+        "runs": len(rows),
+        "wall": statistics.median(walls),
+        "walls": walls,
+        "bound": statistics.median(r["bound"] for r in rows),
+        "ratio": statistics.median(r["wall"] / r["bound"] for r in rows),
+        "excess": statistics.median(r["wall"] - r["bound"] for r in rows),
+        "slowest_model": max(r["slowest_model"] for r in rows),
+        "requests_per_model": sum(r["requests"] for r in rows) / deletes,
+        "throttled_per_model": sum(r["throttled"] for r in rows) / deletes,
+        "hand_overs_per_model": sum(r["hand_overs"] for r in rows) / deletes,
+        "invocations_per_model": sum(r["invocations"] for r in rows) / deletes,
+        "failed": sum(r["failed"] for r in rows),
+        "failed_throttled": sum(r["failed_throttled"] for r in rows),
+        "deletes": deletes,
+        "losses": rows[0]["losses"] if len(rows) == 1 else _median_losses(rows),
+        "throttled_by_operation": _summed(r["throttled_by_operation"] for r in rows),
+    }
+
+
+def _median_losses(rows: Sequence[dict[str, Any]]) -> dict[str, float]:
+    keys = rows[0]["losses"].keys()
+    return {k: statistics.median(r["losses"][k] for r in rows) for k in keys}
+
+
+def _summed(counts: Any) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for each in counts:
+        for key, value in each.items():
+            total[key] = total.get(key, 0) + value
+    return total
+
+
+def grouped(rows: Sequence[dict[str, Any]]) -> dict[tuple[str, int, str], dict[str, Any]]:
+    keys = sorted({(r["durations"], r["models"], r["contender"]) for r in rows}, key=lambda k: (k[0], k[1], k[2]))
+    return {k: aggregate([r for r in rows if (r["durations"], r["models"], r["contender"]) == k]) for k in keys}
+
+
+def figures_of(rows: Sequence[dict[str, Any]], options: Options) -> list[Figure]:
+    groups = grouped(rows)
+    figures: list[Figure] = []
+    for case in options.cases:
+        key = case.durations.key
+        for models in case.sizes:
+            base = groups.get((key, models, BASELINE_KEY))
+            if base is not None:
+                figures.append(_versus_bound(key, models, BASELINE_KEY, base, None))
+            for subject in options.subjects:
+                mine = groups.get((key, models, subject.key))
+                if mine is None:
+                    continue
+                figures.append(_versus_bound(key, models, subject.key, mine, wall_target(case.durations, models)))
+                if base is not None:
+                    figures += _versus_baseline(key, models, subject.key, mine, base)
+                figures += _counts(key, models, subject.key, mine)
+    return figures
+
+
+def _name(durations: str, models: int, who: str) -> tuple[str, str]:
+    return f"fleet.{durations}.{models}.{who}", f"{durations}, {models} model(s), {who}"
+
+
+def _versus_bound(durations: str, models: int, who: str, row: dict[str, Any], target: float | None) -> Figure:
+    key, title = _name(durations, models, who)
+    losses = row["losses"]
+    note = (
+        f"StopModel admitted by {losses['stop_admitted_max']:.1f} s (median {losses['stop_admitted_median']:.1f}); "
+        f"TRAINED → DeleteModel median {losses['trained_to_delete_median']:.1f} s, max "
+        f"{losses['trained_to_delete_max']:.1f}; unlisted → response median {losses['unlisted_to_response_median']:.1f}"
+        f" s, max {losses['unlisted_to_response_max']:.1f}; throttled by operation {row['throttled_by_operation']}"
+    )
+    if row["failed"]:
+        note = f"{row['failed']} of {row['deletes']} Deletes FAILED or unanswered; " + note
+    met = None if target is None else (row["failed"] == 0 and row["ratio"] <= target)
+    return Figure(
+        key=f"{key}.vs_bound",
+        title=f"{title}: wall time ÷ quota bound",
+        measured=row["wall"],
+        baseline=row["bound"],
+        unit="s",
+        measured_label="first Delete → last response",
+        baseline_label="bound",
+        target=None if target is None else f"≤ {target:g}",
+        met=met,
+        note=note,
+    )
+
+
+def _versus_baseline(durations: str, models: int, who: str, mine: dict[str, Any], base: dict[str, Any]) -> list[Figure]:
+    key, title = _name(durations, models, who)
+    finished = base["failed"] == 0
+    failed_note = "" if finished else f"the baseline FAILED {base['failed']} of {base['deletes']} Deletes: no wall time"
+    base_wall = base["wall"] if finished else math.inf
+    base_excess = base["excess"] if finished else math.inf
+    return [
+        Figure(
+            key=f"{key}.vs_baseline",
+            title=f"{title}: wall time ÷ the CDK Provider baseline's",
+            measured=mine["wall"],
+            baseline=base_wall,
+            unit="s",
+            measured_label=who,
+            baseline_label=BASELINE_KEY,
+            target="< 1",
+            met=mine["failed"] == 0 and mine["wall"] < base_wall,
+            note=failed_note,
+        ),
+        Figure(
+            key=f"{key}.excess_vs_baseline",
+            title=f"{title}: excess over the bound ÷ the baseline's",
+            measured=mine["excess"],
+            baseline=base_excess,
+            unit="s",
+            measured_label=f"{who} wall - bound",
+            baseline_label=f"{BASELINE_KEY} wall - bound",
+            target=f"≤ {TARGET_EXCESS:g}",
+            met=mine["failed"] == 0 and mine["excess"] <= TARGET_EXCESS * base_excess,
+            note=failed_note,
+        ),
+        Figure(
+            key=f"{key}.requests_vs_baseline",
+            title=f"{title}: Lookout requests per model ÷ the baseline's",
+            measured=mine["requests_per_model"],
+            baseline=base["requests_per_model"],
+            unit="",
+            measured_label=who,
+            baseline_label=BASELINE_KEY,
+            target=f"≤ {TARGET_REQUESTS:g}",
+            met=mine["requests_per_model"] <= TARGET_REQUESTS * base["requests_per_model"],
+            note=f"the baseline: {base['throttled_per_model']:.2f} throttled answers per model",
+        ),
+    ]
+
+
+def _counts(durations: str, models: int, who: str, row: dict[str, Any]) -> list[Figure]:
+    key, title = _name(durations, models, who)
+    under_half = row["slowest_model"] < LAMBDA_TIMEOUT / 2
+    return [
+        Figure(
+            key=f"{key}.throttled",
+            title=f"{title}: ThrottlingException answers per model",
+            measured=row["throttled_per_model"],
+            baseline=1.0,
+            unit="",
+            measured_label="per model",
+            baseline_label="target",
+            target=f"≤ {TARGET_THROTTLED:g}",
+            met=row["throttled_per_model"] <= TARGET_THROTTLED,
+            target_on="measured",
+            note=f"by operation {row['throttled_by_operation']}",
+        ),
+        Figure(
+            key=f"{key}.hand_overs",
+            title=f"{title}: hand-overs per model",
+            measured=row["hand_overs_per_model"],
+            baseline=row["invocations_per_model"],
+            unit="",
+            measured_label="hand-overs",
+            baseline_label="Lambda invocations",
+            target="0" if under_half else None,
+            met=(row["hand_overs_per_model"] == 0) if under_half else None,
+            target_on="measured",
+            note=f"slowest model's own time {row['slowest_model']:.0f} s; function timeout {LAMBDA_TIMEOUT:g} s",
+        ),
+        Figure(
+            key=f"{key}.throttling_failures",
+            title=f"{title}: Deletes failed after a throttle",
+            measured=row["failed_throttled"],
+            baseline=row["deletes"],
+            unit="",
+            measured_label="FAILED or unanswered, throttled",
+            baseline_label="Deletes",
+            target="0",
+            met=row["failed_throttled"] == 0,
+            target_on="measured",
+            note=f"{row['failed']} FAILED or unanswered in all",
+        ),
+    ]
+
+
+def matrix(rows: Sequence[dict[str, Any]], options: Options) -> str:
+    """The headline table: one line per duration set and size, one column group per contender."""
+    groups = grouped(rows)
+    lines = [
+        "| durations | models | bound | "
+        + " | ".join(f"{s.key} ÷ bound" for s in options.subjects)
+        + " | CDK ÷ bound | target | "
+        + " | ".join(
+            f"{s.key}: ÷ CDK wall / excess / requests; throttled, hand-overs per model" for s in options.subjects
+        )
+        + " |",
+        "|---|---|---|" + "---|" * len(options.subjects) + "---|---|" + "---|" * len(options.subjects),
+    ]
+    for case in options.cases:
+        key = case.durations.key
+        for models in case.sizes:
+            base = groups.get((key, models, BASELINE_KEY))
+            subjects = [groups.get((key, models, s.key)) for s in options.subjects]
+            present = [s for s in subjects if s is not None]
+            if not present:
+                continue
+            target = wall_target(case.durations, models)
+            cells = [key, str(models), f"{present[0]['bound']:.0f} s"]
+            cells += [_ratio_cell(s, target) for s in subjects]
+            cells.append(_ratio_cell(base, None))
+            cells.append("-" if target is None else f"≤ {target:g}")
+            cells += [_baseline_cell(s, base) for s in subjects]
+            lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _ratio_cell(row: dict[str, Any] | None, target: float | None) -> str:
+    if row is None:
+        return "-"
+    if row["failed"]:
+        return f"{row['failed']}/{row['deletes']} FAILED"
+    text = f"{row['ratio']:.3f}"
+    if target is not None:
+        text += " ✓" if row["ratio"] <= target else " ✗"
+    return text
+
+
+def _baseline_cell(row: dict[str, Any] | None, base: dict[str, Any] | None) -> str:
+    if row is None:
+        return "-"
+    tail = f"{row['throttled_per_model']:.2f}, {row['hand_overs_per_model']:.2f}"
+    if base is None:
+        return f"-; {tail}"
+    requests = f"{row['requests_per_model'] / base['requests_per_model']:.2f}"
+    if base["failed"]:
+        return f"baseline failed / - / {requests}; {tail}"
+    wall = f"{row['wall'] / base['wall']:.2f}"
+    excess = f"{row['excess'] / base['excess']:.2f}" if base["excess"] > 0 else "-"
+    return f"{wall} / {excess} / {requests}; {tail}"
+
+
+def _method(options: Options) -> str:
+    cases = "; ".join(
+        f"{c.durations.label} ({c.durations.describe()}) at time scale {c.time_scale:g}, sizes "
+        f"{', '.join(map(str, c.sizes))}, {c.runs} run(s) each"
+        for c in options.cases
+    )
+    return (
+        f"{cases}. Quota 5 requests/s per API (token buckets of 5, service time). One local Lambda function per "
+        "contender, one execution environment per concurrent invocation, started beforehand. The CDK Provider "
+        "baseline: the user's onEvent/isComplete (boto3 defaults) invoked through the local Lambda, the framework "
+        "and its waiter played by bench/cdk_framework.py (isComplete at once, then every 5 s; a function error "
+        "answers FAILED)."
+    )
