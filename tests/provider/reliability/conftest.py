@@ -23,10 +23,11 @@ from typing import Any
 
 import pytest
 
-from localcloud.awslambda import Invocation, LambdaService, provider_edge
+from localcloud.awslambda import Invocation, LambdaService, Stall, provider_edge
 from localcloud.cloudformation.custom_resource import check_response as cloudformation_problems
 from localcloud.cloudformation.response_endpoint import ResponseEndpoint
 from localcloud.lookoutvision import Emulator
+from provider.consts import CONTINUATION
 from tests.fixtures.secrets import ACCESS_KEY_ID, SECRET_ACCESS_KEY, SESSION_TOKEN, leaks
 from tests.provider.conftest import STACK_ID, check_response, make_event
 
@@ -146,6 +147,17 @@ class Cloud:
         if invocations and invocations[-1].outcome != "ok":
             problems.append(f"the last invocation ended {invocations[-1].outcome!r}: the request was left hanging")
         return problems
+
+
+def stall_first_invocation(cloud: Cloud, event: dict[str, Any], after: float) -> None:
+    """The request's first invocation stalls ``after`` service seconds in, and Lambda stops it (its timeout)."""
+    request_id = event["RequestId"]
+    cloud.function.stalls.append(
+        Stall(
+            after,
+            matches=lambda i: i.event.get("RequestId") == request_id and i.attempt == 0 and CONTINUATION not in i.event,
+        )
+    )
 
 
 def warm_up(function: LambdaService, endpoint: ResponseEndpoint, environments: int) -> None:
