@@ -17,7 +17,7 @@ from typing import Any
 
 from bench.bound import ModelDurations, bound
 from bench.contenders import Contender
-from bench.rig import Request, Rig
+from bench.rig import Request, Rig, logical_id
 
 PROJECT = "bench-fleet"
 
@@ -30,7 +30,8 @@ def run_once(rig: Rig, contender: Contender, durations: Sequence[ModelDurations]
     """
     rig.reset()
     arns = rig.hosted_models(PROJECT, durations)
-    events = [rig.delete_event(contender.service_token(), arn, f"Model{i}") for i, arn in enumerate(arns)]
+    token = contender.service_token()
+    events = [rig.delete_event(token, arn, logical_id(i, len(arns))) for i, arn in enumerate(arns)]
     real_began = time.monotonic()
     requests = contender.send(rig, events, timeout=timeout * rig.time_scale + 60)
     real_seconds = time.monotonic() - real_began

@@ -2,7 +2,8 @@
 
 Each function is an edge for ``localcloud.awslambda.bootstrap`` (``--edge bench.replays:NAME``):
 it builds the provider's handler on the local cloud's clock, with the production configuration
-or with a design prototyped through the provider's configuration (``bench.designs``).
+or with a design prototyped through the provider's configuration (``provider.fleet``); the edge's
+options (``extra_response_hosts``) go to ``ProviderConfig`` as they are.
 """
 
 from __future__ import annotations
@@ -15,11 +16,16 @@ from provider.fleet import FleetPolls
 from provider.handler import make_handler
 
 
-def provider(clock: Clock) -> Any:
+def provider(clock: Clock, **options: Any) -> Any:
     """This provider as deployed: the production configuration."""
-    return make_handler(ProviderConfig(clock=clock))
+    return make_handler(_config(clock, options))
 
 
-def fleet(clock: Clock) -> Any:
+def fleet(clock: Clock, **options: Any) -> Any:
     """The fleet-paced Delete (``provider.fleet``): StopModel first, DescribeModel and ListModels in turn, paced."""
-    return make_handler(ProviderConfig(clock=clock, fleet_teardown=FleetPolls()))
+    return make_handler(_config(clock, options, fleet_teardown=FleetPolls()))
+
+
+def _config(clock: Clock, options: dict[str, Any], **settings: Any) -> ProviderConfig:
+    hosts = tuple(options.pop("extra_response_hosts", ()))
+    return ProviderConfig(clock=clock, extra_response_hosts=hosts, **options, **settings)

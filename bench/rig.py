@@ -30,6 +30,7 @@ from localcloud.cloudformation.response_endpoint import ResponseEndpoint, Respon
 from localcloud.lookoutvision import Durations, Emulator, Settings, StatusChange
 from localcloud.lookoutvision.settings import model_key
 from provider import consts
+from provider.identifiers import OWNER_TAG_KEY, owner_tag_value
 
 ROOT = Path(__file__).resolve().parents[1]
 HANDLER = "provider.handler.handler"
@@ -55,6 +56,11 @@ class Schedule:
 
 
 PROVIDER = Schedule("provider", "this provider")
+
+
+def logical_id(index: int, count: int) -> str:
+    """The logical id of model ``index`` of ``count`` in a benchmark stack: ``Model``, or ``Model0``, ``Model1``, ..."""
+    return "Model" if count == 1 else f"Model{index}"
 
 
 @dataclass
@@ -139,6 +145,7 @@ class Rig:
         handler: str = HANDLER,
         *,
         edge: str | None = None,
+        edge_options: dict[str, Any] | None = None,
         env: dict[str, str] | None = None,
         timeout: float = LAMBDA_TIMEOUT,
     ) -> LambdaService:
@@ -151,12 +158,16 @@ class Rig:
                 time_scale=self.time_scale,
                 function_name=f"bench-{name.replace('_', '-')}",
                 edge=edge,
+                edge_options=edge_options,
             )
             self._functions[name] = service.__enter__()
         return self._functions[name]
 
     def provider_function(self, schedule: Schedule) -> LambdaService:
-        return self.function(schedule.key, edge=schedule.edge)
+        """The provider, accepting this rig's ResponseURLs (``ProviderConfig.extra_response_hosts``)."""
+        return self.function(
+            schedule.key, edge=schedule.edge, edge_options={"extra_response_hosts": [self.endpoint.host]}
+        )
 
     def close_function(self, name: str) -> None:
         """Stop the function's execution environments (each is a process holding ~45 MB)."""
@@ -171,14 +182,19 @@ class Rig:
         self.emulator.reset()
 
     def hosted_models(self, project: str, durations: Sequence[ModelDurations]) -> list[str]:
-        """One HOSTED model version per entry, each with its own durations (arranged on the backend); their ARNs."""
+        """One HOSTED model version per entry, each with its own durations (arranged on the backend); their ARNs.
+
+        Version ``i`` carries the owner tag of the custom resource ``logical_id(i, count)``, as if it
+        had created it (the provider acts on no other version).
+        """
         backend = self.emulator.backend
         backend.create_project(project)
         backend.create_dataset(project, "train", dataset_source=MANIFEST)
         self.emulator.clock.advance(self.settings.durations.creating_dataset + 1)
         arns, own = [], {}
-        for each in durations:
-            model = backend.create_model(project, output_config=OUTPUT)["ModelMetadata"]
+        for index, each in enumerate(durations):
+            owner = [{"Key": OWNER_TAG_KEY, "Value": owner_tag_value(STACK_ID, logical_id(index, len(durations)))}]
+            model = backend.create_model(project, output_config=OUTPUT, tags=owner)["ModelMetadata"]
             backend.set_status(project, model["ModelVersion"], "HOSTED")
             arns.append(str(model["ModelArn"]))
             own[model_key(project, model["ModelVersion"])] = {

@@ -31,13 +31,18 @@ class AdaptivePolls:
 
 @dataclass(frozen=True)
 class ProviderConfig:
-    """The clock, the poll schedule and ListModels' page size (None: the service's default page).
+    """What the handler runs with.
 
-    ``fleet_teardown``: how a Delete of a model polls (``provider.fleet``); None: with
-    ``poll_schedule``, like every other wait.
+    ``clock``: the time the provider reads and waits in. ``poll_schedule``: when it polls.
+    ``list_models_page_size``: ListModels' MaxResults (None: the service's default page).
+    ``extra_response_hosts``: ``host:port`` of ResponseURLs accepted besides CloudFormation's
+    response bucket (``provider.cfn_response.response_url_problem``): the local cloud's endpoint.
+    ``fleet_teardown``: how the Delete of a model ARN calls (``provider.fleet``, a prototype); None:
+    with ``poll_schedule``, like every other wait.
     """
 
     clock: Clock = field(default_factory=SystemClock)
     poll_schedule: PollSchedule = field(default_factory=AdaptivePolls)
     list_models_page_size: int | None = None
+    extra_response_hosts: tuple[str, ...] = ()
     fleet_teardown: FleetPolls | None = None

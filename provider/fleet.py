@@ -5,7 +5,8 @@ service's quota of 5 requests/s per API. This loop does what ``ModelResource._co
 the goal Absent (stop, delete, wait until ListModels no longer shows the version), with these
 changes:
 
-- it sends StopModel first, without looking: a hosted model (the common case) needs no
+- it reads the version's tags first (the owner tag: no step acts on a version this resource did
+  not create), then sends StopModel without looking: a hosted model (the common case) needs no
   DescribeModel before it; any other state answers ConflictException, and the loop then looks;
 - it observes by ListModels and DescribeModel in turn (two quotas); once DescribeModel no longer
   finds the deleted version, by ListModels only (the one call that can say the version is no
@@ -34,7 +35,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from provider.continuation import Budget
+from provider.budget import Budget
 from provider.errors import Throttled
 from provider.identifiers import ModelRef
 from provider.lifecycle import DONE, WAIT, Absent, Action, ModelObservation, ModelStatus, Step, next_model_action
@@ -106,6 +107,7 @@ def tear_down(
     budget: Budget,
     ref: ModelRef,
     *,
+    check_owner: Callable[[dict[str, str] | None], None],
     token_key: str,
     schedule: FleetPolls,
     page_size: int | None = None,
@@ -114,55 +116,86 @@ def tear_down(
     """Stop, delete, and wait until ListModels no longer shows ``ref``'s version.
 
     Every call is one attempt (``lookout.single_attempt``): what follows a throttled answer is this
-    loop's decision. ``token_key`` is what the ClientTokens derive from.
+    loop's decision. ``check_owner`` gets the version's tags (None: it is gone) and raises unless
+    this resource may act on it. ``token_key`` is what the ClientTokens derive from.
     """
-    project, version = ref.project_name, ref.model_version
-    calls = lookout.single_attempt()
     pace = _Pace(schedule, random_unit)
-    state = {"stopped": False, "list_next": True, "status": "not yet observed"}
+    teardown = _Teardown(
+        lookout.single_attempt(), ref, check_owner=check_owner, token_key=token_key, pace=pace, page_size=page_size
+    )
+    Waiter(budget, str(ref), teardown.observe, teardown.act, interval=teardown.pace.interval).run()
 
-    def observe() -> tuple[Action, None, str]:
-        if not state["stopped"]:
-            return Action(Step.STOP), None, str(state["status"])
-        use_list = pace.gone or bool(state["list_next"])
-        state["list_next"] = not use_list
+
+class _Teardown:
+    """The observations and actions of one Delete (``provider.waiter.Waiter`` runs them)."""
+
+    def __init__(
+        self,
+        calls: Lookout,
+        ref: ModelRef,
+        *,
+        check_owner: Callable[[dict[str, str] | None], None],
+        token_key: str,
+        pace: _Pace,
+        page_size: int | None,
+    ) -> None:
+        self.calls, self.ref, self.check_owner, self.token_key = calls, ref, check_owner, token_key
+        self.pace, self.page_size = pace, page_size
+        self.owned = self.stopped = False
+        self.list_next = True
+        self.status = "not yet observed"
+
+    def observe(self) -> tuple[Action, None, str]:
         try:
-            if use_list:
-                statuses = calls.model_statuses(project, page_size)
-                pace.saw(statuses)
-                if version not in statuses:
-                    return DONE, None, "gone"
-                status = statuses[version]
-            else:
-                model = calls.describe_model(project, version)
-                if model is None:  # gone: still listed for a few seconds, maybe
-                    pace.gone = True
-                    state["status"] = _GONE
-                    return WAIT, None, _GONE
-                status = str(model.status)
-        except Throttled:
-            return WAIT, None, str(state["status"])  # look again after the interval
-        if status == _DELETING:
-            status = _GONE if pace.gone else status
-            state["status"] = status
+            if not self.owned:
+                tags = self.calls.tags_of(self.ref.model_arn)
+                self.pace.admitted()
+                self.check_owner(tags)
+                self.owned = True
+                self.stopped = tags is None  # gone already: only look
+            if not self.stopped:
+                return Action(Step.STOP), None, self.status
+            status = self._look()
+        except Throttled as exc:
+            if not self.owned:
+                self.pace.refused(exc)
+            return WAIT, None, self.status  # look again after the interval
+        if status is None:
+            return DONE, None, "gone"
+        self.status = status
+        if status in (_DELETING, _GONE):
             return WAIT, None, status
-        state["status"] = status
         return next_model_action(Absent(), ModelObservation(status=ModelStatus(status))), None, status
 
-    def act(action: Action) -> None:
+    def _look(self) -> str | None:
+        """The version's status by ListModels or DescribeModel in turn; None once ListModels no longer lists it."""
+        project, version = self.ref.project_name, self.ref.model_version
+        use_list = self.pace.gone or self.list_next
+        self.list_next = not use_list
+        if use_list:
+            statuses = self.calls.model_statuses(project, self.page_size)
+            self.pace.saw(statuses)
+            status = statuses.get(version)
+            return _GONE if status == _DELETING and self.pace.gone else status
+        model = self.calls.describe_model(project, version)
+        if model is None:  # gone: still listed for a few seconds, maybe
+            self.pace.gone = True
+            return _GONE
+        return str(model.status)
+
+    def act(self, action: Action) -> None:
+        project, version = self.ref.project_name, self.ref.model_version
         try:
             if action.step is Step.STOP:
-                calls.stop_model(project, version, client_token(token_key, TokenKind.STOP_MODEL))
-                state["stopped"] = True
+                self.calls.stop_model(project, version, client_token(self.token_key, TokenKind.STOP_MODEL))
+                self.stopped = True
             elif action.step is Step.DELETE:
-                calls.delete_model(project, version, client_token(token_key, TokenKind.DELETE_MODEL))
+                self.calls.delete_model(project, version, client_token(self.token_key, TokenKind.DELETE_MODEL))
         except Throttled as exc:
-            pace.refused(exc)
+            self.pace.refused(exc)
             return
         except Exception:
-            state["stopped"] = True  # not hosted (Conflict) or gone (NotFound): look from now on
-            pace.admitted()
+            self.stopped = True  # not hosted (Conflict) or gone (NotFound): look from now on
+            self.pace.admitted()
             raise
-        pace.admitted()
-
-    Waiter(budget, str(ref), observe, act, interval=pace.interval).run()
+        self.pace.admitted()

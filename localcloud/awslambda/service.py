@@ -15,6 +15,7 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from types import TracebackType
@@ -29,6 +30,20 @@ _INVOKE_PREFIX = "/2015-03-31/functions/"
 _INVOKE_SUFFIX = "/invocations"
 # Lambda retries a failed asynchronous invocation twice: after one minute, then after two.
 ASYNC_RETRY_DELAYS = (60.0, 120.0)
+
+
+@dataclass
+class Stall:
+    """A fault: an invocation stalls ``after`` service seconds (a hung resolver, a starved CPU) until its timeout.
+
+    Lambda then stops it, as at any timeout; the service stops it at once, which the handler
+    cannot tell apart (its context still shows the function's timeout). ``matches`` chooses the
+    invocations, ``count`` how many of them stall.
+    """
+
+    after: float
+    matches: Callable[[Invocation], bool] = lambda _invocation: True
+    count: int = 1
 
 
 @dataclass
@@ -53,7 +68,7 @@ class LambdaService:
     ``timeout`` is the function's timeout in service seconds; ``time_scale`` real seconds per
     service second, from ``clock_origin`` (see ``localcloud.scaled_clock``: the default origin is
     now). ``edge`` (``module:function``) builds the handler on that clock in the execution
-    environment (``localcloud.awslambda.provider_edge``). ``env`` is the function's environment;
+    environment, with ``edge_options`` (``localcloud.awslambda.provider_edge``). ``env`` is the function's environment;
     the service adds what Lambda adds (region, credentials, function name) and its own endpoint
     as ``AWS_ENDPOINT_URL_LAMBDA``.
     """
@@ -72,9 +87,11 @@ class LambdaService:
         retry_delays: tuple[float, ...] = ASYNC_RETRY_DELAYS,
         clock_origin: float | None = None,
         edge: str | None = None,
+        edge_options: dict[str, Any] | None = None,
     ) -> None:
         self.handler = handler
         self.edge = edge
+        self.edge_options = dict(edge_options or {})
         self.clock = ScaledClock(time_scale, clock_origin)
         self.timeout = timeout
         self.time_scale = time_scale
@@ -83,6 +100,7 @@ class LambdaService:
         self.memory_size = memory_size
         self.retry_delays = retry_delays
         self.invocations: list[Invocation] = []
+        self.stalls: list[Stall] = []  # faults, consumed in order
         self._region = region
         self._extra_env = dict(env or {})
         self._idle: list[ExecutionEnvironment] = []
@@ -176,9 +194,19 @@ class LambdaService:
             "function_arn": self.function_arn,
             "memory_size": self.memory_size,
         }
-        invocation.outcome, invocation.result = environment.invoke(request, invocation.logs)
+        stall = self._stall(invocation)
+        stop_at = invocation.started + stall.after * self.time_scale if stall else None
+        invocation.outcome, invocation.result = environment.invoke(request, invocation.logs, stop_at)
         invocation.ended = time.time()
         self._release(environment)
+
+    def _stall(self, invocation: Invocation) -> Stall | None:
+        with self._lock:
+            for stall in self.stalls:
+                if stall.count > 0 and stall.matches(invocation):
+                    stall.count -= 1
+                    return stall
+        return None
 
     def _acquire(self) -> ExecutionEnvironment:
         with self._lock:
@@ -186,7 +214,9 @@ class LambdaService:
                 environment = self._idle.pop()
                 if environment.alive:
                     return environment
-        environment = ExecutionEnvironment(self.handler, self._environment_variables(), self.clock, self.edge)
+        environment = ExecutionEnvironment(
+            self.handler, self._environment_variables(), self.clock, self.edge, self.edge_options
+        )
         with self._lock:
             self._all.append(environment)
         return environment

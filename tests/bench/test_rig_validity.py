@@ -15,7 +15,7 @@ from bench.bound import bound
 from bench.contenders import CdkContender
 from bench.durations import CURRENT, REALISTIC, DurationSet
 from bench.measure import PROJECT, run_once
-from bench.rig import Rig
+from bench.rig import Rig, logical_id
 from localcloud.lookoutvision import Fault
 
 
@@ -64,7 +64,8 @@ def test_the_cdk_framework_answers_failed_when_is_complete_throws(rig: Rig) -> N
         rig.reset()
         [arn] = rig.hosted_models(PROJECT, CURRENT.draw(1))
         rig.emulator.add_fault(Fault(kind="throttling", operations={"DescribeModel"}, count=100))
-        [request] = contender.send(rig, [rig.delete_event(contender.service_token(), arn, "Model0")], timeout=60)
+        event = rig.delete_event(contender.service_token(), arn, logical_id(0, 1))
+        [request] = contender.send(rig, [event], timeout=60)
         invocations = contender.invocations([request])
     finally:
         contender.stop(rig)

@@ -10,12 +10,15 @@ from typing import Any
 
 import pytest
 
+from localcloud.awslambda import LambdaContext
 from localcloud.lookoutvision import Emulator, Fault
 from provider import consts
-from provider.config import ProviderConfig
+from provider.continuation import request_signed_at
 from provider.handler import make_handler
 from provider.identifiers import OWNER_TAG_KEY, owner_tag_value
 from provider.lifecycle import ModelStatus
+from tests.fixtures.awslambda import local_function
+from tests.fixtures.clock import session_clock
 from tests.provider.conftest import (
     PROJECT,
     STACK_ID,
@@ -127,7 +130,7 @@ def test_a_delete_whose_answer_is_lost_is_retried_with_the_same_token(requests: 
 
 
 def test_delete_reads_every_page_of_list_models(requests: Requests, emulator: Emulator) -> None:
-    requests.handler = make_handler(ProviderConfig(clock=requests.clock, list_models_page_size=2))
+    requests.handler = make_handler(requests.config(list_models_page_size=2))
     emulator.configure(list_models_lag=30.0)
     project_with_dataset(emulator)
     arns = [trained_model(emulator) for _ in range(7)]
@@ -185,7 +188,7 @@ def test_delete_of_another_id_deletes_only_what_this_resource_created(
     project_with_dataset(emulator)
     create = requests.request("Create")  # tagged as this resource's: version 1
     assert create["Status"] == "SUCCESS", create["Reason"]
-    trained_model(emulator)  # another resource's: version 2
+    trained_model(emulator, logical_id="Another")  # another resource's: version 2
 
     response = requests.request("Delete", physical_id=physical_id)
 
@@ -260,7 +263,7 @@ def test_a_failed_create_then_its_delete(requests: Requests, emulator: Emulator)
 
 def test_delete_fails_clearly_when_access_is_denied(requests: Requests, emulator: Emulator) -> None:
     project_with_dataset(emulator)
-    arn = trained_model(emulator)
+    arn = trained_model(emulator, logical_id="MyModel")
     emulator.faults.add(Fault(kind="access_denied", operations={"DeleteModel"}))
 
     response = requests.request("Delete", physical_id=arn, logical_id="MyModel")
@@ -279,24 +282,39 @@ def test_a_deadline_ends_with_failed_not_a_hang(requests: Requests, emulator: Em
     emulator.backend.set_status(PROJECT, _version(arn), "TRAINING")
     emulator.backend.hold_status(PROJECT, _version(arn), "TRAINING")
 
-    response = requests.request("Delete", physical_id=arn, properties=model_properties(ServiceTimeout="60"))
+    response = requests.request("Delete", physical_id=arn, properties=model_properties(ServiceTimeout="600"))
 
     assert response["Status"] == "FAILED"
-    assert "ServiceTimeout (60 s)" in response["Reason"]
+    assert "ServiceTimeout (600 s)" in response["Reason"]
     assert "TRAINING" in response["Reason"]
     assert emulator.backend.model_status(PROJECT, _version(arn)) == "TRAINING"
 
 
-def test_an_invocation_starting_past_the_deadline_answers_nothing_and_calls_nothing(
+def test_an_invocation_starting_after_cloudformation_stopped_waiting_answers_nothing_and_calls_nothing(
     requests: Requests, emulator: Emulator
 ) -> None:
     arn = "arn:aws:lookoutvision:us-east-1:123456789012:model/proj/1"
+    # A late Lambda retry of a request signed 61 s ago with a ServiceTimeout of 60 s.
     event = requests.event("Delete", physical_id=arn, properties=model_properties(ServiceTimeout="60"))
-    # A late Lambda retry of an invocation of a request whose deadline has passed.
-    event[consts.CONTINUATION] = {"Started": time.time() - 61 * emulator.settings.time_scale, "Invocation": 2}
-    event[consts.CONTINUATION]["Progress"] = {}
+    event["ResponseURL"] = requests.endpoint.response_url(event["RequestId"], signed_at=requests.clock.now() - 61)
     with pytest.raises(TimeoutError):
         requests.send(event, real_timeout=0.5)
+    assert emulator.calls == []
+
+
+def test_an_invocation_starting_past_the_deadline_answers_failed_at_once(
+    requests: Requests, emulator: Emulator
+) -> None:
+    """Past the provider's deadline (ServiceTimeout less 6 s) but before CloudFormation's: FAILED, no call."""
+    requests.use_clock(session_clock(1.0))  # real time: the 6 s between the two deadlines last 6 s
+    arn = "arn:aws:lookoutvision:us-east-1:123456789012:model/proj/1"
+    event = requests.event("Delete", physical_id=arn, properties=model_properties(ServiceTimeout="60"))
+    event["ResponseURL"] = requests.endpoint.response_url(event["RequestId"], signed_at=requests.clock.now() - 57)
+
+    response = requests.send(event)
+
+    assert response["Status"] == "FAILED"
+    assert "ServiceTimeout (60 s) reached" in response["Reason"], response["Reason"]
     assert emulator.calls == []
 
 
@@ -441,6 +459,135 @@ def test_a_failed_replacement_is_deleted_and_the_update_keeps_the_old_model(
     assert len(emulator.calls_of("DeleteModel")) == 1
 
 
+def test_the_rollback_of_a_failed_replacement_keeps_the_old_version(requests: Requests, emulator: Emulator) -> None:
+    """CloudFormation rolls back with an Update to the old ARN, the old properties, the failed ones as old."""
+    project_with_dataset(emulator)
+    hosting = {"MinInferenceUnits": "1"}
+    arn, first = _created(requests, Description="first", Hosting=hosting)
+    emulator.configure(training_outcome="TRAINING_FAILED")
+    second = model_properties(Description="second", Hosting=hosting)
+    failed = requests.request("Update", physical_id=arn, properties=second, old_properties=first)
+    emulator.configure(training_outcome="TRAINED")
+    creates = len(emulator.calls_of("CreateModel"))
+
+    rollback = requests.request(
+        "Update", physical_id=failed["PhysicalResourceId"], properties=first, old_properties=second
+    )
+
+    assert failed["Status"] == "FAILED" and failed["PhysicalResourceId"] == arn
+    assert rollback["Status"] == "SUCCESS", rollback["Reason"]
+    assert rollback["PhysicalResourceId"] == arn
+    assert rollback["Data"][consts.ATTR_STATUS] == "HOSTED"
+    assert len(emulator.calls_of("CreateModel")) == creates, "the rollback trains nothing"
+    assert listed_versions(emulator) == ["1"]
+
+
+def test_the_rollback_of_an_update_with_invalid_properties_keeps_the_version(
+    requests: Requests, emulator: Emulator
+) -> None:
+    project_with_dataset(emulator)
+    arn, good = _created(requests, Description="good")
+    bad = model_properties(Description="has spaces")
+    failed = requests.request("Update", physical_id=arn, properties=bad, old_properties=good)
+
+    rollback = requests.request("Update", physical_id=arn, properties=good, old_properties=bad)
+
+    assert failed["Status"] == "FAILED" and "Description" in failed["Reason"]
+    assert rollback["Status"] == "SUCCESS", rollback["Reason"]
+    assert rollback["PhysicalResourceId"] == arn
+    assert len(emulator.calls_of("CreateModel")) == 1
+
+
+def test_an_update_of_tags_is_in_place_and_keeps_the_owner_tag(requests: Requests, emulator: Emulator) -> None:
+    project_with_dataset(emulator)
+    old_tags = [{"Key": "team", "Value": "vision"}, {"Key": "cost", "Value": "1"}]
+    arn, old = _created(requests, Tags=old_tags)
+    new = model_properties(Tags=[{"Key": "team", "Value": "inspection"}, {"Key": "line", "Value": "3"}])
+
+    response = requests.request("Update", physical_id=arn, properties=new, old_properties=old)
+
+    assert response["Status"] == "SUCCESS", response["Reason"]
+    assert response["PhysicalResourceId"] == arn
+    tags = {t["Key"]: t["Value"] for t in emulator.backend.list_tags_for_resource(arn)["Tags"]}
+    assert tags == {"team": "inspection", "line": "3", OWNER_TAG_KEY: owner_tag_value(STACK_ID, "Model")}
+    assert [c.params["TagKeys"] for c in emulator.calls_of("UntagResource")] == [["cost"]]
+    assert len(emulator.calls_of("CreateModel")) == 1
+
+
+def test_no_step_acts_on_a_version_another_resource_created(requests: Requests, emulator: Emulator) -> None:
+    """A forged or mistaken physical id naming another resource's version: FAILED, the version untouched."""
+    project_with_dataset(emulator)
+    arn = trained_model(emulator, logical_id="Another")
+    emulator.backend.set_status(PROJECT, _version(arn), "HOSTED")
+
+    delete = requests.request("Delete", physical_id=arn)
+    update = requests.request(
+        "Update", physical_id=arn, properties=model_properties(), old_properties=model_properties()
+    )
+
+    for response in (delete, update):
+        assert response["Status"] == "FAILED"
+        assert "was not created by this resource" in response["Reason"], response["Reason"]
+    assert not [c for c in emulator.calls if c.operation in MUTATING]
+    assert emulator.backend.model_status(PROJECT, _version(arn)) == "HOSTED"
+
+
+@pytest.mark.parametrize(
+    ("progress", "named"),
+    [
+        ({"ModelArn": "arn:aws:lookoutvision:us-east-1:123456789012:model/other-project/1"}, "not a model version"),
+        ({"CreateModelSent": True, "ModelArn": "not-an-arn"}, "not a model version"),
+        ({"OwnedVersions": ["arn:aws:lookoutvision:us-east-1:123456789012:model/other-project/1"]}, "outside"),
+        ({"OwnedVersions": "all of them"}, "not a list"),
+    ],
+)
+def test_a_record_naming_versions_outside_the_project_is_rejected(
+    requests: Requests, emulator: Emulator, progress: dict[str, Any], named: str
+) -> None:
+    project_with_dataset(emulator)
+    emulator.backend.create_project("other-project")
+    request_type = "Delete" if "OwnedVersions" in progress else "Create"
+    physical_id = None if request_type == "Create" else "provider-tests-Model-1A2B3C4D"
+    event = requests.event(request_type, physical_id=physical_id)
+    started = request_signed_at(event["ResponseURL"], requests.clock)  # as the first invocation recorded it
+    event[consts.CONTINUATION] = {"Started": started, "Invocation": 2, "Progress": progress}
+
+    response = requests.send(event)
+
+    assert response["Status"] == "FAILED"
+    assert named in response["Reason"], response["Reason"]
+    assert not [c for c in emulator.calls if c.operation in MUTATING]
+
+
+def test_a_create_whose_hand_over_fails_answers_the_model_it_created(
+    requests: Requests, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """lambda:Invoke refused (no such function): FAILED, with the created ARN so that the Delete removes it."""
+    with local_function("echo", timeout=30.0) as lambda_service:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", lambda_service.endpoint_url)
+        project_with_dataset(emulator)
+        emulator.configure(training=1_000_000.0)  # longer than this short invocation
+        event = requests.event("Create")
+        context = LambdaContext(
+            "r",
+            "gone",
+            "arn:aws:lambda:us-east-1:123456789012:function:gone",
+            deadline=time.time() + 1.0,
+            time_scale=requests.clock.scale,
+        )
+        requests.handler(event, context)
+        created = requests.endpoint.wait(event["RequestId"], timeout=30)
+
+    assert created["Status"] == "FAILED"
+    assert "lambda:Invoke" in created["Reason"], created["Reason"]
+    assert created["PhysicalResourceId"] == f"arn:aws:lookoutvision:us-east-1:123456789012:model/{PROJECT}/1"
+    emulator.configure(training=1.0)
+    emulator.clock.advance(1_000_000.0)
+    delete = requests.request("Delete", physical_id=created["PhysicalResourceId"])
+    assert delete["Status"] == "SUCCESS", delete["Reason"]
+    assert listed_versions(emulator) == []
+
+
 # -- datasets --------------------------------------------------------------------------------------
 
 
@@ -463,25 +610,58 @@ def test_dataset_create_and_delete(requests: Requests, emulator: Emulator) -> No
     assert len(emulator.calls_of("DeleteDataset")) == 1
 
 
-def test_dataset_delete_of_an_unanswered_create_deletes_the_dataset_its_properties_name(
-    requests: Requests, emulator: Emulator
+def test_dataset_delete_of_an_unanswered_create_deletes_nothing(
+    requests: Requests, emulator: Emulator, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """Datasets carry no owner tag: a dataset found after an unanswered Create may have been there before."""
     emulator.backend.create_project(PROJECT)
     kind = consts.DATASET_RESOURCE_TYPE
     requests.request("Create", resource_type=kind, properties=dataset_properties())  # its answer "lost"
-    failed_create_id = "provider-tests_Model_ABCD1234"
-
     calls_before = len(emulator.calls)
-    kept = requests.request("Delete", resource_type=kind, physical_id=failed_create_id, properties=dataset_properties())
+
+    for physical_id in ("provider-tests_Model_ABCD1234", "provider-tests-Model-1A2B3C4D5E6F"):
+        response = requests.request(
+            "Delete", resource_type=kind, physical_id=physical_id, properties=dataset_properties()
+        )
+        assert response["Status"] == "SUCCESS", response["Reason"]
+
     assert len(emulator.calls) == calls_before
     assert emulator.backend.inventory()[PROJECT]["datasets"] == {"train": "CREATE_COMPLETE"}
-    cloudformations_id = "provider-tests-Model-1A2B3C4D5E6F"
-    cancelled = requests.request(
-        "Delete", resource_type=kind, physical_id=cloudformations_id, properties=dataset_properties()
-    )
+    assert "may not be this resource's and is left as it is" in caplog.text
 
-    assert (kept["Status"], cancelled["Status"]) == ("SUCCESS", "SUCCESS")
-    assert emulator.backend.inventory()[PROJECT]["datasets"] == {}
+
+def test_dataset_create_adopts_no_existing_dataset(requests: Requests, emulator: Emulator) -> None:
+    project_with_dataset(emulator)  # a train dataset made outside the stack
+    kind = consts.DATASET_RESOURCE_TYPE
+
+    create = requests.request("Create", resource_type=kind, properties=dataset_properties())
+    delete = requests.request("Delete", resource_type=kind, physical_id=create["PhysicalResourceId"])
+
+    assert create["Status"] == "FAILED"
+    assert "already has a train dataset that this stack did not create" in create["Reason"], create["Reason"]
+    assert "import it into the stack or delete it" in create["Reason"]
+    assert create["PhysicalResourceId"] != f"{PROJECT}/train"  # crhelper's id: the Delete makes no call
+    assert delete["Status"] == "SUCCESS"
+    assert emulator.calls_of("DeleteDataset") == []
+    assert emulator.backend.inventory()[PROJECT]["datasets"] == {"train": "CREATE_COMPLETE"}
+
+
+def test_a_dataset_create_retried_with_the_same_request_is_not_taken_for_another(
+    requests: Requests, emulator: Emulator
+) -> None:
+    """Lambda's retry of a first invocation carries the original event: its CreateDataset repeats the token."""
+    emulator.backend.create_project(PROJECT)
+    kind = consts.DATASET_RESOURCE_TYPE
+    event = requests.event("Create", resource_type=kind, properties=dataset_properties())
+    first = requests.send(event)
+    requests.invoke(event)  # the same event again
+
+    answers = requests.endpoint.responses(event["RequestId"])
+    assert [a["Status"] for a in answers] == ["SUCCESS", "SUCCESS"], answers
+    assert {a["PhysicalResourceId"] for a in answers} == {first["PhysicalResourceId"]} == {f"{PROJECT}/train"}
+    creates = emulator.calls_of("CreateDataset")
+    assert [c.ok for c in creates] == [True, True]
+    assert len({c.client_token for c in creates}) == 1
 
 
 def test_dataset_delete_waits_for_a_training_model(requests: Requests, emulator: Emulator) -> None:
