@@ -5,9 +5,8 @@ service's quota of 5 requests/s per API. This loop does what ``ModelResource._co
 the goal Absent (stop, delete, wait until ListModels no longer shows the version), with these
 changes:
 
-- it reads the version's tags first (the owner tag: no step acts on a version this resource did
-  not create), then sends StopModel without looking: a hosted model (the common case) needs no
-  DescribeModel before it; any other state answers ConflictException, and the loop then looks;
+- its first look is the provider's usual one (DescribeModel, and the version's tags: no step acts
+  on a version this resource did not create); from then on it acts and looks as below;
 - it observes by ListModels and DescribeModel in turn (two quotas); once DescribeModel no longer
   finds the deleted version, by ListModels only (the one call that can say the version is no
   longer listed), soon after and then at growing intervals: ListModels lags DescribeModel by
@@ -36,7 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from provider.budget import Budget
-from provider.errors import Throttled
+from provider.errors import DeadlineExceeded, Throttled
 from provider.identifiers import ModelRef
 from provider.lifecycle import DONE, WAIT, Absent, Action, ModelObservation, ModelStatus, Step, next_model_action
 from provider.lookout import Lookout
@@ -115,15 +114,20 @@ def tear_down(
 ) -> None:
     """Stop, delete, and wait until ListModels no longer shows ``ref``'s version.
 
-    Every call is one attempt (``lookout.single_attempt``): what follows a throttled answer is this
-    loop's decision. ``check_owner`` gets the version's tags (None: it is gone) and raises unless
-    this resource may act on it. ``token_key`` is what the ClientTokens derive from.
+    A look is one attempt (``lookout.single_attempt``: the next look is its retry); StopModel and
+    DeleteModel keep ``lookout``'s retries except for throttling (``throttling_not_retried``): what
+    follows a throttled answer is this loop's decision. ``check_owner`` gets the version's tags
+    (None: it is gone) and raises unless this resource may act on it. ``token_key`` is what the
+    ClientTokens derive from.
     """
     pace = _Pace(schedule, random_unit)
-    teardown = _Teardown(
-        lookout.single_attempt(), ref, check_owner=check_owner, token_key=token_key, pace=pace, page_size=page_size
-    )
-    Waiter(budget, str(ref), teardown.observe, teardown.act, interval=teardown.pace.interval).run()
+    teardown = _Teardown(lookout, ref, check_owner=check_owner, token_key=token_key, pace=pace, page_size=page_size)
+    try:
+        Waiter(budget, str(ref), teardown.observe, teardown.act, interval=teardown.pace.interval).run()
+    except DeadlineExceeded as exc:
+        if teardown.refusal:  # what kept it waiting: the service's last ThrottlingException
+            exc.message = f"{exc.message}; {teardown.refusal}"
+        raise
 
 
 class _Teardown:
@@ -139,33 +143,42 @@ class _Teardown:
         pace: _Pace,
         page_size: int | None,
     ) -> None:
-        self.calls, self.ref, self.check_owner, self.token_key = calls, ref, check_owner, token_key
+        self.calls = calls.single_attempt()  # observations: the next poll is the retry
+        self.acts = calls.throttling_not_retried()  # StopModel, DeleteModel: this loop paces throttled ones
+        self.ref, self.check_owner, self.token_key = ref, check_owner, token_key
         self.pace, self.page_size = pace, page_size
-        self.owned = self.stopped = False
+        self.owned = False
         self.list_next = True
         self.status = "not yet observed"
+        self.refusal = ""  # the last throttled call, while no call since has been answered
 
     def observe(self) -> tuple[Action, None, str]:
         try:
-            if not self.owned:
-                tags = self.calls.tags_of(self.ref.model_arn)
-                self.pace.admitted()
-                self.check_owner(tags)
-                self.owned = True
-                self.stopped = tags is None  # gone already: only look
-            if not self.stopped:
-                return Action(Step.STOP), None, self.status
-            status = self._look()
+            status = self._look() if self.owned else self._first_look()
         except Throttled as exc:
-            if not self.owned:
+            self.refusal = f"{exc.operation} answered {exc.code}"
+            if not self.owned:  # the first look: spread out like StopModel's retries
                 self.pace.refused(exc)
             return WAIT, None, self.status  # look again after the interval
+        self.refusal = ""
         if status is None:
             return DONE, None, "gone"
         self.status = status
         if status in (_DELETING, _GONE):
             return WAIT, None, status
         return next_model_action(Absent(), ModelObservation(status=ModelStatus(status))), None, status
+
+    def _first_look(self) -> str | None:
+        """DescribeModel, then the owner tag of a version that exists (as ``ModelResource._converge`` looks)."""
+        model = self.calls.describe_model(self.ref.project_name, self.ref.model_version)
+        if model is not None:
+            self.check_owner(self.calls.tags_of(self.ref.model_arn))
+        self.pace.admitted()
+        self.owned = True
+        if model is None:
+            self.pace.gone = True
+            return _GONE
+        return str(model.status)
 
     def _look(self) -> str | None:
         """The version's status by ListModels or DescribeModel in turn; None once ListModels no longer lists it."""
@@ -187,15 +200,15 @@ class _Teardown:
         project, version = self.ref.project_name, self.ref.model_version
         try:
             if action.step is Step.STOP:
-                self.calls.stop_model(project, version, client_token(self.token_key, TokenKind.STOP_MODEL))
-                self.stopped = True
+                self.acts.stop_model(project, version, client_token(self.token_key, TokenKind.STOP_MODEL))
             elif action.step is Step.DELETE:
-                self.calls.delete_model(project, version, client_token(self.token_key, TokenKind.DELETE_MODEL))
+                self.acts.delete_model(project, version, client_token(self.token_key, TokenKind.DELETE_MODEL))
         except Throttled as exc:
+            self.refusal = f"{exc.operation} answered {exc.code}"
             self.pace.refused(exc)
             return
         except Exception:
-            self.stopped = True  # not hosted (Conflict) or gone (NotFound): look from now on
             self.pace.admitted()
             raise
+        self.refusal = ""
         self.pace.admitted()

@@ -108,8 +108,10 @@ class Lookout:
         timed_call: Callable[[], AbstractContextManager[None]] = contextlib.nullcontext,
         random_unit: Callable[[], float] = random.random,
         max_attempts: int = MAX_ATTEMPTS,
+        retry_throttled: bool = True,
     ) -> None:
         self._client = client
+        self._retry_throttled = retry_throttled
         self._sleep = sleep
         self._call_window = call_window
         self._timed_call = timed_call
@@ -176,13 +178,21 @@ class Lookout:
 
     def single_attempt(self) -> Lookout:
         """The same client and clock, one attempt per call: for a caller that will look again anyway."""
+        return self._variant(max_attempts=1)
+
+    def throttling_not_retried(self) -> Lookout:
+        """The same client and clock; a ThrottlingException is raised at once, for the caller to pace."""
+        return self._variant(max_attempts=self._max_attempts, retry_throttled=False)
+
+    def _variant(self, *, max_attempts: int, retry_throttled: bool = True) -> Lookout:
         return Lookout(
             self._client,
             sleep=self._sleep,
             call_window=self._call_window,
             timed_call=self._timed_call,
             random_unit=self._random,
-            max_attempts=1,
+            max_attempts=max_attempts,
+            retry_throttled=retry_throttled,
         )
 
     def tags_of(self, resource_arn: str) -> dict[str, str] | None:
@@ -244,6 +254,8 @@ class Lookout:
             if isinstance(error, errors.Throttled):
                 self.throttled += 1
             if not error.retryable or attempt + 1 >= self._max_attempts:
+                raise error
+            if isinstance(error, errors.Throttled) and not self._retry_throttled:
                 raise error
             delay = backoff_delay(attempt, self._random(), error.retry_after)
             if delay >= self._call_window():
