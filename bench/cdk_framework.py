@@ -29,11 +29,10 @@ import ssl
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from bench.rig import Request, Rig
+from bench.rig import Baseline, Request, Rig
 from localcloud.awslambda import LambdaService
 from localcloud.scaled_clock import ScaledClock
 
@@ -44,19 +43,13 @@ ON_EVENT = "cdk_on_event"
 IS_COMPLETE = "cdk_is_complete"
 
 
-@dataclass(frozen=True)
-class Baseline:
-    key: str = "cdk_provider"
-    label: str = "CDK Provider framework (isComplete every 5 s)"
-    replay: str = (
-        "user onEvent/isComplete functions (bench/cdk_handlers.py, boto3 defaults) invoked through the local "
-        "Lambda once per call; the framework's functions and its waiter state machine played by "
-        "bench/cdk_framework.py (isComplete at once, then 5 s after each incomplete answer; a function "
-        "error answers FAILED)"
-    )
-
-
-CDK_PROVIDER = Baseline()
+CDK_PROVIDER = Baseline(
+    "cdk_provider",
+    "CDK Provider framework (isComplete every 5 s)",
+    "user onEvent/isComplete functions (bench/cdk_handlers.py, boto3 defaults) invoked through the local Lambda "
+    "once per call; the framework's functions and its waiter state machine played by bench/cdk_framework.py "
+    "(isComplete at once, then 5 s after each incomplete answer; a function error answers FAILED)",
+)
 
 
 class ProviderFramework:

@@ -54,20 +54,22 @@ def is_complete(event: dict[str, Any], context: Any) -> dict[str, Any]:
     model = _model(str(event.get("PhysicalResourceId", "")))
     if event["RequestType"] != "Delete" or model is None:
         return {"IsComplete": True}
-    client = _lookoutvision()
-    project, version = model
+    return {"IsComplete": deleted(_lookoutvision(), *model)}
+
+
+def deleted(client: Any, project: str, version: str) -> bool:
+    """One look at the model: stop it if hosted, delete it once it can be; True once ListModels no longer shows it."""
     try:
         status = client.describe_model(ProjectName=project, ModelVersion=version)["ModelDescription"]["Status"]
     except client.exceptions.ResourceNotFoundException:
-        return {"IsComplete": not _listed(client, project, version)}
-    try:
+        return not _listed(client, project, version)
+    # A transition that began meanwhile answers ConflictException: look again at the next call.
+    with contextlib.suppress(client.exceptions.ConflictException):
         if status == "HOSTED":
             client.stop_model(ProjectName=project, ModelVersion=version)
         elif status in ("TRAINED", "TRAINING_FAILED", "HOSTING_FAILED"):
             client.delete_model(ProjectName=project, ModelVersion=version)
-    except client.exceptions.ConflictException:
-        pass  # a transition began meanwhile: look again at the next call
-    return {"IsComplete": False}
+    return False
 
 
 def _listed(client: Any, project: str, version: str) -> bool:

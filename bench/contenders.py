@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from bench import cdk_framework, crhelper_baseline
 from bench.eventbridge import LocalEventBridge
-from bench.rig import Request, Rig, Schedule
+from bench.rig import Baseline, Request, Rig, Schedule
 from localcloud.awslambda import LambdaService
 from localcloud.scaled_clock import ScaledClock
 from provider import consts
@@ -85,7 +85,7 @@ class ProviderContender:
 
 
 class CdkContender:
-    def __init__(self, baseline: cdk_framework.Baseline = cdk_framework.CDK_PROVIDER) -> None:
+    def __init__(self, baseline: Baseline = cdk_framework.CDK_PROVIDER) -> None:
         self.key, self.label, self.replay = baseline.key, baseline.label, baseline.replay
         self._framework: cdk_framework.ProviderFramework | None = None
 
@@ -116,8 +116,17 @@ class CdkContender:
         return self._framework
 
 
+CRHELPER = Baseline(
+    "crhelper",
+    "crhelper defaults (2-minute polls, 120 s sleep before answering)",
+    "a crhelper 2.0.12 function with poll_delete and CfnResource() defaults (polling_interval 2, sleep_on_delete "
+    "120) through the local Lambda (bench/crhelper_baseline.py); its rate(2 minutes) rule played by "
+    "bench/eventbridge.py",
+)
+
+
 class CrhelperContender:
-    def __init__(self, baseline: crhelper_baseline.Baseline = crhelper_baseline.CRHELPER) -> None:
+    def __init__(self, baseline: Baseline = CRHELPER) -> None:
         self.key, self.label, self.replay = baseline.key, baseline.label, baseline.replay
         self._bridge: LocalEventBridge | None = None
         self._function: LambdaService | None = None

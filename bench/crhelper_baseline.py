@@ -14,29 +14,15 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import boto3
 from crhelper import CfnResource
 
-from bench.cdk_handlers import Handler, _listed, _model
+from bench.cdk_handlers import Handler, _model, deleted
 from localcloud.scaled_clock import ScaledClock
 
 FUNCTION = "crhelper"
-
-
-@dataclass(frozen=True)
-class Baseline:
-    key: str = "crhelper"
-    label: str = "crhelper defaults (2-minute polls, 120 s sleep before answering)"
-    replay: str = (
-        "a crhelper 2.0.12 function with poll_delete and CfnResource() defaults (polling_interval 2, "
-        "sleep_on_delete 120) through the local Lambda; its rate(2 minutes) rule played by bench/eventbridge.py"
-    )
-
-
-CRHELPER = Baseline()
 
 
 def build(clock: ScaledClock) -> Handler:
@@ -69,19 +55,7 @@ def build(clock: ScaledClock) -> Handler:
         model = _model(physical_id)
         if model is None:
             return physical_id
-        project, version = model
-        try:
-            status = client.describe_model(ProjectName=project, ModelVersion=version)["ModelDescription"]["Status"]
-        except client.exceptions.ResourceNotFoundException:
-            return None if _listed(client, project, version) else physical_id
-        try:
-            if status == "HOSTED":
-                client.stop_model(ProjectName=project, ModelVersion=version)
-            elif status in ("TRAINED", "TRAINING_FAILED", "HOSTING_FAILED"):
-                client.delete_model(ProjectName=project, ModelVersion=version)
-        except client.exceptions.ConflictException:
-            pass
-        return None
+        return physical_id if deleted(client, *model) else None  # the same look as the CDK baseline's isComplete
 
     def handler(event: dict[str, Any], context: Any) -> None:
         helper(event, context)

@@ -58,6 +58,15 @@ class Schedule:
 PROVIDER = Schedule("provider", "this provider")
 
 
+@dataclass(frozen=True)
+class Baseline:
+    """A contender that is not this provider: its key, its label, and how the rig replays it."""
+
+    key: str
+    label: str
+    replay: str
+
+
 def logical_id(index: int, count: int) -> str:
     """The logical id of model ``index`` of ``count`` in a benchmark stack: ``Model``, or ``Model0``, ``Model1``, ..."""
     return "Model" if count == 1 else f"Model{index}"
@@ -293,6 +302,7 @@ class Rig:
         ]
         for event in events:
             event["RequestType"] = request_type
+        self.emulator.configure(requests_per_second=None)  # warming is no run: no quota (reset restores it)
         threads = [threading.Thread(target=function.invoke, args=(e,), daemon=True) for e in events]
         for thread in threads:
             thread.start()
