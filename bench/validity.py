@@ -45,7 +45,7 @@ class Check:
 
 @dataclass(frozen=True)
 class Options:
-    checks: tuple[Check, ...] = (Check(CURRENT, 50, 0.25, 0.5, runs=2), Check(REALISTIC, 100, 0.1, 0.2))
+    checks: tuple[Check, ...] = (Check(CURRENT, 50, 0.25, 0.5, runs=2), Check(REALISTIC, 100, 0.05, 0.1))
     oracle_sizes: tuple[int, ...] = (1, 10, 100)
     brute_force_cases: int = 60
     subject: Schedule = FLEET
