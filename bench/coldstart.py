@@ -221,10 +221,10 @@ def run(options: Options) -> Section:
 def asset_size(cache_dir: Path | None = None) -> dict[str, Any]:
     """Bundle the provider as ``cdk synth`` does (``LocalPipBundling``, cached), zip it, measure it."""
     os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-    from cdk_app import bundling  # noqa: PLC0415 (imports aws_cdk, which starts jsii: only when measured)
+    from cdk_app import bundling, lambda_asset  # noqa: PLC0415 (imports aws_cdk, which starts jsii: only when measured)
 
-    cache = cache_dir or bundling.default_cache_dir()
-    cached = (cache / bundling.bundle_key()).is_dir()
+    cache = cache_dir or lambda_asset.default_cache_dir()
+    cached = (cache / lambda_asset.bundle_key()).is_dir()
     with tempfile.TemporaryDirectory(prefix="bench-asset-") as scratch:
         output = Path(scratch) / "asset"
         output.mkdir()
