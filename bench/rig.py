@@ -13,7 +13,6 @@ that builds the provider's handler with that schedule in the execution environme
 from __future__ import annotations
 
 import contextlib
-import os
 import tempfile
 import threading
 import uuid
@@ -22,6 +21,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from cdk_app.lambda_asset import RUNTIME_NAME, provider_asset
 from localcloud.awslambda import LambdaService
 from localcloud.cloudformation.response_endpoint import ResponseEndpoint, ResponseTimeout
 from localcloud.lookoutvision import Durations, Emulator, Settings, StatusChange
@@ -121,7 +121,6 @@ class Rig:
         """The provider function for ``schedule``, started on first use and kept for the rig's life."""
         if schedule.key not in self._functions:
             env = {
-                "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")])),
                 "AWS_ENDPOINT_URL_LOOKOUTVISION": self.emulator.endpoint_url,
                 "SSL_CERT_FILE": self.endpoint.ca_file,
                 # No user's ~/.aws config (retry modes, endpoints) reaches the function.
@@ -130,6 +129,8 @@ class Rig:
             }
             service = LambdaService(
                 HANDLER,
+                code=provider_asset(),
+                runtime=RUNTIME_NAME,
                 env=env,
                 timeout=LAMBDA_TIMEOUT,
                 time_scale=self.time_scale,

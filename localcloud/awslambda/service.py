@@ -15,13 +15,16 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from localcloud.awslambda.environment import ExecutionEnvironment, Outcome
+from localcloud.awslambda.environment import ExecutionEnvironment, Launch, Outcome
+from localcloud.awslambda.runtimes import local_runtime
 from localcloud.httpserver import BackgroundServer
 from localcloud.scaled_clock import ScaledClock
 
@@ -50,18 +53,27 @@ class Invocation:
 class LambdaService:
     """One local Lambda function running ``handler`` (``module.function``). A context manager.
 
+    ``code`` is the function's code directory (its asset as synthesized: Lambda's /var/task) and
+    ``runtime`` the runtime it declares (``python3.13``): the execution environments then run that
+    Python with the boto3 it ships (``localcloud.awslambda.runtimes``), isolated, on that code
+    (``localcloud.awslambda.environment``). Without them, the handler runs under the local
+    cloud's own interpreter and environment (``env``'s ``PYTHONPATH``).
+
     ``timeout`` is the function's timeout in service seconds; ``time_scale`` real seconds per
     service second, from ``clock_origin`` (see ``localcloud.scaled_clock``: the default origin is
     now). ``edge`` (``module:function``) builds the handler on that clock in the execution
-    environment (``localcloud.awslambda.provider_edge``). ``env`` is the function's environment;
-    the service adds what Lambda adds (region, credentials, function name) and its own endpoint
-    as ``AWS_ENDPOINT_URL_LAMBDA``.
+    environment, as ``edge(clock, **edge_options)`` (``localcloud.awslambda.provider_edge``; the
+    options must be JSON). ``env`` is the function's environment; the service adds what Lambda
+    adds (region, credentials, function name, task root) and its own endpoint as
+    ``AWS_ENDPOINT_URL_LAMBDA``.
     """
 
     def __init__(
         self,
         handler: str,
         *,
+        code: str | Path | None = None,
+        runtime: str | None = None,
         env: dict[str, str] | None = None,
         timeout: float = 900.0,
         time_scale: float = 1.0,
@@ -72,9 +84,22 @@ class LambdaService:
         retry_delays: tuple[float, ...] = ASYNC_RETRY_DELAYS,
         clock_origin: float | None = None,
         edge: str | None = None,
+        edge_options: Mapping[str, Any] | None = None,
     ) -> None:
+        if code is not None and not Path(code).is_dir():
+            raise ValueError(f"the function's code directory {code} does not exist")
+        json.dumps(edge_options or {})  # a TypeError now, not in every execution environment
         self.handler = handler
+        self.code = Path(code).resolve() if code is not None else None
+        self.runtime = runtime
         self.edge = edge
+        self.launch = Launch(
+            handler,
+            local_runtime(runtime) if runtime is not None else None,
+            task_root=str(self.code) if self.code is not None else None,
+            edge=edge,
+            edge_options=dict(edge_options or {}),
+        )
         self.clock = ScaledClock(time_scale, clock_origin)
         self.timeout = timeout
         self.time_scale = time_scale
@@ -186,7 +211,7 @@ class LambdaService:
                 environment = self._idle.pop()
                 if environment.alive:
                     return environment
-        environment = ExecutionEnvironment(self.handler, self._environment_variables(), self.clock, self.edge)
+        environment = ExecutionEnvironment(self.launch, self._environment_variables(), self.clock)
         with self._lock:
             self._all.append(environment)
         return environment
@@ -210,6 +235,7 @@ class LambdaService:
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(self.memory_size),
             "AWS_ENDPOINT_URL_LAMBDA": self.endpoint_url,
             "PYTHONUNBUFFERED": "1",
+            **({"LAMBDA_TASK_ROOT": str(self.code), "_HANDLER": self.handler} if self.code is not None else {}),
             **self._extra_env,
         }
 
