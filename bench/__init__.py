@@ -7,8 +7,9 @@
   schedules replayed through the same code (crhelper's defaults, CDK's Provider framework);
 - ``scale`` (``bench.scale``): 1, 10 and 50 hosted models destroyed at once under the service's
   5 requests/s per API quota, through the local Lambda;
-- ``cold_start`` (``bench.coldstart``): importing the handler ÷ importing boto3 in fresh
-  interpreters, the first answered request, and the Lambda asset's zipped size;
+- ``cold_start`` (``bench.coldstart``): a fresh python3.13 process running the asset as shipped to
+  its first DescribeModel answered ÷ a bare function doing that call with the runtime's boto3, and
+  the Lambda asset's zipped size;
 - ``synth`` (``bench.synth``): the example app ÷ a bare stack, a 50-model stack, template growth.
 
 It prints every figure and writes bench/results/results.json, results.md and plot.png.

@@ -27,7 +27,7 @@ def runners(quick: bool) -> dict[str, Callable[[], Section]]:
         return {
             "teardown": lambda: teardown.run(teardown.Options(runs=1, time_scale=0.005)),
             "scale": lambda: scale.run(scale.Options(sizes=(1, 3), time_scale=0.02, repeats=1)),
-            "cold_start": lambda: coldstart.run(coldstart.Options(runs=1, asset=False)),
+            "cold_start": lambda: coldstart.run(coldstart.Options(runs=1)),
             "synth": lambda: synth.run(synth.Options(runs=1, models=3)),
         }
     return {

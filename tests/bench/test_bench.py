@@ -104,10 +104,9 @@ def test_cold_start_and_synth_figures_come_from_the_samples(results: tuple[Path,
     _, data = results
     cold = data["sections"]["cold_start"]["details"]
     figures = _figures(data, "cold_start")
-    assert figures["cold_start.import"]["measured"] == statistics.median(cold["samples"]["handler"])
-    assert figures["cold_start.import"]["baseline"] == statistics.median(cold["samples"]["boto3"])
-    assert figures["cold_start.first_answer"]["measured"] == statistics.median(cold["samples"]["first_answer"])
-    assert cold["asset"] is None  # --quick leaves out the pip bundle
+    assert figures["cold_start.first_call"]["measured"] == statistics.median(cold["samples"]["provider"])
+    assert figures["cold_start.first_call"]["baseline"] == statistics.median(cold["samples"]["bare"])
+    assert figures["cold_start.asset_zip"]["measured"] == cold["asset"]["zip_bytes"]
     synth = data["sections"]["synth"]["details"]
     example, models = synth["samples"]["example"][0], synth["samples"]["models"][0]
     assert (models["models"], models["functions"], example["models"]) == (3, 1, 1)
