@@ -34,7 +34,7 @@ class CodeLocation:
     runtime: str
 
     def describe(self) -> str:
-        return f"{self.handler} ({self.runtime}) from its asset {Path(self.directory).name}"
+        return f"{self.handler} under {self.runtime} from its asset"
 
 
 def function_arn(stack: StackContext, name: str) -> str:
