@@ -4,8 +4,9 @@ Measured: a fresh process of the runtime's Python (CPython 3.13, ``-I -S -B``: i
 library compiled as installed, nothing else importable, nothing written), the asset exactly as
 ``cdk synth`` bundles it first on ``sys.path`` (``cdk_app.lambda_asset``: its bytecode compiled
 for 3.13), then the runtime's boto3. It imports ``provider.handler`` and runs the production
-handler on a Delete of a TRAINED model: crhelper's clients, the Lookout client, DescribeModel,
-then the rest of the Delete.
+handler (``make_handler`` with the production settings, but for the local response endpoint it
+may answer to) on a Delete of a TRAINED model: crhelper's clients, the Lookout client,
+DescribeModel, then the rest of the Delete.
 
 Baseline: a bare function in the same kind of process doing the same call with the runtime's
 boto3 (``localcloud.awslambda.runtimes``: the same boto3 version installed for 3.13 and compiled,
@@ -47,13 +48,17 @@ LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024
 PROJECT = "bench-cold"
 OUTPUT = {"S3Location": {"Bucket": "bench-data", "Prefix": "output/"}}
 MANIFEST = {"GroundTruthManifest": {"S3Object": {"Bucket": "bench-data", "Key": "train.manifest"}}}
-# The provider function: its production handler on a Delete request (argv: sys.path entries, the event).
+# The provider function: its handler, as deployed but for the local response endpoint it may answer to
+# (``extra_response_hosts``, as the local Lambda names it), on a Delete request (argv: sys.path entries,
+# the event, the endpoint's host).
 _PROVIDER = """
 import time
 began = time.time()
 import json, sys
 sys.path[:0] = sys.argv[1].split(":")
 import provider.handler
+from provider.config import ProviderConfig
+handler = provider.handler.make_handler(ProviderConfig(extra_response_hosts=(sys.argv[3],)))
 class Context:
     invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench-cold-start"
     aws_request_id = "bench"
@@ -61,7 +66,7 @@ class Context:
     deadline = time.time() + 900
     def get_remaining_time_in_millis(self):
         return int((self.deadline - time.time()) * 1000)
-provider.handler.handler(json.loads(sys.argv[2]), Context())
+handler(json.loads(sys.argv[2]), Context())
 print(json.dumps(began))
 """
 # The bare function: the runtime's boto3, one client, one call (argv: sys.path entries, project, version).
@@ -197,7 +202,7 @@ def _provider_answer(
         "ResourceProperties": {consts.PROJECT_NAME: PROJECT, consts.OUTPUT_CONFIG: OUTPUT},
     }
     path = f"{asset}:{runtime.packages}"
-    seconds = _first_describe(emulator, version, runtime, [_PROVIDER, path, json.dumps(event)], env)
+    seconds = _first_describe(emulator, version, runtime, [_PROVIDER, path, json.dumps(event), endpoint.host], env)
     if endpoint.wait(request_id, timeout=60).get("Status") != "SUCCESS":
         raise RuntimeError(f"the cold Delete was not answered SUCCESS: {endpoint.responses(request_id)}")
     return seconds

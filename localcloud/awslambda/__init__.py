@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, Any
 from localcloud.awslambda.context import LambdaContext
 
 if TYPE_CHECKING:
-    from localcloud.awslambda.service import Invocation, LambdaService
+    from localcloud.awslambda.service import Invocation, LambdaService, Stall
 
-__all__ = ["Invocation", "LambdaContext", "LambdaService"]
+__all__ = ["Invocation", "LambdaContext", "LambdaService", "Stall"]
+_HOST_SIDE = ("Invocation", "LambdaService", "Stall")
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("Invocation", "LambdaService"):
+    if name in _HOST_SIDE:
         return getattr(importlib.import_module("localcloud.awslambda.service"), name)
     raise AttributeError(f"module 'localcloud.awslambda' has no attribute {name!r}")

@@ -3,7 +3,8 @@
 The local Lambda's runtime calls ``build(clock, **options)`` in the execution environment, where
 the function's own code (``provider``, from its asset) is importable, instead of importing
 ``provider.handler.handler``: the provider then runs with ``ProviderConfig(clock=clock,
-**options)`` and every other setting at its production default. The options come as JSON from
+**options)`` — e.g. ``extra_response_hosts``, the local response endpoint (JSON lists become
+tuples) — and every other setting at its production default. The options come as JSON from
 ``LambdaService(edge_options=...)``; a name that is no ``ProviderConfig`` field is an error.
 """
 
@@ -26,4 +27,5 @@ def build(clock: ScaledClock, **options: Any) -> Any:
     unknown = sorted(set(options) - known)
     if unknown:
         raise TypeError(f"provider edge: unknown option(s) {unknown}; ProviderConfig takes {sorted(known)}")
-    return make_handler(ProviderConfig(clock=clock, **options))
+    settings: dict[str, Any] = {key: tuple(v) if isinstance(v, list) else v for key, v in options.items()}
+    return make_handler(ProviderConfig(clock=clock, **settings))

@@ -15,7 +15,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -32,6 +32,20 @@ _INVOKE_PREFIX = "/2015-03-31/functions/"
 _INVOKE_SUFFIX = "/invocations"
 # Lambda retries a failed asynchronous invocation twice: after one minute, then after two.
 ASYNC_RETRY_DELAYS = (60.0, 120.0)
+
+
+@dataclass
+class Stall:
+    """A fault: an invocation stalls ``after`` service seconds (a hung resolver, a starved CPU) until its timeout.
+
+    Lambda then stops it, as at any timeout; the service stops it at once, which the handler
+    cannot tell apart (its context still shows the function's timeout). ``matches`` chooses the
+    invocations, ``count`` how many of them stall.
+    """
+
+    after: float
+    matches: Callable[[Invocation], bool] = lambda _invocation: True
+    count: int = 1
 
 
 @dataclass
@@ -93,12 +107,13 @@ class LambdaService:
         self.code = Path(code).resolve() if code is not None else None
         self.runtime = runtime
         self.edge = edge
+        self.edge_options = dict(edge_options or {})
         self.launch = Launch(
             handler,
             local_runtime(runtime) if runtime is not None else None,
             task_root=str(self.code) if self.code is not None else None,
             edge=edge,
-            edge_options=dict(edge_options or {}),
+            edge_options=self.edge_options,
         )
         self.clock = ScaledClock(time_scale, clock_origin)
         self.timeout = timeout
@@ -108,6 +123,7 @@ class LambdaService:
         self.memory_size = memory_size
         self.retry_delays = retry_delays
         self.invocations: list[Invocation] = []
+        self.stalls: list[Stall] = []  # faults, consumed in order
         self._region = region
         self._extra_env = dict(env or {})
         self._idle: list[ExecutionEnvironment] = []
@@ -201,9 +217,19 @@ class LambdaService:
             "function_arn": self.function_arn,
             "memory_size": self.memory_size,
         }
-        invocation.outcome, invocation.result = environment.invoke(request, invocation.logs)
+        stall = self._stall(invocation)
+        stop_at = invocation.started + stall.after * self.time_scale if stall else None
+        invocation.outcome, invocation.result = environment.invoke(request, invocation.logs, stop_at)
         invocation.ended = time.time()
         self._release(environment)
+
+    def _stall(self, invocation: Invocation) -> Stall | None:
+        with self._lock:
+            for stall in self.stalls:
+                if stall.count > 0 and stall.matches(invocation):
+                    stall.count -= 1
+                    return stall
+        return None
 
     def _acquire(self) -> ExecutionEnvironment:
         with self._lock:

@@ -45,6 +45,11 @@ class ResponseEndpoint:
         """The CA certificate (PEM) a client must trust: give it to the provider as SSL_CERT_FILE."""
         return str(self._certificate.ca_file)
 
+    @property
+    def host(self) -> str:
+        """``host:port`` of the endpoint: the provider accepts ResponseURLs here (``extra_response_hosts``)."""
+        return self._server.url.split("://", 1)[1]
+
     def response_url(self, request_id: str, signed_at: float) -> str:
         """A presigned-looking URL for one request; its query string plays the S3 signature.
 

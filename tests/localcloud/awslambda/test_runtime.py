@@ -89,7 +89,7 @@ def _provider(emulator: Emulator, endpoint: ResponseEndpoint, options: dict[str,
         time_scale=scale,
         retry_delays=(),
         edge=provider_edge.EDGE,
-        edge_options=options,
+        edge_options={"extra_response_hosts": [endpoint.host], **options},
     )
 
 

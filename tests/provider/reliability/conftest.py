@@ -24,10 +24,11 @@ from typing import Any
 import pytest
 
 from cdk_app.lambda_asset import RUNTIME_NAME, provider_asset
-from localcloud.awslambda import Invocation, LambdaService, provider_edge
+from localcloud.awslambda import Invocation, LambdaService, Stall, provider_edge
 from localcloud.cloudformation.custom_resource import check_response as cloudformation_problems
 from localcloud.cloudformation.response_endpoint import ResponseEndpoint
 from localcloud.lookoutvision import Emulator
+from provider.consts import CONTINUATION
 from tests.fixtures.secrets import ACCESS_KEY_ID, SECRET_ACCESS_KEY, SESSION_TOKEN, leaks
 from tests.provider.conftest import STACK_ID, check_response, make_event
 
@@ -72,6 +73,7 @@ def provider_function(emulator_server: Emulator, response_endpoint: ResponseEndp
         function_name="reliability-provider",
         retry_delays=RETRY_DELAYS,
         edge=provider_edge.EDGE,
+        edge_options={"extra_response_hosts": [response_endpoint.host]},
     ) as service:
         yield service
         # The audit of every log line and every response body of the package's invocations.
@@ -148,6 +150,17 @@ class Cloud:
         if invocations and invocations[-1].outcome != "ok":
             problems.append(f"the last invocation ended {invocations[-1].outcome!r}: the request was left hanging")
         return problems
+
+
+def stall_first_invocation(cloud: Cloud, event: dict[str, Any], after: float) -> None:
+    """The request's first invocation stalls ``after`` service seconds in, and Lambda stops it (its timeout)."""
+    request_id = event["RequestId"]
+    cloud.function.stalls.append(
+        Stall(
+            after,
+            matches=lambda i: i.event.get("RequestId") == request_id and i.attempt == 0 and CONTINUATION not in i.event,
+        )
+    )
 
 
 def warm_up(function: LambdaService, endpoint: ResponseEndpoint, environments: int) -> None:

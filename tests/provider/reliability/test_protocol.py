@@ -18,7 +18,7 @@ import pytest
 from localcloud.lookoutvision import Emulator, Fault
 from provider import consts, servicemodel
 from provider.tokens import TokenKind, client_token
-from tests.fixtures.faults import FromNth, HangsOnce
+from tests.fixtures.faults import FromNth
 from tests.provider.conftest import (
     PROJECT,
     STACK_ID,
@@ -27,7 +27,7 @@ from tests.provider.conftest import (
     project_with_dataset,
     trained_model,
 )
-from tests.provider.reliability.conftest import LAMBDA_TIMEOUT, RETRY_DELAYS, SCALE, Cloud
+from tests.provider.reliability.conftest import RETRY_DELAYS, SCALE, Cloud, stall_first_invocation
 
 MUTATING = {"CreateModel", "StartModel", "StopModel", "DeleteModel"}
 # Real seconds a request may take beyond its ServiceTimeout's worth: execution environments starting.
@@ -242,12 +242,14 @@ def test_a_delete_while_create_model_is_in_flight_leaves_no_model(cloud: Cloud, 
 # -- Create and Update stopped by the Lambda timeout ----------------------------------------------------
 
 
-@pytest.mark.parametrize("nth", [0, 1, 3])
-def test_a_create_stopped_mid_poll_is_carried_on_by_lambdas_retry(cloud: Cloud, emulator: Emulator, nth: int) -> None:
+@pytest.mark.parametrize("after", [3.0, 40.0, 90.0])
+def test_a_create_stopped_mid_poll_is_carried_on_by_lambdas_retry(
+    cloud: Cloud, emulator: Emulator, after: float
+) -> None:
     """The retry carries the original event (no record of the CreateModel sent): the ClientTokens keep one model."""
     project_with_dataset(emulator)
-    emulator.faults.add(HangsOnce(emulator, "DescribeModel", nth=nth, latency=LAMBDA_TIMEOUT * 1.5))
     event = cloud.event("Create", properties=model_properties(Hosting={"MinInferenceUnits": "2"}))
+    stall_first_invocation(cloud, event, after)
 
     response = cloud.run(event)
 
@@ -263,8 +265,9 @@ def test_an_in_place_update_stopped_mid_poll_rescales_once(cloud: Cloud, emulato
     arn = hosted_model(emulator)
     old = model_properties(Hosting={"MinInferenceUnits": "1"})
     new = model_properties(Hosting={"MinInferenceUnits": "3"})
-    emulator.faults.add(HangsOnce(emulator, "DescribeModel", nth=2, latency=LAMBDA_TIMEOUT * 1.5))
+    emulator.configure(stopping_hosting=20.0, starting_hosting=30.0)
     event = cloud.event("Update", physical_id=arn, properties=new, old_properties=old)
+    stall_first_invocation(cloud, event, 25.0)  # stopped, not yet started again
 
     response = cloud.run(event)
 
@@ -371,9 +374,9 @@ def test_lambdas_retry_of_a_stopped_first_invocation_keeps_the_deadline(cloud: C
     arn = hosted_model(emulator)
     emulator.backend.set_status(PROJECT, "1", "TRAINING")
     emulator.backend.hold_status(PROJECT, "1", "TRAINING")
-    emulator.faults.add(HangsOnce(emulator, "DescribeModel", nth=1, latency=LAMBDA_TIMEOUT * 1.5))
     service_timeout = 300
     event = cloud.event("Delete", physical_id=arn, properties=model_properties(ServiceTimeout=str(service_timeout)))
+    stall_first_invocation(cloud, event, 10.0)
 
     response = cloud.run(event)
 
@@ -387,21 +390,28 @@ def test_lambdas_retry_of_a_stopped_first_invocation_keeps_the_deadline(cloud: C
 
 
 def test_an_invocation_stopped_near_the_deadline_is_answered_once(cloud: Cloud, emulator: Emulator) -> None:
+    """Stopped by Lambda before it answered at the deadline (180 - 18 = 162 s): its retry answers, once."""
     project_with_dataset(emulator)
     arn = trained_model(emulator)
-    emulator.faults.add(HangsOnce(emulator, "DescribeModel", nth=0, latency=LAMBDA_TIMEOUT * 1.5))
-    # The invocation is stopped at 200 s; the deadline is 220 - 22 = 198 s: the timer answers FAILED.
-    event = cloud.event("Delete", physical_id=arn, properties=model_properties(ServiceTimeout="220"))
+    emulator.backend.set_status(PROJECT, "1", "TRAINING")
+    emulator.backend.hold_status(PROJECT, "1", "TRAINING")
+    event = cloud.event("Delete", physical_id=arn, properties=model_properties(ServiceTimeout="180"))
+    stall_first_invocation(cloud, event, 150.0)
 
     cloud.deliver(event)
     first = cloud.answer(event)
-    time.sleep(RETRY_DELAYS[0] * SCALE + 0.5)  # Lambda's retry, if any, has run
+    time.sleep(RETRY_DELAYS[1] * SCALE + 0.5)  # a second retry, if any, has run
     cloud.function.wait_idle(timeout=60)
 
     assert first["Status"] == "FAILED", first
-    assert "too close to the request's deadline" in first["Reason"], first["Reason"]
+    assert "ServiceTimeout (180 s) reached" in first["Reason"], first["Reason"]
     answers = cloud.endpoint.responses(event["RequestId"])
     assert [a["Status"] for a in answers] == ["FAILED"], cloud.timeline(event["RequestId"])
+    invocations = cloud.invocations_of(event["RequestId"])
+    assert [i.outcome for i in invocations] == ["timeout", "ok"], cloud.timeline(event["RequestId"])
+    first_began, answered = invocations[0].started, invocations[-1].ended
+    assert first_began is not None and answered is not None
+    assert (answered - first_began) / SCALE < 180, "answered before CloudFormation stops waiting"
 
 
 @pytest.mark.parametrize(
