@@ -7,10 +7,9 @@ Built on the machine that synthesizes, without Docker:
 2. **Pruned** to what the function loads. botocore keeps the files at the top of its ``data``
    folder (endpoints, partitions, retry and default configuration), with ``endpoints.json``
    reduced to the kept services, and the models (newest API version) of only the services the
-   function builds clients for (``KEPT_SERVICES``). Also removed: boto3's resource models (clients only here),
-   dateutil's bundled time-zone database (botocore uses UTC and local time only), test suites,
-   console scripts, the services' documentation examples and the wheels' RECORD files (which the
-   pruning makes wrong).
+   function builds clients for (``KEPT_SERVICES``). Also removed: what ``REMOVED`` lists, the
+   services' documentation examples, test suites and the wheels' RECORD files (which the pruning
+   makes wrong).
 3. **Stripped**: shared objects lose their debug sections (``strip --strip-debug``, when binutils
    is there).
 4. **Compiled** by CPython 3.13, the runtime's Python, with ``--invalidation-mode unchecked-hash``
@@ -58,8 +57,23 @@ KEPT_SERVICES = {
     "events": "crhelper's constructor (its polling rule, unused here)",
     "logs": "crhelper's constructor",
 }
-#: Paths (relative to the bundle) that the function never reads.
-REMOVED = ("bin", "boto3/data", "dateutil/zoneinfo/dateutil-zoneinfo.tar.gz")
+#: Paths (relative to the bundle) that the function never reads: console scripts, boto3's resource
+#: models, dateutil's time-zone database (botocore uses UTC and local time only), the code of services
+#: whose models are pruned (boto3's S3, DynamoDB and EC2 customizations and examples, S3 transfers
+#: through the CRT or worker processes) and of another platform (urllib3 in a browser).
+REMOVED = (
+    "bin",
+    "boto3/data",
+    "boto3/examples",
+    "boto3/s3",
+    "boto3/dynamodb",
+    "boto3/ec2",
+    "boto3/crt.py",
+    "s3transfer/crt.py",
+    "s3transfer/processpool.py",
+    "urllib3/contrib/emscripten",
+    "dateutil/zoneinfo/dateutil-zoneinfo.tar.gz",
+)
 _COMPLETE = ".bundle-complete"
 _SOURCES_EXCLUDED = ("__pycache__", "*.pyc")
 
