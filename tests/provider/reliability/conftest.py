@@ -152,6 +152,28 @@ class Cloud:
         return problems
 
 
+@contextlib.contextmanager
+def provider_at(cloud: Cloud, *, scale: float, timeout: float, **settings: Any) -> Iterator[Cloud]:
+    """The provider as another function: its own time scale (the emulator's too), timeout and config ``settings``.
+
+    Same emulator and response endpoint, and warm execution environments, as for ``cloud``.
+    """
+    cloud.emulator.configure(time_scale=scale)
+    service = LambdaService(
+        provider_edge.PROVIDER_HANDLER,
+        env=provider_environment(cloud.emulator, cloud.endpoint),
+        timeout=timeout,
+        time_scale=scale,
+        function_name=f"provider-{timeout:g}s",
+        retry_delays=RETRY_DELAYS,
+        edge=provider_edge.EDGE,
+        edge_options={"extra_response_hosts": [cloud.endpoint.host], **settings},
+    )
+    with service:
+        warm_up(service, cloud.endpoint, WARM_ENVIRONMENTS)
+        yield Cloud(service, cloud.endpoint, cloud.emulator, first_invocation=len(service.invocations))
+
+
 def stall_first_invocation(cloud: Cloud, event: dict[str, Any], after: float) -> None:
     """The request's first invocation stalls ``after`` service seconds in, and Lambda stops it (its timeout)."""
     request_id = event["RequestId"]

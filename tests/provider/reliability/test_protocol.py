@@ -27,7 +27,14 @@ from tests.provider.conftest import (
     project_with_dataset,
     trained_model,
 )
-from tests.provider.reliability.conftest import RETRY_DELAYS, SCALE, Cloud, stall_first_invocation
+from tests.provider.reliability.conftest import (
+    LAMBDA_TIMEOUT,
+    RETRY_DELAYS,
+    SCALE,
+    Cloud,
+    provider_at,
+    stall_first_invocation,
+)
 
 MUTATING = {"CreateModel", "StartModel", "StopModel", "DeleteModel"}
 # Real seconds a request may take beyond its ServiceTimeout's worth: execution environments starting.
@@ -217,26 +224,33 @@ def test_a_cancelled_deploy_leaves_no_model(cloud: Cloud, emulator: Emulator) ->
     assert listed_versions(emulator) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="provider/model_resource.py ModelResource.delete looks for the versions a cancelled Create made (owner tag) "
-    "once; a Delete that looks while the Create's CreateModel is still in flight finds none and answers "
-    "SUCCESS, and the model the Create then trains is orphaned. Suggested fix: the Delete leaves a tombstone "
-    "(e.g. the owner tag on the project) that the Create checks after CreateModel, deleting its model",
-)
 def test_a_delete_while_create_model_is_in_flight_leaves_no_model(cloud: Cloud, emulator: Emulator) -> None:
-    project_with_dataset(emulator)
-    emulator.faults.add(Fault(kind="latency", operations={"CreateModel"}, count=1, latency=100.0))  # 0.5 s real
-    create = cloud.event("Create")
-    cloud.deliver(create)
-    time.sleep(20 * SCALE)  # the Create's CreateModel has been sent, not yet answered
-    delete = cloud.event("Delete", physical_id="provider-tests-Model-1A2B3C4D5E6F")
-    cloud.deliver(delete)
+    """The Delete's first look finds nothing: the CreateModel sent before it lands 8 s later (within its longest try).
 
-    answers = wait_responses(cloud, create["RequestId"], 1) + wait_responses(cloud, delete["RequestId"], 1)
+    The Delete keeps looking while a CreateModel may still land, finds the version by its owner
+    tag and deletes it (once training lets it). At 0.02 real seconds per service second, so that
+    the order of the three events does not hang on milliseconds.
+    """
+    with provider_at(cloud, scale=0.02, timeout=LAMBDA_TIMEOUT) as slower:
+        project_with_dataset(emulator)
+        emulator.configure(training=20.0)
+        emulator.faults.add(Fault(kind="latency", operations={"CreateModel"}, count=1, latency=8.0))
+        create = slower.event("Create")
+        slower.deliver(create)
+        time.sleep(3.0 * 0.02)  # the Create's CreateModel has been sent, not yet answered
+        delete = slower.event("Delete", physical_id="provider-tests-Model-1A2B3C4D5E6F")
+        slower.deliver(delete)
 
-    assert answers[1]["Status"] == "SUCCESS", answers
-    assert emulator.backend.inventory()[PROJECT]["models"] == {}
+        answers = wait_responses(slower, create["RequestId"], 1) + wait_responses(slower, delete["RequestId"], 1)
+
+        assert answers[1]["Status"] == "SUCCESS", answers
+        looks = [c for c in emulator.calls_of("ListModels") if c.ok]
+        created = emulator.calls_of("CreateModel")[0]
+        assert looks[0].time < created.answered, "the Delete looked before the CreateModel landed"
+        assert emulator.backend.inventory()[PROJECT]["models"] == {}
+        assert listed_versions(emulator) == []
+        for request in (create, delete):
+            assert len(slower.endpoint.responses(request["RequestId"])) == 1
 
 
 # -- Create and Update stopped by the Lambda timeout ----------------------------------------------------
