@@ -161,6 +161,8 @@ def provider_at(cloud: Cloud, *, scale: float, timeout: float, **settings: Any) 
     cloud.emulator.configure(time_scale=scale)
     service = LambdaService(
         provider_edge.PROVIDER_HANDLER,
+        code=cloud.function.code,
+        runtime=cloud.function.runtime,
         env=provider_environment(cloud.emulator, cloud.endpoint),
         timeout=timeout,
         time_scale=scale,
