@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -77,13 +78,21 @@ def _run(command: list[str], cwd: Path, env: dict[str, str] | None = None, timeo
 
 @pytest.fixture(scope="module")
 def fresh_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A new virtual environment with ``pip install .`` (no extras) of this checkout, not editable."""
+    """A new virtual environment with ``pip install .`` (no extras) of this checkout, not editable.
+
+    It installs from a copy of what the distribution is built from, so that no build/ or egg-info
+    left in the checkout by an earlier build lends it files that the sources no longer have.
+    """
+    source = tmp_path_factory.mktemp("source")
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(REPO / name, source / name)
+    for package in ("provider", "cdk_app", "localcloud"):
+        shutil.copytree(REPO / package, source / package, ignore=shutil.ignore_patterns("__pycache__"))
     venv = tmp_path_factory.mktemp("user-venv")
     _run([sys.executable, "-m", "venv", str(venv)], cwd=venv)
     python = venv / "bin" / "python"
-    _run(
-        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile", str(REPO)], venv
-    )
+    pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile"]
+    _run([*pip, str(source)], cwd=venv)
     return python
 
 
