@@ -136,6 +136,7 @@ def pip_install_command(target: Path | str, *requirements: str, python_version: 
     ]
 
 
+@functools.cache
 def _compiler_identity() -> str:
     """What compiles the bytecode, as it goes into the bundle key."""
     python = find_python()
