@@ -22,6 +22,7 @@ from tests.fixtures.faults import FromNth
 from tests.provider.conftest import (
     PROJECT,
     STACK_ID,
+    dataset_properties,
     listed_versions,
     model_properties,
     project_with_dataset,
@@ -451,3 +452,55 @@ def test_a_service_that_never_answers_well_ends_failed_not_a_hang(
     assert len(reason) <= 256
     assert emulator.backend.model_status(PROJECT, "1") == "HOSTED"
     assert cloud.continuation_problems(event["RequestId"]) == []
+
+
+# -- events nobody should trust -----------------------------------------------------------------------
+
+
+def test_an_event_with_a_foreign_response_url_is_dropped(cloud: Cloud, emulator: Emulator) -> None:
+    """Anyone allowed to invoke the function could send it: nothing is done, nothing is PUT anywhere."""
+    arn = hosted_model(emulator)
+    event = cloud.event("Delete", physical_id=arn)
+    event["ResponseURL"] = "https://collector.example/steal?X-Amz-Signature=a5f0c1e9d2b7forged"
+    calls_before = len(emulator.calls)
+
+    cloud.deliver(event)
+    cloud.function.wait_idle(timeout=60)
+
+    [invocation] = cloud.invocations_of(event["RequestId"])
+    assert invocation.outcome == "ok"  # not an error: Lambda does not retry it
+    assert len(emulator.calls) == calls_before
+    assert emulator.backend.model_status(PROJECT, "1") == "HOSTED"
+    assert "event dropped, nothing done and nothing answered" in "\n".join(invocation.logs)
+
+
+def test_a_record_claiming_a_later_start_is_answered_failed_and_acts_on_nothing(
+    cloud: Cloud, emulator: Emulator
+) -> None:
+    """A Started in the future would push the deadline out: endless 15-minute chains."""
+    arn = hosted_model(emulator)
+    event = cloud.event("Delete", physical_id=arn)
+    event[consts.CONTINUATION] = {"Started": cloud.function.clock.now() + 86_400, "Invocation": 2, "Progress": {}}
+    calls_before = len(emulator.calls)
+
+    response = cloud.run(event)
+
+    assert response["Status"] == "FAILED"
+    assert "continuation record's Started is not between" in response["Reason"], response["Reason"]
+    assert len(emulator.calls) == calls_before
+    assert len(cloud.invocations_of(event["RequestId"])) == 1
+
+
+def test_a_dataset_that_exists_already_is_not_adopted(cloud: Cloud, emulator: Emulator) -> None:
+    project_with_dataset(emulator)  # made outside the stack
+    kind = consts.DATASET_RESOURCE_TYPE
+    create = cloud.run(cloud.event("Create", resource_type=kind, logical_id="Train", properties=dataset_properties()))
+    delete = cloud.run(
+        cloud.event("Delete", resource_type=kind, logical_id="Train", physical_id=create["PhysicalResourceId"])
+    )
+
+    assert create["Status"] == "FAILED"
+    assert "already has a train dataset that this stack did not create" in create["Reason"], create["Reason"]
+    assert delete["Status"] == "SUCCESS"
+    assert emulator.calls_of("DeleteDataset") == []
+    assert emulator.backend.inventory()[PROJECT]["datasets"] == {"train": "CREATE_COMPLETE"}
