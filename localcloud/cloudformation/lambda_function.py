@@ -18,6 +18,7 @@ from typing import Any
 
 from localcloud.awslambda import LambdaService, provider_edge
 from localcloud.cloudformation.cloud import LocalCloud
+from localcloud.cloudformation.function_code import code_from_s3
 from localcloud.cloudformation.handlers import physical_name
 from localcloud.cloudformation.intrinsics import StackContext
 from localcloud.cloudformation.records import Mode, ResourceOutcome, ResourceRecord, ResourceRequest
@@ -98,7 +99,10 @@ class LambdaFunctionHandler:
         name = str(properties.get("FunctionName") or physical_name(request.stack, request.logical_id))
         arn = function_arn(request.stack, name)
         asset = request.metadata.get(ASSET_PATH_METADATA)
-        asset_directory = self._assembly_directory / asset if asset and self._assembly_directory else None
+        if self._assembly_directory is None:  # deployed through the CloudFormation API: the code the CLI published
+            asset_directory = code_from_s3(self._cloud, properties)
+        else:
+            asset_directory = self._assembly_directory / asset if asset else None
         code = locate_code(properties, asset_directory)
         if isinstance(code, str):
             return ResourceOutcome(True, Mode.SIMULATED, name, {"Arn": arn}, note=code)
