@@ -4,7 +4,9 @@ the response endpoint and moto (in process), routed by ``localcloud.gateway``.""
 from __future__ import annotations
 
 import logging
+import tempfile
 import threading
+import uuid
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -17,6 +19,7 @@ from werkzeug.exceptions import HTTPException
 from localcloud import gateway
 from localcloud.awslambda import LambdaService
 from localcloud.awslambda.service import INVOKE_ROUTES, invoke_error
+from localcloud.cloudformation.intrinsics import StackContext
 from localcloud.cloudformation.response_endpoint import PATH_PREFIX as RESPONSES_PREFIX
 from localcloud.cloudformation.response_endpoint import ResponseEndpoint
 from localcloud.httpserver import LocalServer, Request, raw_path
@@ -53,6 +56,7 @@ class LocalCloud:
         region: str = "us-east-1",
         account_id: str = "123456789012",
         port: int = 0,
+        code_directory: Path | None = None,
     ) -> None:
         self._own_emulator = emulator is None
         if emulator is None:
@@ -67,6 +71,9 @@ class LocalCloud:
         self.clock = ScaledClock(self.time_scale)
         self.region = region
         self.account_id = account_id
+        # Where functions' code is unzipped (kept when given, e.g. under a state directory).
+        self._scratch = tempfile.TemporaryDirectory(prefix="localcloud-") if code_directory is None else None
+        self.code_directory = code_directory or Path(self._scratch.name if self._scratch else ".") / "functions"
         self.responses = ResponseEndpoint(own_server=False)
         self.gateway = gateway.Gateway()
         self.gateway.mount(RESPONSES_PREFIX, self.responses.wsgi_app)
@@ -124,6 +131,11 @@ class LocalCloud:
             return invoke_error(404, "ResourceNotFoundException", message)(environ, start_response)
         return service.wsgi_app(environ, start_response)
 
+    def stack_context(self, stack_name: str) -> StackContext:
+        """The pseudo parameters of a new stack in this cloud: a new stack id."""
+        stack_id = f"arn:aws:cloudformation:{self.region}:{self.account_id}:stack/{stack_name}/{uuid.uuid4()}"
+        return StackContext(stack_name=stack_name, stack_id=stack_id, region=self.region, account_id=self.account_id)
+
     # -- clients ---------------------------------------------------------------------------------
 
     @property
@@ -176,3 +188,5 @@ class LocalCloud:
         if self._own_emulator:
             self.emulator.close()  # saves its state file
         self.responses.__exit__(exc_type, exc, tb)
+        if self._scratch is not None:
+            self._scratch.cleanup()

@@ -28,7 +28,7 @@ from localcloud.cloudformation.records import (
     StackEvent,
     Status,
 )
-from localcloud.cloudformation.state import StackState, StateDirectory
+from localcloud.cloudformation.state import StackState
 from localcloud.cloudformation.template import ResourceDefinition, Template, ordering, reverse_graph
 
 STACK_TYPE = "AWS::CloudFormation::Stack"
@@ -42,6 +42,14 @@ class HandlerLookup(Protocol):
     def for_record(self, record: ResourceRecord) -> ResourceHandler: ...
 
 
+class StackStore(Protocol):
+    """Where an operation saves its stack after every step (``StateDirectory``, or the CloudFormation API's)."""
+
+    def save(self, state: StackState) -> None: ...
+
+    def remove(self, stack_name: str) -> None: ...
+
+
 class StackOperation:
     """One deploy or destroy of a stack; ``events`` and ``durations`` are read for the summary."""
 
@@ -50,7 +58,7 @@ class StackOperation:
         state: StackState,
         handlers: HandlerLookup,
         *,
-        store: StateDirectory | None = None,
+        store: StackStore | None = None,
         on_event: Callable[[StackEvent], None] | None = None,
         on_notice: Callable[[str], None] | None = None,
         max_workers: int = 8,
@@ -387,6 +395,7 @@ class StackOperation:
         if record.retained if retain is None else retain:
             with self._lock:
                 self.retained[logical_id] = record
+                self.state.remember(dataclasses.replace(record, retained=True))
             if forget:
                 self._forget(logical_id)
             self.modes[logical_id] = record.mode
@@ -473,6 +482,7 @@ class StackOperation:
         """Store the resource's new record (and how long ``phase`` took) and save the state."""
         with self._lock:
             self.state.resources[record.logical_id] = record
+            self.state.remember(record)
             self.modes[record.logical_id] = record.mode
             if record.note:
                 self.notes[record.logical_id] = record.note
@@ -563,5 +573,7 @@ def _guarded(
     """Any exception of a handler becomes a failed outcome: the stack is never left waiting."""
     try:
         return action(request)
+    except LocalCloudFormationError as exc:
+        return ResourceOutcome.failed(mode, str(exc), request.physical_id)
     except Exception as exc:
         return ResourceOutcome.failed(mode, f"Internal failure: {type(exc).__name__}: {exc}", request.physical_id)

@@ -46,6 +46,7 @@ class Status(enum.StrEnum):
     ROLLBACK_IN_PROGRESS = "ROLLBACK_IN_PROGRESS"
     ROLLBACK_COMPLETE = "ROLLBACK_COMPLETE"
     ROLLBACK_FAILED = "ROLLBACK_FAILED"
+    REVIEW_IN_PROGRESS = "REVIEW_IN_PROGRESS"
 
     @property
     def failed(self) -> bool:
