@@ -30,8 +30,15 @@ class AdaptivePolls:
 
 @dataclass(frozen=True)
 class ProviderConfig:
-    """The clock, the poll schedule and ListModels' page size (None: the service's default page)."""
+    """What the handler runs with.
+
+    ``clock``: the time the provider reads and waits in. ``poll_schedule``: when it polls.
+    ``list_models_page_size``: ListModels' MaxResults (None: the service's default page).
+    ``extra_response_hosts``: ``host:port`` of ResponseURLs accepted besides CloudFormation's
+    response bucket (``provider.cfn_response.response_url_problem``): the local cloud's endpoint.
+    """
 
     clock: Clock = field(default_factory=SystemClock)
     poll_schedule: PollSchedule = field(default_factory=AdaptivePolls)
     list_models_page_size: int | None = None
+    extra_response_hosts: tuple[str, ...] = ()

@@ -1,11 +1,14 @@
-"""Waiting beyond one invocation: the time budget, the continuation record and the hand-over.
+"""Going on beyond one invocation: the continuation record and the hand-over.
 
-The provider polls inside its invocation with short adaptive intervals. When what remains of the
-invocation runs low, it re-invokes its own function asynchronously —
-``lambda.invoke(FunctionName=context.invoked_function_arn, InvocationType="Event")`` with the
-CloudFormation event plus a small continuation record — and this invocation sends no response;
-the new one carries on and eventually answers. The request's deadline is the first invocation's
-start + ServiceTimeout - a margin; past it the request ends FAILED with a clear reason.
+When what remains of an invocation runs low (``provider.budget``), the provider re-invokes its own
+function asynchronously — ``lambda.invoke(FunctionName=context.invoked_function_arn,
+InvocationType="Event")`` with the CloudFormation event plus a small continuation record — and
+this invocation sends no response; the new one carries on and eventually answers.
+
+The record says when the request began and what it has done so far. It comes back inside an
+event that anyone allowed to invoke the function could have written, so it is bounded: its start
+must lie between the ResponseURL's signing time (or now less ServiceTimeout) and now, and the
+resources it names are checked where they are used (``provider.model_resource``).
 
 Why not crhelper's ``poll_*``: it schedules re-invocations with a CloudWatch Events rule, so it
 polls at whole-minute granularity at best; the rule is named after the LogicalResourceId plus 8
@@ -15,19 +18,24 @@ rule and the Lambda permission behind; polling has no overall deadline; and it s
 ``sleep_on_delete`` before every Delete response. A self-invocation creates nothing that can
 leak, has no naming limit, carries up to Lambda's asynchronous payload limit, and needs only
 ``lambda:InvokeFunction`` on the function itself.
+
+The Invoke is retried only when its failure proves that Lambda did not take the event (no
+connection, or throttled): a timed-out or dropped answer may mean the event was queued, and a
+second Invoke would start a second chain. Such an uncertain hand-over ends the invocation with an
+error and no answer, so that Lambda retries it with the same event.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
 import logging
+import math
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import boto3
@@ -35,36 +43,29 @@ import botocore.config
 import botocore.exceptions
 
 from provider import consts
+from provider.budget import Budget, LambdaContext
 from provider.clock import Clock
-from provider.errors import ContinuationFailed, DeadlineExceeded, OutOfTime
-from provider.lifecycle import deadline_margin, hand_over_reserve
+from provider.errors import ContinuationFailed, ContinuationUncertain, RejectedEvent
 
 logger = logging.getLogger(__name__)
 
 # Lambda's limit for an asynchronous invocation's payload (256 KiB); the record adds ~100 bytes.
 MAX_ASYNC_PAYLOAD = 256 * 1024
-# Real seconds kept in hand whatever the clock: HTTP round trips do not shrink with it.
-REAL_RESERVE = 0.25
-
-
-class LambdaContext(Protocol):
-    """The part of Lambda's context object the provider uses."""
-
-    invoked_function_arn: str
-
-    def get_remaining_time_in_millis(self) -> int: ...
-
-
-class HandOver(Exception):
-    """The wait goes on in a new invocation; this one must not answer CloudFormation."""
+# Invocations of one request: far more than any request within 3600 s at 10 s per invocation needs.
+MAX_INVOCATIONS = 10_000
+# Invoke attempts when Lambda did not take the event, a pause growing by this much between them.
+INVOKE_ATTEMPTS = 3
+INVOKE_RETRY_PAUSE = 0.2
+# Lambda's answers that say the event was not taken.
+_NOT_TAKEN = frozenset({"TooManyRequestsException", "ThrottlingException", "EC2ThrottledException"})
 
 
 @dataclass
 class Continuation:
     """The record a re-invocation carries: when the request began and what it has done so far.
 
-    ``started`` is when the request began (the clock's epoch seconds); ``progress`` holds a few facts
-    (e.g. the ARN of the model this request created) so no step is repeated.
+    ``started`` is when the request began (the clock's epoch seconds); ``progress`` holds a few
+    facts (e.g. the ARN of the model this request created) so that no step is repeated.
     """
 
     started: float
@@ -72,15 +73,33 @@ class Continuation:
     progress: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_event(cls, event: Mapping[str, Any], clock: Clock) -> Continuation:
-        """The event's record, or a fresh one for the first invocation (or a malformed record)."""
+    def from_event(cls, event: Mapping[str, Any], clock: Clock, service_timeout: float) -> Continuation:
+        """The event's record, or a new one for a first invocation; RejectedEvent for a record out of bounds.
+
+        A first invocation — and Lambda's retry of one, which carries the same event — starts
+        when CloudFormation signed the ResponseURL, else now.
+        """
+        now = clock.now()
+        signed = request_signed_at(event.get("ResponseURL"), clock)
         raw = event.get(consts.CONTINUATION)
-        if isinstance(raw, Mapping):
-            started, invocation, progress = raw.get("Started"), raw.get("Invocation"), raw.get("Progress", {})
-            if isinstance(started, int | float) and isinstance(invocation, int) and isinstance(progress, dict):
-                return cls(float(started), invocation, dict(progress))
-            logger.warning("ignoring a malformed continuation record")
-        return cls(request_signed_at(event.get("ResponseURL"), clock) or clock.now())
+        if raw is None:
+            return cls(signed if signed is not None else now)
+        if not isinstance(raw, Mapping):
+            raise RejectedEvent("the continuation record is not an object")
+        started, invocation, progress = raw.get("Started"), raw.get("Invocation"), raw.get("Progress", {})
+        if not isinstance(started, int | float) or isinstance(started, bool) or not math.isfinite(started):
+            raise RejectedEvent("the continuation record's Started is not a time")
+        if not isinstance(invocation, int) or isinstance(invocation, bool) or not 2 <= invocation <= MAX_INVOCATIONS:
+            raise RejectedEvent(f"the continuation record's Invocation is not a number from 2 to {MAX_INVOCATIONS}")
+        if not isinstance(progress, dict):
+            raise RejectedEvent("the continuation record's Progress is not an object")
+        earliest = signed if signed is not None else now - service_timeout
+        if not earliest <= started <= now:
+            raise RejectedEvent(
+                "the continuation record's Started is not between the request's start and now "
+                f"({_iso(started)} outside {_iso(earliest)} to {_iso(now)})"
+            )
+        return cls(float(started), invocation, dict(progress))
 
     def to_json(self) -> dict[str, Any]:
         return {"Started": self.started, "Invocation": self.invocation, "Progress": self.progress}
@@ -91,79 +110,8 @@ class Continuation:
         return {**event, consts.CONTINUATION: record.to_json()}
 
 
-class Budget:
-    """The time a request may still spend: in this invocation, and until its deadline.
-
-    All figures are the clock's seconds. The hand-over reserve grows with the slowest step seen, so
-    a slow endpoint leaves room to hand over and answer before the invocation is stopped.
-    """
-
-    def __init__(self, clock: Clock, context: LambdaContext, started: float, service_timeout: float) -> None:
-        self.clock = clock
-        self.service_timeout = service_timeout
-        self._context = context
-        self._deadline = started + service_timeout - deadline_margin(service_timeout)
-        self._longest_step = 0.0
-
-    def deadline_left(self) -> float:
-        return self._deadline - self.clock.now()
-
-    def reserve(self) -> float:
-        return max(hand_over_reserve(self._longest_step), REAL_RESERVE / self.clock.real_seconds(1.0))
-
-    def invocation_left(self) -> float:
-        """Seconds this invocation may still spend before it must hand over."""
-        return self._context.get_remaining_time_in_millis() / 1000 - self.reserve()
-
-    def time_left(self) -> float:
-        return min(self.invocation_left(), self.deadline_left())
-
-    def check(self) -> None:
-        """Raise DeadlineExceeded past the deadline, HandOver when this invocation is spent."""
-        if self.deadline_left() <= 0:
-            raise DeadlineExceeded(f"ServiceTimeout ({self.service_timeout:g} s) reached")
-        if self.invocation_left() <= 0:
-            raise HandOver
-
-    @contextlib.contextmanager
-    def step(self) -> Iterator[None]:
-        """One observe-and-act step: timed, and a retry that ran out of time becomes a hand-over."""
-        self.check()
-        began = self.clock.now()
-        try:
-            yield
-        except OutOfTime as exc:
-            if self.deadline_left() <= 0:
-                raise DeadlineExceeded(
-                    f"ServiceTimeout ({self.service_timeout:g} s) reached while retrying {exc.message}"
-                ) from exc
-            raise HandOver from exc
-        finally:
-            self._longest_step = max(self._longest_step, self.clock.now() - began)
-
-    def wait(self, seconds: float) -> None:
-        """Sleep ``seconds`` (less if the deadline is nearer); hand over if they do not fit.
-
-        A deadline that falls within this invocation (its reserve half included) is awaited here,
-        so that the FAILED answer comes from this invocation and no new one starts past it.
-        """
-        self.check()
-        deadline_left = max(0.0, self.deadline_left())
-        pause = min(seconds, deadline_left)
-        fits = self.invocation_left()
-        if fits < pause and deadline_left > fits + self.reserve() / 2:
-            self.clock.sleep(max(0.0, fits))
-            raise HandOver
-        self.clock.sleep(pause)
-
-
-_LAMBDA_CONFIG = botocore.config.Config(
-    retries={"total_max_attempts": 3, "mode": "standard"}, connect_timeout=3, read_timeout=10
-)
-
-
 def request_signed_at(response_url: object, clock: Clock) -> float | None:
-    """When CloudFormation signed the request's ResponseURL (SigV4 ``X-Amz-Date``), if it says.
+    """When CloudFormation signed the request's ResponseURL (SigV4 ``X-Amz-Date``), if it says and it is past.
 
     That is when the request began, the same for every invocation of it — a Lambda retry of the
     first invocation included, which carries no continuation record. The date is read in the
@@ -180,26 +128,72 @@ def request_signed_at(response_url: object, clock: Clock) -> float | None:
     return None
 
 
+def _iso(epoch: float) -> str:
+    try:
+        return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, OSError, ValueError):
+        return repr(epoch)
+
+
+def lambda_client(connect_timeout: float, read_timeout: float) -> Any:
+    """A Lambda client that makes one attempt per call (``hand_over`` decides what may be retried).
+
+    Built once per process, and anew when botocore's own settings change (``AWS_REGION``,
+    ``AWS_ENDPOINT_URL_LAMBDA``, which boto3 reads itself).
+    """
+    region, endpoint = os.environ.get("AWS_REGION"), os.environ.get("AWS_ENDPOINT_URL_LAMBDA")
+    return _lambda_client(region, endpoint, connect_timeout, read_timeout)
+
+
 @functools.cache
-def _lambda_client(region: str | None, endpoint: str | None) -> Any:
-    # The endpoint is part of the cache key only: boto3 reads AWS_ENDPOINT_URL_LAMBDA itself.
-    return boto3.client("lambda", region_name=region, config=_LAMBDA_CONFIG)
+def _lambda_client(region: str | None, endpoint: str | None, connect_timeout: float, read_timeout: float) -> Any:
+    config = botocore.config.Config(
+        retries={"total_max_attempts": 1, "mode": "standard"},
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
+    )
+    return boto3.client("lambda", region_name=region, config=config)
 
 
-def lambda_client() -> Any:
-    return _lambda_client(os.environ.get("AWS_REGION"), os.environ.get("AWS_ENDPOINT_URL_LAMBDA"))
+def hand_over(
+    client: Any, context: LambdaContext, event: Mapping[str, Any], record: Continuation, budget: Budget
+) -> None:
+    """Re-invoke the function asynchronously with the event and the next continuation record.
 
-
-def hand_over(client: Any, context: LambdaContext, event: Mapping[str, Any], record: Continuation) -> None:
-    """Re-invoke the function asynchronously with the event and the next continuation record."""
+    Raises ContinuationFailed when Lambda did not take the event (nothing goes on: answer FAILED),
+    ContinuationUncertain when it may have (nothing must answer: Lambda retries this invocation).
+    """
     payload = json.dumps(record.next_event(event), separators=(",", ":")).encode("utf-8")
     if len(payload) > MAX_ASYNC_PAYLOAD:
         raise ContinuationFailed(
             f"the request is too large to continue in a new invocation ({len(payload)} bytes, "
             f"limit {MAX_ASYNC_PAYLOAD})"
         )
-    try:
-        client.invoke(FunctionName=context.invoked_function_arn, InvocationType="Event", Payload=payload)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-        raise ContinuationFailed(f"lambda:Invoke of {context.invoked_function_arn} failed: {exc}") from exc
+    function = context.invoked_function_arn
+    for attempt in range(1, INVOKE_ATTEMPTS + 1):
+        try:
+            with budget.timed_call():
+                client.invoke(FunctionName=function, InvocationType="Event", Payload=payload)
+            break
+        except (botocore.exceptions.EndpointConnectionError, botocore.exceptions.ConnectTimeoutError) as exc:
+            failure: Exception = exc  # no connection: the event was not sent
+        except botocore.exceptions.ClientError as exc:
+            code = str(exc.response.get("Error", {}).get("Code", ""))
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+            if status >= 500:
+                raise ContinuationUncertain(f"lambda:Invoke of {function} answered {code} ({status})") from exc
+            if code not in _NOT_TAKEN and status != 429:
+                raise ContinuationFailed(f"lambda:Invoke of {function} failed: {exc}") from exc
+            failure = exc
+        except botocore.exceptions.BotoCoreError as exc:  # read timeout, dropped connection: it may be queued
+            raise ContinuationUncertain(f"lambda:Invoke of {function} got no answer: {exc}") from exc
+        if attempt == INVOKE_ATTEMPTS or not _fits_another(context, budget):
+            raise ContinuationFailed(f"lambda:Invoke of {function} failed: {failure}") from failure
+        logger.warning("lambda:Invoke was not taken (%s); trying again", failure)
+        budget.clock.sleep(INVOKE_RETRY_PAUSE * attempt)
     logger.info("continuing in invocation %d (%d bytes)", record.invocation + 1, len(payload))
+
+
+def _fits_another(context: LambdaContext, budget: Budget) -> bool:
+    """Whether a pause and one more Invoke at its worst end before the invocation does."""
+    return context.get_remaining_time_in_millis() / 1000 > budget.call_timeout + INVOKE_RETRY_PAUSE * INVOKE_ATTEMPTS

@@ -1,11 +1,19 @@
 """Custom::LookoutVisionDataset: Create, Update and Delete.
 
-Datasets have no ARN: the physical id is ``<project>/<datasetType>``. Create is CreateDataset
-and a wait for CREATE_COMPLETE; Delete is DeleteDataset and a wait until DescribeDataset no
-longer finds it (already gone = success). Any change of properties replaces the dataset. A
-project holds one dataset of each type, so when the replacement has the same project and type
-(its source changed) the old dataset is deleted first and the new one created under the same
-physical id; otherwise the new one gets a new id and CloudFormation deletes the old one.
+Datasets have no ARN: the physical id is ``<project>/<datasetType>``. Create is CreateDataset and
+a wait for CREATE_COMPLETE; Delete is DeleteDataset and a wait until DescribeDataset no longer
+finds it (already gone = success). Any change of properties replaces the dataset. A project holds
+one dataset of each type, so when the replacement has the same project and type (its source
+changed) the old dataset is deleted first and the new one created under the same physical id;
+otherwise the new one gets a new id and CloudFormation deletes the old one.
+
+Nothing is adopted: a Create whose project already has a dataset of its type fails (CreateDataset
+answers ConflictException; the request's own ClientToken makes a repeated CreateDataset of this
+request succeed instead). So a physical id ``<project>/<type>`` is only ever answered for a
+dataset this resource created, and only such an id is deleted: datasets carry no tags, so a
+Delete of a Create that CloudFormation stopped waiting for cannot tell a dataset that Create made
+from one that was there before, and deletes nothing (a Create that fails after CreateDataset
+answers the dataset's id, so that its Delete removes it).
 """
 
 from __future__ import annotations
@@ -14,20 +22,21 @@ import logging
 from typing import Any
 
 from provider import consts
-from provider.continuation import Budget
-from provider.errors import PropertyError
+from provider.budget import Budget
+from provider.cfn_response import Outcome
+from provider.errors import Conflict, PropertyError, ResourceFailed
 from provider.identifiers import DatasetRef, parse_dataset_id
 from provider.lifecycle import Action, Step, next_dataset_action
 from provider.lookout import Dataset, Lookout
-from provider.outcomes import Outcome
 from provider.properties import DatasetProperties, parse_dataset
 from provider.tokens import TokenKind, client_token
 from provider.waiter import Waiter
 
 logger = logging.getLogger(__name__)
 
-# Key of the continuation record's progress: the old dataset is gone (same-id replacement).
-OLD_DATASET_DELETED = "OldDatasetDeleted"
+# Keys of the continuation record's progress.
+CREATE_DATASET_SENT = "CreateDatasetSent"  # CreateDataset answered: the dataset is this resource's
+OLD_DATASET_DELETED = "OldDatasetDeleted"  # the old dataset is gone (same-id replacement)
 
 
 class DatasetResource:
@@ -41,8 +50,16 @@ class DatasetResource:
 
     def create(self, properties: DatasetProperties) -> Outcome:
         ref = DatasetRef(properties.project_name, properties.dataset_type)
-        dataset = self._converge(ref, properties)
+        if not self._progress.get(CREATE_DATASET_SENT):
+            self._create_dataset(ref, properties)
+        dataset = self._converge(ref, present=True)
         return _outcome(ref, dataset)
+
+    def failed_create_id(self, properties: DatasetProperties) -> str | None:
+        """The physical id a failed Create answers: the dataset's once this request created it, else None."""
+        if self._progress.get(CREATE_DATASET_SENT):
+            return DatasetRef(properties.project_name, properties.dataset_type).physical_id
+        return None
 
     def update(self, physical_id: str, old_properties: Any, properties: DatasetProperties) -> Outcome:
         ref = DatasetRef(properties.project_name, properties.dataset_type)
@@ -51,40 +68,63 @@ class DatasetResource:
         except PropertyError:
             old = None
         if physical_id != ref.physical_id:
-            return self.create(properties)
+            return self.create(properties)  # another project or type: a new dataset, a new id
         source_changed = old is not None and old.dataset_source != properties.dataset_source
-        if source_changed and not self._progress.get(OLD_DATASET_DELETED):
+        if not source_changed and not self._progress.get(OLD_DATASET_DELETED):
+            return _outcome(ref, self._converge(ref, present=True))  # this resource's dataset, unchanged
+        if not self._progress.get(OLD_DATASET_DELETED):
             logger.info("replacing %s in place: deleting the old one first", ref)
-            self._converge(ref, None)
+            self._converge(ref, present=False)
             self._progress[OLD_DATASET_DELETED] = True
         return self.create(properties)
 
     def delete(self, physical_id: str, unanswered: DatasetRef | None = None) -> Outcome:
-        """DeleteDataset and wait until it is gone; no call for an id that names no dataset.
+        """DeleteDataset and wait until it is gone; no call for an id that names no dataset of this resource.
 
-        ``unanswered``: the dataset a Create that CloudFormation stopped waiting for (a cancelled
-        deploy: the physical id is CloudFormation's own) may have created; it is deleted.
+        ``unanswered``: the dataset a Create that CloudFormation stopped waiting for may have
+        made. It may as well have been there before, so it is left, with a warning.
         """
-        ref = parse_dataset_id(physical_id) or unanswered
+        ref = parse_dataset_id(physical_id)
         if ref is None:
-            logger.info("the physical id is no dataset id: nothing to delete")
+            if unanswered is not None:
+                logger.warning(
+                    "the Create of this resource never answered: the %s, if any, may not be this resource's "
+                    "and is left as it is (delete it if the stack made it)",
+                    unanswered,
+                )
+            else:
+                logger.info("the physical id is no dataset id: nothing to delete")
             return Outcome(physical_id)
-        self._converge(ref, None)
+        self._converge(ref, present=False)
         return Outcome(physical_id)
 
-    def _converge(self, ref: DatasetRef, wanted: DatasetProperties | None) -> Dataset | None:
-        """Towards the dataset created from ``wanted``, or gone when ``wanted`` is None."""
+    def _create_dataset(self, ref: DatasetRef, properties: DatasetProperties) -> None:
+        token = client_token(self._request_id, TokenKind.CREATE_DATASET)
+        with self._budget.step():
+            try:
+                self._lookout.create_dataset(properties, token)
+            except Conflict as exc:
+                if self._lookout.describe_dataset(ref.project_name, ref.dataset_type) is None:
+                    raise  # another conflict (e.g. the project is being deleted): reported as such
+                raise ResourceFailed(
+                    f"the project already has a {ref.dataset_type} dataset that this stack did not create: "
+                    "import it into the stack or delete it, then deploy again"
+                ) from exc
+        self._progress[CREATE_DATASET_SENT] = True
+
+    def _converge(self, ref: DatasetRef, *, present: bool) -> Dataset | None:
+        """Until the dataset this request created is complete (``present``), or until it is gone."""
 
         def observe() -> tuple[Action, Dataset | None, str]:
             dataset = self._lookout.describe_dataset(ref.project_name, ref.dataset_type)
             status = dataset.status if dataset else None
-            action = next_dataset_action(wanted is not None, status, dataset.status_message if dataset else None)
+            action = next_dataset_action(present, status, dataset.status_message if dataset else None)
+            if action.step is Step.CREATE:  # this resource's dataset, since gone
+                action = Action(Step.FAIL, "the dataset no longer exists (deleted outside the stack?)")
             return action, dataset, str(status) if status else "gone"
 
         def act(action: Action) -> None:
-            if action.step is Step.CREATE and wanted is not None:
-                self._lookout.create_dataset(wanted, client_token(self._request_id, TokenKind.CREATE_DATASET))
-            elif action.step is Step.DELETE:
+            if action.step is Step.DELETE:
                 token = client_token(self._request_id, TokenKind.DELETE_DATASET)
                 self._lookout.delete_dataset(ref.project_name, ref.dataset_type, token)
 

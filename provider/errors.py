@@ -72,9 +72,19 @@ class DeadlineExceeded(ProviderError):
 
 
 class ContinuationFailed(ProviderError):
-    """Handing the wait over to a new invocation of the function did not work."""
+    """Handing the request over to a new invocation of the function did not work (Lambda did not take it)."""
 
     advice = "Check the function's permission to invoke itself."
+
+
+class ContinuationUncertain(Exception):
+    """lambda:Invoke got no clear answer: the new invocation may run. This one must not answer."""
+
+
+class RejectedEvent(ProviderError):
+    """An event that CloudFormation (or this provider's own hand-over) cannot have sent as it is."""
+
+    advice = "The event was not accepted; nothing was done."
 
 
 class OutOfTime(ProviderError):
@@ -186,22 +196,24 @@ def error_class(code: str, status: int | None) -> type[LookoutError]:
     return by_status.get(status or 0, LookoutError)
 
 
-def service_gone(exc: BaseException) -> LookoutError | None:
-    """The error showing that Lookout for Vision is gone, if ``exc`` is one or was caused by one.
+def is_end_of_support(exc: BaseException) -> bool:
+    """Whether ``exc`` is the service's own answer that it is retired: an end-of-support AccessDeniedException."""
+    return isinstance(exc, AccessDenied) and _END_OF_SUPPORT.search(exc.service_message) is not None
 
-    Gone means either no connection at all after ``provider.lookout``'s bounded retries and the
-    waiter's repeated steps (``ServiceUnavailable``: refused, dropped or timed out, also when the
-    deadline ran out while retrying it), or an AccessDeniedException whose message says that the
-    service is no longer available (end of support). Any other AccessDeniedException is a missing
-    permission or a deny in a policy: a misconfiguration to fix, never "gone".
+
+def service_gone(exc: BaseException) -> LookoutError | None:
+    """The service's end-of-support answer, if ``exc`` is one or was caused by one.
+
+    Only the service's explicit answer counts: an AccessDeniedException whose message says that
+    the service is no longer available. No connection, a timeout or a 5xx is an ordinary,
+    retryable failure, and any other AccessDeniedException is a missing permission or a deny in a
+    policy: a misconfiguration to fix, never "gone".
     """
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if isinstance(current, ServiceUnavailable):
-            return current
-        if isinstance(current, AccessDenied) and _END_OF_SUPPORT.search(current.service_message):
+        if isinstance(current, LookoutError) and is_end_of_support(current):
             return current
         current = current.cause if isinstance(current, OutOfTime) else current.__cause__
     return None

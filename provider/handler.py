@@ -1,40 +1,47 @@
 """The Lambda entry point: ``provider.handler.handler``, a crhelper CfnResource.
 
-crhelper receives the CloudFormation request and PUTs the response; this module dispatches
+crhelper receives the CloudFormation request and builds the response; this module dispatches
 Create / Update / Delete on the ResourceType (``Custom::LookoutVisionModel``,
-``Custom::LookoutVisionDataset``) and turns every outcome into what crhelper sends:
+``Custom::LookoutVisionDataset``) and decides, for each invocation, exactly one of:
 
-- success: the physical id and the response Data;
-- any exception: FAILED with a short Reason (``provider.outcomes``), and the physical id of a
-  resource that exists despite the failure, so that CloudFormation's Delete removes it;
-- a hand-over (``provider.continuation``): the function has re-invoked itself and this
-  invocation answers nothing.
+- an answer: SUCCESS with the physical id and the Data, or FAILED with a short Reason and the
+  physical id of what exists despite the failure (so that CloudFormation's Delete removes it);
+- a hand-over (``provider.continuation``): the request goes on in a new invocation, and this one
+  answers nothing;
+- silence: CloudFormation stopped waiting for the request (its ServiceTimeout has passed), so an
+  answer would only be a duplicate of its own timeout; or the event came with a ResponseURL that
+  CloudFormation does not hand out, which is never acted on nor answered;
+- an error for Lambda to retry: the hand-over got no clear answer, the new invocation may run.
 
 crhelper is configured with ``log_level="INFO"`` (at DEBUG it logs the event and the ResponseURL),
-``sleep_on_delete=0`` and no ``poll_*`` functions. It always responds after the request function
-returns, and its timer answers FAILED just before a timeout; ``_CfnResource`` hooks both (see
-there). crhelper builds its boto3 clients when constructed and needs ``AWS_REGION`` then, so the
-resource is built at the first invocation, not at import.
+``sleep_on_delete=0`` and no ``poll_*`` functions. ``_CfnResource`` hooks it in three places: it
+skips the answer on a hand-over or silence, it sends with ``provider.cfn_response.put_response``
+(a timeout, bounded attempts, and only to CloudFormation's response bucket), and its timer answers
+nothing (a request is never answered twice: the invocation it would stop had not answered, and
+Lambda's retry of it carries the request on with the same deadline). crhelper builds its boto3
+clients when constructed and needs ``AWS_REGION`` then, so the resource is built at the first
+invocation, not at import.
 """
 
 from __future__ import annotations
 
+import enum
 import functools
 import logging
-import os
 import sys
 import threading
 from collections.abc import Callable
 from typing import Any
 
 from crhelper import CfnResource
-from crhelper.resource_helper import FAILED
 
 from provider import consts, continuation, redaction, servicemodel
+from provider.budget import Budget, HandOver, LambdaContext
+from provider.cfn_response import Outcome, failure_reason, put_response, request_names, response_url_problem
 from provider.config import ProviderConfig
-from provider.continuation import Budget, Continuation, HandOver, LambdaContext
+from provider.continuation import Continuation
 from provider.dataset_resource import DatasetResource
-from provider.errors import ProviderError
+from provider.errors import ContinuationUncertain, ProviderError, RejectedEvent
 from provider.identifiers import (
     DatasetRef,
     ModelRef,
@@ -43,131 +50,90 @@ from provider.identifiers import (
     parse_dataset_id,
     parse_model_arn,
 )
-from provider.lifecycle import deadline_margin
 from provider.lookout import Lookout, new_client
-from provider.model_resource import CREATED_MODEL_ARN, ModelResource
-from provider.outcomes import Outcome, failure_reason, request_names
+from provider.model_resource import ModelResource
 from provider.properties import parse_dataset, parse_model, service_timeout
 from provider.unavailable import delete_or_orphan, update_or_keep
 
 logger = logging.getLogger(__name__)
 
-# Real seconds before the end of the invocation at which crhelper's timer fires (crhelper: 0.5).
+# Real seconds before the end of the invocation at which the timer warns (crhelper: 0.5).
 TIMER_MARGIN = 0.5
-# Service seconds after which Lambda retries a failed asynchronous invocation the first time.
-LAMBDA_RETRY_DELAY = 60.0
 _LOG_FORMAT = "[%(levelname)s]\t%(asctime)s\t%(name)s\t%(message)s"
+_REQUEST_TYPES = ("Create", "Update", "Delete")
+
+Handler = Callable[[dict[str, Any], LambdaContext], None]
 
 
 class RequestFailed(Exception):
     """Raised to crhelper, which answers FAILED with ``str(exc)`` as the Reason."""
 
 
+class Verdict(enum.Enum):
+    """What this invocation does about the request once its work is over."""
+
+    ANSWER = "answer"
+    HANDED_OVER = "handed over"
+    SILENT = "silent"
+    LAMBDA_RETRY = "retried by Lambda"
+
+
 class _CfnResource(CfnResource):
-    """crhelper's CfnResource with three hooks, all about whether this invocation answers.
-
-    - ``_cfn_response`` (crhelper's last step once the request function returned) is skipped when
-      the request was handed over to a new invocation, or when its deadline had passed before
-      this invocation started (a late Lambda retry: the answer was given, or CloudFormation's
-      own timeout stands).
-    - ``_timeout`` (crhelper's timer, just before Lambda stops the invocation — e.g. a call hung
-      past the hand-over reserve) would answer FAILED "Execution timed out" although the request
-      could go on. Unless the deadline is too near for that, it answers nothing: Lambda retries a
-      timed-out asynchronous invocation (about a minute later) with the same event and
-      continuation record, and the retry carries on. Handing over from the timer instead would
-      leave two invocations answering the same request once Lambda retried as well.
-    - ``_set_timeout`` starts that timer in real seconds: the context's remaining time is service
-      time, which crhelper would read as real time.
-
-    A lock keeps answering, handing over and the timer's verdict exclusive.
-    """
+    """crhelper's CfnResource with the three hooks described in the module's docstring."""
 
     def __init__(self, config: ProviderConfig, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.config = config
-        self._lock = threading.Lock()
-        self._current: tuple[dict[str, Any], LambdaContext, Continuation] | None = None
-        self._answering = False
-        self._silence: str | None = None
-        self.handed_over = False
+        self.verdict = Verdict.ANSWER
+        self.why = ""
+        self.answer_timeout = 10.0  # real seconds per attempt to PUT the response
 
-    def begin(self, event: dict[str, Any], context: LambdaContext, record: Continuation) -> None:
-        """A request starts in this invocation."""
-        with self._lock:
-            self._current = (event, context, record)
-            self._answering = False
-            self._silence = None
-            self.handed_over = False
+    def begin(self) -> None:
+        """A request starts in this invocation: it will answer unless told otherwise."""
+        self.verdict, self.why = Verdict.ANSWER, ""
 
-    def keep_silent(self, why: str) -> None:
-        """This invocation must not answer."""
-        with self._lock:
-            self._silence = why
-
-    def hand_over(self) -> None:
-        """Re-invoke the function with the current request, at most once per invocation."""
-        with self._lock:
-            if self._current is None or self.handed_over or self._answering:
-                return
-            self.handed_over = True
-            event, context, record = self._current
-        try:
-            continuation.hand_over(continuation.lambda_client(), context, event, record)
-        except BaseException:
-            with self._lock:
-                self.handed_over = False
-            raise
+    def decide(self, verdict: Verdict, why: str) -> None:
+        self.verdict, self.why = verdict, why
 
     def _cfn_response(self, event: dict[str, Any]) -> None:
-        with self._lock:
-            if self.handed_over:
-                logger.info("%s %s continues in a new invocation: no response from this one", *request_names(event))
-                return
-            if self._silence:
-                logger.warning("%s %s: no response: %s", *request_names(event), self._silence)
-                return
-            if self._answering:  # the timer answered already
-                return
-            self._answering = True
+        if self.verdict is not Verdict.ANSWER:
+            level = logging.WARNING if self.verdict is not Verdict.HANDED_OVER else logging.INFO
+            logger.log(
+                level,
+                "%s %s: no response from this invocation (%s): %s",
+                *request_names(event),
+                self.verdict.value,
+                self.why,
+            )
+            return
         super()._cfn_response(event)  # type: ignore[misc]  # crhelper's stub omits its private methods
 
+    def _send(self, status: str | None = None, reason: str = "", send_response: Any = None) -> None:
+        problem = response_url_problem(self._response_url, self.StackId, self.config.extra_response_hosts)  # type: ignore[attr-defined]
+        if problem:
+            logger.error("no response sent: %s", problem)
+            return
+        super()._send(status, reason, send_response=self._put)  # type: ignore[misc]
+
+    def _put(self, url: str, body: dict[str, Any], _ssl_verify: Any = None) -> None:
+        if not put_response(url, body, timeout=self.answer_timeout):
+            logger.error("the response could not be sent to CloudFormation")
+
     def _set_timeout(self) -> None:
-        remaining = self.config.clock.real_seconds(self._context.get_remaining_time_in_millis() / 1000)  # type: ignore[attr-defined]
-        margin = min(TIMER_MARGIN, remaining / 10)
-        self._timer = threading.Timer(max(0.0, remaining - margin), self._timeout)
+        remaining = self._context.get_remaining_time_in_millis() / 1000  # type: ignore[attr-defined]
+        real = self.config.clock.real_seconds(remaining)
+        self._timer = threading.Timer(max(0.0, real - min(TIMER_MARGIN, real / 10)), self._timeout)
+        self._timer.daemon = True
         self._timer.start()
 
     def _timeout(self) -> None:
-        current = self._current
-        event: dict[str, Any] = self._event  # type: ignore[attr-defined]
-        request_type, logical_id = request_names(event)
-        if current is not None and current[0] is event:
-            timeout = service_timeout(event.get("ResourceProperties"))
-            deadline = current[2].started + timeout - deadline_margin(timeout)
-            if deadline - self.config.clock.now() > LAMBDA_RETRY_DELAY:
-                logger.warning(
-                    "%s %s: the invocation is about to time out; Lambda's retry of it will carry on",
-                    request_type,
-                    logical_id,
-                )
-                return
-        with self._lock:
-            if self._answering or self.handed_over:
-                return
-            self._answering = True
-        message = "the function's invocation timed out too close to the request's deadline to go on"
-        reason = failure_reason(request_type, logical_id, message, "See the provider function's log.")
-        logger.error("%s %s: %s", request_type, logical_id, message)
-        created = current[2].progress.get(CREATED_MODEL_ARN) if current is not None else None
-        physical_id = event.get("PhysicalResourceId") or created
-        self.PhysicalResourceId = str(physical_id or self.generate_physical_id(event))
-        self._send(FAILED, reason)  # type: ignore[attr-defined]
+        logger.warning(
+            "%s %s: the invocation is about to time out unanswered; Lambda's retry of it carries the request on",
+            *request_names(self._event),  # type: ignore[attr-defined]
+        )
 
 
 _REDACTION = redaction.RedactingFilter()
-
-
-Handler = Callable[[dict[str, Any], LambdaContext], None]
 
 
 def make_handler(config: ProviderConfig) -> Handler:
@@ -178,9 +144,18 @@ def make_handler(config: ProviderConfig) -> Handler:
         nonlocal resource
         if resource is None:  # first: it may add the root log handler the filter must sit on
             resource = _new_resource(config)
-        _REDACTION.set_secrets([event.get("ResponseURL", "")] if isinstance(event, dict) else [])
+        response_url = event.get("ResponseURL", "") if isinstance(event, dict) else ""
+        _REDACTION.set_secrets([response_url] if isinstance(response_url, str) else [])
         redaction.install(_REDACTION)
+        problem = response_url_problem(
+            response_url, event.get("StackId") if isinstance(event, dict) else None, config.extra_response_hosts
+        )
+        if problem:
+            logger.error("event dropped, nothing done and nothing answered: %s", problem)
+            return
         resource(event, context)
+        if resource.verdict is Verdict.LAMBDA_RETRY:
+            raise ContinuationUncertain(resource.why)
 
     return handle
 
@@ -209,12 +184,19 @@ def _new_resource(config: ProviderConfig) -> _CfnResource:
 
 
 def _run(resource: _CfnResource, event: dict[str, Any], context: LambdaContext) -> str:
-    """Perform one request; returns the physical id (crhelper's contract) and sets the Data."""
+    """Perform one request in this invocation; returns the physical id (crhelper's contract) and sets the Data."""
     request_type, logical_id = request_names(event)
-    config = resource.config
-    clock = config.clock
-    record = Continuation.from_event(event, clock)
-    resource.begin(event, context, record)
+    resource.begin()
+    clock = resource.config.clock
+    timeout = service_timeout(event.get("ResourceProperties"))
+    physical_id = str(event.get("PhysicalResourceId", ""))
+    try:
+        if request_type not in _REQUEST_TYPES:
+            raise RejectedEvent(f"unknown RequestType {request_type!r}")
+        record = Continuation.from_event(event, clock, timeout)
+    except RejectedEvent as exc:
+        logger.error("%s %s rejected: %s", request_type, logical_id, exc.message)
+        raise RequestFailed(failure_reason(request_type, logical_id, exc.message, exc.advice)) from exc
     logger.info(
         "%s %s %s (RequestId %s, invocation %d)",
         request_type,
@@ -223,25 +205,41 @@ def _run(resource: _CfnResource, event: dict[str, Any], context: LambdaContext) 
         event.get("RequestId"),
         record.invocation,
     )
+    if clock.now() >= record.started + timeout:
+        resource.decide(
+            Verdict.SILENT, f"CloudFormation stopped waiting at the request's ServiceTimeout ({timeout:g} s)"
+        )
+        return physical_id
+    budget = Budget(clock, context, record.started, timeout)
+    resource.answer_timeout = sum(budget.socket_timeouts())
+    lookout = Lookout(
+        new_client(*budget.socket_timeouts()),
+        sleep=clock.sleep,
+        call_window=budget.call_window,
+        timed_call=budget.timed_call,
+    )
+    request = _request(event, lookout, budget, record, resource.config)
     try:
-        budget = Budget(clock, context, record.started, service_timeout(event.get("ResourceProperties")))
-        if budget.deadline_left() <= 0:
-            resource.keep_silent("the request's deadline had passed before this invocation started")
-            return str(event.get("PhysicalResourceId", ""))
-        lookout = Lookout(_lookout_client(), sleep=clock.sleep, time_left=budget.time_left)
         try:
-            outcome = _perform(event, lookout, budget, record, config)
+            outcome = request.perform()
         except HandOver:
-            resource.hand_over()
-            return str(event.get("PhysicalResourceId", ""))
+            client = continuation.lambda_client(*budget.socket_timeouts())
+            try:
+                continuation.hand_over(client, context, event, record, budget)
+            except ContinuationUncertain as exc:
+                resource.decide(Verdict.LAMBDA_RETRY, str(exc))
+                return physical_id
+            resource.decide(Verdict.HANDED_OVER, f"continues in invocation {record.invocation + 1}")
+            return physical_id
     except ProviderError as exc:
-        logger.error("%s %s failed: %s", request_type, logical_id, exc.message)
-        if exc.physical_id:
-            resource.PhysicalResourceId = exc.physical_id
-        raise RequestFailed(failure_reason(request_type, logical_id, exc.message, exc.advice)) from exc
+        message = request.failure_message(exc)
+        logger.error("%s %s failed: %s", request_type, logical_id, message)
+        resource.PhysicalResourceId = request.failure_physical_id(exc) or ""
+        raise RequestFailed(failure_reason(request_type, logical_id, message, exc.advice)) from exc
     except Exception as exc:
         logger.exception("%s %s failed unexpectedly", request_type, logical_id)
-        message = f"unexpected {type(exc).__name__}: {exc}"
+        message = request.failure_message(ProviderError(f"unexpected {type(exc).__name__}: {exc}"))
+        resource.PhysicalResourceId = request.failure_physical_id(None) or ""
         raise RequestFailed(
             failure_reason(request_type, logical_id, message, "See the provider function's log.")
         ) from exc
@@ -251,79 +249,139 @@ def _run(resource: _CfnResource, event: dict[str, Any], context: LambdaContext) 
     return outcome.physical_id
 
 
-def _perform(
+# -- the requests ---------------------------------------------------------------------------------
+
+
+class _Request:
+    """One request in one invocation: its work, and what a failure of it answers."""
+
+    def __init__(self, event: dict[str, Any], budget: Budget, record: Continuation) -> None:
+        self.event = event
+        self.budget = budget
+        self.record = record
+        self.request_type = str(event["RequestType"])
+        self.physical_id = str(event.get("PhysicalResourceId", ""))
+
+    def perform(self) -> Outcome:
+        raise NotImplementedError
+
+    def failure_physical_id(self, exc: ProviderError | None) -> str | None:
+        """The physical id a FAILED answer carries: the event's for Update and Delete, what exists for a Create."""
+        if self.request_type != "Create":
+            return self.physical_id
+        return exc.physical_id if exc is not None and exc.physical_id else self.created_id()
+
+    def created_id(self) -> str | None:
+        return None
+
+    def failure_message(self, exc: ProviderError) -> str:
+        return exc.message
+
+
+class _UnknownRequest(_Request):
+    def perform(self) -> Outcome:
+        if self.request_type == "Delete":  # nothing of an unknown type was ever created
+            return Outcome(self.physical_id)
+        raise ProviderError(
+            f"unsupported resource type {self.event.get('ResourceType')!r}; this function handles "
+            f"{consts.MODEL_RESOURCE_TYPE} and {consts.DATASET_RESOURCE_TYPE}"
+        )
+
+
+class _ModelRequest(_Request):
+    def __init__(
+        self, event: dict[str, Any], lookout: Lookout, budget: Budget, record: Continuation, config: ProviderConfig
+    ) -> None:
+        super().__init__(event, budget, record)
+        owner = owner_tag_value(str(event.get("StackId", "")), str(event.get("LogicalResourceId", "")))
+        self.model = ModelResource(
+            lookout,
+            budget,
+            str(event["RequestId"]),
+            record.progress,
+            owner=owner,
+            page_size=config.list_models_page_size,
+            schedule=config.poll_schedule,
+        )
+        properties = event.get("ResourceProperties")
+        project = properties.get(consts.PROJECT_NAME) if isinstance(properties, dict) else None
+        self.project = project if isinstance(project, str) else ""
+
+    def perform(self) -> Outcome:
+        event, ref = self.event, parse_model_arn(self.physical_id)
+        if self.request_type == "Delete":
+            project = _unanswered_create_project(event)
+            subject = str(ref) if ref else f"the model versions this resource created in project {project}"
+            return delete_or_orphan(
+                event, subject, lambda: self.model.delete(self.physical_id, project), self.budget, self.record.progress
+            )
+        properties = parse_model(event.get("ResourceProperties"))
+        if self.request_type == "Update":
+            return update_or_keep(
+                event,
+                str(ref or self.physical_id),
+                parse=parse_model,
+                properties=properties,
+                kept=_model_data(ref) if ref is not None else None,
+                update=lambda: self.model.update(self.physical_id, properties),
+            )
+        return self.model.create(properties)
+
+    def created_id(self) -> str | None:
+        return self.model.failed_create_id(self.project)
+
+    def failure_message(self, exc: ProviderError) -> str:
+        if self.request_type == "Update" and self.model.replacement_left():
+            return f"{exc.message}; {self.model.leftover()}"
+        return exc.message
+
+
+class _DatasetRequest(_Request):
+    def __init__(self, event: dict[str, Any], lookout: Lookout, budget: Budget, record: Continuation) -> None:
+        super().__init__(event, budget, record)
+        self.dataset = DatasetResource(lookout, budget, str(event["RequestId"]), record.progress)
+
+    def perform(self) -> Outcome:
+        event = self.event
+        if self.request_type == "Delete":
+            unanswered = _unanswered_create_dataset(event)
+            subject = str(parse_dataset_id(self.physical_id) or unanswered)
+            return delete_or_orphan(
+                event,
+                subject,
+                lambda: self.dataset.delete(self.physical_id, unanswered),
+                self.budget,
+                self.record.progress,
+            )
+        properties = parse_dataset(event.get("ResourceProperties"))
+        if self.request_type == "Update":
+            same = DatasetRef(properties.project_name, properties.dataset_type)
+            return update_or_keep(
+                event,
+                str(same),
+                parse=parse_dataset,
+                properties=properties,
+                kept=_dataset_data(same) if same.physical_id == self.physical_id else None,
+                update=lambda: self.dataset.update(self.physical_id, event.get("OldResourceProperties"), properties),
+            )
+        return self.dataset.create(properties)
+
+    def created_id(self) -> str | None:
+        try:
+            return self.dataset.failed_create_id(parse_dataset(self.event.get("ResourceProperties")))
+        except ProviderError:
+            return None
+
+
+def _request(
     event: dict[str, Any], lookout: Lookout, budget: Budget, record: Continuation, config: ProviderConfig
-) -> Outcome:
-    request_type = event["RequestType"]
+) -> _Request:
     resource_type = event.get("ResourceType")
     if resource_type == consts.MODEL_RESOURCE_TYPE:
-        return _model_request(event, lookout, budget, record, config)
+        return _ModelRequest(event, lookout, budget, record, config)
     if resource_type == consts.DATASET_RESOURCE_TYPE:
-        return _dataset_request(event, lookout, budget, record)
-    if request_type == "Delete":  # nothing of an unknown type was ever created
-        return Outcome(str(event.get("PhysicalResourceId", "")))
-    raise ProviderError(
-        f"unsupported resource type {resource_type!r}; this function handles "
-        f"{consts.MODEL_RESOURCE_TYPE} and {consts.DATASET_RESOURCE_TYPE}"
-    )
-
-
-# A Delete or an Update while the service is gone (end of support): provider.unavailable.
-
-
-def _model_request(
-    event: dict[str, Any], lookout: Lookout, budget: Budget, record: Continuation, config: ProviderConfig
-) -> Outcome:
-    request_type = event["RequestType"]
-    physical_id = str(event.get("PhysicalResourceId", ""))
-    owner = owner_tag_value(str(event.get("StackId", "")), str(event.get("LogicalResourceId", "")))
-    model = ModelResource(
-        lookout,
-        budget,
-        str(event["RequestId"]),
-        record.progress,
-        config.list_models_page_size,
-        schedule=config.poll_schedule,
-        owner=owner,
-    )
-    ref = parse_model_arn(physical_id)
-    if request_type == "Delete":
-        project = _unanswered_create_project(event)
-        subject = str(ref) if ref else f"the model versions this resource created in project {project}"
-        return delete_or_orphan(event, subject, lambda: model.delete(physical_id, project))
-    properties = parse_model(event.get("ResourceProperties"))
-    if request_type == "Update":
-        return update_or_keep(
-            event,
-            str(ref or physical_id),
-            parse=parse_model,
-            properties=properties,
-            kept=_model_data(ref) if ref is not None else None,
-            update=lambda: model.update(physical_id, event.get("OldResourceProperties"), properties),
-        )
-    return model.create(properties)
-
-
-def _dataset_request(event: dict[str, Any], lookout: Lookout, budget: Budget, record: Continuation) -> Outcome:
-    request_type = event["RequestType"]
-    physical_id = str(event.get("PhysicalResourceId", ""))
-    dataset = DatasetResource(lookout, budget, str(event["RequestId"]), record.progress)
-    if request_type == "Delete":
-        unanswered = _unanswered_create_dataset(event)
-        subject = str(parse_dataset_id(physical_id) or unanswered)
-        return delete_or_orphan(event, subject, lambda: dataset.delete(physical_id, unanswered))
-    properties = parse_dataset(event.get("ResourceProperties"))
-    if request_type == "Update":
-        same = DatasetRef(properties.project_name, properties.dataset_type)
-        return update_or_keep(
-            event,
-            str(same),
-            parse=parse_dataset,
-            properties=properties,
-            kept=_dataset_data(same) if same.physical_id == physical_id else None,
-            update=lambda: dataset.update(physical_id, event.get("OldResourceProperties"), properties),
-        )
-    return dataset.create(properties)
+        return _DatasetRequest(event, lookout, budget, record)
+    return _UnknownRequest(event, budget, record)
 
 
 def _model_data(ref: ModelRef) -> Outcome:
@@ -373,16 +431,6 @@ def _unanswered_create_dataset(event: dict[str, Any]) -> DatasetRef | None:
     if servicemodel.validate_input("DescribeDataset", params):
         return None
     return DatasetRef(str(params["ProjectName"]), str(params["DatasetType"]))
-
-
-@functools.cache
-def _cached_client(region: str | None, endpoint: str | None) -> Any:
-    # The endpoint is part of the key only: botocore reads AWS_ENDPOINT_URL_LOOKOUTVISION itself.
-    return new_client(region)
-
-
-def _lookout_client() -> Any:
-    return _cached_client(os.environ.get("AWS_REGION"), os.environ.get("AWS_ENDPOINT_URL_LOOKOUTVISION"))
 
 
 def _ensure_log_handler() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from provider.properties import Hosting, ModelProperties
+from provider.properties import Hosting, ModelProperties, VersionSettings
 
 
 class ModelStatus(enum.StrEnum):
@@ -47,6 +47,7 @@ class Step(enum.StrEnum):
     """What to do next."""
 
     CREATE = "create"  # CreateDataset
+    TAG = "tag"  # TagResource / UntagResource: the version's tags become the properties' tags
     START = "start"  # StartModel
     STOP = "stop"  # StopModel
     DELETE = "delete"  # DeleteModel / DeleteDataset
@@ -103,6 +104,7 @@ class ModelObservation:
     ``status`` None: DescribeModel says the model (or its project) does not exist. ``listed`` is
     ListModels' view, None until asked. ``started`` tells whether this request already sent
     StartModel, so that HOSTING_FAILED after our own start is a failure, not a reason to retry.
+    ``tags_differ``: the version's tags are not (yet) the ones the request wants.
     """
 
     status: ModelStatus | None
@@ -111,6 +113,7 @@ class ModelObservation:
     max_inference_units: int | None = None
     listed: bool | None = None
     started: bool = False
+    tags_differ: bool = False
 
 
 # -- model decisions -----------------------------------------------------------------------------
@@ -132,6 +135,8 @@ def next_model_action(goal: ModelGoal, seen: ModelObservation) -> Action:
         return Action(Step.FAIL, f"training failed: {seen.status_message or 'no status message'}")
     if seen.status in _TRANSITIONS:
         return WAIT
+    if seen.tags_differ:
+        return Action(Step.TAG)
     if isinstance(goal, Trained):
         return Action(Step.STOP) if seen.status is ModelStatus.HOSTED else DONE
     return _towards_hosted(goal.hosting, seen)
@@ -175,13 +180,19 @@ def units_match(hosting: Hosting, seen: ModelObservation) -> bool:
 
 
 class UpdatePlan(enum.StrEnum):
-    IN_PLACE = "in-place"  # only Hosting (or ServiceTimeout) changed: start, stop or rescale
+    IN_PLACE = "in-place"  # the version already has the properties' settings: host, stop, rescale, retag
     REPLACE = "replace"  # a new model version, hence a new physical id
 
 
-def update_plan(old: ModelProperties | None, new: ModelProperties, has_model: bool) -> UpdatePlan:
-    """In place when only Hosting/ServiceTimeout changed on an existing model, else a replacement."""
-    if old is None or not has_model or old.training_settings() != new.training_settings():
+def update_plan(current: VersionSettings | None, new: ModelProperties) -> UpdatePlan:
+    """In place when the version the physical id names was created with the new properties' settings.
+
+    ``current`` is what the service shows of that version (None: it does not exist, or is being
+    deleted). The decision rests on the version itself, not on OldResourceProperties: a rollback
+    Update, whose properties are the old ones again, finds the version it created and keeps it.
+    Hosting, Tags and the resource's own settings change in place.
+    """
+    if current is None or current != new.version_settings():
         return UpdatePlan.REPLACE
     return UpdatePlan.IN_PLACE
 
@@ -224,7 +235,7 @@ def next_dataset_action(present: bool, status: DatasetStatus | None, status_mess
 
 # Each status (phase) is polled 0.5 s after it was first seen, then at intervals growing by a fifth:
 # an answer trails the service by at most ~20% of the phase's length (at least 0.5 s, at most the cap).
-POLL_FIRST = 0.5  # service seconds
+POLL_FIRST = 0.5  # seconds
 POLL_FACTOR = 1.2
 POLL_CAP = 20.0
 # A poll step that was throttled moves the schedule this many intervals on (about x2), so that many
@@ -232,12 +243,18 @@ POLL_CAP = 20.0
 THROTTLED_POLL_SKIP = 4
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 8.0
-RESERVE_MIN = 20.0  # service seconds kept in hand to hand over (re-invoke) or respond
-RESERVE_STEPS = 4  # ... or this many times the longest step seen, if more
 DEADLINE_MARGIN_MAX = 30.0
 # Consecutive poll steps that may end on a retryable error (each after its own bounded retries)
 # before the request fails: bursts are ridden out, an unreachable endpoint fails in minutes.
 TRANSIENT_STEP_LIMIT = 4
+# The longest one call may take (connect + read), as a share of the invocation, within bounds.
+CALL_SHARE = 0.1
+CALL_MIN = 1.0
+CALL_MAX = 10.0
+# Kept at the end of an invocation besides the last call: the process's own exit and log flush.
+ANSWER_MARGIN = 0.5
+# The reserve also covers this many times the slowest call timed in the invocation.
+RESERVE_CALLS = 4
 
 
 def poll_interval(polls: int, time_left: float) -> float:
@@ -255,9 +272,21 @@ def backoff_delay(attempt: int, unit_random: float, retry_after: float | None = 
     return max(0.0, retry_after or 0.0) + unit_random * ceiling
 
 
-def hand_over_reserve(longest_step: float) -> float:
-    """Service seconds to keep when deciding to hand over: room for a slow step, then the reply."""
-    return max(RESERVE_MIN, RESERVE_STEPS * longest_step)
+def call_timeout(invocation_length: float) -> float:
+    """The longest one call may take (connect + read): a tenth of the invocation, from 1 s to 10 s."""
+    return min(CALL_MAX, max(CALL_MIN, invocation_length * CALL_SHARE))
+
+
+def hand_over_reserve(invocation_length: float, slowest_call: float) -> float:
+    """Seconds kept at the end of an invocation to hand over or to answer, whichever it ends with.
+
+    Either is one call (lambda:Invoke, or the PUT of the response) at its worst — ``call_timeout``
+    — plus ``ANSWER_MARGIN``; or ``RESERVE_CALLS`` times the slowest call this invocation has
+    timed, if more (network time only: back-off sleeps do not count). Never more than half the
+    invocation, so that every invocation spends at least half its length on the request.
+    """
+    needed = max(call_timeout(invocation_length) + ANSWER_MARGIN, RESERVE_CALLS * slowest_call)
+    return min(invocation_length / 2, needed)
 
 
 def deadline_margin(service_timeout: float) -> float:

@@ -3,15 +3,20 @@
 The client comes from boto3 and therefore honours ``AWS_ENDPOINT_URL_LOOKOUTVISION`` (nothing here
 names an endpoint). botocore's own retries are off: this module retries, a bounded number of
 times and only throttling, 5xx answers and dropped connections, with full-jitter backoff that
-honours RetryAfterSeconds and never sleeps past what the caller says is left of its time.
-botocore's errors leave this module as the typed errors of ``provider.errors``.
+honours RetryAfterSeconds, and only when the retry can still start within the caller's window.
+Each attempt is timed by the caller (its network time sizes the hand-over reserve). botocore's
+errors leave this module as the typed errors of ``provider.errors``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
+import os
 import random
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,13 +32,6 @@ from provider.properties import DatasetProperties, Hosting, ModelProperties
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
-_CONFIG = botocore.config.Config(
-    retries={"total_max_attempts": 1, "mode": "standard"},
-    # A hung call must not outlast the hand-over reserve (provider.lifecycle.RESERVE_MIN) by much.
-    connect_timeout=3,
-    read_timeout=10,
-    user_agent_extra="lookoutvision-cdk-provider",
-)
 _CONNECTION_ERRORS = (
     botocore.exceptions.EndpointConnectionError,
     botocore.exceptions.ConnectionClosedError,
@@ -43,9 +41,28 @@ _CONNECTION_ERRORS = (
 )
 
 
-def new_client(region: str | None = None) -> Any:
-    """A Lookout for Vision client with botocore's retries off (this module retries)."""
-    client: Any = boto3.client("lookoutvision", region_name=region, config=_CONFIG)  # type: ignore[call-overload]
+def new_client(connect_timeout: float, read_timeout: float) -> Any:
+    """A Lookout for Vision client with botocore's retries off (this module retries), built once per process.
+
+    The timeouts (real seconds) bound one attempt: the caller sizes them so that an attempt ends
+    before the invocation's reserve (``provider.budget``). The region and the endpoint are
+    botocore's own settings (``AWS_REGION``, ``AWS_ENDPOINT_URL_LOOKOUTVISION``); a client is
+    built anew when they change.
+    """
+    region, endpoint = os.environ.get("AWS_REGION"), os.environ.get("AWS_ENDPOINT_URL_LOOKOUTVISION")
+    return _client(region, endpoint, connect_timeout, read_timeout)
+
+
+@functools.cache
+def _client(region: str | None, endpoint: str | None, connect_timeout: float, read_timeout: float) -> Any:
+    # The endpoint is part of the cache key only: botocore reads it from the environment itself.
+    config = botocore.config.Config(
+        retries={"total_max_attempts": 1, "mode": "standard"},
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
+        user_agent_extra="lookoutvision-cdk-provider",
+    )
+    client: Any = boto3.client("lookoutvision", region_name=region, config=config)  # type: ignore[call-overload]
     return client
 
 
@@ -61,6 +78,9 @@ class Model:
     min_inference_units: int | None = None
     max_inference_units: int | None = None
     performance: dict[str, float] = field(default_factory=dict)
+    description: str | None = None
+    output_config: dict[str, Any] = field(default_factory=dict)
+    kms_key_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,8 +94,9 @@ class Dataset:
 class Lookout:
     """The operations the provider performs, each retried within bounds.
 
-    ``sleep`` sleeps in service seconds; ``time_left`` returns the service seconds the caller can
-    still spend (a retry that would not fit raises ``OutOfTime``); ``random`` yields [0, 1).
+    ``sleep`` sleeps (the provider's clock); ``call_window`` returns the seconds during which a
+    call may still start (a retry that would not start within it raises ``OutOfTime``);
+    ``timed_call`` wraps each attempt (``provider.budget.Budget.timed_call``); ``random`` yields [0, 1).
     """
 
     def __init__(
@@ -83,13 +104,15 @@ class Lookout:
         client: Any,
         *,
         sleep: Callable[[float], None],
-        time_left: Callable[[], float] = lambda: float("inf"),
+        call_window: Callable[[], float] = lambda: float("inf"),
+        timed_call: Callable[[], AbstractContextManager[None]] = contextlib.nullcontext,
         random_unit: Callable[[], float] = random.random,
         max_attempts: int = MAX_ATTEMPTS,
     ) -> None:
         self._client = client
         self._sleep = sleep
-        self._time_left = time_left
+        self._call_window = call_window
+        self._timed_call = timed_call
         self._random = random_unit
         self._max_attempts = max_attempts
         self.throttled = 0  # ThrottlingException answers so far: the pollers slow down on them
@@ -123,6 +146,12 @@ class Lookout:
 
     def delete_model(self, project_name: str, model_version: str, token: str) -> None:
         self._call("DeleteModel", ProjectName=project_name, ModelVersion=model_version, ClientToken=token)
+
+    def tag_resource(self, resource_arn: str, tags: dict[str, str]) -> None:
+        self._call("TagResource", ResourceArn=resource_arn, Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
+
+    def untag_resource(self, resource_arn: str, keys: list[str]) -> None:
+        self._call("UntagResource", ResourceArn=resource_arn, TagKeys=keys)
 
     def model_listed(self, project_name: str, model_version: str, page_size: int | None = None) -> bool:
         """Whether ListModels still shows the version, reading every page; False when the project is gone."""
@@ -187,7 +216,8 @@ class Lookout:
         attempt = 0
         while True:
             try:
-                answer: dict[str, Any] = method(**params)
+                with self._timed_call():
+                    answer: dict[str, Any] = method(**params)
                 return answer
             except botocore.exceptions.ClientError as exc:
                 error: errors.LookoutError = translate(operation, exc)
@@ -198,7 +228,7 @@ class Lookout:
             if not error.retryable or attempt + 1 >= self._max_attempts:
                 raise error
             delay = backoff_delay(attempt, self._random(), error.retry_after)
-            if delay >= self._time_left():
+            if delay >= self._call_window():
                 raise errors.OutOfTime(error)
             logger.info("%s: %s; retry %d in %.1f s", operation, error.code, attempt + 1, delay)
             self._sleep(delay)
@@ -234,4 +264,7 @@ def _model(project_name: str, meta: dict[str, Any]) -> Model:
         min_inference_units=meta.get("MinInferenceUnits"),
         max_inference_units=meta.get("MaxInferenceUnits"),
         performance=performance,
+        description=meta.get("Description"),
+        output_config=dict(meta.get("OutputConfig") or {}),
+        kms_key_id=meta.get("KmsKeyId"),
     )

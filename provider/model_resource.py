@@ -1,9 +1,15 @@
 """Custom::LookoutVisionModel: Create, Update and Delete, as lifecycle decisions carried out.
 
-PhysicalResourceId is the model ARN. Create trains a new model version (and hosts it when the
-properties ask for it); Update hosts, stops or rescales in place when only Hosting changed and
-otherwise creates a new version (CloudFormation then deletes the old one); Delete stops, deletes
-and waits until ListModels no longer shows the version.
+PhysicalResourceId is the model ARN. Create trains a new model version, tagged with this
+resource's owner tag (and hosts it when the properties ask for it). Update looks at the version
+the physical id names: when it was created with the new properties' settings, the update is done
+in place (host, stop, rescale, retag) and answers the same ARN — a rollback lands here too —;
+otherwise a new version is trained (CloudFormation then deletes the old one). Delete stops,
+deletes and waits until ListModels no longer shows the version.
+
+No step acts on a version that does not carry this resource's owner tag, and every ARN a
+continuation record names must be a version of the resource's project: the record travels in an
+event that anyone allowed to invoke the function could write.
 """
 
 from __future__ import annotations
@@ -15,14 +21,14 @@ import sys
 from typing import Any
 
 from provider import consts, servicemodel
+from provider.budget import Budget
+from provider.cfn_response import Outcome
 from provider.config import AdaptivePolls, PollSchedule
-from provider.continuation import Budget
 from provider.errors import (
     AccessDenied,
     DeadlineExceeded,
-    LookoutError,
-    PropertyError,
     ProviderError,
+    RejectedEvent,
     ResourceFailed,
     service_gone,
 )
@@ -40,27 +46,36 @@ from provider.lifecycle import (
     update_plan,
 )
 from provider.lookout import Lookout, Model
-from provider.outcomes import Outcome
-from provider.properties import ModelProperties, parse_model
+from provider.properties import ModelProperties, VersionSettings
 from provider.tokens import TokenKind, client_token
 from provider.waiter import Waiter
 
 logger = logging.getLogger(__name__)
 
 # Keys of the continuation record's progress.
+CREATE_MODEL_SENT = "CreateModelSent"
 CREATED_MODEL_ARN = "ModelArn"
 HOSTING_STARTED = "StartModelSent"
+TAGS_APPLIED = "TagsApplied"
+REPLACING = "Replacing"
 REPLACEMENT_FAILURE = "ReplacementFailure"
 OWNED_VERSIONS = "OwnedVersions"
+
+# A Delete of a Create that CloudFormation stopped waiting for keeps looking for the versions that
+# Create made for this long after the Delete began: a CreateModel sent before then (within its
+# own deadline) has landed by the end of its longest attempt (provider.lifecycle.CALL_MAX).
+CREATE_MODEL_LANDING = 30.0
+# Seconds between two looks for such versions.
+LANDING_LOOK_INTERVAL = 5.0
 
 
 class ModelResource:
     """The model operations of one request.
 
-    ``progress`` is the continuation record's progress: it survives re-invocations. ``page_size``
-    is ListModels' MaxResults (None: the service's default page). ``schedule`` says when to
-    poll. ``owner`` is the owner tag's value for this custom resource
-    (``provider.identifiers.owner_tag_value``): CreateModel tags each version with it.
+    ``progress`` is the continuation record's progress: it survives re-invocations. ``owner`` is
+    the owner tag's value for this custom resource (``provider.identifiers.owner_tag_value``).
+    ``page_size`` is ListModels' MaxResults (None: the service's default page); ``schedule`` says
+    when to poll.
     """
 
     def __init__(
@@ -69,54 +84,97 @@ class ModelResource:
         budget: Budget,
         request_id: str,
         progress: dict[str, Any],
-        page_size: int | None = None,
         *,
+        owner: str,
+        page_size: int | None = None,
         schedule: PollSchedule | None = None,
-        owner: str | None = None,
     ) -> None:
         self._lookout = lookout
-        self._owner = owner
-        self._schedule: PollSchedule = schedule if schedule is not None else AdaptivePolls()
         self._budget = budget
         self._request_id = request_id
         self._progress = progress
+        self._owner = owner
         self._page_size = page_size
+        self._schedule: PollSchedule = schedule if schedule is not None else AdaptivePolls()
+        self._verified: set[str] = set()  # ARNs seen carrying the owner tag, in this invocation
+        # Set once a failed replacement has been dealt with: its version deleted, or named in the error.
+        self.replacement_reported = False
+
+    # -- Create ----------------------------------------------------------------------------------
 
     def create(self, properties: ModelProperties) -> Outcome:
         """CreateModel (once per request), wait TRAINED, then host if asked."""
-        arn = self._progress.get(CREATED_MODEL_ARN)
-        if not isinstance(arn, str):
-            token = client_token(self._request_id, TokenKind.CREATE_MODEL)
-            try:
-                created = self._lookout.create_model(properties, token, self._owner_tag(properties))
-            except LookoutError as exc:
-                if exc.retryable and self._owner:  # it may have acted: let the Delete look for the version
-                    exc.physical_id = unconfirmed_create_id(properties.project_name)
-                raise
-            arn = created.model_arn
-            self._progress[CREATED_MODEL_ARN] = arn
-            logger.info("CreateModel: %s", arn)
-        ref = parse_model_arn(arn)
+        ref = self._created(properties.project_name)
         if ref is None:
-            raise ProviderError(f"CreateModel answered an unexpected model ARN {arn!r}", physical_id=arn)
+            ref = self._create_model(properties)
         try:
             model = self._converged(ref, goal_for(properties))
         except ProviderError as exc:
-            # The model exists: answer its ARN so that CloudFormation's Delete removes it.
-            exc.physical_id = arn
+            exc.physical_id = ref.model_arn  # the model exists: CloudFormation's Delete removes it
             raise
         return _outcome(model)
 
-    def update(self, physical_id: str, old_properties: Any, properties: ModelProperties) -> Outcome:
+    def failed_create_id(self, project_name: str) -> str | None:
+        """The physical id a failed Create answers: what exists, so that CloudFormation's Delete removes it.
+
+        The created version's ARN; or, when CreateModel was sent and never answered, an id that
+        makes the Delete look for the versions carrying this resource's owner tag; or None (nothing
+        was created: crhelper makes up an id, and the Delete of that id does nothing).
+        """
+        arn = self._progress.get(CREATED_MODEL_ARN)
+        if isinstance(arn, str) and parse_model_arn(arn) is not None:
+            return arn
+        if self._progress.get(CREATE_MODEL_SENT):
+            return unconfirmed_create_id(project_name)
+        return None
+
+    def _create_model(self, properties: ModelProperties) -> ModelRef:
+        token = client_token(self._request_id, TokenKind.CREATE_MODEL)
+        with self._budget.step():
+            self._progress[CREATE_MODEL_SENT] = True
+            created = self._lookout.create_model(properties, token, self._owner_tag(properties))
+        ref = parse_model_arn(created.model_arn)
+        if ref is None or ref.project_name != properties.project_name:
+            raise ProviderError(f"CreateModel answered an unexpected model ARN {created.model_arn!r}")
+        self._progress[CREATED_MODEL_ARN] = ref.model_arn
+        self._verified.add(ref.model_arn)  # just created with the owner tag
+        logger.info("CreateModel: %s", ref.model_arn)
+        return ref
+
+    def _created(self, project_name: str) -> ModelRef | None:
+        """The version this request created, from the record: a version of the resource's project, or rejected."""
+        arn = self._progress.get(CREATED_MODEL_ARN)
+        if arn is None:
+            return None
+        ref = parse_model_arn(arn)
+        if ref is None or ref.project_name != project_name:
+            raise RejectedEvent(f"the continuation record names {arn!r}, not a model version of project {project_name}")
+        return ref
+
+    # -- Update ----------------------------------------------------------------------------------
+
+    def update(self, physical_id: str, properties: ModelProperties) -> Outcome:
+        """In place when the version the physical id names has the new settings; else a new version."""
         ref = parse_model_arn(physical_id)
-        try:
-            old: ModelProperties | None = parse_model(old_properties)
-        except PropertyError:
-            old = None
-        if update_plan(old, properties, ref is not None) is UpdatePlan.REPLACE or ref is None:
-            logger.info("Update needs a new model version")
-            return self._replace(properties)
-        return _outcome(self._converged(ref, goal_for(properties)))
+        replacing = self._progress.get(REPLACING) or self._progress.get(CREATED_MODEL_ARN) is not None
+        if not replacing and ref is not None and self._plan(ref, properties) is UpdatePlan.IN_PLACE:
+            return _outcome(self._converged(ref, goal_for(properties), tags=dict(properties.tags)))
+        self._progress[REPLACING] = True
+        logger.info("the update needs a new model version")
+        return self._replace(properties)
+
+    def _plan(self, ref: ModelRef, properties: ModelProperties) -> UpdatePlan:
+        """Decided from the version itself (DescribeModel), whatever OldResourceProperties say."""
+        if ref.project_name != properties.project_name:
+            return UpdatePlan.REPLACE
+        with self._budget.step():
+            model = self._lookout.describe_model(ref.project_name, ref.model_version)
+            if model is not None:
+                self._check_owner(ref)
+        current = _version_settings(model) if model is not None and model.status != "DELETING" else None
+        plan = update_plan(current, properties)
+        logger.info("%s: %s update", ref, plan)
+        return plan
 
     def _replace(self, properties: ModelProperties) -> Outcome:
         """A new model version for an Update; if it fails, delete it before answering FAILED.
@@ -132,39 +190,57 @@ class ModelResource:
                 return self.create(properties)
             except ProviderError as exc:
                 exc.physical_id = None  # the Update answers the old physical id
-                arn = self._progress.get(CREATED_MODEL_ARN)
-                if not isinstance(arn, str):
+                ref = self._created(properties.project_name)
+                if ref is None:
                     raise
                 if isinstance(exc, DeadlineExceeded):
-                    version = arn.rsplit("/", 1)[-1]
-                    exc.message = f"{exc.message}; the new model version {version} remains: delete it"
+                    exc.message = f"{exc.message}; {self.leftover()}"
+                    self.replacement_reported = True
                     raise
                 failure = exc.message[:300]  # the record travels in every re-invocation: keep it short
                 self._progress[REPLACEMENT_FAILURE] = failure
-        ref = parse_model_arn(self._progress.get(CREATED_MODEL_ARN))
+        ref = self._created(properties.project_name)
         if ref is not None:
             logger.info("the replacement failed (%s): deleting %s", failure, ref)
             try:
                 self._converge(ref, Absent())
             except ProviderError as exc:
+                self.replacement_reported = True
                 raise ResourceFailed(f"{failure}; deleting the new {ref} failed too: {exc.message}") from exc
+        self.replacement_reported = True
         raise ResourceFailed(f"{failure} (the new model version was deleted)")
+
+    def leftover(self) -> str:
+        """Words naming the version an Update created and could not delete, for a FAILED reason."""
+        arn = self._progress.get(CREATED_MODEL_ARN)
+        version = str(arn).rsplit("/", 1)[-1] if isinstance(arn, str) else "?"
+        return f"the new model version {version} remains: delete it"
+
+    def replacement_left(self) -> bool:
+        """Whether an Update created a new version that is neither deleted nor named in its error."""
+        return self._progress.get(CREATED_MODEL_ARN) is not None and not self.replacement_reported
+
+    # -- Delete ----------------------------------------------------------------------------------
 
     def delete(self, physical_id: str, unanswered_in: str | None = None) -> Outcome:
         """Stop, delete, and wait until the version is gone from ListModels.
 
         A physical id that is no model ARN names nothing: no call — unless ``unanswered_in`` gives
-        the project of a Create that CloudFormation stopped waiting for (a cancelled deploy: the
-        id is CloudFormation's own). That Create may still be making a model: every version of
-        the project carrying this resource's owner tag is deleted. (A Create that has not yet
-        called CreateModel when this Delete looks is not found.)
+        the project of a Create that CloudFormation stopped waiting for (the id is CloudFormation's
+        own, or the one a Create answers when its CreateModel got no answer). That Create may have
+        made a version: every version of the project carrying this resource's owner tag is
+        deleted, and the project is looked at again until a CreateModel sent before this Delete
+        began has landed.
         """
         ref = parse_model_arn(physical_id)
-        if ref is None and (unanswered_in is None or not self._owner):
+        if ref is not None:
+            self._converge(ref, Absent())
+            return Outcome(physical_id)
+        if unanswered_in is None:
             logger.info("the physical id is no model ARN: nothing to delete")
             return Outcome(physical_id)
         try:
-            refs = [ref] if ref is not None else self._owned_versions(str(unanswered_in))
+            self._delete_owned_versions(unanswered_in)
         except AccessDenied as exc:
             # A policy without lookoutvision:ListTagsForResource (one deployed before the search):
             # as if nothing were found, with a warning. Any other denial, and the service's end
@@ -172,45 +248,85 @@ class ModelResource:
             if exc.operation != "ListTagsForResource" or service_gone(exc) is not None:
                 raise
             logger.warning("cannot look for versions this resource created (%s): nothing deleted", exc.message)
-            return Outcome(physical_id)
-        for each in refs:  # several versions in one request: a token per version
-            self._converge(each, Absent(), token_scope=each.model_version if ref is None else "")
         return Outcome(physical_id)
+
+    def _delete_owned_versions(self, project_name: str) -> None:
+        landed_by = self._budget.started + CREATE_MODEL_LANDING
+        while True:
+            for ref in self._owned_versions(project_name):  # several versions in one request: a token each
+                self._converge(ref, Absent(), token_scope=ref.model_version)
+            left = landed_by - self._budget.clock.now()
+            if left <= 0:
+                return
+            self._budget.wait(min(LANDING_LOOK_INTERVAL, left))
+
+    def _owned_versions(self, project_name: str) -> list[ModelRef]:
+        """The versions of the project that carry this resource's owner tag: those found before, and any new."""
+        found = self._progress.setdefault(OWNED_VERSIONS, [])
+        if not isinstance(found, list):
+            raise RejectedEvent("the continuation record's owned versions are not a list")
+        with self._budget.step():
+            logger.info("looking for versions of project %s this resource created", project_name)
+            for _, arn in self._lookout.model_versions(project_name, self._page_size):
+                if arn in found or arn in self._verified:
+                    continue
+                tags = self._lookout.tags_of(arn)
+                if tags is not None and tags.get(OWNER_TAG_KEY) == self._owner:
+                    found.append(arn)
+                    self._verified.add(arn)
+        refs = [parse_model_arn(arn) for arn in found]
+        if any(ref is None or ref.project_name != project_name for ref in refs):
+            raise RejectedEvent(f"the continuation record names versions outside project {project_name}")
+        return [ref for ref in refs if ref is not None]
+
+    # -- the owner tag ---------------------------------------------------------------------------
 
     def _owner_tag(self, properties: ModelProperties) -> dict[str, str] | None:
         """The owner tag, if the model can take one more tag than the properties give it."""
-        if not self._owner:
-            return None
         if len(properties.tags) >= _max_tags():
             logger.warning("the model gets no owner tag: its Tags already reach the service's maximum")
             return None
         return {OWNER_TAG_KEY: self._owner}
 
-    def _owned_versions(self, project_name: str) -> list[ModelRef]:
-        """The versions of the project tagged as this resource's, looked up once per request."""
-        found = self._progress.get(OWNED_VERSIONS)
-        if not isinstance(found, list):
-            logger.info("looking for versions of project %s this resource created", project_name)
-            found = []
-            for _, arn in self._lookout.model_versions(project_name, self._page_size):
-                tags = self._lookout.tags_of(arn)
-                if tags is not None and tags.get(OWNER_TAG_KEY) == self._owner:
-                    found.append(arn)
-            self._progress[OWNED_VERSIONS] = found
-        refs = [parse_model_arn(arn) for arn in found]
-        return [ref for ref in refs if ref is not None]
+    def _check_owner(self, ref: ModelRef, tags: dict[str, str] | None = None) -> None:
+        """ResourceFailed unless the version carries this resource's owner tag (or could carry no more tags)."""
+        if ref.model_arn in self._verified:
+            return
+        tags = tags if tags is not None else self._lookout.tags_of(ref.model_arn)
+        if tags is None:
+            return  # gone: nothing to act on
+        owner = tags.get(OWNER_TAG_KEY)
+        if owner != self._owner and not (owner is None and len(tags) >= _max_tags()):
+            why = f"it has no {OWNER_TAG_KEY} tag" if owner is None else f"its {OWNER_TAG_KEY} tag names another"
+            raise ResourceFailed(f"{ref} was not created by this resource ({why}): not touched")
+        self._verified.add(ref.model_arn)
 
-    def _converge(self, ref: ModelRef, goal: ModelGoal, token_scope: str = "") -> Model | None:
+    # -- converging ------------------------------------------------------------------------------
+
+    def _converge(
+        self, ref: ModelRef, goal: ModelGoal, token_scope: str = "", tags: dict[str, str] | None = None
+    ) -> Model | None:
         """Act and poll until the model reaches ``goal``; the model as last seen (None once gone).
 
+        ``tags``: the tags the version must end with (an in-place update), besides the owner tag.
         Tokens derive from the RequestId (and ``token_scope``, when one request acts on several
         versions: a token reused with other parameters is an error).
         """
         key = f"{self._request_id}/{token_scope}" if token_scope else self._request_id
+        wanted_tags = None if tags is None or self._progress.get(TAGS_APPLIED) else tags
+        current_tags: dict[str, str] = {}
 
         def observe() -> tuple[Action, Model | None, str]:
+            nonlocal current_tags
             model = self._lookout.describe_model(ref.project_name, ref.model_version)
-            seen = _observation(model, bool(self._progress.get(HOSTING_STARTED)))
+            if model is not None and (ref.model_arn not in self._verified or wanted_tags is not None):
+                found = self._lookout.tags_of(ref.model_arn)
+                self._check_owner(ref, found)
+                current_tags = {k: v for k, v in (found or {}).items() if k != OWNER_TAG_KEY}
+            differ = wanted_tags is not None and model is not None and current_tags != wanted_tags
+            seen = dataclasses.replace(
+                _observation(model, bool(self._progress.get(HOSTING_STARTED))), tags_differ=differ
+            )
             action = next_model_action(goal, seen)
             if action.step is Step.LIST:
                 listed = self._lookout.model_listed(ref.project_name, ref.model_version, self._page_size)
@@ -219,6 +335,7 @@ class ModelResource:
             return action, model, str(seen.status) if seen.status else "gone"
 
         def act(action: Action) -> None:
+            nonlocal wanted_tags
             project, version = ref.project_name, ref.model_version
             if action.step is Step.STOP:
                 self._lookout.stop_model(project, version, client_token(key, TokenKind.STOP_MODEL))
@@ -228,6 +345,10 @@ class ModelResource:
                 token = client_token(key, TokenKind.START_MODEL)
                 self._lookout.start_model(project, version, goal.hosting, token)
                 self._progress[HOSTING_STARTED] = True
+            elif action.step is Step.TAG and wanted_tags is not None:
+                self._retag(ref, current_tags, wanted_tags)
+                self._progress[TAGS_APPLIED] = True
+                wanted_tags = None
 
         return Waiter(
             self._budget,
@@ -238,8 +359,18 @@ class ModelResource:
             throttled=lambda: self._lookout.throttled,
         ).run()
 
-    def _converged(self, ref: ModelRef, goal: ModelGoal) -> Model:
-        model = self._converge(ref, goal)
+    def _retag(self, ref: ModelRef, current: dict[str, str], wanted: dict[str, str]) -> None:
+        """The version's tags become ``wanted`` (the owner tag stays)."""
+        changed = {k: v for k, v in wanted.items() if current.get(k) != v}
+        removed = sorted(k for k in current if k not in wanted and k != OWNER_TAG_KEY)
+        if changed:
+            self._lookout.tag_resource(ref.model_arn, changed)
+        if removed:
+            self._lookout.untag_resource(ref.model_arn, removed)
+        logger.info("%s: tags set (%d changed, %d removed)", ref, len(changed), len(removed))
+
+    def _converged(self, ref: ModelRef, goal: ModelGoal, tags: dict[str, str] | None = None) -> Model:
+        model = self._converge(ref, goal, tags=tags)
         if model is None:  # goals other than Absent fail on a missing model: defensive only
             raise ProviderError(f"{ref} no longer exists", physical_id=ref.model_arn)
         return model
@@ -250,6 +381,13 @@ def _max_tags() -> int:
     shape = servicemodel.operation_model("CreateModel").input_shape
     maximum = shape.members["Tags"].metadata.get("max") if shape is not None else None
     return int(maximum) if maximum is not None else sys.maxsize
+
+
+def _version_settings(model: Model) -> VersionSettings:
+    location = model.output_config.get("S3Location") or {}
+    return VersionSettings.of(
+        model.project_name, model.description, location.get("Bucket"), location.get("Prefix"), model.kms_key_id
+    )
 
 
 def _observation(model: Model | None, started: bool) -> ModelObservation:

@@ -83,17 +83,37 @@ class ModelProperties:
             params["Tags"] = [{"Key": key, "Value": value} for key, value in self.tags]
         return params
 
-    def training_settings(self) -> tuple[Any, ...]:
-        """What a model version is created with: any change here needs a new model version."""
+    def version_settings(self) -> VersionSettings:
+        """What a model version is created with and keeps: any change here needs a new model version."""
         location = self.output_config.get("S3Location", {})
-        return (
-            self.project_name,
-            self.description,
-            location.get("Bucket"),
-            location.get("Prefix"),
-            self.kms_key_id,
-            tuple(sorted(self.tags)),
+        return VersionSettings.of(
+            self.project_name, self.description, location.get("Bucket"), location.get("Prefix"), self.kms_key_id
         )
+
+
+@dataclass(frozen=True)
+class VersionSettings:
+    """The settings of a model version that only a new version can change (CreateModel's, tags aside).
+
+    Absent and empty values are the same: a Description or Prefix of "" is no Description or Prefix.
+    """
+
+    project_name: str
+    description: str
+    output_bucket: str
+    output_prefix: str
+    kms_key_id: str
+
+    @classmethod
+    def of(
+        cls,
+        project_name: str,
+        description: str | None,
+        output_bucket: str | None,
+        output_prefix: str | None,
+        kms_key_id: str | None,
+    ) -> VersionSettings:
+        return cls(project_name, description or "", output_bucket or "", output_prefix or "", kms_key_id or "")
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,16 @@
 """When Lookout for Vision is gone (support ended 2025-10-31): fail with what to do, or orphan on request.
 
-"Gone" is decided by ``provider.errors.service_gone``: no connection after the bounded retries, or
-an AccessDeniedException whose message says the service is no longer available. An ordinary
-AccessDeniedException (a missing permission, a deny) is not "gone": the request fails as any
-other error does, even with the opt-in, since leaving the resource behind would hide a
+"Gone" is recognised, not guessed (``provider.errors.service_gone``): only the service's own
+answer counts, an AccessDeniedException whose message says the service is no longer available.
+No connection, a timeout or a 5xx is an ordinary retryable failure; an ordinary
+AccessDeniedException (a missing permission, a deny) is not "gone" either: the request fails as
+any other error does, even with the opt-in, since leaving the resource behind would hide a
 misconfiguration that the owner can fix.
 
 - Delete, by default: FAILED, with a Reason that says the service is unavailable and how to go on
   (set the opt-in and redeploy, or ``delete-stack --retain-resources``).
-- Delete with ``OrphanWhenServiceUnavailable`` true: SUCCESS. The resource is left as it is
+- Delete with ``OrphanWhenServiceUnavailable`` true: once the end-of-support answer has persisted
+  across attempts for ``GONE_CONFIRMATION`` seconds, SUCCESS. The resource is left as it is
   (orphaned): a WARNING log line names it, and the response carries a note (Reason and the
   ``Orphaned`` Data key; CloudFormation may not display either on SUCCESS, the log line stays).
 - Update that changes nothing but the custom resource's own settings (ServiceTimeout and the
@@ -28,41 +30,88 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from provider import consts
+from provider.budget import Budget
+from provider.cfn_response import REASON_LIMIT, Outcome, failure_reason, request_names
 from provider.errors import (
     END_OF_SUPPORT_DATE,
+    DeadlineExceeded,
     LookoutError,
     PropertyError,
     ProviderError,
     ServiceGone,
-    ServiceUnavailable,
     service_gone,
 )
-from provider.outcomes import REASON_LIMIT, Outcome, failure_reason, request_names
 from provider.properties import orphan_when_service_unavailable
 
 logger = logging.getLogger(__name__)
 
+# Seconds the end-of-support answer must last, across attempts, before a resource is orphaned;
+# and between two attempts meanwhile.
+GONE_CONFIRMATION = 180.0
+GONE_RECHECK = 30.0
+# Key of the continuation record's progress: when this request first got that answer.
+GONE_SINCE = "ServiceGoneSince"
+
 P = TypeVar("P")
 
 
-def delete_or_orphan(event: Mapping[str, Any], subject: str, delete: Callable[[], Outcome]) -> Outcome:
-    """``delete()``; if the service is gone, FAILED (ServiceGone) or, when opted in, orphan ``subject``."""
-    try:
-        return delete()
-    except ProviderError as exc:
-        cause = service_gone(exc)
-        if cause is None:
-            raise
-        physical_id = str(event.get("PhysicalResourceId", ""))
-        if not orphan_when_service_unavailable(event.get("ResourceProperties")):
-            raise _gone(event, cause, subject, exc) from exc
-        state = "could not be reached" if isinstance(cause, ServiceUnavailable) else "is no longer available"
-        note = (
-            f"ORPHANED {physical_id} ({subject}): not deleted, left as it is, because Lookout for Vision "
-            f"{state} (support ended {END_OF_SUPPORT_DATE}) and {consts.ORPHAN_WHEN_SERVICE_UNAVAILABLE} is true"
-        )
-        logger.warning("%s %s: %s; %s: %s", *request_names(event), note, cause.operation, cause.message)
-        return Outcome(physical_id, {consts.ATTR_ORPHANED: _bounded(note)}, note=_bounded(note))
+def delete_or_orphan(
+    event: Mapping[str, Any], subject: str, delete: Callable[[], Outcome], budget: Budget, progress: dict[str, Any]
+) -> Outcome:
+    """``delete()``; if the service is gone, FAILED (ServiceGone) or, when opted in and confirmed, orphan ``subject``.
+
+    The confirmation tries ``delete()`` again every ``GONE_RECHECK`` seconds (across
+    invocations: the first answer's time is in ``progress``) until the end-of-support answer has
+    lasted ``GONE_CONFIRMATION`` seconds; any other outcome meanwhile is the request's outcome.
+    """
+    while True:
+        try:
+            return delete()
+        except ProviderError as exc:
+            cause = service_gone(exc)
+            if cause is None:
+                raise
+            if not orphan_when_service_unavailable(event.get("ResourceProperties")):
+                raise _gone(event, cause, subject, exc) from exc
+            first = _gone_since(progress, budget)
+            lasted = budget.clock.now() - first
+            if lasted >= GONE_CONFIRMATION:
+                return _orphaned(event, subject, cause, lasted)
+            logger.warning(
+                "%s %s: Lookout for Vision answers that it is no longer available (for %.0f s); orphaning %s "
+                "once that has lasted %.0f s",
+                *request_names(event),
+                lasted,
+                subject,
+                GONE_CONFIRMATION,
+            )
+            try:
+                budget.wait(min(GONE_RECHECK, GONE_CONFIRMATION - lasted))
+            except DeadlineExceeded as late:
+                raise _gone(event, cause, subject, exc, confirming=True) from late
+
+
+def _gone_since(progress: dict[str, Any], budget: Budget) -> float:
+    """When this request first got the end-of-support answer (the record's, if between the request's start and now)."""
+    now = budget.clock.now()
+    first = progress.get(GONE_SINCE)
+    if not isinstance(first, int | float) or isinstance(first, bool) or not budget.started <= first <= now:
+        first = now
+        progress[GONE_SINCE] = first
+    return float(first)
+
+
+def _orphaned(event: Mapping[str, Any], subject: str, cause: LookoutError, lasted: float) -> Outcome:
+    physical_id = str(event.get("PhysicalResourceId", ""))
+    note = (
+        f"ORPHANED {physical_id} ({subject}): not deleted, left as it is, because Lookout for Vision "
+        f"is no longer available (support ended {END_OF_SUPPORT_DATE}) and {consts.ORPHAN_WHEN_SERVICE_UNAVAILABLE} "
+        "is true"
+    )
+    logger.warning(
+        "%s %s: %s; %s: %s (answered for %.0f s)", *request_names(event), note, cause.operation, cause.message, lasted
+    )
+    return Outcome(physical_id, {consts.ATTR_ORPHANED: _bounded(note)}, note=_bounded(note))
 
 
 def update_or_keep(
@@ -117,15 +166,14 @@ def _settings_only(parse: Callable[[Any], P], old_properties: Any, properties: P
     return bool(dataclasses.replace(old, **settings) == properties)
 
 
-def _gone(event: Mapping[str, Any], cause: LookoutError, subject: str, exc: ProviderError) -> ServiceGone:
+def _gone(
+    event: Mapping[str, Any], cause: LookoutError, subject: str, exc: ProviderError, *, confirming: bool = False
+) -> ServiceGone:
     """The error to answer; its message names ``subject`` when the Reason has room for it and the advice."""
     operation = cause.operation
-    if isinstance(cause, ServiceUnavailable):
-        message = f"Lookout for Vision could not be reached (support ended {END_OF_SUPPORT_DATE}): {operation} failed"
-    else:
-        message = (
-            f"Lookout for Vision is no longer available (support ended {END_OF_SUPPORT_DATE}): {operation} refused"
-        )
+    message = f"Lookout for Vision is no longer available (support ended {END_OF_SUPPORT_DATE}): {operation} refused"
+    if confirming:
+        message += f"; ServiceTimeout ended before that lasted {GONE_CONFIRMATION:.0f} s, the time it must last"
     logger.error(
         "%s for %s (%s). Either set the property %s to true (construct prop orphan_when_service_unavailable=True) "
         "and deploy again, then delete: the resource is left behind with a warning; or retry the stack deletion "

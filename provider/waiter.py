@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-from provider.continuation import Budget
+from provider.budget import Budget
 from provider.errors import Conflict, DeadlineExceeded, LookoutError, NotFound, ResourceFailed
 from provider.lifecycle import THROTTLED_POLL_SKIP, TRANSIENT_STEP_LIMIT, Action, Step, poll_interval
 
@@ -76,7 +76,7 @@ class Waiter(Generic[T]):
                     logger.warning("%s: %s; trying again after a pause", self._subject, exc.message)
                 if self._throttled() > throttled_before:
                     polls += THROTTLED_POLL_SKIP
-                self._budget.wait(self._interval(polls, self._budget.time_left()))
+                self._budget.wait(self._interval(polls, self._budget.deadline_left()))
                 polls += 1
         except DeadlineExceeded as exc:
             raise DeadlineExceeded(f"{self._subject} is still {status}: {exc.message}") from exc

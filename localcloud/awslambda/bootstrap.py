@@ -3,8 +3,9 @@
 Like Lambda's runtime interface it imports the handler once (the cold start, Init), says it is
 ready, then runs one invocation at a time. Arguments: the handler (``module.function``), the
 clock (``--clock ORIGIN SCALE``: ``localcloud.scaled_clock.ScaledClock``) and optionally an edge
-(``--edge module:function``): a factory called with the clock that returns the handler to run in
-place of importing it (``localcloud.awslambda.provider_edge``). Invocations arrive as JSON lines
+(``--edge module:function``, with ``--edge-options JSON``): a factory called with the clock and
+the options that returns the handler to run in place of importing it
+(``localcloud.awslambda.provider_edge``). Invocations arrive as JSON lines
 on stdin; each outcome leaves as one JSON line on the original stdout. Everything the handler
 prints or logs goes to stderr, framed by ``START``/``END``/``REPORT`` lines as in CloudWatch Logs.
 """
@@ -26,29 +27,33 @@ from localcloud.scaled_clock import ScaledClock
 Handler = Callable[[dict[str, Any], LambdaContext], Any]
 
 
-def load_handler(spec: str, clock: ScaledClock, edge: str | None = None) -> Handler:
+def load_handler(
+    spec: str, clock: ScaledClock, edge: str | None = None, options: dict[str, Any] | None = None
+) -> Handler:
     """The handler ``module.function``, or what the edge factory ``module:function`` builds on ``clock``."""
     if edge:
         module_name, _, function_name = edge.partition(":")
-        built: Handler = getattr(importlib.import_module(module_name), function_name)(clock)
+        built: Handler = getattr(importlib.import_module(module_name), function_name)(clock, **(options or {}))
         return built
     module_name, _, function_name = spec.rpartition(".")
     handler: Handler = getattr(importlib.import_module(module_name), function_name)
     return handler
 
 
-def parse_arguments(argv: list[str]) -> tuple[str, ScaledClock, str | None]:
-    """``HANDLER --clock ORIGIN SCALE [--edge MODULE:FUNCTION]``."""
+def parse_arguments(argv: list[str]) -> tuple[str, ScaledClock, str | None, dict[str, Any]]:
+    """``HANDLER --clock ORIGIN SCALE [--edge MODULE:FUNCTION [--edge-options JSON]]``."""
     handler, rest = argv[1], argv[2:]
-    clock, edge = ScaledClock(), None
+    clock, edge, options = ScaledClock(), None, {}
     while rest:
         if rest[0] == "--clock":
             clock, rest = ScaledClock(scale=float(rest[2]), origin=float(rest[1])), rest[3:]
         elif rest[0] == "--edge":
             edge, rest = rest[1], rest[2:]
+        elif rest[0] == "--edge-options":
+            options, rest = json.loads(rest[1]), rest[2:]
         else:
             raise SystemExit(f"unknown argument {rest[0]!r}")
-    return handler, clock, edge
+    return handler, clock, edge, options
 
 
 def run_one(handler: Handler, request: dict[str, Any]) -> dict[str, Any]:
@@ -77,9 +82,9 @@ def run_one(handler: Handler, request: dict[str, Any]) -> dict[str, Any]:
 def main(argv: list[str]) -> int:
     protocol: TextIO = os.fdopen(os.dup(sys.stdout.fileno()), "w")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # the handler's prints become logs
-    spec, clock, edge = parse_arguments(argv)
+    spec, clock, edge, options = parse_arguments(argv)
     try:
-        handler: Handler | None = load_handler(spec, clock, edge)
+        handler: Handler | None = load_handler(spec, clock, edge, options)
         init_error = None
     except Exception as exc:
         traceback.print_exc(file=sys.stderr)

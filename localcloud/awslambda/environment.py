@@ -22,9 +22,18 @@ INIT_TIMEOUT = 10.0
 class ExecutionEnvironment:
     """A warm process that imported the handler once; killed when an invocation times out."""
 
-    def __init__(self, handler: str, env: dict[str, str], clock: ScaledClock, edge: str | None = None) -> None:
+    def __init__(
+        self,
+        handler: str,
+        env: dict[str, str],
+        clock: ScaledClock,
+        edge: str | None = None,
+        edge_options: dict[str, Any] | None = None,
+    ) -> None:
         command = [sys.executable, "-m", "localcloud.awslambda.bootstrap", handler]
-        command += ["--clock", repr(clock.origin), repr(clock.scale)] + (["--edge", edge] if edge else [])
+        command += ["--clock", repr(clock.origin), repr(clock.scale)]
+        if edge:
+            command += ["--edge", edge, "--edge-options", json.dumps(edge_options or {})]
         self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             command,
             stdin=subprocess.PIPE,

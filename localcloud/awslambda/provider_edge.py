@@ -1,9 +1,10 @@
 """How the local Lambda starts the provider: its production handler, built on the local cloud's clock.
 
-The local Lambda's runtime calls ``build(clock)`` in the execution environment, where the
-function's own code (``provider``) is importable, instead of importing
-``provider.handler.handler``: the provider then runs with ``ProviderConfig(clock=clock)`` and
-every other setting at its production default.
+The local Lambda's runtime calls ``build(clock, **options)`` in the execution environment, where
+the function's own code (``provider``) is importable, instead of importing
+``provider.handler.handler``: the provider then runs with ``ProviderConfig(clock=clock, **options)``
+— e.g. ``extra_response_hosts``, the local response endpoint — and every other setting at its
+production default.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ PROVIDER_HANDLER = "provider.handler.handler"
 EDGE = "localcloud.awslambda.provider_edge:build"
 
 
-def build(clock: ScaledClock) -> Any:
+def build(clock: ScaledClock, **options: Any) -> Any:
     from provider.config import ProviderConfig  # noqa: PLC0415 - the function's code, in its environment
     from provider.handler import make_handler  # noqa: PLC0415
 
-    return make_handler(ProviderConfig(clock=clock))
+    settings: dict[str, Any] = {key: tuple(v) if isinstance(v, list) else v for key, v in options.items()}
+    return make_handler(ProviderConfig(clock=clock, **settings))

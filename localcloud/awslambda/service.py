@@ -60,7 +60,7 @@ class LambdaService:
     ``timeout`` is the function's timeout in service seconds; ``time_scale`` real seconds per
     service second, from ``clock_origin`` (see ``localcloud.scaled_clock``: the default origin is
     now). ``edge`` (``module:function``) builds the handler on that clock in the execution
-    environment (``localcloud.awslambda.provider_edge``). ``env`` is the function's environment;
+    environment, with ``edge_options`` (``localcloud.awslambda.provider_edge``). ``env`` is the function's environment;
     the service adds what Lambda adds (region, credentials, function name) and its own endpoint
     as ``AWS_ENDPOINT_URL_LAMBDA``.
     """
@@ -79,9 +79,11 @@ class LambdaService:
         retry_delays: tuple[float, ...] = ASYNC_RETRY_DELAYS,
         clock_origin: float | None = None,
         edge: str | None = None,
+        edge_options: dict[str, Any] | None = None,
     ) -> None:
         self.handler = handler
         self.edge = edge
+        self.edge_options = dict(edge_options or {})
         self.clock = ScaledClock(time_scale, clock_origin)
         self.timeout = timeout
         self.time_scale = time_scale
@@ -193,7 +195,9 @@ class LambdaService:
                 environment = self._idle.pop()
                 if environment.alive:
                     return environment
-        environment = ExecutionEnvironment(self.handler, self._environment_variables(), self.clock, self.edge)
+        environment = ExecutionEnvironment(
+            self.handler, self._environment_variables(), self.clock, self.edge, self.edge_options
+        )
         with self._lock:
             self._all.append(environment)
         return environment

@@ -159,6 +159,7 @@ class LambdaFunctionHandler:
             account_id=stack.account_id,
             clock_origin=self._cloud.clock.origin,
             edge=provider_edge.EDGE if code.handler == provider_edge.PROVIDER_HANDLER else None,
+            edge_options={"extra_response_hosts": [self._cloud.responses.host]},
         )
         service.__enter__()
         self._cloud.add_function(arn, service)

@@ -68,6 +68,13 @@ class ResponseEndpoint:
         """The HTTPS origin (``https://127.0.0.1:PORT``) of the server that routes ``PATH_PREFIX`` here."""
         self._base_url = https_url.rstrip("/")
 
+    @property
+    def host(self) -> str:
+        """``host:port`` of the endpoint: the provider accepts ResponseURLs here (``extra_response_hosts``)."""
+        if not self._base_url:
+            raise RuntimeError("the response endpoint is not served: enter it, or call serve_at()")
+        return self._base_url.split("://", 1)[1]
+
     def response_url(self, request_id: str, signed_at: float) -> str:
         """A presigned-looking URL for one request; its query string plays the S3 signature.
 

@@ -23,7 +23,8 @@ from localcloud.scaled_clock import ScaledClock
 from provider import consts
 from provider.config import ProviderConfig
 from provider.handler import make_handler
-from tests.fixtures.clock import test_clock
+from provider.identifiers import OWNER_TAG_KEY, owner_tag_value
+from tests.fixtures.clock import session_clock
 
 STACK_ID = "arn:aws:cloudformation:us-east-1:123456789012:stack/provider-tests/5b7b0a10-0000-4000-8000-000000000000"
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:provider"
@@ -100,28 +101,39 @@ class Requests:
     def __init__(self, endpoint: ResponseEndpoint, emulator: Emulator) -> None:
         self.endpoint = endpoint
         self.emulator = emulator
-        self.clock = test_clock(emulator.settings.time_scale)
-        self.handler = make_handler(ProviderConfig(clock=self.clock))
+        self.use_clock(session_clock(emulator.settings.time_scale))
+
+    def use_clock(self, clock: ScaledClock) -> None:
+        """Sign the events and run the handler on ``clock``."""
+        self.clock = clock
+        self.handler = make_handler(self.config())
+
+    def config(self, **settings: Any) -> ProviderConfig:
+        """The provider's configuration in these tests: the tests' clock, the local response endpoint."""
+        return ProviderConfig(clock=self.clock, extra_response_hosts=(self.endpoint.host,), **settings)
 
     def event(self, request_type: str, **kwargs: Any) -> dict[str, Any]:
         return make_event(self.endpoint, request_type, clock=self.clock, **kwargs)
 
-    def send(self, event: dict[str, Any], real_timeout: float = 30.0) -> dict[str, Any]:
-        """Invoke the handler once and return the one response it PUT (checked).
+    def invoke(self, event: dict[str, Any], real_timeout: float = 30.0) -> None:
+        """One invocation of the handler with ``event``.
 
         In process there is no Lambda to hand over to, so the invocation gets ``real_timeout``
         real seconds (not 900 s of service time, under a second at the fast time scale): a loaded
         machine slows it without making it hand over.
         """
-        scale = self.emulator.settings.time_scale
         context = LambdaContext(
             aws_request_id=str(uuid.uuid4()),
             function_name="provider",
             invoked_function_arn=FUNCTION_ARN,
             deadline=time.time() + real_timeout,
-            time_scale=scale,
+            time_scale=self.clock.scale,
         )
         self.handler(event, context)
+
+    def send(self, event: dict[str, Any], real_timeout: float = 30.0) -> dict[str, Any]:
+        """Invoke the handler once and return the one response it PUT (checked)."""
+        self.invoke(event, real_timeout)
         response = self.endpoint.wait(event["RequestId"], timeout=real_timeout)
         assert len(self.endpoint.responses(event["RequestId"])) == 1
         check_response(event, response)
@@ -146,9 +158,13 @@ def project_with_dataset(emulator: Emulator, project: str = PROJECT) -> None:
     emulator.clock.advance(emulator.settings.durations.creating_dataset + 1)
 
 
-def trained_model(emulator: Emulator, project: str = PROJECT) -> str:
-    """A new TRAINED model version in ``project``; returns its ARN."""
-    answer = emulator.backend.create_model(project, output_config=OUTPUT)
+def trained_model(emulator: Emulator, project: str = PROJECT, logical_id: str = "Model") -> str:
+    """A new TRAINED model version in ``project``, created by the custom resource ``logical_id``; returns its ARN.
+
+    It carries that resource's owner tag, as the versions the provider creates do.
+    """
+    owner = [{"Key": OWNER_TAG_KEY, "Value": owner_tag_value(STACK_ID, logical_id)}]
+    answer = emulator.backend.create_model(project, output_config=OUTPUT, tags=owner)
     emulator.clock.advance(emulator.settings.durations.training + 1)
     version = answer["ModelMetadata"]["ModelVersion"]
     assert emulator.backend.model_status(project, version) == "TRAINED"

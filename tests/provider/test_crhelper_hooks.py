@@ -1,112 +1,118 @@
-"""The crhelper hooks: no answer after a hand-over; crhelper's timeout FAILED only near the deadline."""
+"""The crhelper adapter: no answer after a hand-over or for a foreign ResponseURL; a timer that answers nothing."""
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from localcloud.awslambda import LambdaService
+from localcloud.awslambda import LambdaContext
 from localcloud.cloudformation.response_endpoint import ResponseEndpoint
-from localcloud.scaled_clock import ScaledClock
+from localcloud.lookoutvision import Emulator
 from provider.config import ProviderConfig
-from provider.continuation import Continuation
-from provider.handler import _CfnResource
-from tests.fixtures.awslambda import local_function
-from tests.fixtures.clock import test_clock
-from tests.provider.conftest import check_response, make_event
+from provider.handler import Verdict, _CfnResource, make_handler
+from tests.fixtures.clock import session_clock
+from tests.provider.conftest import FUNCTION_ARN, Requests, check_response, make_event, model_properties
 
 
-@dataclass
-class Context:
-    """Lambda's context: the remaining time in service milliseconds (real time / scale)."""
-
-    invoked_function_arn: str
-    deadline: float
-    scale: float = 1.0
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self.deadline - time.time()) / self.scale * 1000))
+def _context(seconds: float) -> LambdaContext:
+    return LambdaContext("r", "provider", FUNCTION_ARN, deadline=time.time() + seconds)
 
 
-@pytest.fixture
-def echo(monkeypatch: pytest.MonkeyPatch, response_endpoint: ResponseEndpoint) -> Iterator[LambdaService]:
-    with local_function("echo", timeout=30.0) as service:
-        for name, value in {
-            "AWS_ENDPOINT_URL_LAMBDA": service.endpoint_url,
-            "AWS_REGION": "us-east-1",
-            "AWS_ACCESS_KEY_ID": "local",
-            "AWS_SECRET_ACCESS_KEY": "local",
-            "SSL_CERT_FILE": response_endpoint.ca_file,
-        }.items():
-            monkeypatch.setenv(name, value)
-        yield service
-
-
-def _resource(work_seconds: float, progress: dict[str, Any], clock: ScaledClock) -> _CfnResource:
-    resource = _CfnResource(ProviderConfig(clock=clock), log_level="INFO", sleep_on_delete=0)
-
-    def delete(event: dict[str, Any], context: Any) -> str:
-        record = Continuation(clock.now(), progress=progress)
-        resource.begin(event, context, record)
-        time.sleep(work_seconds)
-        return str(event["PhysicalResourceId"])
-
-    resource.delete(delete)
+def _resource(endpoint: ResponseEndpoint, work: Any) -> _CfnResource:
+    """crhelper's resource with the provider's hooks, running ``work`` for a Delete (crhelper needs a region)."""
+    config = ProviderConfig(clock=session_clock(1.0), extra_response_hosts=(endpoint.host,))
+    resource = _CfnResource(config, log_level="INFO", sleep_on_delete=0)
+    resource.delete(work)
     return resource
 
 
-@pytest.mark.parametrize("scale", [1.0, 0.01])
-def test_crhelper_timeout_answers_nothing_when_lambda_can_retry_in_time(
-    echo: LambdaService, response_endpoint: ResponseEndpoint, scale: float
+def test_the_timer_answers_nothing(
+    response_endpoint: ResponseEndpoint, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    clock = test_clock(scale)
-    event = make_event(response_endpoint, "Delete", clock=clock, physical_id="arn")
-    # The timer fires a tenth before the end, 0.63 s into a 0.7 s invocation (70 service seconds
-    # at a 0.01 scale, where crhelper alone would wait 69.5 real seconds); the work takes 1 s.
-    context = Context(echo.function_arn, deadline=time.time() + 0.7, scale=scale)
-    resource = _resource(1.0, {}, clock)
-    timer_started = time.monotonic()
-    resource(event, context)
+    """An invocation about to be stopped has not answered; Lambda's retry of it carries the request on."""
+    monkeypatch.setenv("SSL_CERT_FILE", response_endpoint.ca_file)
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    event = make_event(response_endpoint, "Delete", clock=session_clock(1.0), physical_id="arn")
 
-    assert time.monotonic() - timer_started >= 1.0
+    def slow(event: dict[str, Any], context: Any) -> str:
+        time.sleep(1.0)  # past the timer (0.63 s into a 0.7 s invocation)
+        return str(event["PhysicalResourceId"])
+
+    resource = _resource(response_endpoint, slow)
+    resource(event, _context(0.7))
+
+    # crhelper would have answered FAILED "Execution timed out" from its timer; the only answer is
+    # the work's own (which a real Lambda would have stopped: its retry would have answered).
+    assert [r["Status"] for r in response_endpoint.responses(event["RequestId"])] == ["SUCCESS"]
+    assert "about to time out unanswered; Lambda's retry of it carries the request on" in caplog.text
+
+
+def test_a_hand_over_answers_nothing(response_endpoint: ResponseEndpoint, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", response_endpoint.ca_file)
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    event = make_event(response_endpoint, "Delete", clock=session_clock(1.0), physical_id="arn")
+
+    def handed_over(event: dict[str, Any], context: Any) -> str:
+        resource.decide(Verdict.HANDED_OVER, "continues in invocation 2")
+        return str(event["PhysicalResourceId"])
+
+    resource = _resource(response_endpoint, handed_over)
+    resource(event, _context(30))
     time.sleep(0.2)
-    # crhelper would have answered FAILED "Execution timed out"; the work's own answer comes after
-    # the timeout (a real Lambda would have stopped it before, and retried the event).
-    responses = response_endpoint.responses(event["RequestId"])
-    assert [r["Status"] for r in responses] == ["SUCCESS"]
-    assert echo.invocations == []
+    assert response_endpoint.responses(event["RequestId"]) == []
 
 
-def test_crhelper_timeout_near_the_deadline_answers_failed_with_a_clear_reason(
-    echo: LambdaService, response_endpoint: ResponseEndpoint
+@pytest.mark.parametrize(
+    "response_url",
+    [
+        "https://attacker.example/steal?X-Amz-Signature=s",
+        "http://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/k",
+        None,
+    ],
+)
+def test_an_event_with_a_foreign_response_url_is_neither_acted_on_nor_answered(
+    requests: Requests, emulator: Emulator, response_url: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    clock = test_clock(1.0)
-    event = make_event(response_endpoint, "Delete", clock=clock, physical_id="arn", properties={"ServiceTimeout": "30"})
-    context = Context(echo.function_arn, deadline=time.time() + 0.7)
-    _resource(1.0, {}, clock)(event, context)
+    event = requests.event("Create", properties=model_properties())
+    event["ResponseURL"] = response_url
+    requests.invoke(event)
+    assert emulator.calls == []
+    assert requests.endpoint.responses(event["RequestId"]) == []
+    assert "event dropped, nothing done and nothing answered" in caplog.text
+    assert "X-Amz-Signature" not in caplog.text  # the URL itself is not logged
 
-    response = response_endpoint.wait(event["RequestId"], timeout=5)
-    check_response(event, response)  # the physical id of the Delete included
+
+def test_without_the_local_endpoint_named_the_provider_does_not_answer_it(
+    requests: Requests, emulator: Emulator
+) -> None:
+    """On AWS (the production configuration) only CloudFormation's response bucket is answered."""
+    event = requests.event("Delete", physical_id="arn:aws:lookoutvision:us-east-1:123456789012:model/proj/1")
+    requests.handler = make_handler(ProviderConfig(clock=requests.clock))
+    requests.invoke(event)
+    assert emulator.calls == []
+    assert requests.endpoint.responses(event["RequestId"]) == []
+
+
+def test_a_malformed_event_sends_nothing(requests: Requests, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    event = requests.event("Delete", physical_id="p")
+    del event["StackId"]
+    requests.invoke(event)
+    assert requests.endpoint.responses(event["RequestId"]) == []
+
+
+def test_a_forged_record_is_answered_failed_and_acts_on_nothing(requests: Requests, emulator: Emulator) -> None:
+    arn = "arn:aws:lookoutvision:us-east-1:123456789012:model/proj/1"
+    event = requests.event("Delete", physical_id=arn)
+    # A start an hour ahead would give the request a deadline in the future: endless chains.
+    event["LookoutVisionContinuation"] = {"Started": requests.clock.now() + 3600, "Invocation": 2, "Progress": {}}
+
+    response = requests.send(event)
+
+    check_response(event, response)
     assert response["Status"] == "FAILED"
-    assert "timed out too close to the request's deadline" in response["Reason"]
-    time.sleep(0.2)
-    assert len(response_endpoint.responses(event["RequestId"])) == 1  # the late SUCCESS is not sent
-
-
-def test_a_request_that_answered_is_not_handed_over_by_a_late_timer(
-    echo: LambdaService, response_endpoint: ResponseEndpoint
-) -> None:
-    clock = test_clock(1.0)
-    event = make_event(response_endpoint, "Delete", clock=clock, physical_id="arn")
-    context = Context(echo.function_arn, deadline=time.time() + 30)
-    resource = _resource(0.0, {}, clock)
-    resource(event, context)
-    resource._timeout()  # as if the timer fired just after the answer
-
-    assert response_endpoint.wait(event["RequestId"], timeout=5)["Status"] == "SUCCESS"
-    assert len(response_endpoint.responses(event["RequestId"])) == 1
-    assert echo.invocations == []
+    assert "continuation record's Started is not between" in response["Reason"]
+    assert emulator.calls == []

@@ -12,10 +12,10 @@ import pytest
 
 from localcloud.lookoutvision import Emulator, Fault
 from provider import consts
-from provider.config import ProviderConfig
 from provider.handler import make_handler
 from provider.identifiers import OWNER_TAG_KEY, owner_tag_value
 from provider.lifecycle import ModelStatus
+from tests.fixtures.clock import session_clock
 from tests.provider.conftest import (
     PROJECT,
     STACK_ID,
@@ -127,7 +127,7 @@ def test_a_delete_whose_answer_is_lost_is_retried_with_the_same_token(requests: 
 
 
 def test_delete_reads_every_page_of_list_models(requests: Requests, emulator: Emulator) -> None:
-    requests.handler = make_handler(ProviderConfig(clock=requests.clock, list_models_page_size=2))
+    requests.handler = make_handler(requests.config(list_models_page_size=2))
     emulator.configure(list_models_lag=30.0)
     project_with_dataset(emulator)
     arns = [trained_model(emulator) for _ in range(7)]
@@ -185,7 +185,7 @@ def test_delete_of_another_id_deletes_only_what_this_resource_created(
     project_with_dataset(emulator)
     create = requests.request("Create")  # tagged as this resource's: version 1
     assert create["Status"] == "SUCCESS", create["Reason"]
-    trained_model(emulator)  # another resource's: version 2
+    trained_model(emulator, logical_id="Another")  # another resource's: version 2
 
     response = requests.request("Delete", physical_id=physical_id)
 
@@ -260,7 +260,7 @@ def test_a_failed_create_then_its_delete(requests: Requests, emulator: Emulator)
 
 def test_delete_fails_clearly_when_access_is_denied(requests: Requests, emulator: Emulator) -> None:
     project_with_dataset(emulator)
-    arn = trained_model(emulator)
+    arn = trained_model(emulator, logical_id="MyModel")
     emulator.faults.add(Fault(kind="access_denied", operations={"DeleteModel"}))
 
     response = requests.request("Delete", physical_id=arn, logical_id="MyModel")
@@ -279,24 +279,39 @@ def test_a_deadline_ends_with_failed_not_a_hang(requests: Requests, emulator: Em
     emulator.backend.set_status(PROJECT, _version(arn), "TRAINING")
     emulator.backend.hold_status(PROJECT, _version(arn), "TRAINING")
 
-    response = requests.request("Delete", physical_id=arn, properties=model_properties(ServiceTimeout="60"))
+    response = requests.request("Delete", physical_id=arn, properties=model_properties(ServiceTimeout="600"))
 
     assert response["Status"] == "FAILED"
-    assert "ServiceTimeout (60 s)" in response["Reason"]
+    assert "ServiceTimeout (600 s)" in response["Reason"]
     assert "TRAINING" in response["Reason"]
     assert emulator.backend.model_status(PROJECT, _version(arn)) == "TRAINING"
 
 
-def test_an_invocation_starting_past_the_deadline_answers_nothing_and_calls_nothing(
+def test_an_invocation_starting_after_cloudformation_stopped_waiting_answers_nothing_and_calls_nothing(
     requests: Requests, emulator: Emulator
 ) -> None:
     arn = "arn:aws:lookoutvision:us-east-1:123456789012:model/proj/1"
+    # A late Lambda retry of a request signed 61 s ago with a ServiceTimeout of 60 s.
     event = requests.event("Delete", physical_id=arn, properties=model_properties(ServiceTimeout="60"))
-    # A late Lambda retry of an invocation of a request whose deadline has passed.
-    event[consts.CONTINUATION] = {"Started": time.time() - 61 * emulator.settings.time_scale, "Invocation": 2}
-    event[consts.CONTINUATION]["Progress"] = {}
+    event["ResponseURL"] = requests.endpoint.response_url(event["RequestId"], signed_at=requests.clock.now() - 61)
     with pytest.raises(TimeoutError):
         requests.send(event, real_timeout=0.5)
+    assert emulator.calls == []
+
+
+def test_an_invocation_starting_past_the_deadline_answers_failed_at_once(
+    requests: Requests, emulator: Emulator
+) -> None:
+    """Past the provider's deadline (ServiceTimeout less 6 s) but before CloudFormation's: FAILED, no call."""
+    requests.use_clock(session_clock(1.0))  # real time: the 6 s between the two deadlines last 6 s
+    arn = "arn:aws:lookoutvision:us-east-1:123456789012:model/proj/1"
+    event = requests.event("Delete", physical_id=arn, properties=model_properties(ServiceTimeout="60"))
+    event["ResponseURL"] = requests.endpoint.response_url(event["RequestId"], signed_at=requests.clock.now() - 57)
+
+    response = requests.send(event)
+
+    assert response["Status"] == "FAILED"
+    assert "ServiceTimeout (60 s) reached" in response["Reason"], response["Reason"]
     assert emulator.calls == []
 
 
@@ -463,25 +478,58 @@ def test_dataset_create_and_delete(requests: Requests, emulator: Emulator) -> No
     assert len(emulator.calls_of("DeleteDataset")) == 1
 
 
-def test_dataset_delete_of_an_unanswered_create_deletes_the_dataset_its_properties_name(
-    requests: Requests, emulator: Emulator
+def test_dataset_delete_of_an_unanswered_create_deletes_nothing(
+    requests: Requests, emulator: Emulator, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """Datasets carry no owner tag: a dataset found after an unanswered Create may have been there before."""
     emulator.backend.create_project(PROJECT)
     kind = consts.DATASET_RESOURCE_TYPE
     requests.request("Create", resource_type=kind, properties=dataset_properties())  # its answer "lost"
-    failed_create_id = "provider-tests_Model_ABCD1234"
-
     calls_before = len(emulator.calls)
-    kept = requests.request("Delete", resource_type=kind, physical_id=failed_create_id, properties=dataset_properties())
+
+    for physical_id in ("provider-tests_Model_ABCD1234", "provider-tests-Model-1A2B3C4D5E6F"):
+        response = requests.request(
+            "Delete", resource_type=kind, physical_id=physical_id, properties=dataset_properties()
+        )
+        assert response["Status"] == "SUCCESS", response["Reason"]
+
     assert len(emulator.calls) == calls_before
     assert emulator.backend.inventory()[PROJECT]["datasets"] == {"train": "CREATE_COMPLETE"}
-    cloudformations_id = "provider-tests-Model-1A2B3C4D5E6F"
-    cancelled = requests.request(
-        "Delete", resource_type=kind, physical_id=cloudformations_id, properties=dataset_properties()
-    )
+    assert "may not be this resource's and is left as it is" in caplog.text
 
-    assert (kept["Status"], cancelled["Status"]) == ("SUCCESS", "SUCCESS")
-    assert emulator.backend.inventory()[PROJECT]["datasets"] == {}
+
+def test_dataset_create_adopts_no_existing_dataset(requests: Requests, emulator: Emulator) -> None:
+    project_with_dataset(emulator)  # a train dataset made outside the stack
+    kind = consts.DATASET_RESOURCE_TYPE
+
+    create = requests.request("Create", resource_type=kind, properties=dataset_properties())
+    delete = requests.request("Delete", resource_type=kind, physical_id=create["PhysicalResourceId"])
+
+    assert create["Status"] == "FAILED"
+    assert "already has a train dataset that this stack did not create" in create["Reason"], create["Reason"]
+    assert "import it into the stack or delete it" in create["Reason"]
+    assert create["PhysicalResourceId"] != f"{PROJECT}/train"  # crhelper's id: the Delete makes no call
+    assert delete["Status"] == "SUCCESS"
+    assert emulator.calls_of("DeleteDataset") == []
+    assert emulator.backend.inventory()[PROJECT]["datasets"] == {"train": "CREATE_COMPLETE"}
+
+
+def test_a_dataset_create_retried_with_the_same_request_is_not_taken_for_another(
+    requests: Requests, emulator: Emulator
+) -> None:
+    """Lambda's retry of a first invocation carries the original event: its CreateDataset repeats the token."""
+    emulator.backend.create_project(PROJECT)
+    kind = consts.DATASET_RESOURCE_TYPE
+    event = requests.event("Create", resource_type=kind, properties=dataset_properties())
+    first = requests.send(event)
+    requests.invoke(event)  # the same event again
+
+    answers = requests.endpoint.responses(event["RequestId"])
+    assert [a["Status"] for a in answers] == ["SUCCESS", "SUCCESS"], answers
+    assert {a["PhysicalResourceId"] for a in answers} == {first["PhysicalResourceId"]} == {f"{PROJECT}/train"}
+    creates = emulator.calls_of("CreateDataset")
+    assert [c.ok for c in creates] == [True, True]
+    assert len({c.client_token for c in creates}) == 1
 
 
 def test_dataset_delete_waits_for_a_training_model(requests: Requests, emulator: Emulator) -> None:

@@ -47,6 +47,7 @@ def function(emulator: Emulator, response_endpoint: ResponseEndpoint) -> Iterato
         time_scale=SCALE,
         retry_delays=(),
         edge=provider_edge.EDGE,
+        edge_options={"extra_response_hosts": [response_endpoint.host]},
     ) as service:
         _warm_up(service, response_endpoint)
         yield service

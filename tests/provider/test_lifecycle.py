@@ -19,7 +19,7 @@ from provider.lifecycle import (
     next_dataset_action,
     next_model_action,
 )
-from provider.properties import Hosting, ModelProperties
+from provider.properties import Hosting, ModelProperties, VersionSettings
 
 S = ModelStatus
 HOSTING = Hosting(2, 3)
@@ -163,26 +163,45 @@ def _props(**changes: object) -> ModelProperties:
     return ModelProperties(**{**base, **changes})  # type: ignore[arg-type]
 
 
+# What DescribeModel shows of the version the physical id names: created with _props()' settings.
+CURRENT = VersionSettings.of("p", "d", "bkt", "out/", None)
+
+
 @pytest.mark.parametrize(
     ("new", "plan"),
     [
         (_props(hosting=Hosting(1)), UpdatePlan.IN_PLACE),
         (_props(service_timeout=60), UpdatePlan.IN_PLACE),
-        (_props(tags=(("b", "2"), ("a", "1"))), UpdatePlan.IN_PLACE),  # order of tags is no change
+        (_props(tags=(("a", "1"),)), UpdatePlan.IN_PLACE),  # tags change in place
+        (_props(tags=()), UpdatePlan.IN_PLACE),
         (_props(description="other"), UpdatePlan.REPLACE),
         (_props(project_name="q"), UpdatePlan.REPLACE),
         (_props(output_config={"S3Location": {"Bucket": "bkt", "Prefix": "new/"}}), UpdatePlan.REPLACE),
         (_props(kms_key_id="key"), UpdatePlan.REPLACE),
-        (_props(tags=(("a", "1"),)), UpdatePlan.REPLACE),
     ],
 )
 def test_update_plan(new: ModelProperties, plan: UpdatePlan) -> None:
-    assert lifecycle.update_plan(_props(), new, has_model=True) is plan
+    assert lifecycle.update_plan(CURRENT, new) is plan
 
 
-def test_update_without_a_model_or_old_properties_replaces() -> None:
-    assert lifecycle.update_plan(_props(), _props(), has_model=False) is UpdatePlan.REPLACE
-    assert lifecycle.update_plan(None, _props(), has_model=True) is UpdatePlan.REPLACE
+def test_an_update_back_to_the_versions_own_settings_is_in_place() -> None:
+    """A rollback: the properties are the old ones again, and the version has them."""
+    assert lifecycle.update_plan(CURRENT, _props()) is UpdatePlan.IN_PLACE
+
+
+def test_absent_and_empty_settings_are_the_same() -> None:
+    bare = _props(description=None, output_config={"S3Location": {"Bucket": "bkt"}})
+    assert lifecycle.update_plan(VersionSettings.of("p", "", "bkt", "", ""), bare) is UpdatePlan.IN_PLACE
+
+
+def test_update_of_a_version_that_is_gone_replaces() -> None:
+    assert lifecycle.update_plan(None, _props()) is UpdatePlan.REPLACE
+
+
+def test_tags_that_differ_are_set_before_anything_else() -> None:
+    seen = ModelObservation(status=ModelStatus.HOSTED, tags_differ=True)
+    assert next_model_action(Trained(), seen).step is Step.TAG
+    assert next_model_action(Absent(), seen).step is Step.STOP  # a Delete does not retag
 
 
 def test_goal_follows_hosting() -> None:
@@ -250,9 +269,11 @@ def test_backoff_honours_retry_after() -> None:
     assert 3.0 <= lifecycle.backoff_delay(5, 0.9, retry_after=3) <= 3.0 + lifecycle.BACKOFF_CAP
 
 
-def test_reserve_grows_with_the_slowest_step() -> None:
-    assert lifecycle.hand_over_reserve(0.0) == lifecycle.RESERVE_MIN
-    assert lifecycle.hand_over_reserve(10.0) == 10.0 * lifecycle.RESERVE_STEPS
+def test_reserve_is_one_call_at_its_worst_or_the_slowest_calls_at_most_half_the_invocation() -> None:
+    assert lifecycle.hand_over_reserve(900.0, 0.0) == lifecycle.CALL_MAX + lifecycle.ANSWER_MARGIN
+    assert lifecycle.hand_over_reserve(10.0, 0.0) == lifecycle.CALL_MIN + lifecycle.ANSWER_MARGIN
+    assert lifecycle.hand_over_reserve(900.0, 5.0) == 5.0 * lifecycle.RESERVE_CALLS
+    assert lifecycle.hand_over_reserve(10.0, 5.0) == 5.0
 
 
 def test_deadline_margin_is_a_tenth_up_to_a_cap() -> None:

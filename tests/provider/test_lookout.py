@@ -24,8 +24,8 @@ class Sleeps:
 
 def _lookout(time_left: float = float("inf")) -> tuple[Lookout, Sleeps]:
     sleeps = Sleeps()
-    client = lookout.new_client("us-east-1")
-    return Lookout(client, sleep=sleeps, time_left=lambda: time_left, random_unit=lambda: 0.5), sleeps
+    client = lookout.new_client(5.0, 10.0)
+    return Lookout(client, sleep=sleeps, call_window=lambda: time_left, random_unit=lambda: 0.5), sleeps
 
 
 def test_every_modeled_error_has_its_class() -> None:
@@ -39,8 +39,9 @@ def test_every_modeled_error_has_its_class() -> None:
 
 
 def test_the_client_honours_the_endpoint_variable(emulator: Emulator) -> None:
-    client = lookout.new_client("us-east-1")
+    client = lookout.new_client(5.0, 10.0)
     assert client.meta.endpoint_url == emulator.endpoint_url
+    assert client.meta.region_name == "us-east-1"
 
 
 def test_describe_and_list_through_the_emulator(emulator: Emulator) -> None:

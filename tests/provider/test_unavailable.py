@@ -1,8 +1,9 @@
 """End of support: Delete and Update while Lookout for Vision is gone, through botocore → HTTP → the emulator.
 
-"Gone" is the emulator's ``service_gone`` fault (every call answered 403 AccessDeniedException with
-the end-of-support message) or ``drop_connection`` on every operation (an endpoint that no longer
-exists). An ordinary AccessDeniedException (a missing permission) is not "gone".
+"Gone" is the emulator's ``service_gone`` fault: every call answered 403 AccessDeniedException with
+the end-of-support message. An ordinary AccessDeniedException (a missing permission) is not
+"gone", and neither is no connection (``drop_connection``): an outage is retried and fails as an
+outage, it never orphans a resource.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from localcloud.lookoutvision import Emulator, Fault
 from localcloud.lookoutvision.faults import END_OF_SUPPORT_MESSAGE
 from provider import consts, errors
 from provider.errors import END_OF_SUPPORT_DATE
+from provider.unavailable import GONE_CONFIRMATION, GONE_RECHECK
 from tests.provider.conftest import (
     PROJECT,
     Requests,
@@ -27,10 +29,6 @@ from tests.provider.conftest import (
 )
 
 ORPHAN = consts.ORPHAN_WHEN_SERVICE_UNAVAILABLE
-GONE = {
-    "service_gone": ("no longer available", "AccessDeniedException"),
-    "drop_connection": ("could not be reached", "DescribeModel"),
-}
 # An id CloudFormation makes up when it never got the Create's answer (a cancelled deploy).
 MADE_UP_ID = "provider-tests-Model-1A2B3C4D5E6F"
 
@@ -46,7 +44,7 @@ def _warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
 # -- which errors mean "gone" ----------------------------------------------------------------------
 
 
-def test_the_end_of_support_denial_and_no_connection_are_gone_a_missing_permission_is_not() -> None:
+def test_only_the_end_of_support_denial_is_gone() -> None:
     eos = errors.AccessDenied("DeleteModel", "AccessDeniedException", END_OF_SUPPORT_MESSAGE, status=403)
     policy = errors.AccessDenied(
         "DeleteModel",
@@ -57,52 +55,49 @@ def test_the_end_of_support_denial_and_no_connection_are_gone_a_missing_permissi
     unreachable = errors.ServiceUnavailable("DescribeModel", "EndpointConnectionError", "Could not connect")
     assert errors.service_gone(eos) is eos
     assert errors.service_gone(policy) is None
-    assert errors.service_gone(unreachable) is unreachable
-    # Wrapped as a deadline reached while retrying: still gone.
+    assert errors.service_gone(unreachable) is None
+    # Wrapped as a deadline reached while retrying: the cause still counts.
     try:
         try:
-            raise errors.OutOfTime(unreachable)
+            raise errors.OutOfTime(eos)
         except errors.OutOfTime as exc:
             raise errors.DeadlineExceeded("ServiceTimeout (60 s) reached while retrying") from exc
     except errors.DeadlineExceeded as deadline:
-        assert errors.service_gone(deadline) is unreachable
+        assert errors.service_gone(deadline) is eos
     assert errors.service_gone(errors.Throttled("DescribeModel", "ThrottlingException", "slow down")) is None
 
 
 # -- Delete of a model -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", list(GONE))
 def test_delete_fails_by_default_explaining_end_of_support_and_what_to_do(
-    requests: Requests, emulator: Emulator, kind: str
+    requests: Requests, emulator: Emulator
 ) -> None:
     project_with_dataset(emulator)
     arn = trained_model(emulator)
-    _go(emulator, kind)
+    _go(emulator, "service_gone")
 
     response = requests.request("Delete", physical_id=arn)
 
     assert response["Status"] == "FAILED"
     reason = response["Reason"]
     assert reason.startswith("Delete Model: "), reason
-    state, _ = GONE[kind]
-    assert state in reason and END_OF_SUPPORT_DATE in reason and "DescribeModel" in reason, reason
+    assert "no longer available" in reason and END_OF_SUPPORT_DATE in reason and "DescribeModel" in reason, reason
     assert "orphan_when_service_unavailable" in reason and "--retain-resources" in reason, reason
     assert response["PhysicalResourceId"] == arn
     emulator.faults.clear()
     assert emulator.backend.model_status(PROJECT, "1") == "TRAINED"
 
 
-@pytest.mark.parametrize("kind", list(GONE))
 @pytest.mark.parametrize("opt_in", ["true", True])
-def test_delete_with_the_opt_in_orphans_the_model_with_a_warning(
-    requests: Requests, emulator: Emulator, caplog: pytest.LogCaptureFixture, kind: str, opt_in: Any
+def test_delete_with_the_opt_in_orphans_the_model_once_the_answer_has_lasted(
+    requests: Requests, emulator: Emulator, caplog: pytest.LogCaptureFixture, opt_in: Any
 ) -> None:
     caplog.set_level(logging.INFO)
     project_with_dataset(emulator)
     arn = trained_model(emulator)
     emulator.backend.set_status(PROJECT, "1", "HOSTED")
-    _go(emulator, kind)
+    _go(emulator, "service_gone")
 
     response = requests.request("Delete", physical_id=arn, properties=model_properties(**{ORPHAN: opt_in}))
 
@@ -112,9 +107,29 @@ def test_delete_with_the_opt_in_orphans_the_model_with_a_warning(
     assert response["Reason"].startswith(f"ORPHANED {arn}")
     warnings = [w for w in _warnings(caplog) if "ORPHANED" in w]
     assert len(warnings) == 1 and arn in warnings[0] and END_OF_SUPPORT_DATE in warnings[0], warnings
-    assert GONE[kind][0] in warnings[0]
+    assert "no longer available" in warnings[0]
+    # The answer was asked again and again over GONE_CONFIRMATION seconds before the model was left.
+    describes = emulator.calls_of("DescribeModel")
+    assert len(describes) >= 1 + GONE_CONFIRMATION // GONE_RECHECK
+    assert describes[-1].time - describes[0].time >= GONE_CONFIRMATION
     emulator.faults.clear()
     assert emulator.backend.model_status(PROJECT, "1") == "HOSTED", "an orphan is left exactly as it was"
+
+
+def test_an_outage_never_orphans_even_with_the_opt_in(requests: Requests, emulator: Emulator) -> None:
+    """No connection, timeouts and 5xx are ordinary failures: a short outage must not leave a billed model."""
+    project_with_dataset(emulator)
+    arn = trained_model(emulator)
+    emulator.backend.set_status(PROJECT, "1", "HOSTED")
+    _go(emulator, "drop_connection")
+
+    response = requests.request("Delete", physical_id=arn, properties=model_properties(**{ORPHAN: "true"}))
+
+    assert response["Status"] == "FAILED"
+    assert "could not be reached" in response["Reason"], response["Reason"]
+    assert "ORPHANED" not in response["Reason"] and consts.ATTR_ORPHANED not in response["Data"]
+    emulator.faults.clear()
+    assert emulator.backend.model_status(PROJECT, "1") == "HOSTED"
 
 
 def test_a_missing_permission_still_fails_with_the_opt_in(
@@ -253,7 +268,7 @@ def test_a_flag_only_update_checks_the_model_while_the_service_answers(requests:
 
 def test_a_dataset_flag_only_update_is_kept_when_the_service_is_gone(requests: Requests, emulator: Emulator) -> None:
     project_with_dataset(emulator)
-    _go(emulator, "drop_connection")
+    _go(emulator, "service_gone")
     response = requests.request(
         "Update",
         resource_type=consts.DATASET_RESOURCE_TYPE,

@@ -3,14 +3,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from localcloud.awslambda import LambdaContext
-from provider.continuation import Budget
+from provider.budget import Budget
 from provider.lifecycle import THROTTLED_POLL_SKIP, Action, Step
 from provider.waiter import Waiter
-from tests.fixtures.clock import test_clock
+from tests.fixtures.clock import session_clock
 
 
 def _budget() -> Budget:
-    clock = test_clock(1e-6)
+    clock = session_clock(1e-6)
     context = LambdaContext("r", "provider", "arn", deadline=clock.origin + 60, time_scale=clock.scale)
     return Budget(clock, context, started=clock.now(), service_timeout=3600)
 

@@ -69,6 +69,7 @@ def provider_function(emulator_server: Emulator, response_endpoint: ResponseEndp
         function_name="reliability-provider",
         retry_delays=RETRY_DELAYS,
         edge=provider_edge.EDGE,
+        edge_options={"extra_response_hosts": [response_endpoint.host]},
     ) as service:
         yield service
         # The audit of every log line and every response body of the package's invocations.

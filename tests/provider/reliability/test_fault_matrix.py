@@ -111,7 +111,7 @@ def test_delete_ends_with_the_version_gone_and_one_success(
 ) -> None:
     emulator.configure(training=30.0, starting_hosting=15.0, stopping_hosting=10.0, system_updating=15.0)
     project_with_dataset(emulator)
-    arn = trained_model(emulator)
+    arn = trained_model(emulator, logical_id=LOGICAL_ID)
     version = arn.rsplit("/", 1)[1]
     emulator.backend.set_status(PROJECT, version, status)
     inject(emulator, fault)
@@ -164,7 +164,7 @@ def test_a_call_hung_past_the_lambda_timeout_is_answered_once(cloud: Cloud, emul
     hand-over would be two chains answering the same request.
     """
     project_with_dataset(emulator)
-    arn = trained_model(emulator)
+    arn = trained_model(emulator, logical_id=LOGICAL_ID)
     slow = LambdaService(
         cloud.function.handler,
         env=provider_environment(emulator, cloud.endpoint),
@@ -174,6 +174,7 @@ def test_a_call_hung_past_the_lambda_timeout_is_answered_once(cloud: Cloud, emul
         retry_delays=RETRY_DELAYS,
         clock_origin=cloud.function.clock.origin,
         edge=provider_edge.EDGE,
+        edge_options={"extra_response_hosts": [cloud.endpoint.host]},
     )
     emulator.faults.add(HangsOnce(emulator, "DescribeModel", nth=1, latency=LONG_LAMBDA_TIMEOUT * 1.5))
     event = cloud.event("Delete", logical_id=LOGICAL_ID, physical_id=arn)

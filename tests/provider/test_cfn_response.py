@@ -1,0 +1,110 @@
+"""The response protocol: FAILED reasons within crhelper's limit, where a response may go, how it is sent."""
+
+from __future__ import annotations
+
+import socket
+import time
+from typing import Any
+
+import pytest
+
+from localcloud.cloudformation.response_endpoint import ResponseEndpoint
+from provider.cfn_response import REASON_LIMIT, failure_reason, put_response, response_url_problem
+
+
+def test_a_reason_reads_request_resource_message_advice() -> None:
+    reason = failure_reason("Delete", "Model", "DeleteModel: AccessDeniedException: not authorized", "Grant it.")
+    assert reason == "Delete Model: DeleteModel: AccessDeniedException: not authorized. Grant it."
+
+
+def test_a_long_message_is_cut_but_keeps_its_start_and_the_advice() -> None:
+    reason = failure_reason("Create", "L" * 72, "ProjectName: bad " + "x" * 1000, "Fix the resource's properties.")
+    assert len(reason) <= REASON_LIMIT
+    assert "L" * 72 in reason
+    assert "ProjectName: bad" in reason
+    assert reason.endswith("... Fix the resource's properties.")
+
+
+def test_a_huge_logical_id_is_elided() -> None:
+    reason = failure_reason("Update", "L" * 300, "m" * 300, "advice")
+    assert len(reason) <= REASON_LIMIT
+    assert reason.startswith("Update LLLL")
+
+
+def test_whitespace_is_collapsed() -> None:
+    assert failure_reason("Delete", "M", "line one\n  line two") == "Delete M: line one line two."
+
+
+# -- where responses may go ---------------------------------------------------------------------------
+
+STACK = "arn:aws:cloudformation:{region}:123456789012:stack/s/5b7b0a10-0000-4000-8000-000000000000"
+BUCKET = "https://cloudformation-custom-resource-response-"
+
+
+@pytest.mark.parametrize(
+    ("url", "region"),
+    [
+        ("https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/k?X-Amz-Signature=s", "us-east-1"),
+        ("https://cloudformation-custom-resource-response-euwest1.s3-eu-west-1.amazonaws.com/k", "eu-west-1"),
+        ("https://cloudformation-custom-resource-response-useast1.s3.us-east-1.amazonaws.com/k", "us-east-1"),
+        (
+            "https://cloudformation-custom-resource-response-apnortheast1.s3.ap-northeast-1.amazonaws.com/k",
+            "ap-northeast-1",
+        ),
+        ("https://cloudformation-custom-resource-response-cnnorth1.s3.cn-north-1.amazonaws.com.cn/k", "cn-north-1"),
+        (
+            "https://cloudformation-custom-resource-response-usgovwest1.s3-us-gov-west-1.amazonaws.com/k",
+            "us-gov-west-1",
+        ),
+    ],
+)
+def test_cloudformations_response_bucket_is_accepted(url: str, region: str) -> None:
+    assert response_url_problem(url, STACK.format(region=region)) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "named"),
+    [
+        (None, "missing"),
+        ("http://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/k", "not an HTTPS URL"),
+        ("https://attacker.example/k?X-Amz-Signature=s", "not CloudFormation's custom-resource response bucket"),
+        ("https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com.attacker.example/k", "not Cloud"),
+        ("https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com:8443/k", "not Cloud"),
+        ("https://user:pw@cloudformation-custom-resource-response-useast1.s3.amazonaws.com/k", "credentials"),
+        ("https://cloudformation-custom-resource-response-euwest1.s3.amazonaws.com/k", "not the stack's region"),
+        ("https://cloudformation-custom-resource-response-useast1.s3.eu-west-1.amazonaws.com/k", "not the stack's"),
+        ("https://127.0.0.1:8443/cloudformation-responses/r", "not CloudFormation's"),
+    ],
+)
+def test_any_other_response_url_is_refused(url: Any, named: str) -> None:
+    problem = response_url_problem(url, STACK.format(region="us-east-1"))
+    assert problem is not None and named in problem
+
+
+def test_the_local_clouds_endpoint_is_accepted_only_when_named() -> None:
+    url = "https://127.0.0.1:8443/cloudformation-responses/r?X-Amz-Signature=s"
+    assert response_url_problem(url, STACK.format(region="us-east-1"), extra_hosts=("127.0.0.1:8443",)) is None
+    assert response_url_problem(url, STACK.format(region="us-east-1"), extra_hosts=("127.0.0.1:9999",)) is not None
+
+
+# -- sending ----------------------------------------------------------------------------------------------
+
+
+def test_a_response_is_put_once_when_taken(
+    response_endpoint: ResponseEndpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", response_endpoint.ca_file)
+    url = response_endpoint.response_url("put-1", signed_at=time.time())
+    assert put_response(url, {"Status": "SUCCESS"}, timeout=5.0)
+    assert response_endpoint.responses("put-1") == [{"Status": "SUCCESS"}]
+
+
+def test_a_response_that_cannot_be_sent_gives_up_after_its_attempts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(time, "sleep", lambda _seconds: None)  # the pauses between attempts
+    with socket.socket() as server:  # accepts, never answers: each attempt times out
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        url = f"https://127.0.0.1:{server.getsockname()[1]}/r?X-Amz-Signature=s"
+        began = time.monotonic()
+        assert not put_response(url, {"Status": "FAILED"}, timeout=0.2, attempts=3)
+        assert time.monotonic() - began < 5.0
