@@ -18,6 +18,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from localcloud.cloudformation.errors import LocalCloudFormationError
@@ -107,9 +108,12 @@ def run_cdk(
     cdk_home: Path,
     cwd: Path | None = None,
     inherited: Mapping[str, str] | None = None,
-) -> int:
-    """Run ``cdk ARGS`` against the local cloud at ``endpoint_url``; the CLI's exit code."""
+    **run_options: Any,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``cdk ARGS`` against the local cloud at ``endpoint_url``; ``run_options`` go to ``subprocess.run``
+    (e.g. to capture the output)."""
     env = cli_environment(endpoint_url, cdk_home, os.environ if inherited is None else inherited)
     check_local_cloud(endpoint_url)
     executable = find_cli(cwd)
-    return subprocess.run([str(executable), *args], cwd=cwd, env=env, check=False).returncode  # noqa: S603
+    command = [str(executable), *args]
+    return subprocess.run(command, cwd=cwd, env=env, check=False, text=True, **run_options)  # noqa: S603

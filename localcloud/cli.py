@@ -136,7 +136,7 @@ def _cdk(args: argparse.Namespace) -> int:
             "no CDK CLI arguments: python -m localcloud cdk -- deploy --require-approval never"
         )
     cdk_home = args.cdk_home or Path(os.environ.get("CDK_HOME") or Path(DEFAULT_STATE_DIR) / "cdk-home")
-    return cdk_cli.run_cdk(cli_args, endpoint_url=args.endpoint.rstrip("/"), cdk_home=cdk_home.resolve())
+    return cdk_cli.run_cdk(cli_args, endpoint_url=args.endpoint.rstrip("/"), cdk_home=cdk_home.resolve()).returncode
 
 
 def _options(args: argparse.Namespace) -> driver.RunOptions:

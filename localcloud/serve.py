@@ -20,21 +20,25 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
 import sys
 import threading
+import urllib.request
 from collections.abc import Iterable
 from pathlib import Path
 from types import FrameType, TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 
 from localcloud.cloudformation.cloud import LocalCloud
+from localcloud.cloudformation.errors import LocalCloudFormationError
 from localcloud.cloudformation.front import CloudFormationFront
 from localcloud.cloudformation.leftovers import Leftovers, stack_leftovers
 from localcloud.cloudformation.stacks import DELETE_COMPLETE, CloudFormationService
-from localcloud.httpserver import Request, Response
+from localcloud.httpserver import Request, Response, WSGIApplication
 from localcloud.lookoutvision import Settings
 
 if TYPE_CHECKING:
@@ -64,6 +68,22 @@ def environment(endpoint_url: str, cdk_home: Path | None = None) -> dict[str, st
     if cdk_home is not None:
         variables["CDK_HOME"] = str(cdk_home)
     return variables
+
+
+def cloudtrail_lookups(moto: WSGIApplication) -> WSGIApplication:
+    """CloudTrail's LookupEvents, answered with no event (the local cloud records none); anything else to moto.
+
+    The CDK CLI looks up CloudTrail events to explain a failed deployment; moto does not implement
+    LookupEvents, and its not-found page makes the CLI's SDK retry for about 20 seconds.
+    """
+
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if str(environ.get("HTTP_X_AMZ_TARGET", "")).endswith(".LookupEvents"):
+            response = Response(json.dumps({"Events": []}), content_type="application/x-amz-json-1.1")
+            return response(environ, start_response)
+        return moto(environ, start_response)
+
+    return app
 
 
 class LocalCloudServer:
@@ -141,6 +161,7 @@ class LocalCloudServer:
             self.cloud.__exit__(None, None, None)
             raise
         self.cloud.gateway.route_service("cloudformation", CloudFormationFront(self.stacks))
+        self.cloud.gateway.route_service("cloudtrail", cloudtrail_lookups(self.cloud.gateway.moto()))
         self.cloud.gateway.mount(CONTROL_PREFIX, self.control_api)
         return self
 
@@ -175,3 +196,82 @@ def serve(*, port: int, time_scale: float, state_dir: Path, out: Any = None) -> 
         stop.wait()
         print("# stopping: waiting for running stack operations to be recorded", file=out, flush=True)
     return 0
+
+
+SERVE_START_TIMEOUT = 60.0  # real seconds for `serve` to print its endpoint
+
+
+class ServeProcess:
+    """``python -m localcloud serve`` in a child process; its output goes to ``log``. A context manager."""
+
+    def __init__(self, state_dir: Path, time_scale: float, log: Path) -> None:
+        self.state_dir = state_dir
+        self._command = [
+            sys.executable,
+            "-m",
+            "localcloud",
+            "serve",
+            "--port",
+            "0",
+            "--time-scale",
+            repr(time_scale),
+            "--state-dir",
+            str(state_dir),
+        ]
+        self._log_path = log
+        self._log: IO[str] | None = None
+        self._process: subprocess.Popen[str] | None = None
+        self.environment: dict[str, str] = {}
+
+    @property
+    def endpoint_url(self) -> str:
+        return self.environment["AWS_ENDPOINT_URL"]
+
+    def __enter__(self) -> ServeProcess:
+        self._log = self._log_path.open("w")
+        self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            self._command, stdout=subprocess.PIPE, stderr=self._log, text=True, bufsize=1
+        )
+        assert self._process.stdout is not None
+        ready = threading.Event()
+        threading.Thread(target=self._read, args=(self._process.stdout, ready), daemon=True).start()
+        if not ready.wait(SERVE_START_TIMEOUT):
+            self.__exit__(None, None, None)
+            raise LocalCloudFormationError(
+                f"`serve` printed no endpoint within {SERVE_START_TIMEOUT:g} s: {self.tail()}"
+            )
+        return self
+
+    def _read(self, stream: IO[str], ready: threading.Event) -> None:
+        for line in stream:
+            assert self._log is not None
+            self._log.write(line)
+            self._log.flush()
+            if line.startswith("export "):
+                name, _, value = line.removeprefix("export ").strip().partition("=")
+                self.environment[name] = value
+            elif line.startswith("unset "):
+                ready.set()
+
+    def tail(self, lines: int = 30) -> str:
+        text = self._log_path.read_text() if self._log_path.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def __exit__(self, *exc_info: Any) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        if self._log is not None:
+            self._log.close()
+
+
+def leftovers(endpoint_url: str, stack_names: list[str]) -> dict[str, Any]:
+    """What the local cloud says the named stacks left behind (``/_localcloud/leftovers``)."""
+    query = urlencode([("stack", name) for name in stack_names])
+    with urllib.request.urlopen(f"{endpoint_url}{CONTROL_PREFIX}leftovers?{query}", timeout=60) as answer:  # noqa: S310
+        report: dict[str, Any] = json.loads(answer.read())
+    return report

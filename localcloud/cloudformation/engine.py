@@ -511,10 +511,11 @@ class StackOperation:
             self._on_notice(text)
 
     def _set_status(self, status: Status, reason: str = "") -> None:
-        """The stack's new status: saved, then announced as the stack's own event."""
+        """The stack's new status, announced as the stack's own event, then saved (whoever reads the status
+        finds the event there already)."""
+        self._stack_event(status, reason)
         self.state.status = status
         self._save()
-        self._stack_event(status, reason)
 
     def _stack_event(self, status: Status, reason: str = "") -> None:
         context = self.state.context

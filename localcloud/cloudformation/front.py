@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+import warnings
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 logger = logging.getLogger(__name__)
+# The local cloud's own error codes (InvalidAction, NotImplemented, InternalFailure) have no shape in the model.
+warnings.filterwarnings("ignore", message=r"Exception\(.*\) with code .* does not match an error shape")
 
 
 class InvalidActionError(CloudFormationApiError):

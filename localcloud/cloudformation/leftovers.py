@@ -59,9 +59,8 @@ def stack_leftovers(handlers: Handlers, state: StackState) -> Leftovers:
         except (ClientError, BotoCoreError) as exc:
             found.problems.append(f"could not check {record.logical_id} ({record.physical_id}): {exc}")
             continue
-        if descriptions:
-            reported.add(str(record.physical_id))
-            (found.retained if record.retained else found.problems).extend(descriptions)
+        reported.update(description.split(" ", 1)[0] for description in descriptions)
+        (found.retained if record.retained else found.problems).extend(descriptions)
     found.problems += [item for item in _owned_models(lookout, state) if item.split(" ")[0] not in reported]
     found.problems += _functions(handlers, state)
     return found

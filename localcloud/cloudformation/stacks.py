@@ -561,6 +561,7 @@ class CloudFormationService:
     ) -> None:
         with self._lock:
             change_set.execution_status = "EXECUTE_COMPLETE" if succeeded else "EXECUTE_FAILED"
+            stack.change_sets.pop(change_set.change_set_id, None)  # an executed change set is gone, as on AWS
             if succeeded:
                 stack.outputs = self._api_outputs(stack, _parse(change_set.template_body), operation.outputs)
             elif previous is not None:  # an update rolled back: the stack is what it was
