@@ -43,13 +43,15 @@ _FIRST_ANSWER = """
 import json, sys, time
 began = time.perf_counter()
 import provider.handler
+from provider.config import ProviderConfig
 class Context:
     invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
     aws_request_id = "bench"
     deadline = time.time() + 900
     def get_remaining_time_in_millis(self):
         return int((self.deadline - time.time()) * 1000)
-provider.handler.handler(json.loads(sys.argv[1]), Context())
+# The local response endpoint (sys.argv[2]) is named, as the local Lambda names it.
+provider.handler.make_handler(ProviderConfig(extra_response_hosts=(sys.argv[2],)))(json.loads(sys.argv[1]), Context())
 print(json.dumps(time.perf_counter() - began))
 """
 # The least a Lookout for Vision function does before its first call: boto3 and one client.
@@ -124,7 +126,7 @@ def first_answers(runs: int) -> dict[str, list[float]]:
                 "PhysicalResourceId": "bench-no-model",
                 "ResourceProperties": {},
             }
-            first = [sys.executable, "-c", _FIRST_ANSWER, json.dumps(event)]
+            first = [sys.executable, "-c", _FIRST_ANSWER, json.dumps(event), endpoint.host]
             bare = [sys.executable, "-c", _BARE_FIRST_CLIENT]
             pair = [("first_answer", first), ("bare_first_client", bare)]
             for key, command in pair if index % 2 == 0 else pair[::-1]:

@@ -1,7 +1,8 @@
 """The schedules the benchmarks run through the provider's code, injected where the local Lambda starts it.
 
 Each function is an edge for ``localcloud.awslambda.bootstrap`` (``--edge bench.replays:NAME``):
-it builds the provider's handler on the local cloud's clock with a poll schedule of its own.
+it builds the provider's handler on the local cloud's clock with a poll schedule of its own; the
+edge's options (``extra_response_hosts``) go to ``ProviderConfig`` as they are.
 """
 
 from __future__ import annotations
@@ -24,16 +25,21 @@ class FixedPolls:
         return max(0.0, min(self.seconds, time_left))
 
 
-def provider(clock: Clock) -> Any:
+def provider(clock: Clock, **options: Any) -> Any:
     """This provider as deployed: the production schedule."""
-    return make_handler(ProviderConfig(clock=clock))
+    return make_handler(_config(clock, options))
 
 
-def cdk_provider_5s(clock: Clock) -> Any:
+def cdk_provider_5s(clock: Clock, **options: Any) -> Any:
     """CDK's custom_resources.Provider polls isComplete every queryInterval, 5 s by default."""
-    return make_handler(ProviderConfig(clock=clock, poll_schedule=FixedPolls(5.0)))
+    return make_handler(_config(clock, options, poll_schedule=FixedPolls(5.0)))
 
 
-def crhelper_defaults(clock: Clock) -> Any:
+def crhelper_defaults(clock: Clock, **options: Any) -> Any:
     """crhelper's poll_*: a CloudWatch Events rule re-invokes the function at whole minutes (1 minute at best)."""
-    return make_handler(ProviderConfig(clock=clock, poll_schedule=FixedPolls(60.0)))
+    return make_handler(_config(clock, options, poll_schedule=FixedPolls(60.0)))
+
+
+def _config(clock: Clock, options: dict[str, Any], **settings: Any) -> ProviderConfig:
+    hosts = tuple(options.pop("extra_response_hosts", ()))
+    return ProviderConfig(clock=clock, extra_response_hosts=hosts, **options, **settings)

@@ -26,6 +26,7 @@ from localcloud.awslambda import LambdaService
 from localcloud.cloudformation.response_endpoint import ResponseEndpoint, ResponseTimeout
 from localcloud.lookoutvision import Durations, Emulator, Settings, StatusChange
 from provider import consts
+from provider.identifiers import OWNER_TAG_KEY, owner_tag_value
 
 ROOT = Path(__file__).resolve().parents[1]
 HANDLER = "provider.handler.handler"
@@ -59,6 +60,11 @@ CDK_PROVIDER = Schedule("cdk_provider_5s", "CDK Provider framework (5 s polls)")
 # is its shortest; its default polling_interval is 2).
 CRHELPER = Schedule("crhelper_defaults", "crhelper (1-minute rule)")
 SCHEDULES = (PROVIDER, CDK_PROVIDER, CRHELPER)
+
+
+def logical_id(index: int, count: int) -> str:
+    """The logical id of model ``index`` of ``count`` in a benchmark stack: ``Model``, or ``Model0``, ``Model1``, ..."""
+    return "Model" if count == 1 else f"Model{index}"
 
 
 @dataclass
@@ -135,6 +141,7 @@ class Rig:
                 time_scale=self.time_scale,
                 function_name=f"bench-{schedule.key.replace('_', '-')}",
                 edge=schedule.edge,
+                edge_options={"extra_response_hosts": [self.endpoint.host]},
             )
             self._functions[schedule.key] = self._stack.enter_context(service)
         return self._functions[schedule.key]
@@ -146,14 +153,18 @@ class Rig:
         self.emulator.reset()
 
     def hosted_models(self, project: str, count: int) -> list[str]:
-        """``count`` HOSTED model versions in a new project (arranged on the backend, no API calls); their ARNs."""
+        """``count`` HOSTED model versions in a new project (arranged on the backend, no API calls); their ARNs.
+
+        Version ``i`` carries the owner tag of the custom resource ``logical_id(i)``, as if it had created it.
+        """
         backend = self.emulator.backend
         backend.create_project(project)
         backend.create_dataset(project, "train", dataset_source=MANIFEST)
         self.emulator.clock.advance(self.settings.durations.creating_dataset + 1)
         arns = []
-        for _ in range(count):
-            model = backend.create_model(project, output_config=OUTPUT)["ModelMetadata"]
+        for index in range(count):
+            owner = [{"Key": OWNER_TAG_KEY, "Value": owner_tag_value(STACK_ID, logical_id(index, count))}]
+            model = backend.create_model(project, output_config=OUTPUT, tags=owner)["ModelMetadata"]
             backend.set_status(project, model["ModelVersion"], "HOSTED")
             arns.append(str(model["ModelArn"]))
         return arns

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.results import Figure, Section, median
-from bench.rig import CDK_PROVIDER, PROVIDER, Rig, Schedule
+from bench.rig import CDK_PROVIDER, PROVIDER, Rig, Schedule, logical_id
 
 PROJECT = "bench-scale"
 TARGET_RATIO = 1.15
@@ -210,7 +210,7 @@ def _one(rig: Rig, schedule: Schedule, count: int, service_time: float, rate: fl
     rig.reset()
     function = rig.function(schedule)
     arns = rig.hosted_models(PROJECT, count)
-    events = [rig.delete_event(function, arn, f"Model{i}") for i, arn in enumerate(arns)]
+    events = [rig.delete_event(function, arn, logical_id(i, count)) for i, arn in enumerate(arns)]
     request_ids = {e["RequestId"] for e in events}
     bound = quota_bound(count, service_time, rate)
     real_began = time.monotonic()

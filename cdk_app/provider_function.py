@@ -39,8 +39,10 @@ _MODEL_ACTIONS = (
     "lookoutvision:StartModel",
     "lookoutvision:StopModel",
     "lookoutvision:DeleteModel",
-    # CreateModel with Tags also needs TagResource on the new version.
+    # CreateModel with Tags also needs TagResource on the new version; an update of Tags sets and
+    # removes tags in place.
     "lookoutvision:TagResource",
+    "lookoutvision:UntagResource",
     # The Delete of a cancelled deploy finds the versions its resource created by their owner tag.
     "lookoutvision:ListTagsForResource",
 )

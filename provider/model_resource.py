@@ -21,7 +21,7 @@ import sys
 from typing import Any
 
 from provider import consts, servicemodel
-from provider.budget import Budget
+from provider.budget import Budget, HandOver
 from provider.cfn_response import Outcome
 from provider.config import AdaptivePolls, PollSchedule
 from provider.errors import (
@@ -187,7 +187,7 @@ class ModelResource:
         failure = self._progress.get(REPLACEMENT_FAILURE)
         if not isinstance(failure, str):
             try:
-                return self.create(properties)
+                return self._create_for_update(properties)
             except ProviderError as exc:
                 exc.physical_id = None  # the Update answers the old physical id
                 ref = self._created(properties.project_name)
@@ -209,6 +209,16 @@ class ModelResource:
                 raise ResourceFailed(f"{failure}; deleting the new {ref} failed too: {exc.message}") from exc
         self.replacement_reported = True
         raise ResourceFailed(f"{failure} (the new model version was deleted)")
+
+    def _create_for_update(self, properties: ModelProperties) -> Outcome:
+        """``create``, with any unexpected error made a ProviderError: the new version is deleted either way."""
+        try:
+            return self.create(properties)
+        except (ProviderError, HandOver):
+            raise
+        except Exception as exc:
+            logger.exception("the replacement failed unexpectedly")
+            raise ProviderError(f"unexpected {type(exc).__name__}: {exc}") from exc
 
     def leftover(self) -> str:
         """Words naming the version an Update created and could not delete, for a FAILED reason."""

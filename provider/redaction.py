@@ -3,7 +3,10 @@
 crhelper logs the event and the URL at DEBUG only, and the provider runs it at INFO; the filter
 is there anyway, for any record that would carry the URL (an exception message, a library's
 debug line). It replaces the exact URLs it is told about, and strips the query string of any
-URL that looks presigned, leaving ``scheme://host/path?***``.
+URL that looks presigned, leaving ``scheme://host/path?***``. Every part of a record a formatter
+may print is cleaned: the message, the formatted exception and stack, and — for Lambda's JSON log
+format, which prints the exception's own text and the record's extra attributes — the exception
+itself and every extra attribute.
 """
 
 from __future__ import annotations
@@ -64,7 +67,35 @@ class RedactingFilter(logging.Filter):
             record.exc_text = redact(record.exc_text, secrets)
         if record.stack_info:
             record.stack_info = redact(record.stack_info, secrets)
+        if record.exc_info and record.exc_info[1] is not None:
+            exc_type, exc, tb = record.exc_info
+            if redact(str(exc), secrets) != str(exc):
+                record.exc_info = (exc_type, RedactedError(redact(str(exc), secrets)), tb)
+        for key, value in vars(record).items():
+            if key not in _RECORD_ATTRIBUTES:
+                setattr(record, key, _redact_value(value, secrets))
         return True
+
+
+class RedactedError(Exception):
+    """Stands in a log record for an exception whose text held a secret (the record keeps the type and traceback)."""
+
+
+# The attributes every LogRecord has; the others are extras (``logger.info(..., extra={...})``).
+_RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("n", logging.INFO, "p", 1, "m", None, None))) | {
+    "message",
+    "asctime",
+}
+
+
+def _redact_value(value: object, secrets: tuple[str, ...]) -> object:
+    if isinstance(value, str):
+        return redact(value, secrets)
+    if isinstance(value, dict):
+        return {k: _redact_value(v, secrets) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_redact_value(v, secrets) for v in value)
+    return value
 
 
 # Loggers whose records the filter sees even when the root logger has no handler of its own.

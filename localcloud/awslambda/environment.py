@@ -60,8 +60,12 @@ class ExecutionEnvironment:
         """Wait (real seconds) until the handler is imported; False when Init did not finish."""
         return self._ready.wait(init_timeout)
 
-    def invoke(self, request: dict[str, Any], logs: list[str]) -> tuple[Outcome, Any]:
-        """Run one invocation; ``request["deadline"]`` (epoch seconds) bounds it in real time."""
+    def invoke(self, request: dict[str, Any], logs: list[str], stop_at: float | None = None) -> tuple[Outcome, Any]:
+        """Run one invocation; ``request["deadline"]`` (epoch seconds) bounds it in real time.
+
+        ``stop_at`` (epoch seconds, before the deadline) stops it earlier, as if it had stalled
+        from then until its timeout (``localcloud.awslambda.service.Stall``).
+        """
         with self._log_lock:
             logs.extend(self._unclaimed_logs)
             self._unclaimed_logs.clear()
@@ -71,7 +75,8 @@ class ExecutionEnvironment:
         try:
             self._process.stdin.write(json.dumps(request) + "\n")
             self._process.stdin.flush()
-            outcome = self._outcomes.get(timeout=max(0.0, request["deadline"] - time.time()))
+            ends = request["deadline"] if stop_at is None else min(stop_at, request["deadline"])
+            outcome = self._outcomes.get(timeout=max(0.0, ends - time.time()))
         except (queue.Empty, BrokenPipeError):
             outcome = None
         if outcome is None:

@@ -15,6 +15,7 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -36,6 +37,20 @@ if TYPE_CHECKING:
 INVOKE_ROUTES = Map([Rule("/2015-03-31/functions/<function>/invocations", methods=["POST"], endpoint="invoke")])
 # Lambda retries a failed asynchronous invocation twice: after one minute, then after two.
 ASYNC_RETRY_DELAYS = (60.0, 120.0)
+
+
+@dataclass
+class Stall:
+    """A fault: an invocation stalls ``after`` service seconds (a hung resolver, a starved CPU) until its timeout.
+
+    Lambda then stops it, as at any timeout; the service stops it at once, which the handler
+    cannot tell apart (its context still shows the function's timeout). ``matches`` chooses the
+    invocations, ``count`` how many of them stall.
+    """
+
+    after: float
+    matches: Callable[[Invocation], bool] = lambda _invocation: True
+    count: int = 1
 
 
 @dataclass
@@ -92,6 +107,7 @@ class LambdaService:
         self.memory_size = memory_size
         self.retry_delays = retry_delays
         self.invocations: list[Invocation] = []
+        self.stalls: list[Stall] = []  # faults, consumed in order
         self._region = region
         self._extra_env = dict(env or {})
         self._idle: list[ExecutionEnvironment] = []
@@ -185,9 +201,19 @@ class LambdaService:
             "function_arn": self.function_arn,
             "memory_size": self.memory_size,
         }
-        invocation.outcome, invocation.result = environment.invoke(request, invocation.logs)
+        stall = self._stall(invocation)
+        stop_at = invocation.started + stall.after * self.time_scale if stall else None
+        invocation.outcome, invocation.result = environment.invoke(request, invocation.logs, stop_at)
         invocation.ended = time.time()
         self._release(environment)
+
+    def _stall(self, invocation: Invocation) -> Stall | None:
+        with self._lock:
+            for stall in self.stalls:
+                if stall.count > 0 and stall.matches(invocation):
+                    stall.count -= 1
+                    return stall
+        return None
 
     def _acquire(self) -> ExecutionEnvironment:
         with self._lock:

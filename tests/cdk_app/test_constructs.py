@@ -227,6 +227,7 @@ def test_lookout_access_per_declared_project_once(three: ThreeModels) -> None:
             "StopModel",
             "DeleteModel",
             "TagResource",
+            "UntagResource",
             "ListTagsForResource",
         )
     }

@@ -29,6 +29,8 @@ from tests.fixtures.clock import session_clock
 STACK_ID = "arn:aws:cloudformation:us-east-1:123456789012:stack/provider-tests/5b7b0a10-0000-4000-8000-000000000000"
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:provider"
 PROJECT = "proj"
+# The in-process provider's clock runs this many times slower than the emulator's.
+PROVIDER_SLOWER = 4
 MANIFEST = {"GroundTruthManifest": {"S3Object": {"Bucket": "manifests", "Key": "train.manifest"}}}
 OUTPUT = {"S3Location": {"Bucket": "output-bucket", "Prefix": "models/"}}
 
@@ -101,7 +103,9 @@ class Requests:
     def __init__(self, endpoint: ResponseEndpoint, emulator: Emulator) -> None:
         self.endpoint = endpoint
         self.emulator = emulator
-        self.use_clock(session_clock(emulator.settings.time_scale))
+        # Slower than the emulator's: a ServiceTimeout of 3600 s lasts 14 real seconds, which a
+        # loaded machine does not outlast between signing an event and handling it.
+        self.use_clock(session_clock(emulator.settings.time_scale * PROVIDER_SLOWER))
 
     def use_clock(self, clock: ScaledClock) -> None:
         """Sign the events and run the handler on ``clock``."""

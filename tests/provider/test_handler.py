@@ -10,11 +10,14 @@ from typing import Any
 
 import pytest
 
+from localcloud.awslambda import LambdaContext
 from localcloud.lookoutvision import Emulator, Fault
 from provider import consts
+from provider.continuation import request_signed_at
 from provider.handler import make_handler
 from provider.identifiers import OWNER_TAG_KEY, owner_tag_value
 from provider.lifecycle import ModelStatus
+from tests.fixtures.awslambda import local_function
 from tests.fixtures.clock import session_clock
 from tests.provider.conftest import (
     PROJECT,
@@ -454,6 +457,135 @@ def test_a_failed_replacement_is_deleted_and_the_update_keeps_the_old_model(
     assert emulator.backend.model_status(PROJECT, "1") == "TRAINED"
     assert listed_versions(emulator) == ["1"]
     assert len(emulator.calls_of("DeleteModel")) == 1
+
+
+def test_the_rollback_of_a_failed_replacement_keeps_the_old_version(requests: Requests, emulator: Emulator) -> None:
+    """CloudFormation rolls back with an Update to the old ARN, the old properties, the failed ones as old."""
+    project_with_dataset(emulator)
+    hosting = {"MinInferenceUnits": "1"}
+    arn, first = _created(requests, Description="first", Hosting=hosting)
+    emulator.configure(training_outcome="TRAINING_FAILED")
+    second = model_properties(Description="second", Hosting=hosting)
+    failed = requests.request("Update", physical_id=arn, properties=second, old_properties=first)
+    emulator.configure(training_outcome="TRAINED")
+    creates = len(emulator.calls_of("CreateModel"))
+
+    rollback = requests.request(
+        "Update", physical_id=failed["PhysicalResourceId"], properties=first, old_properties=second
+    )
+
+    assert failed["Status"] == "FAILED" and failed["PhysicalResourceId"] == arn
+    assert rollback["Status"] == "SUCCESS", rollback["Reason"]
+    assert rollback["PhysicalResourceId"] == arn
+    assert rollback["Data"][consts.ATTR_STATUS] == "HOSTED"
+    assert len(emulator.calls_of("CreateModel")) == creates, "the rollback trains nothing"
+    assert listed_versions(emulator) == ["1"]
+
+
+def test_the_rollback_of_an_update_with_invalid_properties_keeps_the_version(
+    requests: Requests, emulator: Emulator
+) -> None:
+    project_with_dataset(emulator)
+    arn, good = _created(requests, Description="good")
+    bad = model_properties(Description="has spaces")
+    failed = requests.request("Update", physical_id=arn, properties=bad, old_properties=good)
+
+    rollback = requests.request("Update", physical_id=arn, properties=good, old_properties=bad)
+
+    assert failed["Status"] == "FAILED" and "Description" in failed["Reason"]
+    assert rollback["Status"] == "SUCCESS", rollback["Reason"]
+    assert rollback["PhysicalResourceId"] == arn
+    assert len(emulator.calls_of("CreateModel")) == 1
+
+
+def test_an_update_of_tags_is_in_place_and_keeps_the_owner_tag(requests: Requests, emulator: Emulator) -> None:
+    project_with_dataset(emulator)
+    old_tags = [{"Key": "team", "Value": "vision"}, {"Key": "cost", "Value": "1"}]
+    arn, old = _created(requests, Tags=old_tags)
+    new = model_properties(Tags=[{"Key": "team", "Value": "inspection"}, {"Key": "line", "Value": "3"}])
+
+    response = requests.request("Update", physical_id=arn, properties=new, old_properties=old)
+
+    assert response["Status"] == "SUCCESS", response["Reason"]
+    assert response["PhysicalResourceId"] == arn
+    tags = {t["Key"]: t["Value"] for t in emulator.backend.list_tags_for_resource(arn)["Tags"]}
+    assert tags == {"team": "inspection", "line": "3", OWNER_TAG_KEY: owner_tag_value(STACK_ID, "Model")}
+    assert [c.params["TagKeys"] for c in emulator.calls_of("UntagResource")] == [["cost"]]
+    assert len(emulator.calls_of("CreateModel")) == 1
+
+
+def test_no_step_acts_on_a_version_another_resource_created(requests: Requests, emulator: Emulator) -> None:
+    """A forged or mistaken physical id naming another resource's version: FAILED, the version untouched."""
+    project_with_dataset(emulator)
+    arn = trained_model(emulator, logical_id="Another")
+    emulator.backend.set_status(PROJECT, _version(arn), "HOSTED")
+
+    delete = requests.request("Delete", physical_id=arn)
+    update = requests.request(
+        "Update", physical_id=arn, properties=model_properties(), old_properties=model_properties()
+    )
+
+    for response in (delete, update):
+        assert response["Status"] == "FAILED"
+        assert "was not created by this resource" in response["Reason"], response["Reason"]
+    assert not [c for c in emulator.calls if c.operation in MUTATING]
+    assert emulator.backend.model_status(PROJECT, _version(arn)) == "HOSTED"
+
+
+@pytest.mark.parametrize(
+    ("progress", "named"),
+    [
+        ({"ModelArn": "arn:aws:lookoutvision:us-east-1:123456789012:model/other-project/1"}, "not a model version"),
+        ({"CreateModelSent": True, "ModelArn": "not-an-arn"}, "not a model version"),
+        ({"OwnedVersions": ["arn:aws:lookoutvision:us-east-1:123456789012:model/other-project/1"]}, "outside"),
+        ({"OwnedVersions": "all of them"}, "not a list"),
+    ],
+)
+def test_a_record_naming_versions_outside_the_project_is_rejected(
+    requests: Requests, emulator: Emulator, progress: dict[str, Any], named: str
+) -> None:
+    project_with_dataset(emulator)
+    emulator.backend.create_project("other-project")
+    request_type = "Delete" if "OwnedVersions" in progress else "Create"
+    physical_id = None if request_type == "Create" else "provider-tests-Model-1A2B3C4D"
+    event = requests.event(request_type, physical_id=physical_id)
+    started = request_signed_at(event["ResponseURL"], requests.clock)  # as the first invocation recorded it
+    event[consts.CONTINUATION] = {"Started": started, "Invocation": 2, "Progress": progress}
+
+    response = requests.send(event)
+
+    assert response["Status"] == "FAILED"
+    assert named in response["Reason"], response["Reason"]
+    assert not [c for c in emulator.calls if c.operation in MUTATING]
+
+
+def test_a_create_whose_hand_over_fails_answers_the_model_it_created(
+    requests: Requests, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """lambda:Invoke refused (no such function): FAILED, with the created ARN so that the Delete removes it."""
+    with local_function("echo", timeout=30.0) as lambda_service:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", lambda_service.endpoint_url)
+        project_with_dataset(emulator)
+        emulator.configure(training=1_000_000.0)  # longer than this short invocation
+        event = requests.event("Create")
+        context = LambdaContext(
+            "r",
+            "gone",
+            "arn:aws:lambda:us-east-1:123456789012:function:gone",
+            deadline=time.time() + 1.0,
+            time_scale=requests.clock.scale,
+        )
+        requests.handler(event, context)
+        created = requests.endpoint.wait(event["RequestId"], timeout=30)
+
+    assert created["Status"] == "FAILED"
+    assert "lambda:Invoke" in created["Reason"], created["Reason"]
+    assert created["PhysicalResourceId"] == f"arn:aws:lookoutvision:us-east-1:123456789012:model/{PROJECT}/1"
+    emulator.configure(training=1.0)
+    emulator.clock.advance(1_000_000.0)
+    delete = requests.request("Delete", physical_id=created["PhysicalResourceId"])
+    assert delete["Status"] == "SUCCESS", delete["Reason"]
+    assert listed_versions(emulator) == []
 
 
 # -- datasets --------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 from localcloud.awslambda import LambdaContext
@@ -11,7 +12,7 @@ from tests.fixtures.clock import session_clock
 
 def _budget() -> Budget:
     clock = session_clock(1e-6)
-    context = LambdaContext("r", "provider", "arn", deadline=clock.origin + 60, time_scale=clock.scale)
+    context = LambdaContext("r", "provider", "arn", deadline=time.time() + 60, time_scale=clock.scale)
     return Budget(clock, context, started=clock.now(), service_timeout=3600)
 
 

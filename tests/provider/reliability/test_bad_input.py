@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,14 +24,12 @@ from botocore.model import ListShape, Shape, StringShape, StructureShape
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from localcloud.awslambda import LambdaContext
 from localcloud.cloudformation.custom_resource import check_response as cloudformation_problems
 from localcloud.lookoutvision import Emulator
 from provider import consts, servicemodel
-from provider.handler import RequestFailed, handler
+from provider.handler import RequestFailed
 from tests.fixtures.secrets import leaks
 from tests.provider.conftest import (
-    FUNCTION_ARN,
     PROJECT,
     Requests,
     dataset_properties,
@@ -300,18 +296,6 @@ _physical_ids = st.one_of(
 )
 
 
-def _call(requests: Requests, event: dict[str, Any]) -> None:
-    scale = requests.emulator.settings.time_scale
-    context = LambdaContext(
-        aws_request_id=str(uuid.uuid4()),
-        function_name="provider",
-        invoked_function_arn=FUNCTION_ARN,
-        deadline=time.time() + 900 * scale,
-        time_scale=scale,
-    )
-    handler(event, context)
-
-
 @settings(
     max_examples=300,
     deadline=None,
@@ -345,7 +329,7 @@ def test_fuzzed_requests_always_get_one_well_formed_answer(
     if request_type == "Update":
         event["OldResourceProperties"] = old_properties
 
-    _call(requests, event)  # never raises
+    requests.invoke(event)  # never raises
 
     [response] = requests.endpoint.responses(event["RequestId"])
     assert cloudformation_problems(response, event) == []

@@ -22,9 +22,8 @@ import pytest
 from localcloud.awslambda import LambdaContext, LambdaService
 from localcloud.lookoutvision import Emulator, Fault
 from provider import consts
-from provider.handler import handler
 from tests.fixtures.secrets import ACCESS_KEY_ID, SECRET_ACCESS_KEY, SESSION_TOKEN, leaks, secrets_in
-from tests.provider.conftest import PROJECT, Requests, model_properties, project_with_dataset
+from tests.provider.conftest import PROJECT, Requests, model_properties, project_with_dataset, trained_model
 from tests.provider.reliability.conftest import Cloud
 
 
@@ -71,8 +70,9 @@ def test_in_process_logs_at_debug_hold_no_secret(
     monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", provider_function.endpoint_url)
     caplog.set_level(logging.DEBUG)
     project_with_dataset(emulator)
+    trained_model(emulator)
+    emulator.backend.set_status(PROJECT, "1", "TRAINING")
     emulator.backend.hold_status(PROJECT, "1", "TRAINING")
-    emulator.backend.create_model(PROJECT, output_config={"S3Location": {"Bucket": "out"}})
     requests.request("Delete", physical_id="warm-up")  # crhelper builds its clients at the first request
     event = requests.event("Delete", physical_id=f"arn:aws:lookoutvision:us-east-1:123456789012:model/{PROJECT}/1")
     scale = emulator.settings.time_scale
@@ -86,7 +86,7 @@ def test_in_process_logs_at_debug_hold_no_secret(
         time_scale=scale,
     )
 
-    handler(event, context)
+    requests.handler(event, context)
     logging.getLogger("provider").warning("the event as received: %s", event)  # a careless line, redacted too
     response = requests.endpoint.wait(event["RequestId"], timeout=30)
 
