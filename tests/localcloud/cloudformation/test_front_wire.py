@@ -8,8 +8,10 @@ The error codes, HTTP statuses and message texts pinned here are the ones the AW
 from __future__ import annotations
 
 import http.client
+import io
 import json
 import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -373,3 +375,97 @@ def test_stacks_survive_a_restart_of_the_local_cloud(tmp_path: Path) -> None:
         cfn.delete_stack(StackName="Durable")
         assert settled(cfn, stack["StackId"])["StackStatus"] == "DELETE_COMPLETE"
         assert second.leftovers(["Durable"])["clean"]
+
+
+GREETER = """
+import json
+import urllib.request
+
+
+def handler(event, context):
+    body = {
+        "Status": "SUCCESS",
+        "PhysicalResourceId": "greeting",
+        "StackId": event["StackId"],
+        "RequestId": event["RequestId"],
+        "LogicalResourceId": event["LogicalResourceId"],
+        "Data": {"Text": "hello from the S3 object"},
+    }
+    request = urllib.request.Request(event["ResponseURL"], data=json.dumps(body).encode(), method="PUT")
+    urllib.request.urlopen(request, timeout=10).read()  # the local CA is trusted through SSL_CERT_FILE
+"""
+
+
+def test_a_function_runs_the_code_of_its_s3_object(cfn: Any, server: LocalCloudServer) -> None:
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("greeter.py", GREETER)
+    s3 = client(server, "s3")
+    s3.create_bucket(Bucket="code")
+    s3.put_object(Bucket="code", Key="greeter.zip", Body=archive.getvalue())
+    role = {"AssumeRolePolicyDocument": {"Statement": []}}
+    template = {
+        "Resources": {
+            "Role": {"Type": "AWS::IAM::Role", "Properties": role},
+            "Greeter": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {
+                    "Runtime": "python3.12",
+                    "Handler": "greeter.handler",
+                    "Timeout": 300,
+                    "Role": {"Fn::GetAtt": ["Role", "Arn"]},
+                    "Code": {"S3Bucket": "code", "S3Key": "greeter.zip"},
+                },
+            },
+            "Greeting": {
+                "Type": "Custom::Greeting",
+                "Properties": {"ServiceToken": {"Fn::GetAtt": ["Greeter", "Arn"]}},
+            },
+        },
+        "Outputs": {"Text": {"Value": {"Fn::GetAtt": ["Greeting", "Text"]}}},
+    }
+    stack = deployed(cfn, "Greeted", template, Capabilities=["CAPABILITY_IAM"])
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+    assert stack["Outputs"] == [{"OutputKey": "Text", "OutputValue": "hello from the S3 object"}]
+    code = [path.name for path in (server.state_dir / "functions").glob("*/greeter.py")]
+    assert code == ["greeter.py"]  # unzipped under the state directory, where a restart finds it
+    cfn.delete_stack(StackName="Greeted")
+    assert settled(cfn, stack["StackId"])["StackStatus"] == "DELETE_COMPLETE"
+
+
+def test_a_function_whose_s3_object_is_missing_fails_with_s3s_words(cfn: Any) -> None:
+    template = {
+        "Resources": {
+            "Greeter": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {
+                    "Runtime": "python3.12",
+                    "Handler": "greeter.handler",
+                    "Role": "arn:aws:iam::123456789012:role/none",
+                    "Code": {"S3Bucket": "code-nowhere", "S3Key": "missing.zip"},
+                },
+            }
+        }
+    }
+    stack = deployed(cfn, "Codeless", template)
+    assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
+    events = cfn.describe_stack_events(StackName="Codeless")["StackEvents"]
+    [failure] = [e for e in events if e["ResourceStatus"] == "CREATE_FAILED"]
+    assert failure["ResourceStatusReason"].startswith("Error occurred while GetObject. S3 Error Code: NoSuchBucket.")
+
+
+def test_create_stack_and_update_stack_run_at_once(cfn: Any) -> None:
+    stack_id = cfn.create_stack(StackName="Direct", TemplateBody=json.dumps(TEMPLATE))["StackId"]
+    assert settled(cfn, stack_id)["StackStatus"] == "CREATE_COMPLETE"
+    with pytest.raises(ClientError) as caught:
+        cfn.create_stack(StackName="Direct", TemplateBody=json.dumps(TEMPLATE))
+    assert error_of(caught) == ("AlreadyExistsException", 400, "Stack [Direct] already exists")
+    with pytest.raises(ClientError) as caught:
+        cfn.update_stack(StackName="Direct", TemplateBody=json.dumps(TEMPLATE))
+    assert error_of(caught) == ("ValidationError", 400, "No updates are to be performed.")
+    cfn.update_stack(
+        StackName="Direct", UsePreviousTemplate=True, Parameters=[{"ParameterKey": "Version", "ParameterValue": "2"}]
+    )
+    stack = settled(cfn, stack_id)
+    assert stack["StackStatus"] == "UPDATE_COMPLETE"
+    assert stack["Parameters"] == [{"ParameterKey": "Version", "ParameterValue": "2"}]
