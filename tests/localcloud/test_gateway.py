@@ -8,12 +8,12 @@ import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from crhelper.utils import _send_response
 
 from localcloud.cloudformation.cloud import LocalCloud
 from localcloud.gateway import credential_scope_service
+from tests.fixtures.local_cloud import local_client
 
 
 @pytest.fixture(scope="module")
@@ -42,13 +42,7 @@ def test_the_service_is_read_from_the_credential_scope(environ: dict[str, str], 
 
 
 def client(cloud: LocalCloud, service: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=cloud.endpoint_url,
-        region_name="us-east-1",
-        aws_access_key_id="gateway",
-        aws_secret_access_key="gateway",
-    )
+    return local_client(cloud.endpoint_url, service)
 
 
 def test_one_endpoint_serves_the_emulator_moto_and_the_lambda_api(cloud: LocalCloud) -> None:

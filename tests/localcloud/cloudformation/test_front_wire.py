@@ -16,12 +16,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from localcloud.serve import LocalCloudServer
+from tests.fixtures.local_cloud import local_client
 
 TEMPLATE: dict[str, Any] = {
     "Description": "wire test",
@@ -42,14 +41,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloudServe
 
 
 def client(server: LocalCloudServer, service: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=server.endpoint_url,
-        region_name="us-east-1",
-        aws_access_key_id="wire",
-        aws_secret_access_key="wire",
-        config=Config(retries={"total_max_attempts": 1}),
-    )
+    return local_client(server.endpoint_url, service)
 
 
 @pytest.fixture
@@ -127,13 +119,7 @@ def test_a_change_set_creates_a_stack_in_review_then_execute_creates_it(cfn: Any
 
 
 def client_value(cfn: Any, name: str) -> str:
-    ssm = boto3.client(
-        "ssm",
-        endpoint_url=cfn.meta.endpoint_url,
-        region_name="us-east-1",
-        aws_access_key_id="wire",
-        aws_secret_access_key="wire",
-    )
+    ssm = local_client(cfn.meta.endpoint_url, "ssm")
     return str(ssm.get_parameter(Name=name)["Parameter"]["Value"])
 
 

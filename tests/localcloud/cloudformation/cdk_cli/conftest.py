@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from localcloud.cdk_cli import run_cdk
 from localcloud.serve import ACCOUNT_ID, REGION, ServeProcess, leftovers
+from tests.fixtures.local_cloud import local_client
 
 # 0.005 real s per service s: a 60 s training takes 0.3 s, starting hosting 0.15 s.
 TIME_SCALE = 0.005
@@ -50,13 +50,7 @@ class CliCloud:
         )
 
     def client(self, service: str) -> Any:
-        return boto3.client(
-            service,
-            endpoint_url=self.endpoint_url,
-            region_name=REGION,
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
+        return local_client(self.endpoint_url, service)
 
     def emulator_settings(self, **changes: Any) -> None:
         """Change the emulator's settings through its control API."""
