@@ -221,6 +221,7 @@ class ServeProcess:
         self._log_path = log
         self._log: IO[str] | None = None
         self._process: subprocess.Popen[str] | None = None
+        self._reader: threading.Thread | None = None
         self.environment: dict[str, str] = {}
 
     @property
@@ -234,7 +235,8 @@ class ServeProcess:
         )
         assert self._process.stdout is not None
         ready = threading.Event()
-        threading.Thread(target=self._read, args=(self._process.stdout, ready), daemon=True).start()
+        self._reader = threading.Thread(target=self._read, args=(self._process.stdout, ready), daemon=True)
+        self._reader.start()
         if not ready.wait(SERVE_START_TIMEOUT):
             self.__exit__(None, None, None)
             raise LocalCloudFormationError(
@@ -265,6 +267,8 @@ class ServeProcess:
             except subprocess.TimeoutExpired:
                 self._process.kill()
                 self._process.wait()
+        if self._reader is not None:
+            self._reader.join(timeout=5)  # the last lines reach the log before it closes
         if self._log is not None:
             self._log.close()
 

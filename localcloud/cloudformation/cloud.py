@@ -71,9 +71,12 @@ class LocalCloud:
         self.clock = ScaledClock(self.time_scale)
         self.region = region
         self.account_id = account_id
-        # Where functions' code is unzipped (kept when given, e.g. under a state directory).
-        self._scratch = tempfile.TemporaryDirectory(prefix="localcloud-") if code_directory is None else None
-        self.code_directory = code_directory or Path(self._scratch.name if self._scratch else ".") / "functions"
+        # Where functions' code is unzipped: kept when given (under a state directory), else a scratch directory.
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None
+        if code_directory is None:
+            self._scratch = tempfile.TemporaryDirectory(prefix="localcloud-")
+            code_directory = Path(self._scratch.name) / "functions"
+        self.code_directory = code_directory
         self.responses = ResponseEndpoint(own_server=False)
         self.gateway = gateway.Gateway()
         self.gateway.mount(RESPONSES_PREFIX, self.responses.wsgi_app)

@@ -43,8 +43,9 @@ class StackState:
             "AccountId": self.context.account_id,
             "StackStatus": self.status,
             "TimeScale": self.time_scale,
-            "Resources": {logical_id: record.to_dict() for logical_id, record in self.resources.items()},
-            "History": [record.to_dict() for record in self.history.values()],
+            # Copies first: an operation's threads may add a resource while another thread saves.
+            "Resources": {logical_id: record.to_dict() for logical_id, record in dict(self.resources).items()},
+            "History": [record.to_dict() for record in list(self.history.values())],
         }
 
     @classmethod
