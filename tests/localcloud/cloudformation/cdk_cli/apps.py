@@ -10,7 +10,6 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from cdk_app import Hosting, LookoutVisionDataset, LookoutVisionModel
-from tests.fixtures.assembly import SKIP_BUNDLING
 
 
 class InspectionStack(Stack):
@@ -41,7 +40,7 @@ class InspectionStack(Stack):
 
 def synth(outdir: Path, stacks: dict[str, tuple[str, int | None]]) -> Path:
     """A cloud assembly with one InspectionStack per ``name: (project name, inference units or None)``."""
-    app = App(outdir=str(outdir), context=SKIP_BUNDLING)
+    app = App(outdir=str(outdir))
     for name, (project_name, units) in stacks.items():
         InspectionStack(app, name, project_name=project_name, min_inference_units=units)
     app.synth()
