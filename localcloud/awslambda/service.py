@@ -17,19 +17,26 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from types import TracebackType
-from typing import Any
-from urllib.parse import unquote, urlsplit
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
+
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map, Rule
 
 from localcloud.awslambda.environment import ExecutionEnvironment, Launch, Outcome
 from localcloud.awslambda.runtimes import local_runtime
-from localcloud.httpserver import BackgroundServer
+from localcloud.httpserver import LocalServer, Request, Response, raw_path
 from localcloud.scaled_clock import ScaledClock
 
-_INVOKE_PREFIX = "/2015-03-31/functions/"
-_INVOKE_SUFFIX = "/invocations"
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+# Lambda's Invoke API: POST /2015-03-31/functions/{FunctionName}/invocations
+INVOKE_ROUTES = Map([Rule("/2015-03-31/functions/<function>/invocations", methods=["POST"], endpoint="invoke")])
 # Lambda retries a failed asynchronous invocation twice: after one minute, then after two.
 ASYNC_RETRY_DELAYS = (60.0, 120.0)
 
@@ -132,7 +139,7 @@ class LambdaService:
         self._pending = 0
         self._lock = threading.Condition()
         self._closed = False
-        self._server = BackgroundServer(self._handler_class())
+        self._server = LocalServer(self.wsgi_app, name=f"lambda-{function_name}")
 
     @property
     def endpoint_url(self) -> str:
@@ -274,56 +281,34 @@ class LambdaService:
             return function.startswith(self.function_arn) and name[6] == self.function_name
         return self.function_name in name
 
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        service = self
+    def wsgi_app(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """The Invoke API of this function (``RequestResponse``, ``Event`` and ``DryRun``)."""
+        return self._invoke_api(Request(environ))(environ, start_response)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                path = urlsplit(self.path).path
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                if not (path.startswith(_INVOKE_PREFIX) and path.endswith(_INVOKE_SUFFIX)):
-                    self._error(404, "UnknownOperationException", f"unknown operation {path}")
-                    return
-                function = unquote(path[len(_INVOKE_PREFIX) : -len(_INVOKE_SUFFIX)])
-                if not service._matches(function):
-                    self._error(404, "ResourceNotFoundException", f"Function not found: {function}")
-                    return
-                try:
-                    event = json.loads(body or b"{}")
-                except ValueError:
-                    self._error(400, "InvalidRequestContentException", "Could not parse request body into json")
-                    return
-                invocation_type = self.headers.get("X-Amz-Invocation-Type", "RequestResponse")
-                if invocation_type == "DryRun":
-                    self._reply(204, b"", {})
-                elif invocation_type == "Event":
-                    service.invoke_async(event)
-                    self._reply(202, b"", {})
-                else:
-                    invocation = service.invoke(event)
-                    headers = {"X-Amz-Executed-Version": "$LATEST"}
-                    if invocation.outcome != "ok":
-                        headers["X-Amz-Function-Error"] = "Unhandled"
-                    payload = invocation.result if invocation.outcome != "timeout" else {"errorMessage": "timed out"}
-                    self._reply(200, json.dumps(payload).encode(), headers)
-
-            def _error(self, status: int, code: str, message: str) -> None:
-                body = json.dumps({"Type": "User", "message": message}).encode()
-                self._reply(status, body, {"X-Amzn-ErrorType": code})
-
-            def _reply(self, status: int, body: bytes, headers: dict[str, str]) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        return Handler
+    def _invoke_api(self, request: Request) -> Response:
+        try:
+            _, arguments = INVOKE_ROUTES.bind("lambda").match(raw_path(request.environ), method=request.method)
+        except HTTPException:
+            return invoke_error(404, "UnknownOperationException", f"unknown operation {request.path}")
+        function = unquote(arguments["function"])
+        if not self._matches(function):
+            return invoke_error(404, "ResourceNotFoundException", f"Function not found: {function}")
+        try:
+            event = json.loads(request.get_data() or b"{}")
+        except ValueError:
+            return invoke_error(400, "InvalidRequestContentException", "Could not parse request body into json")
+        invocation_type = request.headers.get("X-Amz-Invocation-Type", "RequestResponse")
+        if invocation_type == "DryRun":
+            return Response(b"", status=204, content_type="application/json")
+        if invocation_type == "Event":
+            self.invoke_async(event)
+            return Response(b"", status=202, content_type="application/json")
+        invocation = self.invoke(event)
+        headers = {"X-Amz-Executed-Version": "$LATEST"}
+        if invocation.outcome != "ok":
+            headers["X-Amz-Function-Error"] = "Unhandled"
+        payload = invocation.result if invocation.outcome != "timeout" else {"errorMessage": "timed out"}
+        return Response(json.dumps(payload), status=200, headers=headers, content_type="application/json")
 
     def __enter__(self) -> LambdaService:
         self._server.start()
@@ -333,3 +318,9 @@ class LambdaService:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+
+def invoke_error(status: int, code: str, message: str) -> Response:
+    """An error of the Invoke API, as Lambda's REST-JSON protocol writes it."""
+    body = json.dumps({"Type": "User", "message": message})
+    return Response(body, status=status, headers={"X-Amzn-ErrorType": code}, content_type="application/json")

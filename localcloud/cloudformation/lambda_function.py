@@ -1,10 +1,11 @@
 """AWS::Lambda::Function: a local Lambda service running the function's Python handler.
 
-The handler runs from the function's asset directory in the cloud assembly — the code exactly as
-``cdk synth`` bundled it, never the local cloud's own packages — under the runtime the function
-declares (``python3.13``: see ``localcloud.awslambda.environment``). A function that cannot run
-here (another runtime, no asset holding its handler) is recorded as simulated, and so are the
-custom resources it serves.
+The handler runs from the function's code exactly as ``cdk synth`` bundled it — its asset folder
+in the cloud assembly, or, deployed through the CloudFormation API, the S3 object the CLI
+published — never from the local cloud's own packages, under the runtime the function declares
+(``python3.13``: see ``localcloud.awslambda.environment``). A function that cannot run here
+(another runtime, no code holding its handler) is recorded as simulated, and so are the custom
+resources it serves.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from localcloud.awslambda import LambdaService, provider_edge
 from localcloud.cloudformation.cloud import LocalCloud
+from localcloud.cloudformation.function_code import code_from_s3
 from localcloud.cloudformation.handlers import physical_name
 from localcloud.cloudformation.intrinsics import StackContext
 from localcloud.cloudformation.records import Mode, ResourceOutcome, ResourceRecord, ResourceRequest
@@ -51,7 +53,7 @@ def locate_code(properties: dict[str, Any], asset_directory: Path | None) -> Cod
         return f"handler {handler!r} is not module.function"
     module = handler.rsplit(".", 1)[0]
     if asset_directory is None:
-        return "the function has no asset directory in the cloud assembly (inline or S3 code cannot run locally)"
+        return "the function's code is not here (no asset folder in the cloud assembly, no S3 object published)"
     if not _module_in(asset_directory, module):
         return f"handler module {module} is not in the function's asset {asset_directory}"
     return CodeLocation(handler, str(asset_directory.resolve()), runtime)
@@ -81,7 +83,10 @@ class LambdaFunctionHandler:
         name = str(properties.get("FunctionName") or physical_name(request.stack, request.logical_id))
         arn = function_arn(request.stack, name)
         asset = request.metadata.get(ASSET_PATH_METADATA)
-        asset_directory = self._assembly_directory / asset if asset and self._assembly_directory else None
+        if self._assembly_directory is None:  # deployed through the CloudFormation API: the code the CLI published
+            asset_directory = code_from_s3(self._cloud, properties)
+        else:
+            asset_directory = self._assembly_directory / asset if asset else None
         code = locate_code(properties, asset_directory)
         if isinstance(code, str):
             return ResourceOutcome(True, Mode.SIMULATED, name, {"Arn": arn}, note=code)

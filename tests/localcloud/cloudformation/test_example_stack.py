@@ -98,7 +98,8 @@ def test_destroying_a_hosted_model_stops_deletes_and_waits_until_listed_no_more(
     calls = local_emulator.calls[before:]
     operations = [call.operation for call in calls]
     assert operations.index("StopModel") < operations.index("DeleteModel")
-    after_delete = calls[operations.index("DeleteModel") :]
+    # The provider's calls end with DeleteProject; the leftover check's reads come after it.
+    after_delete = calls[operations.index("DeleteModel") : operations.index("DeleteProject")]
     list_models = [call for call in after_delete if call.operation == "ListModels"]
     assert len(list_models) >= 2, "ListModels was not polled until the version was gone"
     delete_model = calls[operations.index("DeleteModel")]

@@ -26,6 +26,6 @@ def test_a_user_function_runs_from_its_asset_under_its_runtime(tmp_path: Path) -
 def test_functions_that_cannot_run_here_say_why(tmp_path: Path) -> None:
     assert "nodejs20.x cannot run locally" in str(locate_code({"Runtime": "nodejs20.x", "Handler": "index.h"}, None))
     assert "is not module.function" in str(locate_code({"Runtime": "python3.13", "Handler": "main"}, None))
-    assert "no asset directory" in str(locate_code({"Runtime": "python3.13", "Handler": "index.handler"}, None))
+    assert "code is not here" in str(locate_code({"Runtime": "python3.13", "Handler": "index.handler"}, None))
     installed_here = locate_code({"Runtime": "python3.13", "Handler": "provider.handler.handler"}, tmp_path)
     assert installed_here == f"handler module provider.handler is not in the function's asset {tmp_path}"
