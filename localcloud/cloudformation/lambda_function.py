@@ -11,6 +11,7 @@ resources it serves.
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,25 @@ def locate_code(properties: dict[str, Any], asset_directory: Path | None) -> Cod
     return CodeLocation(handler, str(asset_directory.resolve()), runtime)
 
 
+def asset_folder(assembly_directory: Path, metadata: dict[str, Any], properties: dict[str, Any]) -> Path | None:
+    """The function's asset folder in the cloud assembly.
+
+    Named by the resource's ``aws:asset:path`` metadata, which the CDK CLI asks for; without it (an
+    app synthesized in process, ``cdk synth --no-asset-metadata``), the assets manifest's file
+    whose S3 object key is the function's ``Code.S3Key``.
+    """
+    path = metadata.get(ASSET_PATH_METADATA)
+    if path:
+        return assembly_directory / str(path)
+    key = (properties.get("Code") or {}).get("S3Key")
+    for manifest in sorted(assembly_directory.glob("*.assets.json")):
+        for asset in json.loads(manifest.read_text()).get("files", {}).values():
+            keys = {destination.get("objectKey") for destination in asset.get("destinations", {}).values()}
+            if key in keys and asset.get("source", {}).get("packaging") == "zip":
+                return assembly_directory / str(asset["source"]["path"])
+    return None
+
+
 def _module_in(directory: Path, module: str) -> bool:
     """Whether ``module`` is in ``directory``, from source or as bytecode only."""
     path = directory.joinpath(*module.split("."))
@@ -82,11 +102,10 @@ class LambdaFunctionHandler:
         properties = request.properties
         name = str(properties.get("FunctionName") or physical_name(request.stack, request.logical_id))
         arn = function_arn(request.stack, name)
-        asset = request.metadata.get(ASSET_PATH_METADATA)
         if self._assembly_directory is None:  # deployed through the CloudFormation API: the code the CLI published
             asset_directory = code_from_s3(self._cloud, properties)
         else:
-            asset_directory = self._assembly_directory / asset if asset else None
+            asset_directory = asset_folder(self._assembly_directory, request.metadata, properties)
         code = locate_code(properties, asset_directory)
         if isinstance(code, str):
             return ResourceOutcome(True, Mode.SIMULATED, name, {"Arn": arn}, note=code)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from localcloud.cloudformation.lambda_function import CodeLocation, locate_code
+from localcloud.cloudformation.lambda_function import CodeLocation, asset_folder, locate_code
 
 
 def test_the_provider_runs_from_its_asset_even_when_installed_here(tmp_path: Path) -> None:
@@ -29,3 +30,24 @@ def test_functions_that_cannot_run_here_say_why(tmp_path: Path) -> None:
     assert "code is not here" in str(locate_code({"Runtime": "python3.13", "Handler": "index.handler"}, None))
     installed_here = locate_code({"Runtime": "python3.13", "Handler": "provider.handler.handler"}, tmp_path)
     assert installed_here == f"handler module provider.handler is not in the function's asset {tmp_path}"
+
+
+def test_the_asset_folder_comes_from_the_metadata_or_else_from_the_assets_manifest(tmp_path: Path) -> None:
+    code = {"S3Bucket": "cdk-assets", "S3Key": "abc123.zip"}
+    manifest = {
+        "files": {
+            "abc123": {
+                "source": {"path": "asset.abc123", "packaging": "zip"},
+                "destinations": {"current": {"bucketName": "cdk-assets", "objectKey": "abc123.zip"}},
+            },
+            "tpl": {
+                "source": {"path": "S.template.json", "packaging": "file"},
+                "destinations": {"current": {"bucketName": "cdk-assets", "objectKey": "tpl.json"}},
+            },
+        }
+    }
+    (tmp_path / "S.assets.json").write_text(json.dumps(manifest))
+    assert asset_folder(tmp_path, {"aws:asset:path": "asset.named"}, {"Code": code}) == tmp_path / "asset.named"
+    assert asset_folder(tmp_path, {}, {"Code": code}) == tmp_path / "asset.abc123"  # synthesized in process
+    assert asset_folder(tmp_path, {}, {"Code": {"S3Bucket": "b", "S3Key": "other.zip"}}) is None
+    assert asset_folder(tmp_path, {}, {"Code": {"ZipFile": "def handler(e, c): pass"}}) is None
