@@ -139,7 +139,7 @@ def _files(root: Path) -> set[str]:
 
 
 def test_the_tests_pin_the_sdk_the_asset_bundles() -> None:
-    """The dev extra pins boto3, botocore, crhelper and regex to provider/requirements.txt's versions."""
+    """The dev extra pins boto3, botocore and crhelper to provider/requirements.txt's versions."""
     dev = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]["dev"]
     pins = dict(line.split("==") for line in dev if "==" in line)
     requirements = (REPO / "provider" / "requirements.txt").read_text().splitlines()
