@@ -10,8 +10,9 @@
   excess over the service's own time, against the CDK Provider and crhelper baselines;
 - ``validity`` (``bench.validity``): the rig checked: the bound against brute force, an oracle
   client against the bound, the same fleet at two time scales;
-- ``cold_start`` (``bench.coldstart``): importing the handler ÷ importing boto3 in fresh
-  interpreters, the first answered request, and the Lambda asset's zipped size;
+- ``cold_start`` (``bench.coldstart``): a fresh python3.13 process running the asset as shipped to
+  its first DescribeModel answered ÷ a bare function doing that call with the runtime's boto3, and
+  the Lambda asset's zipped size;
 - ``synth`` (``bench.synth``): the example app ÷ a bare stack, a 50-model stack, template growth.
 
 It prints every figure and writes bench/results/results.json, results.md and plot.png.

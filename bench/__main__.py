@@ -37,7 +37,7 @@ def runners(quick: bool, done: list[Section]) -> dict[str, Callable[[], Section]
             "validity": lambda: validity.run(
                 validity.Options(checks=quick_checks, oracle_sizes=(1,), brute_force_cases=12), fleet_rows()
             ),
-            "cold_start": lambda: coldstart.run(coldstart.Options(runs=1, asset=False)),
+            "cold_start": lambda: coldstart.run(coldstart.Options(runs=1)),
             "synth": lambda: synth.run(synth.Options(runs=1, models=3)),
         }
     return {

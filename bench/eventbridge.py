@@ -15,13 +15,18 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.wrappers import Request, Response
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 from localcloud.awslambda import LambdaService
-from localcloud.httpserver import BackgroundServer
+from localcloud.httpserver import LocalServer
 from localcloud.scaled_clock import ScaledClock
 
 _RATE = re.compile(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)")
@@ -49,7 +54,13 @@ class LocalEventBridge:
         self._lock = threading.Lock()
         self.rules: dict[str, Rule] = {}
         self.calls: list[str] = []
-        self._server = BackgroundServer(self._handler_class())
+        self._operations: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+            "PutRule": self.put_rule,
+            "PutTargets": self.put_targets,
+            "RemoveTargets": self.remove_targets,
+            "DeleteRule": self.delete_rule,
+        }
+        self._server = LocalServer(self.wsgi_app, name="eventbridge")
 
     @property
     def endpoint_url(self) -> str:
@@ -106,52 +117,28 @@ class LocalEventBridge:
 
     # -- HTTP ----------------------------------------------------------------------------------
 
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        bridge = self
-        operations = {
-            "PutRule": self.put_rule,
-            "PutTargets": self.put_targets,
-            "RemoveTargets": self.remove_targets,
-            "DeleteRule": self.delete_rule,
-        }
+    def wsgi_app(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        response: Iterable[bytes] = self._answer(Request(environ))(environ, start_response)
+        return response
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                target = self.headers.get("X-Amz-Target", "")
-                policy = _POLICY.fullmatch(self.path.split("?", 1)[0])
-                if target.startswith("AWSEvents."):
-                    operation = target.removeprefix("AWSEvents.")
-                    bridge.calls.append(operation)
-                    answer = operations[operation](json.loads(body or b"{}"))
-                    self._reply(200, answer, "application/x-amz-json-1.1")
-                elif policy is not None:
-                    bridge.calls.append("AddPermission")
-                    statement = json.loads(body or b"{}")
-                    self._reply(201, {"Statement": json.dumps(statement)}, "application/json")
-                else:
-                    self._reply(404, {"message": f"not played here: {self.path}"}, "application/json")
-
-            def do_DELETE(self) -> None:
-                if _POLICY.fullmatch(self.path.split("?", 1)[0]):
-                    bridge.calls.append("RemovePermission")
-                    self.send_response(204)
-                    self.end_headers()
-                else:
-                    self._reply(404, {"message": f"not played here: {self.path}"}, "application/json")
-
-            def _reply(self, status: int, document: dict[str, Any], content_type: str) -> None:
-                data = json.dumps(document).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        return Handler
+    def _answer(self, request: Request) -> Response:
+        target = request.headers.get("X-Amz-Target", "")
+        policy = _POLICY.fullmatch(request.path)
+        if request.method == "POST" and target.startswith("AWSEvents."):
+            operation = target.removeprefix("AWSEvents.")
+            self.calls.append(operation)
+            answer = self._operations[operation](json.loads(request.get_data() or b"{}"))
+            return Response(json.dumps(answer), 200, content_type="application/x-amz-json-1.1")
+        if request.method == "POST" and policy is not None:
+            self.calls.append("AddPermission")
+            statement = json.loads(request.get_data() or b"{}")
+            return Response(json.dumps({"Statement": json.dumps(statement)}), 201, content_type="application/json")
+        if request.method == "DELETE" and policy is not None:
+            self.calls.append("RemovePermission")
+            return Response(b"", 204)
+        return Response(
+            json.dumps({"message": f"not played here: {request.path}"}), 404, content_type="application/json"
+        )
 
     def __enter__(self) -> LocalEventBridge:
         self._server.start()

@@ -88,26 +88,16 @@ def _fleet(ax: Axes, details: dict[str, Any]) -> None:
 
 
 def _cold_start(ax: Axes, details: dict[str, Any]) -> None:
-    names = ["boto3", "handler", "bare_first_client", "first_answer", "boto3_source", "handler_source"]
-    labels = [
-        "import\nboto3",
-        "import\nhandler",
-        "boto3 +\n1 client",
-        "handler +\n1st answer",
-        "boto3\nno .pyc",
-        "handler\nno .pyc",
-    ]
+    names = ["bare", "provider"]
+    labels = ["bare function\n(runtime's boto3)", "provider\n(its asset)"]
     medians = [details["medians"][n] * 1000 for n in names]
-    colors = ["0.6", "tab:green", "0.6", "tab:green", "0.75", "tab:olive"]
-    ax.bar(labels, medians, color=colors, alpha=0.8)
-    ax.tick_params(axis="x", labelsize=8)
+    ax.bar(labels, medians, color=["0.6", "tab:green"], alpha=0.8)
     for x, name in enumerate(names):
         points = [v * 1000 for v in details["samples"][name]]
         ax.scatter([x] * len(points), points, color="black", s=10, zorder=3)
-    ax.set_ylabel("milliseconds (interpreter start-up excluded)")
-    title = "Cold start in fresh interpreters (grey: bare boto3 baselines)"
-    if details.get("asset"):
-        title += f"\nasset.zip {details['asset']['zip_bytes'] / 1e6:.1f} MB"
+    ax.set_ylabel("milliseconds to the first DescribeModel answered")
+    title = f"Cold start, Python {details['interpreter']['version']} (grey: baseline)"
+    title += f"\nasset.zip {details['asset']['zip_bytes'] / 1e6:.2f} MB"
     ax.set_title(title, fontsize=10)
 
 

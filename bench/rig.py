@@ -14,7 +14,6 @@ This provider and the schedules replayed through its code start from an edge in
 from __future__ import annotations
 
 import contextlib
-import os
 import tempfile
 import threading
 import uuid
@@ -25,6 +24,7 @@ from types import TracebackType
 from typing import Any
 
 from bench.bound import ModelDurations, Quota
+from cdk_app.lambda_asset import RUNTIME_NAME, provider_asset
 from localcloud.awslambda import LambdaService
 from localcloud.cloudformation.response_endpoint import ResponseEndpoint, ResponseTimeout
 from localcloud.lookoutvision import Durations, Emulator, Settings, StatusChange
@@ -139,7 +139,6 @@ class Rig:
     def environment(self, **extra: str) -> dict[str, str]:
         """What every function gets: the repository importable, the emulator, the endpoint's CA, no user config."""
         return {
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")])),
             "AWS_ENDPOINT_URL_LOOKOUTVISION": self.emulator.endpoint_url,
             "SSL_CERT_FILE": self.endpoint.ca_file,
             # No user's ~/.aws config (retry modes, endpoints) reaches the function.
@@ -158,10 +157,18 @@ class Rig:
         env: dict[str, str] | None = None,
         timeout: float = LAMBDA_TIMEOUT,
     ) -> LambdaService:
-        """The local function ``name``, started on first use and kept until ``close_function`` or the rig's end."""
+        """The local function ``name``, started on first use and kept until ``close_function`` or the rig's end.
+
+        Every function runs as deployed: the provider's asset (``cdk_app.lambda_asset``) under its
+        runtime, python3.13. The baselines' handlers come from ``bench`` through their edges; the
+        asset lends them what their own bundle would hold (boto3 with the Lookout for Vision
+        model, crhelper).
+        """
         if name not in self._functions:
             service = LambdaService(
                 handler,
+                code=provider_asset(),
+                runtime=RUNTIME_NAME,
                 env=self.environment(**(env or {})),
                 timeout=timeout,
                 time_scale=self.time_scale,

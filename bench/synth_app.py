@@ -1,7 +1,7 @@
 """One synth in this interpreter: ``python -m bench.synth_app {bare,example,models} OUTDIR [--models N]``.
 
 - ``bare``: an App with one stack holding one ``CfnProject`` (the floor: jsii, the CDK, a synth).
-- ``example``: the example app (``cdk_app.app.build_app``, cdk-nag included) as ``cdk synth`` runs it.
+- ``example``: the example app (``example_app.app.build_app``, cdk-nag included) as ``cdk synth`` runs it.
 - ``models``: the example app whose stack holds N models in all (the example's one plus N - 1 more
   on the same project, dataset and buckets), all served by the stack's one provider function.
 
@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     began = time.perf_counter()
     import aws_cdk  # noqa: PLC0415 (timed: starts jsii)
 
-    from cdk_app.app import STACK_NAME, build_app  # noqa: PLC0415
+    from example_app.app import STACK_NAME, build_app  # noqa: PLC0415
 
     imported = time.perf_counter()
     if args.kind == "bare":
@@ -69,8 +69,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _add_models(stack: Any, count: int) -> None:
-    from cdk_app.example import OUTPUT_PREFIX  # noqa: PLC0415
     from cdk_app.model import Hosting, LookoutVisionModel  # noqa: PLC0415
+    from example_app.stack import OUTPUT_PREFIX  # noqa: PLC0415
 
     project = stack.node.find_child("Project")
     train = stack.node.find_child("TrainDataset")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from aws_cdk import Annotations, CfnDeletionPolicy, RemovalPolicy, Token
+from aws_cdk import Annotations, CfnDeletionPolicy, Duration, RemovalPolicy, Token
 from aws_cdk import aws_lookoutvision as lookoutvision
 from botocore.model import Shape, StructureShape
 from constructs import Construct
@@ -81,3 +81,14 @@ def check_boolean(construct: str, value: Any, prop: str) -> None:
 def orphan_property(orphan_when_service_unavailable: bool) -> dict[str, Any]:
     """The OrphanWhenServiceUnavailable property, rendered only when set (absent means false)."""
     return {consts.ORPHAN_WHEN_SERVICE_UNAVAILABLE: True} if orphan_when_service_unavailable else {}
+
+
+def check_service_timeout(construct: str, service_timeout: Duration) -> None:
+    """Raise ValueError unless ``service_timeout`` is whole seconds within CloudFormation's 1 s to 1 hour."""
+    seconds = service_timeout.to_seconds(integral=False)
+    in_range = consts.SERVICE_TIMEOUT_MIN <= seconds <= consts.SERVICE_TIMEOUT_MAX
+    if not Token.is_unresolved(seconds) and (seconds != int(seconds) or not in_range):
+        raise ValueError(
+            f"{construct}: service_timeout is {seconds:g} s; CloudFormation accepts whole seconds "
+            f"from {consts.SERVICE_TIMEOUT_MIN} s to {consts.SERVICE_TIMEOUT_MAX} s"
+        )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from aws_cdk import CustomResource, RemovalPolicy
+from aws_cdk import CustomResource, Duration, RemovalPolicy
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
@@ -31,6 +31,10 @@ class LookoutVisionDataset(Construct):
         gets read access to the manifest object only.
     :param manifest_key: the manifest's object key.
     :param manifest_version: the manifest object's version id. Default: the latest version.
+    :param service_timeout: CloudFormation's deadline for each Create, Update and Delete of this
+        resource, in whole seconds from 1 s to 1 hour (the most a custom resource allows): a
+        dataset whose import from the manifest takes longer fails. The provider reports the
+        failure shortly before it. Default: 1 hour.
     :param removal_policy: ``DESTROY`` (default) deletes the dataset with the resource;
         ``RETAIN`` leaves it (and then the project cannot be deleted either).
     :param orphan_when_service_unavailable: ``True``: once Lookout for Vision is gone (end of
@@ -49,6 +53,7 @@ class LookoutVisionDataset(Construct):
         manifest_bucket: s3.IBucket,
         manifest_key: str,
         manifest_version: str | None = None,
+        service_timeout: Duration = Duration.hours(1),  # noqa: B008 (immutable value)
         removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
         orphan_when_service_unavailable: bool = False,
     ) -> None:
@@ -57,6 +62,7 @@ class LookoutVisionDataset(Construct):
         if dataset_type not in _DATASET_TYPES:
             raise ValueError(f"{name} {self.node.path}: dataset_type must be 'train' or 'test', not {dataset_type!r}")
         _validation.check_removal_policy(f"{name} {self.node.path}", removal_policy)
+        _validation.check_service_timeout(f"{name} {self.node.path}", service_timeout)
         _validation.check_boolean(
             f"{name} {self.node.path}", orphan_when_service_unavailable, "orphan_when_service_unavailable"
         )
@@ -81,6 +87,7 @@ class LookoutVisionDataset(Construct):
             "Resource",
             service_token=provider.service_token,
             resource_type=consts.DATASET_RESOURCE_TYPE,
+            service_timeout=service_timeout,
             removal_policy=removal_policy,
             properties={
                 consts.PROJECT_NAME: project_name,

@@ -202,13 +202,7 @@ class LookoutVisionModel(Construct):
                 raise ValueError(
                     f"{where}: hosting max_inference_units ({high}) is less than min_inference_units ({low})"
                 )
-        seconds = service_timeout.to_seconds(integral=False)
-        in_range = consts.SERVICE_TIMEOUT_MIN <= seconds <= consts.SERVICE_TIMEOUT_MAX
-        if not Token.is_unresolved(seconds) and (seconds != int(seconds) or not in_range):
-            raise ValueError(
-                f"{where}: service_timeout is {seconds:g} s; CloudFormation accepts whole seconds "
-                f"from {consts.SERVICE_TIMEOUT_MIN} s to {consts.SERVICE_TIMEOUT_MAX} s"
-            )
+        _validation.check_service_timeout(where, service_timeout)
 
 
 def _check_dataset(where: str, dataset: Any, prop: str, dataset_type: str) -> None:

@@ -1,16 +1,19 @@
-"""``python -m localcloud deploy|destroy|up|demo``: a synthesized CDK stack, deployed and destroyed locally."""
+"""``python -m localcloud serve|cdk|demo|deploy|destroy|up|status``: CDK stacks deployed and destroyed locally.
+
+``serve`` runs the local cloud on one endpoint; ``cdk -- ARGS`` runs the pinned AWS CDK CLI against it;
+``demo`` does both with the example app. ``deploy``, ``destroy`` and ``up`` play a synthesized cloud
+assembly (cdk.out) with this project's engine directly, without the CLI.
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from localcloud import cdk_cli, demo, serve
 from localcloud.cloudformation import driver
 from localcloud.cloudformation.errors import LocalCloudFormationError
 from localcloud.cloudformation.state import DEFAULT_STATE_DIR, StateDirectory
@@ -18,14 +21,19 @@ from localcloud.lookoutvision import Settings
 
 # A demo plays a 60 s training in about 1 s.
 DEMO_TIME_SCALE = 1 / 60
-CDK_ENV = {"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", "CDK_DISABLE_VERSION_CHECK": "1"}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        if args.command == "serve":
+            _positive(args.time_scale)
+            return serve.serve(port=args.port, time_scale=args.time_scale, state_dir=args.state_dir)
+        if args.command == "cdk":
+            return _cdk(args)
         if args.command == "demo":
-            return _demo(args)
+            _positive(args.time_scale)
+            return demo.run_demo(project_root(), args.time_scale, args.state_dir)
         if args.command == "status":
             print(driver.status(StateDirectory(args.state_dir), args.stack))
             return 0
@@ -43,58 +51,96 @@ def main(argv: list[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m localcloud",
-        description="Deploy and destroy a synthesized CDK stack (cdk.out) against a local cloud: the Lookout for "
-        "Vision emulator, the custom resources' real Lambda code, moto for IAM / S3 / CloudWatch Logs.",
+        description="Deploy and destroy CDK stacks against a local cloud: the Lookout for Vision emulator, the "
+        "custom resources' real Lambda code, moto for IAM / S3 / SSM / CloudWatch Logs / ECR.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     helps = {
-        "deploy": "create the stack's resources locally and keep them (state in --state-dir); "
+        "serve": "run the local cloud on one loopback endpoint until stopped; print the environment to use it",
+        "cdk": "run the pinned AWS CDK CLI against `serve` (refused unless every endpoint is local)",
+        "demo": "serve, then `cdk bootstrap`, `cdk deploy` and `cdk destroy` of the example app; "
+        "fails if anything is left behind",
+        "deploy": "create a synthesized stack's resources locally and keep them (state in --state-dir); "
         "on a stack deployed before, update it to the new template",
         "destroy": "delete a stack deployed with deploy, in reverse dependency order",
         "status": "show what the state directory holds: stacks, resources, physical ids",
         "up": "deploy then destroy in one run; fails if anything is left behind",
-        "demo": "synthesize the example app with `npx cdk synth`, then `up` it at a demo time scale",
     }
-    for name, text in helps.items():
-        command = commands.add_parser(name, help=text, description=text)
-        if name == "status":
-            command.add_argument("--stack", help="stack name (default: every stack)")
-            command.add_argument("--state-dir", type=Path, default=Path(DEFAULT_STATE_DIR), help="the state directory")
-            continue
-        if name != "demo":
-            command.add_argument("--app", type=Path, default=Path(driver.DEFAULT_APP), help="cloud assembly directory")
-            command.add_argument("--stack", help="stack name (default: the only stack)")
-            command.add_argument(
-                "--parameter", action="append", default=[], metavar="KEY=VALUE", help="a template parameter's value"
-            )
-            command.add_argument(
-                "--emulator-setting",
-                action="append",
-                default=[],
-                metavar="KEY=VALUE",
-                help="an emulator setting, e.g. training_outcome=TRAINING_FAILED or training=600 (service seconds)",
-            )
-        scale_default = {"demo": f"{DEMO_TIME_SCALE:.4f}", "destroy": "the one the stack was deployed at"}
-        command.add_argument(
-            "--time-scale",
-            type=float,
-            default=DEMO_TIME_SCALE if name == "demo" else None,
-            help="real seconds per second of service time, e.g. 0.01: a 60 s training takes 0.6 s "
-            f"(default: {scale_default.get(name, '1')})",
+    command = {name: commands.add_parser(name, help=text, description=text) for name, text in helps.items()}
+    command["serve"].add_argument(
+        "--port", type=int, default=serve.DEFAULT_PORT, help="port on 127.0.0.1; 0 picks a free one (%(default)s)"
+    )
+    command["serve"].add_argument(
+        "--state-dir", type=Path, default=Path(serve.DEFAULT_STATE_DIR), help="kept between runs (%(default)s)"
+    )
+    command["cdk"].add_argument(
+        "--endpoint",
+        default=os.environ.get("AWS_ENDPOINT_URL", f"http://127.0.0.1:{serve.DEFAULT_PORT}"),
+        help="the local cloud's endpoint (default: $AWS_ENDPOINT_URL, else serve's default port)",
+    )
+    command["cdk"].add_argument(
+        "--cdk-home", type=Path, help="the CLI's CDK_HOME (default: $CDK_HOME, else .localcloud/cdk-home)"
+    )
+    command["cdk"].add_argument("args", nargs=argparse.REMAINDER, help="-- then the CLI's arguments")
+    command["demo"].add_argument(
+        "--state-dir", type=Path, default=None, help="the local cloud's state (default: a temporary directory)"
+    )
+    command["status"].add_argument("--stack", help="stack name (default: every stack)")
+    command["status"].add_argument(
+        "--state-dir", type=Path, default=Path(DEFAULT_STATE_DIR), help="the state directory"
+    )
+    for name in ("deploy", "destroy", "up"):
+        command[name].add_argument(
+            "--app", type=Path, default=Path(driver.DEFAULT_APP), help="cloud assembly directory"
         )
-        command.add_argument(
+        command[name].add_argument("--stack", help="stack name (default: the only stack)")
+        command[name].add_argument(
+            "--parameter", action="append", default=[], metavar="KEY=VALUE", help="a template parameter's value"
+        )
+        command[name].add_argument(
+            "--emulator-setting",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="an emulator setting, e.g. training_outcome=TRAINING_FAILED or training=600 (service seconds)",
+        )
+        command[name].add_argument(
             "--state-dir",
             type=Path,
-            default=None if name == "demo" else Path(DEFAULT_STATE_DIR),
-            help="where stack and emulator state are kept between runs"
-            + (" (default: a temporary directory)" if name == "demo" else f" (default {DEFAULT_STATE_DIR})"),
+            default=Path(DEFAULT_STATE_DIR),
+            help=f"where stack and emulator state are kept between runs (default {DEFAULT_STATE_DIR})",
+        )
+    scale_defaults: dict[str, float | None] = {"serve": 1.0, "demo": DEMO_TIME_SCALE, "deploy": None, "up": None}
+    scale_defaults["destroy"] = None
+    for name, default in scale_defaults.items():
+        shown = "1" if name in ("deploy", "up") else "the one the stack was deployed at" if default is None else ""
+        shown = shown or f"{default:.4g}"
+        command[name].add_argument(
+            "--time-scale",
+            type=float,
+            default=default,
+            help=f"real seconds per second of service time, e.g. 0.01: a 60 s training takes 0.6 s (default: {shown})",
         )
     return parser
 
 
-def _options(args: argparse.Namespace) -> driver.RunOptions:
-    if args.time_scale is not None and args.time_scale <= 0:
+def _positive(time_scale: float | None) -> None:
+    if time_scale is not None and time_scale <= 0:
         raise LocalCloudFormationError("--time-scale must be positive")
+
+
+def _cdk(args: argparse.Namespace) -> int:
+    cli_args = args.args[1:] if args.args[:1] == ["--"] else args.args
+    if not cli_args:
+        raise LocalCloudFormationError(
+            "no CDK CLI arguments: python -m localcloud cdk -- deploy --require-approval never"
+        )
+    cdk_home = args.cdk_home or Path(os.environ.get("CDK_HOME") or Path(DEFAULT_STATE_DIR) / "cdk-home")
+    return cdk_cli.run_cdk(cli_args, endpoint_url=args.endpoint.rstrip("/"), cdk_home=cdk_home.resolve()).returncode
+
+
+def _options(args: argparse.Namespace) -> driver.RunOptions:
+    _positive(args.time_scale)
     settings = Settings(region=driver.REGION, account_id=driver.ACCOUNT_ID)
     changes: dict[str, Any] = {}
     for key, value in _pairs(args.emulator_setting, "--emulator-setting").items():
@@ -138,25 +184,3 @@ def project_root() -> Path:
         if (candidate / "cdk.json").is_file():
             return candidate
     raise LocalCloudFormationError("no cdk.json here: run the demo from the repository's root")
-
-
-def _demo(args: argparse.Namespace) -> int:
-    root = project_root()
-    npx = shutil.which("npx")
-    if npx is None:
-        raise LocalCloudFormationError("npx not found: install Node.js and npm (make demo does the rest)")
-    print("$ npx cdk synth --quiet   (the example app, into cdk.out)", flush=True)
-    synth = subprocess.run(  # noqa: S603 - fixed command line
-        [npx, "--no-install", "cdk", "synth", "--quiet", "--output", "cdk.out"],
-        cwd=root,
-        env={**os.environ, **CDK_ENV},
-        check=False,
-    )
-    if synth.returncode != 0:
-        print(f"error: cdk synth failed (exit {synth.returncode})", file=sys.stderr)
-        return synth.returncode or 1
-    with tempfile.TemporaryDirectory(prefix="localcloud-demo-") as temporary:
-        state_dir = args.state_dir or Path(temporary)
-        print(f"$ python -m localcloud up --app cdk.out --time-scale {args.time_scale:g}\n", flush=True)
-        options = driver.RunOptions(app=root / "cdk.out", time_scale=args.time_scale, state_dir=state_dir)
-        return driver.up(options).exit_code

@@ -27,19 +27,15 @@ error and no answer, so that Lambda retries it with the same event.
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import math
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import boto3
-import botocore.config
 import botocore.exceptions
 
 from provider import consts
@@ -133,26 +129,6 @@ def _iso(epoch: float) -> str:
         return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     except (OverflowError, OSError, ValueError):
         return repr(epoch)
-
-
-def lambda_client(connect_timeout: float, read_timeout: float) -> Any:
-    """A Lambda client that makes one attempt per call (``hand_over`` decides what may be retried).
-
-    Built once per process, and anew when botocore's own settings change (``AWS_REGION``,
-    ``AWS_ENDPOINT_URL_LAMBDA``, which boto3 reads itself).
-    """
-    region, endpoint = os.environ.get("AWS_REGION"), os.environ.get("AWS_ENDPOINT_URL_LAMBDA")
-    return _lambda_client(region, endpoint, connect_timeout, read_timeout)
-
-
-@functools.cache
-def _lambda_client(region: str | None, endpoint: str | None, connect_timeout: float, read_timeout: float) -> Any:
-    config = botocore.config.Config(
-        retries={"total_max_attempts": 1, "mode": "standard"},
-        connect_timeout=connect_timeout,
-        read_timeout=read_timeout,
-    )
-    return boto3.client("lambda", region_name=region, config=config)
 
 
 def hand_over(

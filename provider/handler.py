@@ -35,7 +35,7 @@ from typing import Any
 
 from crhelper import CfnResource
 
-from provider import consts, continuation, redaction, servicemodel
+from provider import clients, consts, continuation, redaction, servicemodel
 from provider.budget import Budget, HandOver, LambdaContext
 from provider.cfn_response import Outcome, failure_reason, put_response, request_names, response_url_problem
 from provider.config import ProviderConfig
@@ -50,7 +50,7 @@ from provider.identifiers import (
     parse_dataset_id,
     parse_model_arn,
 )
-from provider.lookout import Lookout, new_client
+from provider.lookout import Lookout
 from provider.model_resource import ModelResource
 from provider.properties import parse_dataset, parse_model, service_timeout
 from provider.unavailable import delete_or_orphan, update_or_keep
@@ -213,7 +213,7 @@ def _run(resource: _CfnResource, event: dict[str, Any], context: LambdaContext) 
     budget = Budget(clock, context, record.started, timeout)
     resource.answer_timeout = sum(budget.socket_timeouts())
     lookout = Lookout(
-        new_client(*budget.socket_timeouts()),
+        clients.lookoutvision(*budget.socket_timeouts()),
         sleep=clock.sleep,
         call_window=budget.call_window,
         timed_call=budget.timed_call,
@@ -223,7 +223,7 @@ def _run(resource: _CfnResource, event: dict[str, Any], context: LambdaContext) 
         try:
             outcome = request.perform()
         except HandOver:
-            client = continuation.lambda_client(*budget.socket_timeouts())
+            client = clients.awslambda(*budget.socket_timeouts())
             try:
                 continuation.hand_over(client, context, event, record, budget)
             except ContinuationUncertain as exc:

@@ -1,7 +1,7 @@
 """Every call to Lookout for Vision, in one place.
 
-The client comes from boto3 and therefore honours ``AWS_ENDPOINT_URL_LOOKOUTVISION`` (nothing here
-names an endpoint). botocore's own retries are off: this module retries, a bounded number of
+The client comes from ``provider.clients`` and therefore honours ``AWS_ENDPOINT_URL_LOOKOUTVISION``
+(nothing here names an endpoint). botocore's own retries are off: this module retries, a bounded number of
 times and only throttling, 5xx answers and dropped connections, with full-jitter backoff that
 honours RetryAfterSeconds, and only when the retry can still start within the caller's window.
 Each attempt is timed by the caller (its network time sizes the hand-over reserve). botocore's
@@ -11,17 +11,13 @@ errors leave this module as the typed errors of ``provider.errors``.
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
-import os
 import random
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
-import boto3
-import botocore.config
 import botocore.exceptions
 from botocore import xform_name
 
@@ -39,31 +35,6 @@ _CONNECTION_ERRORS = (
     botocore.exceptions.ConnectTimeoutError,
     botocore.exceptions.HTTPClientError,
 )
-
-
-def new_client(connect_timeout: float, read_timeout: float) -> Any:
-    """A Lookout for Vision client with botocore's retries off (this module retries), built once per process.
-
-    The timeouts (real seconds) bound one attempt: the caller sizes them so that an attempt ends
-    before the invocation's reserve (``provider.budget``). The region and the endpoint are
-    botocore's own settings (``AWS_REGION``, ``AWS_ENDPOINT_URL_LOOKOUTVISION``); a client is
-    built anew when they change.
-    """
-    region, endpoint = os.environ.get("AWS_REGION"), os.environ.get("AWS_ENDPOINT_URL_LOOKOUTVISION")
-    return _client(region, endpoint, connect_timeout, read_timeout)
-
-
-@functools.cache
-def _client(region: str | None, endpoint: str | None, connect_timeout: float, read_timeout: float) -> Any:
-    # The endpoint is part of the cache key only: botocore reads it from the environment itself.
-    config = botocore.config.Config(
-        retries={"total_max_attempts": 1, "mode": "standard"},
-        connect_timeout=connect_timeout,
-        read_timeout=read_timeout,
-        user_agent_extra="lookoutvision-cdk-provider",
-    )
-    client: Any = boto3.client("lookoutvision", region_name=region, config=config)  # type: ignore[call-overload]
-    return client
 
 
 @dataclass(frozen=True)

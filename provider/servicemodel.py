@@ -8,15 +8,13 @@ checking read the constraints from here, so there is no hand-typed copy of them 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import botocore.session
 from botocore.model import ListShape, MapShape, OperationModel, ServiceModel, Shape, StringShape, StructureShape
-
-if TYPE_CHECKING:
-    import regex
 
 SERVICE_NAME = "lookoutvision"
 
@@ -128,13 +126,19 @@ def _check_bounds(shape: Shape, value: Any, path: str) -> list[Violation]:
     return violations
 
 
-@functools.cache
-def _pattern(pattern: str) -> regex.Pattern[str]:
-    # The model's patterns use Java syntax (\p{L}, anchors); the ``regex`` module reads them as is.
-    # Imported here, at the first pattern checked, to keep it out of the Lambda's cold start.
-    import regex  # noqa: PLC0415
+# The one Unicode property class in the model's (Java) patterns, the tags' character set, in
+# Python's syntax: letters, numbers and the underscore are ``\w``; ``\p{Z}`` is the separators.
+_JAVA_CLASSES = {"\\p{L}\\p{Z}\\p{N}_": "\\w\u0020\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"}
 
-    return regex.compile(pattern)
+
+@functools.cache
+def _pattern(pattern: str) -> re.Pattern[str]:
+    """A model pattern compiled by ``re``; ValueError for Java syntax this module does not translate."""
+    for java, python in _JAVA_CLASSES.items():
+        pattern = pattern.replace(java, python)
+    if "\\p{" in pattern:
+        raise ValueError(f"the service model's pattern {pattern!r} uses a Unicode class Python's re does not read")
+    return re.compile(pattern)
 
 
 def _join(path: str, name: str) -> str:

@@ -1,6 +1,27 @@
-"""A local Lambda: the Invoke API, execution environments and the handler's context."""
+"""A local Lambda: the Invoke API, execution environments and the handler's context.
+
+Two sides. The host side (``service``, ``environment``) runs in the local cloud's process. The
+runtime side (``bootstrap``, ``context``, ``provider_edge`` and ``localcloud.scaled_clock``) runs
+inside an execution environment, under the function's own Python with only the function's code
+and the standard library: it imports nothing else, and this package imports the host side (and
+its dependencies) only when one of its names is asked for.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from localcloud.awslambda.context import LambdaContext
-from localcloud.awslambda.service import Invocation, LambdaService, Stall
+
+if TYPE_CHECKING:
+    from localcloud.awslambda.service import Invocation, LambdaService, Stall
 
 __all__ = ["Invocation", "LambdaContext", "LambdaService", "Stall"]
+_HOST_SIDE = ("Invocation", "LambdaService", "Stall")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOST_SIDE:
+        return getattr(importlib.import_module("localcloud.awslambda.service"), name)
+    raise AttributeError(f"module 'localcloud.awslambda' has no attribute {name!r}")

@@ -1,30 +1,80 @@
-"""The process inside one local execution environment (``python -m localcloud.awslambda.bootstrap``).
+"""The process inside one local execution environment: Lambda's runtime interface, played locally.
+
+Run by path, under the function's runtime (``python3.13 -I -S -B -u .../bootstrap.py ...``), so
+that nothing but the standard library is importable at first. Like Lambda it puts the
+function's code (``--task-root``: the asset as synthesized, Lambda's /var/task) first on
+``sys.path``, then the packages the runtime ships (``--runtime-path``: boto3). From the local
+cloud it lets import only the packages named by
+``--harness NAME=DIR``: ``localcloud`` for this runtime's own modules (``context``,
+``localcloud.scaled_clock``, the provider's edge: standard library only) and an edge's package.
+The repository's ``provider/`` and the local cloud's virtual environment therefore stay out of
+sight: the function runs on its asset's own copies of its code and dependencies.
 
 Like Lambda's runtime interface it imports the handler once (the cold start, Init), says it is
-ready, then runs one invocation at a time. Arguments: the handler (``module.function``), the
-clock (``--clock ORIGIN SCALE``: ``localcloud.scaled_clock.ScaledClock``) and optionally an edge
-(``--edge module:function``, with ``--edge-options JSON``): a factory called with the clock and
-the options that returns the handler to run in place of importing it
-(``localcloud.awslambda.provider_edge``). Invocations arrive as JSON lines
-on stdin; each outcome leaves as one JSON line on the original stdout. Everything the handler
-prints or logs goes to stderr, framed by ``START``/``END``/``REPORT`` lines as in CloudWatch Logs.
+ready, then runs one invocation at a time. After the options comes the handler
+(``module.function``), then the clock (``--clock ORIGIN SCALE``:
+``localcloud.scaled_clock.ScaledClock``) and optionally an edge (``--edge module:function``,
+``--edge-options JSON``): a factory called as ``factory(clock, **options)`` that returns the
+handler to run in place of importing it (``localcloud.awslambda.provider_edge``). Invocations
+arrive as JSON lines on stdin; each outcome leaves as one JSON line on the original stdout.
+Everything the handler prints or logs goes to stderr, framed by ``START``/``END``/``REPORT``
+lines as in CloudWatch Logs.
 """
 
 from __future__ import annotations
 
+import argparse
 import importlib
+import importlib.machinery
 import json
 import os
 import sys
 import time
 import traceback
-from collections.abc import Callable
-from typing import Any, TextIO
+from collections.abc import Callable, Sequence
+from importlib.machinery import ModuleSpec
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, TextIO
 
-from localcloud.awslambda.context import LambdaContext
-from localcloud.scaled_clock import ScaledClock
+if TYPE_CHECKING:
+    from localcloud.scaled_clock import ScaledClock
 
-Handler = Callable[[dict[str, Any], LambdaContext], Any]
+Handler = Callable[[dict[str, Any], Any], Any]
+
+
+class HarnessPackages:
+    """A meta path finder for a few named top-level packages of the local cloud, each in its own directory."""
+
+    def __init__(self, locations: dict[str, str]) -> None:
+        self._locations = locations
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None = None, target: ModuleType | None = None
+    ) -> ModuleSpec | None:
+        location = self._locations.get(fullname)
+        if path is not None or location is None:  # submodules follow their package's own __path__
+            return None
+        return importlib.machinery.PathFinder.find_spec(fullname, [location])
+
+
+def parse_arguments(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="bootstrap.py", description="a local Lambda execution environment")
+    parser.add_argument("--task-root", help="the function's code directory, first on sys.path")
+    parser.add_argument("--runtime-path", help="the packages the runtime ships (boto3), after the function's code")
+    parser.add_argument("--harness", action="append", default=[], metavar="PACKAGE=DIR")
+    parser.add_argument("handler", help="module.function")
+    parser.add_argument("--clock", nargs=2, type=float, metavar=("ORIGIN", "SCALE"))
+    parser.add_argument("--edge", help="module:function, a factory of the handler")
+    parser.add_argument("--edge-options", type=json.loads, default={}, help="JSON keyword arguments of the edge")
+    return parser.parse_args(argv[1:])
+
+
+def set_up_imports(task_root: str | None, runtime_path: str | None, harness: list[str]) -> None:
+    """The function's code, then the runtime's packages, first on sys.path; the harness packages last."""
+    sys.path[:0] = [path for path in (task_root, runtime_path) if path]
+    locations = dict(entry.split("=", 1) for entry in harness)
+    if locations:
+        sys.meta_path.append(HarnessPackages(locations))
 
 
 def load_handler(
@@ -40,23 +90,9 @@ def load_handler(
     return handler
 
 
-def parse_arguments(argv: list[str]) -> tuple[str, ScaledClock, str | None, dict[str, Any]]:
-    """``HANDLER --clock ORIGIN SCALE [--edge MODULE:FUNCTION [--edge-options JSON]]``."""
-    handler, rest = argv[1], argv[2:]
-    clock, edge, options = ScaledClock(), None, {}
-    while rest:
-        if rest[0] == "--clock":
-            clock, rest = ScaledClock(scale=float(rest[2]), origin=float(rest[1])), rest[3:]
-        elif rest[0] == "--edge":
-            edge, rest = rest[1], rest[2:]
-        elif rest[0] == "--edge-options":
-            options, rest = json.loads(rest[1]), rest[2:]
-        else:
-            raise SystemExit(f"unknown argument {rest[0]!r}")
-    return handler, clock, edge, options
-
-
 def run_one(handler: Handler, request: dict[str, Any]) -> dict[str, Any]:
+    from localcloud.awslambda.context import LambdaContext  # noqa: PLC0415 - importable once set_up_imports ran
+
     request_id = request["request_id"]
     context = LambdaContext(
         aws_request_id=request_id,
@@ -82,9 +118,14 @@ def run_one(handler: Handler, request: dict[str, Any]) -> dict[str, Any]:
 def main(argv: list[str]) -> int:
     protocol: TextIO = os.fdopen(os.dup(sys.stdout.fileno()), "w")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # the handler's prints become logs
-    spec, clock, edge, options = parse_arguments(argv)
+    arguments = parse_arguments(argv)
+    set_up_imports(arguments.task_root, arguments.runtime_path, arguments.harness)
+    from localcloud.scaled_clock import ScaledClock  # noqa: PLC0415 - importable once set_up_imports ran
+
+    origin, scale = arguments.clock or (None, 1.0)
+    clock = ScaledClock(scale=scale, origin=origin)
     try:
-        handler: Handler | None = load_handler(spec, clock, edge, options)
+        handler: Handler | None = load_handler(arguments.handler, clock, arguments.edge, arguments.edge_options)
         init_error = None
     except Exception as exc:
         traceback.print_exc(file=sys.stderr)

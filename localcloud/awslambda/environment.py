@@ -1,15 +1,28 @@
-"""One execution environment: a subprocess running the bootstrap, used for one invocation at a time."""
+"""One execution environment: a subprocess running the bootstrap, used for one invocation at a time.
+
+``Launch`` says how it starts: under which runtime (``localcloud.awslambda.runtimes``: the
+declared Python and the boto3 it ships) and on which code. A function with a code directory (its
+asset, as synthesized) runs isolated: that directory first on ``sys.path``, then the runtime's
+packages and the standard library, nothing else (see ``localcloud.awslambda.bootstrap``). One
+without runs under the local cloud's own interpreter and environment (``PYTHONPATH``, the
+virtual environment).
+"""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import queue
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
+from localcloud.awslambda.runtimes import Runtime
 from localcloud.scaled_clock import ScaledClock
 
 Outcome = Literal["ok", "error", "timeout"]
@@ -17,25 +30,57 @@ Outcome = Literal["ok", "error", "timeout"]
 
 # Lambda's limit for the Init phase (importing the handler), apart from the function timeout.
 INIT_TIMEOUT = 10.0
+BOOTSTRAP = Path(__file__).resolve().with_name("bootstrap.py")
+
+
+def harness_location(package: str) -> str:
+    """The directory holding the local cloud's top-level ``package`` (for the bootstrap's imports)."""
+    spec = importlib.util.find_spec(package)
+    if spec is None:
+        raise ValueError(f"{package!r} is not importable here, so an execution environment could not import it either")
+    location = next(iter(spec.submodule_search_locations or []), None) or spec.origin
+    return str(Path(str(location)).parent)
+
+
+@dataclass(frozen=True)
+class Launch:
+    """How an execution environment starts: the runtime, the function's code, its handler or edge."""
+
+    handler: str
+    runtime: Runtime | None = None  # None: the local cloud's own interpreter and environment
+    task_root: str | None = None
+    edge: str | None = None
+    edge_options: Mapping[str, Any] = field(default_factory=dict)
+
+    def command(self, clock: ScaledClock) -> list[str]:
+        # With a code directory: isolated (no PYTHON* variables, no site-packages, no script directory),
+        # and no bytecode written into the asset (Lambda's /var/task is read-only). -u: unbuffered logs.
+        interpreter = self.runtime.interpreter if self.runtime else sys.executable
+        isolation = ["-I", "-S", "-B"] if self.task_root else ["-P"]
+        command = [interpreter, *isolation, "-u", str(BOOTSTRAP)]
+        if self.task_root:
+            command += ["--task-root", self.task_root]
+        if self.runtime:
+            command += ["--runtime-path", str(self.runtime.packages)]
+        packages = ["localcloud"]
+        edge_package = self.edge.partition(":")[0].split(".")[0] if self.edge else "localcloud"
+        packages += [edge_package] if edge_package not in packages else []
+        command += [f"--harness={package}={harness_location(package)}" for package in packages]
+        command += [self.handler, "--clock", repr(clock.origin), repr(clock.scale)]
+        if self.edge:
+            command += ["--edge", self.edge]
+        if self.edge_options:
+            command += ["--edge-options", json.dumps(dict(self.edge_options))]
+        return command
 
 
 class ExecutionEnvironment:
     """A warm process that imported the handler once; killed when an invocation times out."""
 
-    def __init__(
-        self,
-        handler: str,
-        env: dict[str, str],
-        clock: ScaledClock,
-        edge: str | None = None,
-        edge_options: dict[str, Any] | None = None,
-    ) -> None:
-        command = [sys.executable, "-m", "localcloud.awslambda.bootstrap", handler]
-        command += ["--clock", repr(clock.origin), repr(clock.scale)]
-        if edge:
-            command += ["--edge", edge, "--edge-options", json.dumps(edge_options or {})]
-        self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            command,
+    def __init__(self, launch: Launch, env: dict[str, str], clock: ScaledClock) -> None:
+        self._process = subprocess.Popen(  # noqa: S603 - the runtime's interpreter and our own bootstrap
+            launch.command(clock),
+            cwd=launch.task_root,  # Lambda runs in /var/task
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

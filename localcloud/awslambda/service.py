@@ -15,19 +15,28 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 from types import TracebackType
-from typing import Any
-from urllib.parse import unquote, urlsplit
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
-from localcloud.awslambda.environment import ExecutionEnvironment, Outcome
-from localcloud.httpserver import BackgroundServer
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map, Rule
+
+from localcloud.awslambda.environment import ExecutionEnvironment, Launch, Outcome
+from localcloud.awslambda.runtimes import local_runtime
+from localcloud.httpserver import LocalServer, Request, Response, raw_path
 from localcloud.scaled_clock import ScaledClock
 
-_INVOKE_PREFIX = "/2015-03-31/functions/"
-_INVOKE_SUFFIX = "/invocations"
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+# Lambda's Invoke API: POST /2015-03-31/functions/{FunctionName}/invocations
+INVOKE_ROUTES = Map([Rule("/2015-03-31/functions/<function>/invocations", methods=["POST"], endpoint="invoke")])
 # Lambda retries a failed asynchronous invocation twice: after one minute, then after two.
 ASYNC_RETRY_DELAYS = (60.0, 120.0)
 
@@ -65,18 +74,27 @@ class Invocation:
 class LambdaService:
     """One local Lambda function running ``handler`` (``module.function``). A context manager.
 
+    ``code`` is the function's code directory (its asset as synthesized: Lambda's /var/task) and
+    ``runtime`` the runtime it declares (``python3.13``): the execution environments then run that
+    Python with the boto3 it ships (``localcloud.awslambda.runtimes``), isolated, on that code
+    (``localcloud.awslambda.environment``). Without them, the handler runs under the local
+    cloud's own interpreter and environment (``env``'s ``PYTHONPATH``).
+
     ``timeout`` is the function's timeout in service seconds; ``time_scale`` real seconds per
     service second, from ``clock_origin`` (see ``localcloud.scaled_clock``: the default origin is
     now). ``edge`` (``module:function``) builds the handler on that clock in the execution
-    environment, with ``edge_options`` (``localcloud.awslambda.provider_edge``). ``env`` is the function's environment;
-    the service adds what Lambda adds (region, credentials, function name) and its own endpoint
-    as ``AWS_ENDPOINT_URL_LAMBDA``.
+    environment, as ``edge(clock, **edge_options)`` (``localcloud.awslambda.provider_edge``; the
+    options must be JSON). ``env`` is the function's environment; the service adds what Lambda
+    adds (region, credentials, function name, task root) and its own endpoint as
+    ``AWS_ENDPOINT_URL_LAMBDA``.
     """
 
     def __init__(
         self,
         handler: str,
         *,
+        code: str | Path | None = None,
+        runtime: str | None = None,
         env: dict[str, str] | None = None,
         timeout: float = 900.0,
         time_scale: float = 1.0,
@@ -87,11 +105,23 @@ class LambdaService:
         retry_delays: tuple[float, ...] = ASYNC_RETRY_DELAYS,
         clock_origin: float | None = None,
         edge: str | None = None,
-        edge_options: dict[str, Any] | None = None,
+        edge_options: Mapping[str, Any] | None = None,
     ) -> None:
+        if code is not None and not Path(code).is_dir():
+            raise ValueError(f"the function's code directory {code} does not exist")
+        json.dumps(edge_options or {})  # a TypeError now, not in every execution environment
         self.handler = handler
+        self.code = Path(code).resolve() if code is not None else None
+        self.runtime = runtime
         self.edge = edge
         self.edge_options = dict(edge_options or {})
+        self.launch = Launch(
+            handler,
+            local_runtime(runtime) if runtime is not None else None,
+            task_root=str(self.code) if self.code is not None else None,
+            edge=edge,
+            edge_options=self.edge_options,
+        )
         self.clock = ScaledClock(time_scale, clock_origin)
         self.timeout = timeout
         self.time_scale = time_scale
@@ -109,7 +139,7 @@ class LambdaService:
         self._pending = 0
         self._lock = threading.Condition()
         self._closed = False
-        self._server = BackgroundServer(self._handler_class())
+        self._server = LocalServer(self.wsgi_app, name=f"lambda-{function_name}")
 
     @property
     def endpoint_url(self) -> str:
@@ -214,9 +244,7 @@ class LambdaService:
                 environment = self._idle.pop()
                 if environment.alive:
                     return environment
-        environment = ExecutionEnvironment(
-            self.handler, self._environment_variables(), self.clock, self.edge, self.edge_options
-        )
+        environment = ExecutionEnvironment(self.launch, self._environment_variables(), self.clock)
         with self._lock:
             self._all.append(environment)
         return environment
@@ -240,6 +268,7 @@ class LambdaService:
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(self.memory_size),
             "AWS_ENDPOINT_URL_LAMBDA": self.endpoint_url,
             "PYTHONUNBUFFERED": "1",
+            **({"LAMBDA_TASK_ROOT": str(self.code), "_HANDLER": self.handler} if self.code is not None else {}),
             **self._extra_env,
         }
 
@@ -252,56 +281,34 @@ class LambdaService:
             return function.startswith(self.function_arn) and name[6] == self.function_name
         return self.function_name in name
 
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        service = self
+    def wsgi_app(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """The Invoke API of this function (``RequestResponse``, ``Event`` and ``DryRun``)."""
+        return self._invoke_api(Request(environ))(environ, start_response)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                path = urlsplit(self.path).path
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                if not (path.startswith(_INVOKE_PREFIX) and path.endswith(_INVOKE_SUFFIX)):
-                    self._error(404, "UnknownOperationException", f"unknown operation {path}")
-                    return
-                function = unquote(path[len(_INVOKE_PREFIX) : -len(_INVOKE_SUFFIX)])
-                if not service._matches(function):
-                    self._error(404, "ResourceNotFoundException", f"Function not found: {function}")
-                    return
-                try:
-                    event = json.loads(body or b"{}")
-                except ValueError:
-                    self._error(400, "InvalidRequestContentException", "Could not parse request body into json")
-                    return
-                invocation_type = self.headers.get("X-Amz-Invocation-Type", "RequestResponse")
-                if invocation_type == "DryRun":
-                    self._reply(204, b"", {})
-                elif invocation_type == "Event":
-                    service.invoke_async(event)
-                    self._reply(202, b"", {})
-                else:
-                    invocation = service.invoke(event)
-                    headers = {"X-Amz-Executed-Version": "$LATEST"}
-                    if invocation.outcome != "ok":
-                        headers["X-Amz-Function-Error"] = "Unhandled"
-                    payload = invocation.result if invocation.outcome != "timeout" else {"errorMessage": "timed out"}
-                    self._reply(200, json.dumps(payload).encode(), headers)
-
-            def _error(self, status: int, code: str, message: str) -> None:
-                body = json.dumps({"Type": "User", "message": message}).encode()
-                self._reply(status, body, {"X-Amzn-ErrorType": code})
-
-            def _reply(self, status: int, body: bytes, headers: dict[str, str]) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        return Handler
+    def _invoke_api(self, request: Request) -> Response:
+        try:
+            _, arguments = INVOKE_ROUTES.bind("lambda").match(raw_path(request.environ), method=request.method)
+        except HTTPException:
+            return invoke_error(404, "UnknownOperationException", f"unknown operation {request.path}")
+        function = unquote(arguments["function"])
+        if not self._matches(function):
+            return invoke_error(404, "ResourceNotFoundException", f"Function not found: {function}")
+        try:
+            event = json.loads(request.get_data() or b"{}")
+        except ValueError:
+            return invoke_error(400, "InvalidRequestContentException", "Could not parse request body into json")
+        invocation_type = request.headers.get("X-Amz-Invocation-Type", "RequestResponse")
+        if invocation_type == "DryRun":
+            return Response(b"", status=204, content_type="application/json")
+        if invocation_type == "Event":
+            self.invoke_async(event)
+            return Response(b"", status=202, content_type="application/json")
+        invocation = self.invoke(event)
+        headers = {"X-Amz-Executed-Version": "$LATEST"}
+        if invocation.outcome != "ok":
+            headers["X-Amz-Function-Error"] = "Unhandled"
+        payload = invocation.result if invocation.outcome != "timeout" else {"errorMessage": "timed out"}
+        return Response(json.dumps(payload), status=200, headers=headers, content_type="application/json")
 
     def __enter__(self) -> LambdaService:
         self._server.start()
@@ -311,3 +318,9 @@ class LambdaService:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+
+def invoke_error(status: int, code: str, message: str) -> Response:
+    """An error of the Invoke API, as Lambda's REST-JSON protocol writes it."""
+    body = json.dumps({"Type": "User", "message": message})
+    return Response(body, status=status, headers={"X-Amzn-ErrorType": code}, content_type="application/json")

@@ -1,47 +1,39 @@
-"""The local cloud a stack is played against: the emulator, the response endpoint, moto, local functions."""
+"""The local cloud a stack is played against: one loopback endpoint for the emulator, local functions,
+the response endpoint and moto (in process), routed by ``localcloud.gateway``."""
 
 from __future__ import annotations
 
 import logging
+import tempfile
 import threading
-import urllib.request
+import uuid
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 import boto3
 from botocore.config import Config
+from werkzeug.exceptions import HTTPException
 
+from localcloud import gateway
 from localcloud.awslambda import LambdaService
+from localcloud.awslambda.service import INVOKE_ROUTES, invoke_error
+from localcloud.cloudformation.intrinsics import StackContext
+from localcloud.cloudformation.response_endpoint import PATH_PREFIX as RESPONSES_PREFIX
 from localcloud.cloudformation.response_endpoint import ResponseEndpoint
+from localcloud.httpserver import LocalServer, Request, raw_path
 from localcloud.lookoutvision import Emulator, Settings
+from localcloud.lookoutvision.admin import PREFIX as EMULATOR_ADMIN_PREFIX
 from localcloud.scaled_clock import ScaledClock
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 # Local endpoints answer at once; throttling (the emulator's quota) is retried by botocore.
 CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 10}, connect_timeout=5, read_timeout=60)
-
-
-class MotoServer:
-    """moto's server on a free loopback port: IAM, S3, CloudWatch Logs, EventBridge, ... for real."""
-
-    def __init__(self) -> None:
-        from moto.server import ThreadedMotoServer  # noqa: PLC0415 - heavy import, only when used
-
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        self.url = ""
-
-    def start(self) -> None:
-        self._server.start()
-        port = self._server._server.server_address[1]  # type: ignore[union-attr]
-        self.url = f"http://127.0.0.1:{port}"
-        # moto keeps its backends per process: start every run from an empty world.
-        request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")  # noqa: S310 - loopback
-        with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 - our own loopback server
-            answer.read()
-
-    def stop(self) -> None:
-        self._server.stop()
 
 
 class LocalCloud:
@@ -50,6 +42,8 @@ class LocalCloud:
     ``emulator``: an emulator already running (e.g. a test's); otherwise one is started with
     ``emulator_settings`` and, when ``emulator_state_file`` is given, loaded from and saved to it.
     ``time_scale``: real seconds per service second, for the emulator and every local function.
+    Every service answers on ``endpoint_url`` (``port`` 0: a free one), the response endpoint's
+    URLs over HTTPS on the same port.
     """
 
     def __init__(
@@ -61,6 +55,8 @@ class LocalCloud:
         emulator_state_file: Path | None = None,
         region: str = "us-east-1",
         account_id: str = "123456789012",
+        port: int = 0,
+        code_directory: Path | None = None,
     ) -> None:
         self._own_emulator = emulator is None
         if emulator is None:
@@ -75,8 +71,21 @@ class LocalCloud:
         self.clock = ScaledClock(self.time_scale)
         self.region = region
         self.account_id = account_id
-        self.responses = ResponseEndpoint()
-        self.moto = MotoServer()
+        # Where functions' code is unzipped: kept when given (under a state directory), else a scratch directory.
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None
+        if code_directory is None:
+            self._scratch = tempfile.TemporaryDirectory(prefix="localcloud-")
+            code_directory = Path(self._scratch.name) / "functions"
+        self.code_directory = code_directory
+        self.responses = ResponseEndpoint(own_server=False)
+        self.gateway = gateway.Gateway()
+        self.gateway.mount(RESPONSES_PREFIX, self.responses.wsgi_app)
+        self.gateway.mount(EMULATOR_ADMIN_PREFIX, emulator.wsgi_app)
+        self.gateway.route_service("lookoutvision", emulator.wsgi_app)
+        self.gateway.route_service("lambda", self.lambda_api)
+        self.server = LocalServer(
+            self.gateway, port=port, tls=self.responses.tls_context(), handler=gateway.request_handler(), name="cloud"
+        )
         self._functions: dict[str, LambdaService] = {}
         self._clients: dict[tuple[str, str], Any] = {}
         # Set when the local cloud shuts down: whoever still waits on it stops waiting.
@@ -109,23 +118,41 @@ class LocalCloud:
             return dict(self._functions)
 
     def function_environment(self, variables: dict[str, str]) -> dict[str, str]:
-        """A local function's environment: the template's variables plus the local endpoints."""
-        return {
-            **variables,
-            "AWS_ENDPOINT_URL": self.moto.url,  # anything not served otherwise goes to moto, never to AWS
-            "AWS_ENDPOINT_URL_LOOKOUTVISION": self.emulator.endpoint_url,
-            "SSL_CERT_FILE": self.responses.ca_file,
-        }
+        """A local function's environment: the template's variables plus the local endpoint, for every service."""
+        return {**variables, "AWS_ENDPOINT_URL": self.endpoint_url, "SSL_CERT_FILE": self.responses.ca_file}
+
+    def lambda_api(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """Lambda's Invoke API for every local function, by the name or ARN in the path."""
+        try:
+            _, arguments = INVOKE_ROUTES.bind("lambda").match(raw_path(environ), method=environ["REQUEST_METHOD"])
+        except HTTPException:
+            message = f"the local Lambda answers Invoke only, not {environ['REQUEST_METHOD']} {Request(environ).path}"
+            return invoke_error(404, "UnknownOperationException", message)(environ, start_response)
+        service = self.function(unquote(arguments["function"]))
+        if service is None:
+            message = f"Function not found: {unquote(arguments['function'])}"
+            return invoke_error(404, "ResourceNotFoundException", message)(environ, start_response)
+        return service.wsgi_app(environ, start_response)
+
+    def stack_context(self, stack_name: str) -> StackContext:
+        """The pseudo parameters of a new stack in this cloud: a new stack id."""
+        stack_id = f"arn:aws:cloudformation:{self.region}:{self.account_id}:stack/{stack_name}/{uuid.uuid4()}"
+        return StackContext(stack_name=stack_name, stack_id=stack_id, region=self.region, account_id=self.account_id)
 
     # -- clients ---------------------------------------------------------------------------------
 
+    @property
+    def endpoint_url(self) -> str:
+        """``http://127.0.0.1:PORT``: every service of the local cloud."""
+        return self.server.url
+
     def lookoutvision(self) -> Any:
         """A client of the emulator."""
-        return self._client("lookoutvision", self.emulator.endpoint_url)
+        return self.client("lookoutvision")
 
     def client(self, service: str) -> Any:
-        """A client of moto's server for ``service`` (iam, s3, logs, events, kms, ...)."""
-        return self._client(service, self.moto.url)
+        """A client of the local cloud for ``service`` (lookoutvision, iam, s3, logs, events, ssm, ...)."""
+        return self._client(service, self.endpoint_url)
 
     def _client(self, service: str, endpoint_url: str) -> Any:
         # One client per service and endpoint: clients are thread-safe, and building one parses
@@ -148,10 +175,10 @@ class LocalCloud:
     # -- lifecycle -------------------------------------------------------------------------------
 
     def __enter__(self) -> LocalCloud:
-        self.moto.start()
-        self.responses.__enter__()
-        if self._own_emulator:
-            self.emulator.__enter__()
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        gateway.reset_moto()  # moto keeps its backends per process: every local cloud starts from an empty world
+        self.server.start()
+        self.responses.serve_at(self.server.tls_url)
         return self
 
     def __exit__(
@@ -160,7 +187,9 @@ class LocalCloud:
         self.closing.set()
         for service in self.functions.values():
             service.close()
+        self.server.stop()
         if self._own_emulator:
-            self.emulator.__exit__(exc_type, exc, tb)
+            self.emulator.close()  # saves its state file
         self.responses.__exit__(exc_type, exc, tb)
-        self.moto.stop()
+        if self._scratch is not None:
+            self._scratch.cleanup()

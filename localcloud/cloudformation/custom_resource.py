@@ -63,6 +63,7 @@ class SentRequest:
     logical_id: str
     request_type: RequestType
     function_arn: str
+    stack_id: str = ""
     outcome: str = "pending"
     logs: list[str] = field(default_factory=list)
 
@@ -154,7 +155,7 @@ class CustomResourceHandler:
         request_id = str(uuid.uuid4())
         response_url = self.cloud.responses.response_url(request_id, signed_at=self.cloud.clock.now())
         event = build_event(request, request_id, response_url)
-        sent = SentRequest(request_id, request.logical_id, request.request_type, token)
+        sent = SentRequest(request_id, request.logical_id, request.request_type, token, request.stack.stack_id)
         self.sent.append(sent)
         function.invoke_async(event)
         body = self._wait(request_id, timeout * self.cloud.time_scale + self.start_up_grace)

@@ -8,7 +8,6 @@ no invocation pending, no polling rule, exactly one response per custom-resource
 from __future__ import annotations
 
 import sys
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -19,7 +18,7 @@ from localcloud.cloudformation.cloud import LocalCloud
 from localcloud.cloudformation.custom_resource import START_UP_GRACE
 from localcloud.cloudformation.engine import StackOperation
 from localcloud.cloudformation.errors import StateError
-from localcloud.cloudformation.intrinsics import StackContext
+from localcloud.cloudformation.leftovers import Leftovers, stack_leftovers
 from localcloud.cloudformation.registry import Handlers
 from localcloud.cloudformation.state import DEFAULT_STATE_DIR, StackState, StateDirectory
 from localcloud.cloudformation.template import Template
@@ -54,7 +53,7 @@ class RunResult:
     """The outcome of a command, for its exit code and for tests."""
 
     operations: list[StackOperation] = field(default_factory=list)
-    leftovers: report.Leftovers | None = None
+    leftovers: Leftovers | None = None
     calls: list[Any] = field(default_factory=list)
     succeeded: bool = False
 
@@ -118,29 +117,15 @@ class Session:
         return operation, operation.deploy(template, self.options.parameters)
 
     def new_state(self, stack_name: str) -> StackState:
-        return StackState(_new_context(stack_name), "REVIEW_IN_PROGRESS", time_scale=self.cloud.time_scale)
+        context = self.cloud.stack_context(stack_name)
+        return StackState(context, "REVIEW_IN_PROGRESS", time_scale=self.cloud.time_scale)
 
     def calls(self) -> list[Any]:
         return self.cloud.emulator.calls[self._first_call :]
 
-    def leftovers(self, retained_ids: set[str]) -> report.Leftovers:
-        """Everything the run left behind, read through the services' own APIs."""
-        found = report.lookout_leftovers(self.cloud.lookoutvision(), retained_ids)
-        clients = {name: self.cloud.client(name) for name in ("events", "iam", "logs", "s3")}
-        in_moto = report.moto_leftovers(clients, retained_ids)
-        found.problems += in_moto.problems
-        found.retained += in_moto.retained
-        found.problems += self.handlers.functions.pending_at_delete
-        for arn, function in self.cloud.functions.items():
-            try:
-                function.wait_idle(0.5)
-            except TimeoutError as exc:
-                found.problems.append(f"function {arn}: {exc}")
-        for sent in self.handlers.custom.sent:
-            count = len(self.cloud.responses.responses(sent.request_id))
-            if count > 1:
-                found.problems.append(f"{sent.logical_id} {sent.request_type} request answered {count} times")
-        return found
+    def leftovers(self, state: StackState) -> Leftovers:
+        """What the stack left behind, read through the services' own APIs (that stack's resources only)."""
+        return stack_leftovers(self.handlers, state)
 
 
 def deploy(options: RunOptions) -> RunResult:
@@ -157,7 +142,7 @@ def deploy(options: RunOptions) -> RunResult:
         operation, result.succeeded = session.create(artifact, template, result)
         result.calls = session.calls()
         if not result.succeeded:
-            result.leftovers = session.leftovers(_retained(operation))
+            result.leftovers = session.leftovers(operation.state)
         _summary(options, result, session)
     return result
 
@@ -185,11 +170,10 @@ def destroy(options: RunOptions) -> RunResult:
     with Session(options, default_time_scale=state.time_scale or 1.0) as session:
         _say(options, f"Destroying {name} (state in {store.path}, time scale {_scale(session)})")
         operation = session.resume(state)
-        retained = _retained(operation)
         result.operations.append(operation)
         result.succeeded = operation.destroy()
         result.calls = session.calls()
-        result.leftovers = session.leftovers(retained)
+        result.leftovers = session.leftovers(operation.state)
         _summary(options, result, session)
     return result
 
@@ -202,14 +186,13 @@ def up(options: RunOptions) -> RunResult:
     result = RunResult()
     with Session(options, artifact.directory) as session:
         deployment, deployed = session.create(artifact, template, result)
-        retained = _retained(deployment)
         if deployed:
             _say(options, f"\nDestroying {artifact.stack_name}")
             destruction = session.operation(deployment.state)
             result.operations.append(destruction)
             result.succeeded = destruction.destroy()
         result.calls = session.calls()
-        result.leftovers = session.leftovers(retained)
+        result.leftovers = session.leftovers(deployment.state)
         _summary(options, result, session)
     return result
 
@@ -218,21 +201,6 @@ def _read_stack(options: RunOptions) -> tuple[StackArtifact, Template, StateDire
     """The stack chosen from the cloud assembly, its parsed template, and the state directory."""
     artifact = CloudAssembly.read(options.app).stack(options.stack)
     return artifact, Template.parse(artifact.template()), StateDirectory(options.state_dir)
-
-
-def _new_context(stack_name: str) -> StackContext:
-    stack_id = f"arn:aws:cloudformation:{REGION}:{ACCOUNT_ID}:stack/{stack_name}/{uuid.uuid4()}"
-    return StackContext(stack_name=stack_name, stack_id=stack_id, region=REGION, account_id=ACCOUNT_ID)
-
-
-def _retained(operation: StackOperation) -> set[str]:
-    """Physical ids and attribute values of the resources DeletionPolicy Retain keeps."""
-    ids: set[str] = set()
-    for record in [*operation.state.resources.values(), *operation.retained.values()]:
-        if record.retained and record.physical_id:
-            ids.add(record.physical_id)
-            ids.update(str(v) for v in record.attributes.values())
-    return ids
 
 
 def _scale(session: Session) -> str:

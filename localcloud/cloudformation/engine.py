@@ -28,13 +28,10 @@ from localcloud.cloudformation.records import (
     StackEvent,
     Status,
 )
-from localcloud.cloudformation.state import StackState, StateDirectory
-from localcloud.cloudformation.template import ResourceDefinition, Template, reverse_graph
+from localcloud.cloudformation.state import StackState
+from localcloud.cloudformation.template import ResourceDefinition, Template, ordering, reverse_graph
 
 STACK_TYPE = "AWS::CloudFormation::Stack"
-STACK_CREATE_IN_PROGRESS = "CREATE_IN_PROGRESS"
-STACK_CREATE_COMPLETE = "CREATE_COMPLETE"
-STACK_DELETE_COMPLETE = "DELETE_COMPLETE"
 
 
 class HandlerLookup(Protocol):
@@ -45,6 +42,14 @@ class HandlerLookup(Protocol):
     def for_record(self, record: ResourceRecord) -> ResourceHandler: ...
 
 
+class StackStore(Protocol):
+    """Where an operation saves its stack after every step (``StateDirectory``, or the CloudFormation API's)."""
+
+    def save(self, state: StackState) -> None: ...
+
+    def remove(self, stack_name: str) -> None: ...
+
+
 class StackOperation:
     """One deploy or destroy of a stack; ``events`` and ``durations`` are read for the summary."""
 
@@ -53,7 +58,7 @@ class StackOperation:
         state: StackState,
         handlers: HandlerLookup,
         *,
-        store: StateDirectory | None = None,
+        store: StackStore | None = None,
         on_event: Callable[[StackEvent], None] | None = None,
         on_notice: Callable[[str], None] | None = None,
         max_workers: int = 8,
@@ -79,11 +84,9 @@ class StackOperation:
 
     def deploy(self, template: Template, parameters: Mapping[str, Any] | None = None) -> bool:
         """Create every resource; on a failure roll back. True when the stack is CREATE_COMPLETE."""
-        self.state.status = STACK_CREATE_IN_PROGRESS
-        self._stack_event(Status.CREATE_IN_PROGRESS, "User Initiated")
+        self._set_status(Status.CREATE_IN_PROGRESS, "User Initiated")
         resolver = self._resolver(template, parameters or {})
         graph = _active_graph(template, resolver)
-        self._save()
 
         def create(logical_id: str) -> bool:
             return self._create(template, resolver, graph, logical_id)
@@ -91,23 +94,17 @@ class StackOperation:
         _, failed = self._run(graph, create, stop_on_failure=True)
         if not failed:
             self.outputs = self._outputs(template, resolver)
-            self.state.status = STACK_CREATE_COMPLETE
-            self._save()
-            self._stack_event(Status.CREATE_COMPLETE)
+            self._set_status(Status.CREATE_COMPLETE)
             return True
-        self.state.status = Status.ROLLBACK_IN_PROGRESS
-        self._save()
         names = ", ".join(sorted(failed))
-        self._stack_event(Status.ROLLBACK_IN_PROGRESS, f"The following resource(s) failed to create: [{names}].")
+        reason = f"The following resource(s) failed to create: [{names}]. Rollback requested by user."
+        self._set_status(Status.ROLLBACK_IN_PROGRESS, reason)
         if self._delete_all():
-            self.state.status = Status.ROLLBACK_COMPLETE
-            self._stack_event(Status.ROLLBACK_COMPLETE)
+            self._set_status(Status.ROLLBACK_COMPLETE)
             if self.store is not None:
                 self.store.remove(self.state.context.stack_name)
         else:
-            self.state.status = Status.ROLLBACK_FAILED
-            self._save()
-            self._stack_event(Status.ROLLBACK_FAILED, "rollback left resources behind: run destroy")
+            self._set_status(Status.ROLLBACK_FAILED, "rollback left resources behind: run destroy")
         return False
 
     def _create(self, template: Template, resolver: Resolver, graph: Mapping[str, set[str]], logical_id: str) -> bool:
@@ -168,8 +165,7 @@ class StackOperation:
         """Bring a deployed stack to ``template``: new resources created, changed ones updated (in place or
         replaced, as each handler answers), then replaced and removed ones deleted (cleanup). A failure
         rolls back: updates reverted with the previous properties, what was created deleted."""
-        self.state.status = Status.UPDATE_IN_PROGRESS
-        self._stack_event(Status.UPDATE_IN_PROGRESS, "User Initiated")
+        self._set_status(Status.UPDATE_IN_PROGRESS, "User Initiated")
         before = {key: dataclasses.replace(record) for key, record in self.state.resources.items()}
         resolver = self._resolver(template, parameters or {})
         graph = _active_graph(template, resolver)
@@ -188,7 +184,7 @@ class StackOperation:
 
         _, failed = self._run(graph, work, stop_on_failure=True)
         if not failed:
-            self._stack_event(Status.UPDATE_COMPLETE_CLEANUP_IN_PROGRESS)
+            self._set_status(Status.UPDATE_COMPLETE_CLEANUP_IN_PROGRESS)
             replaced = [old for old, new in changes if old is not None and old.physical_id != new.physical_id]
             removed = {key: record for key, record in self.state.resources.items() if key not in graph}
             # The new template's UpdateReplacePolicy decides; every old id is tried even when one fails.
@@ -203,18 +199,43 @@ class StackOperation:
             removal_graph = {key: set(record.dependencies) & set(removed) for key, record in removed.items()}
             _, not_deleted = self._run(reverse_graph(removal_graph), self._delete, stop_on_failure=False)
             self.outputs = self._outputs(template, resolver)
-            self.state.status = Status.UPDATE_COMPLETE
-            self._save()
-            self._stack_event(Status.UPDATE_COMPLETE)
+            self._set_status(Status.UPDATE_COMPLETE)
             return cleaned and not not_deleted
-        self.state.status = Status.UPDATE_ROLLBACK_IN_PROGRESS
-        self._save()
         names = ", ".join(sorted(failed))
-        self._stack_event(Status.UPDATE_ROLLBACK_IN_PROGRESS, f"The following resource(s) failed to update: [{names}].")
-        reverted = all([self._revert(old, new) for old, new in reversed(changes)])
-        self.state.status = Status.UPDATE_ROLLBACK_COMPLETE if reverted else Status.UPDATE_ROLLBACK_FAILED
-        self._save()
-        self._stack_event(self.state.status)
+        self._set_status(Status.UPDATE_ROLLBACK_IN_PROGRESS, f"The following resource(s) failed to update: [{names}]. ")
+        return self._roll_back_update(changes)
+
+    def _roll_back_update(self, changes: list[tuple[ResourceRecord | None, ResourceRecord]]) -> bool:
+        """CloudFormation's update rollback: every change reverted (what was updated in place gets an Update
+        back to its previous properties; a replaced resource's previous physical id comes back), then, in the
+        cleanup, what the update created is deleted: added resources, replacements, and the physical id a
+        rollback Update replaced by answering a new one. Always False: the update failed."""
+        doomed: list[ResourceRecord] = []  # physical resources the cleanup deletes; the stack no longer holds them
+        added: dict[str, ResourceRecord] = {}  # resources the update added: the stack forgets them
+        reverted = True
+        for old, new in reversed(changes):
+            if old is None:
+                if new.logical_id in self.state.resources:
+                    added[new.logical_id] = self.state.resources[new.logical_id]
+                continue
+            if new.physical_id and new.physical_id != old.physical_id:  # replaced: the previous one comes back
+                self._finish(dataclasses.replace(old, status=Status.UPDATE_COMPLETE))
+                doomed.append(new)
+                continue
+            kept = self._revert(old, new)
+            if kept is None:
+                reverted = False
+            elif kept.physical_id != old.physical_id:  # the rollback Update answered a replacement
+                doomed.append(dataclasses.replace(new, physical_id=old.physical_id, properties=new.properties))
+        if not reverted:
+            self._set_status(Status.UPDATE_ROLLBACK_FAILED, "some resources could not be rolled back")
+            return False
+        self._set_status(Status.UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS)
+        for record in doomed:
+            self._delete_record(record, forget=False, retain=record.retained)
+        graph = {key: set(record.dependencies) & set(added) for key, record in added.items()}
+        self._run(reverse_graph(graph), self._delete, stop_on_failure=False)
+        self._set_status(Status.UPDATE_ROLLBACK_COMPLETE)
         return False
 
     def _update(
@@ -269,13 +290,9 @@ class StackOperation:
         self._event(logical_id, definition.resource_type, record.status, reason, record.physical_id)
         return outcome.success
 
-    def _revert(self, old: ResourceRecord | None, new: ResourceRecord) -> bool:
-        """Undo one change of a failed update."""
-        if old is None:
-            return self._delete(new.logical_id) if new.logical_id in self.state.resources else True
-        if new.physical_id and new.physical_id != old.physical_id:
-            self._finish(dataclasses.replace(old, status=Status.UPDATE_COMPLETE))
-            return self._delete_record(new, forget=False)
+    def _revert(self, old: ResourceRecord, new: ResourceRecord) -> ResourceRecord | None:
+        """Send the Update that takes one resource back to its previous properties. The record kept is what
+        the rollback Update answers (physical id and attributes), as CloudFormation keeps it; None on failure."""
         self._event(old.logical_id, old.resource_type, Status.UPDATE_IN_PROGRESS, "", old.physical_id)
         request = ResourceRequest(
             RequestType.UPDATE,
@@ -288,11 +305,23 @@ class StackOperation:
             metadata=old.metadata,
         )
         outcome = _guarded(self.handlers.for_record(old).update, request, old.mode)
-        status = Status.UPDATE_COMPLETE if outcome.success else Status.UPDATE_FAILED
-        attributes = outcome.attributes if outcome.success else old.attributes
-        self._finish(dataclasses.replace(old, status=status, attributes=attributes))
-        self._event(old.logical_id, old.resource_type, status, outcome.reason, old.physical_id)
-        return outcome.success
+        if not outcome.success:
+            self._finish(dataclasses.replace(old, status=Status.UPDATE_FAILED))
+            self._event(old.logical_id, old.resource_type, Status.UPDATE_FAILED, outcome.reason, old.physical_id)
+            return None
+        kept = dataclasses.replace(
+            old,
+            status=Status.UPDATE_COMPLETE,
+            physical_id=outcome.physical_id or old.physical_id,
+            attributes=outcome.attributes or old.attributes,
+            note=outcome.note or old.note,
+            local=outcome.local or old.local,
+        )
+        self._finish(kept)
+        replaced = kept.physical_id != old.physical_id
+        reason = "Requested update requires the creation of a new physical resource" if replaced else ""
+        self._event(old.logical_id, old.resource_type, Status.UPDATE_COMPLETE, reason, kept.physical_id)
+        return kept
 
     def _outputs(self, template: Template, resolver: Resolver) -> dict[str, Any]:
         """Each output's value (or why it cannot be resolved locally); outputs whose Condition is false are left out."""
@@ -339,18 +368,13 @@ class StackOperation:
 
     def destroy(self) -> bool:
         """Delete every resource of the stack in reverse order. True when the stack is DELETE_COMPLETE."""
-        self.state.status = Status.DELETE_IN_PROGRESS
-        self._save()
-        self._stack_event(Status.DELETE_IN_PROGRESS, "User Initiated")
+        self._set_status(Status.DELETE_IN_PROGRESS, "User Initiated")
         if self._delete_all():
-            self.state.status = STACK_DELETE_COMPLETE
-            self._stack_event(Status.DELETE_COMPLETE)
+            self._set_status(Status.DELETE_COMPLETE)
             if self.store is not None:
                 self.store.remove(self.state.context.stack_name)
             return True
-        self.state.status = Status.DELETE_FAILED
-        self._save()
-        self._stack_event(Status.DELETE_FAILED, "some resources failed to delete: fix the cause and run destroy again")
+        self._set_status(Status.DELETE_FAILED, "some resources failed to delete: fix the cause and run destroy again")
         return False
 
     def _delete_all(self) -> bool:
@@ -371,6 +395,7 @@ class StackOperation:
         if record.retained if retain is None else retain:
             with self._lock:
                 self.retained[logical_id] = record
+                self.state.remember(dataclasses.replace(record, retained=True))
             if forget:
                 self._forget(logical_id)
             self.modes[logical_id] = record.mode
@@ -414,17 +439,16 @@ class StackOperation:
         Ctrl-C starts nothing new and waits for what runs, so that the state records it; a second
         Ctrl-C stops waiting.
         """
+        sorter = ordering(graph)  # a node becomes ready once every node it depends on is done
         done: set[str] = set()
         failed: set[str] = set()
-        pending = set(graph)
         running: dict[Future[bool], str] = {}
         interrupted = False
         pool = ThreadPoolExecutor(max_workers=self._max_workers, thread_name_prefix="resource")
         try:
             while True:
                 if not (stop_on_failure and failed) and not interrupted:
-                    for node in sorted(n for n in pending if graph[n] <= done):
-                        pending.discard(node)
+                    for node in sorted(sorter.get_ready()):
                         running[pool.submit(work, node)] = node
                 if not running:
                     break
@@ -441,7 +465,11 @@ class StackOperation:
                     continue
                 for future in finished:
                     node = running.pop(future)
-                    (done if future.exception() is None and future.result() else failed).add(node)
+                    if future.exception() is None and future.result():
+                        done.add(node)
+                        sorter.done(node)
+                    else:
+                        failed.add(node)  # never marked done: what depends on it never starts
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
         if interrupted:
@@ -454,6 +482,7 @@ class StackOperation:
         """Store the resource's new record (and how long ``phase`` took) and save the state."""
         with self._lock:
             self.state.resources[record.logical_id] = record
+            self.state.remember(record)
             self.modes[record.logical_id] = record.mode
             if record.note:
                 self.notes[record.logical_id] = record.note
@@ -480,6 +509,13 @@ class StackOperation:
     def _notice(self, text: str) -> None:
         if self._on_notice is not None:
             self._on_notice(text)
+
+    def _set_status(self, status: Status, reason: str = "") -> None:
+        """The stack's new status, announced as the stack's own event, then saved (whoever reads the status
+        finds the event there already)."""
+        self._stack_event(status, reason)
+        self.state.status = status
+        self._save()
 
     def _stack_event(self, status: Status, reason: str = "") -> None:
         context = self.state.context
@@ -538,5 +574,7 @@ def _guarded(
     """Any exception of a handler becomes a failed outcome: the stack is never left waiting."""
     try:
         return action(request)
+    except LocalCloudFormationError as exc:
+        return ResourceOutcome.failed(mode, str(exc), request.physical_id)
     except Exception as exc:
         return ResourceOutcome.failed(mode, f"Internal failure: {type(exc).__name__}: {exc}", request.physical_id)

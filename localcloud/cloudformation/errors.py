@@ -21,3 +21,41 @@ class UnresolvableError(TemplateError):
 
 class StateError(LocalCloudFormationError):
     """The state directory holds no stack, another stack, or unreadable state."""
+
+
+class CloudFormationApiError(Exception):
+    """An error the CloudFormation API answers: ``code`` as the client sees it, ``message`` its text.
+
+    The HTTP status comes from the error's shape in botocore's cloudformation model (400 when the
+    model has no shape for the code, as for ValidationError).
+    """
+
+    code = "ValidationError"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ValidationError(CloudFormationApiError):
+    code = "ValidationError"
+
+
+class AlreadyExistsError(CloudFormationApiError):
+    code = "AlreadyExistsException"
+
+
+class ChangeSetNotFoundError(CloudFormationApiError):
+    code = "ChangeSetNotFound"
+
+
+class InvalidChangeSetStatusError(CloudFormationApiError):
+    code = "InvalidChangeSetStatus"
+
+
+class InsufficientCapabilitiesError(CloudFormationApiError):
+    code = "InsufficientCapabilitiesException"
+
+
+class TokenAlreadyExistsError(CloudFormationApiError):
+    code = "TokenAlreadyExistsException"

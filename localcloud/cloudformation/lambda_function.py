@@ -1,23 +1,24 @@
 """AWS::Lambda::Function: a local Lambda service running the function's Python handler.
 
-The handler runs from the installed packages when its module is importable there (the
-provider: the very code the asset bundles), otherwise from the function's asset directory in
-the cloud assembly. A function that cannot run here (another runtime, code not found) is
-recorded as simulated, and so are the custom resources it serves.
+The handler runs from the function's code exactly as ``cdk synth`` bundled it — its asset folder
+in the cloud assembly, or, deployed through the CloudFormation API, the S3 object the CLI
+published — never from the local cloud's own packages, under the runtime the function declares
+(``python3.13``: see ``localcloud.awslambda.environment``). A function that cannot run here
+(another runtime, no code holding its handler) is recorded as simulated, and so are the custom
+resources it serves.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import importlib.machinery
-import os
-import sys
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from localcloud.awslambda import LambdaService, provider_edge
 from localcloud.cloudformation.cloud import LocalCloud
+from localcloud.cloudformation.function_code import code_from_s3
 from localcloud.cloudformation.handlers import physical_name
 from localcloud.cloudformation.intrinsics import StackContext
 from localcloud.cloudformation.records import Mode, ResourceOutcome, ResourceRecord, ResourceRequest
@@ -29,13 +30,14 @@ ASSET_PATH_METADATA = "aws:asset:path"
 
 @dataclass(frozen=True)
 class CodeLocation:
-    """Where a function's handler module is found: the installed packages or a directory."""
+    """A function's handler, the asset directory it is found in, and the runtime that runs it."""
 
     handler: str
-    directory: str | None  # None: the installed packages
+    directory: str
+    runtime: str
 
     def describe(self) -> str:
-        return f"{self.handler} from {self.directory or 'the installed packages'}"
+        return f"{self.handler} under {self.runtime} from its asset"
 
 
 def function_arn(stack: StackContext, name: str) -> str:
@@ -51,34 +53,37 @@ def locate_code(properties: dict[str, Any], asset_directory: Path | None) -> Cod
     if not isinstance(handler, str) or "." not in handler:
         return f"handler {handler!r} is not module.function"
     module = handler.rsplit(".", 1)[0]
-    if _installed(module):
-        return CodeLocation(handler, None)
-    if asset_directory is not None and _module_in(asset_directory, module):
-        return CodeLocation(handler, str(asset_directory))
-    return f"handler module {module} is neither installed nor in the function's asset"
+    if asset_directory is None:
+        return "the function's code is not here (no asset folder in the cloud assembly, no S3 object published)"
+    if not _module_in(asset_directory, module):
+        return f"handler module {module} is not in the function's asset {asset_directory}"
+    return CodeLocation(handler, str(asset_directory.resolve()), runtime)
 
 
-def _installed(module: str) -> bool:
-    """Importable from the installed packages (the current directory does not count)."""
-    top = module.split(".", 1)[0]
-    here = {"", ".", os.getcwd()}
-    paths = [p for p in sys.path if p not in here]
-    for finder in sys.meta_path:  # the import system's own finders, without touching sys.path
-        find_spec = getattr(finder, "find_spec", None)
-        if find_spec is None:
-            continue
-        is_path_finder = finder is importlib.machinery.PathFinder
-        try:
-            if find_spec(top, paths if is_path_finder else None) is not None:
-                return True
-        except (ImportError, ValueError, TypeError):
-            continue
-    return False
+def asset_folder(assembly_directory: Path, metadata: dict[str, Any], properties: dict[str, Any]) -> Path | None:
+    """The function's asset folder in the cloud assembly.
+
+    Named by the resource's ``aws:asset:path`` metadata, which the CDK CLI asks for; without it (an
+    app synthesized in process, ``cdk synth --no-asset-metadata``), the assets manifest's file
+    whose S3 object key is the function's ``Code.S3Key``.
+    """
+    path = metadata.get(ASSET_PATH_METADATA)
+    if path:
+        return assembly_directory / str(path)
+    key = (properties.get("Code") or {}).get("S3Key")
+    for manifest in sorted(assembly_directory.glob("*.assets.json")):
+        for asset in json.loads(manifest.read_text()).get("files", {}).values():
+            keys = {destination.get("objectKey") for destination in asset.get("destinations", {}).values()}
+            if key in keys and asset.get("source", {}).get("packaging") == "zip":
+                return assembly_directory / str(asset["source"]["path"])
+    return None
 
 
 def _module_in(directory: Path, module: str) -> bool:
+    """Whether ``module`` is in ``directory``, from source or as bytecode only."""
     path = directory.joinpath(*module.split("."))
-    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
+    candidates = (path.with_suffix(".py"), path.with_suffix(".pyc"), path / "__init__.py", path / "__init__.pyc")
+    return any(candidate.is_file() for candidate in candidates)
 
 
 class LambdaFunctionHandler:
@@ -97,8 +102,10 @@ class LambdaFunctionHandler:
         properties = request.properties
         name = str(properties.get("FunctionName") or physical_name(request.stack, request.logical_id))
         arn = function_arn(request.stack, name)
-        asset = request.metadata.get(ASSET_PATH_METADATA)
-        asset_directory = self._assembly_directory / asset if asset and self._assembly_directory else None
+        if self._assembly_directory is None:  # deployed through the CloudFormation API: the code the CLI published
+            asset_directory = code_from_s3(self._cloud, properties)
+        else:
+            asset_directory = asset_folder(self._assembly_directory, request.metadata, properties)
         code = locate_code(properties, asset_directory)
         if isinstance(code, str):
             return ResourceOutcome(True, Mode.SIMULATED, name, {"Arn": arn}, note=code)
@@ -106,7 +113,7 @@ class LambdaFunctionHandler:
             self._start(name, arn, properties, code, request.stack)
         except (OSError, ValueError) as exc:
             return ResourceOutcome.failed(self.mode, f"cannot start the local function {name}: {exc}")
-        local = {"handler": code.handler, "directory": code.directory}
+        local = {"handler": code.handler, "directory": code.directory, "runtime": code.runtime}
         return ResourceOutcome(True, self.mode, name, {"Arn": arn}, note=f"runs {code.describe()}", local=local)
 
     def update(self, request: ResourceRequest) -> ResourceOutcome:
@@ -136,16 +143,17 @@ class LambdaFunctionHandler:
     def restore(self, record: ResourceRecord, stack: StackContext) -> None:
         if record.mode is not Mode.LAMBDA or not record.physical_id:
             return
-        code = CodeLocation(record.local["handler"], record.local.get("directory"))
+        runtime = record.local.get("runtime") or str(record.properties.get("Runtime", ""))
+        code = CodeLocation(record.local["handler"], record.local["directory"], runtime)
         self._start(record.physical_id, function_arn(stack, record.physical_id), record.properties, code, stack)
 
     def _start(self, name: str, arn: str, properties: dict[str, Any], code: CodeLocation, stack: StackContext) -> None:
         variables = (properties.get("Environment") or {}).get("Variables") or {}
         env = self._cloud.function_environment({key: str(value) for key, value in variables.items()})
-        if code.directory:
-            env["PYTHONPATH"] = os.pathsep.join(filter(None, [code.directory, os.environ.get("PYTHONPATH")]))
         service = LambdaService(
             code.handler,
+            code=code.directory,
+            runtime=code.runtime,
             env=env,
             timeout=float(properties.get("Timeout", DEFAULT_TIMEOUT)),
             time_scale=self._cloud.time_scale,

@@ -14,26 +14,56 @@ from localcloud.cloudformation.lambda_function import LambdaFunctionHandler
 from localcloud.cloudformation.lookoutvision_project import LookoutVisionProjectHandler
 from localcloud.cloudformation.moto_resources import MotoHandler
 from localcloud.cloudformation.records import Mode, ResourceRecord
-from localcloud.cloudformation.template import creation_levels
+from localcloud.cloudformation.template import ResourceDefinition, creation_levels
+
+# Types CloudFormation itself treats as records with no service behind them.
+NO_OP_TYPES = frozenset({"AWS::CDK::Metadata", "AWS::CloudFormation::WaitConditionHandle"})
 
 
 class Handlers:
-    """The handlers of one local cloud; implements the engine's HandlerLookup."""
+    """The handlers of one local cloud; implements the engine's HandlerLookup.
 
-    def __init__(self, cloud: LocalCloud, assembly_directory: Path | None = None) -> None:
+    ``strict``: play every resource for real or fail it (the CloudFormation API's way); otherwise a
+    resource no local service stands for is recorded as simulated (``python -m localcloud deploy``).
+    """
+
+    def __init__(self, cloud: LocalCloud, assembly_directory: Path | None = None, *, strict: bool = False) -> None:
         self.cloud = cloud
+        self.strict = strict
         self.project = LookoutVisionProjectHandler(cloud)
         self.custom = CustomResourceHandler(cloud)
         self.functions = LambdaFunctionHandler(cloud, assembly_directory)
         self.moto = MotoHandler(cloud)
         self.simulated = SimulatedHandler()
 
+    def unsupported(self, resources: dict[str, ResourceDefinition]) -> list[str]:
+        """``TYPE (logical ids)`` for each resource type that cannot be played here: no handler, or a
+        function runtime the local Lambda does not run."""
+        found: dict[str, list[str]] = {}
+        for logical_id, definition in sorted(resources.items()):
+            kind = definition.resource_type
+            runtime = definition.properties.get("Runtime")
+            if kind == lambda_function.RESOURCE_TYPE and isinstance(runtime, str) and not runtime.startswith("python"):
+                found.setdefault(f"{kind} with Runtime {runtime}", []).append(logical_id)
+            elif not self._has_handler(kind):
+                found.setdefault(kind, []).append(logical_id)
+        return [f"{kind} ({', '.join(ids)})" for kind, ids in found.items()]
+
+    @staticmethod
+    def _has_handler(resource_type: str) -> bool:
+        return (
+            resource_type in (lookoutvision_project.RESOURCE_TYPE, lambda_function.RESOURCE_TYPE)
+            or resource_type in moto_resources.RESOURCE_TYPES
+            or resource_type in NO_OP_TYPES
+            or is_custom_resource(resource_type, {"ServiceToken": ""})
+        )
+
     def for_request(self, resource_type: str, properties: dict[str, Any]) -> ResourceHandler:
         if resource_type == lookoutvision_project.RESOURCE_TYPE:
             return self.project
         if is_custom_resource(resource_type, properties):
             served = self.cloud.function(str(properties["ServiceToken"])) is not None
-            return self.custom if served else self.simulated
+            return self.custom if served or self.strict else self.simulated
         if resource_type == lambda_function.RESOURCE_TYPE:
             return self.functions
         if resource_type in moto_resources.RESOURCE_TYPES:

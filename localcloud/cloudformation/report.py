@@ -7,18 +7,15 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Any, TextIO
-
-from botocore.exceptions import BotoCoreError, ClientError
+from typing import TextIO
 
 from localcloud.cloudformation.custom_resource import SentRequest
 from localcloud.cloudformation.engine import StackOperation
+from localcloud.cloudformation.leftovers import NOTHING_LEFT, Leftovers
 from localcloud.cloudformation.records import Mode, StackEvent, Status
 from localcloud.lookoutvision import Call
 
 LOG_TAIL = 15  # lines of a failed request's function logs shown under the summary
-NOTHING_LEFT = "no project, dataset or model in the emulator, no pending invocation, no polling rule"
 
 
 class EventPrinter:
@@ -41,62 +38,6 @@ def format_event(event: StackEvent) -> str:
     clock = time.strftime("%H:%M:%S", time.localtime(event.timestamp))
     line = f"{clock} {event.elapsed:7.2f}s  {event.status:<21} {event.resource_type:<32} {event.logical_id}"
     return f"{line}  {event.reason}" if event.reason else line
-
-
-@dataclass
-class Leftovers:
-    """What remains after a destroy or a rollback. ``problems`` make the run fail; ``retained`` do not."""
-
-    problems: list[str] = field(default_factory=list)
-    retained: list[str] = field(default_factory=list)
-
-    @property
-    def clean(self) -> bool:
-        return not self.problems
-
-
-def lookout_leftovers(client: Any, retained_ids: set[str]) -> Leftovers:
-    """Projects, datasets and model versions the emulator still has (ListProjects, DescribeProject, ListModels)."""
-    found = Leftovers()
-    projects = [p for page in client.get_paginator("list_projects").paginate() for p in page["Projects"]]
-    for project in projects:
-        name = project["ProjectName"]
-        bucket = found.retained if name in retained_ids else found.problems
-        bucket.append(f"Lookout for Vision project {name}")
-        try:
-            datasets = client.describe_project(ProjectName=name)["ProjectDescription"].get("Datasets", [])
-            models = [
-                m for page in client.get_paginator("list_models").paginate(ProjectName=name) for m in page["Models"]
-            ]
-        except ClientError:
-            continue  # gone between the calls
-        for dataset in datasets:
-            bucket.append(f"Lookout for Vision dataset {name}/{dataset['DatasetType']} ({dataset.get('Status')})")
-        for model in models:
-            target = found.retained if model["ModelArn"] in retained_ids or name in retained_ids else found.problems
-            target.append(f"Lookout for Vision model {name}/{model['ModelVersion']} ({model.get('Status')})")
-    return found
-
-
-def moto_leftovers(clients: dict[str, Any], retained_ids: set[str]) -> Leftovers:
-    """Polling rules, roles, log groups and buckets left in moto's server."""
-    found = Leftovers()
-
-    def add(kind: str, name: str) -> None:
-        (found.retained if name in retained_ids else found.problems).append(f"{kind} {name}")
-
-    try:
-        for rule in clients["events"].list_rules()["Rules"]:
-            found.problems.append(f"EventBridge rule {rule['Name']} (a polling rule left behind)")
-        for role in clients["iam"].list_roles()["Roles"]:
-            add("IAM role", role["RoleName"])
-        for group in clients["logs"].describe_log_groups()["logGroups"]:
-            add("log group", group["logGroupName"])
-        for bucket in clients["s3"].list_buckets()["Buckets"]:
-            add("S3 bucket", bucket["Name"])
-    except (ClientError, BotoCoreError) as exc:
-        found.problems.append(f"could not list what moto holds: {exc}")
-    return found
 
 
 def calls_summary(calls: Iterable[Call]) -> list[str]:
@@ -181,9 +122,7 @@ def summary(
         lines += [f"  LEFT: {item}" for item in leftovers.problems]
         lines += [f"  retained (DeletionPolicy Retain): {item}" for item in leftovers.retained]
         if leftovers.clean:
-            lines.append(
-                "  nothing: no project, dataset or model in the emulator, no pending invocation, no polling rule"
-            )
+            lines.append(f"  nothing: {NOTHING_LEFT}")
     statuses = [str(status) for status in (status_of(operation) for operation in operations) if status]
     lines += ["", f"{'OK' if ok else 'FAILED'}: {' then '.join(statuses)}"]
     return "\n".join(lines)

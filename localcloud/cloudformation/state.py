@@ -27,6 +27,13 @@ class StackState:
     resources: dict[str, ResourceRecord] = field(default_factory=dict)
     # The time scale the stack was deployed at: a later destroy keeps the emulator's pace.
     time_scale: float | None = None
+    # Every physical resource the stack has held (replaced and deleted ones too), for the leftover check.
+    history: dict[str, ResourceRecord] = field(default_factory=dict)
+
+    def remember(self, record: ResourceRecord) -> None:
+        """Keep ``record`` in the history, once per logical id and physical id."""
+        if record.physical_id:
+            self.history[f"{record.logical_id}|{record.physical_id}"] = record
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -36,7 +43,9 @@ class StackState:
             "AccountId": self.context.account_id,
             "StackStatus": self.status,
             "TimeScale": self.time_scale,
-            "Resources": {logical_id: record.to_dict() for logical_id, record in self.resources.items()},
+            # Copies first: an operation's threads may add a resource while another thread saves.
+            "Resources": {logical_id: record.to_dict() for logical_id, record in dict(self.resources).items()},
+            "History": [record.to_dict() for record in list(self.history.values())],
         }
 
     @classmethod
@@ -48,7 +57,10 @@ class StackState:
             account_id=data["AccountId"],
         )
         resources = {key: ResourceRecord.from_dict(value) for key, value in data.get("Resources", {}).items()}
-        return cls(context=context, status=data["StackStatus"], resources=resources, time_scale=data.get("TimeScale"))
+        state = cls(context=context, status=data["StackStatus"], resources=resources, time_scale=data.get("TimeScale"))
+        for record in data.get("History", []):
+            state.remember(ResourceRecord.from_dict(record))
+        return state
 
 
 class StateDirectory:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from graphlib import CycleError, TopologicalSorter
 from typing import Any
+
+import yaml
 
 from localcloud.cloudformation.errors import TemplateError
 from localcloud.cloudformation.intrinsics import references
@@ -93,19 +97,26 @@ class Template:
 
 
 def creation_levels(graph: Mapping[str, set[str]]) -> list[list[str]]:
-    """Kahn's algorithm in waves: each level depends only on earlier levels, so a level may run concurrently."""
-    remaining = {node: set(deps) for node, deps in graph.items()}
+    """Waves of a topological order: each level depends only on earlier levels, so a level may run concurrently."""
+    sorter = ordering(graph)
     levels: list[list[str]] = []
-    while remaining:
-        ready = sorted(node for node, deps in remaining.items() if not deps)
-        if not ready:
-            raise TemplateError(f"circular dependency between resources: {', '.join(sorted(remaining))}")
+    while sorter.is_active():
+        ready = sorted(sorter.get_ready())
         levels.append(ready)
-        for node in ready:
-            del remaining[node]
-        for deps in remaining.values():
-            deps.difference_update(ready)
+        sorter.done(*ready)
     return levels
+
+
+def ordering(graph: Mapping[str, set[str]]) -> TopologicalSorter[str]:
+    """A prepared ``graphlib.TopologicalSorter`` of ``graph`` (node → the nodes it depends on);
+    TemplateError on a cycle."""
+    sorter = TopologicalSorter(graph)
+    try:
+        sorter.prepare()
+    except CycleError as exc:
+        cycle = sorted(set(exc.args[1]))
+        raise TemplateError(f"circular dependency between resources: {', '.join(cycle)}") from exc
+    return sorter
 
 
 def deletion_levels(graph: Mapping[str, set[str]]) -> list[list[str]]:
@@ -154,3 +165,38 @@ def _parse_resource(logical_id: str, raw: Any) -> ResourceDefinition:
         condition=raw.get("Condition"),
         metadata=dict(raw.get("Metadata") or {}),
     )
+
+
+def load_template_body(text: str) -> dict[str, Any]:
+    """A TemplateBody as a dict: JSON, or YAML with CloudFormation's short forms (``!Ref``, ``!Sub``, ...)."""
+    try:
+        document = json.loads(text)
+    except ValueError:
+        try:
+            document = yaml.load(text, Loader=_CloudFormationLoader)  # noqa: S506 - a SafeLoader subclass
+        except yaml.YAMLError as exc:
+            raise TemplateError(f"Template format error: not JSON or YAML: {exc}") from exc
+    if not isinstance(document, dict):
+        raise TemplateError("Template format error: the template is not an object")
+    return document
+
+
+class _CloudFormationLoader(yaml.SafeLoader):
+    """YAML as CloudFormation reads it: ``!Ref X`` is ``{"Ref": "X"}``, ``!GetAtt A.B`` is
+    ``{"Fn::GetAtt": ["A", "B"]}``, ``!Sub ...`` is ``{"Fn::Sub": ...}`` and so on."""
+
+
+def _short_form(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    name = suffix if suffix in ("Ref", "Condition") else f"Fn::{suffix}"
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+        if name == "Fn::GetAtt" and isinstance(value, str):
+            value = value.split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    return {name: value}
+
+
+_CloudFormationLoader.add_multi_constructor("!", _short_form)

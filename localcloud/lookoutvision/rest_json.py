@@ -22,6 +22,8 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from botocore.model import ListShape, MapShape, NoShapeFoundError, OperationModel, ServiceModel, Shape, StructureShape
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map, Rule
 
 from .exceptions import LookoutVisionError, SerializationException, UnknownOperationException
 
@@ -35,46 +37,34 @@ class Reply:
     body: bytes = b""
 
 
-@dataclass(frozen=True)
-class Route:
-    operation: OperationModel
-    method: str
-    pattern: re.Pattern[str]
-    labels: dict[str, str]  # regex group -> URI label
-    literal_segments: int
-
-
 class Router:
-    """Maps an HTTP method and raw path to an operation and its (decoded) URI labels."""
+    """Maps an HTTP method and raw path to an operation and its (decoded) URI labels.
+
+    A ``werkzeug.routing.Map`` with one rule per operation, from its ``http.method`` and
+    ``http.requestUri``: a label takes one segment, a greedy label (``{Key+}``) spans slashes, and
+    a literal segment wins over a label. Matching runs on the raw path, so a label holding a
+    percent-encoded ``/`` (an ARN) stays one segment; labels are decoded afterwards.
+    """
 
     def __init__(self, service: ServiceModel) -> None:
-        routes = []
+        rules = []
         for name in service.operation_names:
             operation = service.operation_model(name)
             path = operation.http["requestUri"].split("?", 1)[0]
-            regex, literal = "", 0
-            labels: dict[str, str] = {}
-            for segment in (s for s in path.split("/") if s):
-                if segment.startswith("{"):
-                    group = f"label{len(labels)}"
-                    labels[group] = segment.strip("{}").rstrip("+")
-                    # A greedy label ({Key+}) spans slashes; others take one (percent-encoded) segment.
-                    regex += f"/(?P<{group}>.+)" if segment.endswith("+}") else f"/(?P<{group}>[^/]+)"
-                else:
-                    regex += "/" + re.escape(segment)
-                    literal += 1
-            routes.append(Route(operation, operation.http["method"], re.compile(regex + "/?"), labels, literal))
-        # The most specific route first: more literal segments win over labels.
-        self._routes = sorted(routes, key=lambda r: -r.literal_segments)
+            rule = _LABEL.sub(lambda m: f"<{'path' if m[2] else 'default'}:{m[1]}>", path)
+            rules.append(Rule(rule, methods=[operation.http["method"]], endpoint=name))
+        self._service = service
+        self._adapter = Map(rules, strict_slashes=False, merge_slashes=False).bind("emulator")
 
     def match(self, method: str, raw_path: str) -> tuple[OperationModel, dict[str, str]]:
-        for route in self._routes:
-            if route.method != method:
-                continue
-            found = route.pattern.fullmatch(raw_path)
-            if found:
-                return route.operation, {route.labels[g]: unquote(v) for g, v in found.groupdict().items()}
-        raise UnknownOperationException(f"No operation matches {method} {raw_path}.")
+        try:
+            name, labels = self._adapter.match(raw_path, method=method)
+        except HTTPException as exc:
+            raise UnknownOperationException(f"No operation matches {method} {raw_path}.") from exc
+        return self._service.operation_model(name), {label: unquote(value) for label, value in labels.items()}
+
+
+_LABEL = re.compile(r"\{([A-Za-z0-9_]+)(\+?)\}")
 
 
 def parse_request(

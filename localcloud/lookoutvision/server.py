@@ -6,21 +6,19 @@ throttling, internal error) → quota → backend (validation, ClientToken, the 
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import json
 import logging
 import os
-import socket
 import tempfile
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from localcloud.httpserver import LocalServer, Request, drop_connection, exact_response, raw_target
 from provider import servicemodel
 
 from .admin import PREFIX as ADMIN_PREFIX
@@ -37,6 +35,11 @@ from .faults import END_OF_SUPPORT_MESSAGE, Fault, Faults
 from .rest_json import Reply, Router, new_request_id, parse_request, serialize_error, serialize_output
 from .service_clock import ServiceClock
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 logger = logging.getLogger(__name__)
 
@@ -68,8 +71,7 @@ class Emulator:
         self._service = servicemodel.service_model()
         self._router = Router(self._service)
         self._host, self._port = host, port
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
+        self._server: LocalServer | None = None
         self._save_lock = threading.Lock()
         self.state_file = Path(state_file) if state_file is not None else None
         if self.state_file is not None and self.state_file.exists():
@@ -79,17 +81,12 @@ class Emulator:
 
     def start(self) -> Emulator:
         if self._server is None:
-            self._server = _Server((self._host, self._port), _Handler, self)
-            self._thread = threading.Thread(
-                target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True, name="lookoutvision"
-            )
-            self._thread.start()
+            self._server = LocalServer(self.wsgi_app, host=self._host, port=self._port, name="lookoutvision").start()
         return self
 
     def close(self) -> None:
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.stop()
             self._server = None
         if self.state_file is not None:
             self.save()
@@ -106,8 +103,7 @@ class Emulator:
     def endpoint_url(self) -> str:
         if self._server is None:
             raise RuntimeError("the emulator is not running: use it as a context manager or call start()")
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self._server.url
 
     @property
     def port(self) -> int:
@@ -157,6 +153,16 @@ class Emulator:
         self.backend.from_state(json.loads(Path(path).read_text()))
 
     # -- one request ------------------------------------------------------------------------
+
+    def wsgi_app(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """The emulator as a WSGI application: the service's API and the control API under ``/_emulator/``."""
+        request = Request(environ)
+        headers = {key.lower(): value for key, value in request.headers.items()}
+        reply = self.handle(request.method, raw_target(environ), headers, request.get_data())
+        if reply is None:
+            return drop_connection(environ)(environ, start_response)
+        body = b"" if request.method == "HEAD" else reply.body
+        return exact_response(reply.status, body, reply.headers)(environ, start_response)
 
     def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Reply | None:
         """Answer one HTTP request; None means: drop the connection without an answer."""
@@ -240,45 +246,3 @@ class Emulator:
                 retry_after_seconds=failure.retry_after_seconds,
             )
         return serialize_output(operation_model, result), False
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], emulator: Emulator) -> None:
-        self.emulator = emulator
-        super().__init__(address, handler)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that went away mid-reply (a timeout, a test tearing down) is not the emulator's error.
-        logger.debug("connection from %s ended with an error", client_address, exc_info=True)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed-ACK stall
-    server: _Server
-
-    def _answer(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length > 0 else b""
-        headers = {key.lower(): value for key, value in self.headers.items()}
-        reply = self.server.emulator.handle(self.command, self.path, headers, body)
-        if reply is None:
-            self.close_connection = True
-            with contextlib.suppress(OSError):
-                self.connection.shutdown(socket.SHUT_RDWR)
-            return
-        self.send_response(reply.status)
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(reply.body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(reply.body)
-
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _answer
-
-    def log_message(self, format: str, *args: Any) -> None:
-        logger.debug("%s " + format, self.address_string(), *args)

@@ -108,6 +108,21 @@ def test_validity_figures(results: tuple[Path, dict[str, Any]]) -> None:
     assert all(math.isfinite(f["measured"]) for f in oracle)
 
 
+def test_cold_start_and_synth_figures_come_from_the_samples(results: tuple[Path, dict[str, Any]]) -> None:
+    _, data = results
+    cold = data["sections"]["cold_start"]["details"]
+    figures = _figures(data, "cold_start")
+    assert figures["cold_start.first_call"]["measured"] == statistics.median(cold["samples"]["provider"])
+    assert figures["cold_start.first_call"]["baseline"] == statistics.median(cold["samples"]["bare"])
+    assert figures["cold_start.asset_zip"]["measured"] == cold["asset"]["zip_bytes"]
+    synth = data["sections"]["synth"]["details"]
+    example, models = synth["samples"]["example"][0], synth["samples"]["models"][0]
+    assert (models["models"], models["functions"], example["models"]) == (3, 1, 1)
+    growth = (models["template_bytes"] - example["template_bytes"]) / 2
+    assert _figures(data, "synth")["synth.template_growth_per_model"]["measured"] == pytest.approx(growth)
+    assert growth > 0
+
+
 def test_a_ratio_needs_a_baseline() -> None:
     assert ratio(3.0, 0.0) is None
     figure = Figure("k", "t", measured=3.0, baseline=1.5, unit="s", measured_label="m", baseline_label="b")

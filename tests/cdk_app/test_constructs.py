@@ -56,6 +56,7 @@ def three(tmp_path_factory: pytest.TempPathFactory) -> ThreeModels:
         dataset_type="test",
         manifest_bucket=bucket,
         manifest_key="a/test",
+        service_timeout=Duration.minutes(10),
         orphan_when_service_unavailable=True,
     )
     retained = LookoutVisionModel(
@@ -297,3 +298,10 @@ def test_the_provider_accepts_every_resource_of_the_stack(three: ThreeModels) ->
     assert retained.orphan_when_service_unavailable is False
     assert parsed[three.logical_id(_c(three, "second"))].orphan_when_service_unavailable is True
     assert parsed[three.logical_id(_c(three, "alpha_test"))].orphan_when_service_unavailable is True
+    assert parsed[three.logical_id(_c(three, "alpha_test"))].service_timeout == 600
+    assert parsed[three.logical_id(_c(three, "alpha_train"))].service_timeout == 3600
+
+
+def test_a_dataset_carries_its_service_timeout(three: ThreeModels) -> None:
+    assert three.resource(_c(three, "alpha_test"))["Properties"][consts.SERVICE_TIMEOUT] == "600"
+    assert three.resource(_c(three, "alpha_train"))["Properties"][consts.SERVICE_TIMEOUT] == "3600"

@@ -71,6 +71,18 @@ CASES: list[tuple[str, Callable[[Scene], Any], type[Exception], str]] = [
         ValueError,
         r"service_timeout is 1.5 s",
     ),
+    (
+        "dataset timeout too long",
+        lambda s: s.dataset("Slow", "train", service_timeout=Duration.hours(2)),
+        ValueError,
+        r"LookoutVisionDataset Validation/Slow: service_timeout is 7200 s; CloudFormation accepts whole seconds",
+    ),
+    (
+        "dataset timeout not whole seconds",
+        lambda s: s.dataset("Slow", "train", service_timeout=Duration.millis(500)),
+        ValueError,
+        r"service_timeout is 0.5 s",
+    ),
     ("test as training", lambda s: s.model(training_dataset=s.test), ValueError, "it must be 'train'"),
     ("train as test", lambda s: s.model(test_dataset=s.train), ValueError, "it must be 'test'"),
     (
@@ -116,6 +128,8 @@ def test_project_by_cfn_project_name_or_ref_is_the_same_project(scene: Scene) ->
 
 
 def test_valid_boundaries_are_accepted(scene: Scene) -> None:
+    scene.dataset("Quick", "train", service_timeout=Duration.seconds(1))
+    scene.dataset("Patient", "test", service_timeout=Duration.hours(1))
     model = scene.model(
         hosting=Hosting(min_inference_units=2, max_inference_units=2),
         service_timeout=Duration.seconds(1),

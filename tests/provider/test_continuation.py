@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from localcloud.awslambda import LambdaService
-from provider import consts
+from provider import clients, consts
 from provider.budget import Budget
-from provider.continuation import MAX_ASYNC_PAYLOAD, Continuation, hand_over, lambda_client, request_signed_at
+from provider.continuation import MAX_ASYNC_PAYLOAD, Continuation, hand_over, request_signed_at
 from provider.errors import ContinuationFailed, ContinuationUncertain, RejectedEvent
 from tests.fixtures.awslambda import local_function
 from tests.provider.clocks import Context, FrozenClock
@@ -104,7 +104,7 @@ def lambda_endpoint(monkeypatch: pytest.MonkeyPatch) -> Any:
         monkeypatch.setenv("AWS_REGION", "us-east-1")
         monkeypatch.setenv("AWS_ACCESS_KEY_ID", "local")
         monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "local")
-        return lambda_client(1.0, 1.0)
+        return clients.awslambda(1.0, 1.0)
 
     return point_at
 

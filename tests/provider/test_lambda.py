@@ -6,13 +6,13 @@ through the service's Invoke API; responses go to the local HTTPS ResponseURL en
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from cdk_app.lambda_asset import RUNTIME_NAME, provider_asset
 from localcloud.awslambda import LambdaService, provider_edge
 from localcloud.cloudformation.response_endpoint import ResponseEndpoint
 from localcloud.lookoutvision import Emulator, Fault
@@ -36,12 +36,13 @@ LAMBDA_TIMEOUT = 100.0
 def function(emulator: Emulator, response_endpoint: ResponseEndpoint) -> Iterator[LambdaService]:
     emulator.configure(time_scale=SCALE)
     env = {
-        "PYTHONPATH": os.getcwd(),
         "AWS_ENDPOINT_URL_LOOKOUTVISION": emulator.endpoint_url,
         "SSL_CERT_FILE": response_endpoint.ca_file,
     }
     with LambdaService(
         provider_edge.PROVIDER_HANDLER,
+        code=provider_asset(),
+        runtime=RUNTIME_NAME,
         env=env,
         timeout=LAMBDA_TIMEOUT,
         time_scale=SCALE,

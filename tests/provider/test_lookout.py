@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from localcloud.lookoutvision import Emulator, Fault
-from provider import errors, lookout, servicemodel
+from provider import clients, errors, lookout, servicemodel
 from provider.lifecycle import ModelStatus
 from provider.lookout import Lookout
 from tests.provider.conftest import PROJECT, project_with_dataset, trained_model
@@ -24,7 +24,7 @@ class Sleeps:
 
 def _lookout(time_left: float = float("inf")) -> tuple[Lookout, Sleeps]:
     sleeps = Sleeps()
-    client = lookout.new_client(5.0, 10.0)
+    client = clients.lookoutvision(5.0, 10.0)
     return Lookout(client, sleep=sleeps, call_window=lambda: time_left, random_unit=lambda: 0.5), sleeps
 
 
@@ -36,12 +36,6 @@ def test_every_modeled_error_has_its_class() -> None:
         status = model.shape_for(code).metadata["error"]["httpStatusCode"]
         assert errors.error_class(code, status) is cls
         assert errors.error_class("SomethingNew", status) is cls or status == 402
-
-
-def test_the_client_honours_the_endpoint_variable(emulator: Emulator) -> None:
-    client = lookout.new_client(5.0, 10.0)
-    assert client.meta.endpoint_url == emulator.endpoint_url
-    assert client.meta.region_name == "us-east-1"
 
 
 def test_describe_and_list_through_the_emulator(emulator: Emulator) -> None:

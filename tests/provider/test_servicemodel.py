@@ -61,3 +61,33 @@ def test_message_reads_like_the_service() -> None:
     violations = servicemodel.validate_input("DeleteModel", {"ProjectName": "p", "ModelVersion": "x"})
     message = servicemodel.validation_message(violations)
     assert message.startswith("1 validation error detected: Value 'x' at 'ModelVersion' failed to satisfy")
+
+
+def test_every_pattern_of_the_model_reads_as_a_python_regular_expression() -> None:
+    model = servicemodel.service_model()
+    patterns = {
+        model.shape_for(n).metadata["pattern"] for n in model.shape_names if "pattern" in model.shape_for(n).metadata
+    }
+    assert len(patterns) > 10
+    for pattern in patterns:
+        servicemodel._pattern(pattern)  # raises for Java syntax left untranslated
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"),
+    [
+        ("team:vision/line-3@plant=+_.", True),
+        ("Équipe qualité", True),  # letters of any script, a space
+        ("検査ライン 3", True),
+        ("line\u00a0three", True),  # a no-break space is a separator (\\p{Z})
+        ("Ⅻ½", True),  # numbers (\\p{N}) beyond the digits
+        ("a#b", False),
+        ("tab\there", False),  # a tab is no separator in Unicode's sense
+        ("emoji🙂", False),
+    ],
+)
+def test_the_tag_character_set_reads_as_javas_unicode_classes(value: str, valid: bool) -> None:
+    violations = servicemodel.validate_input(
+        "TagResource", {"ResourceArn": "arn", "Tags": [{"Key": value, "Value": "v"}]}
+    )
+    assert (not violations) is valid, violations

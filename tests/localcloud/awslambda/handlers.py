@@ -1,12 +1,17 @@
-"""Small handlers that the local Lambda runs in its execution environments during the tests."""
+"""Small handlers that the local Lambda runs in its execution environments during the tests.
+
+Standard library only: they run under the functions' runtime (python3.13) with this directory as
+their code, as a function's asset would be.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import time
+import urllib.parse
+import urllib.request
 from typing import Any
-
-import boto3
 
 
 def echo(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -23,12 +28,35 @@ def fail(event: dict[str, Any], context: Any) -> None:
 
 
 def reinvoke(event: dict[str, Any], context: Any) -> int:
-    """Hands itself over to a new asynchronous invocation until ``hops`` reaches ``until``."""
+    """Hands itself over to a new asynchronous invocation (Lambda's Invoke API) until ``hops`` reaches ``until``."""
     hops = event["hops"]
     if hops < event["until"]:
-        boto3.client("lambda").invoke(
-            FunctionName=context.invoked_function_arn,
-            InvocationType="Event",
-            Payload=json.dumps({**event, "hops": hops + 1}),
+        function = urllib.parse.quote(context.invoked_function_arn, safe="")
+        request = urllib.request.Request(
+            f"{os.environ['AWS_ENDPOINT_URL_LAMBDA']}/2015-03-31/functions/{function}/invocations",
+            data=json.dumps({**event, "hops": hops + 1}).encode(),
+            headers={"X-Amz-Invocation-Type": "Event"},
+            method="POST",
         )
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            assert answer.status == 202
     return hops
+
+
+def runtime(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """What the execution environment looks like from inside: its Python, its path, its directory."""
+    import sys  # noqa: PLC0415
+
+    modules = sorted(sys.modules)
+    import boto3  # noqa: PLC0415 - the runtime's SDK, found after the function's code
+
+    return {
+        "boto3": boto3.__file__,
+        "version": list(sys.version_info[:2]),
+        "executable": sys.executable,
+        "path": sys.path,
+        "cwd": os.getcwd(),
+        "modules": modules,
+        "task_root": os.environ.get("LAMBDA_TASK_ROOT"),
+        "flags": {"isolated": sys.flags.isolated, "no_site": sys.flags.no_site},
+    }

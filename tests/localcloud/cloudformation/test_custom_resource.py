@@ -39,9 +39,11 @@ FUNCTION = textwrap.dedent(
         with open(os.environ["EVENTS_FILE"], "a") as out:
             out.write(json.dumps(event) + "\\n")
         behaviour = event["ResourceProperties"].get("Behaviour", "succeed")
-        if behaviour == "leave-rule" and event["RequestType"] == "Create":
-            rule = "poll-" + event["LogicalResourceId"]
-            boto3.client("events").put_rule(Name=rule, ScheduleExpression="rate(1 minute)")
+        if behaviour == "leave-rule" and event["RequestType"] == "Create":  # as crhelper's poll_create does
+            rule = event["LogicalResourceId"] + "Abcd1234"
+            events = boto3.client("events")
+            events.put_rule(Name=rule, ScheduleExpression="rate(1 minute)")
+            events.put_targets(Rule=rule, Targets=[{"Id": "1", "Arn": context.invoked_function_arn}])
         if behaviour == "runaway" and event["RequestType"] == "Delete":
             invoke_self(context, 0)
         if behaviour == "silent" and event["RequestType"] == "Create":
@@ -277,8 +279,9 @@ def test_a_polling_rule_left_in_moto_fails_the_run(local_emulator: Emulator, tmp
     result, output = run(driver.up, directory, local_emulator, tmp_path)
     assert result.exit_code == 1
     assert result.leftovers is not None
-    assert result.leftovers.problems == ["EventBridge rule poll-Thing (a polling rule left behind)"]
-    assert "LEFT: EventBridge rule poll-Thing" in output
+    [problem] = result.leftovers.problems
+    assert problem.startswith("EventBridge rule ThingAbcd1234 (a polling rule left behind, targeting arn:aws:lambda:")
+    assert "LEFT: EventBridge rule ThingAbcd1234" in output
 
 
 def test_a_continuation_still_running_at_function_delete_fails_the_run(

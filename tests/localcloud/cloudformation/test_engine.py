@@ -344,3 +344,78 @@ def test_update_replace_policy_retain_keeps_the_old_physical_resource(tmp_path: 
     assert ("Delete", "Model") not in [(kind, lid) for kind, lid, _, _ in handler.calls]
     assert ("Model", Status.DELETE_SKIPPED) in [(e.logical_id, e.status) for e in events]
     assert op.retained["Model"].physical_id == "Model-id"
+
+
+class AnswersOnRollback(FakeHandler):
+    """A resource whose rollback Update (an Update with the previous properties) answers ``answer``."""
+
+    def __init__(self, answer: ResourceOutcome) -> None:
+        super().__init__()
+        self.answer = answer
+
+    def update(self, request: ResourceRequest) -> ResourceOutcome:
+        rollback = request.logical_id == "Model" and request.properties.get("Hosting") == 1
+        if not rollback:
+            return super().update(request)
+        self.calls.append(("Update", request.logical_id, request.physical_id, request.properties))
+        return self.answer
+
+
+def hosting_two_and_a_failing_update() -> Template:
+    """Model updated in place (Hosting 1 → 2), then Uses, which depends on it, fails to update."""
+    return changed(
+        Model={"Type": "M", "Properties": {"Project": {"Ref": "Project"}, "Hosting": 2}},
+        Uses={"Type": "U", "Properties": {"Model": {"Fn::GetAtt": ["Model", "Arn"]}, "Changed": True}},
+    )
+
+
+def test_a_rollback_keeps_the_physical_id_and_data_the_rollback_update_answers(tmp_path: Path) -> None:
+    """CloudFormation records what the rollback Update answers, and deletes a physical id it replaced."""
+    handler = AnswersOnRollback(ResourceOutcome(True, Mode.SIMULATED, "Model-id-restored", {"Arn": "arn:restored"}))
+    store = deployed(handler, tmp_path)
+    handler.fail_update = {"Uses"}
+    op, events = operation(handler, store, state=store.load("Demo"))
+    assert not op.update(hosting_two_and_a_failing_update())
+    updates = [(lid, pid, props.get("Hosting")) for kind, lid, pid, props in handler.calls if kind == "Update"]
+    assert ("Model", "Model-id", 2) in updates and ("Model", "Model-id", 1) in updates  # forward, then back
+    state = store.load("Demo")
+    assert state is not None and state.status == "UPDATE_ROLLBACK_COMPLETE"
+    model = state.resources["Model"]
+    assert (model.physical_id, model.attributes, model.properties["Hosting"]) == (
+        "Model-id-restored",
+        {"Arn": "arn:restored"},
+        1,
+    )
+    # The physical id the rollback replaced goes in the rollback's cleanup, after the stack is restored.
+    deletes = [(lid, pid) for kind, lid, pid, _ in handler.calls if kind == "Delete"]
+    assert deletes == [("Model", "Model-id")]
+    statuses = [(e.logical_id, e.status) for e in events]
+    assert statuses.index(("Demo", Status.UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS)) < statuses.index(
+        ("Model", Status.DELETE_COMPLETE)
+    )
+    assert statuses[-1] == ("Demo", Status.UPDATE_ROLLBACK_COMPLETE)
+
+
+def test_a_rollback_update_with_the_same_id_keeps_its_new_data(tmp_path: Path) -> None:
+    handler = AnswersOnRollback(
+        ResourceOutcome(True, Mode.SIMULATED, "Model-id", {"Arn": "arn:Model-id", "Status": "B"})
+    )
+    store = deployed(handler, tmp_path)
+    handler.fail_update = {"Uses"}
+    op, _ = operation(handler, store, state=store.load("Demo"))
+    assert not op.update(hosting_two_and_a_failing_update())
+    state = store.load("Demo")
+    assert state is not None
+    assert state.resources["Model"].attributes == {"Arn": "arn:Model-id", "Status": "B"}
+    assert [call for call in handler.calls if call[0] == "Delete"] == []
+
+
+def test_a_failed_rollback_update_leaves_the_stack_update_rollback_failed(tmp_path: Path) -> None:
+    handler = AnswersOnRollback(ResourceOutcome.failed(Mode.SIMULATED, "cannot go back"))
+    store = deployed(handler, tmp_path)
+    handler.fail_update = {"Uses"}
+    op, events = operation(handler, store, state=store.load("Demo"))
+    assert not op.update(hosting_two_and_a_failing_update())
+    state = store.load("Demo")
+    assert state is not None and state.status == "UPDATE_ROLLBACK_FAILED"
+    assert ("Model", Status.UPDATE_FAILED, "cannot go back") in [(e.logical_id, e.status, e.reason) for e in events]

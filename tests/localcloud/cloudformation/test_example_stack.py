@@ -98,7 +98,8 @@ def test_destroying_a_hosted_model_stops_deletes_and_waits_until_listed_no_more(
     calls = local_emulator.calls[before:]
     operations = [call.operation for call in calls]
     assert operations.index("StopModel") < operations.index("DeleteModel")
-    after_delete = calls[operations.index("DeleteModel") :]
+    # The provider's calls end with DeleteProject; the leftover check's reads come after it.
+    after_delete = calls[operations.index("DeleteModel") : operations.index("DeleteProject")]
     list_models = [call for call in after_delete if call.operation == "ListModels"]
     assert len(list_models) >= 2, "ListModels was not polled until the version was gone"
     delete_model = calls[operations.index("DeleteModel")]
@@ -153,3 +154,66 @@ def test_updates_hosting_in_place_then_replace_the_model(
     destroyed, output = run(driver.destroy, copy, local_emulator, tmp_path / "state")
     assert destroyed.exit_code == 0, output
     assert_emulator_empty(local_emulator)
+
+
+def _with_model_properties(assembly: Assembly, target: Path, **changes: Any) -> Assembly:
+    """A copy of the assembly whose model resource has ``changes`` in its properties (as a new synth would)."""
+    shutil.copytree(assembly.directory, target)
+    template = json.loads(assembly.template_path.read_text())
+    template["Resources"][model_id(assembly)]["Properties"].update(changes)
+    copy = Assembly(directory=target, stack_name=assembly.stack_name, template=template)
+    copy.template_path.write_text(json.dumps(template))
+    return copy
+
+
+def _physical_id(state: Path, assembly: Assembly) -> str:
+    """The model's physical id in the stack's saved state."""
+    saved = json.loads((state / "stacks" / f"{assembly.stack_name}.json").read_text())
+    return str(saved["Resources"][model_id(assembly)]["physical_id"])
+
+
+def test_a_failed_replacing_update_rolls_back_to_the_old_model_without_training(
+    example_assembly: Assembly, local_emulator: Emulator, tmp_path: Path
+) -> None:
+    """Description changes (a new version); its training fails; the rollback Update finds the old version as it was."""
+    state = tmp_path / "state"
+    first, output = run(driver.deploy, example_assembly, local_emulator, state)
+    assert first.exit_code == 0, output
+    arn = first.operations[0].outputs["ModelArn"]
+    changed = _with_model_properties(example_assembly, tmp_path / "changed.out", Description="second-version")
+    local_emulator.configure(training_outcome="TRAINING_FAILED")
+    creates_before = len(local_emulator.calls_of("CreateModel"))
+
+    update, output = run(driver.deploy, changed, local_emulator, state)
+
+    assert update.exit_code == 1, output
+    events = statuses(update)
+    model = model_id(example_assembly)
+    assert (model, Status.UPDATE_FAILED) in events
+    assert events[-1] == (example_assembly.stack_name, Status.UPDATE_ROLLBACK_COMPLETE), events
+    creates = local_emulator.calls_of("CreateModel")[creates_before:]
+    assert len(creates) == 1, "the failed replacement only: the rollback trains nothing"
+    assert _physical_id(state, example_assembly) == arn, "the original ARN is kept"
+    local_emulator.configure(training_outcome="TRAINED")
+    destroyed, output = run(driver.destroy, example_assembly, local_emulator, state)
+    assert destroyed.exit_code == 0, output
+    assert_emulator_empty(local_emulator)
+
+
+def test_an_update_with_invalid_properties_rolls_back_to_the_same_model(
+    example_assembly: Assembly, local_emulator: Emulator, tmp_path: Path
+) -> None:
+    state = tmp_path / "state"
+    first, output = run(driver.deploy, example_assembly, local_emulator, state)
+    assert first.exit_code == 0, output
+    arn = first.operations[0].outputs["ModelArn"]
+    invalid = _with_model_properties(example_assembly, tmp_path / "invalid.out", Description="has spaces")
+
+    update, output = run(driver.deploy, invalid, local_emulator, state)
+
+    assert update.exit_code == 1, output
+    assert statuses(update)[-1] == (example_assembly.stack_name, Status.UPDATE_ROLLBACK_COMPLETE)
+    assert len(local_emulator.calls_of("CreateModel")) == 1
+    assert _physical_id(state, example_assembly) == arn
+    destroyed, output = run(driver.destroy, example_assembly, local_emulator, state)
+    assert destroyed.exit_code == 0, output

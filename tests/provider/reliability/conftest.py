@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from cdk_app.lambda_asset import RUNTIME_NAME, provider_asset
 from localcloud.awslambda import Invocation, LambdaService, Stall, provider_edge
 from localcloud.cloudformation.custom_resource import check_response as cloudformation_problems
 from localcloud.cloudformation.response_endpoint import ResponseEndpoint
@@ -64,6 +65,8 @@ def provider_function(emulator_server: Emulator, response_endpoint: ResponseEndp
     env = provider_environment(emulator_server, response_endpoint)
     with LambdaService(
         "provider.handler.handler",
+        code=provider_asset(),
+        runtime=RUNTIME_NAME,
         env=env,
         timeout=LAMBDA_TIMEOUT,
         time_scale=SCALE,
@@ -158,6 +161,8 @@ def provider_at(cloud: Cloud, *, scale: float, timeout: float, **settings: Any) 
     cloud.emulator.configure(time_scale=scale)
     service = LambdaService(
         provider_edge.PROVIDER_HANDLER,
+        code=cloud.function.code,
+        runtime=cloud.function.runtime,
         env=provider_environment(cloud.emulator, cloud.endpoint),
         timeout=timeout,
         time_scale=scale,

@@ -171,6 +171,8 @@ def test_a_call_that_hangs_is_cut_short_and_the_request_answered_once(cloud: Clo
     arn = trained_model(emulator, logical_id=LOGICAL_ID)
     slow = LambdaService(
         cloud.function.handler,
+        code=cloud.function.code,
+        runtime=cloud.function.runtime,
         env=provider_environment(emulator, cloud.endpoint),
         timeout=LONG_LAMBDA_TIMEOUT,
         time_scale=SCALE,

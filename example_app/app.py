@@ -1,4 +1,4 @@
-"""The example CDK app that ``cdk.json`` runs: ``python -m cdk_app.app``.
+"""The example CDK app that ``cdk.json`` runs: ``python -m example_app.app``.
 
 Environment-agnostic (no account or region): ``cdk synth`` needs no AWS credentials.
 Context: ``projectName`` and ``manifestKey`` override the example's defaults.
@@ -12,7 +12,7 @@ from typing import Any
 from aws_cdk import App, Validations
 from cdk_nag import AwsSolutionsChecks
 
-from cdk_app.example import DEFAULT_MANIFEST_KEY, DEFAULT_PROJECT_NAME, ExampleStack
+from example_app.stack import DEFAULT_MANIFEST_KEY, DEFAULT_PROJECT_NAME, ExampleStack
 
 STACK_NAME = "LookoutVisionExample"
 # Feature flags the example relies on, set here so that an in-process synth and `cdk synth` agree.

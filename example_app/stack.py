@@ -9,8 +9,7 @@ from aws_cdk import aws_lookoutvision as lookoutvision
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from cdk_app.dataset import LookoutVisionDataset
-from cdk_app.model import Hosting, LookoutVisionModel
+from cdk_app import Hosting, LookoutVisionDataset, LookoutVisionModel
 
 DEFAULT_PROJECT_NAME = "cdk-example"
 DEFAULT_MANIFEST_KEY = "datasets/train/train.manifest"

@@ -1,0 +1,119 @@
+"""``python -m localcloud cdk -- ARGS``: the pinned AWS CDK CLI, pointed at the local cloud and at nothing else.
+
+The CLI runs from ``node_modules`` (``npm ci`` installs the version package.json pins) with an
+environment built from scratch for the local cloud: its endpoint for every service, dummy
+credentials, a region, its own ``CDK_HOME`` (the CLI caches the account per access key there),
+empty AWS config and credentials files (no profile, no configured endpoint), no proxy and no
+instance metadata. It refuses to run unless every endpoint it would use is a loopback address
+where the local cloud answers, so nothing can reach a real account.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import subprocess
+import urllib.error
+import urllib.request
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from localcloud.cloudformation.errors import LocalCloudFormationError
+from localcloud.serve import CONTROL_PREFIX, environment
+
+PINNED_CLI = "aws-cdk"
+CDK_ENV = {
+    "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+    "CDK_DISABLE_VERSION_CHECK": "1",
+    # The pinned CLI runs on the Node.js the machine has; its SDK's notice about Node < 22 is noise here.
+    "AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED": "true",
+}
+# Inherited variables the CLI must not see: they could name an account, a profile or a way out.
+_DROPPED_PREFIXES = ("AWS_", "CDK_")
+_DROPPED = {"HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"}
+
+
+class UnsafeEndpointError(LocalCloudFormationError):
+    """An endpoint is not the local cloud: the CLI is not run."""
+
+
+def is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def cli_environment(endpoint_url: str, cdk_home: Path, inherited: Mapping[str, str]) -> dict[str, str]:
+    """The CLI's environment: ``inherited`` without AWS, CDK or proxy settings, plus the local cloud's.
+
+    A local ``AWS_ENDPOINT_URL_<SERVICE>`` the user set is kept; any other endpoint is refused.
+    """
+    endpoints = {"AWS_ENDPOINT_URL": endpoint_url}
+    endpoints.update({k: v for k, v in inherited.items() if k.startswith("AWS_ENDPOINT_URL_") and v})
+    foreign = sorted(f"{name}={url}" for name, url in endpoints.items() if not is_loopback(url))
+    if foreign:
+        raise UnsafeEndpointError(f"refusing to run the CDK CLI: not a local endpoint: {', '.join(foreign)}")
+    cdk_home.mkdir(parents=True, exist_ok=True)
+    empty = cdk_home / "no-aws-config"
+    empty.touch()
+    kept = {k: v for k, v in inherited.items() if not k.startswith(_DROPPED_PREFIXES) and k not in _DROPPED}
+    return {
+        **kept,
+        **CDK_ENV,
+        **endpoints,
+        **environment(endpoint_url, cdk_home),
+        "AWS_CONFIG_FILE": str(empty),
+        "AWS_SHARED_CREDENTIALS_FILE": str(empty),
+        "NO_PROXY": "127.0.0.1,localhost,::1",
+    }
+
+
+def check_local_cloud(endpoint_url: str) -> None:
+    """Raise unless the local cloud answers at ``endpoint_url`` (so the CLI cannot talk to anything else)."""
+    try:
+        with urllib.request.urlopen(f"{endpoint_url}{CONTROL_PREFIX}health", timeout=5) as answer:  # noqa: S310
+            if json.loads(answer.read()).get("ok"):
+                return
+    except (OSError, ValueError, urllib.error.URLError):
+        pass
+    raise UnsafeEndpointError(
+        f"the local cloud does not answer at {endpoint_url}: start it first with `python -m localcloud serve`"
+    )
+
+
+def find_cli(start: Path | None = None) -> Path:
+    """The pinned CLI: ``node_modules/.bin/cdk`` here (or in this package's source checkout)."""
+    roots = [start or Path.cwd(), Path(__file__).resolve().parents[1]]
+    for root in roots:
+        executable = root / "node_modules" / ".bin" / "cdk"
+        if executable.exists():
+            return executable
+    raise LocalCloudFormationError(
+        f"the AWS CDK CLI is not installed in {' or '.join(str(r) for r in roots)}: run `npm ci` there "
+        "(`make setup` does) to install the version package.json pins"
+    )
+
+
+def run_cdk(
+    args: Sequence[str],
+    *,
+    endpoint_url: str,
+    cdk_home: Path,
+    cwd: Path | None = None,
+    inherited: Mapping[str, str] | None = None,
+    **run_options: Any,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``cdk ARGS`` against the local cloud at ``endpoint_url``; ``run_options`` go to ``subprocess.run``
+    (e.g. to capture the output)."""
+    env = cli_environment(endpoint_url, cdk_home, os.environ if inherited is None else inherited)
+    check_local_cloud(endpoint_url)
+    executable = find_cli(cwd)
+    command = [str(executable), *args]
+    return subprocess.run(command, cwd=cwd, env=env, check=False, text=True, **run_options)  # noqa: S603

@@ -1,0 +1,97 @@
+"""One ``python -m localcloud serve`` (a child process) for the CLI tests of this package, bootstrapped once.
+
+Every test drives it with the pinned AWS CDK CLI (``python -m localcloud cdk``'s environment) and
+looks at the result through the services' own APIs on the same endpoint (botocore), the local
+cloud's leftover check and the emulator's control API.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from localcloud.cdk_cli import run_cdk
+from localcloud.serve import ACCOUNT_ID, REGION, ServeProcess, leftovers
+from tests.fixtures.local_cloud import local_client
+
+# 0.005 real s per service s: a 60 s training takes 0.3 s, starting hosting 0.15 s.
+TIME_SCALE = 0.005
+
+
+@dataclass
+class CliCloud:
+    """The served local cloud, and how a test talks to it."""
+
+    serve: ServeProcess
+    cdk_home: Path
+    workdir: Path
+
+    @property
+    def endpoint_url(self) -> str:
+        return self.serve.endpoint_url
+
+    def cdk(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """``cdk ARGS`` with the pinned CLI, output captured (stdout and stderr together)."""
+        return run_cdk(
+            list(args),
+            endpoint_url=self.endpoint_url,
+            cdk_home=self.cdk_home,
+            cwd=self.workdir,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            timeout=240,
+        )
+
+    def client(self, service: str) -> Any:
+        return local_client(self.endpoint_url, service)
+
+    def emulator_settings(self, **changes: Any) -> None:
+        """Change the emulator's settings through its control API."""
+        request = urllib.request.Request(
+            f"{self.endpoint_url}/_emulator/settings", data=json.dumps(changes).encode(), method="POST"
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            answer.read()
+
+    def leftovers(self, *stack_names: str) -> dict[str, Any]:
+        return leftovers(self.endpoint_url, list(stack_names))
+
+    def models(self, project: str) -> list[dict[str, Any]]:
+        """The project's model versions as DescribeModel tells them."""
+        lookout = self.client("lookoutvision")
+        versions = [m["ModelVersion"] for m in lookout.list_models(ProjectName=project)["Models"]]
+        return [
+            lookout.describe_model(ProjectName=project, ModelVersion=version)["ModelDescription"]
+            for version in versions
+        ]
+
+    def projects(self) -> list[str]:
+        return sorted(p["ProjectName"] for p in self.client("lookoutvision").list_projects()["Projects"])
+
+
+@pytest.fixture(scope="package")
+def cli_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CliCloud]:
+    state = tmp_path_factory.mktemp("serve")
+    log = tmp_path_factory.mktemp("serve-log") / "serve.log"
+    with ServeProcess(state, TIME_SCALE, log) as served:
+        yield CliCloud(served, state / "cdk-home", tmp_path_factory.mktemp("cli-workdir"))
+
+
+@pytest.fixture(scope="package")
+def bootstrap(cli_cloud: CliCloud) -> subprocess.CompletedProcess[str]:
+    """``cdk bootstrap`` of the local account and region, once for the package."""
+    ran = cli_cloud.cdk("bootstrap", f"aws://{ACCOUNT_ID}/{REGION}")
+    assert ran.returncode == 0, ran.stdout
+    return ran
+
+
+@pytest.fixture
+def bootstrapped(cli_cloud: CliCloud, bootstrap: subprocess.CompletedProcess[str]) -> CliCloud:
+    return cli_cloud

@@ -1,0 +1,26 @@
+"""The provider's boto3 clients: botocore's own endpoint settings, one attempt, the caller's timeouts."""
+
+from __future__ import annotations
+
+import pytest
+
+from localcloud.lookoutvision import Emulator
+from provider import clients
+
+
+def test_the_client_honours_the_endpoint_variable(emulator: Emulator) -> None:
+    client = clients.lookoutvision(5.0, 10.0)
+    assert client.meta.endpoint_url == emulator.endpoint_url
+    assert client.meta.region_name == "us-east-1"
+    assert client.meta.config.retries["total_max_attempts"] == 1
+    assert (client.meta.config.connect_timeout, client.meta.config.read_timeout) == (5.0, 10.0)
+
+
+def test_a_new_endpoint_gets_a_new_client(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = clients.lookoutvision(5.0, 10.0)
+    assert clients.lookoutvision(5.0, 10.0) is first  # built once
+    monkeypatch.setenv("AWS_ENDPOINT_URL_LOOKOUTVISION", "http://127.0.0.1:9")
+    moved = clients.lookoutvision(5.0, 10.0)
+    assert moved is not first and moved.meta.endpoint_url == "http://127.0.0.1:9"
+    monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", "http://127.0.0.1:9")
+    assert clients.awslambda(1.0, 2.0).meta.endpoint_url == "http://127.0.0.1:9"
