@@ -25,14 +25,17 @@ def rig() -> Iterator[Rig]:
         yield started
 
 
-@pytest.mark.parametrize(("durations", "models"), [(CURRENT, 1), (CURRENT, 10), (REALISTIC, 10)])
+@pytest.mark.parametrize(
+    ("durations", "models", "time_scale"), [(CURRENT, 1, 0.2), (CURRENT, 10, 0.2), (REALISTIC, 10, 0.05)]
+)
 def test_an_oracle_that_knows_the_durations_lands_within_2_percent_of_the_bound(
-    rig: Rig, durations: DurationSet, models: int
+    durations: DurationSet, models: int, time_scale: float
 ) -> None:
+    """At a time scale where 2% of the bound is far more than the rig's own latency (a loaded machine's too)."""
     drawn = durations.draw(models)
-    rig.reset()
-    arns = rig.hosted_models(PROJECT, drawn)
-    result = oracle.run(rig, PROJECT, arns, drawn)
+    with Rig(time_scale) as rig:
+        arns = rig.hosted_models(PROJECT, drawn)
+        result = oracle.run(rig, PROJECT, arns, drawn)
     assert result.bound == pytest.approx(bound(drawn, rig.quota))
     assert result.bound <= result.wall <= 1.02 * result.bound
     assert result.calls == 2 * models + 1  # one StopModel and one DeleteModel each, one ListModels for all
@@ -52,7 +55,7 @@ def _cdk_ratio(time_scale: float, models: int) -> float:
 
 
 def test_the_same_fleet_at_two_time_scales_agrees_within_5_percent() -> None:
-    fast, slow = _cdk_ratio(0.05, 3), _cdk_ratio(0.1, 3)
+    fast, slow = _cdk_ratio(0.1, 3), _cdk_ratio(0.25, 3)  # 0.25: the current durations' scale in make bench
     assert fast == pytest.approx(slow, rel=0.05)
 
 
