@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +67,7 @@ def _fleet(ax: Axes, details: dict[str, Any]) -> None:
                     continue
                 ratios = [r["wall"] / r["bound"] if r["failed"] == 0 else float("nan") for r in mine]
                 finite = [v for v in ratios if v == v]
-                height = sorted(finite)[len(finite) // 2] if finite else 0.0
+                height = statistics.median(finite) if finite else 0.0
                 ax.bar(
                     x - 0.4 + width * (k + 0.5),
                     height,
