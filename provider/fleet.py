@@ -14,8 +14,8 @@ changes:
 - it paces its polls for the fleet it sees: every ListModels page shows the status of up to 100
   versions of the project, and the versions HOSTED, STOPPING_HOSTING or DELETING are the Deletes
   (about to be) polling at the same time, so each polls no more often than its share of
-  ``utilization`` of the two quotas; before the first page, each throttled StopModel doubles the
-  fleet it assumes (from 5, the quota's burst);
+  ``utilization`` of the two quotas; before the first page, each throttled first look, StopModel
+  or DeleteModel doubles the fleet it assumes (from 5, the quota's burst);
 - within that share, each phase is polled soon after it starts and then at intervals growing by
   ``growth`` up to ``cap``, drawn within ``jitter`` so that the fleet's polls do not fall together;
 - a throttled call is tried again after the wait the loop would make anyway (a throttled poll
