@@ -1,11 +1,11 @@
 """Fleet teardown: N hosted models destroyed at once under the service's quota of 5 requests/s per API.
 
-Every contender tears down the same fleets in the same run: this provider as deployed, the
-fleet-paced design prototyped through its configuration (``provider.fleet``), and the CDK
-Provider framework baseline (``bench.cdk_framework``: the user's isComplete every 5 s through the
-local Lambda). Each Delete runs as Lambda runs it — one function, N concurrent asynchronous
-invocations, each in its own execution environment, started beforehand (``Rig.warm``) — against one
-emulator that enforces the quota in service time. The N models are versions of one project, as in
+Every contender tears down the same fleets in the same run: this provider as deployed (its Delete
+paced for the fleet, ``provider.paced_delete``) and the CDK Provider framework baseline
+(``bench.cdk_framework``: the user's isComplete every 5 s through the local Lambda). Each Delete
+runs as Lambda runs it — one function, N concurrent asynchronous invocations, each in its own
+execution environment, started beforehand (``Rig.warm``) — against one emulator that enforces the
+quota in service time. The N models are versions of one project, as in
 a stack with N models.
 
 Two duration sets (``bench.durations``): the current one (every model 20 / 10 / 5 s) and a
@@ -46,7 +46,6 @@ from bench.measure import run_once
 from bench.results import Figure, Section
 from bench.rig import LAMBDA_TIMEOUT, PROVIDER, Rig, Schedule
 
-FLEET = Schedule("fleet", "fleet-paced design (provider/fleet.py)")
 BASELINE_KEY = "cdk_provider"
 TARGET_EXCESS = 0.8
 TARGET_REQUESTS = 0.5
@@ -66,7 +65,7 @@ class Case:
 @dataclass(frozen=True)
 class Options:
     cases: tuple[Case, ...] = (Case(CURRENT, 0.25, runs=2), Case(REALISTIC, 0.05))
-    subjects: tuple[Schedule, ...] = (PROVIDER, FLEET)
+    subjects: tuple[Schedule, ...] = (PROVIDER,)
     baseline: bool = True
     notes: dict[str, str] = field(default_factory=dict)
 

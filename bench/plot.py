@@ -34,7 +34,7 @@ def write(path: Path, sections: list[Section], machine: dict[str, Any]) -> None:
     plt.close(figure)
 
 
-_COLORS = {"provider": "tab:red", "fleet": "tab:green", "cdk_provider": "tab:orange", "crhelper": "tab:purple"}
+_COLORS = {"provider": "tab:red", "cdk_provider": "tab:orange", "crhelper": "tab:purple"}
 
 
 def _teardown(ax: Axes, details: dict[str, Any]) -> None:

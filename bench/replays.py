@@ -1,9 +1,8 @@
 """The provider's handlers the benchmarks run, each built where the local Lambda starts it.
 
 Each function is an edge for ``localcloud.awslambda.bootstrap`` (``--edge bench.replays:NAME``):
-it builds the provider's handler on the local cloud's clock, with the production configuration
-or with a design prototyped through the provider's configuration (``provider.fleet``); the edge's
-options (``extra_response_hosts``) go to ``ProviderConfig`` as they are.
+it builds the provider's handler on the local cloud's clock with the production configuration; the
+edge's options (``extra_response_hosts``) go to ``ProviderConfig`` as they are.
 """
 
 from __future__ import annotations
@@ -12,18 +11,12 @@ from typing import Any
 
 from provider.clock import Clock
 from provider.config import ProviderConfig
-from provider.fleet import FleetPolls
 from provider.handler import make_handler
 
 
 def provider(clock: Clock, **options: Any) -> Any:
     """This provider as deployed: the production configuration."""
     return make_handler(_config(clock, options))
-
-
-def fleet(clock: Clock, **options: Any) -> Any:
-    """The fleet-paced Delete (``provider.fleet``): StopModel first, DescribeModel and ListModels in turn, paced."""
-    return make_handler(_config(clock, options, fleet_teardown=FleetPolls()))
 
 
 def _config(clock: Clock, options: dict[str, Any], **settings: Any) -> ProviderConfig:

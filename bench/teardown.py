@@ -22,7 +22,7 @@ from typing import Any
 
 from bench.contenders import CdkContender, Contender, CrhelperContender, ProviderContender
 from bench.durations import NON_ALIGNED, DurationSet
-from bench.fleet import FLEET, TARGET_EXCESS
+from bench.fleet import TARGET_EXCESS
 from bench.measure import PROJECT, run_once
 from bench.results import Figure, Section
 from bench.rig import PROVIDER, Rig
@@ -42,7 +42,6 @@ class Options:
 def contenders(options: Options) -> list[Contender]:
     chosen: list[Contender] = [
         ProviderContender(PROVIDER),
-        ProviderContender(FLEET, replay=f"through this provider's code, configured at the edge {FLEET.edge}"),
         CdkContender(),
     ]
     if options.crhelper:

@@ -23,10 +23,9 @@ from bench import oracle
 from bench.bound import ModelDurations, Quota, bound, brute_force, schedule
 from bench.contenders import ProviderContender
 from bench.durations import CURRENT, REALISTIC, DurationSet
-from bench.fleet import FLEET
 from bench.measure import PROJECT, run_once
 from bench.results import Figure, Section
-from bench.rig import Rig, Schedule
+from bench.rig import PROVIDER, Rig, Schedule
 
 TARGET_ORACLE = 0.02
 TARGET_SCALES = 0.05
@@ -48,7 +47,7 @@ class Options:
     checks: tuple[Check, ...] = (Check(CURRENT, 50, 0.25, 0.5, runs=2), Check(REALISTIC, 100, 0.05, 0.1))
     oracle_sizes: tuple[int, ...] = (1, 10, 100)
     brute_force_cases: int = 60
-    subject: Schedule = FLEET
+    subject: Schedule = PROVIDER
 
 
 def run(options: Options, fleet_rows: list[dict[str, Any]] | None = None) -> Section:

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from provider.clock import Clock, SystemClock
-from provider.fleet import FleetPolls
 from provider.lifecycle import poll_interval
+from provider.paced_delete import FleetPolls
 
 
 class PollSchedule(Protocol):
@@ -37,12 +37,13 @@ class ProviderConfig:
     ``list_models_page_size``: ListModels' MaxResults (None: the service's default page).
     ``extra_response_hosts``: ``host:port`` of ResponseURLs accepted besides CloudFormation's
     response bucket (``provider.cfn_response.response_url_problem``): the local cloud's endpoint.
-    ``fleet_teardown``: how the Delete of a model ARN calls (``provider.fleet``, a prototype); None:
-    with ``poll_schedule``, like every other wait.
+    ``fleet_polls``: how the Delete of a model version paces its calls for the fleet of Deletes
+    it shares the service's quota with (``provider.paced_delete``); every other wait follows
+    ``poll_schedule``.
     """
 
     clock: Clock = field(default_factory=SystemClock)
     poll_schedule: PollSchedule = field(default_factory=AdaptivePolls)
     list_models_page_size: int | None = None
     extra_response_hosts: tuple[str, ...] = ()
-    fleet_teardown: FleetPolls | None = None
+    fleet_polls: FleetPolls = field(default_factory=FleetPolls)

@@ -302,7 +302,7 @@ class _ModelRequest(_Request):
             owner=owner,
             page_size=config.list_models_page_size,
             schedule=config.poll_schedule,
-            teardown=config.fleet_teardown,
+            fleet_polls=config.fleet_polls,
         )
         properties = event.get("ResourceProperties")
         project = properties.get(consts.PROJECT_NAME) if isinstance(properties, dict) else None

@@ -20,7 +20,7 @@ import logging
 import sys
 from typing import Any
 
-from provider import consts, fleet, servicemodel
+from provider import consts, paced_delete, servicemodel
 from provider.budget import Budget, HandOver
 from provider.cfn_response import Outcome
 from provider.config import AdaptivePolls, PollSchedule
@@ -32,7 +32,6 @@ from provider.errors import (
     ResourceFailed,
     service_gone,
 )
-from provider.fleet import FleetPolls
 from provider.identifiers import OWNER_TAG_KEY, ModelRef, parse_model_arn, unconfirmed_create_id
 from provider.lifecycle import (
     Absent,
@@ -47,6 +46,7 @@ from provider.lifecycle import (
     update_plan,
 )
 from provider.lookout import Lookout, Model
+from provider.paced_delete import FleetPolls
 from provider.properties import ModelProperties, VersionSettings
 from provider.tokens import TokenKind, client_token
 from provider.waiter import Waiter
@@ -89,7 +89,7 @@ class ModelResource:
         owner: str,
         page_size: int | None = None,
         schedule: PollSchedule | None = None,
-        teardown: FleetPolls | None = None,
+        fleet_polls: FleetPolls | None = None,
     ) -> None:
         self._lookout = lookout
         self._budget = budget
@@ -98,7 +98,7 @@ class ModelResource:
         self._owner = owner
         self._page_size = page_size
         self._schedule: PollSchedule = schedule if schedule is not None else AdaptivePolls()
-        self._teardown = teardown
+        self._fleet_polls = fleet_polls if fleet_polls is not None else FleetPolls()
         self._verified: set[str] = set()  # ARNs seen carrying the owner tag, in this invocation
         # Set once a failed replacement has been dealt with: its version deleted, or named in the error.
         self.replacement_reported = False
@@ -238,27 +238,25 @@ class ModelResource:
     def delete(self, physical_id: str, unanswered_in: str | None = None) -> Outcome:
         """Stop, delete, and wait until the version is gone from ListModels.
 
-        A physical id that is no model ARN names nothing: no call — unless ``unanswered_in`` gives
-        the project of a Create that CloudFormation stopped waiting for (the id is CloudFormation's
-        own, or the one a Create answers when its CreateModel got no answer). That Create may have
-        made a version: every version of the project carrying this resource's owner tag is
-        deleted, and the project is looked at again until a CreateModel sent before this Delete
-        began has landed.
+        The Delete of a model ARN paces its calls for the fleet of Deletes it shares the service's
+        quota with (``provider.paced_delete``). A physical id that is no model ARN names nothing:
+        no call — unless ``unanswered_in`` gives the project of a Create that CloudFormation
+        stopped waiting for (the id is CloudFormation's own, or the one a Create answers when its
+        CreateModel got no answer). That Create may have made a version: every version of the
+        project carrying this resource's owner tag is deleted, and the project is looked at again
+        until a CreateModel sent before this Delete began has landed.
         """
         ref = parse_model_arn(physical_id)
-        if ref is not None and self._teardown is not None:
-            fleet.tear_down(
+        if ref is not None:
+            paced_delete.tear_down(
                 self._lookout,
                 self._budget,
                 ref,
                 check_owner=lambda tags: self._check_owner(ref, tags),
                 token_key=self._request_id,
-                schedule=self._teardown,
+                schedule=self._fleet_polls,
                 page_size=self._page_size,
             )
-            return Outcome(physical_id)
-        if ref is not None:
-            self._converge(ref, Absent())
             return Outcome(physical_id)
         if unanswered_in is None:
             logger.info("the physical id is no model ARN: nothing to delete")

@@ -59,7 +59,7 @@ def test_fleet_figures_come_from_the_runs(results: tuple[Path, dict[str, Any]]) 
     details = data["sections"]["fleet"]["details"]
     rows = details["rows"]
     assert {(r["durations"], r["models"]) for r in rows} == {("current", 1), ("current", 3), ("realistic", 3)}
-    assert {r["contender"] for r in rows} == {"provider", "fleet", "cdk_provider"}
+    assert {r["contender"] for r in rows} == {"provider", "cdk_provider"}
     figures = _figures(data, "fleet")
     for row in rows:
         assert sum(row["by_operation"].values()) == row["requests"]
@@ -74,8 +74,8 @@ def test_fleet_figures_come_from_the_runs(results: tuple[Path, dict[str, Any]]) 
             assert figures[f"{key}.hand_overs"]["measured"] == row["hand_overs"] / row["models"]
             assert figures[f"{key}.throttling_failures"]["measured"] == row["failed_throttled"]
     cdk = next(r for r in rows if (r["contender"], r["models"], r["durations"]) == ("cdk_provider", 3, "current"))
-    mine = next(r for r in rows if (r["contender"], r["models"], r["durations"]) == ("fleet", 3, "current"))
-    requests = figures["fleet.current.3.fleet.requests_vs_baseline"]
+    mine = next(r for r in rows if (r["contender"], r["models"], r["durations"]) == ("provider", 3, "current"))
+    requests = figures["fleet.current.3.provider.requests_vs_baseline"]
     assert (requests["measured"], requests["baseline"]) == (mine["requests"] / 3, cdk["requests"] / 3)
     # One invocation per isComplete check: the baseline's Lambda invocations are its polls, plus onEvent.
     assert cdk["invocations"] >= 3 * 2
@@ -85,15 +85,15 @@ def test_teardown_figures_come_from_the_runs(results: tuple[Path, dict[str, Any]
     _, data = results
     details = data["sections"]["teardown"]["details"]
     runs = details["runs"]
-    assert set(runs) == {"provider", "fleet", "cdk_provider", "crhelper"}
+    assert set(runs) == {"provider", "cdk_provider", "crhelper"}
     for samples in runs.values():
         for sample in samples:
             assert sample["excess"] == pytest.approx(sample["wall"] - sample["own_time"])
             assert sample["excess"] > 0
     medians = {key: statistics.median(s["excess"] for s in samples) for key, samples in runs.items()}
     figures = _figures(data, "teardown")
-    assert figures["teardown.fleet.excess_vs_baseline"]["measured"] == pytest.approx(medians["fleet"])
-    assert figures["teardown.fleet.excess_vs_baseline"]["baseline"] == pytest.approx(medians["cdk_provider"])
+    assert figures["teardown.provider.excess_vs_baseline"]["measured"] == pytest.approx(medians["provider"])
+    assert figures["teardown.provider.excess_vs_baseline"]["baseline"] == pytest.approx(medians["cdk_provider"])
     # crhelper's defaults: a first poll two minutes in, and 120 s of sleep before the answer.
     assert all(s["excess"] > 120 for s in runs["crhelper"])
     assert all(s["invocations"] >= 2 for s in runs["crhelper"])

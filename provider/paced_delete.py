@@ -1,4 +1,4 @@
-"""Deleting a hosted model as one of a fleet: the Delete's calls paced for the service's quota.
+"""The Delete of a model version, one of a fleet: its calls paced for the service's quota.
 
 CloudFormation deletes every model of a stack at once: N invocations, one per model, share the
 service's quota of 5 requests/s per API. This loop does what ``ModelResource._converge`` does for
