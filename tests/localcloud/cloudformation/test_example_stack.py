@@ -172,14 +172,19 @@ def _physical_id(state: Path, assembly: Assembly) -> str:
     return str(saved["Resources"][model_id(assembly)]["physical_id"])
 
 
+def _deployed(assembly: Assembly, emulator: Emulator, state: Path) -> str:
+    """Deploy the example stack; the model's ARN."""
+    result, output = run(driver.deploy, assembly, emulator, state)
+    assert result.exit_code == 0, output
+    return str(result.operations[0].outputs["ModelArn"])
+
+
 def test_a_failed_replacing_update_rolls_back_to_the_old_model_without_training(
     example_assembly: Assembly, local_emulator: Emulator, tmp_path: Path
 ) -> None:
     """Description changes (a new version); its training fails; the rollback Update finds the old version as it was."""
     state = tmp_path / "state"
-    first, output = run(driver.deploy, example_assembly, local_emulator, state)
-    assert first.exit_code == 0, output
-    arn = first.operations[0].outputs["ModelArn"]
+    arn = _deployed(example_assembly, local_emulator, state)
     changed = _with_model_properties(example_assembly, tmp_path / "changed.out", Description="second-version")
     local_emulator.configure(training_outcome="TRAINING_FAILED")
     creates_before = len(local_emulator.calls_of("CreateModel"))
@@ -204,9 +209,7 @@ def test_an_update_with_invalid_properties_rolls_back_to_the_same_model(
     example_assembly: Assembly, local_emulator: Emulator, tmp_path: Path
 ) -> None:
     state = tmp_path / "state"
-    first, output = run(driver.deploy, example_assembly, local_emulator, state)
-    assert first.exit_code == 0, output
-    arn = first.operations[0].outputs["ModelArn"]
+    arn = _deployed(example_assembly, local_emulator, state)
     invalid = _with_model_properties(example_assembly, tmp_path / "invalid.out", Description="has spaces")
 
     update, output = run(driver.deploy, invalid, local_emulator, state)
