@@ -51,7 +51,7 @@ def provider_environment(emulator: Emulator, endpoint: ResponseEndpoint) -> dict
     return {
         "PYTHONPATH": str(REPO_ROOT),
         "AWS_ENDPOINT_URL_LOOKOUTVISION": emulator.endpoint_url,
-        "AWS_ENDPOINT_URL_EVENTS": CLOSED_ENDPOINT,
+        "AWS_ENDPOINT_URL_EVENTBRIDGE": CLOSED_ENDPOINT,
         "AWS_ENDPOINT_URL_LOGS": CLOSED_ENDPOINT,
         "SSL_CERT_FILE": endpoint.ca_file,
         "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,
