@@ -24,3 +24,13 @@ def test_a_new_endpoint_gets_a_new_client(emulator: Emulator, monkeypatch: pytes
     assert moved is not first and moved.meta.endpoint_url == "http://127.0.0.1:9"
     monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", "http://127.0.0.1:9")
     assert clients.awslambda(1.0, 2.0).meta.endpoint_url == "http://127.0.0.1:9"
+
+
+def test_invocations_with_slightly_different_timeouts_share_a_client(emulator: Emulator) -> None:
+    # An invocation's timeouts follow the time it has left when it starts: a few milliseconds
+    # apart from one invocation to the next must not build (and keep) a client each time.
+    first = clients.lookoutvision(1.79994, 4.19986)
+    assert clients.lookoutvision(1.7999, 4.1991) is first
+    assert (first.meta.config.connect_timeout, first.meta.config.read_timeout) == (1.7, 4.1)  # never longer
+    built = {id(clients.lookoutvision(1.0 + n / 10_000, 2.0)) for n in range(1000)}  # 1 s to 1.0999 s
+    assert len(built) == 1
