@@ -3,7 +3,7 @@
 Each contender starts its functions in a rig, sends CloudFormation's Delete requests its own way
 and says how many Lambda invocations (and hand-overs) they took:
 
-- ``ProviderContender``: the provider function, started from an edge in ``bench.replays``;
+- ``ProviderContender``: the provider function, started from its edge (``bench.rig.ProviderVariant``);
   CloudFormation invokes it asynchronously once per request;
 - ``CdkContender``: the user's onEvent/isComplete functions behind the CDK Provider framework,
   played by ``bench.cdk_framework``;
@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from bench import cdk_framework, crhelper_baseline
 from bench.eventbridge import LocalEventBridge
-from bench.rig import Baseline, Request, Rig, Schedule
+from bench.rig import Baseline, ProviderVariant, Request, Rig
 from localcloud.awslambda import LambdaService
 from localcloud.scaled_clock import ScaledClock
 from provider import consts
@@ -56,13 +56,13 @@ class Contender(Protocol):
 
 
 class ProviderContender:
-    def __init__(self, schedule: Schedule, replay: str = "") -> None:
-        self.key, self.label, self.replay = schedule.key, schedule.label, replay
-        self._schedule = schedule
+    def __init__(self, variant: ProviderVariant, replay: str = "") -> None:
+        self.key, self.label, self.replay = variant.key, variant.label, replay
+        self._variant = variant
         self._function: LambdaService | None = None
 
     def start(self, rig: Rig, concurrency: int) -> None:
-        self._function = rig.provider_function(self._schedule)
+        self._function = rig.provider_function(self._variant)
         rig.warm(self._function, concurrency)
 
     def service_token(self) -> str:
@@ -75,7 +75,7 @@ class ProviderContender:
         return _count(self._started(), requests)
 
     def stop(self, rig: Rig) -> None:
-        rig.close_function(self._schedule.key)
+        rig.close_function(self._variant.key)
         self._function = None
 
     def _started(self) -> LambdaService:

@@ -44,7 +44,7 @@ from bench.contenders import CdkContender, Contender, ProviderContender
 from bench.durations import CURRENT, REALISTIC, DurationSet
 from bench.measure import run_once
 from bench.results import Figure, Section
-from bench.rig import LAMBDA_TIMEOUT, PROVIDER, Rig, Schedule
+from bench.rig import LAMBDA_TIMEOUT, PROVIDER, ProviderVariant, Rig
 
 BASELINE_KEY = "cdk_provider"
 TARGET_EXCESS = 0.8
@@ -65,7 +65,7 @@ class Case:
 @dataclass(frozen=True)
 class Options:
     cases: tuple[Case, ...] = (Case(CURRENT, 0.25, runs=2), Case(REALISTIC, 0.05))
-    subjects: tuple[Schedule, ...] = (PROVIDER,)
+    subjects: tuple[ProviderVariant, ...] = (PROVIDER,)
     baseline: bool = True
     notes: dict[str, str] = field(default_factory=dict)
 
@@ -86,8 +86,8 @@ def contenders(options: Options) -> list[Contender]:
     return chosen
 
 
-def _replay(schedule: Schedule) -> str:
-    return "" if schedule is PROVIDER else f"through this provider's code, configured at the edge {schedule.edge}"
+def _replay(variant: ProviderVariant) -> str:
+    return "" if variant is PROVIDER else f"through this provider's code, configured at the edge {variant.edge}"
 
 
 def run(options: Options) -> Section:

@@ -6,8 +6,9 @@ botocore → HTTP → the emulator; the response is PUT to the HTTPS endpoint. T
 response's arrival on the emulator's clock, so it compares directly with the emulator's status
 history and call record (service seconds).
 
-This provider and the schedules replayed through its code start from an edge in
-``bench.replays``; the baselines that are not this provider (``bench.cdk_framework``,
+This provider starts as the local Lambda starts it everywhere, from the edge
+``localcloud.awslambda.provider_edge`` (a variant from another edge, to compare a design
+through the provider's code); the baselines that are not this provider (``bench.cdk_framework``,
 ``bench.crhelper_baseline``) run their own handlers in functions of their own.
 """
 
@@ -26,6 +27,7 @@ from typing import Any
 from bench.bound import ModelDurations, Quota
 from cdk_app.lambda_asset import RUNTIME_NAME, provider_asset
 from localcloud.awslambda import LambdaService
+from localcloud.awslambda.provider_edge import EDGE
 from localcloud.cloudformation.response_endpoint import ResponseEndpoint, ResponseTimeout
 from localcloud.lookoutvision import Durations, Emulator, Settings, StatusChange
 from localcloud.lookoutvision.settings import model_key
@@ -44,18 +46,15 @@ INIT_WAIT = 120.0  # real seconds an environment may take to import its handler 
 
 
 @dataclass(frozen=True)
-class Schedule:
-    """This provider, or a design prototyped through its code: the edge in ``bench.replays`` that builds it."""
+class ProviderVariant:
+    """This provider, or a design tried through its code: the edge (``module:function``) that builds its handler."""
 
     key: str
     label: str
-
-    @property
-    def edge(self) -> str:
-        return f"bench.replays:{self.key}"
+    edge: str = EDGE
 
 
-PROVIDER = Schedule("provider", "this provider")
+PROVIDER = ProviderVariant("provider", "this provider")
 
 
 @dataclass(frozen=True)
@@ -179,10 +178,10 @@ class Rig:
             self._functions[name] = service.__enter__()
         return self._functions[name]
 
-    def provider_function(self, schedule: Schedule) -> LambdaService:
+    def provider_function(self, variant: ProviderVariant) -> LambdaService:
         """The provider, accepting this rig's ResponseURLs (``ProviderConfig.extra_response_hosts``)."""
         return self.function(
-            schedule.key, edge=schedule.edge, edge_options={"extra_response_hosts": [self.endpoint.host]}
+            variant.key, edge=variant.edge, edge_options={"extra_response_hosts": [self.endpoint.host]}
         )
 
     def close_function(self, name: str) -> None:

@@ -25,7 +25,7 @@ from bench.contenders import ProviderContender
 from bench.durations import CURRENT, REALISTIC, DurationSet
 from bench.measure import PROJECT, run_once
 from bench.results import Figure, Section
-from bench.rig import PROVIDER, Rig, Schedule
+from bench.rig import PROVIDER, ProviderVariant, Rig
 
 TARGET_ORACLE = 0.02
 TARGET_SCALES = 0.05
@@ -47,7 +47,7 @@ class Options:
     checks: tuple[Check, ...] = (Check(CURRENT, 50, 0.25, 0.5, runs=2), Check(REALISTIC, 100, 0.05, 0.1))
     oracle_sizes: tuple[int, ...] = (1, 10, 100)
     brute_force_cases: int = 60
-    subject: Schedule = PROVIDER
+    subject: ProviderVariant = PROVIDER
 
 
 def run(options: Options, fleet_rows: list[dict[str, Any]] | None = None) -> Section:
@@ -109,13 +109,13 @@ def run(options: Options, fleet_rows: list[dict[str, Any]] | None = None) -> Sec
     return Section("validity", figures, details, time.monotonic() - began)
 
 
-def _reused(rows: list[dict[str, Any]] | None, check: Check, subject: Schedule) -> list[dict[str, Any]]:
+def _reused(rows: list[dict[str, Any]] | None, check: Check, subject: ProviderVariant) -> list[dict[str, Any]]:
     """The fleet benchmark's runs of this check at its time scale, if it made them."""
     wanted = (check.durations.key, check.models, subject.key, check.time_scale)
     return [r for r in rows or [] if (r["durations"], r["models"], r["contender"], r["time_scale"]) == wanted]
 
 
-def _fleet_runs(check: Check, time_scale: float, subject: Schedule) -> list[dict[str, Any]]:
+def _fleet_runs(check: Check, time_scale: float, subject: ProviderVariant) -> list[dict[str, Any]]:
     contender = ProviderContender(subject)
     rows = []
     with Rig(time_scale) as rig:
