@@ -24,6 +24,7 @@ from typing import Any
 from provider import consts
 from provider.budget import Budget
 from provider.cfn_response import Outcome
+from provider.config import AdaptivePolls, PollSchedule
 from provider.errors import Conflict, PropertyError, ResourceFailed
 from provider.identifiers import DatasetRef, parse_dataset_id
 from provider.lifecycle import Action, Step, next_dataset_action
@@ -40,13 +41,22 @@ OLD_DATASET_DELETED = "OldDatasetDeleted"  # the old dataset is gone (same-id re
 
 
 class DatasetResource:
-    """The dataset operations of one request (``progress`` survives re-invocations)."""
+    """The dataset operations of one request (``progress`` survives re-invocations; ``schedule`` says when to poll)."""
 
-    def __init__(self, lookout: Lookout, budget: Budget, request_id: str, progress: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        lookout: Lookout,
+        budget: Budget,
+        request_id: str,
+        progress: dict[str, Any],
+        *,
+        schedule: PollSchedule | None = None,
+    ) -> None:
         self._lookout = lookout
         self._budget = budget
         self._request_id = request_id
         self._progress = progress
+        self._schedule: PollSchedule = schedule if schedule is not None else AdaptivePolls()
 
     def create(self, properties: DatasetProperties) -> Outcome:
         ref = DatasetRef(properties.project_name, properties.dataset_type)
@@ -128,7 +138,14 @@ class DatasetResource:
                 token = client_token(self._request_id, TokenKind.DELETE_DATASET)
                 self._lookout.delete_dataset(ref.project_name, ref.dataset_type, token)
 
-        return Waiter(self._budget, str(ref), observe, act, throttled=lambda: self._lookout.throttled).run()
+        return Waiter(
+            self._budget,
+            str(ref),
+            observe,
+            act,
+            interval=self._schedule.interval,
+            throttled=lambda: self._lookout.throttled,
+        ).run()
 
 
 def _outcome(ref: DatasetRef, dataset: Dataset | None) -> Outcome:

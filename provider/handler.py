@@ -338,9 +338,13 @@ class _ModelRequest(_Request):
 
 
 class _DatasetRequest(_Request):
-    def __init__(self, event: dict[str, Any], lookout: Lookout, budget: Budget, record: Continuation) -> None:
+    def __init__(
+        self, event: dict[str, Any], lookout: Lookout, budget: Budget, record: Continuation, config: ProviderConfig
+    ) -> None:
         super().__init__(event, budget, record)
-        self.dataset = DatasetResource(lookout, budget, str(event["RequestId"]), record.progress)
+        self.dataset = DatasetResource(
+            lookout, budget, str(event["RequestId"]), record.progress, schedule=config.poll_schedule
+        )
 
     def perform(self) -> Outcome:
         event = self.event
@@ -381,7 +385,7 @@ def _request(
     if resource_type == consts.MODEL_RESOURCE_TYPE:
         return _ModelRequest(event, lookout, budget, record, config)
     if resource_type == consts.DATASET_RESOURCE_TYPE:
-        return _DatasetRequest(event, lookout, budget, record)
+        return _DatasetRequest(event, lookout, budget, record, config)
     return _UnknownRequest(event, budget, record)
 
 

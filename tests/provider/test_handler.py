@@ -16,7 +16,7 @@ from provider import consts
 from provider.continuation import request_signed_at
 from provider.handler import make_handler
 from provider.identifiers import OWNER_TAG_KEY, owner_tag_value
-from provider.lifecycle import ModelStatus
+from provider.lifecycle import ModelStatus, poll_interval
 from tests.fixtures.awslambda import local_function
 from tests.fixtures.clock import session_clock
 from tests.provider.conftest import (
@@ -608,6 +608,34 @@ def test_dataset_create_and_delete(requests: Requests, emulator: Emulator) -> No
     again = requests.request("Delete", resource_type=kind, physical_id=create["PhysicalResourceId"])
     assert again["Status"] == "SUCCESS"
     assert len(emulator.calls_of("DeleteDataset")) == 1
+
+
+class _RecordedPolls:
+    """A poll schedule that records each wait it is asked for (and waits the production interval)."""
+
+    def __init__(self) -> None:
+        self.asked: list[int] = []
+
+    def interval(self, polls: int, time_left: float) -> float:
+        self.asked.append(polls)
+        return poll_interval(polls, time_left)
+
+
+def test_the_configured_poll_schedule_paces_datasets_and_models(requests: Requests, emulator: Emulator) -> None:
+    polls = _RecordedPolls()
+    requests.handler = make_handler(requests.config(poll_schedule=polls))
+    emulator.configure(creating_dataset=30.0)  # the dataset is still being created at the first look
+    emulator.backend.create_project(PROJECT)
+    kind = consts.DATASET_RESOURCE_TYPE
+
+    dataset = requests.request("Create", resource_type=kind, logical_id="Train", properties=dataset_properties())
+    assert dataset["Status"] == "SUCCESS", dataset["Reason"]
+    assert polls.asked, "the dataset's wait for CREATE_COMPLETE follows the configured schedule"
+
+    polls.asked.clear()
+    model = requests.request("Create", properties=model_properties())
+    assert model["Status"] == "SUCCESS", model["Reason"]
+    assert polls.asked, "the model's wait for TRAINED follows it too"
 
 
 def test_dataset_delete_of_an_unanswered_create_deletes_nothing(
