@@ -196,11 +196,6 @@ def error_class(code: str, status: int | None) -> type[LookoutError]:
     return by_status.get(status or 0, LookoutError)
 
 
-def is_end_of_support(exc: BaseException) -> bool:
-    """Whether ``exc`` is the service's own answer that it is retired: an end-of-support AccessDeniedException."""
-    return isinstance(exc, AccessDenied) and _END_OF_SUPPORT.search(exc.service_message) is not None
-
-
 def service_gone(exc: BaseException) -> LookoutError | None:
     """The service's end-of-support answer, if ``exc`` is one or was caused by one.
 
@@ -213,7 +208,7 @@ def service_gone(exc: BaseException) -> LookoutError | None:
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if isinstance(current, LookoutError) and is_end_of_support(current):
+        if isinstance(current, AccessDenied) and _END_OF_SUPPORT.search(current.service_message):
             return current
         current = current.cause if isinstance(current, OutOfTime) else current.__cause__
     return None

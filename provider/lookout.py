@@ -135,17 +135,11 @@ class Lookout:
 
     def model_versions(self, project_name: str, page_size: int | None = None) -> list[tuple[str, str]]:
         """(ModelVersion, ModelArn) of every version ListModels shows; empty when the project is gone."""
-        try:
-            return [(str(m["ModelVersion"]), str(m["ModelArn"])) for m in self._list_models(project_name, page_size)]
-        except errors.NotFound:
-            return []
+        return [(str(m["ModelVersion"]), str(m["ModelArn"])) for m in self._all_models(project_name, page_size)]
 
     def model_statuses(self, project_name: str, page_size: int | None = None) -> dict[str, str]:
         """{ModelVersion: Status} of every version ListModels shows; empty when the project is gone."""
-        try:
-            return {str(m["ModelVersion"]): str(m["Status"]) for m in self._list_models(project_name, page_size)}
-        except errors.NotFound:
-            return {}
+        return {str(m["ModelVersion"]): str(m["Status"]) for m in self._all_models(project_name, page_size)}
 
     def single_attempt(self) -> Lookout:
         """The same client and clock, one attempt per call: for a caller that will look again anyway."""
@@ -173,6 +167,13 @@ class Lookout:
         except errors.NotFound:
             return None
         return {str(t["Key"]): str(t.get("Value", "")) for t in answer.get("Tags", [])}
+
+    def _all_models(self, project_name: str, page_size: int | None) -> list[dict[str, Any]]:
+        """Every page of ListModels; none when the project is gone."""
+        try:
+            return list(self._list_models(project_name, page_size))
+        except errors.NotFound:
+            return []
 
     def _list_models(self, project_name: str, page_size: int | None) -> Iterator[dict[str, Any]]:
         params: dict[str, Any] = {"ProjectName": project_name}

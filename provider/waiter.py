@@ -24,7 +24,7 @@ class Waiter(Generic[T]):
     (but NotFound answered to a CREATE means its project is missing: that fails).
     A step whose call still fails after ``provider.lookout``'s retries (throttling, 5xx, no
     connection) is tried again after a poll interval, up to TRANSIENT_STEP_LIMIT times in a row.
-    ``interval(polls, time_left)`` gives the service seconds before the next poll
+    ``interval(polls, time_left)`` gives the seconds before the next poll
     (``provider.lifecycle.poll_interval`` by default); ``polls`` counts from the last action or
     the last change of status, so every new phase (stopping, deleting, waiting for ListModels) is
     polled at a short interval first. ``throttled()`` counts the ThrottlingException answers so
