@@ -10,10 +10,14 @@ otherwise the new one gets a new id and CloudFormation deletes the old one.
 Nothing is adopted: a Create whose project already has a dataset of its type fails (CreateDataset
 answers ConflictException; the request's own ClientToken makes a repeated CreateDataset of this
 request succeed instead). So a physical id ``<project>/<type>`` is only ever answered for a
-dataset this resource created, and only such an id is deleted: datasets carry no tags, so a
-Delete of a Create that CloudFormation stopped waiting for cannot tell a dataset that Create made
-from one that was there before, and deletes nothing (a Create that fails after CreateDataset
-answers the dataset's id, so that its Delete removes it).
+dataset this resource created, and only such an id is deleted. A Create that fails after
+CreateDataset answered gives the dataset's id, so that its Delete removes it; one whose
+CreateDataset got no answer (a dropped connection, retries spent) gives an unconfirmed id that
+names the request, and its Delete repeats that CreateDataset on the dataset it finds: the same
+call's answer proves the dataset this request's, ConflictException another's, which is left.
+Datasets carry no tags, so a Delete of a Create that CloudFormation stopped waiting for (whose
+RequestId it never learns) cannot tell a dataset that Create made from one that was there
+before, and deletes nothing.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from provider.budget import Budget
 from provider.cfn_response import Outcome
 from provider.config import AdaptivePolls, PollSchedule
 from provider.errors import Conflict, PropertyError, ResourceFailed
-from provider.identifiers import DatasetRef, parse_dataset_id
+from provider.identifiers import DatasetRef, parse_dataset_id, parse_unconfirmed_dataset_id, unconfirmed_dataset_id
 from provider.lifecycle import Action, Step, next_dataset_action
 from provider.lookout import Dataset, Lookout
 from provider.properties import DatasetProperties, parse_dataset
@@ -37,6 +41,7 @@ logger = logging.getLogger(__name__)
 
 # Keys of the continuation record's progress.
 CREATE_DATASET_SENT = "CreateDatasetSent"  # CreateDataset answered: the dataset is this resource's
+CREATE_DATASET_UNCONFIRMED = "CreateDatasetUnconfirmed"  # CreateDataset sent, its outcome unknown
 OLD_DATASET_DELETED = "OldDatasetDeleted"  # the old dataset is gone (same-id replacement)
 
 
@@ -66,9 +71,24 @@ class DatasetResource:
         return _outcome(ref, dataset)
 
     def failed_create_id(self, properties: DatasetProperties) -> str | None:
-        """The physical id a failed Create answers: the dataset's once this request created it, else None."""
+        """The physical id a failed Create answers: the dataset's once this request created it; an
+        unconfirmed id while CreateDataset's outcome is unknown; else None (nothing was created)."""
+        ref = DatasetRef(properties.project_name, properties.dataset_type)
         if self._progress.get(CREATE_DATASET_SENT):
-            return DatasetRef(properties.project_name, properties.dataset_type).physical_id
+            return ref.physical_id
+        if self._progress.get(CREATE_DATASET_UNCONFIRMED):
+            return unconfirmed_dataset_id(ref, self._request_id)
+        return None
+
+    def created_in_update(self, physical_id: str, properties: DatasetProperties) -> str | None:
+        """Words naming the dataset a failed Update made (or may have) under a new id, for its reason."""
+        ref = DatasetRef(properties.project_name, properties.dataset_type)
+        if ref.physical_id == physical_id:
+            return None  # replaced in place: the resource's id still names it
+        if self._progress.get(CREATE_DATASET_SENT):
+            return f"the new {ref} remains (delete it)"
+        if self._progress.get(CREATE_DATASET_UNCONFIRMED):
+            return f"the new {ref} may have been created (delete it if so)"
         return None
 
     def update(self, physical_id: str, old_properties: Any, properties: DatasetProperties) -> Outcome:
@@ -88,13 +108,20 @@ class DatasetResource:
             self._progress[OLD_DATASET_DELETED] = True
         return self.create(properties)
 
-    def delete(self, physical_id: str, unanswered: DatasetRef | None = None) -> Outcome:
+    def delete(self, physical_id: str, properties: Any, unanswered: DatasetRef | None = None) -> Outcome:
         """DeleteDataset and wait until it is gone; no call for an id that names no dataset of this resource.
 
-        ``unanswered``: the dataset a Create that CloudFormation stopped waiting for may have
-        made. It may as well have been there before, so it is left, with a warning.
+        An unconfirmed id's dataset is deleted once the Create's own CreateDataset, repeated with
+        ``properties`` (the resource's), proves it that Create's. ``unanswered``: the dataset a
+        Create that CloudFormation stopped waiting for may have made. It may as well have been
+        there before, so it is left, with a warning.
         """
         ref = parse_dataset_id(physical_id)
+        unconfirmed = parse_unconfirmed_dataset_id(physical_id)
+        if unconfirmed is not None:
+            ref, create_request_id = unconfirmed
+            if not self._created_by(ref, create_request_id, properties):
+                return Outcome(physical_id)
         if ref is None:
             if unanswered is not None:
                 logger.warning(
@@ -108,12 +135,29 @@ class DatasetResource:
         self._converge(ref, present=False)
         return Outcome(physical_id)
 
+    def _created_by(self, ref: DatasetRef, create_request_id: str, properties: Any) -> bool:
+        """Whether the dataset exists and that Create's CreateDataset made it (asked by repeating the call)."""
+        with self._budget.step():
+            if self._lookout.describe_dataset(ref.project_name, ref.dataset_type) is None:
+                logger.info("the Create's CreateDataset made no %s: nothing to delete", ref)
+                return False
+            token = client_token(create_request_id, TokenKind.CREATE_DATASET)
+            try:
+                self._lookout.create_dataset(parse_dataset(properties), token)
+            except (Conflict, PropertyError):
+                logger.warning("the %s was not made by this resource's Create: it is left as it is", ref)
+                return False
+        logger.info("the %s is the one this resource's Create made (its CreateDataset answered again)", ref)
+        return True
+
     def _create_dataset(self, ref: DatasetRef, properties: DatasetProperties) -> None:
         token = client_token(self._request_id, TokenKind.CREATE_DATASET)
         with self._budget.step():
+            self._progress[CREATE_DATASET_UNCONFIRMED] = True
             try:
                 self._lookout.create_dataset(properties, token)
             except Conflict as exc:
+                del self._progress[CREATE_DATASET_UNCONFIRMED]  # refused: this call made nothing
                 if self._lookout.describe_dataset(ref.project_name, ref.dataset_type) is None:
                     raise  # another conflict (e.g. the project is being deleted): reported as such
                 raise ResourceFailed(
@@ -121,6 +165,7 @@ class DatasetResource:
                     "import it into the stack or delete it, then deploy again"
                 ) from exc
         self._progress[CREATE_DATASET_SENT] = True
+        self._progress.pop(CREATE_DATASET_UNCONFIRMED, None)
 
     def _converge(self, ref: DatasetRef, *, present: bool) -> Dataset | None:
         """Until the dataset this request created is complete (``present``), or until it is gone."""

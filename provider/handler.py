@@ -45,9 +45,9 @@ from provider.errors import ContinuationUncertain, ProviderError, RejectedEvent
 from provider.identifiers import (
     DatasetRef,
     ModelRef,
+    dataset_named_by,
     is_failed_create_id,
     owner_tag_value,
-    parse_dataset_id,
     parse_model_arn,
 )
 from provider.lookout import Lookout
@@ -333,7 +333,7 @@ class _ModelRequest(_Request):
 
     def failure_message(self, exc: ProviderError) -> str:
         if self.request_type == "Update" and self.model.replacement_left():
-            return f"{exc.message}; {self.model.leftover()}"
+            return f"{self.model.leftover()}; {exc.message}"
         return exc.message
 
 
@@ -350,11 +350,11 @@ class _DatasetRequest(_Request):
         event = self.event
         if self.request_type == "Delete":
             unanswered = _unanswered_create_dataset(event)
-            subject = str(parse_dataset_id(self.physical_id) or unanswered)
+            subject = str(dataset_named_by(self.physical_id) or unanswered)
             return delete_or_orphan(
                 event,
                 subject,
-                lambda: self.dataset.delete(self.physical_id, unanswered),
+                lambda: self.dataset.delete(self.physical_id, event.get("ResourceProperties"), unanswered),
                 self.budget,
                 self.record.progress,
             )
@@ -376,6 +376,15 @@ class _DatasetRequest(_Request):
             return self.dataset.failed_create_id(parse_dataset(self.event.get("ResourceProperties")))
         except ProviderError:
             return None
+
+    def failure_message(self, exc: ProviderError) -> str:
+        if self.request_type != "Update":
+            return exc.message
+        try:
+            left = self.dataset.created_in_update(self.physical_id, parse_dataset(self.event.get("ResourceProperties")))
+        except ProviderError:
+            return exc.message
+        return f"{left}; {exc.message}" if left else exc.message
 
 
 def _request(
@@ -409,7 +418,7 @@ def _made_up_by_cloudformation(event: dict[str, Any]) -> bool:
     (which created nothing).
     """
     physical_id = event.get("PhysicalResourceId")
-    if parse_model_arn(physical_id) is not None or parse_dataset_id(physical_id) is not None:
+    if parse_model_arn(physical_id) is not None or dataset_named_by(physical_id) is not None:
         return False
     return not is_failed_create_id(physical_id, event.get("StackId"), event.get("LogicalResourceId"))
 

@@ -1,4 +1,4 @@
-"""Physical resource ids: a model's ARN, a dataset's ``<project>/<datasetType>``.
+"""Physical resource ids: a model's ARN, a dataset's ``<project>/<datasetType>``, and the ids of unconfirmed Creates.
 
 Parsing is strict: anything else (such as crhelper's ``<stack>_<logicalId>_<8 chars>`` answered
 for a Create that failed before a resource existed) parses to None, and a Delete of such an id
@@ -16,6 +16,7 @@ from provider import servicemodel
 # The tag CreateModel puts on every model version, naming the custom resource that created it.
 OWNER_TAG_KEY = "lookoutvision-cdk:resource"
 _CRHELPER_SUFFIX = "[A-Z0-9]{8}"
+_UNCONFIRMED_DATASET = "CreateDataset-unconfirmed-"
 _MODEL_ARN = re.compile(r"arn:[a-z-]+:lookoutvision:[a-z0-9-]*:[0-9]*:model/(?P<project>[^/]+)/(?P<version>[^/]+)")
 
 
@@ -78,6 +79,34 @@ def unconfirmed_create_id(project_name: str) -> str:
     unanswered Create and deletes the versions carrying this resource's owner tag.
     """
     return f"{project_name}/CreateModel-unconfirmed"
+
+
+def unconfirmed_dataset_id(ref: DatasetRef, request_id: str) -> str:
+    """The physical id a Create answers when CreateDataset's outcome is unknown: the dataset and that request.
+
+    The Delete that follows repeats the request's CreateDataset (same ClientToken, same
+    properties) if the dataset exists: the service answers it as the same call when that call
+    created the dataset, and ConflictException when the dataset is another's.
+    """
+    return f"{ref.physical_id}/{_UNCONFIRMED_DATASET}{request_id}"
+
+
+def parse_unconfirmed_dataset_id(physical_id: object) -> tuple[DatasetRef, str] | None:
+    """The dataset and the Create's RequestId an ``unconfirmed_dataset_id`` names, or None."""
+    if not isinstance(physical_id, str) or physical_id.count("/") < 2:
+        return None
+    dataset_id, _, marker = physical_id.rpartition("/")
+    ref = parse_dataset_id(dataset_id)
+    request_id = marker.removeprefix(_UNCONFIRMED_DATASET)
+    if ref is None or request_id == marker or not request_id:
+        return None
+    return ref, request_id
+
+
+def dataset_named_by(physical_id: object) -> DatasetRef | None:
+    """The dataset a physical id names: a dataset id's, or an unconfirmed dataset Create's."""
+    unconfirmed = parse_unconfirmed_dataset_id(physical_id)
+    return unconfirmed[0] if unconfirmed is not None else parse_dataset_id(physical_id)
 
 
 def is_failed_create_id(physical_id: object, stack_id: object, logical_id: object) -> bool:

@@ -227,7 +227,7 @@ class ModelResource:
         """Words naming the version an Update created and could not delete, for a FAILED reason."""
         arn = self._progress.get(CREATED_MODEL_ARN)
         version = str(arn).rsplit("/", 1)[-1] if isinstance(arn, str) else "?"
-        return f"the new model version {version} remains: delete it"
+        return f"the new model version {version} remains (delete it)"
 
     def replacement_left(self) -> bool:
         """Whether an Update created a new version that is neither deleted nor named in its error."""

@@ -658,6 +658,81 @@ def test_dataset_delete_of_an_unanswered_create_deletes_nothing(
     assert "may not be this resource's and is left as it is" in caplog.text
 
 
+def _unconfirmed_dataset_create(requests: Requests, emulator: Emulator, *, performed: bool) -> dict[str, Any]:
+    """A dataset Create whose every CreateDataset lost its answer (``performed``: after the service acted)."""
+    emulator.backend.create_project(PROJECT)
+    emulator.faults.add(Fault(kind="drop_connection", operations={"CreateDataset"}, after_action=performed))
+    kind = consts.DATASET_RESOURCE_TYPE
+    create = requests.request("Create", resource_type=kind, properties=dataset_properties())
+    emulator.faults.clear()
+    assert create["Status"] == "FAILED"
+    assert "CreateDataset" in create["Reason"], create["Reason"]
+    return create
+
+
+def test_a_dataset_create_that_lost_every_answer_is_removed_by_its_delete(
+    requests: Requests, emulator: Emulator
+) -> None:
+    """The service made the dataset but no answer came back: the rollback's Delete must remove it."""
+    create = _unconfirmed_dataset_create(requests, emulator, performed=True)
+    assert emulator.backend.inventory()[PROJECT]["datasets"] == {"train": "CREATE_COMPLETE"}
+    assert create["PhysicalResourceId"].startswith(f"{PROJECT}/train/")
+
+    kind = consts.DATASET_RESOURCE_TYPE
+    delete = requests.request(
+        "Delete", resource_type=kind, physical_id=create["PhysicalResourceId"], properties=dataset_properties()
+    )
+
+    assert delete["Status"] == "SUCCESS", delete["Reason"]
+    assert emulator.backend.inventory()[PROJECT]["datasets"] == {}
+    assert len({c.client_token for c in emulator.calls_of("CreateDataset")}) == 1, "the Create's own token, repeated"
+
+
+def test_the_delete_of_an_unconfirmed_dataset_create_leaves_another_dataset(
+    requests: Requests, emulator: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No CreateDataset reached the service; a dataset made since is another's: the Delete leaves it."""
+    create = _unconfirmed_dataset_create(requests, emulator, performed=False)
+    kind = consts.DATASET_RESOURCE_TYPE
+    delete_event = {"resource_type": kind, "physical_id": create["PhysicalResourceId"]}
+
+    nothing = requests.request("Delete", **delete_event, properties=dataset_properties())
+    assert nothing["Status"] == "SUCCESS", nothing["Reason"]
+    assert emulator.backend.inventory()[PROJECT]["datasets"] == {}
+
+    emulator.backend.create_dataset(PROJECT, "train")  # made outside the stack
+    another = requests.request("Delete", **delete_event, properties=dataset_properties())
+
+    assert another["Status"] == "SUCCESS", another["Reason"]
+    assert emulator.backend.inventory()[PROJECT]["datasets"] == {"train": "CREATE_COMPLETE"}
+    assert emulator.calls_of("DeleteDataset") == []
+    assert "was not made by this resource's Create: it is left as it is" in caplog.text
+
+
+def test_a_failed_dataset_update_names_the_new_dataset_it_left(requests: Requests, emulator: Emulator) -> None:
+    emulator.backend.create_project(PROJECT)
+    emulator.backend.create_project("other-project")
+    kind = consts.DATASET_RESOURCE_TYPE
+    create = requests.request("Create", resource_type=kind, properties=dataset_properties())
+    emulator.faults.add(Fault(kind="drop_connection", operations={"CreateDataset"}, after_action=True))
+
+    update = requests.request(
+        "Update",
+        resource_type=kind,
+        physical_id=create["PhysicalResourceId"],
+        properties=dataset_properties(ProjectName="other-project"),
+        old_properties=dataset_properties(),
+    )
+
+    assert update["Status"] == "FAILED"
+    assert update["PhysicalResourceId"] == create["PhysicalResourceId"]
+    reason = update["Reason"]
+    assert reason.startswith("Update Model: the new train dataset of project other-project may have been created"), (
+        reason
+    )
+    assert "(delete it if so); CreateDataset: ConnectionClosedError" in reason, reason
+
+
 def test_dataset_create_adopts_no_existing_dataset(requests: Requests, emulator: Emulator) -> None:
     project_with_dataset(emulator)  # a train dataset made outside the stack
     kind = consts.DATASET_RESOURCE_TYPE

@@ -7,10 +7,13 @@ import pytest
 from provider.identifiers import (
     DatasetRef,
     ModelRef,
+    dataset_named_by,
     is_failed_create_id,
     owner_tag_value,
     parse_dataset_id,
     parse_model_arn,
+    parse_unconfirmed_dataset_id,
+    unconfirmed_dataset_id,
 )
 
 ARN = "arn:aws:lookoutvision:us-east-1:123456789012:model/my-project/12"
@@ -51,6 +54,32 @@ def test_a_dataset_id_round_trips() -> None:
 )
 def test_anything_else_is_no_dataset(physical_id: object) -> None:
     assert parse_dataset_id(physical_id) is None
+
+
+def test_an_unconfirmed_dataset_id_names_the_dataset_and_the_create_request() -> None:
+    ref = DatasetRef("my-project", "train")
+    request_id = "5b7b0a10-0000-4000-8000-000000000000"
+    physical_id = unconfirmed_dataset_id(ref, request_id)
+
+    assert parse_unconfirmed_dataset_id(physical_id) == (ref, request_id)
+    assert dataset_named_by(physical_id) == ref
+    assert parse_dataset_id(physical_id) is None, "not the id of a confirmed dataset"
+    assert dataset_named_by(ref.physical_id) == ref
+
+
+@pytest.mark.parametrize(
+    "physical_id",
+    [
+        "my-project/train",
+        "my-project/train/CreateDataset-unconfirmed-",
+        "my-project/train/other-marker-5b7b",
+        "my-project/validation/CreateDataset-unconfirmed-5b7b",
+        "my-project/CreateModel-unconfirmed",
+        None,
+    ],
+)
+def test_anything_else_is_no_unconfirmed_dataset(physical_id: object) -> None:
+    assert parse_unconfirmed_dataset_id(physical_id) is None
 
 
 STACK = "arn:aws:cloudformation:us-east-1:123456789012:stack/my-stack/5b7b0a10-0000-4000-8000-000000000000"
