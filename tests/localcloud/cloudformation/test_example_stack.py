@@ -12,8 +12,9 @@ import boto3
 
 from localcloud.cloudformation import driver
 from localcloud.cloudformation.records import Status
-from localcloud.lookoutvision import Emulator
-from provider.consts import MODEL_RESOURCE_TYPE
+from localcloud.lookoutvision import Emulator, Fault
+from provider.consts import DATASET_RESOURCE_TYPE, MODEL_RESOURCE_TYPE
+from provider.lookout import MAX_ATTEMPTS
 from tests.fixtures.assembly import Assembly
 
 
@@ -77,6 +78,24 @@ def test_failed_training_rolls_back_and_leaves_nothing(
     assert result.leftovers is not None and result.leftovers.problems == [], output
     assert "ROLLBACK_COMPLETE" in output
     assert not (tmp_path / "stacks" / f"{example_assembly.stack_name}.json").exists()
+
+
+def test_a_dataset_made_by_a_create_that_got_no_answer_is_rolled_back(
+    example_assembly: Assembly, local_emulator: Emulator, tmp_path: Path
+):
+    """The service makes the dataset, every answer to the Create is lost: the rollback removes it, then the project."""
+    lost = Fault(kind="drop_connection", operations={"CreateDataset"}, count=MAX_ATTEMPTS, after_action=True)
+    local_emulator.faults.add(lost)
+    result, output = run(driver.deploy, example_assembly, local_emulator, tmp_path)
+    assert result.exit_code == 1
+    [dataset] = example_assembly.resources_of_type(DATASET_RESOURCE_TYPE)
+    events = statuses(result)
+    assert (dataset, Status.CREATE_FAILED) in events
+    assert (dataset, Status.DELETE_COMPLETE) in events, output
+    assert events[-1] == (example_assembly.stack_name, Status.ROLLBACK_COMPLETE), output
+    assert [c.ok for c in local_emulator.calls_of("DeleteDataset")] == [True]
+    assert_emulator_empty(local_emulator)
+    assert result.leftovers is not None and result.leftovers.problems == [], output
 
 
 def test_destroying_a_hosted_model_stops_deletes_and_waits_until_listed_no_more(
