@@ -22,7 +22,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -158,6 +158,8 @@ class CloudFormationService:
         self._lock = threading.RLock()
         self._stacks: dict[str, Stack] = {}
         self._operations: dict[str, threading.Thread] = {}
+        # Per stack id: what a running change set does when the stack's status becomes final.
+        self._endings: dict[str, Callable[[str], None]] = {}
         self._load()
 
     # -- change sets ---------------------------------------------------------------------------
@@ -520,15 +522,24 @@ class CloudFormationService:
         try:
             if change_set is None:
                 operation.destroy()
-            elif change_set.change_set_type == "CREATE":
-                self._apply(stack, change_set)
-                succeeded = operation.deploy(_parse(change_set.template_body), change_set.values)
-                self._finish_deploy(stack, change_set, operation, succeeded, previous=None)
             else:
+                template = _parse(change_set.template_body)
+                creating = change_set.change_set_type == "CREATE"
                 previous = (stack.template_body, stack.parameters, stack.values, stack.outputs, stack.description)
-                self._apply(stack, change_set)
-                succeeded = operation.update(_parse(change_set.template_body), change_set.values)
-                self._finish_deploy(stack, change_set, operation, succeeded, previous)
+                with self._lock:
+                    self._apply(stack, change_set)
+                    self._endings[stack.stack_id] = lambda status: self._finish_deploy(
+                        stack,
+                        change_set,
+                        status,
+                        template=template,
+                        operation=operation,
+                        previous=None if creating else previous,
+                    )
+                if creating:
+                    operation.deploy(template, change_set.values)
+                else:
+                    operation.update(template, change_set.values)
         except Exception:
             logger.exception("the operation on stack %s ended with an error", stack.name)
             with self._lock:
@@ -537,6 +548,7 @@ class CloudFormationService:
                 stack.status_reason = "Internal failure of the local cloud: see the serve log"
         finally:
             with self._lock:
+                self._endings.pop(stack.stack_id, None)
                 if stack.status == DELETE_COMPLETE:
                     stack.deleted = time.time()
                 self._save(stack)
@@ -555,17 +567,20 @@ class CloudFormationService:
         self,
         stack: Stack,
         change_set: ChangeSet,
+        status: str,
+        *,
+        template: Template,
         operation: StackOperation,
-        succeeded: bool,
         previous: tuple[str, list[dict[str, Any]], dict[str, Any], list[dict[str, str]], str | None] | None,
     ) -> None:
-        with self._lock:
-            change_set.execution_status = "EXECUTE_COMPLETE" if succeeded else "EXECUTE_FAILED"
-            stack.change_sets.pop(change_set.change_set_id, None)  # an executed change set is gone, as on AWS
-            if succeeded:
-                stack.outputs = self._api_outputs(stack, _parse(change_set.template_body), operation.outputs)
-            elif previous is not None:  # an update rolled back: the stack is what it was
-                stack.template_body, stack.parameters, stack.values, stack.outputs, stack.description = previous
+        """The change set's end, made with the stack's final status (its event): outputs, or the old stack back."""
+        succeeded = status in ("CREATE_COMPLETE", "UPDATE_COMPLETE")
+        change_set.execution_status = "EXECUTE_COMPLETE" if succeeded else "EXECUTE_FAILED"
+        stack.change_sets.pop(change_set.change_set_id, None)  # an executed change set is gone, as on AWS
+        if succeeded:
+            stack.outputs = self._api_outputs(stack, template, operation.outputs)
+        elif previous is not None:  # an update rolled back: the stack is what it was
+            stack.template_body, stack.parameters, stack.values, stack.outputs, stack.description = previous
 
     def _record_event(self, stack: Stack, event: StackEvent, operation_id: str, token: str | None) -> None:
         with self._lock:
@@ -587,6 +602,11 @@ class CloudFormationService:
             if event.resource_type == STACK_TYPE and event.logical_id == stack.name:
                 # A rollback's end keeps the reason it started with: which resources failed.
                 stack.status_reason = event.reason or (stack.status_reason if "ROLLBACK" in event.status else "")
+                # The engine sets the status just after this event: whoever reads the final status
+                # finds the outputs (or the stack before a rolled-back update) already in place.
+                ending = self._endings.pop(stack.stack_id, None) if not event.status.endswith("_IN_PROGRESS") else None
+                if ending is not None:
+                    ending(str(event.status))
             self._save(stack)
 
     # -- lookups -------------------------------------------------------------------------------

@@ -118,6 +118,19 @@ def test_a_change_set_creates_a_stack_in_review_then_execute_creates_it(cfn: Any
     assert client_value(cfn, physical_id) == "1"
 
 
+def test_the_final_status_is_never_seen_before_the_outputs(cfn: Any) -> None:
+    """The CLI reads the outputs once DescribeStacks shows a final status: they must be there by then."""
+    change_set = create(cfn, "Watched", TEMPLATE)
+    cfn.execute_change_set(ChangeSetName=change_set["ChangeSetId"])
+    seen = []
+    deadline = time.monotonic() + 30.0
+    while not seen or seen[-1][0].endswith("_IN_PROGRESS"):
+        assert time.monotonic() < deadline, seen[-1:]
+        stack = cfn.describe_stacks(StackName="Watched")["Stacks"][0]
+        seen.append((stack["StackStatus"], len(stack.get("Outputs") or [])))
+    assert seen[-1] == ("CREATE_COMPLETE", 1), seen[-5:]
+
+
 def client_value(cfn: Any, name: str) -> str:
     ssm = local_client(cfn.meta.endpoint_url, "ssm")
     return str(ssm.get_parameter(Name=name)["Parameter"]["Value"])
