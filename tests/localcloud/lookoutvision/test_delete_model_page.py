@@ -77,7 +77,8 @@ def test_call_list_models_until_the_version_is_gone(
     lookoutvision: Any, emulator: Emulator, trained: tuple[str, str]
 ) -> None:
     project, version = trained
-    emulator.configure(time_scale=FAST_TIME_SCALE)  # service time runs: 15 s of deleting and lag take 15 ms
+    # Service time runs: 300 s of deleting and lag take 0.3 s, time for several polls on a slow machine.
+    emulator.configure(time_scale=FAST_TIME_SCALE, deleting=200.0, list_models_lag=100.0)
     lookoutvision.delete_model(ProjectName=project, ModelVersion=version)
     polls, deadline = 0, time.monotonic() + 5.0
     while version in listed_versions(lookoutvision, project):
