@@ -80,7 +80,7 @@ class DatasetResource:
             return unconfirmed_dataset_id(ref, self._request_id)
         return None
 
-    def created_in_update(self, physical_id: str, properties: DatasetProperties) -> str | None:
+    def leftover_of_update(self, physical_id: str, properties: DatasetProperties) -> str | None:
         """Words naming the dataset a failed Update made (or may have) under a new id, for its reason."""
         ref = DatasetRef(properties.project_name, properties.dataset_type)
         if ref.physical_id == physical_id:

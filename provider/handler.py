@@ -381,9 +381,10 @@ class _DatasetRequest(_Request):
         if self.request_type != "Update":
             return exc.message
         try:
-            left = self.dataset.created_in_update(self.physical_id, parse_dataset(self.event.get("ResourceProperties")))
+            properties = parse_dataset(self.event.get("ResourceProperties"))
         except ProviderError:
             return exc.message
+        left = self.dataset.leftover_of_update(self.physical_id, properties)
         return f"{left}; {exc.message}" if left else exc.message
 
 

@@ -72,7 +72,7 @@ def owner_tag_value(stack_id: str, logical_id: str) -> str:
     return hashlib.sha256(f"{stack_id}|{logical_id}".encode()).hexdigest()[:40]
 
 
-def unconfirmed_create_id(project_name: str) -> str:
+def unconfirmed_model_id(project_name: str) -> str:
     """The physical id a Create answers when CreateModel's outcome is unknown (no answer came back).
 
     Neither a model ARN nor crhelper's invented id, so the Delete that follows treats it as an

@@ -32,7 +32,7 @@ from provider.errors import (
     ResourceFailed,
     service_gone,
 )
-from provider.identifiers import OWNER_TAG_KEY, ModelRef, parse_model_arn, unconfirmed_create_id
+from provider.identifiers import OWNER_TAG_KEY, ModelRef, parse_model_arn, unconfirmed_model_id
 from provider.lifecycle import (
     Absent,
     Action,
@@ -128,7 +128,7 @@ class ModelResource:
         if isinstance(arn, str) and parse_model_arn(arn) is not None:
             return arn
         if self._progress.get(CREATE_MODEL_SENT):
-            return unconfirmed_create_id(project_name)
+            return unconfirmed_model_id(project_name)
         return None
 
     def _create_model(self, properties: ModelProperties) -> ModelRef:
