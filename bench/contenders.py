@@ -144,25 +144,24 @@ class CrhelperContender:
         rig.warm(self._function, concurrency, request_type="Create")
 
     def service_token(self) -> str:
-        if self._function is None:
-            raise RuntimeError(f"{self.key} is not started")
-        return self._function.function_arn
+        return self._started().function_arn
 
     def send(self, rig: Rig, events: list[dict[str, Any]], timeout: float) -> list[Request]:
-        if self._function is None:
-            raise RuntimeError(f"{self.key} is not started")
-        return rig.send(self._function, events, timeout)
+        return rig.send(self._started(), events, timeout)
 
     def invocations(self, requests: Sequence[Request]) -> Invocations:
-        if self._function is None:
-            raise RuntimeError(f"{self.key} is not started")
-        return _count(self._function, requests)
+        return _count(self._started(), requests)
 
     def stop(self, rig: Rig) -> None:
         rig.close_function(crhelper_baseline.FUNCTION)
         if self._bridge is not None:
             self._bridge.__exit__(None, None, None)
         self._bridge, self._function = None, None
+
+    def _started(self) -> LambdaService:
+        if self._function is None:
+            raise RuntimeError(f"{self.key} is not started")
+        return self._function
 
 
 def _count(function: LambdaService, requests: Sequence[Request]) -> Invocations:

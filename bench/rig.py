@@ -19,7 +19,7 @@ import tempfile
 import threading
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -212,11 +212,7 @@ class Rig:
             model = backend.create_model(project, output_config=OUTPUT, tags=owner)["ModelMetadata"]
             backend.set_status(project, model["ModelVersion"], "HOSTED")
             arns.append(str(model["ModelArn"]))
-            own[model_key(project, model["ModelVersion"])] = {
-                "stopping_hosting": each.stopping_hosting,
-                "deleting": each.deleting,
-                "list_models_lag": each.list_models_lag,
-            }
+            own[model_key(project, model["ModelVersion"])] = asdict(each)  # Durations' field names
         self.emulator.configure(model_durations=own)
         return arns
 
