@@ -1,12 +1,14 @@
 """The emulator as an HTTP server: ``Emulator`` runs it in a background thread on a free port.
 
 One request goes: route → parse → record → faults (service gone, latency, drop, access denied,
-throttling, internal error) → quota → backend (validation, ClientToken, the operation) → reply.
+throttling, internal error) → quota → backend (validation, ClientToken, the operation) → reply,
+dated (``Date``) in service time, the clock of the model versions' CreationTimestamp.
 """
 
 from __future__ import annotations
 
 import copy
+import email.utils
 import json
 import logging
 import os
@@ -205,6 +207,7 @@ class Emulator:
         if drop:
             return None
         reply.headers["x-amzn-RequestId"] = request_id
+        reply.headers["Date"] = email.utils.formatdate(self.clock.now(), usegmt=True)  # the service's clock
         return reply
 
     def _serve(
