@@ -133,14 +133,17 @@ class LambdaFunctionHandler:
 
     def delete(self, request: ResourceRequest) -> ResourceOutcome:
         name = request.physical_id or ""
-        service = self._cloud.remove_function(function_arn(request.stack, name))
+        arn = function_arn(request.stack, name)
+        service = self._cloud.function(arn)
         note = ""
         if service is not None:
-            try:
+            try:  # still invokable meanwhile: a continuation that keeps re-invoking it is what this finds
                 service.wait_idle(self._idle_wait)
             except TimeoutError as exc:
                 note = f"deleted with work pending: {exc}"
                 self.pending_at_delete.append(f"function {name}: {exc}")
+        service = self._cloud.remove_function(arn)
+        if service is not None:
             service.close()
         return ResourceOutcome(True, self.mode, name, note=note)
 
@@ -153,8 +156,10 @@ class LambdaFunctionHandler:
 
     def _start(self, name: str, arn: str, properties: dict[str, Any], code: CodeLocation, stack: StackContext) -> None:
         role = properties.get("Role")
+        if role is None:
+            raise ValueError("Properties validation failed: required key [Role] not found")
         if not isinstance(role, str) or not role.startswith("arn:") or ":role/" not in role:
-            raise ValueError(f"Properties validation failed: Role must be the ARN of an IAM role, not {role!r}")
+            raise ValueError(f"Properties validation failed: Role {role!r} is not the ARN of an IAM role")
         credentials = self._cloud.sessions.start(name, role, stack.region)
         variables = (properties.get("Environment") or {}).get("Variables") or {}
         env = self._cloud.function_environment({key: str(value) for key, value in variables.items()})

@@ -62,7 +62,7 @@ class RoleFunction:
         self.cloud.client("iam").put_role_policy(RoleName=self.role_name, PolicyName=name, PolicyDocument=document)
 
     def call(self, service: str, operation: str, **params: Any) -> dict[str, Any]:
-        """The function's answer to one call made with its own credentials: ``{"result": ...}`` or ``{"error": ...}``."""
+        """The answer to one call the function makes with its own credentials: ``{"result"}`` or ``{"error"}``."""
         service_ = self.cloud.function(self.arn)
         assert service_ is not None
         invocation = service_.invoke({"service": service, "operation": operation, "params": params})
