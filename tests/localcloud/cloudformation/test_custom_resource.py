@@ -74,7 +74,10 @@ def write_stack(directory: Path, resources: dict[str, Any]) -> Path:
     The role may invoke functions: a runaway function re-invokes itself."""
     (directory / "asset.fn").mkdir(parents=True)
     (directory / "asset.fn" / "index.py").write_text(FUNCTION)
-    invoke = {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": "*"}
+    invoke = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": "*"}],
+    }
     template = {
         "Resources": {
             "FnRole": {
