@@ -84,9 +84,7 @@ def write_stack(directory: Path, resources: dict[str, Any]) -> Path:
                 "Type": "AWS::IAM::Role",
                 "Properties": {
                     "AssumeRolePolicyDocument": {"Statement": []},
-                    "Policies": [
-                        {"PolicyName": "Invoke", "PolicyDocument": {"Version": "2012-10-17", "Statement": [invoke]}}
-                    ],
+                    "Policies": [{"PolicyName": "Invoke", "PolicyDocument": invoke}],
                 },
             },
             "Fn": {
