@@ -63,15 +63,17 @@ def runtime(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 def call(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """One AWS call with the function's own credentials: ``{"service", "operation", "params"}`` in; the result, or
+    """One AWS call with the function's own credentials: ``{"service", "operation", "params"}`` in (the operation
+    as the API or boto3 names it); the result, or
     the error's code, message and HTTP status, out."""
     import boto3  # noqa: PLC0415 - the runtime's SDK
+    from botocore import xform_name  # noqa: PLC0415
     from botocore.config import Config  # noqa: PLC0415
     from botocore.exceptions import ClientError  # noqa: PLC0415
 
     client = boto3.client(event["service"], config=Config(retries={"total_max_attempts": 1}))
     try:
-        result = getattr(client, event["operation"])(**event.get("params", {}))
+        result = getattr(client, xform_name(event["operation"]))(**event.get("params", {}))
     except ClientError as error:
         answer = error.response
         return {
