@@ -27,6 +27,7 @@ from localcloud.cloudformation.intrinsics import StackContext
 from localcloud.cloudformation.response_endpoint import PATH_PREFIX as RESPONSES_PREFIX
 from localcloud.cloudformation.response_endpoint import ResponseEndpoint
 from localcloud.httpserver import LocalServer, Request, raw_path
+from localcloud.iam import reference as iam_reference
 from localcloud.iam import s3 as iam_s3
 from localcloud.iam.caller import AccessDenied, caller_of
 from localcloud.iam.sessions import FunctionSessions
@@ -211,6 +212,7 @@ class LocalCloud:
     def __enter__(self) -> LocalCloud:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         gateway.reset_moto()  # moto keeps its backends per process: every local cloud starts from an empty world
+        iam_reference.load()  # read once per process (a third of a second), not during a function's first call
         self.server.start()
         self.responses.serve_at(self.server.tls_url)
         return self

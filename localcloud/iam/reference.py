@@ -106,6 +106,11 @@ def _definitions() -> dict[str, ServiceReference]:
     return services
 
 
+def load() -> None:
+    """Read the reference now (it is read once per process, on first use)."""
+    _definitions()
+
+
 def service(prefix: str) -> ServiceReference:
     """The reference of the service whose actions start with ``prefix:`` (``lookoutvision``, ``s3``, ``lambda``)."""
     found = _definitions().get(prefix.lower())

@@ -91,3 +91,11 @@ def test_create_model_with_tags_is_refused_without_tag_resource(iam_cloud: Local
     assert tagged["error"]["message"] == denied(principal, "lookoutvision:TagResource", MODELS.replace("*", "1"))
     untagged = function.call("lookoutvision", "create_model", ProjectName=PROJECT, OutputConfig=output)
     assert untagged["error"]["code"] == "ResourceNotFoundException"  # past IAM: the project does not exist
+
+
+def test_the_reference_lists_no_dependent_action_for_the_service() -> None:
+    from localcloud.iam import reference  # noqa: PLC0415
+
+    table = reference.service("lookoutvision")
+    assert table.action("CreateModel") is not None
+    assert [action.name for action in table.actions.values() if action.dependent_actions] == []
