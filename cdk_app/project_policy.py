@@ -132,15 +132,20 @@ class ProjectPolicy(Construct):
         self._acknowledge(f"AwsSolutions-IAM5[Resource::{self._nag_text(objects)}]", _S3_PREFIX_REASON)
 
     def grant_kms(self, key: kms.IKey) -> None:
-        """CreateModel: encrypt the model with a customer managed key."""
+        """CreateModel: encrypt the model with a customer managed key (the statements of AWS's page on using
+        your own KMS key with Lookout for Vision, the grant through Lookout for Vision in the stack's region)."""
         if not self._once("kms", key.key_arn):
             return
+        region = Stack.of(self).region
         self.policy.add_statements(
             iam.PolicyStatement(actions=["kms:DescribeKey"], resources=[key.key_arn]),
             iam.PolicyStatement(
                 actions=["kms:CreateGrant"],
                 resources=[key.key_arn],
-                conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
+                conditions={
+                    "StringEquals": {"kms:ViaService": f"lookoutvision.{region}.amazonaws.com"},
+                    "Bool": {"kms:GrantIsForAWSResource": "true"},
+                },
             ),
         )
 

@@ -240,7 +240,12 @@ def test_kms_only_on_the_given_key(three: ThreeModels) -> None:
     assert kms_statements
     assert all(s["Resource"] == key_arn for s in kms_statements)
     grant = next(s for s in kms_statements if "kms:CreateGrant" in _list(s["Action"]))
-    assert grant["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
+    assert grant["Condition"] == {
+        "Bool": {"kms:GrantIsForAWSResource": "true"},
+        "StringEquals": {
+            "kms:ViaService": {"Fn::Join": ["", ["lookoutvision.", {"Ref": "AWS::Region"}, ".amazonaws.com"]]}
+        },
+    }
 
 
 def _list(value: Any) -> list[Any]:
