@@ -1,7 +1,9 @@
-"""The constructs' provider policy, as the example app synthesizes it, judged by the local cloud as AWS judges it.
+"""The constructs' provider policies, as the example app synthesizes them, judged by the local cloud as AWS judges them.
 
-The policy grants the dataset operations and ListModels on the project ARN; the service authorization
-reference gives those actions no resource type, so IAM evaluates them against ``*`` and refuses them.
+CreateDataset, DescribeDataset, DeleteDataset and ListModels have no resource type in the service
+authorization reference: IAM evaluates them against ``*``, so the policies grant them on ``*``
+(granted on the project ARN, IAM would refuse them all). The model operations are granted on the
+project's ``model/<project>/*`` only.
 """
 
 from __future__ import annotations
@@ -20,9 +22,8 @@ pytestmark = pytest.mark.synth
 PROJECT = "cdk-example"
 
 
-def provider_policy(assembly: Assembly, cloud: LocalCloud) -> str:
-    """The example stack's AWS::IAM::Policy document, its references resolved as a deployment in ``cloud`` would."""
-    [policy] = assembly.resources_of_type("AWS::IAM::Policy").values()
+def provider_policies(assembly: Assembly, cloud: LocalCloud) -> list[str]:
+    """The example stack's AWS::IAM::Policy documents, their references resolved as a deployment in ``cloud`` would."""
     resources = assembly.template["Resources"]
 
     def ref(logical_id: str) -> Any:
@@ -39,27 +40,37 @@ def provider_policy(assembly: Assembly, cloud: LocalCloud) -> str:
     resolver = Resolver(
         cloud.stack_context(assembly.stack_name), parameters={}, conditions={}, mappings={}, ref=ref, get_att=get_att
     )
-    return json.dumps(resolver.resolve(policy["Properties"]["PolicyDocument"]))
+    policies = assembly.resources_of_type("AWS::IAM::Policy").values()
+    return [json.dumps(resolver.resolve(policy["Properties"]["PolicyDocument"])) for policy in policies]
 
 
-def test_the_constructs_policy_is_refused_the_actions_without_resource_type(
+def test_the_constructs_policies_allow_the_provider_its_calls_and_nothing_beyond(
     example_assembly: Assembly, iam_cloud: LocalCloud, role_function: Any
 ) -> None:
-    function = role_function(provider_policy(example_assembly, iam_cloud))
-    principal = f"arn:aws:sts::123456789012:assumed-role/{function.role_name}/{function.name}"
-    calls = {
+    first, *others = provider_policies(example_assembly, iam_cloud)
+    function = role_function(first)
+    for index, document in enumerate(others):
+        function.put_policy(document, f"policy{index}")
+    dataset = {"ProjectName": PROJECT, "DatasetType": "train"}
+    calls: dict[str, dict[str, Any]] = {
         "ListModels": {"ProjectName": PROJECT},
-        "CreateDataset": {"ProjectName": PROJECT, "DatasetType": "train"},
-        "DescribeDataset": {"ProjectName": PROJECT, "DatasetType": "train"},
-        "DeleteDataset": {"ProjectName": PROJECT, "DatasetType": "train"},
+        "CreateDataset": dataset,
+        "DescribeDataset": dataset,
+        "DeleteDataset": dataset,
+        "DescribeModel": {"ProjectName": PROJECT, "ModelVersion": "1"},
+        "StopModel": {"ProjectName": PROJECT, "ModelVersion": "1"},
     }
     for operation, params in calls.items():
         answer = function.call("lookoutvision", operation, **params)
-        assert answer["error"]["code"] == "AccessDeniedException", (operation, answer)
-        assert answer["error"]["message"] == (
-            f"User: {principal} is not authorized to perform: lookoutvision:{operation} on resource: * "
-            f"because no identity-based policy allows the lookoutvision:{operation} action"
-        )
-    # The model operations name the version, which the policy's model/<project>/* covers: past IAM.
-    described = function.call("lookoutvision", "DescribeModel", ProjectName=PROJECT, ModelVersion="1")
-    assert described["error"]["code"] == "ResourceNotFoundException"
+        assert answer["error"]["code"] == "ResourceNotFoundException", (operation, answer)  # past IAM
+    principal = f"arn:aws:sts::123456789012:assumed-role/{function.role_name}/{function.name}"
+    other = function.call("lookoutvision", "DescribeModel", ProjectName="other", ModelVersion="1")
+    resource = "arn:aws:lookoutvision:us-east-1:123456789012:model/other/1"
+    assert other["error"] == {
+        "code": "AccessDeniedException",
+        "status": 403,
+        "message": f"User: {principal} is not authorized to perform: lookoutvision:DescribeModel on resource: "
+        f"{resource} because no identity-based policy allows the lookoutvision:DescribeModel action",
+    }
+    deleted = function.call("lookoutvision", "DeleteProject", ProjectName=PROJECT)
+    assert deleted["error"]["code"] == "AccessDeniedException"  # CloudFormation's own handler deletes the project
