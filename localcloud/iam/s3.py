@@ -157,8 +157,9 @@ def permissions(environ: WSGIEnvironment, body: bytes = b"", partition: str = "a
     if action == "s3:ListBucket":
         values = {name: query[parameter][:1] for name, parameter in _LIST_KEYS.items() if parameter in query}
         context = RequestContext(values, frozenset(_LIST_KEYS))
-    if operation == "DeleteObjects":
-        return [Permission(action, _resource(action, bucket, deleted, partition)) for deleted in _deleted_keys(body)]
+    if operation == "DeleteObjects":  # each key; a body naming none (S3 answers MalformedXML) needs every key
+        deleted = _deleted_keys(body) or ["*"]
+        return [Permission(action, _resource(action, bucket, name, partition)) for name in deleted]
     needed = [Permission(action, _resource(action, bucket, key, partition), context)]
     source = environ.get("HTTP_X_AMZ_COPY_SOURCE")
     if source and operation in ("CopyObject", "UploadPartCopy"):
@@ -171,7 +172,7 @@ def permissions(environ: WSGIEnvironment, body: bytes = b"", partition: str = "a
 
 def _deleted_keys(body: bytes) -> list[str]:
     try:
-        document = ElementTree.fromstring(body)  # noqa: S314 - the local cloud's own client's request
+        document = ElementTree.fromstring(body)  # noqa: S314 - a request on loopback, from a local function
     except ElementTree.ParseError:
         return []
     return [element.text or "" for element in document.iter() if element.tag.rsplit("}", 1)[-1] == "Key"]

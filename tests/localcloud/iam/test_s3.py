@@ -40,6 +40,7 @@ def test_each_request_needs_the_action_the_reference_links_to_its_operation() ->
         ("s3:DeleteObject", "arn:aws:s3:::b/a"),
         ("s3:DeleteObject", "arn:aws:s3:::b/b/c"),
     ]
+    assert needed("POST", "/b", "delete", b"<Delete") == [("s3:DeleteObject", "arn:aws:s3:::b/*")]
 
 
 def test_list_bucket_carries_its_prefix_as_a_condition_key() -> None:
