@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from provider.clock import Clock, SystemClock
+from provider.fleet_pace import FleetPolls
 from provider.lifecycle import poll_interval
-from provider.paced_delete import FleetPolls
 
 
 class PollSchedule(Protocol):
@@ -38,7 +38,7 @@ class ProviderConfig:
     ``extra_response_hosts``: ``host:port`` of ResponseURLs accepted besides CloudFormation's
     response bucket (``provider.cfn_response.response_url_problem``): the local cloud's endpoint.
     ``fleet_polls``: how the Delete of a model version paces its calls for the fleet of Deletes
-    it shares the service's quota with (``provider.paced_delete``); every other wait follows
+    it shares the service's quota with (``provider.fleet_pace``); every other wait follows
     ``poll_schedule``.
     """
 

@@ -23,6 +23,13 @@ SERVICE_TIMEOUT = "ServiceTimeout"
 # Boolean ("true"/"false"), both resource types: when Lookout for Vision is gone (end of support,
 # 2025-10-31), a Delete succeeds and leaves the resource behind instead of failing.
 ORPHAN_WHEN_SERVICE_UNAVAILABLE = "OrphanWhenServiceUnavailable"
+# Custom::LookoutVisionModel: the model's place among the models of its stack, which CloudFormation
+# deletes together ({"Rank": "0", "Size": "3"}): its Delete paces its calls for that fleet.
+FLEET = "Fleet"
+FLEET_RANK = "Rank"
+FLEET_SIZE = "Size"
+# The most models a fleet is paced for (a stack holds at most 500 resources).
+FLEET_SIZE_MAX = 500
 
 # Custom::LookoutVisionDataset properties (they mirror CreateDataset).
 DATASET_TYPE = "DatasetType"

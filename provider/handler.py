@@ -318,7 +318,7 @@ class _ModelRequest(_Request):
             return delete_or_orphan(
                 event,
                 subject,
-                lambda: self.model.delete(self.physical_id, unanswered),
+                lambda: self.model.delete(self.physical_id, unanswered, event.get("ResourceProperties")),
                 self.budget,
                 self.record.progress,
             )

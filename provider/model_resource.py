@@ -40,6 +40,7 @@ from provider.errors import (
     outcome_unknown,
     service_gone,
 )
+from provider.fleet_pace import FleetPolls
 from provider.identifiers import OWNER_TAG_KEY, ModelRef, Owner, parse_model_arn, unconfirmed_model_id
 from provider.lifecycle import (
     Absent,
@@ -56,8 +57,7 @@ from provider.lifecycle import (
     update_plan,
 )
 from provider.lookout import Lookout, Model, ModelSummary
-from provider.paced_delete import FleetPolls
-from provider.properties import ModelProperties, VersionSettings
+from provider.properties import ModelProperties, VersionSettings, fleet_of, hosted_by
 from provider.tokens import TokenKind, client_token
 from provider.waiter import Waiter, retried
 
@@ -273,11 +273,12 @@ class ModelResource:
 
     # -- Delete ----------------------------------------------------------------------------------
 
-    def delete(self, physical_id: str, unanswered: UnansweredCreate | None = None) -> Outcome:
+    def delete(self, physical_id: str, unanswered: UnansweredCreate | None = None, properties: Any = None) -> Outcome:
         """Stop, delete, and wait until the version is gone (DescribeModel and ListModels).
 
         The Delete of a model ARN paces its calls for the fleet of Deletes it shares the service's
-        quota with (``provider.paced_delete``). A physical id that is no model ARN names nothing:
+        quota with (``provider.paced_delete``): its place in that fleet and whether the model is
+        hosted come from ``properties`` (the event's, leniently). A physical id that is no model ARN names nothing:
         no call — unless ``unanswered`` says it follows a Create whose versions were never
         answered (an id naming that Create's request, or one CloudFormation made up). Those
         versions are deleted, and the project is looked at again until a CreateModel sent before
@@ -285,13 +286,13 @@ class ModelResource:
         the reason then says to delete again once training has ended.
         """
         try:
-            return self._delete(physical_id, unanswered)
+            return self._delete(physical_id, unanswered, properties)
         except DeadlineExceeded as exc:
             if exc.last_status == ModelStatus.TRAINING:
                 exc.advice = STILL_TRAINING_ADVICE
             raise
 
-    def _delete(self, physical_id: str, unanswered: UnansweredCreate | None) -> Outcome:
+    def _delete(self, physical_id: str, unanswered: UnansweredCreate | None, properties: Any) -> Outcome:
         ref = parse_model_arn(physical_id)
         if ref is not None:
             paced_delete.tear_down(
@@ -300,7 +301,10 @@ class ModelResource:
                 ref,
                 check_owner=lambda tags: self._check_owner(ref, tags),
                 token_key=self._request_id,
+                progress=self._progress,
                 schedule=self._fleet_polls,
+                fleet=fleet_of(properties),
+                hosted=hosted_by(properties),
                 page_size=self._page_size,
             )
             return Outcome(physical_id)

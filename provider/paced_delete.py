@@ -2,31 +2,31 @@
 
 CloudFormation deletes every model of a stack at once: N invocations, one per model, share the
 service's quota of 5 requests/s per API. This loop does what ``ModelResource._converge`` does for
-the goal Absent (stop, delete, wait until ListModels no longer shows the version), with these
-changes:
+the goal Absent (stop, delete, wait until the version is gone), spending as few calls as it can
+and only its part of the quota (``provider.fleet_pace`` says when, and with which call):
 
-- its first look is the provider's usual one (DescribeModel, and the version's tags: no step acts
-  on a version this resource did not create); from then on it acts and looks as below;
-- it observes by ListModels and DescribeModel in turn (two quotas); once DescribeModel no longer
-  finds the deleted version, by ListModels only (the one call that can say the version is no
-  longer listed), soon after and then at growing intervals: ListModels lags DescribeModel by
-  seconds, and this one call per Delete is let past the fleet's share;
-- the version is gone once DescribeModel has answered ResourceNotFound AND ListModels no longer
-  lists it: ListModels is eventually consistent both ways (a version created seconds ago may not
-  be listed yet), so a version missing from ListModels while DescribeModel still answers it is
-  observed again, never taken for gone;
-- it paces its polls for the fleet it sees: every ListModels page shows the status of up to 100
-  versions of the project, and the versions HOSTED, STOPPING_HOSTING or DELETING are the Deletes
-  (about to be) polling at the same time, so each polls no more often than its share of
-  ``utilization`` of the two quotas; before the first page, each throttled first look, StopModel
-  or DeleteModel doubles the fleet it assumes (from 5, the quota's burst);
-- within that share, each phase is polled soon after it starts and then at intervals growing by
-  ``growth`` up to ``cap``, drawn within ``jitter`` so that the fleet's polls do not fall together;
-- a throttled call is tried again after the wait the loop would make anyway (a throttled poll
-  after its interval; StopModel and DeleteModel after RetryAfterSeconds plus a random share of a
-  window that doubles with each throttle, up to ``widest_backoff``): the waits are the Budget's,
-  between steps, so they count against the deadline but never inflate the hand-over reserve, and
-  no number of throttled answers fails the Delete before its deadline.
+- in the request's first invocation, its first call waits for its first slot of the quota
+  (``provider.fleet_pace.Pace.first_call``);
+- the first look is the version's tags (ListTagsForResource): no step acts on a version this
+  resource did not create. Then, in the request's first invocation, it acts on what the
+  properties say the version is — StopModel for a model with ``Hosting``, else DeleteModel —
+  without a DescribeModel first: the service refuses (Conflict) an action the version's status
+  does not allow, and the next look is then a DescribeModel, whose status decides as
+  ``provider.lifecycle.next_model_action`` does. A later invocation looks first;
+- while the version stops (or is in any other transition), it looks by DescribeModel or by a
+  ListModels page, which also shows the fleet's progress; once it is TRAINED (or any state
+  DeleteModel accepts), DeleteModel; while it is deleted, by ListModels pages. When, and with which
+  call, is ``provider.fleet_pace.Pace``'s decision: each look in one of the Delete's own slots of
+  the quota;
+- the version is gone once DescribeModel has answered ResourceNotFound AND a ListModels page no
+  longer lists it, taken after a page that listed it or after that answer: ListModels is
+  eventually consistent both ways (a version created seconds ago may not be listed yet), so a
+  version missing from ListModels while DescribeModel still finds it is observed again, never
+  taken for gone. A page that no longer lists it is followed at once by a DescribeModel;
+- a throttled look is taken again soon; a throttled StopModel, DeleteModel or owner check is
+  tried again after its backoff, without a look in between: the waits are the Budget's, between
+  steps, so they count against the deadline but never inflate the hand-over reserve, and no number
+  of throttled answers fails the Delete before its deadline.
 
 StopModel and DeleteModel keep their ClientToken; the loop ends only once the version is gone,
 and the Budget's deadline and hand-over apply to every step and wait: a 5xx or a lost answer is
@@ -37,74 +37,25 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import Any
 
 from provider.budget import Budget
-from provider.errors import DeadlineExceeded, Throttled
+from provider.errors import Conflict, DeadlineExceeded, NotFound, Throttled
+from provider.fleet_pace import Fleet, FleetPolls, Look, Pace, Phase
 from provider.identifiers import ModelRef
 from provider.lifecycle import DONE, WAIT, Absent, Action, ModelObservation, ModelStatus, Step, next_model_action
 from provider.lookout import Lookout
 from provider.tokens import TokenKind, client_token
 from provider.waiter import Waiter
 
-# The statuses of the versions whose Deletes are (about to be) polling with this one.
-_FLEET = frozenset({"HOSTED", "STOPPING_HOSTING", "DELETING"})
+# Keys of the continuation record's progress: the request's first call was made (no slot to wait for
+# again, and a later invocation looks before it acts); DescribeModel answered ResourceNotFound (a later
+# invocation waits for ListModels only: the version is gone, there is nothing left to act on).
+FIRST_CALL_MADE = "FleetFirstCallMade"
+DESCRIBED_GONE = "DescribedGone"
 _DELETING = "DELETING"
 _GONE = "deleted, still listed by ListModels"
-_UNLISTED = "not listed by ListModels yet"  # a ListModels page without the version, which DescribeModel still finds
-
-
-@dataclass(frozen=True)
-class FleetPolls:
-    """When a Delete calls: growing intervals per phase, no more often than its share of the quota."""
-
-    first: float = 0.5  # seconds before a phase's first poll
-    growth: float = 1.2
-    cap: float = 5.0  # the longest interval a Delete with no fleet around waits between polls
-    rate: float = 5.0  # the service's quota, requests per second per API
-    burst: int = 5  # ... and the calls it admits at once
-    utilization: float = 0.8  # the share of the DescribeModel and ListModels quotas the fleet may use
-    jitter: float = 0.3  # each interval is drawn within ± this fraction
-    first_backoff: float = 2.0  # a throttled StopModel or DeleteModel: a random share of this window ...
-    widest_backoff: float = 16.0  # ... doubling with each throttle up to this, after RetryAfterSeconds
-
-
-class _Pace:
-    """One Delete's view of its fleet, and the wait before its next call."""
-
-    def __init__(self, polls: FleetPolls, random_unit: Callable[[], float]) -> None:
-        self.polls = polls
-        self.random_unit = random_unit
-        self.fleet = 1  # Deletes polling, as the last ListModels page showed them
-        self.gone = False  # DescribeModel no longer finds the version: ListModels only from now on
-        self.throttled = 0  # consecutive throttled StopModel or DeleteModel calls
-        self.retry_after = 0.0
-        self.paged = False
-
-    def interval(self, polls: int, time_left: float) -> float:
-        p = self.polls
-        if self.throttled:
-            window = min(p.widest_backoff, p.first_backoff * 2 ** (self.throttled - 1))
-            return max(0.0, min(self.retry_after + window * self.random_unit(), time_left))
-        grown = min(p.cap, p.first * p.growth ** max(0, polls))
-        share = self.fleet / (p.utilization * p.rate * 2)  # each quota once per 2 intervals
-        if self.gone:  # waiting for ListModels to catch up: a few calls, soon
-            share = 0.0 if polls == 0 else share / 2
-        drawn = max(grown, share) * (1 + p.jitter * (2 * self.random_unit() - 1))
-        return max(0.0, min(drawn, time_left))
-
-    def saw(self, statuses: dict[str, str]) -> None:
-        self.paged = True
-        self.fleet = max(1, sum(1 for status in statuses.values() if status in _FLEET))
-
-    def refused(self, exc: Throttled) -> None:
-        self.throttled += 1
-        self.retry_after = exc.retry_after or 0.0
-        if not self.paged:
-            self.fleet = max(self.fleet, self.polls.burst * 2**self.throttled)
-
-    def admitted(self) -> None:
-        self.throttled = 0
+_UNLISTED = "not listed by ListModels, looking again with DescribeModel"
 
 
 def tear_down(
@@ -114,23 +65,41 @@ def tear_down(
     *,
     check_owner: Callable[[dict[str, str] | None], None],
     token_key: str,
+    progress: dict[str, Any],
     schedule: FleetPolls,
+    fleet: Fleet,
+    hosted: bool,
     page_size: int | None = None,
     random_unit: Callable[[], float] = random.random,
 ) -> None:
-    """Stop, delete, and wait until ListModels no longer shows ``ref``'s version.
+    """Stop, delete, and wait until the version ``ref`` names is gone (DescribeModel and ListModels).
 
-    A look is one attempt (``lookout.single_attempt``: the next look is its retry); StopModel and
-    DeleteModel keep ``lookout``'s retries except for throttling (``throttling_not_retried``): what
-    follows a throttled answer is this loop's decision. ``check_owner`` gets the version's tags
-    (None: it is gone) and raises unless this resource may act on it. ``token_key`` is what the
-    ClientTokens derive from. At the deadline, DeadlineExceeded names the status last seen (its
-    ``last_status``) and what was still failing.
+    Looks are single attempts (``lookout.single_attempt``: the next look is the retry); StopModel
+    and DeleteModel keep ``lookout``'s retries except for throttling (``throttling_not_retried``):
+    what follows a throttled answer is this loop's decision. ``check_owner`` gets the version's
+    tags (None: it is gone) and raises unless this resource may act on it. ``token_key`` is what
+    the ClientTokens derive from; ``progress`` is the continuation record's. ``fleet`` is the
+    model's place in its stack's fleet, ``hosted`` whether its properties host it. At the
+    deadline, DeadlineExceeded names the status last seen (its ``last_status``) and what was still
+    failing.
     """
-    pace = _Pace(schedule, random_unit)
-    teardown = _Teardown(lookout, ref, check_owner=check_owner, token_key=token_key, pace=pace, page_size=page_size)
+    pace = Pace(schedule, fleet, ref.model_version, random_unit)
+    first = not progress.get(FIRST_CALL_MADE)
+    teardown = _Teardown(
+        lookout, budget, ref, check_owner=check_owner, token_key=token_key, pace=pace, page_size=page_size
+    )
+    teardown.blind = hosted if first else None
+    teardown.progress = progress
+    if first:
+        offset = pace.first_call(budget.clock.now())
+        if offset > 0:
+            budget.wait(offset)
+    pace.begin(Phase.STOPPING, budget.clock.now())
+    if progress.get(DESCRIBED_GONE):
+        teardown.owned = teardown.described_gone = True
+        pace.begin(Phase.DELETING, budget.clock.now())
     try:
-        Waiter(budget, str(ref), teardown.observe, teardown.act, interval=teardown.pace.interval).run()
+        Waiter(budget, str(ref), teardown.observe, teardown.act, interval=teardown.interval).run()
     except DeadlineExceeded as exc:
         if teardown.refusal:  # what kept it waiting: the service's last ThrottlingException
             exc.message = f"{exc.message}; {teardown.refusal}"
@@ -138,77 +107,128 @@ def tear_down(
 
 
 class _Teardown:
-    """The observations and actions of one Delete (``provider.waiter.Waiter`` runs them)."""
+    """The looks and actions of one Delete (``provider.waiter.Waiter`` runs them).
+
+    ``blind``: in the request's first invocation, whether the properties host the model (the first
+    action is then StopModel, else DeleteModel, without a look first); None in a later invocation.
+    """
 
     def __init__(
         self,
         calls: Lookout,
+        budget: Budget,
         ref: ModelRef,
         *,
         check_owner: Callable[[dict[str, str] | None], None],
         token_key: str,
-        pace: _Pace,
+        pace: Pace,
         page_size: int | None,
     ) -> None:
-        self.calls = calls.single_attempt()  # observations: the next poll is the retry
+        self.calls = calls.single_attempt()  # looks: the next look is the retry
         self.acts = calls.throttling_not_retried()  # StopModel, DeleteModel: this loop paces throttled ones
+        self.clock = budget.clock
         self.ref, self.check_owner, self.token_key = ref, check_owner, token_key
         self.pace, self.page_size = pace, page_size
+        self.blind: bool | None = None
+        self.progress: dict[str, Any] = {}
         self.owned = False
-        self.list_next = True
         self.status = "not yet observed"
+        self.pending: Step | None = None  # an action the service throttled: tried again next
+        self.describe_next = False  # the next look is a DescribeModel, at once
+        self.next_look = Look.DESCRIBE
+        self.described_gone = False  # DescribeModel answered ResourceNotFound
+        self.listed = False  # a ListModels page listed the version
+        self.unlisted = False  # a page no longer listed it, after one that did or after described_gone
         self.refusal = ""  # the last throttled call, while no call since has been answered
 
+    # -- looks ---------------------------------------------------------------------------------
+
     def observe(self) -> tuple[Action, None, str]:
+        if self.pending is not None:
+            return Action(self.pending), None, self.status
         try:
-            status = self._look() if self.owned else self._first_look()
+            if not self.owned:
+                return self._first_look()
+            look = self.next_look
+            self.pace.looked()
+            if look is Look.DESCRIBE:
+                found = self._describe()
+                self.describe_next = False  # taken (a throttled one is taken again)
+            else:
+                found = self._list()
         except Throttled as exc:
             self.refusal = exc.brief
-            if not self.owned:  # the first look: spread out like StopModel's retries
-                self.pace.refused(exc)
-            return WAIT, None, self.status  # look again after the interval
-        self.refusal = ""
-        if status is None:
-            return DONE, None, "gone"
-        if status == _UNLISTED:  # DescribeModel still finds it: look again, by DescribeModel next
+            if self.owned:
+                self.pace.look_refused()
+            else:  # the owner check: spread out like the actions' retries
+                self.pace.refused(exc.retry_after)
             return WAIT, None, self.status
-        self.status = status
-        if status in (_DELETING, _GONE):
-            return WAIT, None, status
-        return next_model_action(Absent(), ModelObservation(status=ModelStatus(status))), None, status
+        self.refusal = ""
+        if self.described_gone and self.unlisted:
+            return DONE, None, "gone"
+        if found is None:
+            return WAIT, None, self.status
+        return self._decide(found), None, self.status
 
-    def _first_look(self) -> str | None:
-        """DescribeModel, then the owner tag of a version that exists (as ``ModelResource._converge`` looks)."""
-        model = self.calls.describe_model(self.ref.project_name, self.ref.model_version)
-        if model is not None:
-            self.check_owner(self.calls.tags_of(self.ref.model_arn))
+    def _first_look(self) -> tuple[Action, None, str]:
+        """The version's tags (its owner), then the first action: the one its properties imply, or a look."""
+        tags = self.calls.tags_of(self.ref.model_arn)
+        self.check_owner(tags)
         self.pace.admitted()
         self.owned = True
+        self.progress[FIRST_CALL_MADE] = True
+        if tags is None:  # gone (by ListTagsForResource): DescribeModel and ListModels must say so too
+            self.describe_next = True
+            return WAIT, None, self.status
+        if self.blind is None:
+            self.describe_next = True
+            return WAIT, None, self.status
+        return Action(Step.STOP if self.blind else Step.DELETE), None, self.status
+
+    def _describe(self) -> str | None:
+        model = self.calls.describe_model(self.ref.project_name, self.ref.model_version)
         if model is None:
-            self.pace.gone = True
-            return _GONE
+            self.described_gone = True
+            self.progress[DESCRIBED_GONE] = True
+            self._enter(Phase.DELETING)
+            if not self.unlisted:
+                self.status = _GONE
+            return None
+        if self.unlisted:  # DescribeModel still finds it: ListModels is behind, look again
+            self.unlisted = False
         return str(model.status)
 
-    def _look(self) -> str | None:
-        """The version's status by ListModels or DescribeModel in turn; None once it is gone.
+    def _list(self) -> str | None:
+        statuses = self.calls.model_statuses(self.ref.project_name, self.page_size)
+        self.pace.saw(statuses, self.clock.now())
+        status = statuses.get(self.ref.model_version)
+        if status is None:
+            if self.listed or self.described_gone:
+                self.unlisted = True
+            if not self.described_gone:  # DescribeModel must say so too, at once
+                self.status = _UNLISTED if self.listed else self.status
+                self.describe_next = True
+            return None
+        self.listed = True
+        if self.described_gone:
+            return None  # still listed for a while after DescribeModel stopped finding it
+        return status
 
-        Gone: DescribeModel has answered ResourceNotFound, and ListModels no longer lists it.
-        """
-        project, version = self.ref.project_name, self.ref.model_version
-        use_list = self.pace.gone or self.list_next
-        self.list_next = not use_list
-        if use_list:
-            statuses = self.calls.model_statuses(project, self.page_size)
-            self.pace.saw(statuses)
-            status = statuses.get(version)
-            if status is None:
-                return None if self.pace.gone else _UNLISTED
-            return _GONE if status == _DELETING and self.pace.gone else status
-        model = self.calls.describe_model(project, version)
-        if model is None:  # gone: still listed for a few seconds, maybe
-            self.pace.gone = True
-            return _GONE
-        return str(model.status)
+    def _decide(self, status: str) -> Action:
+        self.status = status
+        if status == _DELETING:
+            self._enter(Phase.DELETING)
+            return WAIT
+        action = next_model_action(Absent(), ModelObservation(status=ModelStatus(status)))
+        if action.step is Step.WAIT:
+            self._enter(Phase.STOPPING)
+        return action
+
+    def _enter(self, phase: Phase) -> None:
+        if self.pace.phase is not phase:
+            self.pace.begin(phase, self.clock.now())
+
+    # -- actions ---------------------------------------------------------------------------------
 
     def act(self, action: Action) -> None:
         project, version = self.ref.project_name, self.ref.model_version
@@ -219,10 +239,38 @@ class _Teardown:
                 self.acts.delete_model(project, version, client_token(self.token_key, TokenKind.DELETE_MODEL))
         except Throttled as exc:
             self.refusal = exc.brief
-            self.pace.refused(exc)
+            self.pace.refused(exc.retry_after)
+            self.pending = action.step
             return
-        except Exception:
+        except (Conflict, NotFound):
+            # Another status than assumed (a transition, or gone): look with DescribeModel at once.
+            self.pending, self.describe_next = None, True
             self.pace.admitted()
             raise
-        self.refusal = ""
+        except Exception:
+            self.pending = None
+            self.pace.admitted()
+            raise
+        self.refusal, self.pending = "", None
         self.pace.admitted()
+        if action.step is Step.STOP:
+            self.status = "STOPPING_HOSTING"
+            self.pace.begin(Phase.STOPPING, self.clock.now())
+        elif action.step is Step.DELETE:
+            self.status = _DELETING
+            self.pace.begin(Phase.DELETING, self.clock.now())
+
+    # -- waits -----------------------------------------------------------------------------------
+
+    def interval(self, polls: int, time_left: float) -> float:
+        """Seconds before the next step (``provider.waiter.Waiter``'s ``interval``; ``polls`` unused).
+
+        A DescribeModel that must come next (after a refused action, or a page that no longer lists
+        the version) is taken at once, or soon after a throttled one.
+        """
+        delay, look = self.pace.next_look(self.clock.now())
+        if self.describe_next and self.pending is None and self.owned:
+            look = Look.DESCRIBE
+            delay = delay if self.pace.throttled_look else 0.0
+        self.next_look = look
+        return max(0.0, min(delay, time_left))

@@ -5,8 +5,8 @@ its constraints — type, required, length, range, pattern, enum — are that me
 the service model by ``provider.servicemodel``. CloudFormation passes every scalar as a string
 ("2", "true"), so values are first coerced to what the member's shape wants. All violations are
 collected and reported at once, each naming the property path and the constraint. The custom
-resource's own settings (ServiceTimeout, OrphanWhenServiceUnavailable) are no API member and are
-checked here.
+resource's own settings (ServiceTimeout, OrphanWhenServiceUnavailable, and a model's Fleet) are no
+API member and are checked here.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from botocore.model import Shape, StructureShape
 
 from provider import consts, servicemodel
 from provider.errors import PropertyError
+from provider.fleet_pace import Fleet
 from provider.servicemodel import Violation
 
 # Property name → (operation, input member) whose shape holds the property's constraints.
@@ -71,6 +72,7 @@ class ModelProperties:
     hosting: Hosting | None = None
     service_timeout: int = consts.SERVICE_TIMEOUT_DEFAULT
     orphan_when_service_unavailable: bool = False
+    fleet: Fleet | None = None  # the model's place among its stack's models (how its Delete paces its calls)
 
     def create_model_input(self) -> dict[str, Any]:
         """CreateModel's parameters, ClientToken aside."""
@@ -138,10 +140,11 @@ def parse_model(properties: Any) -> ModelProperties:
     """Validate Custom::LookoutVisionModel's ResourceProperties; raises PropertyError."""
     violations: list[Violation] = []
     props = _top_level(properties, violations)
-    extra = (consts.HOSTING, *_SETTINGS)
+    extra = (consts.HOSTING, consts.FLEET, *_SETTINGS)
     values = _members(props, _MODEL_MEMBERS, "", violations, extra=extra)
     hosting = _hosting(props.get(consts.HOSTING), violations)
     timeout, orphan = _settings(props, violations)
+    fleet = _fleet(props.get(consts.FLEET), violations)
     if violations:
         raise PropertyError(consts.MODEL_RESOURCE_TYPE, violations)
     return ModelProperties(
@@ -153,6 +156,7 @@ def parse_model(properties: Any) -> ModelProperties:
         hosting=hosting,
         service_timeout=timeout,
         orphan_when_service_unavailable=orphan,
+        fleet=fleet,
     )
 
 
@@ -187,6 +191,19 @@ def orphan_when_service_unavailable(properties: Any) -> bool:
     props = properties if isinstance(properties, Mapping) else {}
     value = _boolean(props, consts.ORPHAN_WHEN_SERVICE_UNAVAILABLE, violations)
     return value and not violations
+
+
+def fleet_of(properties: Any) -> Fleet:
+    """A model's Fleet, leniently (for a Delete): a fleet of one when absent or invalid."""
+    violations: list[Violation] = []
+    props = properties if isinstance(properties, Mapping) else {}
+    fleet = _fleet(props.get(consts.FLEET), violations)
+    return Fleet() if fleet is None or violations else fleet
+
+
+def hosted_by(properties: Any) -> bool:
+    """Whether a model's properties host it (a Hosting structure), leniently (for a Delete)."""
+    return isinstance(properties, Mapping) and isinstance(properties.get(consts.HOSTING), Mapping)
 
 
 def coerce(shape: Shape, value: Any) -> Any:
@@ -272,6 +289,47 @@ def _hosting(value: Any, violations: list[Violation]) -> Hosting | None:
         violations.append(Violation(path, high, f"{constraint} ({low})"))
         return None
     return Hosting(low, high)
+
+
+def _fleet(value: Any, violations: list[Violation]) -> Fleet | None:
+    """Fleet: {Rank, Size}, integers (CloudFormation's strings too), 1 <= Size <= FLEET_SIZE_MAX, 0 <= Rank < Size."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        violations.append(Violation(consts.FLEET, value, "Member must be of type structure"))
+        return None
+    before = len(violations)
+    for name in value:
+        if name not in (consts.FLEET_RANK, consts.FLEET_SIZE):
+            violations.append(Violation(f"{consts.FLEET}.{name}", value[name], _UNKNOWN))
+    size = _integer(value, consts.FLEET_SIZE, 1, consts.FLEET_SIZE_MAX, violations)
+    rank = _integer(value, consts.FLEET_RANK, 0, consts.FLEET_SIZE_MAX - 1, violations)
+    if size is not None and rank is not None and rank >= size:
+        path = f"{consts.FLEET}.{consts.FLEET_RANK}"
+        constraint = f"Member must have value less than {consts.FLEET}.{consts.FLEET_SIZE} ({size})"
+        violations.append(Violation(path, rank, constraint))
+    if len(violations) > before or size is None or rank is None:
+        return None
+    return Fleet(rank=rank, size=size)
+
+
+def _integer(props: Mapping[str, Any], name: str, low: int, high: int, violations: list[Violation]) -> int | None:
+    """A required integer member of Fleet, from ``low`` to ``high``."""
+    raw = props.get(name)
+    path = f"{consts.FLEET}.{name}"
+    if raw is None:
+        violations.append(Violation(path, None, "Member must not be null"))
+        return None
+    value = _to_int(raw.strip(), raw) if isinstance(raw, str) and _INTEGER.fullmatch(raw.strip()) else raw
+    if not isinstance(value, int) or isinstance(value, bool):
+        violations.append(Violation(path, raw, "Member must be of type integer"))
+    elif value < low:
+        violations.append(Violation(path, raw, f"Member must have value greater than or equal to {low}"))
+    elif value > high:
+        violations.append(Violation(path, raw, f"Member must have value less than or equal to {high}"))
+    else:
+        return value
+    return None
 
 
 def _settings(props: Mapping[str, Any], violations: list[Violation]) -> tuple[int, bool]:

@@ -16,8 +16,8 @@ misconfiguration that the owner can fix.
   across attempts for ``GONE_CONFIRMATION`` seconds, SUCCESS. The resource is left as it is
   (orphaned): a WARNING log line names it, and the response carries a note (Reason and the
   ``Orphaned`` Data key; CloudFormation may not display either on SUCCESS, the log line stays).
-- Update that changes nothing but the custom resource's own settings (ServiceTimeout and the
-  opt-in), when the new or the old properties opt in: SUCCESS with the Data known without the
+- Update that changes nothing but the custom resource's own settings (ServiceTimeout, the
+  opt-in and a model's Fleet), when the new or the old properties opt in: SUCCESS with the Data known without the
   service (model: ModelArn and ModelVersion; dataset: ProjectName and DatasetType), so that
   setting the opt-in and redeploying works once the service is gone. (Status and the evaluation
   figures are then not in the Data.)
@@ -155,7 +155,7 @@ def update_or_keep(
 
 
 def _settings_only(parse: Callable[[Any], P], old_properties: Any, properties: P) -> bool:
-    """Whether the old and new properties differ at most in ServiceTimeout and the opt-in."""
+    """Whether the old and new properties differ at most in ServiceTimeout, the opt-in and a model's Fleet."""
     try:
         old = parse(old_properties)
     except PropertyError:
@@ -166,6 +166,8 @@ def _settings_only(parse: Callable[[Any], P], old_properties: Any, properties: P
         "service_timeout": getattr(properties, "service_timeout", None),
         "orphan_when_service_unavailable": getattr(properties, "orphan_when_service_unavailable", None),
     }
+    if hasattr(old, "fleet"):  # a model's place in its stack's fleet is the resource's own setting too
+        settings["fleet"] = getattr(properties, "fleet", None)
     return bool(dataclasses.replace(old, **settings) == properties)
 
 

@@ -119,8 +119,8 @@ class Requests:
     def event(self, request_type: str, **kwargs: Any) -> dict[str, Any]:
         return make_event(self.endpoint, request_type, clock=self.clock, **kwargs)
 
-    def invoke(self, event: dict[str, Any], real_timeout: float = 30.0) -> None:
-        """One invocation of the handler with ``event``.
+    def invoke(self, event: dict[str, Any], real_timeout: float = 30.0, handler: Any = None) -> None:
+        """One invocation of the handler (or of ``handler``, one of a fleet run in threads) with ``event``.
 
         In process there is no Lambda to hand over to, so the invocation gets ``real_timeout``
         real seconds (not 900 s of service time, under a second at the fast time scale): a loaded
@@ -133,7 +133,7 @@ class Requests:
             deadline=time.time() + real_timeout,
             time_scale=self.clock.scale,
         )
-        self.handler(event, context)
+        (handler or self.handler)(event, context)
 
     def send(self, event: dict[str, Any], real_timeout: float = 30.0) -> dict[str, Any]:
         """Invoke the handler once and return the one response it PUT (checked)."""

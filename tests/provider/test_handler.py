@@ -75,7 +75,9 @@ def test_delete_sends_one_delete_token_through_throttling_5xx_and_dropped_connec
     emulator.faults.add(Fault(kind="drop_connection", operations={"DescribeModel"}, count=2))
     emulator.faults.add(Fault(kind="internal_error", operations={"ListModels"}, count=1))
 
-    response = requests.request("Delete", physical_id=arn)
+    response = requests.request(
+        "Delete", physical_id=arn, properties=model_properties(Hosting={"MinInferenceUnits": "1"})
+    )
 
     assert response["Status"] == "SUCCESS", response["Reason"]
     deletes = emulator.calls_of("DeleteModel")
@@ -114,7 +116,7 @@ def test_an_unreachable_endpoint_fails_the_delete_with_a_clear_reason(
 
     assert response["Status"] == "FAILED"
     assert "ServiceTimeout (60 s) reached" in response["Reason"]
-    assert "DescribeModel" in response["Reason"]
+    assert "ListTagsForResource" in response["Reason"]  # the Delete's first call, the owner check
     assert "could not be reached" in response["Reason"]
 
 

@@ -251,3 +251,21 @@ def test_a_model_still_training_at_the_deadline_says_to_delete_again_after_train
     assert reason.startswith("Delete Model: model 1 of project proj is still TRAINING"), reason
     assert "cannot be deleted while it trains: delete again once training has ended" in reason, reason
     assert len(reason) <= 256
+
+
+def test_an_update_of_the_fleet_alone_is_done_in_place_with_four_looks(requests: Requests, emulator: Emulator) -> None:
+    """What adding a model to the stack costs each model already in it: an in-place Update, no new version."""
+    project_with_dataset(emulator)
+    arn = trained_model(emulator)
+    emulator.backend.set_status(PROJECT, "1", "HOSTED")
+    hosting = {consts.HOSTING: {consts.MIN_INFERENCE_UNITS: "1"}}
+    old = model_properties(**hosting, **{consts.FLEET: {consts.FLEET_RANK: "0", consts.FLEET_SIZE: "1"}})
+    new = model_properties(**hosting, **{consts.FLEET: {consts.FLEET_RANK: "0", consts.FLEET_SIZE: "2"}})
+
+    response = requests.request("Update", physical_id=arn, properties=new, old_properties=old)
+
+    assert response["Status"] == "SUCCESS", response["Reason"]
+    assert response["PhysicalResourceId"] == arn
+    assert response["Data"][consts.ATTR_STATUS] == "HOSTED"
+    operations = sorted(c.operation for c in emulator.calls)
+    assert operations == ["DescribeModel", "DescribeModel", "ListTagsForResource", "ListTagsForResource"]

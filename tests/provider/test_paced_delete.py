@@ -1,67 +1,138 @@
-"""The pace of a Delete among a fleet: its share of the quota, phases polled soon, throttled calls spread out."""
+"""The Delete of a model version through the emulator: its first action without a look, a fleet within the quota.
+
+Each test plays CloudFormation's Delete for the in-process handler (``Requests``) against the
+emulator over HTTP, and reads what happened from the emulator's call record.
+"""
 
 from __future__ import annotations
 
-import itertools
+import threading
+from typing import Any
 
-import pytest
+from localcloud.lookoutvision import Emulator
+from provider import consts
+from provider.handler import make_handler
+from provider.tokens import TokenKind, client_token
+from tests.fixtures.clock import session_clock
+from tests.provider.conftest import (
+    FUNCTION_ARN,
+    PROJECT,
+    PROVIDER_SLOWER,
+    Requests,
+    listed_versions,
+    model_properties,
+    project_with_dataset,
+    trained_model,
+)
 
-from provider.errors import Throttled
-from provider.paced_delete import FleetPolls, _Pace
-
-POLLS = FleetPolls()
-
-
-def _pace(unit: float = 0.5) -> _Pace:
-    return _Pace(POLLS, random_unit=lambda: unit)  # 0.5: no jitter either way
-
-
-def test_alone_a_phase_is_polled_soon_then_at_growing_intervals_up_to_the_cap() -> None:
-    pace = _pace()
-    intervals = [pace.interval(polls, float("inf")) for polls in range(15)]
-    assert intervals[0] == POLLS.first
-    assert all(a <= b for a, b in itertools.pairwise(intervals))
-    assert max(intervals) == POLLS.cap
-
-
-@pytest.mark.parametrize("fleet", [10, 50, 100])
-def test_a_fleet_shares_the_two_quotas(fleet: int) -> None:
-    pace = _pace()
-    pace.saw({str(v): "STOPPING_HOSTING" for v in range(fleet)} | {"x": "TRAINED"})
-    share = fleet / (POLLS.utilization * POLLS.rate * 2)  # each Delete polls each API every other time
-    assert pace.interval(0, float("inf")) == pytest.approx(max(POLLS.first, share))
-    # Every Delete polling at that interval uses at most `utilization` of the two quotas.
-    assert fleet / pace.interval(0, float("inf")) <= POLLS.utilization * POLLS.rate * 2 + 1e-9
+HOSTING = {consts.HOSTING: {consts.MIN_INFERENCE_UNITS: "1"}}
 
 
-def test_the_jitter_spreads_intervals_within_its_fraction() -> None:
-    low, high = _pace(0.0).interval(20, float("inf")), _pace(0.999).interval(20, float("inf"))
-    assert low == pytest.approx(POLLS.cap * (1 - POLLS.jitter))
-    assert high == pytest.approx(POLLS.cap * (1 + POLLS.jitter), rel=1e-3)
+def _hosted(emulator: Emulator, logical_id: str = "Model") -> str:
+    arn = trained_model(emulator, logical_id=logical_id)
+    emulator.backend.set_status(PROJECT, arn.rsplit("/", 1)[1], "HOSTED")
+    return arn
 
 
-def test_throttled_actions_back_off_in_a_doubling_window_after_retry_after() -> None:
-    pace = _pace(1.0)
-    windows = []
-    for _ in range(6):
-        pace.refused(Throttled("StopModel", "ThrottlingException", "slow down", retry_after=1.0))
-        windows.append(pace.interval(0, float("inf")))
-    assert windows == [1.0 + w for w in (2.0, 4.0, 8.0, 16.0, 16.0, 16.0)]
-    assert pace.fleet >= POLLS.burst * 2  # before any ListModels page, each throttle doubles the fleet assumed
-    pace.admitted()  # polls again at the share of the fleet it now assumes (the most jitter: unit 1.0)
-    share = pace.fleet / (POLLS.utilization * POLLS.rate * 2)
-    assert pace.interval(0, float("inf")) == pytest.approx(share * (1 + POLLS.jitter))
+def _operations(emulator: Emulator, version: str) -> list[tuple[str, int]]:
+    """(operation, HTTP status) of the calls about ``version`` (ListModels is about every version)."""
+    return [
+        (c.operation, c.status)
+        for c in emulator.calls
+        if c.operation == "ListModels"
+        or c.params.get("ModelVersion") == version
+        or str(c.params.get("ResourceArn", "")).endswith(f"/{version}")
+    ]
 
 
-def test_once_the_version_is_gone_listmodels_is_asked_at_once_then_at_half_the_share() -> None:
-    pace = _pace()
-    pace.saw({str(v): "DELETING" for v in range(100)})
-    pace.gone = True
-    assert pace.interval(0, float("inf")) == POLLS.first
-    assert pace.interval(3, float("inf")) == pytest.approx(100 / (POLLS.utilization * POLLS.rate * 2) / 2)
+def test_a_hosted_models_delete_checks_its_owner_then_stops_it_without_a_look_first(
+    requests: Requests, emulator: Emulator
+) -> None:
+    project_with_dataset(emulator)
+    arn = _hosted(emulator)
+    response = requests.request("Delete", physical_id=arn, properties=model_properties(**HOSTING))
+    assert response["Status"] == "SUCCESS", response.get("Reason")
+    calls = _operations(emulator, "1")
+    assert calls[:2] == [("ListTagsForResource", 200), ("StopModel", 202)]
+    assert ("DeleteModel", 202) in calls
+    # Gone: the last page no longer lists it, and DescribeModel says so after it.
+    assert calls[-2:] == [("ListModels", 200), ("DescribeModel", 404)]
+    assert "1" not in listed_versions(emulator)
 
 
-def test_no_wait_outlasts_the_time_left() -> None:
-    pace = _pace()
-    pace.saw({str(v): "HOSTED" for v in range(100)})
-    assert pace.interval(0, 2.0) == 2.0
+def test_a_first_action_the_status_does_not_allow_is_refused_and_looked_at(
+    requests: Requests, emulator: Emulator
+) -> None:
+    """Properties without Hosting: DeleteModel first, which a HOSTED model refuses; DescribeModel decides then."""
+    project_with_dataset(emulator)
+    arn = _hosted(emulator)
+    event = requests.event("Delete", physical_id=arn, properties=model_properties())
+    response = requests.send(event)
+    assert response["Status"] == "SUCCESS", response.get("Reason")
+    calls = _operations(emulator, "1")
+    assert calls[:4] == [
+        ("ListTagsForResource", 200),
+        ("DeleteModel", 409),
+        ("DescribeModel", 200),
+        ("StopModel", 202),
+    ]
+    deletes = emulator.calls_of("DeleteModel")
+    assert {c.client_token for c in deletes} == {client_token(event["RequestId"], TokenKind.DELETE_MODEL)}
+    assert [c.status for c in deletes][-1] == 202
+
+
+# Real seconds per service second for the fleet tests: slow enough that threads started together call
+# within a fraction of a service second, as Lambda's concurrent invocations would.
+FLEET_TIME_SCALE = 0.05
+
+
+def _fleet_delete(requests: Requests, emulator: Emulator, size: int, fleet: bool) -> list[dict[str, Any]]:
+    """``size`` hosted models' Deletes sent at once, each handled in its own thread (as Lambda runs each alone).
+
+    Every handler is warmed first (a Delete of an id that names no model: no call), as a warm
+    execution environment is, and all start together.
+    """
+    emulator.configure(time_scale=FLEET_TIME_SCALE)
+    requests.use_clock(session_clock(FLEET_TIME_SCALE * PROVIDER_SLOWER))
+    project_with_dataset(emulator)
+    arns = [_hosted(emulator, logical_id=f"Model{i}") for i in range(size)]
+    events = []
+    for rank, arn in enumerate(arns):
+        place = {consts.FLEET: {consts.FLEET_RANK: str(rank), consts.FLEET_SIZE: str(size)}} if fleet else {}
+        properties = model_properties(**HOSTING, **place)
+        events.append(requests.event("Delete", logical_id=f"Model{rank}", physical_id=arn, properties=properties))
+    handlers = [make_handler(requests.config()) for _ in events]
+    for handler in handlers:  # properties that name no project: nothing to look for, no call
+        warm = requests.event("Delete", physical_id="no-model", properties={"ServiceToken": FUNCTION_ARN})
+        requests.invoke(warm, handler=handler)
+    together = threading.Barrier(size)
+
+    def deliver(handler: Any, event: dict[str, Any]) -> None:
+        together.wait()
+        requests.invoke(event, handler=handler)
+
+    pairs = zip(handlers, events, strict=True)
+    threads = [threading.Thread(target=deliver, args=pair, daemon=True) for pair in pairs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return [requests.endpoint.wait(e["RequestId"], timeout=60) for e in events]
+
+
+def test_a_fleet_sent_at_once_meets_no_throttling_its_first_calls_waiting_for_their_slots(
+    requests: Requests, emulator: Emulator
+) -> None:
+    size = 12
+    responses = _fleet_delete(requests, emulator, size, fleet=True)
+    assert [r["Status"] for r in responses] == ["SUCCESS"] * size
+    assert [c.operation for c in emulator.calls if c.status == 429] == []
+    assert listed_versions(emulator) == []
+
+
+def test_the_same_fleet_without_its_places_storms_the_quota(requests: Requests, emulator: Emulator) -> None:
+    """The counter-proof: twelve Deletes of one model each all make their first call at once."""
+    size = 12
+    responses = _fleet_delete(requests, emulator, size, fleet=False)
+    assert [r["Status"] for r in responses] == ["SUCCESS"] * size  # throttling never fails a Delete
+    assert any(c.status == 429 for c in emulator.calls_of("ListTagsForResource"))

@@ -11,8 +11,11 @@ from hypothesis import strategies as st
 
 from provider import consts
 from provider.errors import PropertyError
+from provider.fleet_pace import Fleet
 from provider.properties import (
     Hosting,
+    fleet_of,
+    hosted_by,
     orphan_when_service_unavailable,
     parse_dataset,
     parse_model,
@@ -296,3 +299,50 @@ def test_orphan_when_service_unavailable_refuses_anything_else(value: Any) -> No
 @pytest.mark.parametrize("properties", [None, "junk", {}, {ORPHAN: None}])
 def test_orphan_when_service_unavailable_is_false_without_a_value(properties: Any) -> None:
     assert orphan_when_service_unavailable(properties) is False
+
+
+# -- Fleet: a model's place among its stack's models --------------------------------------------------
+
+FLEET = consts.FLEET
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ({"Rank": "0", "Size": "1"}, Fleet(0, 1)),
+        ({"Rank": " 41 ", "Size": "100"}, Fleet(41, 100)),
+        ({"Rank": 2, "Size": 3}, Fleet(2, 3)),
+    ],
+)
+def test_fleet_parses_from_cloudformations_strings(value: Any, expected: Fleet) -> None:
+    assert parse_model({**MODEL, FLEET: value}).fleet == expected
+    assert fleet_of({FLEET: value}) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "path", "constraint"),
+    [
+        ({"Rank": "3", "Size": "3"}, "Fleet.Rank", "less than Fleet.Size (3)"),
+        ({"Rank": "-1", "Size": "3"}, "Fleet.Rank", "greater than or equal to 0"),
+        ({"Rank": "0", "Size": "0"}, "Fleet.Size", "greater than or equal to 1"),
+        ({"Rank": "0", "Size": str(consts.FLEET_SIZE_MAX + 1)}, "Fleet.Size", "less than or equal to 500"),
+        ({"Rank": "x", "Size": "3"}, "Fleet.Rank", "of type integer"),
+        ({"Size": "3"}, "Fleet.Rank", "must not be null"),
+        ({"Rank": "0", "Size": "3", "Order": "1"}, "Fleet.Order", "not a known property"),
+        ("0/3", "Fleet", "of type structure"),
+    ],
+)
+def test_each_bad_fleet_is_named_with_its_constraint(value: Any, path: str, constraint: str) -> None:
+    with pytest.raises(PropertyError) as caught:
+        parse_model({**MODEL, FLEET: value})
+    assert path in [v.path for v in caught.value.violations]
+    assert constraint in caught.value.message
+    assert fleet_of({FLEET: value}) == Fleet()  # a Delete reads it leniently: a fleet of one
+
+
+def test_a_model_without_a_fleet_is_a_fleet_of_one_and_hosted_by_its_hosting() -> None:
+    assert parse_model(MODEL).fleet is None
+    assert fleet_of(MODEL) == Fleet(0, 1)
+    unhosted = {k: v for k, v in MODEL.items() if k != consts.HOSTING}
+    assert hosted_by({**unhosted, consts.HOSTING: {consts.MIN_INFERENCE_UNITS: "1"}}) is True
+    assert hosted_by(unhosted) is False and hosted_by(None) is False

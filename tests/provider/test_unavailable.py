@@ -82,7 +82,8 @@ def test_delete_fails_by_default_explaining_end_of_support_and_what_to_do(
     assert response["Status"] == "FAILED"
     reason = response["Reason"]
     assert reason.startswith("Delete Model: "), reason
-    assert "no longer available" in reason and END_OF_SUPPORT_DATE in reason and "DescribeModel" in reason, reason
+    # The operation refused: the Delete's first call, the owner check.
+    assert "no longer available" in reason and END_OF_SUPPORT_DATE in reason and "ListTagsForResource" in reason, reason
     # A stack whose deletion failed accepts only another deletion: that is the remedy, not a deployment.
     assert reason.endswith(RETAIN_ADVICE), reason
     assert "Delete the stack again" in reason and "--retain-resources" in reason, reason
@@ -111,10 +112,11 @@ def test_delete_with_the_opt_in_orphans_the_model_once_the_answer_has_lasted(
     warnings = [w for w in _warnings(caplog) if "ORPHANED" in w]
     assert len(warnings) == 1 and arn in warnings[0] and END_OF_SUPPORT_DATE in warnings[0], warnings
     assert "no longer available" in warnings[0]
-    # The answer was asked again and again over GONE_CONFIRMATION seconds before the model was left.
-    describes = emulator.calls_of("DescribeModel")
-    assert len(describes) >= 1 + GONE_CONFIRMATION // GONE_RECHECK
-    assert describes[-1].time - describes[0].time >= GONE_CONFIRMATION
+    # The answer was asked again and again over GONE_CONFIRMATION seconds before the model was left
+    # (each time by the Delete's first call, the owner check).
+    asked = emulator.calls_of("ListTagsForResource")
+    assert len(asked) >= 1 + GONE_CONFIRMATION // GONE_RECHECK
+    assert asked[-1].time - asked[0].time >= GONE_CONFIRMATION
     emulator.faults.clear()
     assert emulator.backend.model_status(PROJECT, "1") == "HOSTED", "an orphan is left exactly as it was"
 
@@ -233,7 +235,22 @@ def test_setting_the_opt_in_then_deleting_works_when_the_service_is_gone(
     assert update["PhysicalResourceId"] == arn
     assert update["Data"][consts.ATTR_MODEL_ARN] == arn and update["Data"][consts.ATTR_MODEL_VERSION] == "1"
     assert delete["Status"] == "SUCCESS", delete["Reason"]
-    assert all(c.operation == "DescribeModel" for c in emulator.calls), "nothing was changed or created"
+    looks = {"DescribeModel", "ListTagsForResource"}  # the Update's look, the Delete's owner check
+    assert {c.operation for c in emulator.calls} <= looks, "nothing was changed or created"
+
+
+def test_a_fleet_only_update_is_kept_when_the_service_is_gone(requests: Requests, emulator: Emulator) -> None:
+    """A model added to or removed from the stack changes its siblings' Fleet: with the opt-in, no call is needed."""
+    project_with_dataset(emulator)
+    arn = trained_model(emulator)
+    _go(emulator, "service_gone")
+    old = model_properties(**{ORPHAN: "true", consts.FLEET: {consts.FLEET_RANK: "0", consts.FLEET_SIZE: "2"}})
+    new = model_properties(**{ORPHAN: "true", consts.FLEET: {consts.FLEET_RANK: "0", consts.FLEET_SIZE: "3"}})
+
+    response = requests.request("Update", physical_id=arn, properties=new, old_properties=old)
+
+    assert response["Status"] == "SUCCESS", response["Reason"]
+    assert response["PhysicalResourceId"] == arn
 
 
 @pytest.mark.parametrize(

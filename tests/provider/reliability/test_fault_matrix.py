@@ -188,7 +188,7 @@ def test_a_call_that_hangs_is_cut_short_and_the_request_answered_once(cloud: Clo
         edge=provider_edge.EDGE,
         edge_options={"extra_response_hosts": [cloud.endpoint.host]},
     )
-    emulator.faults.add(HangsOnce(emulator, "DescribeModel", nth=1, latency=LONG_LAMBDA_TIMEOUT * 1.5))
+    emulator.faults.add(HangsOnce(emulator, "ListModels", nth=1, latency=LONG_LAMBDA_TIMEOUT * 1.5))
     event = cloud.event("Delete", logical_id=LOGICAL_ID, physical_id=arn)
     with slow:
         slow.invoke_async(event)
@@ -198,4 +198,4 @@ def test_a_call_that_hangs_is_cut_short_and_the_request_answered_once(cloud: Clo
     assert emulator.backend.model_status(PROJECT, "1") is None
     assert [a["Status"] for a in cloud.endpoint.responses(event["RequestId"])] == ["SUCCESS"]
     logs = "\n".join(slow.invocations[0].logs)
-    assert "DescribeModel: ServiceUnavailable" in logs or "ReadTimeoutError" in logs, "the hung call was cut short"
+    assert "ListModels: ServiceUnavailable" in logs or "ReadTimeoutError" in logs, "the hung call was cut short"
