@@ -120,6 +120,9 @@ class LookoutVisionModel(Construct):
             properties={
                 **self._properties(project_name, output_bucket, output_prefix, description, kms_key, tag_list, hosting),
                 **_validation.orphan_property(orphan_when_service_unavailable),
+                # Its place among the stack's models, all deleted at once: the Delete paces its calls by it.
+                # A retained model gets no Delete.
+                **({consts.FLEET: provider.join_fleet(self)} if removal_policy == RemovalPolicy.DESTROY else {}),
             },
         )
         provider.depend(self.resource, project)

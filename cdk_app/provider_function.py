@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
+from typing import Any
+
+import jsii
+from aws_cdk import Acknowledgment, Duration, IStableAnyProducer, Lazy, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -11,6 +14,7 @@ from constructs import Construct, IConstruct
 from cdk_app import bundling
 from cdk_app.project import ProjectLike
 from cdk_app.project_policy import ProjectPolicy, policy_id
+from provider import consts
 
 HANDLER = "provider.handler.handler"
 # Lambda's maximum. The provider polls inside one invocation and hands over to a re-invocation of
@@ -32,6 +36,7 @@ class LookoutVisionProvider(Construct):
     """
 
     ID = "LookoutVisionProvider"
+    _fleet: list[Construct]
 
     @classmethod
     def of(cls, scope: Construct) -> LookoutVisionProvider:
@@ -46,6 +51,7 @@ class LookoutVisionProvider(Construct):
 
     def __init__(self, scope: Construct, id: str) -> None:
         super().__init__(scope, id)
+        self._fleet = []
         self.log_group = logs.LogGroup(self, "LogGroup", retention=LOG_RETENTION, removal_policy=RemovalPolicy.DESTROY)
         self.role = iam.Role(
             self,
@@ -101,6 +107,26 @@ class LookoutVisionProvider(Construct):
             return existing
         return ProjectPolicy(self, policy_id(self, project), project=project, role=self.role)
 
+    def join_fleet(self, model: Construct) -> Any:
+        """The ``Fleet`` property of ``model``, a model whose Delete CloudFormation sends with the stack's deletion.
+
+        ``{"Rank": r, "Size": n}``, resolved at synth: ``n`` is the number of models of the stack that
+        joined (every project's: the service's quota is the account's), ``r`` this one's place among
+        them in the order they were declared. The provider paces each Delete by it
+        (``provider.fleet_pace``).
+        """
+        self._fleet.append(model)
+        return Lazy.any(_FleetPlace(self, model))
+
+    def fleet_place(self, model: Construct) -> dict[str, int]:
+        size = len(self._fleet)
+        if size > consts.FLEET_SIZE_MAX:
+            raise ValueError(
+                f"{self.node.path}: the stack declares {size} Lookout for Vision models; at most "
+                f"{consts.FLEET_SIZE_MAX} (CloudFormation's resources per stack) are paced as one fleet"
+            )
+        return {consts.FLEET_RANK: self._fleet.index(model), consts.FLEET_SIZE: size}
+
     def depend(self, resource: IConstruct, project: ProjectLike) -> None:
         """Make ``resource`` depend on the function's role, its own policy, its log group and ``project``'s policy.
 
@@ -109,3 +135,15 @@ class LookoutVisionProvider(Construct):
         also when the resource and its project's policy leave the template together.
         """
         resource.node.add_dependency(self.role, self.policy, self.log_group, self.project_policy(project).policy)
+
+
+@jsii.implements(IStableAnyProducer)
+class _FleetPlace:
+    """A model's ``Fleet`` property, produced at synth when every model of the stack has joined."""
+
+    def __init__(self, provider: LookoutVisionProvider, model: Construct) -> None:
+        self._provider = provider
+        self._model = model
+
+    def produce(self) -> Any:
+        return self._provider.fleet_place(self._model)

@@ -14,9 +14,11 @@ from aws_cdk import aws_lookoutvision as lookoutvision
 from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Annotations, Match, Template
 from cdk_nag import AwsSolutionsChecks
+from constructs import Construct
 
 from cdk_app import Hosting, LookoutVisionDataset, LookoutVisionModel, LookoutVisionProvider
 from provider import consts
+from provider.fleet_pace import Fleet
 from provider.properties import parse_dataset, parse_model
 from tests.cdk_app.cloudformation import as_cloudformation_sends, sample_values
 from tests.cdk_app.policy import lookout_arn_suffix, policy_statements
@@ -154,7 +156,13 @@ def test_all_model_properties(three: ThreeModels) -> None:
     third = three.resource(_c(three, "third"))["Properties"]
     assert third[consts.PROJECT_NAME] == "beta"
     assert third[consts.SERVICE_TIMEOUT] == "3600"
-    assert set(third) == {"ServiceToken", consts.SERVICE_TIMEOUT, consts.PROJECT_NAME, consts.OUTPUT_CONFIG}
+    assert set(third) == {
+        "ServiceToken",
+        consts.SERVICE_TIMEOUT,
+        consts.PROJECT_NAME,
+        consts.OUTPUT_CONFIG,
+        consts.FLEET,
+    }
     assert "Prefix" not in third[consts.OUTPUT_CONFIG]["S3Location"]
 
 
@@ -307,6 +315,31 @@ def test_the_provider_accepts_every_resource_of_the_stack(three: ThreeModels) ->
     assert parsed[three.logical_id(_c(three, "alpha_test"))].orphan_when_service_unavailable is True
     assert parsed[three.logical_id(_c(three, "alpha_test"))].service_timeout == 600
     assert parsed[three.logical_id(_c(three, "alpha_train"))].service_timeout == 3600
+    assert parsed[three.logical_id(_c(three, "third"))].fleet == Fleet(rank=1, size=2)
+    assert retained.fleet is None
+
+
+def test_each_model_the_stack_deletes_carries_its_place_among_them(three: ThreeModels) -> None:
+    """Its rank among the stack's models in declaration order, every project's, and their number; none when retained."""
+    fleets = {
+        name: three.resource(_c(three, name))["Properties"].get(consts.FLEET)
+        for name in ("retained", "second", "third")
+    }
+    assert fleets == {
+        "retained": None,  # CloudFormation sends it no Delete
+        "second": {consts.FLEET_RANK: 0, consts.FLEET_SIZE: 2},  # project alpha
+        "third": {consts.FLEET_RANK: 1, consts.FLEET_SIZE: 2},  # project beta: the quota is the account's
+    }
+
+
+def test_more_models_than_a_fleet_is_paced_for_fail_at_synth() -> None:
+    stack = Stack(App(context=SKIP_BUNDLING), "Big")
+    provider = LookoutVisionProvider.of(stack)
+    members = [Construct(stack, f"M{i}") for i in range(consts.FLEET_SIZE_MAX + 1)]
+    for member in members:
+        provider.join_fleet(member)
+    with pytest.raises(ValueError, match=f"declares {consts.FLEET_SIZE_MAX + 1} Lookout for Vision models"):
+        provider.fleet_place(members[0])
 
 
 def test_a_dataset_carries_its_service_timeout(three: ThreeModels) -> None:
