@@ -29,6 +29,7 @@ import ssl
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -39,28 +40,49 @@ from localcloud.scaled_clock import ScaledClock
 QUERY_INTERVAL = 5.0  # Provider's queryInterval default, seconds
 TOTAL_TIMEOUT = 30 * 60.0  # Provider's totalTimeout default
 MAX_ATTEMPTS = int(TOTAL_TIMEOUT / QUERY_INTERVAL)  # calculateRetryPolicy
-ON_EVENT = "cdk_on_event"
-IS_COMPLETE = "cdk_is_complete"
 
+
+@dataclass(frozen=True)
+class UserFunctions:
+    """A baseline's onEvent and isComplete: the local functions' names and their handlers in ``bench.cdk_handlers``."""
+
+    on_event: str
+    is_complete: str
+
+    def handler(self, name: str) -> tuple[str, str]:
+        """(``module.function`` handler, ``module:edge``) of ``name`` in ``bench.cdk_handlers``."""
+        return f"bench.cdk_handlers.{name}", f"bench.cdk_handlers:{name}_edge"
+
+
+NAIVE = UserFunctions("on_event", "is_complete")
+TOLERANT = UserFunctions("on_event_tolerant", "is_complete_tolerant")
 
 CDK_PROVIDER = Baseline(
     "cdk_provider",
-    "CDK Provider framework (isComplete every 5 s)",
+    "CDK Provider framework, isComplete every 5 s (throttling fails it)",
     "user onEvent/isComplete functions (bench/cdk_handlers.py, boto3 defaults) invoked through the local Lambda "
     "once per call; the framework's functions and its waiter state machine played by bench/cdk_framework.py "
     "(isComplete at once, then 5 s after each incomplete answer; a function error answers FAILED)",
+)
+CDK_TOLERANT = Baseline(
+    "cdk_tolerant",
+    "CDK Provider framework, isComplete every 5 s, throttling tolerated",
+    "the same user functions, whose onEvent and isComplete catch a ThrottlingException that survives boto3's "
+    "retries (isComplete answers IsComplete false; onEvent leaves the stop to isComplete), invoked through the "
+    "local Lambda once per call; the framework played by bench/cdk_framework.py as for cdk_provider",
 )
 
 
 class ProviderFramework:
     """The framework's onEvent, isComplete and onTimeout and its waiter, for the user's two functions."""
 
-    def __init__(self, rig: Rig, query_interval: float = QUERY_INTERVAL) -> None:
+    def __init__(self, rig: Rig, user: UserFunctions = NAIVE, query_interval: float = QUERY_INTERVAL) -> None:
         self.rig = rig
-        self.on_event = rig.function(ON_EVENT, "bench.cdk_handlers.on_event", edge="bench.cdk_handlers:on_event_edge")
-        self.is_complete = rig.function(
-            IS_COMPLETE, "bench.cdk_handlers.is_complete", edge="bench.cdk_handlers:is_complete_edge"
-        )
+        self.user = user
+        handler, edge = user.handler(user.on_event)
+        self.on_event = rig.function(f"cdk_{user.on_event}", handler, edge=edge)
+        handler, edge = user.handler(user.is_complete)
+        self.is_complete = rig.function(f"cdk_{user.is_complete}", handler, edge=edge)
         self.query_interval = query_interval
         self.max_attempts = int(TOTAL_TIMEOUT / query_interval)
         self._clock = ScaledClock(rig.time_scale)

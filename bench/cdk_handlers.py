@@ -1,12 +1,20 @@
-"""The CDK Provider baseline's user code: onEvent and isComplete for Custom::LookoutVisionModel's Delete.
+"""The CDK Provider baselines' user code: onEvent and isComplete for Custom::LookoutVisionModel's Delete.
 
 Written the way a user of ``aws_cdk.custom_resources.Provider`` writes them, with boto3's defaults
 (botocore's standard retry mode: 3 attempts, throttling retried with backoff): onEvent stops the
 hosted model and returns; isComplete, called by the framework every ``queryInterval`` (5 s by
 default), looks at the model, deletes it once it is TRAINED, and reports completion once ListModels
-no longer shows the version. A botocore error that survives the retries propagates, as it would:
-the framework then answers FAILED (``bench.cdk_framework``). Only Delete is written: the
-benchmarks send nothing else (a Create or Update is answered at once, naming no model).
+no longer shows the version. Only Delete is written: the benchmarks send nothing else (a Create or
+Update is answered at once, naming no model).
+
+Two versions of the same code:
+
+- ``on_event`` / ``is_complete``: a botocore error that survives the retries propagates, as it
+  would: the framework then answers FAILED (``bench.cdk_framework``);
+- ``on_event_tolerant`` / ``is_complete_tolerant``, the well-written peer: a ThrottlingException
+  that survives boto3's retries is caught — onEvent leaves the stop to isComplete (which stops a
+  model it finds HOSTED), isComplete answers ``IsComplete: false`` and is called again 5 s later.
+  Any other error still propagates.
 """
 
 from __future__ import annotations
@@ -57,6 +65,24 @@ def is_complete(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return {"IsComplete": deleted(_lookoutvision(), *model)}
 
 
+def on_event_tolerant(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """``on_event``; a StopModel still throttled after boto3's retries is left to isComplete."""
+    client = _lookoutvision()
+    try:
+        return on_event(event, context)
+    except client.exceptions.ThrottlingException:
+        return {"PhysicalResourceId": str(event.get("PhysicalResourceId") or event["RequestId"])}
+
+
+def is_complete_tolerant(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """``is_complete``; a call still throttled after boto3's retries answers not complete (asked again 5 s later)."""
+    client = _lookoutvision()
+    try:
+        return is_complete(event, context)
+    except client.exceptions.ThrottlingException:
+        return {"IsComplete": False}
+
+
 def deleted(client: Any, project: str, version: str) -> bool:
     """One look at the model: stop it if hosted, delete it once it can be; True once ListModels no longer shows it."""
     try:
@@ -89,3 +115,11 @@ def on_event_edge(clock: Any) -> Handler:
 
 def is_complete_edge(clock: Any) -> Handler:
     return is_complete
+
+
+def on_event_tolerant_edge(clock: Any) -> Handler:
+    return on_event_tolerant
+
+
+def is_complete_tolerant_edge(clock: Any) -> Handler:
+    return is_complete_tolerant

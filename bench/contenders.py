@@ -6,7 +6,8 @@ and says how many Lambda invocations (and hand-overs) they took:
 - ``ProviderContender``: the provider function, started from its edge (``bench.rig.ProviderVariant``);
   CloudFormation invokes it asynchronously once per request;
 - ``CdkContender``: the user's onEvent/isComplete functions behind the CDK Provider framework,
-  played by ``bench.cdk_framework``;
+  played by ``bench.cdk_framework``: as a user writes them (``cdk_provider``: a throttle that
+  survives boto3's retries fails the resource), or with throttling tolerated (``cdk_tolerant``);
 - ``CrhelperContender``: a crhelper function with its default polling (``bench.crhelper_baseline``),
   re-invoked by the rule ``bench.eventbridge`` plays.
 """
@@ -85,12 +86,20 @@ class ProviderContender:
 
 
 class CdkContender:
-    def __init__(self, baseline: Baseline = cdk_framework.CDK_PROVIDER) -> None:
+    def __init__(
+        self, baseline: Baseline = cdk_framework.CDK_PROVIDER, user: cdk_framework.UserFunctions = cdk_framework.NAIVE
+    ) -> None:
         self.key, self.label, self.replay = baseline.key, baseline.label, baseline.replay
+        self._user = user
         self._framework: cdk_framework.ProviderFramework | None = None
 
+    @classmethod
+    def tolerant(cls) -> CdkContender:
+        """The well-written peer: the same functions, throttling tolerated."""
+        return cls(cdk_framework.CDK_TOLERANT, cdk_framework.TOLERANT)
+
     def start(self, rig: Rig, concurrency: int) -> None:
-        self._framework = cdk_framework.ProviderFramework(rig)
+        self._framework = cdk_framework.ProviderFramework(rig, self._user)
         for function in self._framework.functions():
             rig.warm(function, concurrency)
 
@@ -106,8 +115,8 @@ class CdkContender:
         return Invocations(first.total + then.total, 0)
 
     def stop(self, rig: Rig) -> None:
-        rig.close_function(cdk_framework.ON_EVENT)
-        rig.close_function(cdk_framework.IS_COMPLETE)
+        rig.close_function(f"cdk_{self._user.on_event}")
+        rig.close_function(f"cdk_{self._user.is_complete}")
         self._framework = None
 
     def _started(self) -> cdk_framework.ProviderFramework:

@@ -31,7 +31,8 @@ def run_once(rig: Rig, contender: Contender, durations: Sequence[ModelDurations]
     rig.reset()
     arns = rig.hosted_models(PROJECT, durations)
     token = contender.service_token()
-    events = [rig.delete_event(token, arn, logical_id(i, len(arns))) for i, arn in enumerate(arns)]
+    count = len(arns)
+    events = [rig.delete_event(token, arn, logical_id(i, count), fleet=(i, count)) for i, arn in enumerate(arns)]
     real_began = time.monotonic()
     requests = contender.send(rig, events, timeout=timeout * rig.time_scale + 60)
     real_seconds = time.monotonic() - real_began

@@ -34,7 +34,7 @@ def write(path: Path, sections: list[Section], machine: dict[str, Any]) -> None:
     plt.close(figure)
 
 
-_COLORS = {"provider": "tab:red", "cdk_provider": "tab:orange", "crhelper": "tab:purple"}
+_COLORS = {"provider": "tab:red", "cdk_tolerant": "tab:brown", "cdk_provider": "tab:orange", "crhelper": "tab:purple"}
 
 
 def _teardown(ax: Axes, details: dict[str, Any]) -> None:
@@ -79,7 +79,7 @@ def _fleet(ax: Axes, details: dict[str, Any]) -> None:
                 if not finite:
                     ax.annotate("FAILED", (x - 0.4 + width * (k + 0.5), 1.0), rotation=90, fontsize=6, ha="center")
     ax.axhline(1.0, color="black", linewidth=1)
-    for level, style in ((1.05, ":"), (1.10, "--"), (1.25, "-.")):
+    for level, style in ((1.05, ":"), (1.08, (0, (1, 3))), (1.10, "--"), (1.15, (0, (5, 2, 1, 2))), (1.25, "-.")):
         ax.axhline(level, color="tab:blue", linestyle=style, linewidth=0.8, label=f"target {level:g}")
     ax.set_xticks([x for x, _ in labels], [text for _, text in labels], fontsize=7)
     ax.set_ylabel("wall time ÷ quota-aware bound")
@@ -96,7 +96,7 @@ def _cold_start(ax: Axes, details: dict[str, Any]) -> None:
     for x, name in enumerate(names):
         points = [v * 1000 for v in details["samples"][name]]
         ax.scatter([x] * len(points), points, color="black", s=10, zorder=3)
-    ax.set_ylabel("milliseconds to the first DescribeModel answered")
+    ax.set_ylabel("milliseconds to the first Lookout call answered")
     title = f"Cold start, Python {details['interpreter']['version']} (grey: baseline)"
     title += f"\nasset.zip {details['asset']['zip_bytes'] / 1e6:.2f} MB"
     ax.set_title(title, fontsize=10)

@@ -22,8 +22,10 @@ class Figure:
     """One reported figure: a measured number, the baseline it is divided by, the ratio.
 
     ``ratio`` is ``measured / baseline`` (None when the baseline is zero or missing). ``target``
-    is a human-readable target ("≤ 1.2"); ``met`` whether the figure meets it (None: no target).
-    ``target_on`` says what the target applies to: the ratio or the measured value.
+    is a human-readable target ("≤ 1.2"); ``met`` whether the figure meets it (None: no target, or
+    none can be judged). ``target_on`` says what the target applies to: the ratio or the measured
+    value. ``not_applicable`` says why a target cannot be judged ("baseline failed 45 of 100"):
+    the table then reads "n/a (...)", never "met".
     """
 
     key: str
@@ -37,10 +39,22 @@ class Figure:
     met: bool | None = None
     target_on: str = "ratio"
     note: str = ""
+    not_applicable: str = ""
     ratio: float | None = field(init=False)
 
     def __post_init__(self) -> None:
         self.ratio = ratio(self.measured, self.baseline)
+        if self.not_applicable:
+            self.met = None
+
+    @property
+    def verdict(self) -> str:
+        """The Met column: yes, no, n/a (why), or - (no target)."""
+        if self.not_applicable:
+            return f"n/a ({self.not_applicable})"
+        if self.met is None:
+            return "-"
+        return "yes" if self.met else "**no**"
 
 
 def ratio(measured: float, baseline: float | None) -> float | None:
@@ -163,7 +177,7 @@ def markdown(facts: dict[str, Any], sections: list[Section], plot_name: str | No
     for section in sections:
         for f in section.figures:
             ratio_text = "-" if f.ratio is None else f"{f.ratio:.3g}"
-            met = "-" if f.met is None else ("yes" if f.met else "**no**")
+            met = f.verdict
             target = "-" if f.target is None else f"{f.target} ({'ratio' if f.target_on == 'ratio' else 'measured'})"
             lines.append(
                 f"| {f.title} | {ratio_text} | {f.measured_label}: {_number(f.measured, f.unit)} "

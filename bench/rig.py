@@ -228,20 +228,27 @@ class Rig:
 
     # -- CloudFormation's side -----------------------------------------------------------------
 
-    def delete_event(self, service_token: str, physical_id: str, logical_id: str) -> dict[str, Any]:
+    def delete_event(
+        self, service_token: str, physical_id: str, logical_id: str, fleet: tuple[int, int] = (0, 1)
+    ) -> dict[str, Any]:
         """CloudFormation's Delete request for a Custom::LookoutVisionModel.
 
-        For a physical id that is no model ARN (the warm-up requests) the properties name no
-        project, so the provider has nothing to look for and answers without calling the service.
+        Its properties are those the construct synthesizes for a hosted model, with every scalar a
+        string as CloudFormation passes them: ``Fleet`` is the model's (rank, size) among the
+        stack's models. For a physical id that is no model ARN (the warm-up requests) the
+        properties name no project, so the provider has nothing to look for and answers without
+        calling the service.
         """
         request_id = str(uuid.uuid4())
         properties: dict[str, Any] = {consts.SERVICE_TOKEN: service_token}
         if physical_id.startswith("arn:"):
+            rank, size = fleet
             properties.update(
                 {
                     consts.PROJECT_NAME: physical_id.rsplit("/", 2)[-2],
                     consts.OUTPUT_CONFIG: OUTPUT,
                     consts.HOSTING: {consts.MIN_INFERENCE_UNITS: "1"},
+                    consts.FLEET: {consts.FLEET_RANK: str(rank), consts.FLEET_SIZE: str(size)},
                 }
             )
         return {

@@ -16,7 +16,9 @@ from typing import Any
 import pytest
 
 from bench import __main__ as cli
-from bench.results import Figure, ratio
+from bench import fleet
+from bench.durations import NON_ALIGNED
+from bench.results import Figure, Section, markdown, ratio
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +61,7 @@ def test_fleet_figures_come_from_the_runs(results: tuple[Path, dict[str, Any]]) 
     details = data["sections"]["fleet"]["details"]
     rows = details["rows"]
     assert {(r["durations"], r["models"]) for r in rows} == {("current", 1), ("current", 3), ("realistic", 3)}
-    assert {r["contender"] for r in rows} == {"provider", "cdk_provider"}
+    assert {r["contender"] for r in rows} == {"provider", "cdk_provider", "cdk_tolerant"}
     figures = _figures(data, "fleet")
     for row in rows:
         assert sum(row["by_operation"].values()) == row["requests"]
@@ -69,14 +71,15 @@ def test_fleet_figures_come_from_the_runs(results: tuple[Path, dict[str, Any]]) 
         key = f"fleet.{row['durations']}.{row['models']}.{row['contender']}"
         assert figures[f"{key}.vs_bound"]["measured"] == row["wall"]
         assert figures[f"{key}.vs_bound"]["baseline"] == row["bound"]
-        if row["contender"] != "cdk_provider":
+        if row["contender"] == "provider":
             assert figures[f"{key}.throttled"]["measured"] == row["throttled"] / row["models"]
             assert figures[f"{key}.hand_overs"]["measured"] == row["hand_overs"] / row["models"]
             assert figures[f"{key}.throttling_failures"]["measured"] == row["failed_throttled"]
-    cdk = next(r for r in rows if (r["contender"], r["models"], r["durations"]) == ("cdk_provider", 3, "current"))
+    cdk = next(r for r in rows if (r["contender"], r["models"], r["durations"]) == ("cdk_tolerant", 3, "current"))
     mine = next(r for r in rows if (r["contender"], r["models"], r["durations"]) == ("provider", 3, "current"))
-    requests = figures["fleet.current.3.provider.requests_vs_baseline"]
-    assert (requests["measured"], requests["baseline"]) == (mine["requests"] / 3, cdk["requests"] / 3)
+    requests = figures["fleet.current.3.provider.requests_vs_cdk_tolerant"]
+    assert requests["measured"] == mine["requests"] / 3
+    assert requests["baseline"] == (cdk["requests"] / 3 if cdk["failed"] == 0 else None)
     # One invocation per isComplete check: the baseline's Lambda invocations are its polls, plus onEvent.
     assert cdk["invocations"] >= 3 * 2
 
@@ -121,6 +124,54 @@ def test_cold_start_and_synth_figures_come_from_the_samples(results: tuple[Path,
     growth = (models["template_bytes"] - example["template_bytes"]) / 2
     assert _figures(data, "synth")["synth.template_growth_per_model"]["measured"] == pytest.approx(growth)
     assert growth > 0
+
+
+def _row(contender: str, wall: float, failed: int = 0, requests: float = 12.0) -> dict[str, Any]:
+    losses = dict.fromkeys(("first_call", "stop_admitted", "trained_to_delete", "unlisted_to_response"), 0.0)
+    return {
+        "durations": NON_ALIGNED.key,
+        "models": 20,
+        "contender": contender,
+        "run": 0,
+        "wall": wall if not failed else math.inf,
+        "bound": 40.0,
+        "slowest_model": 46.0,
+        "requests": requests * 20,
+        "throttled": 0,
+        "hand_overs": 0,
+        "invocations": 20,
+        "failed": failed,
+        "failed_throttled": failed,
+        "losses": {f"{k}_{m}": v for k, v in losses.items() for m in ("median", "max")},
+        "throttled_by_operation": {},
+    }
+
+
+def test_a_target_against_a_failed_baseline_reads_not_applicable_never_met() -> None:
+    options = fleet.Options(cases=(fleet.Case(NON_ALIGNED, 0.25, (20,)),))
+    rows = [_row("provider", 42.0), _row("cdk_tolerant", 44.0, failed=3), _row("cdk_provider", 45.0, failed=7)]
+    figures = {f.key: f for f in fleet.figures_of(rows, options)}
+    ahead = figures["fleet.non_aligned.20.provider.vs_cdk_tolerant"]
+    assert ahead.met is None and ahead.not_applicable == "baseline failed 3 of 20"
+    assert ahead.verdict == "n/a (baseline failed 3 of 20)"
+    assert figures["fleet.non_aligned.20.provider.requests_vs_cdk_tolerant"].verdict.startswith("n/a")
+    facts = dict.fromkeys(("command", "cpu", "implementation", "python", "platform", "date"), "-")
+    facts |= {"cpu_count": 2, "load_average_1min_at_start": None}
+    assert "n/a (baseline failed 3 of 20)" in markdown(facts, [Section("fleet", list(figures.values()), {})])
+    table = fleet.matrix(rows, options)
+    assert "cdk_tolerant (failed), cdk_provider (failed)" in table
+
+
+def test_the_peer_finished_sets_the_targets_against_it() -> None:
+    options = fleet.Options(cases=(fleet.Case(NON_ALIGNED, 0.25, (20,)),))
+    rows = [_row("provider", 42.0, requests=14.0), _row("cdk_tolerant", 44.0), _row("cdk_provider", 41.0)]
+    figures = {f.key: f for f in fleet.figures_of(rows, options)}
+    assert figures["fleet.non_aligned.20.provider.vs_cdk_tolerant"].met is True
+    assert figures["fleet.non_aligned.20.provider.vs_cdk_provider"].met is None  # reported, no target
+    requests = figures["fleet.non_aligned.20.provider.requests_vs_cdk_tolerant"]
+    assert requests.ratio == pytest.approx(14 / 12) and requests.met is True  # ≤ 1.25
+    assert figures["fleet.non_aligned.20.provider.vs_bound"].met is True  # 42 / 40 = 1.05, within 1.08
+    assert fleet.matrix(rows, options).endswith("| cdk_tolerant |")
 
 
 def test_a_ratio_needs_a_baseline() -> None:

@@ -76,3 +76,23 @@ def test_the_cdk_framework_answers_failed_when_is_complete_throws(rig: Rig) -> N
     describes = rig.emulator.calls_of("DescribeModel")
     assert describes and all(c.status == 429 for c in describes)  # boto3's attempts, all throttled
     assert invocations.total == 2  # onEvent, then one isComplete: a function error is not retried
+
+
+def test_the_well_written_peer_rides_out_the_same_throttling(rig: Rig) -> None:
+    """The same throttled isComplete in the tolerant baseline answers IsComplete false, and the framework asks again."""
+    contender = CdkContender.tolerant()
+    contender.start(rig, 1)
+    try:
+        rig.reset()
+        [arn] = rig.hosted_models(PROJECT, CURRENT.draw(1))
+        rig.emulator.add_fault(Fault(kind="throttling", operations={"DescribeModel"}, count=3))  # boto3's 3 attempts
+        event = rig.delete_event(contender.service_token(), arn, logical_id(0, 1))
+        [request] = contender.send(rig, [event], timeout=120)
+        invocations = contender.invocations([request])
+    finally:
+        contender.stop(rig)
+    assert request.status == "SUCCESS", request.reason
+    describes = rig.emulator.calls_of("DescribeModel")
+    assert [c.status for c in describes[:3]] == [429, 429, 429]  # one isComplete's attempts, all throttled
+    assert invocations.total >= 3  # onEvent, the throttled isComplete, and the ones after it
+    assert rig.unlisted(PROJECT, "1") is not None
