@@ -12,9 +12,10 @@ coordinated client would:
   DescribeModel slot). All Deletes compute the same rounds from the same clock, so their calls never
   fall together and stay within the quota, however many each decides to make and whenever Lambda
   started it;
-- its first call (the owner check) takes its first slot (``Pace.first_call``), and the StopModel
-  that follows it is admitted at once: the fleet's StopModel calls come one per slot, as the quota
-  admits them, never after a storm of refusals;
+- its first call (the owner check) takes its slot in rounds of ``1 / rate`` s slots
+  (``Pace.first_call``): those calls and the StopModel that follows each are the only calls of
+  their APIs, so the fleet's StopModel calls come one per slot, as fast as the quota admits them,
+  never after a storm of refusals;
 - which of its slots it takes follows the phase it waits in (stopping, deleting): on a grid from the
   phase's start, every ``grid`` seconds for 8 steps, then every 2 ``grid`` for 4 steps, then every 4
   ``grid`` (2.5 s to 20 s, 5 s to 40 s, then 10 s): a phase's length is unknown, and a long one is
@@ -25,8 +26,8 @@ coordinated client would:
   model, the last to leave a phase are looked at most often, and they are the ones that end the
   teardown;
 - while stopping, a look takes whichever of its two slots comes first (both calls show the
-  version's status), a ListModels page at least every ``list_every`` looks; while deleting, every
-  look is a ListModels page: only it says when the version is no longer listed.
+  version's status; a page also shows the fleet); while deleting, every look is a ListModels page:
+  only it says when the version is no longer listed.
 
 A throttled look is taken again at its first slot ``soonest`` seconds on; a throttled StopModel,
 DeleteModel or owner check after RetryAfterSeconds plus a random share of a window doubling from
@@ -78,7 +79,6 @@ class FleetPolls:
     soonest: float = 0.5  # the shortest interval between two looks
     rate: float = 5.0  # the service's quota, requests per second per API
     utilization: float = 0.9  # the share of each API's quota in slots; the rest for calls no slot holds
-    list_every: int = 3  # while stopping, every list_every-th look is a ListModels page
     first_backoff: float = 2.0  # a throttled StopModel or DeleteModel: a random share of this window ...
     widest_backoff: float = 16.0  # ... doubling with each throttle up to this, after RetryAfterSeconds
 
@@ -166,6 +166,11 @@ class Pace:
 
     # -- the fleet ------------------------------------------------------------------------------
 
+    def alone(self) -> bool:
+        """Whether the last ListModels page shows no other version of the project stopping or being deleted."""
+        others = (status for version, status in self.statuses.items() if version != self.version)
+        return self.paged and not any(status in ("STOPPING_HOSTING", "DELETING") for status in others)
+
     def remaining(self, now: float) -> float | None:
         """The share of the fleet still in this Delete's phase; None while none has left it, or while this
         Delete's phase is younger than the shortest one its pages showed a member through."""
@@ -197,10 +202,12 @@ class Pace:
         fleet's size; this Delete takes the slot of its rank in every round (its ListModels slot
         half a round after its DescribeModel slot). Every Delete computes the same rounds from the
         same clock and its own rank, so the fleet's looks never fall together, and its looks on an
-        API stay within the quota whatever each Delete decides. A fleet of one looks when it wants.
+        API stay within the quota whatever each Delete decides. A fleet of one looks when it wants,
+        and so does a Delete whose last page shows no other version stopping or being deleted: the
+        last of its fleet, or one deleted alone (a replaced model's old version).
         """
         size = self.fleet.size
-        if size <= 1:
+        if size <= 1 or self.alone():
             return at  # a fleet of one owns every slot
         width = 1.0 / (self.polls.utilization * self.polls.rate)
         period = size * width
@@ -208,8 +215,18 @@ class Pace:
         return offset + math.ceil((at - offset) / period - 1e-9) * period
 
     def first_call(self, now: float) -> float:
-        """Seconds from ``now`` to this Delete's first call: its first slot."""
-        return max(0.0, self.slot(Look.DESCRIBE, now) - now)
+        """Seconds from ``now`` to this Delete's first call: its slot in rounds of ``1 / rate`` s slots.
+
+        The first calls (ListTagsForResource, then StopModel or DeleteModel) are the only ones of
+        their APIs: they take the whole quota, one a slot.
+        """
+        size = self.fleet.size
+        if size <= 1:
+            return 0.0
+        width = 1.0 / self.polls.rate
+        offset = (self.fleet.rank % size) * width
+        first = offset + math.ceil((now - offset) / (size * width) - 1e-9) * size * width
+        return max(0.0, first - now)
 
     def next_look(self, now: float) -> tuple[float, Look]:
         """Seconds from ``now`` to the next look, and the call it makes."""
@@ -219,11 +236,11 @@ class Pace:
             return self.retry_after + window * self.random_unit(), Look.DESCRIBE
         at = now + p.soonest if self.throttled_look else self._wanted(now)
         by_list = self.slot(Look.LIST, at)
-        if self.phase is Phase.DELETING or self.looks % max(1, p.list_every) == 0:
+        if self.phase is Phase.DELETING:
             return max(0.0, by_list - now), Look.LIST
         # Stopping: whichever of its two slots comes first (either call shows the version's status).
         by_describe = self.slot(Look.DESCRIBE, at)
-        if by_describe <= by_list:
+        if by_describe < by_list:
             return max(0.0, by_describe - now), Look.DESCRIBE
         return max(0.0, by_list - now), Look.LIST
 

@@ -36,7 +36,8 @@ def test_the_fleets_first_calls_come_one_a_slot_whenever_lambda_started_each() -
     for rank in range(30):
         started = START + rng.uniform(0, 3)  # invocations start at different moments
         firsts.append(started + _pace(rank, 30).first_call(started))
-    assert _bucket_admits(firsts, POLLS.rate, POLLS.rate)
+    assert _bucket_admits(firsts, POLLS.rate, POLLS.rate)  # one a slot, as fast as the quota admits them
+    assert all(b - a >= 1 / POLLS.rate - 1e-9 for a, b in itertools.pairwise(sorted(firsts)))
     assert max(firsts) - START <= 3 + 30 / POLLS.rate  # within one round of the last start
     assert _pace().first_call(START + 0.123) == 0.0  # a fleet of one calls at once
     assert not _bucket_admits([START] * 6, POLLS.rate, POLLS.rate)  # the same calls all at once are not
@@ -85,19 +86,17 @@ def test_a_fleets_looks_never_share_a_slot_and_stay_within_each_apis_quota(size:
         assert _bucket_admits(times, POLLS.rate, POLLS.rate), look
 
 
-def test_while_stopping_the_first_of_its_two_slots_is_taken_with_a_page_at_least_every_third_look() -> None:
+def test_while_stopping_the_first_of_its_two_slots_is_taken() -> None:
     pace = _pace(rank=3, size=20)
     now, kinds = START, []
-    for _ in range(9):
+    for _ in range(8):
         delay, look = pace.next_look(now)
+        wanted = pace._wanted(now)
+        assert now + delay == pytest.approx(min(pace.slot(Look.LIST, wanted), pace.slot(Look.DESCRIBE, wanted)))
         now += delay
         pace.looked()
         kinds.append(look)
-        if look is Look.LIST:
-            pace.saw({"1": "STOPPING_HOSTING"}, now)
-    assert Look.DESCRIBE in kinds
-    for window in (kinds[i : i + POLLS.list_every] for i in range(0, len(kinds), POLLS.list_every)):
-        assert Look.LIST in window
+    assert set(kinds) == {Look.LIST, Look.DESCRIBE}
 
 
 def test_while_deleting_every_look_is_a_list_page() -> None:
@@ -159,3 +158,14 @@ def test_a_throttled_look_is_taken_again_at_its_first_slot_after_the_soonest_int
     assert delay >= POLLS.soonest
     assert pace.slot(look, now + POLLS.soonest) == pytest.approx(now + delay)
     assert delay <= POLLS.soonest + 40 / (POLLS.utilization * POLLS.rate)  # within one round
+
+
+def test_the_last_of_its_fleet_and_a_delete_alone_look_when_they_want() -> None:
+    """No other version stopping or being deleted on the last page: every slot is free (siblings hosted, say)."""
+    pace = _pace(rank=37, size=100, version="38")
+    wanted = START + 2.5
+    pace.saw({"38": "STOPPING_HOSTING", "2": "DELETING"}, START + 1)
+    assert pace.slot(Look.DESCRIBE, wanted) > wanted  # its fleet still runs: its own slot, later
+    pace.saw({"38": "STOPPING_HOSTING", "1": "HOSTED", "2": "TRAINED"}, START + 1)
+    assert pace.slot(Look.DESCRIBE, wanted) == wanted
+    assert pace.next_look(START + 1) == (pytest.approx(1.5), Look.LIST)  # on its grid, no slot to wait for
