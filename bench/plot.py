@@ -54,13 +54,14 @@ def _fleet(ax: Axes, details: dict[str, Any]) -> None:
     rows = details["rows"]
     cases = [c["durations"] for c in details["cases"]]
     contenders = list(details["contenders"])
-    sizes = sorted({r["models"] for r in rows})
     width = 0.8 / max(1, len(contenders))
     labels = []
+    x = -1
     for ci, case in enumerate(cases):
-        for si, models in enumerate(sizes):
-            x = ci * (len(sizes) + 1) + si
-            labels.append((x, f"{models}\n{case}"))
+        x += 1  # a gap between duration sets
+        for si, models in enumerate(sorted({r["models"] for r in rows if r["durations"] == case})):
+            x += 1
+            labels.append((x, f"{models}\n{case.replace('_', '-')}"))
             for k, key in enumerate(contenders):
                 mine = [r for r in rows if (r["durations"], r["models"], r["contender"]) == (case, models, key)]
                 if not mine:
@@ -74,7 +75,7 @@ def _fleet(ax: Axes, details: dict[str, Any]) -> None:
                     width=width,
                     color=_COLORS.get(key, "0.5"),
                     alpha=0.75,
-                    label=key if (ci, si) == (0, 0) else None,
+                    label=key if (ci, si) == (0, 0) else None,  # once per contender
                 )
                 if not finite:
                     ax.annotate("FAILED", (x - 0.4 + width * (k + 0.5), 1.0), rotation=90, fontsize=6, ha="center")
