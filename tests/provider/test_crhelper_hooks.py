@@ -14,7 +14,7 @@ from localcloud.lookoutvision import Emulator
 from provider.config import ProviderConfig
 from provider.handler import Verdict, _CfnResource, make_handler
 from tests.fixtures.clock import session_clock
-from tests.provider.conftest import FUNCTION_ARN, Requests, check_response, make_event, model_properties
+from tests.fixtures.provider import FUNCTION_ARN, Requests, check_response, make_event, model_properties
 
 
 def _context(seconds: float) -> LambdaContext:

@@ -17,7 +17,7 @@ from localcloud.awslambda import LambdaService, provider_edge
 from localcloud.cloudformation.response_endpoint import ResponseEndpoint
 from localcloud.lookoutvision import Emulator, Fault
 from provider import consts
-from tests.provider.conftest import (
+from tests.fixtures.provider import (
     PROJECT,
     check_response,
     listed_versions,

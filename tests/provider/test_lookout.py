@@ -12,7 +12,7 @@ from provider import clients, errors, lookout, servicemodel
 from provider.lifecycle import ModelStatus
 from provider.lookout import Lookout
 from tests.fixtures.faults import FromNth
-from tests.provider.conftest import PROJECT, project_with_dataset, trained_model
+from tests.fixtures.provider import PROJECT, project_with_dataset, trained_model
 
 
 class Sleeps:

@@ -18,7 +18,7 @@ from localcloud.lookoutvision.faults import END_OF_SUPPORT_MESSAGE
 from provider import consts, errors
 from provider.errors import END_OF_SUPPORT_DATE
 from provider.unavailable import GONE_CONFIRMATION, GONE_RECHECK, RETAIN_ADVICE
-from tests.provider.conftest import (
+from tests.fixtures.provider import (
     PROJECT,
     Requests,
     dataset_properties,

@@ -28,8 +28,7 @@ from localcloud.cloudformation.custom_resource import check_response as cloudfor
 from localcloud.lookoutvision import Emulator
 from provider import consts, servicemodel
 from provider.handler import RequestFailed
-from tests.fixtures.secrets import leaks
-from tests.provider.conftest import (
+from tests.fixtures.provider import (
     PROJECT,
     Requests,
     dataset_properties,
@@ -37,6 +36,7 @@ from tests.provider.conftest import (
     project_with_dataset,
     trained_model,
 )
+from tests.fixtures.secrets import leaks
 
 # A model with every property set, valid (CloudFormation passes numbers as strings).
 VALID_MODEL = model_properties(

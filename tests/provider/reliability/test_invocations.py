@@ -15,8 +15,8 @@ import pytest
 
 from localcloud.lookoutvision import Emulator
 from provider.lifecycle import deadline_margin
-from tests.provider.conftest import PROJECT, listed_versions, model_properties, project_with_dataset, trained_model
-from tests.provider.reliability.conftest import Cloud, provider_at
+from tests.fixtures.provider import PROJECT, listed_versions, model_properties, project_with_dataset, trained_model
+from tests.provider.reliability.harness import Cloud, provider_at
 
 LENGTHS = (10.0, 15.0, 60.0, 900.0)
 # Real seconds one invocation lasts.

@@ -20,7 +20,7 @@ from provider import consts, servicemodel
 from provider.identifiers import unconfirmed_model_id
 from provider.tokens import TokenKind, client_token
 from tests.fixtures.faults import FromNth
-from tests.provider.conftest import (
+from tests.fixtures.provider import (
     PROJECT,
     STACK_ID,
     dataset_properties,
@@ -29,7 +29,7 @@ from tests.provider.conftest import (
     project_with_dataset,
     trained_model,
 )
-from tests.provider.reliability.conftest import (
+from tests.provider.reliability.harness import (
     LAMBDA_TIMEOUT,
     RETRY_DELAYS,
     SCALE,
