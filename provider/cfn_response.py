@@ -104,11 +104,11 @@ def response_url_problem(url: object, stack_id: object, extra_hosts: Collection[
     return None
 
 
-def put_response(url: str, body: Mapping[str, Any], *, timeout: float, attempts: int = 3) -> bool:
+def put_response(url: str, body: Mapping[str, Any], *, timeout: float, attempts: int = 3, pause: float = 1.0) -> bool:
     """PUT the response body to the ResponseURL; True once S3 took it (2xx).
 
     Each attempt waits ``timeout`` real seconds at most; a failed attempt (no connection, a 5xx)
-    is retried after a pause of a second, ``attempts`` times in all. The URL is never logged.
+    is retried after ``pause`` real seconds, ``attempts`` times in all. The URL is never logged.
     """
     payload = json.dumps(body).encode("utf-8")
     parts = urlsplit(url)
@@ -131,5 +131,5 @@ def put_response(url: str, body: Mapping[str, Any], *, timeout: float, attempts:
         finally:
             connection.close()
         if attempt < attempts:
-            time.sleep(1.0)
+            time.sleep(pause)
     return False

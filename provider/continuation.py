@@ -49,9 +49,6 @@ logger = logging.getLogger(__name__)
 MAX_ASYNC_PAYLOAD = 256 * 1024
 # Invocations of one request: far more than any request within 3600 s at 10 s per invocation needs.
 MAX_INVOCATIONS = 10_000
-# Invoke attempts when Lambda did not take the event, a pause growing by this much between them.
-INVOKE_ATTEMPTS = 3
-INVOKE_RETRY_PAUSE = 0.2
 # Lambda's answers that say the event was not taken.
 _NOT_TAKEN = frozenset({"TooManyRequestsException", "ThrottlingException", "EC2ThrottledException"})
 
@@ -146,7 +143,8 @@ def hand_over(
             f"limit {MAX_ASYNC_PAYLOAD})"
         )
     function = context.invoked_function_arn
-    for attempt in range(1, INVOKE_ATTEMPTS + 1):
+    retries = budget.timings.hand_over
+    for attempt in range(1, retries.attempts + 1):
         try:
             with budget.timed_call():
                 client.invoke(FunctionName=function, InvocationType="Event", Payload=payload)
@@ -163,13 +161,14 @@ def hand_over(
             failure = exc
         except botocore.exceptions.BotoCoreError as exc:  # read timeout, dropped connection: it may be queued
             raise ContinuationUncertain(f"lambda:Invoke of {function} got no answer: {exc}") from exc
-        if attempt == INVOKE_ATTEMPTS or not _fits_another(context, budget):
+        if attempt == retries.attempts or not _fits_another(context, budget):
             raise ContinuationFailed(f"lambda:Invoke of {function} failed: {failure}") from failure
         logger.warning("lambda:Invoke was not taken (%s); trying again", failure)
-        budget.clock.sleep(INVOKE_RETRY_PAUSE * attempt)
+        budget.clock.sleep(retries.pause * attempt)
     logger.info("continuing in invocation %d (%d bytes)", record.invocation + 1, len(payload))
 
 
 def _fits_another(context: LambdaContext, budget: Budget) -> bool:
     """Whether a pause and one more Invoke at its worst end before the invocation does."""
-    return context.get_remaining_time_in_millis() / 1000 > budget.call_timeout + INVOKE_RETRY_PAUSE * INVOKE_ATTEMPTS
+    retries = budget.timings.hand_over
+    return context.get_remaining_time_in_millis() / 1000 > budget.call_timeout + retries.pause * retries.attempts

@@ -28,12 +28,13 @@ from typing import Any
 from provider import consts
 from provider.budget import Budget
 from provider.cfn_response import Outcome
-from provider.config import AdaptivePolls, PollSchedule
+from provider.config import PollSchedule
 from provider.errors import Conflict, PropertyError, ResourceFailed, outcome_unknown
 from provider.identifiers import DatasetRef, parse_dataset_id, parse_unconfirmed_dataset_id, unconfirmed_dataset_id
 from provider.lifecycle import Action, Step, next_dataset_action
 from provider.lookout import Dataset, Lookout
 from provider.properties import DatasetProperties, parse_dataset
+from provider.timing import AdaptivePolls
 from provider.tokens import TokenKind, client_token
 from provider.waiter import Waiter, retried
 

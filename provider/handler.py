@@ -58,8 +58,6 @@ from provider.unavailable import delete_or_orphan, update_or_keep
 
 logger = logging.getLogger(__name__)
 
-# Real seconds before the end of the invocation at which the timer warns (crhelper: 0.5).
-TIMER_MARGIN = 0.5
 _LOG_FORMAT = "[%(levelname)s]\t%(asctime)s\t%(name)s\t%(message)s"
 _REQUEST_TYPES = ("Create", "Update", "Delete")
 
@@ -87,7 +85,7 @@ class _CfnResource(CfnResource):
         self.config = config
         self.verdict = Verdict.ANSWER
         self.why = ""
-        self.answer_timeout = 10.0  # real seconds per attempt to PUT the response
+        self.answer_timeout = config.timings.invocation.call_max  # real seconds per attempt to PUT the response
 
     def begin(self) -> None:
         """A request starts in this invocation: it will answer unless told otherwise."""
@@ -117,13 +115,17 @@ class _CfnResource(CfnResource):
         super()._send(status, reason, send_response=self._put)  # type: ignore[misc]
 
     def _put(self, url: str, body: dict[str, Any], _ssl_verify: Any = None) -> None:
-        if not put_response(url, body, timeout=self.answer_timeout):
+        sending = self.config.timings.response
+        if not put_response(
+            url, body, timeout=self.answer_timeout, attempts=sending.attempts, pause=sending.pause_real
+        ):
             logger.error("the response could not be sent to CloudFormation")
 
     def _set_timeout(self) -> None:
         remaining = self._context.get_remaining_time_in_millis() / 1000  # type: ignore[attr-defined]
         real = self.config.clock.real_seconds(remaining)
-        self._timer = threading.Timer(max(0.0, real - min(TIMER_MARGIN, real / 10)), self._timeout)
+        margin = self.config.timings.invocation.timer_margin_real
+        self._timer = threading.Timer(max(0.0, real - min(margin, real / 10)), self._timeout)
         self._timer.daemon = True
         self._timer.start()
 
@@ -211,13 +213,14 @@ def _run(resource: _CfnResource, event: dict[str, Any], context: LambdaContext) 
             Verdict.SILENT, f"CloudFormation stopped waiting at the request's ServiceTimeout ({timeout:g} s)"
         )
         return physical_id
-    budget = Budget(clock, context, record.started, timeout)
+    budget = Budget(clock, context, record.started, timeout, resource.config.timings)
     resource.answer_timeout = sum(budget.socket_timeouts())
     lookout = Lookout(
         clients.lookoutvision(*budget.socket_timeouts()),
         sleep=clock.sleep,
         call_window=budget.call_window,
         timed_call=budget.timed_call,
+        retries=resource.config.timings.calls,
     )
     request = _request(event, lookout, budget, record, resource.config)
     try:

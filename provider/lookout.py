@@ -28,12 +28,12 @@ import botocore.exceptions
 from botocore import xform_name
 
 from provider import errors
-from provider.lifecycle import DatasetStatus, ModelStatus, backoff_delay
+from provider.lifecycle import DatasetStatus, ModelStatus
 from provider.properties import DatasetProperties, Hosting, ModelProperties
+from provider.timing import CallRetries
 
 logger = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 6
 _CONNECTION_ERRORS = (
     botocore.exceptions.EndpointConnectionError,
     botocore.exceptions.ConnectionClosedError,
@@ -86,7 +86,9 @@ class Lookout:
 
     ``sleep`` sleeps (the provider's clock); ``call_window`` returns the seconds during which a
     call may still start (a retry that would not start within it raises ``OutOfTime``);
-    ``timed_call`` wraps each attempt (``provider.budget.Budget.timed_call``); ``random`` yields [0, 1).
+    ``timed_call`` wraps each attempt (``provider.budget.Budget.timed_call``); ``random`` yields
+    [0, 1); ``retries`` says how often and after how long a call is tried again (``max_attempts``,
+    when given, instead of its attempts).
     """
 
     def __init__(
@@ -97,16 +99,18 @@ class Lookout:
         call_window: Callable[[], float] = lambda: float("inf"),
         timed_call: Callable[[], AbstractContextManager[None]] = contextlib.nullcontext,
         random_unit: Callable[[], float] = random.random,
-        max_attempts: int = MAX_ATTEMPTS,
+        retries: CallRetries | None = None,
+        max_attempts: int | None = None,
         retry_throttled: bool = True,
     ) -> None:
         self._client = client
+        self._retries = retries if retries is not None else CallRetries()
         self._retry_throttled = retry_throttled
         self._sleep = sleep
         self._call_window = call_window
         self._timed_call = timed_call
         self._random = random_unit
-        self._max_attempts = max_attempts
+        self._max_attempts = max_attempts if max_attempts is not None else self._retries.attempts
         self.throttled = 0  # ThrottlingException answers so far: the pollers slow down on them
 
     # -- models --------------------------------------------------------------------------------
@@ -188,6 +192,7 @@ class Lookout:
             call_window=self._call_window,
             timed_call=self._timed_call,
             random_unit=self._random,
+            retries=self._retries,
             max_attempts=max_attempts,
             retry_throttled=retry_throttled,
         )
@@ -267,7 +272,7 @@ class Lookout:
                 raise error
             if isinstance(error, errors.Throttled) and not self._retry_throttled:
                 raise error
-            delay = backoff_delay(attempt, self._random(), error.retry_after)
+            delay = self._retries.delay(attempt, self._random(), error.retry_after)
             if delay >= self._call_window():
                 raise errors.OutOfTime(error)
             logger.info("%s: %s; retry %d in %.1f s", operation, error.code, attempt + 1, delay)

@@ -29,7 +29,7 @@ from typing import Any
 from provider import consts, paced_delete, servicemodel
 from provider.budget import Budget, HandOver
 from provider.cfn_response import Outcome
-from provider.config import AdaptivePolls, PollSchedule
+from provider.config import PollSchedule
 from provider.errors import (
     STILL_TRAINING_ADVICE,
     AccessDenied,
@@ -58,6 +58,7 @@ from provider.lifecycle import (
 from provider.lookout import Lookout, Model, ModelSummary
 from provider.paced_delete import FleetPolls
 from provider.properties import ModelProperties, VersionSettings
+from provider.timing import AdaptivePolls
 from provider.tokens import TokenKind, client_token
 from provider.waiter import Waiter, retried
 
@@ -71,13 +72,6 @@ TAGS_APPLIED = "TagsApplied"
 REPLACING = "Replacing"
 REPLACEMENT_FAILURE = "ReplacementFailure"
 OWNED_VERSIONS = "OwnedVersions"
-
-# A Delete of a Create that CloudFormation stopped waiting for keeps looking for the versions that
-# Create made for this long after the Delete began: a CreateModel sent before then (within its
-# own deadline) has landed by the end of its longest attempt (provider.lifecycle.CALL_MAX).
-CREATE_MODEL_LANDING = 30.0
-# Seconds between two looks for such versions.
-LANDING_LOOK_INTERVAL = 5.0
 
 
 @dataclass(frozen=True)
@@ -319,14 +313,15 @@ class ModelResource:
         return Outcome(physical_id)
 
     def _delete_owned_versions(self, unanswered: UnansweredCreate) -> None:
-        landed_by = self._budget.started + CREATE_MODEL_LANDING
+        timings = self._budget.timings.unanswered_create
+        landed_by = self._budget.started + timings.landing
         while True:
             for ref in self._owned_versions(unanswered):  # several versions in one request: a token each
                 self._converge(ref, Absent(), token_scope=ref.model_version)
             left = landed_by - self._budget.clock.now()
             if left <= 0:
                 return
-            self._budget.wait(min(LANDING_LOOK_INTERVAL, left))
+            self._budget.wait(min(timings.look_interval, left))
 
     def _owned_versions(self, unanswered: UnansweredCreate) -> list[ModelRef]:
         """The versions the unanswered Create can have made: those found before, and any new.
@@ -403,7 +398,10 @@ class ModelResource:
         now = self._budget.clock.now()
         answered_at = version.answered_at if version.answered_at is not None else now
         since_start = now - self._budget.started
-        return may_be_from_unanswered_create(answered_at - version.created, since_start, self._budget.service_timeout)
+        margin = self._budget.timings.unanswered_create.margin
+        return may_be_from_unanswered_create(
+            answered_at - version.created, since_start, self._budget.service_timeout, margin
+        )
 
     # -- the owner tag ---------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ misconfiguration that the owner can fix.
   the resource as it is. (Before a stack deletion, setting the opt-in and deploying does the same:
   README's "End of support".)
 - Delete with ``OrphanWhenServiceUnavailable`` true: once the end-of-support answer has persisted
-  across attempts for ``GONE_CONFIRMATION`` seconds, SUCCESS. The resource is left as it is
+  across attempts for ``ServiceGoneTimings.confirmation`` seconds, SUCCESS. The resource is left as it is
   (orphaned): a WARNING log line names it, and the response carries a note (Reason and the
   ``Orphaned`` Data key; CloudFormation may not display either on SUCCESS, the log line stays).
 - Update that changes nothing but the custom resource's own settings (ServiceTimeout and the
@@ -48,10 +48,6 @@ from provider.properties import orphan_when_service_unavailable
 
 logger = logging.getLogger(__name__)
 
-# Seconds the end-of-support answer must last, across attempts, before a resource is orphaned;
-# and between two attempts meanwhile.
-GONE_CONFIRMATION = 180.0
-GONE_RECHECK = 30.0
 # Key of the continuation record's progress: when this request first got that answer.
 GONE_SINCE = "ServiceGoneSince"
 
@@ -63,10 +59,11 @@ def delete_or_orphan(
 ) -> Outcome:
     """``delete()``; if the service is gone, FAILED (ServiceGone) or, when opted in and confirmed, orphan ``subject``.
 
-    The confirmation tries ``delete()`` again every ``GONE_RECHECK`` seconds (across
-    invocations: the first answer's time is in ``progress``) until the end-of-support answer has
-    lasted ``GONE_CONFIRMATION`` seconds; any other outcome meanwhile is the request's outcome.
+    The confirmation tries ``delete()`` again every ``budget.timings.service_gone.recheck`` seconds
+    (across invocations: the first answer's time is in ``progress``) until the end-of-support
+    answer has lasted its ``confirmation``; any other outcome meanwhile is the request's outcome.
     """
+    timings = budget.timings.service_gone
     while True:
         try:
             return delete()
@@ -78,7 +75,7 @@ def delete_or_orphan(
                 raise _gone(event, cause, subject, exc) from exc
             first = _gone_since(progress, budget)
             lasted = budget.clock.now() - first
-            if lasted >= GONE_CONFIRMATION:
+            if lasted >= timings.confirmation:
                 return _orphaned(event, subject, cause, lasted)
             logger.warning(
                 "%s %s: Lookout for Vision answers that it is no longer available (for %.0f s); orphaning %s "
@@ -86,12 +83,12 @@ def delete_or_orphan(
                 *request_names(event),
                 lasted,
                 subject,
-                GONE_CONFIRMATION,
+                timings.confirmation,
             )
             try:
-                budget.wait(min(GONE_RECHECK, GONE_CONFIRMATION - lasted))
+                budget.wait(min(timings.recheck, timings.confirmation - lasted))
             except DeadlineExceeded as late:
-                raise _gone(event, cause, subject, exc, confirming=True) from late
+                raise _gone(event, cause, subject, exc, confirming=timings.confirmation) from late
 
 
 def _gone_since(progress: dict[str, Any], budget: Budget) -> float:
@@ -174,13 +171,16 @@ RETAIN_ADVICE = "Delete the stack again; to leave this resource as it is, name i
 
 
 def _gone(
-    event: Mapping[str, Any], cause: LookoutError, subject: str, exc: ProviderError, *, confirming: bool = False
+    event: Mapping[str, Any], cause: LookoutError, subject: str, exc: ProviderError, *, confirming: float | None = None
 ) -> ServiceGone:
-    """The error to answer; its message names ``subject`` when the Reason has room for it and the advice."""
+    """The error to answer; its message names ``subject`` when the Reason has room for it and the advice.
+
+    ``confirming``: the time the answer had to last, when the deadline came first.
+    """
     operation = cause.operation
     message = f"Lookout for Vision is no longer available (support ended {END_OF_SUPPORT_DATE}): {operation} refused"
-    if confirming:
-        message += f"; ServiceTimeout ended before that lasted {GONE_CONFIRMATION:.0f} s, the time it must last"
+    if confirming is not None:
+        message += f"; ServiceTimeout ended before that lasted {confirming:.0f} s, the time it must last"
     request_type, logical_id = request_names(event)
     logger.error(
         "%s for %s (%s). A stack whose deletion failed accepts only another deletion: delete it again with "

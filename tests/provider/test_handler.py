@@ -9,7 +9,7 @@ import pytest
 from localcloud.lookoutvision import Emulator, Fault
 from provider import consts
 from provider.handler import make_handler
-from provider.lifecycle import poll_interval
+from provider.timing import AdaptivePolls
 from tests.fixtures.clock import session_clock
 from tests.fixtures.provider import (
     PROJECT,
@@ -65,7 +65,7 @@ class _RecordedPolls:
 
     def interval(self, polls: int, time_left: float) -> float:
         self.asked.append(polls)
-        return poll_interval(polls, time_left)
+        return AdaptivePolls().interval(polls, time_left)
 
 
 def test_the_configured_poll_schedule_paces_datasets_and_models(requests: Requests, emulator: Emulator) -> None:

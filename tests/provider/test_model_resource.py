@@ -20,7 +20,8 @@ from provider import consts
 from provider.continuation import request_signed_at
 from provider.handler import make_handler
 from provider.identifiers import OWNER_TAG_KEY, owner_tag_value, unconfirmed_model_id
-from provider.lifecycle import UNANSWERED_CREATE_MARGIN, ModelStatus
+from provider.lifecycle import ModelStatus
+from provider.timing import UnansweredCreateTimings
 from tests.fixtures.awslambda import local_function
 from tests.fixtures.provider import (
     OUTPUT,
@@ -197,7 +198,7 @@ def test_the_delete_of_a_made_up_id_spares_a_retained_version_and_deletes_the_ne
     trained_model(emulator)  # the earlier life's, version 1
     emulator.backend.set_status(PROJECT, "1", "HOSTED")
     timeout = 600.0
-    emulator.clock.advance(timeout + UNANSWERED_CREATE_MARGIN + 600.0)  # created before the new Create began
+    emulator.clock.advance(timeout + UnansweredCreateTimings().margin + 600.0)  # created before the new Create began
     _training_model(emulator, request_id="the-new-create")  # version 2
 
     response = requests.request(
