@@ -27,10 +27,10 @@ error and no answer, so that Lambda retries it with the same event.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
-import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -42,6 +42,7 @@ from provider import consts
 from provider.budget import Budget, LambdaContext
 from provider.clock import Clock
 from provider.errors import ContinuationFailed, ContinuationUncertain, RejectedEvent
+from provider.progress import ResourceProgress, ServiceGoneProgress, is_time
 
 logger = logging.getLogger(__name__)
 
@@ -55,51 +56,69 @@ _NOT_TAKEN = frozenset({"TooManyRequestsException", "ThrottlingException", "EC2T
 
 @dataclass
 class Continuation:
-    """The record a re-invocation carries: when the request began and what it has done so far.
+    """The record a re-invocation carries: when the request began, which invocation this is, what is done.
 
-    ``started`` is when the request began (the clock's epoch seconds); ``progress`` holds a few
-    facts (e.g. the ARN of the model this request created) so that no step is repeated.
+    ``started`` is when the request began (the clock's epoch seconds); ``progress`` is the
+    resource's record (``provider.progress``; None for a resource type the provider does not
+    handle) and ``service_gone`` the end-of-support bookkeeping, so that no step is repeated.
     """
 
     started: float
     invocation: int = 1
-    progress: dict[str, Any] = field(default_factory=dict)
+    progress: ResourceProgress | None = None
+    service_gone: ServiceGoneProgress = field(default_factory=ServiceGoneProgress)
 
     @classmethod
-    def from_event(cls, event: Mapping[str, Any], clock: Clock, service_timeout: float) -> Continuation:
+    def from_event(
+        cls,
+        event: Mapping[str, Any],
+        clock: Clock,
+        service_timeout: float,
+        parse_progress: Callable[[Mapping[str, Any]], ResourceProgress | None],
+    ) -> Continuation:
         """The event's record, or a new one for a first invocation; RejectedEvent for a record out of bounds.
 
         A first invocation — and Lambda's retry of one, which carries the same event — starts
-        when CloudFormation signed the ResponseURL, else now.
+        when CloudFormation signed the ResponseURL, else now. ``parse_progress`` parses and
+        checks the resource's record (an empty one for a first invocation).
         """
         now = clock.now()
         signed = request_signed_at(event.get("ResponseURL"), clock)
         raw = event.get(consts.CONTINUATION)
         if raw is None:
-            return cls(signed if signed is not None else now)
+            return cls(signed if signed is not None else now, progress=parse_progress({}))
         if not isinstance(raw, Mapping):
             raise RejectedEvent("the continuation record is not an object")
-        started, invocation, progress = raw.get("Started"), raw.get("Invocation"), raw.get("Progress", {})
-        if not isinstance(started, int | float) or isinstance(started, bool) or not math.isfinite(started):
+        started, invocation = raw.get("Started"), raw.get("Invocation")
+        progress, gone = raw.get("Progress", {}), raw.get("ServiceGone", {})
+        if not is_time(started):
             raise RejectedEvent("the continuation record's Started is not a time")
         if not isinstance(invocation, int) or isinstance(invocation, bool) or not 2 <= invocation <= MAX_INVOCATIONS:
             raise RejectedEvent(f"the continuation record's Invocation is not a number from 2 to {MAX_INVOCATIONS}")
         if not isinstance(progress, dict):
             raise RejectedEvent("the continuation record's Progress is not an object")
+        if not isinstance(gone, dict):
+            raise RejectedEvent("the continuation record's ServiceGone is not an object")
         earliest = signed if signed is not None else now - service_timeout
         if not earliest <= started <= now:
             raise RejectedEvent(
                 "the continuation record's Started is not between the request's start and now "
                 f"({_iso(started)} outside {_iso(earliest)} to {_iso(now)})"
             )
-        return cls(float(started), invocation, dict(progress))
+        started = float(started)
+        return cls(started, invocation, parse_progress(progress), ServiceGoneProgress.from_json(gone, started, now))
 
     def to_json(self) -> dict[str, Any]:
-        return {"Started": self.started, "Invocation": self.invocation, "Progress": self.progress}
+        record: dict[str, Any] = {"Started": self.started, "Invocation": self.invocation}
+        record["Progress"] = self.progress.to_json() if self.progress is not None else {}
+        gone = self.service_gone.to_json()
+        if gone:
+            record["ServiceGone"] = gone
+        return record
 
     def next_event(self, event: Mapping[str, Any]) -> dict[str, Any]:
         """The event for the next invocation: the original event plus the updated record."""
-        record = Continuation(self.started, self.invocation + 1, self.progress)
+        record = dataclasses.replace(self, invocation=self.invocation + 1)
         return {**event, consts.CONTINUATION: record.to_json()}
 
 

@@ -30,9 +30,10 @@ from provider.budget import Budget
 from provider.cfn_response import Outcome
 from provider.config import PollSchedule
 from provider.errors import Conflict, PropertyError, ResourceFailed, outcome_unknown
-from provider.identifiers import DatasetRef, parse_dataset_id, parse_unconfirmed_dataset_id, unconfirmed_dataset_id
+from provider.identifiers import DatasetRef, UnconfirmedDatasetCreate, parse_physical_id
 from provider.lifecycle import Action, Step, next_dataset_action
 from provider.lookout import Dataset, Lookout
+from provider.progress import DatasetProgress
 from provider.properties import DatasetProperties, parse_dataset
 from provider.timing import AdaptivePolls
 from provider.tokens import TokenKind, client_token
@@ -40,21 +41,17 @@ from provider.waiter import Waiter, retried
 
 logger = logging.getLogger(__name__)
 
-# Keys of the continuation record's progress.
-CREATE_DATASET_ANSWERED = "CreateDatasetAnswered"  # CreateDataset answered: the dataset is this resource's
-CREATE_DATASET_UNCONFIRMED = "CreateDatasetUnconfirmed"  # a CreateDataset got no answer (or a 5xx): outcome unknown
-OLD_DATASET_DELETED = "OldDatasetDeleted"  # the old dataset is gone (same-id replacement)
-
 
 class DatasetResource:
-    """The dataset operations of one request (``progress`` survives re-invocations; ``schedule`` says when to poll)."""
+    """The dataset operations of one request (``progress``, its record, survives re-invocations; ``schedule`` says
+    when to poll)."""
 
     def __init__(
         self,
         lookout: Lookout,
         budget: Budget,
         request_id: str,
-        progress: dict[str, Any],
+        progress: DatasetProgress,
         *,
         schedule: PollSchedule | None = None,
     ) -> None:
@@ -66,7 +63,7 @@ class DatasetResource:
 
     def create(self, properties: DatasetProperties) -> Outcome:
         ref = DatasetRef(properties.project_name, properties.dataset_type)
-        if not self._progress.get(CREATE_DATASET_ANSWERED):
+        if not self._progress.create_dataset_answered:
             self._create_dataset(ref, properties)
         dataset = self._converge(ref, present=True)
         return _outcome(ref, dataset)
@@ -75,10 +72,10 @@ class DatasetResource:
         """The physical id a failed Create answers: the dataset's once this request created it; an
         unconfirmed id while CreateDataset's outcome is unknown; else None (nothing was created)."""
         ref = DatasetRef(properties.project_name, properties.dataset_type)
-        if self._progress.get(CREATE_DATASET_ANSWERED):
+        if self._progress.create_dataset_answered:
             return ref.physical_id
-        if self._progress.get(CREATE_DATASET_UNCONFIRMED):
-            return unconfirmed_dataset_id(ref, self._request_id)
+        if self._progress.create_dataset_unanswered:
+            return UnconfirmedDatasetCreate(ref, self._request_id).physical_id
         return None
 
     def leftover_of_update(self, physical_id: str, properties: DatasetProperties) -> str | None:
@@ -86,9 +83,9 @@ class DatasetResource:
         ref = DatasetRef(properties.project_name, properties.dataset_type)
         if ref.physical_id == physical_id:
             return None  # replaced in place: the resource's id still names it
-        if self._progress.get(CREATE_DATASET_ANSWERED):
+        if self._progress.create_dataset_answered:
             return f"the new {ref} remains (delete it)"
-        if self._progress.get(CREATE_DATASET_UNCONFIRMED):
+        if self._progress.create_dataset_unanswered:
             return f"the new {ref} may have been created (delete it if so)"
         return None
 
@@ -101,12 +98,12 @@ class DatasetResource:
         if physical_id != ref.physical_id:
             return self.create(properties)  # another project or type: a new dataset, a new id
         source_changed = old is not None and old.dataset_source != properties.dataset_source
-        if not source_changed and not self._progress.get(OLD_DATASET_DELETED):
+        if not source_changed and not self._progress.old_dataset_gone:
             return _outcome(ref, self._converge(ref, present=True))  # this resource's dataset, unchanged
-        if not self._progress.get(OLD_DATASET_DELETED):
+        if not self._progress.old_dataset_gone:
             logger.info("replacing %s in place: deleting the old one first", ref)
             self._converge(ref, present=False)
-            self._progress[OLD_DATASET_DELETED] = True
+            self._progress.old_dataset_gone = True
         return self.create(properties)
 
     def delete(self, physical_id: str, properties: Any, unanswered: DatasetRef | None = None) -> Outcome:
@@ -117,11 +114,11 @@ class DatasetResource:
         Create that CloudFormation stopped waiting for may have made. It may as well have been
         there before, so it is left, with a warning.
         """
-        ref = parse_dataset_id(physical_id)
-        unconfirmed = parse_unconfirmed_dataset_id(physical_id)
-        if unconfirmed is not None:
-            ref, create_request_id = unconfirmed
-            if not self._created_by(ref, create_request_id, properties):
+        named = parse_physical_id(physical_id)
+        ref = named if isinstance(named, DatasetRef) else None
+        if isinstance(named, UnconfirmedDatasetCreate):
+            ref = named.dataset
+            if not self._created_by(ref, named.request_id, properties):
                 return Outcome(physical_id)
         if ref is None:
             if unanswered is not None:
@@ -162,7 +159,7 @@ class DatasetResource:
             try:
                 self._lookout.create_dataset(properties, token)
             except Conflict as exc:
-                self._progress.pop(CREATE_DATASET_UNCONFIRMED, None)  # the same token would be answered: not ours
+                self._progress.create_dataset_unanswered = False  # the same token would be answered: not ours
                 if self._lookout.describe_dataset(ref.project_name, ref.dataset_type) is None:
                     raise  # another conflict (e.g. the project is being deleted): reported as such
                 raise ResourceFailed(
@@ -171,12 +168,12 @@ class DatasetResource:
                 ) from exc
             except Exception as exc:
                 if outcome_unknown(exc):  # a refusal created nothing; no answer or a 5xx may have
-                    self._progress[CREATE_DATASET_UNCONFIRMED] = True
+                    self._progress.create_dataset_unanswered = True
                 raise
 
         retried(self._budget, create)
-        self._progress[CREATE_DATASET_ANSWERED] = True
-        self._progress.pop(CREATE_DATASET_UNCONFIRMED, None)
+        self._progress.create_dataset_answered = True
+        self._progress.create_dataset_unanswered = False
 
     def _converge(self, ref: DatasetRef, *, present: bool) -> Dataset | None:
         """Until the dataset this request created is complete (``present``), or until it is gone."""

@@ -44,15 +44,16 @@ from provider.dataset_resource import DatasetResource
 from provider.errors import ContinuationUncertain, ProviderError, RejectedEvent
 from provider.identifiers import (
     DatasetRef,
+    MadeUp,
     ModelRef,
     Owner,
-    dataset_named_by,
-    is_failed_create_id,
-    parse_model_arn,
-    parse_unconfirmed_model_id,
+    UnconfirmedDatasetCreate,
+    UnconfirmedModelCreate,
+    parse_physical_id,
 )
 from provider.lookout import Lookout
 from provider.model_resource import ModelResource, UnansweredCreate
+from provider.progress import DatasetProgress, ModelProgress, ResourceProgress
 from provider.properties import parse_dataset, parse_model, service_timeout
 from provider.unavailable import delete_or_orphan, update_or_keep
 
@@ -196,7 +197,7 @@ def _run(resource: _CfnResource, event: dict[str, Any], context: LambdaContext) 
     try:
         if request_type not in _REQUEST_TYPES:
             raise RejectedEvent(f"unknown RequestType {request_type!r}")
-        record = Continuation.from_event(event, clock, timeout)
+        record = Continuation.from_event(event, clock, timeout, _progress_parser(event))
     except RejectedEvent as exc:
         logger.error("%s %s rejected: %s", request_type, logical_id, exc.message)
         raise RequestFailed(failure_reason(request_type, logical_id, exc.message, exc.advice)) from exc
@@ -299,6 +300,7 @@ class _ModelRequest(_Request):
         super().__init__(event, budget, record)
         request_id = str(event["RequestId"])
         owner = Owner.of(str(event.get("StackId", "")), str(event.get("LogicalResourceId", "")), request_id)
+        assert isinstance(record.progress, ModelProgress)
         self.model = ModelResource(
             lookout,
             budget,
@@ -314,7 +316,8 @@ class _ModelRequest(_Request):
         self.project = project if isinstance(project, str) else ""
 
     def perform(self) -> Outcome:
-        event, ref = self.event, parse_model_arn(self.physical_id)
+        event, named = self.event, _named(self.event)
+        ref = named if isinstance(named, ModelRef) else None
         if self.request_type == "Delete":
             unanswered = _unanswered_model_create(event)
             subject = str(ref) if ref or unanswered is None else f"model versions of project {unanswered.project_name}"
@@ -323,7 +326,7 @@ class _ModelRequest(_Request):
                 subject,
                 lambda: self.model.delete(self.physical_id, unanswered),
                 self.budget,
-                self.record.progress,
+                self.record.service_gone,
             )
         properties = parse_model(event.get("ResourceProperties"))
         if self.request_type == "Update":
@@ -351,6 +354,7 @@ class _DatasetRequest(_Request):
         self, event: dict[str, Any], lookout: Lookout, budget: Budget, record: Continuation, config: ProviderConfig
     ) -> None:
         super().__init__(event, budget, record)
+        assert isinstance(record.progress, DatasetProgress)
         self.dataset = DatasetResource(
             lookout, budget, str(event["RequestId"]), record.progress, schedule=config.poll_schedule
         )
@@ -359,13 +363,15 @@ class _DatasetRequest(_Request):
         event = self.event
         if self.request_type == "Delete":
             unanswered = _unanswered_create_dataset(event)
-            subject = str(dataset_named_by(self.physical_id) or unanswered)
+            named = _named(event)
+            dataset = named.dataset if isinstance(named, UnconfirmedDatasetCreate) else named
+            subject = str(dataset if isinstance(dataset, DatasetRef) else unanswered)
             return delete_or_orphan(
                 event,
                 subject,
                 lambda: self.dataset.delete(self.physical_id, event.get("ResourceProperties"), unanswered),
                 self.budget,
-                self.record.progress,
+                self.record.service_gone,
             )
         properties = parse_dataset(event.get("ResourceProperties"))
         if self.request_type == "Update":
@@ -421,18 +427,31 @@ def _dataset_data(ref: DatasetRef) -> Outcome:
     )
 
 
-def _made_up_by_cloudformation(event: dict[str, Any]) -> bool:
-    """Whether a Delete's physical id is CloudFormation's own: it never got the Create's answer.
+def _named(event: dict[str, Any]) -> Any:
+    """What the event's physical id names (``provider.identifiers.PhysicalId``)."""
+    return parse_physical_id(
+        str(event.get("PhysicalResourceId", "")), str(event.get("StackId", "")), str(event.get("LogicalResourceId", ""))
+    )
 
-    Not a resource's id, not an id a Create answered for versions it may have made, and not the
-    id crhelper answers for the provider's own failed Create (which created nothing).
-    """
-    physical_id = event.get("PhysicalResourceId")
-    if parse_model_arn(physical_id) is not None or dataset_named_by(physical_id) is not None:
-        return False
-    if parse_unconfirmed_model_id(physical_id) is not None:
-        return False
-    return not is_failed_create_id(physical_id, event.get("StackId"), event.get("LogicalResourceId"))
+
+def _progress_parser(event: dict[str, Any]) -> Any:
+    """How the request's record is parsed: a model's checked against the project it is about; a dataset's."""
+    resource_type = event.get("ResourceType")
+
+    def model(raw: Any) -> ResourceProgress:
+        named = _named(event)
+        if isinstance(named, UnconfirmedModelCreate):
+            project: object = named.project_name
+        else:
+            properties = event.get("ResourceProperties")
+            project = properties.get(consts.PROJECT_NAME) if isinstance(properties, dict) else None
+        return ModelProgress.from_json(raw, project if isinstance(project, str) else None)
+
+    if resource_type == consts.MODEL_RESOURCE_TYPE:
+        return model
+    if resource_type == consts.DATASET_RESOURCE_TYPE:
+        return DatasetProgress.from_json
+    return lambda raw: None
 
 
 def _unanswered_model_create(event: dict[str, Any]) -> UnansweredCreate | None:
@@ -441,10 +460,10 @@ def _unanswered_model_create(event: dict[str, Any]) -> UnansweredCreate | None:
     An id the Create answered names its project and request; an id CloudFormation made up names
     neither, and the project comes from the properties (if valid).
     """
-    unconfirmed = parse_unconfirmed_model_id(event.get("PhysicalResourceId"))
-    if unconfirmed is not None:
-        return UnansweredCreate(*unconfirmed)
-    if not _made_up_by_cloudformation(event):
+    named = _named(event)
+    if isinstance(named, UnconfirmedModelCreate):
+        return UnansweredCreate(named.project_name, named.request_id)
+    if not isinstance(named, MadeUp):
         return None
     properties = event.get("ResourceProperties")
     project = properties.get(consts.PROJECT_NAME) if isinstance(properties, dict) else None
@@ -455,7 +474,7 @@ def _unanswered_model_create(event: dict[str, Any]) -> UnansweredCreate | None:
 
 def _unanswered_create_dataset(event: dict[str, Any]) -> DatasetRef | None:
     """For a Delete of an unanswered Create, the dataset its properties name (if valid)."""
-    if not _made_up_by_cloudformation(event):
+    if not isinstance(_named(event), MadeUp):
         return None
     properties = event.get("ResourceProperties")
     if not isinstance(properties, dict):

@@ -35,12 +35,11 @@ from provider.errors import (
     AccessDenied,
     DeadlineExceeded,
     ProviderError,
-    RejectedEvent,
     ResourceFailed,
     outcome_unknown,
     service_gone,
 )
-from provider.identifiers import OWNER_TAG_KEY, ModelRef, Owner, parse_model_arn, unconfirmed_model_id
+from provider.identifiers import OWNER_TAG_KEY, ModelRef, Owner, UnconfirmedModelCreate, model_named_by
 from provider.lifecycle import (
     Absent,
     Action,
@@ -57,6 +56,7 @@ from provider.lifecycle import (
 )
 from provider.lookout import Lookout, Model, ModelSummary
 from provider.paced_delete import FleetPolls
+from provider.progress import FAILURE_KEPT, ModelProgress
 from provider.properties import ModelProperties, VersionSettings
 from provider.timing import AdaptivePolls
 from provider.tokens import TokenKind, client_token
@@ -64,21 +64,12 @@ from provider.waiter import Waiter, retried
 
 logger = logging.getLogger(__name__)
 
-# Keys of the continuation record's progress.
-CREATE_MODEL_UNCONFIRMED = "CreateModelUnconfirmed"  # a CreateModel got no answer (or a 5xx): it may have created
-CREATED_MODEL_ARN = "ModelArn"  # CreateModel answered: the version this request created
-HOSTING_STARTED = "StartModelAnswered"  # StartModel answered: a later HOSTING_FAILED is a failure
-TAGS_APPLIED = "TagsApplied"
-REPLACING = "Replacing"
-REPLACEMENT_FAILURE = "ReplacementFailure"
-OWNED_VERSIONS = "OwnedVersions"
-
 
 @dataclass(frozen=True)
 class UnansweredCreate:
     """A Create that may have made model versions CloudFormation never learnt of: where, and which request.
 
-    ``request_id`` is that Create's RequestId when its answer named it (``unconfirmed_model_id``);
+    ``request_id`` is that Create's RequestId when its answer named it (``UnconfirmedModelCreate``);
     None when CloudFormation made the physical id up (it never got an answer).
     """
 
@@ -89,7 +80,7 @@ class UnansweredCreate:
 class ModelResource:
     """The model operations of one request.
 
-    ``progress`` is the continuation record's progress: it survives re-invocations. ``owner`` is
+    ``progress`` is the request's record (``provider.progress``): it survives re-invocations. ``owner`` is
     this custom resource and this request (``provider.identifiers.Owner``): the owner tag a version
     this request creates gets. ``page_size`` is ListModels' MaxResults (None: the service's default
     page); ``schedule`` says when to poll.
@@ -100,7 +91,7 @@ class ModelResource:
         lookout: Lookout,
         budget: Budget,
         request_id: str,
-        progress: dict[str, Any],
+        progress: ModelProgress,
         *,
         owner: Owner,
         page_size: int | None = None,
@@ -124,7 +115,7 @@ class ModelResource:
 
     def create(self, properties: ModelProperties) -> Outcome:
         """CreateModel (once per request), wait TRAINED, then host if asked."""
-        ref = self._created(properties.project_name)
+        ref = self._progress.created
         if ref is None:
             ref = self._create_model(properties)
         try:
@@ -142,11 +133,10 @@ class ModelResource:
         this request's owner tag; or None: nothing was created (no CreateModel, or only refused
         ones), crhelper makes up an id, and the Delete of that id does nothing.
         """
-        arn = self._progress.get(CREATED_MODEL_ARN)
-        if isinstance(arn, str) and parse_model_arn(arn) is not None:
-            return arn
-        if self._progress.get(CREATE_MODEL_UNCONFIRMED):
-            return unconfirmed_model_id(project_name, self._request_id)
+        if self._progress.created is not None:
+            return self._progress.created.model_arn
+        if self._progress.create_model_unanswered:
+            return UnconfirmedModelCreate(project_name, self._request_id).physical_id
         return None
 
     def _create_model(self, properties: ModelProperties) -> ModelRef:
@@ -158,37 +148,27 @@ class ModelResource:
                 return self._lookout.create_model(properties, token, self._owner_tag(properties))
             except Exception as exc:
                 if outcome_unknown(exc):  # a refusal created nothing; no answer or a 5xx may have
-                    self._progress[CREATE_MODEL_UNCONFIRMED] = True
+                    self._progress.create_model_unanswered = True
                 raise
 
         created = retried(self._budget, create)
-        ref = parse_model_arn(created.model_arn)
+        ref = model_named_by(created.model_arn)
         if ref is None or ref.project_name != properties.project_name:
             raise ProviderError(f"CreateModel answered an unexpected model ARN {created.model_arn!r}")
-        self._progress[CREATED_MODEL_ARN] = ref.model_arn
+        self._progress.created = ref
         self._verified.add(ref.model_arn)  # just created with the owner tag
         logger.info("CreateModel: %s", ref.model_arn)
-        return ref
-
-    def _created(self, project_name: str) -> ModelRef | None:
-        """The version this request created, from the record: a version of the resource's project, or rejected."""
-        arn = self._progress.get(CREATED_MODEL_ARN)
-        if arn is None:
-            return None
-        ref = parse_model_arn(arn)
-        if ref is None or ref.project_name != project_name:
-            raise RejectedEvent(f"the continuation record names {arn!r}, not a model version of project {project_name}")
         return ref
 
     # -- Update ----------------------------------------------------------------------------------
 
     def update(self, physical_id: str, properties: ModelProperties) -> Outcome:
         """In place when the version the physical id names has the new settings; else a new version."""
-        ref = parse_model_arn(physical_id)
-        replacing = self._progress.get(REPLACING) or self._progress.get(CREATED_MODEL_ARN) is not None
+        ref = model_named_by(physical_id)
+        replacing = self._progress.replacement_decided or self._progress.created is not None
         if not replacing and ref is not None and self._plan(ref, properties) is UpdatePlan.IN_PLACE:
             return _outcome(self._converged(ref, goal_for(properties), tags=dict(properties.tags)))
-        self._progress[REPLACING] = True
+        self._progress.replacement_decided = True
         logger.info("the update needs a new model version")
         return self._replace(properties)
 
@@ -217,22 +197,21 @@ class ModelResource:
         DeleteProject. Training that is still running at the deadline cannot be deleted: the
         reason then names the version left behind.
         """
-        failure = self._progress.get(REPLACEMENT_FAILURE)
-        if not isinstance(failure, str):
+        failure = self._progress.replacement_failure
+        if failure is None:
             try:
                 return self._create_for_update(properties)
             except ProviderError as exc:
                 exc.physical_id = None  # the Update answers the old physical id
-                ref = self._created(properties.project_name)
-                if ref is None:
+                if self._progress.created is None:
                     raise
                 if isinstance(exc, DeadlineExceeded):
                     exc.message = f"{exc.message}; {self.leftover()}"
                     self.replacement_reported = True
                     raise
-                failure = exc.message[:300]  # the record travels in every re-invocation: keep it short
-                self._progress[REPLACEMENT_FAILURE] = failure
-        ref = self._created(properties.project_name)
+                failure = exc.message[:FAILURE_KEPT]  # the record travels in every re-invocation: keep it short
+                self._progress.replacement_failure = failure
+        ref = self._progress.created
         if ref is not None:
             logger.info("the replacement failed (%s): deleting %s", failure, ref)
             try:
@@ -255,14 +234,13 @@ class ModelResource:
 
     def leftover(self) -> str:
         """Words naming the version an Update created (or may have) and could not delete, for a FAILED reason."""
-        arn = self._progress.get(CREATED_MODEL_ARN)
-        if isinstance(arn, str):
-            return f"the new model version {arn.rsplit('/', 1)[-1]} remains (delete it)"
+        if self._progress.created is not None:
+            return f"the new model version {self._progress.created.model_version} remains (delete it)"
         return f"a new model version may remain (delete it if so: its owner tag ends in {self._owner.request})"
 
     def replacement_left(self) -> bool:
         """Whether an Update created (or may have) a new version that is neither deleted nor named in its error."""
-        made = self._progress.get(CREATED_MODEL_ARN) is not None or bool(self._progress.get(CREATE_MODEL_UNCONFIRMED))
+        made = self._progress.created is not None or self._progress.create_model_unanswered
         return made and not self.replacement_reported
 
     # -- Delete ----------------------------------------------------------------------------------
@@ -286,7 +264,7 @@ class ModelResource:
             raise
 
     def _delete(self, physical_id: str, unanswered: UnansweredCreate | None) -> Outcome:
-        ref = parse_model_arn(physical_id)
+        ref = model_named_by(physical_id)
         if ref is not None:
             paced_delete.tear_down(
                 self._lookout,
@@ -332,16 +310,14 @@ class ModelResource:
         since that Create can have begun.
         """
         project_name = unanswered.project_name
-        found = self._progress.setdefault(OWNED_VERSIONS, [])
-        if not isinstance(found, list):
-            raise RejectedEvent("the continuation record's owned versions are not a list")
+        found = self._progress.unanswered_create_versions  # a version of project_name each (checked when parsed)
         owner = self._owner.with_request(unanswered.request_id)
 
         def look() -> None:
             logger.info("looking for the model versions of project %s made by %s", project_name, _whose(unanswered))
             for version in self._project_versions(project_name):
                 arn = version.model_arn
-                if arn in found or arn in self._verified or arn in self._others:
+                if any(ref.model_arn == arn for ref in found) or arn in self._verified or arn in self._others:
                     continue
                 if unanswered.request_id is None and not self._since_unanswered_create(version):
                     self._others.add(arn)  # older than that Create: another life's (kept by RETAIN, say)
@@ -349,17 +325,15 @@ class ModelResource:
                 tags = self._lookout.tags_of(arn)
                 if tags is None:
                     continue  # gone since
-                if owner.made(tags.get(OWNER_TAG_KEY)):
-                    found.append(arn)
+                ref = model_named_by(arn)
+                if ref is not None and ref.project_name == project_name and owner.made(tags.get(OWNER_TAG_KEY)):
+                    found.append(ref)
                     self._verified.add(arn)
                 else:
                     self._others.add(arn)
 
         retried(self._budget, look)
-        refs = [parse_model_arn(arn) for arn in found]
-        if any(ref is None or ref.project_name != project_name for ref in refs):
-            raise RejectedEvent(f"the continuation record names versions outside project {project_name}")
-        return [ref for ref in refs if ref is not None]
+        return list(found)
 
     def _project_versions(self, project_name: str) -> list[ModelSummary]:
         """Every version of the project: ListModels' pages, and those DescribeModel finds after the highest listed.
@@ -437,7 +411,7 @@ class ModelResource:
         versions: a token reused with other parameters is an error).
         """
         key = f"{self._request_id}/{token_scope}" if token_scope else self._request_id
-        wanted_tags = None if tags is None or self._progress.get(TAGS_APPLIED) else tags
+        wanted_tags = None if tags is None or self._progress.tags_answered else tags
         current_tags: dict[str, str] = {}
 
         def observe() -> tuple[Action, Model | None, str]:
@@ -448,9 +422,7 @@ class ModelResource:
                 self._check_owner(ref, found)
                 current_tags = {k: v for k, v in (found or {}).items() if k != OWNER_TAG_KEY}
             differ = wanted_tags is not None and model is not None and current_tags != wanted_tags
-            seen = dataclasses.replace(
-                _observation(model, bool(self._progress.get(HOSTING_STARTED))), tags_differ=differ
-            )
+            seen = dataclasses.replace(_observation(model, self._progress.start_model_answered), tags_differ=differ)
             action = next_model_action(goal, seen)
             if action.step is Step.LIST:
                 listed = self._lookout.model_listed(ref.project_name, ref.model_version, self._page_size)
@@ -468,10 +440,10 @@ class ModelResource:
             elif action.step is Step.START and isinstance(goal, Hosted):
                 token = client_token(key, TokenKind.START_MODEL)
                 self._lookout.start_model(project, version, goal.hosting, token)
-                self._progress[HOSTING_STARTED] = True
+                self._progress.start_model_answered = True
             elif action.step is Step.TAG and wanted_tags is not None:
                 self._retag(ref, current_tags, wanted_tags)
-                self._progress[TAGS_APPLIED] = True
+                self._progress.tags_answered = True
                 wanted_tags = None
 
         return Waiter(

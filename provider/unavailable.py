@@ -44,23 +44,21 @@ from provider.errors import (
     ServiceGone,
     service_gone,
 )
+from provider.progress import ServiceGoneProgress
 from provider.properties import orphan_when_service_unavailable
 
 logger = logging.getLogger(__name__)
-
-# Key of the continuation record's progress: when this request first got that answer.
-GONE_SINCE = "ServiceGoneSince"
 
 P = TypeVar("P")
 
 
 def delete_or_orphan(
-    event: Mapping[str, Any], subject: str, delete: Callable[[], Outcome], budget: Budget, progress: dict[str, Any]
+    event: Mapping[str, Any], subject: str, delete: Callable[[], Outcome], budget: Budget, gone: ServiceGoneProgress
 ) -> Outcome:
     """``delete()``; if the service is gone, FAILED (ServiceGone) or, when opted in and confirmed, orphan ``subject``.
 
     The confirmation tries ``delete()`` again every ``budget.timings.service_gone.recheck`` seconds
-    (across invocations: the first answer's time is in ``progress``) until the end-of-support
+    (across invocations: the first answer's time is in ``gone``) until the end-of-support
     answer has lasted its ``confirmation``; any other outcome meanwhile is the request's outcome.
     """
     timings = budget.timings.service_gone
@@ -73,7 +71,7 @@ def delete_or_orphan(
                 raise
             if not orphan_when_service_unavailable(event.get("ResourceProperties")):
                 raise _gone(event, cause, subject, exc) from exc
-            first = _gone_since(progress, budget)
+            first = _first_answered(gone, budget)
             lasted = budget.clock.now() - first
             if lasted >= timings.confirmation:
                 return _orphaned(event, subject, cause, lasted)
@@ -91,14 +89,11 @@ def delete_or_orphan(
                 raise _gone(event, cause, subject, exc, confirming=timings.confirmation) from late
 
 
-def _gone_since(progress: dict[str, Any], budget: Budget) -> float:
-    """When this request first got the end-of-support answer (the record's, if between the request's start and now)."""
-    now = budget.clock.now()
-    first = progress.get(GONE_SINCE)
-    if not isinstance(first, int | float) or isinstance(first, bool) or not budget.started <= first <= now:
-        first = now
-        progress[GONE_SINCE] = first
-    return float(first)
+def _first_answered(gone: ServiceGoneProgress, budget: Budget) -> float:
+    """When this request first got the end-of-support answer: the record's, or now."""
+    if gone.first_answered is None:
+        gone.first_answered = budget.clock.now()
+    return gone.first_answered
 
 
 def _orphaned(event: Mapping[str, Any], subject: str, cause: LookoutError, lasted: float) -> Outcome:

@@ -16,6 +16,7 @@ from provider import clients, consts
 from provider.budget import Budget
 from provider.continuation import MAX_ASYNC_PAYLOAD, Continuation, hand_over, request_signed_at
 from provider.errors import ContinuationFailed, ContinuationUncertain, RejectedEvent
+from provider.progress import ModelProgress, ServiceGoneProgress
 from tests.fixtures.awslambda import local_function
 from tests.provider.clocks import Context, FrozenClock
 
@@ -26,11 +27,16 @@ SIGNED_URL = (
 SIGNED = datetime(2026, 11, 29, 8, 0, 0, tzinfo=UTC).timestamp()
 
 
+def model_record(raw: Any) -> ModelProgress:
+    """The record of a model request of project ``p``, parsed."""
+    return ModelProgress.from_json(raw, "p")
+
+
 def test_a_first_invocation_starts_when_cloudformation_signed_the_response_url() -> None:
     clock = FrozenClock(at=SIGNED + 90)
-    record = Continuation.from_event({"ResponseURL": SIGNED_URL}, clock, 3600)
+    record = Continuation.from_event({"ResponseURL": SIGNED_URL}, clock, 3600, model_record)
     # A Lambda retry of the first invocation carries the same event: it finds the same start.
-    assert (record.started, record.invocation, record.progress) == (SIGNED, 1, {})
+    assert (record.started, record.invocation, record.progress) == (SIGNED, 1, ModelProgress())
     assert request_signed_at(SIGNED_URL, clock) == SIGNED
 
 
@@ -46,18 +52,19 @@ def test_a_first_invocation_starts_when_cloudformation_signed_the_response_url()
 def test_without_a_usable_signing_date_a_first_invocation_starts_now(url: Any, at: float) -> None:
     clock = FrozenClock(at=at)
     assert request_signed_at(url, clock) is None
-    assert Continuation.from_event({"ResponseURL": url}, clock, 3600).started == clock.now()
+    assert Continuation.from_event({"ResponseURL": url}, clock, 3600, model_record).started == clock.now()
 
 
 def test_the_record_travels_in_the_next_event_and_counts_invocations() -> None:
     clock = FrozenClock(at=SIGNED + 100)
     event = {"RequestType": "Create", "RequestId": "r", "ResponseURL": SIGNED_URL}
-    record = Continuation(SIGNED, 1, {"ModelArn": "arn"})
+    record = Continuation(SIGNED, 1, ModelProgress(start_model_answered=True), ServiceGoneProgress(SIGNED + 50))
     following = record.next_event(event)
     assert following["RequestId"] == "r"
-    again = Continuation.from_event(following, clock, 3600)
-    assert (again.started, again.invocation, again.progress) == (SIGNED, 2, {"ModelArn": "arn"})
-    assert Continuation.from_event(again.next_event(following), clock, 3600).invocation == 3
+    again = Continuation.from_event(following, clock, 3600, model_record)
+    assert (again.started, again.invocation, again.progress) == (SIGNED, 2, ModelProgress(start_model_answered=True))
+    assert again.service_gone == ServiceGoneProgress(SIGNED + 50)
+    assert Continuation.from_event(again.next_event(following), clock, 3600, model_record).invocation == 3
     assert len(json.dumps(following[consts.CONTINUATION])) < 200
 
 
@@ -76,7 +83,7 @@ def test_the_record_travels_in_the_next_event_and_counts_invocations() -> None:
 def test_a_record_out_of_bounds_is_rejected(raw: Any, named: str) -> None:
     clock = FrozenClock(at=SIGNED + 100)
     with pytest.raises(RejectedEvent) as caught:
-        Continuation.from_event({"ResponseURL": SIGNED_URL, consts.CONTINUATION: raw}, clock, 3600)
+        Continuation.from_event({"ResponseURL": SIGNED_URL, consts.CONTINUATION: raw}, clock, 3600, model_record)
     assert named in caught.value.message
 
 
@@ -84,8 +91,8 @@ def test_without_a_signing_date_a_record_must_start_within_service_timeout() -> 
     clock = FrozenClock(at=SIGNED)
     event = {consts.CONTINUATION: {"Started": SIGNED - 61, "Invocation": 2}}
     with pytest.raises(RejectedEvent):
-        Continuation.from_event(event, clock, 60)
-    assert Continuation.from_event(event, clock, 120).started == SIGNED - 61
+        Continuation.from_event(event, clock, 60, model_record)
+    assert Continuation.from_event(event, clock, 120, model_record).started == SIGNED - 61
 
 
 # -- the hand-over call ------------------------------------------------------------------------------
@@ -119,7 +126,7 @@ def test_hand_over_invokes_the_function_asynchronously_with_the_record(
     echo_function: LambdaService, lambda_endpoint: Any
 ) -> None:
     event = {"RequestType": "Delete", "RequestId": "r", "ResponseURL": "https://x/y?X-Amz-Signature=s"}
-    record = Continuation(started=123.0, progress={"StartModelSent": True})
+    record = Continuation(started=123.0, progress=ModelProgress(start_model_answered=True))
     budget, context = _budget()
     context.invoked_function_arn = echo_function.function_arn
     hand_over(lambda_endpoint(echo_function.endpoint_url), context, event, record, budget)

@@ -116,7 +116,7 @@ def test_a_create_continues_across_invocations(
     records = _records(function)
     assert [r.get("Invocation") for r in records[1:]] == list(range(2, len(records) + 1))
     assert len({r["Started"] for r in records[1:]}) == 1  # the first invocation's start, carried along
-    assert records[-1]["Progress"]["ModelArn"] == response["PhysicalResourceId"]
+    assert records[-1]["Progress"]["CreateModelAnswered"] == response["PhysicalResourceId"]
     assert len(emulator.calls_of("CreateModel")) == 1
     assert len(emulator.calls_of("StartModel")) == 1
 

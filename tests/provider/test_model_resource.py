@@ -19,7 +19,7 @@ from localcloud.lookoutvision import Emulator, Fault
 from provider import consts
 from provider.continuation import request_signed_at
 from provider.handler import make_handler
-from provider.identifiers import OWNER_TAG_KEY, owner_tag_value, unconfirmed_model_id
+from provider.identifiers import OWNER_TAG_KEY, UnconfirmedModelCreate, owner_tag_value
 from provider.lifecycle import ModelStatus
 from provider.timing import UnansweredCreateTimings
 from tests.fixtures.awslambda import local_function
@@ -93,7 +93,7 @@ def test_the_delete_of_an_unanswered_create_finds_a_version_not_listed_yet(
     assert create["Status"] == "FAILED"
     assert "ServiceTimeout (60 s) reached" in create["Reason"], create["Reason"]
     assert "CreateModel answered InternalServerException" in create["Reason"], create["Reason"]
-    assert create["PhysicalResourceId"] == unconfirmed_model_id(PROJECT, event["RequestId"])
+    assert create["PhysicalResourceId"] == UnconfirmedModelCreate(PROJECT, event["RequestId"]).physical_id
     assert emulator.backend.model_status(PROJECT, "1") == "TRAINING"
     assert listed_versions(emulator) == []
 
@@ -220,7 +220,7 @@ def test_the_delete_of_an_unconfirmed_id_deletes_only_that_requests_versions(
     _training_model(emulator, request_id="an-earlier-create")  # kept by RETAIN, however recent
     _training_model(emulator, request_id="the-create")
 
-    response = requests.request("Delete", physical_id=unconfirmed_model_id(PROJECT, "the-create"))
+    response = requests.request("Delete", physical_id=UnconfirmedModelCreate(PROJECT, "the-create").physical_id)
 
     assert response["Status"] == "SUCCESS", response["Reason"]
     assert emulator.backend.model_status(PROJECT, "1") is not None
@@ -730,10 +730,17 @@ def test_no_step_acts_on_a_version_another_resource_created(requests: Requests, 
 @pytest.mark.parametrize(
     ("progress", "named"),
     [
-        ({"ModelArn": "arn:aws:lookoutvision:us-east-1:123456789012:model/other-project/1"}, "not a model version"),
-        ({"CreateModelUnconfirmed": True, "ModelArn": "not-an-arn"}, "not a model version"),
-        ({"OwnedVersions": ["arn:aws:lookoutvision:us-east-1:123456789012:model/other-project/1"]}, "outside"),
-        ({"OwnedVersions": "all of them"}, "not a list"),
+        (
+            {"CreateModelAnswered": "arn:aws:lookoutvision:us-east-1:123456789012:model/other-project/1"},
+            "not a model version",
+        ),
+        ({"CreateModelUnanswered": True, "CreateModelAnswered": "not-an-arn"}, "not a model version"),
+        (
+            {"UnansweredCreateVersionsFound": ["arn:aws:lookoutvision:us-east-1:123456789012:model/other-project/1"]},
+            "outside",
+        ),
+        ({"UnansweredCreateVersionsFound": "all of them"}, "not a list"),
+        ({"CreateModelAnswered": None, "StartModelSent": True}, "unknown keys"),
     ],
 )
 def test_a_record_naming_versions_outside_the_project_is_rejected(
@@ -741,7 +748,7 @@ def test_a_record_naming_versions_outside_the_project_is_rejected(
 ) -> None:
     project_with_dataset(emulator)
     emulator.backend.create_project("other-project")
-    request_type = "Delete" if "OwnedVersions" in progress else "Create"
+    request_type = "Delete" if "UnansweredCreateVersionsFound" in progress else "Create"
     physical_id = None if request_type == "Create" else "provider-tests-Model-1A2B3C4D"
     event = requests.event(request_type, physical_id=physical_id)
     started = request_signed_at(event["ResponseURL"], requests.clock)  # as the first invocation recorded it

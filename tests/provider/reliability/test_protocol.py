@@ -17,7 +17,7 @@ import pytest
 
 from localcloud.lookoutvision import Emulator, Fault
 from provider import consts, servicemodel
-from provider.identifiers import unconfirmed_model_id
+from provider.identifiers import UnconfirmedModelCreate
 from provider.tokens import TokenKind, client_token
 from tests.fixtures.faults import FromNth
 from tests.fixtures.provider import (
@@ -190,7 +190,7 @@ def test_a_create_whose_create_model_acted_but_never_answered_leaves_no_model(cl
     emulator.faults.clear()
     assert create["Status"] == "FAILED"
     assert "ServiceTimeout (120 s) reached" in create["Reason"], create["Reason"]
-    assert create["PhysicalResourceId"] == unconfirmed_model_id(PROJECT, event["RequestId"])
+    assert create["PhysicalResourceId"] == UnconfirmedModelCreate(PROJECT, event["RequestId"]).physical_id
 
     delete = cloud.run(cloud.event("Delete", physical_id=create["PhysicalResourceId"]))
 
