@@ -1,18 +1,10 @@
 """The time a request may spend: in this invocation, and until its deadline.
 
-Every figure is in the provider's clock (``provider.clock``). An invocation lasts what Lambda's
-context says remains when it starts (the function's timeout). At its end it keeps a reserve to
-hand the request over to a new invocation or to answer CloudFormation (one call at its worst,
-``provider.timing.InvocationTimings.hand_over_reserve``), and it starts a call only while that call, at its
-worst, ends before the reserve. So an invocation is never stopped by Lambda in the middle of its
-own work, and spends at least half its length on the request.
-
-The request's deadline is its start (when CloudFormation signed the ResponseURL) plus
-ServiceTimeout, less a margin. When the deadline falls before this invocation's reserve, the
-request ends here: waits stop at the deadline and the request answers FAILED. Otherwise the
-invocation hands over when no call fits any more — the next invocation starts at once, well
-before the deadline. An invocation hands over only after it made progress (a call answered or a
-wait served).
+Every figure is in the provider's clock. An invocation keeps a reserve at its end to hand over or
+to answer, and starts a call only if the call, at its worst, ends before it; it hands over only
+after progress, and when the deadline falls before its reserve it answers itself instead
+(DeadlineExceeded). So no invocation is stopped by Lambda in the middle of its own work, and each
+spends at least half its length on the request.
 """
 
 from __future__ import annotations

@@ -1,23 +1,10 @@
 """Custom::LookoutVisionDataset: Create, Update and Delete.
 
-Datasets have no ARN: the physical id is ``<project>/<datasetType>``. Create is CreateDataset and
-a wait for CREATE_COMPLETE; Delete is DeleteDataset and a wait until DescribeDataset no longer
-finds it (already gone = success). Any change of properties replaces the dataset. A project holds
-one dataset of each type, so when the replacement has the same project and type (its source
-changed) the old dataset is deleted first and the new one created under the same physical id;
-otherwise the new one gets a new id and CloudFormation deletes the old one.
-
-Nothing is adopted: a Create whose project already has a dataset of its type fails (CreateDataset
-answers ConflictException; the request's own ClientToken makes a repeated CreateDataset of this
-request succeed instead). So a physical id ``<project>/<type>`` is only ever answered for a
-dataset this resource created, and only such an id is deleted. A Create that fails after
-CreateDataset answered gives the dataset's id, so that its Delete removes it; one whose
-CreateDataset got no answer (a dropped connection, retries spent) gives an unconfirmed id that
-names the request, and its Delete repeats that CreateDataset on the dataset it finds: the same
-call's answer proves the dataset this request's, ConflictException another's, which is left.
-Datasets carry no tags, so a Delete of a Create that CloudFormation stopped waiting for (whose
-RequestId it never learns) cannot tell a dataset that Create made from one that was there
-before, and deletes nothing.
+The physical id is ``<project>/<datasetType>``, answered only for a dataset this resource's
+CreateDataset made: nothing is adopted (a project's existing dataset of the type fails the Create),
+so only such a dataset is ever deleted. A changed source replaces the dataset under the same id
+(the old one deleted first); another project or type gets a new id. A Create whose CreateDataset's
+outcome is unknown answers an id naming its request. Why: docs/decisions/0007.
 """
 
 from __future__ import annotations
@@ -27,8 +14,8 @@ from typing import Any
 
 from provider import consts
 from provider.budget import Budget
-from provider.cfn_response import Outcome
 from provider.config import PollSchedule
+from provider.decision import Answer
 from provider.errors import Conflict, PropertyError, ResourceFailed, outcome_unknown
 from provider.identifiers import DatasetRef, UnconfirmedDatasetCreate, parse_physical_id
 from provider.lifecycle import Action, Step, next_dataset_action
@@ -61,12 +48,12 @@ class DatasetResource:
         self._progress = progress
         self._schedule: PollSchedule = schedule if schedule is not None else AdaptivePolls()
 
-    def create(self, properties: DatasetProperties) -> Outcome:
+    def create(self, properties: DatasetProperties) -> Answer:
         ref = DatasetRef(properties.project_name, properties.dataset_type)
         if not self._progress.create_dataset_answered:
             self._create_dataset(ref, properties)
         dataset = self._converge(ref, present=True)
-        return _outcome(ref, dataset)
+        return _answer(ref, dataset)
 
     def failed_create_id(self, properties: DatasetProperties) -> str | None:
         """The physical id a failed Create answers: the dataset's once this request created it; an
@@ -89,7 +76,7 @@ class DatasetResource:
             return f"the new {ref} may have been created (delete it if so)"
         return None
 
-    def update(self, physical_id: str, old_properties: Any, properties: DatasetProperties) -> Outcome:
+    def update(self, physical_id: str, old_properties: Any, properties: DatasetProperties) -> Answer:
         ref = DatasetRef(properties.project_name, properties.dataset_type)
         try:
             old: DatasetProperties | None = parse_dataset(old_properties)
@@ -99,14 +86,14 @@ class DatasetResource:
             return self.create(properties)  # another project or type: a new dataset, a new id
         source_changed = old is not None and old.dataset_source != properties.dataset_source
         if not source_changed and not self._progress.old_dataset_gone:
-            return _outcome(ref, self._converge(ref, present=True))  # this resource's dataset, unchanged
+            return _answer(ref, self._converge(ref, present=True))  # this resource's dataset, unchanged
         if not self._progress.old_dataset_gone:
             logger.info("replacing %s in place: deleting the old one first", ref)
             self._converge(ref, present=False)
             self._progress.old_dataset_gone = True
         return self.create(properties)
 
-    def delete(self, physical_id: str, properties: Any, unanswered: DatasetRef | None = None) -> Outcome:
+    def delete(self, physical_id: str, properties: Any, unanswered: DatasetRef | None = None) -> Answer:
         """DeleteDataset and wait until it is gone; no call for an id that names no dataset of this resource.
 
         An unconfirmed id's dataset is deleted once the Create's own CreateDataset, repeated with
@@ -119,7 +106,7 @@ class DatasetResource:
         if isinstance(named, UnconfirmedDatasetCreate):
             ref = named.dataset
             if not self._created_by(ref, named.request_id, properties):
-                return Outcome(physical_id)
+                return Answer.succeeded(physical_id)
         if ref is None:
             if unanswered is not None:
                 logger.warning(
@@ -129,9 +116,9 @@ class DatasetResource:
                 )
             else:
                 logger.info("the physical id is no dataset id: nothing to delete")
-            return Outcome(physical_id)
+            return Answer.succeeded(physical_id)
         self._converge(ref, present=False)
-        return Outcome(physical_id)
+        return Answer.succeeded(physical_id)
 
     def _created_by(self, ref: DatasetRef, create_request_id: str, properties: Any) -> bool:
         """Whether the dataset exists and that Create's CreateDataset made it (asked by repeating the call)."""
@@ -201,8 +188,8 @@ class DatasetResource:
         ).run()
 
 
-def _outcome(ref: DatasetRef, dataset: Dataset | None) -> Outcome:
+def _answer(ref: DatasetRef, dataset: Dataset | None) -> Answer:
     data = {consts.ATTR_PROJECT_NAME: ref.project_name, consts.ATTR_DATASET_TYPE: ref.dataset_type}
     if dataset is not None:
         data[consts.ATTR_STATUS] = str(dataset.status)
-    return Outcome(ref.physical_id, data)
+    return Answer.succeeded(ref.physical_id, data)

@@ -1,15 +1,11 @@
 """Every call to Lookout for Vision, in one place.
 
-The client comes from ``provider.clients`` and therefore honours ``AWS_ENDPOINT_URL_LOOKOUTVISION``
-(nothing here names an endpoint). botocore's own retries are off: this module retries, a bounded number of
-times and only throttling, 5xx answers and dropped connections, with full-jitter backoff that
-honours RetryAfterSeconds, and only when the retry can still start within the caller's window
-(the caller's waits retry further, until the request's deadline). Each attempt is timed by the
-caller (its network time sizes the hand-over reserve). botocore's errors leave this module as the
-typed errors of ``provider.errors``; an error says whether any attempt of the call may have been
-carried out (``outcome_unknown``). Model versions carry their CreationTimestamp and the service's
-time of the answer that showed them (its ``Date`` header), so that a version's age is read in the
-service's own clock.
+botocore's own retries are off: a call is tried again (``CallRetries``) only after throttling, a
+5xx or no answer, and only while the retry can start within the caller's window; each attempt is
+timed by the caller. botocore's errors leave as the typed errors of ``provider.errors``, saying
+whether any attempt may have been carried out (``outcome_unknown``). A model version carries the
+service's time of the answer that showed it (its ``Date``), so that its age is read in the
+service's clock.
 """
 
 from __future__ import annotations

@@ -1,20 +1,11 @@
 """Custom::LookoutVisionModel: Create, Update and Delete, as lifecycle decisions carried out.
 
-PhysicalResourceId is the model ARN. Create trains a new model version, tagged with this
-resource's owner tag (``provider.identifiers.Owner``: the resource and the Create's request), and
-hosts it when the properties ask for it. Update looks at the version the physical id names: when
-it was created with the new properties' settings, the update is done in place (host, stop,
-rescale, retag) and answers the same ARN — a rollback lands here too —; otherwise a new version is
-trained (CloudFormation then deletes the old one). Delete stops, deletes and waits until the
-version is gone: DescribeModel no longer finds it and ListModels no longer lists it.
-
-No step acts on a version that does not carry this resource's owner tag, and every ARN a
-continuation record names must be a version of the resource's project: the record travels in an
-event that anyone allowed to invoke the function could write. The Delete of a Create that never
-answered acts only on the versions that Create can have made: those of its request when the id
-names it, else those of this resource created since that Create can have begun
-(``provider.lifecycle.may_be_from_unanswered_create``) — never a version kept by RETAIN from an
-earlier life of the same logical id.
+The physical id is the model ARN. Create trains a version carrying this resource's owner tag and
+hosts it if asked; Update works in place when the version it names has the new settings, else
+trains a new one; Delete stops, deletes and waits until DescribeModel and ListModels both no
+longer show the version. No step acts on a version without this resource's owner tag; the Delete
+of a Create that never answered acts only on the versions that Create can have made. Why:
+docs/decisions/0006, 0007, 0010.
 """
 
 from __future__ import annotations
@@ -28,8 +19,8 @@ from typing import Any
 
 from provider import consts, paced_delete, servicemodel
 from provider.budget import Budget, HandOver
-from provider.cfn_response import Outcome
 from provider.config import PollSchedule
+from provider.decision import Answer
 from provider.errors import (
     STILL_TRAINING_ADVICE,
     AccessDenied,
@@ -113,7 +104,7 @@ class ModelResource:
 
     # -- Create ----------------------------------------------------------------------------------
 
-    def create(self, properties: ModelProperties) -> Outcome:
+    def create(self, properties: ModelProperties) -> Answer:
         """CreateModel (once per request), wait TRAINED, then host if asked."""
         ref = self._progress.created
         if ref is None:
@@ -123,7 +114,7 @@ class ModelResource:
         except ProviderError as exc:
             exc.physical_id = ref.model_arn  # the model exists: CloudFormation's Delete removes it
             raise
-        return _outcome(model)
+        return _answer(model)
 
     def failed_create_id(self, project_name: str) -> str | None:
         """The physical id a failed Create answers: what exists, so that CloudFormation's Delete removes it.
@@ -162,12 +153,12 @@ class ModelResource:
 
     # -- Update ----------------------------------------------------------------------------------
 
-    def update(self, physical_id: str, properties: ModelProperties) -> Outcome:
+    def update(self, physical_id: str, properties: ModelProperties) -> Answer:
         """In place when the version the physical id names has the new settings; else a new version."""
         ref = model_named_by(physical_id)
         replacing = self._progress.replacement_decided or self._progress.created is not None
         if not replacing and ref is not None and self._plan(ref, properties) is UpdatePlan.IN_PLACE:
-            return _outcome(self._converged(ref, goal_for(properties), tags=dict(properties.tags)))
+            return _answer(self._converged(ref, goal_for(properties), tags=dict(properties.tags)))
         self._progress.replacement_decided = True
         logger.info("the update needs a new model version")
         return self._replace(properties)
@@ -189,7 +180,7 @@ class ModelResource:
         logger.info("%s: %s update", ref, plan)
         return plan
 
-    def _replace(self, properties: ModelProperties) -> Outcome:
+    def _replace(self, properties: ModelProperties) -> Answer:
         """A new model version for an Update; if it fails, delete it before answering FAILED.
 
         CloudFormation answers a failed Update by rolling back to the old physical id: it never
@@ -222,7 +213,7 @@ class ModelResource:
         self.replacement_reported = True
         raise ResourceFailed(f"{failure} (the new model version was deleted)")
 
-    def _create_for_update(self, properties: ModelProperties) -> Outcome:
+    def _create_for_update(self, properties: ModelProperties) -> Answer:
         """``create``, with any unexpected error made a ProviderError: the new version is deleted either way."""
         try:
             return self.create(properties)
@@ -245,7 +236,7 @@ class ModelResource:
 
     # -- Delete ----------------------------------------------------------------------------------
 
-    def delete(self, physical_id: str, unanswered: UnansweredCreate | None = None) -> Outcome:
+    def delete(self, physical_id: str, unanswered: UnansweredCreate | None = None) -> Answer:
         """Stop, delete, and wait until the version is gone (DescribeModel and ListModels).
 
         The Delete of a model ARN paces its calls for the fleet of Deletes it shares the service's
@@ -263,7 +254,7 @@ class ModelResource:
                 exc.advice = STILL_TRAINING_ADVICE
             raise
 
-    def _delete(self, physical_id: str, unanswered: UnansweredCreate | None) -> Outcome:
+    def _delete(self, physical_id: str, unanswered: UnansweredCreate | None) -> Answer:
         ref = model_named_by(physical_id)
         if ref is not None:
             paced_delete.tear_down(
@@ -275,10 +266,10 @@ class ModelResource:
                 schedule=self._fleet_polls,
                 page_size=self._page_size,
             )
-            return Outcome(physical_id)
+            return Answer.succeeded(physical_id)
         if unanswered is None:
             logger.info("the physical id is no model ARN: nothing to delete")
-            return Outcome(physical_id)
+            return Answer.succeeded(physical_id)
         try:
             self._delete_owned_versions(unanswered)
         except AccessDenied as exc:
@@ -288,7 +279,7 @@ class ModelResource:
             if exc.operation != "ListTagsForResource" or service_gone(exc) is not None:
                 raise
             logger.warning("cannot look for versions this resource created (%s): nothing deleted", exc.message)
-        return Outcome(physical_id)
+        return Answer.succeeded(physical_id)
 
     def _delete_owned_versions(self, unanswered: UnansweredCreate) -> None:
         timings = self._budget.timings.unanswered_create
@@ -508,7 +499,7 @@ def _observation(model: Model | None, started: bool) -> ModelObservation:
     )
 
 
-def _outcome(model: Model) -> Outcome:
+def _answer(model: Model) -> Answer:
     data: dict[str, Any] = {
         consts.ATTR_MODEL_ARN: model.model_arn,
         consts.ATTR_MODEL_VERSION: model.model_version,
@@ -517,4 +508,4 @@ def _outcome(model: Model) -> Outcome:
     for key in (consts.ATTR_F1_SCORE, consts.ATTR_RECALL, consts.ATTR_PRECISION):
         if key in model.performance:
             data[key] = str(model.performance[key])
-    return Outcome(model.model_arn, data)
+    return Answer.succeeded(model.model_arn, data)

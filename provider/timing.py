@@ -64,6 +64,8 @@ class InvocationTimings:
     the invocation. The request gives up ``deadline_share`` of its ServiceTimeout (at most
     ``deadline_margin_max``) before CloudFormation would. The timer warns
     ``timer_margin_real`` real seconds before the invocation's end (crhelper's own margin).
+    ``max_clock_skew``: how far the provider's clock may lag behind CloudFormation's, whose
+    ResponseURL dates the request's start (SigV4's own tolerance: five minutes).
     """
 
     call_share: float = 0.1
@@ -76,6 +78,7 @@ class InvocationTimings:
     deadline_share: float = 0.1
     deadline_margin_max: float = 30.0
     timer_margin_real: float = 0.5
+    max_clock_skew: float = 300.0
 
     def call_timeout(self, invocation_length: float) -> float:
         """The longest one call may take (connect + read): a share of the invocation, within bounds."""

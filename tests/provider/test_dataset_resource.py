@@ -239,3 +239,25 @@ def test_bad_dataset_properties_fail_before_any_call(requests: Requests, emulato
     assert response["Status"] == "FAILED"
     assert "DatasetType" in response["Reason"]
     assert emulator.calls == []
+
+
+def test_a_dataset_create_whose_continuation_is_rejected_answers_its_request_so_that_the_delete_removes_it(
+    requests: Requests, emulator: Emulator
+) -> None:
+    """A later invocation cannot trust the record: FAILED names the request, whose Delete removes what it made."""
+    emulator.backend.create_project(PROJECT)
+    kind = consts.DATASET_RESOURCE_TYPE
+    event = requests.event("Create", resource_type=kind, properties=dataset_properties())
+    assert requests.send(event)["Status"] == "SUCCESS"  # the request's first invocation made the dataset
+    later = {**event, consts.CONTINUATION: {"Started": "not a time", "Invocation": 2, "Progress": {}}}
+
+    requests.invoke(later)
+
+    [_, rejected] = requests.endpoint.responses(event["RequestId"])
+    assert rejected["Status"] == "FAILED"
+    assert rejected["PhysicalResourceId"] == f"{PROJECT}/train/CreateDataset-unconfirmed-{event['RequestId']}"
+    delete = requests.request(
+        "Delete", resource_type=kind, physical_id=rejected["PhysicalResourceId"], properties=dataset_properties()
+    )
+    assert delete["Status"] == "SUCCESS", delete["Reason"]
+    assert emulator.backend.inventory()[PROJECT]["datasets"] == {}

@@ -751,7 +751,7 @@ def test_a_record_naming_versions_outside_the_project_is_rejected(
     request_type = "Delete" if "UnansweredCreateVersionsFound" in progress else "Create"
     physical_id = None if request_type == "Create" else "provider-tests-Model-1A2B3C4D"
     event = requests.event(request_type, physical_id=physical_id)
-    started = request_signed_at(event["ResponseURL"], requests.clock)  # as the first invocation recorded it
+    started = request_signed_at(event["ResponseURL"])  # as the first invocation recorded it
     event[consts.CONTINUATION] = {"Started": started, "Invocation": 2, "Progress": progress}
 
     response = requests.send(event)
@@ -788,3 +788,24 @@ def test_a_create_whose_hand_over_fails_answers_the_model_it_created(
     delete = requests.request("Delete", physical_id=created["PhysicalResourceId"])
     assert delete["Status"] == "SUCCESS", delete["Reason"]
     assert listed_versions(emulator) == []
+
+
+def test_a_create_whose_continuation_is_rejected_answers_its_request_so_that_the_delete_removes_its_version(
+    requests: Requests, emulator: Emulator
+) -> None:
+    """A later invocation cannot trust the record: FAILED names the request, whose Delete finds what it made."""
+    project_with_dataset(emulator)
+    event = requests.event("Create")
+    assert requests.send(event)["Status"] == "SUCCESS"  # the request's first invocation made version 1
+    later = {**event, consts.CONTINUATION: {"Started": "not a time", "Invocation": 2, "Progress": {}}}
+
+    requests.invoke(later)
+
+    [_, rejected] = requests.endpoint.responses(event["RequestId"])
+    assert rejected["Status"] == "FAILED"
+    assert "continuation record's Started is not a time" in rejected["Reason"], rejected["Reason"]
+    assert rejected["PhysicalResourceId"] == UnconfirmedModelCreate(PROJECT, event["RequestId"]).physical_id
+    delete = requests.request("Delete", physical_id=rejected["PhysicalResourceId"])
+    assert delete["Status"] == "SUCCESS", delete["Reason"]
+    assert listed_versions(emulator) == []
+    assert emulator.backend.model_status(PROJECT, "1") is None

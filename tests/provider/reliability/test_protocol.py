@@ -491,7 +491,7 @@ def test_a_record_claiming_a_later_start_is_answered_failed_and_acts_on_nothing(
     response = cloud.run(event)
 
     assert response["Status"] == "FAILED"
-    assert "continuation record's Started is not between" in response["Reason"], response["Reason"]
+    assert "continuation record's Started is not the request's start" in response["Reason"], response["Reason"]
     assert len(emulator.calls) == calls_before
     assert len(cloud.invocations_of(event["RequestId"])) == 1
 
