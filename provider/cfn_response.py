@@ -4,7 +4,7 @@
 presigned HTTPS URL of its custom-resource response bucket for the stack's region, or a host the
 configuration names) and the ids a response echoes; an event without them is never acted on nor
 answered, so nobody allowed to invoke the function can make it PUT to a host of their choosing.
-``conclude`` carries out an invocation's decision (``provider.decision``): it alone PUTs a
+``conclude`` carries out an invocation's verdict (``provider.verdict``): it alone PUTs a
 response, with a timeout and bounded attempts. A FAILED's Reason (``failure_reason``) names the
 request, the resource, what the service said and what to do, within 256 characters.
 """
@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from provider.decision import Answer, Decision, HandedOver, Silence
 from provider.errors import ContinuationUncertain
 from provider.timing import ResponseTimings
+from provider.verdict import Answer, HandedOver, Silence, Verdict
 
 logger = logging.getLogger(__name__)
 
@@ -86,32 +86,32 @@ def response_target(event: object, extra_response_hosts: Collection[str] = ()) -
     )
 
 
-def conclude(target: ResponseTarget, decision: Decision, *, put_timeout: float, sending: ResponseTimings) -> None:
-    """Carry out an invocation's decision: PUT an Answer, log the others.
+def conclude(target: ResponseTarget, verdict: Verdict, *, put_timeout: float, sending: ResponseTimings) -> None:
+    """Carry out an invocation's verdict: PUT an Answer, log the others.
 
     ``LambdaRetry`` raises ContinuationUncertain: the invocation ends with an error, and Lambda
     retries it. ``put_timeout`` is each PUT attempt's timeout in real seconds.
     """
-    if isinstance(decision, Answer):
-        body = response_body(target, decision)
-        logger.info("%s: answering %s", target.names, decision.status)
+    if isinstance(verdict, Answer):
+        body = response_body(target, verdict)
+        logger.info("%s: answering %s", target.names, verdict.status)
         if not put_response(
             target.response_url, body, timeout=put_timeout, attempts=sending.attempts, pause=sending.pause_real
         ):
             logger.error("%s: the response could not be sent to CloudFormation", target.names)
         return
-    if isinstance(decision, HandedOver):
+    if isinstance(verdict, HandedOver):
         logger.info(
             "%s: no response from this invocation: invocation %d carries the request on",
             target.names,
-            decision.next_invocation,
+            verdict.next_invocation,
         )
         return
-    if isinstance(decision, Silence):
-        logger.warning("%s: no response from this invocation: %s", target.names, decision.why)
+    if isinstance(verdict, Silence):
+        logger.warning("%s: no response from this invocation: %s", target.names, verdict.why)
         return
-    logger.warning("%s: no response from this invocation; Lambda retries it: %s", target.names, decision.why)
-    raise ContinuationUncertain(decision.why)
+    logger.warning("%s: no response from this invocation; Lambda retries it: %s", target.names, verdict.why)
+    raise ContinuationUncertain(verdict.why)
 
 
 def response_body(target: ResponseTarget, answer: Answer) -> dict[str, Any]:

@@ -2,8 +2,8 @@
 
 crhelper's ``CfnResource`` runs each request (at INFO, ``sleep_on_delete=0``, no ``poll_*``) and
 calls the one function registered with its public decorators, which returns the provider's
-decision. Three private hooks of crhelper ``CRHELPER_VERSION`` keep crhelper from answering
-itself: ``_cfn_response`` (no answer), ``_send`` (crhelper's own failure becomes a FAILED decision
+verdict. Three private hooks of crhelper ``CRHELPER_VERSION`` keep crhelper from answering
+itself: ``_cfn_response`` (no answer), ``_send`` (crhelper's own failure becomes a FAILED verdict
 for the running request) and ``_set_timeout`` (a warning, no answer);
 ``tests/provider/test_crhelper_adapter.py`` pins them. Why: docs/decisions/0001.
 """
@@ -19,17 +19,17 @@ from crhelper import FAILED, CfnResource
 
 from provider.budget import LambdaContext
 from provider.clock import Clock
-from provider.decision import Answer, Decision
-from provider.request import Request
+from provider.request import CustomResourceRequest
+from provider.verdict import Answer, Verdict
 
 logger = logging.getLogger(__name__)
 
 # The crhelper release whose private hooks this module replaces: the one provider/requirements.txt bundles.
 CRHELPER_VERSION = "2.0.12"
 
-Decide = Callable[[Request, LambdaContext], Decision]
+Decide = Callable[[CustomResourceRequest, LambdaContext], Verdict]
 # The FAILED answer to a request that was not decided, given why.
-Undecided = Callable[[Request, str], Answer]
+Undecided = Callable[[CustomResourceRequest, str], Answer]
 
 
 class Framework:
@@ -41,7 +41,7 @@ class Framework:
     def __init__(self, clock: Clock, timer_margin_real: float, undecided: Undecided) -> None:
         self._resource = _Resource(clock, timer_margin_real, undecided)
 
-    def run(self, request: Request, context: LambdaContext, decide: Decide) -> Decision:
+    def run(self, request: CustomResourceRequest, context: LambdaContext, decide: Decide) -> Verdict:
         """``decide(request, context)`` as crhelper dispatches it; a FAILED answer if crhelper itself failed."""
         return self._resource.run(request, context, decide)
 
@@ -52,48 +52,48 @@ class _Resource(CfnResource):
         self._clock = clock
         self._timer_margin_real = timer_margin_real
         self._undecided = undecided
-        self._running: tuple[Request, LambdaContext, Decide] | None = None
-        self._decision: Decision | None = None
+        self._running: tuple[CustomResourceRequest, LambdaContext, Decide] | None = None
+        self._verdict: Verdict | None = None
         self._warning: threading.Timer | None = None
         self.create(self._perform)
         self.update(self._perform)
         self.delete(self._perform)
 
-    def run(self, request: Request, context: LambdaContext, decide: Decide) -> Decision:
-        self._running, self._decision = (request, context, decide), None
+    def run(self, request: CustomResourceRequest, context: LambdaContext, decide: Decide) -> Verdict:
+        self._running, self._verdict = (request, context, decide), None
         try:
             self(dict(request.event), context)
         finally:
             if self._warning is not None:
                 self._warning.cancel()
             self._running = None
-        if self._decision is None:  # crhelper neither ran the function nor reported a failure
+        if self._verdict is None:  # crhelper neither ran the function nor reported a failure
             return self._undecided(request, "crhelper ran no request function")
-        return self._decision
+        return self._verdict
 
     def _perform(self, event: dict[str, Any], context: Any) -> str:
-        """crhelper's request function: the decision; crhelper's own bookkeeping gets the answer's physical id."""
+        """crhelper's request function: the verdict; crhelper's own bookkeeping gets the answer's physical id."""
         assert self._running is not None
         request, context, decide = self._running
         try:
-            self._decision = decide(request, context)
+            self._verdict = decide(request, context)
         except Exception as exc:
             logger.exception("%s %s failed unexpectedly", request.request_type, request.logical_id)
-            self._decision = self._undecided(request, f"unexpected {type(exc).__name__}: {exc}")
-        return self._decision.physical_id if isinstance(self._decision, Answer) else request.request_id
+            self._verdict = self._undecided(request, f"unexpected {type(exc).__name__}: {exc}")
+        return self._verdict.physical_id if isinstance(self._verdict, Answer) else request.request_id
 
     # -- crhelper's private hooks ------------------------------------------------------------------
 
     def _cfn_response(self, event: dict[str, Any]) -> None:
-        """crhelper's answer after the request function: none, the decision is answered instead."""
+        """crhelper's answer after the request function: none, the verdict is answered instead."""
 
     def _send(self, status: str | None = None, reason: str = "", send_response: Any = None) -> None:
-        """crhelper's own failure (its constructor's, its catch-all): a FAILED decision for the running request."""
-        if self._running is None or self._decision is not None or status != FAILED:
+        """crhelper's own failure (its constructor's, its catch-all): a FAILED verdict for the running request."""
+        if self._running is None or self._verdict is not None or status != FAILED:
             logger.error("crhelper wanted to answer %s (%s): nothing sent", status, reason)
             return
         logger.error("crhelper failed before the request was decided: %s", reason)
-        self._decision = self._undecided(self._running[0], f"crhelper failed: {reason}")
+        self._verdict = self._undecided(self._running[0], f"crhelper failed: {reason}")
 
     def _set_timeout(self) -> None:
         """crhelper's timer: a warning shortly before the invocation ends, on the provider's clock; no answer."""

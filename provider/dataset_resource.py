@@ -15,15 +15,15 @@ from typing import Any
 from provider import consts
 from provider.budget import Budget
 from provider.config import PollSchedule
-from provider.decision import Answer
 from provider.errors import Conflict, PropertyError, ResourceFailed, outcome_unknown
 from provider.identifiers import DatasetRef, UnconfirmedDatasetCreate, parse_physical_id
 from provider.lifecycle import Action, Step, next_dataset_action
-from provider.lookout import Dataset, Lookout
+from provider.lookout import DatasetDescription, Lookout
 from provider.progress import DatasetProgress
 from provider.properties import DatasetProperties, parse_dataset
 from provider.timing import AdaptivePolls
 from provider.tokens import TokenKind, client_token
+from provider.verdict import Answer
 from provider.waiter import Waiter, retried
 
 logger = logging.getLogger(__name__)
@@ -162,10 +162,10 @@ class DatasetResource:
         self._progress.create_dataset_answered = True
         self._progress.create_dataset_unanswered = False
 
-    def _converge(self, ref: DatasetRef, *, present: bool) -> Dataset | None:
+    def _converge(self, ref: DatasetRef, *, present: bool) -> DatasetDescription | None:
         """Until the dataset this request created is complete (``present``), or until it is gone."""
 
-        def observe() -> tuple[Action, Dataset | None, str]:
+        def observe() -> tuple[Action, DatasetDescription | None, str]:
             dataset = self._lookout.describe_dataset(ref.project_name, ref.dataset_type)
             status = dataset.status if dataset else None
             action = next_dataset_action(present, status, dataset.status_message if dataset else None)
@@ -188,7 +188,7 @@ class DatasetResource:
         ).run()
 
 
-def _answer(ref: DatasetRef, dataset: Dataset | None) -> Answer:
+def _answer(ref: DatasetRef, dataset: DatasetDescription | None) -> Answer:
     data = {consts.ATTR_PROJECT_NAME: ref.project_name, consts.ATTR_DATASET_TYPE: ref.dataset_type}
     if dataset is not None:
         data[consts.ATTR_STATUS] = str(dataset.status)

@@ -1,4 +1,4 @@
-"""One request in one invocation, to one decision (``provider.decision``); it never raises.
+"""One request in one invocation, to one verdict (``provider.verdict``); it never raises.
 
 The continuation record is read and checked first: a record out of bounds is answered FAILED,
 with the physical id of what the request may have made. Then the request's work runs within its
@@ -19,7 +19,6 @@ from provider.cfn_response import failure_reason
 from provider.config import ProviderConfig
 from provider.continuation import Continuation
 from provider.dataset_resource import DatasetResource
-from provider.decision import Answer, Decision, HandedOver, LambdaRetry, Silence
 from provider.errors import ContinuationUncertain, ProviderError, RejectedEvent
 from provider.identifiers import (
     DatasetRef,
@@ -34,15 +33,16 @@ from provider.lookout import Lookout
 from provider.model_resource import ModelResource, UnansweredCreate
 from provider.progress import DatasetProgress, ModelProgress, ResourceProgress
 from provider.properties import parse_dataset, parse_model, service_timeout
-from provider.request import Request, RequestType
+from provider.request import CustomResourceRequest, RequestType
 from provider.unavailable import delete_or_orphan, update_or_keep
+from provider.verdict import Answer, HandedOver, LambdaRetry, Silence, Verdict
 
 logger = logging.getLogger(__name__)
 
 _LOG_ADVICE = "See the provider function's log."
 
 
-def decide(request: Request, context: LambdaContext, config: ProviderConfig) -> Decision:
+def decide(request: CustomResourceRequest, context: LambdaContext, config: ProviderConfig) -> Verdict:
     """What this invocation does about ``request``: every exception becomes a FAILED answer."""
     try:
         return _decide(request, context, config)
@@ -51,7 +51,7 @@ def decide(request: Request, context: LambdaContext, config: ProviderConfig) -> 
         return undecided(request, f"unexpected {type(exc).__name__}: {exc}")
 
 
-def undecided(request: Request, message: str, advice: str = _LOG_ADVICE) -> Answer:
+def undecided(request: CustomResourceRequest, message: str, advice: str = _LOG_ADVICE) -> Answer:
     """FAILED, before the request's work could tell what exists: the physical id of what the request may have made.
 
     The event's for an Update or a Delete; for a Create, an id naming the request
@@ -61,7 +61,7 @@ def undecided(request: Request, message: str, advice: str = _LOG_ADVICE) -> Answ
     return _failed(request, _what_may_exist(request), message, advice)
 
 
-def _decide(request: Request, context: LambdaContext, config: ProviderConfig) -> Decision:
+def _decide(request: CustomResourceRequest, context: LambdaContext, config: ProviderConfig) -> Verdict:
     clock, timings = config.clock, config.timings
     timeout = service_timeout(request.properties)
     try:
@@ -110,16 +110,16 @@ def _decide(request: Request, context: LambdaContext, config: ProviderConfig) ->
         return _failed(request, work.failure_physical_id(None), message, _LOG_ADVICE)
 
 
-def _failed(request: Request, physical_id: str | None, message: str, advice: str) -> Answer:
+def _failed(request: CustomResourceRequest, physical_id: str | None, message: str, advice: str) -> Answer:
     reason = failure_reason(request.request_type, request.logical_id, message, advice)
     return Answer.failed(physical_id or _failed_create_id(request), reason)
 
 
-def _failed_create_id(request: Request) -> str:
+def _failed_create_id(request: CustomResourceRequest) -> str:
     return FailedCreate.of(request.stack_id, request.logical_id, request.request_id).physical_id
 
 
-def _what_may_exist(request: Request) -> str:
+def _what_may_exist(request: CustomResourceRequest) -> str:
     if request.physical_id is not None:
         return request.physical_id
     project, request_id = request.property(consts.PROJECT_NAME), request.request_id
@@ -137,7 +137,7 @@ def _valid(operation: str, **params: object) -> bool:
     return not servicemodel.validate_input(operation, params)
 
 
-def _progress_parser(request: Request) -> Callable[[Mapping[str, Any]], ResourceProgress | None]:
+def _progress_parser(request: CustomResourceRequest) -> Callable[[Mapping[str, Any]], ResourceProgress | None]:
     """How the request's record is parsed: a model's checked against the project the request is about."""
     if request.resource_type == consts.MODEL_RESOURCE_TYPE:
         named = request.named()
@@ -156,7 +156,7 @@ def _progress_parser(request: Request) -> Callable[[Mapping[str, Any]], Resource
 class _Work:
     """One request's work in one invocation, and what a failure of it answers."""
 
-    def __init__(self, request: Request, budget: Budget, record: Continuation) -> None:
+    def __init__(self, request: CustomResourceRequest, budget: Budget, record: Continuation) -> None:
         self.request = request
         self.budget = budget
         self.record = record
@@ -189,20 +189,10 @@ class _UnknownType(_Work):
 
 class _ModelWork(_Work):
     def __init__(
-        self, request: Request, lookout: Lookout, budget: Budget, record: Continuation, config: ProviderConfig
+        self, request: CustomResourceRequest, budget: Budget, record: Continuation, model: ModelResource
     ) -> None:
         super().__init__(request, budget, record)
-        assert isinstance(record.progress, ModelProgress)
-        self.model = ModelResource(
-            lookout,
-            budget,
-            request.request_id,
-            record.progress,
-            owner=Owner.of(request.stack_id, request.logical_id, request.request_id),
-            page_size=config.list_models_page_size,
-            schedule=config.poll_schedule,
-            fleet_polls=config.fleet_polls,
-        )
+        self.model = model
         project = request.property(consts.PROJECT_NAME)
         self.project = project if isinstance(project, str) else ""
 
@@ -243,13 +233,10 @@ class _ModelWork(_Work):
 
 class _DatasetWork(_Work):
     def __init__(
-        self, request: Request, lookout: Lookout, budget: Budget, record: Continuation, config: ProviderConfig
+        self, request: CustomResourceRequest, budget: Budget, record: Continuation, dataset: DatasetResource
     ) -> None:
         super().__init__(request, budget, record)
-        assert isinstance(record.progress, DatasetProgress)
-        self.dataset = DatasetResource(
-            lookout, budget, request.request_id, record.progress, schedule=config.poll_schedule
-        )
+        self.dataset = dataset
 
     def perform(self) -> Answer:
         request = self.request
@@ -295,11 +282,26 @@ class _DatasetWork(_Work):
         return f"{left}; {exc.message}" if left else exc.message
 
 
-def _work(request: Request, lookout: Lookout, budget: Budget, record: Continuation, config: ProviderConfig) -> _Work:
-    if request.resource_type == consts.MODEL_RESOURCE_TYPE:
-        return _ModelWork(request, lookout, budget, record, config)
-    if request.resource_type == consts.DATASET_RESOURCE_TYPE:
-        return _DatasetWork(request, lookout, budget, record, config)
+def _work(
+    request: CustomResourceRequest, lookout: Lookout, budget: Budget, record: Continuation, config: ProviderConfig
+) -> _Work:
+    """The request's work, its resource's operations built on the record's progress (parsed for that resource type)."""
+    progress = record.progress
+    if request.resource_type == consts.MODEL_RESOURCE_TYPE and isinstance(progress, ModelProgress):
+        model = ModelResource(
+            lookout,
+            budget,
+            request.request_id,
+            progress,
+            owner=Owner.of(request.stack_id, request.logical_id, request.request_id),
+            page_size=config.list_models_page_size,
+            schedule=config.poll_schedule,
+            fleet_polls=config.fleet_polls,
+        )
+        return _ModelWork(request, budget, record, model)
+    if request.resource_type == consts.DATASET_RESOURCE_TYPE and isinstance(progress, DatasetProgress):
+        dataset = DatasetResource(lookout, budget, request.request_id, progress, schedule=config.poll_schedule)
+        return _DatasetWork(request, budget, record, dataset)
     return _UnknownType(request, budget, record)
 
 
@@ -315,7 +317,7 @@ def _dataset_data(ref: DatasetRef) -> Answer:
     return Answer.succeeded(ref.physical_id, data)
 
 
-def _unanswered_model_create(request: Request) -> UnansweredCreate | None:
+def _unanswered_model_create(request: CustomResourceRequest) -> UnansweredCreate | None:
     """For a Delete of a Create whose versions were never answered, where to look and for which request.
 
     An id the Create answered names its project and request; an id CloudFormation made up names
@@ -330,7 +332,7 @@ def _unanswered_model_create(request: Request) -> UnansweredCreate | None:
     return UnansweredCreate(str(project))
 
 
-def _unanswered_create_dataset(request: Request) -> DatasetRef | None:
+def _unanswered_create_dataset(request: CustomResourceRequest) -> DatasetRef | None:
     """For a Delete of an id CloudFormation made up, the dataset its properties name (if valid)."""
     project, dataset_type = request.property(consts.PROJECT_NAME), request.property(consts.DATASET_TYPE)
     if not isinstance(request.named(), MadeUp):

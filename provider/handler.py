@@ -3,7 +3,7 @@
 Each invocation reads where its answer goes (an event without a target is dropped: nothing done,
 nothing answered), reads the request (one CloudFormation cannot have sent is answered FAILED),
 lets crhelper dispatch it to ``provider.dispatch.decide`` (``provider.crhelper_adapter``), and
-hands the decision to ``provider.cfn_response.conclude``: the only code that answers. The
+hands the verdict to ``provider.cfn_response.conclude``: the only code that answers. The
 ResponseURL, a presigned credential, is redacted from every log record (``provider.redaction``).
 """
 
@@ -20,9 +20,9 @@ from provider.budget import LambdaContext, socket_timeouts
 from provider.cfn_response import Unanswerable, conclude, failure_reason, response_target
 from provider.config import ProviderConfig
 from provider.crhelper_adapter import Framework
-from provider.decision import Answer, Decision
 from provider.errors import RejectedEvent
 from provider.request import parse_request, untouched_physical_id
+from provider.verdict import Answer, Verdict
 
 logger = logging.getLogger(__name__)
 
@@ -50,16 +50,16 @@ def make_handler(config: ProviderConfig) -> Handler:
         if isinstance(target, Unanswerable):
             logger.error("event dropped, nothing done and nothing answered: %s", target.why)
             return
-        decision: Decision
+        verdict: Verdict
         try:
             request = parse_request(event, target)
         except RejectedEvent as exc:
             logger.error("%s rejected: %s", target.names, exc.message)
             reason = failure_reason(target.request_type, target.logical_id, exc.message, exc.advice)
-            decision = Answer.failed(untouched_physical_id(event, target), reason)
+            verdict = Answer.failed(untouched_physical_id(event, target), reason)
         else:
-            decision = framework.run(request, context, functools.partial(dispatch.decide, config=config))
-        conclude(target, decision, put_timeout=put_timeout, sending=config.timings.response)
+            verdict = framework.run(request, context, functools.partial(dispatch.decide, config=config))
+        conclude(target, verdict, put_timeout=put_timeout, sending=config.timings.response)
 
     return handle
 

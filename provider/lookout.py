@@ -40,7 +40,7 @@ _CONNECTION_ERRORS = (
 
 
 @dataclass(frozen=True)
-class Model:
+class ModelDescription:
     """A model version as DescribeModel shows it."""
 
     project_name: str
@@ -70,7 +70,7 @@ class ModelSummary:
 
 
 @dataclass(frozen=True)
-class Dataset:
+class DatasetDescription:
     project_name: str
     dataset_type: str
     status: DatasetStatus
@@ -111,7 +111,9 @@ class Lookout:
 
     # -- models --------------------------------------------------------------------------------
 
-    def create_model(self, properties: ModelProperties, token: str, tags: dict[str, str] | None = None) -> Model:
+    def create_model(
+        self, properties: ModelProperties, token: str, tags: dict[str, str] | None = None
+    ) -> ModelDescription:
         """CreateModel with the properties' tags plus ``tags``."""
         params = properties.create_model_input()
         extra = [{"Key": key, "Value": value} for key, value in (tags or {}).items()]
@@ -121,7 +123,7 @@ class Lookout:
         meta = answer["ModelMetadata"]
         return _model(properties.project_name, meta, _answered_at(answer))
 
-    def describe_model(self, project_name: str, model_version: str) -> Model | None:
+    def describe_model(self, project_name: str, model_version: str) -> ModelDescription | None:
         """The model (``model_version`` may be ``latest``), or None when it or its project does not exist."""
         try:
             answer = self._call("DescribeModel", ProjectName=project_name, ModelVersion=model_version)
@@ -228,14 +230,14 @@ class Lookout:
     def create_dataset(self, properties: DatasetProperties, token: str) -> None:
         self._call("CreateDataset", **properties.create_dataset_input(), ClientToken=token)
 
-    def describe_dataset(self, project_name: str, dataset_type: str) -> Dataset | None:
+    def describe_dataset(self, project_name: str, dataset_type: str) -> DatasetDescription | None:
         """The dataset, or None when it or its project does not exist."""
         try:
             answer = self._call("DescribeDataset", ProjectName=project_name, DatasetType=dataset_type)
         except errors.NotFound:
             return None
         description = answer["DatasetDescription"]
-        return Dataset(
+        return DatasetDescription(
             project_name=project_name,
             dataset_type=dataset_type,
             status=DatasetStatus(description["Status"]),
@@ -314,9 +316,9 @@ def _epoch(timestamp: object) -> float | None:
     return None
 
 
-def _model(project_name: str, meta: dict[str, Any], answered_at: float | None = None) -> Model:
+def _model(project_name: str, meta: dict[str, Any], answered_at: float | None = None) -> ModelDescription:
     performance = {k: float(v) for k, v in (meta.get("Performance") or {}).items() if v is not None}
-    return Model(
+    return ModelDescription(
         project_name=project_name,
         model_version=str(meta["ModelVersion"]),
         model_arn=str(meta["ModelArn"]),

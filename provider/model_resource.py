@@ -20,7 +20,6 @@ from typing import Any
 from provider import consts, paced_delete, servicemodel
 from provider.budget import Budget, HandOver
 from provider.config import PollSchedule
-from provider.decision import Answer
 from provider.errors import (
     STILL_TRAINING_ADVICE,
     AccessDenied,
@@ -45,12 +44,13 @@ from provider.lifecycle import (
     next_model_action,
     update_plan,
 )
-from provider.lookout import Lookout, Model, ModelSummary
+from provider.lookout import Lookout, ModelDescription, ModelSummary
 from provider.paced_delete import FleetPolls
 from provider.progress import FAILURE_KEPT, ModelProgress
 from provider.properties import ModelProperties, VersionSettings
 from provider.timing import AdaptivePolls
 from provider.tokens import TokenKind, client_token
+from provider.verdict import Answer
 from provider.waiter import Waiter, retried
 
 logger = logging.getLogger(__name__)
@@ -134,7 +134,7 @@ class ModelResource:
         """CreateModel, tried again (same ClientToken) after transient failures until the deadline."""
         token = client_token(self._request_id, TokenKind.CREATE_MODEL)
 
-        def create() -> Model:
+        def create() -> ModelDescription:
             try:
                 return self._lookout.create_model(properties, token, self._owner_tag(properties))
             except Exception as exc:
@@ -168,7 +168,7 @@ class ModelResource:
         if ref.project_name != properties.project_name:
             return UpdatePlan.REPLACE
 
-        def look() -> Model | None:
+        def look() -> ModelDescription | None:
             model = self._lookout.describe_model(ref.project_name, ref.model_version)
             if model is not None:
                 self._check_owner(ref)
@@ -343,7 +343,7 @@ class ModelResource:
         version = highest + 1
         while True:
             if latest is not None and version == newest:
-                model: Model | None = latest
+                model: ModelDescription | None = latest
             else:
                 model = self._lookout.describe_model(project_name, str(version))
             if model is not None:
@@ -394,7 +394,7 @@ class ModelResource:
 
     def _converge(
         self, ref: ModelRef, goal: ModelGoal, token_scope: str = "", tags: dict[str, str] | None = None
-    ) -> Model | None:
+    ) -> ModelDescription | None:
         """Act and poll until the model reaches ``goal``; the model as last seen (None once gone).
 
         ``tags``: the tags the version must end with (an in-place update), besides the owner tag.
@@ -405,7 +405,7 @@ class ModelResource:
         wanted_tags = None if tags is None or self._progress.tags_answered else tags
         current_tags: dict[str, str] = {}
 
-        def observe() -> tuple[Action, Model | None, str]:
+        def observe() -> tuple[Action, ModelDescription | None, str]:
             nonlocal current_tags
             model = self._lookout.describe_model(ref.project_name, ref.model_version)
             if model is not None and (ref.model_arn not in self._verified or wanted_tags is not None):
@@ -456,7 +456,7 @@ class ModelResource:
             self._lookout.untag_resource(ref.model_arn, removed)
         logger.info("%s: tags set (%d changed, %d removed)", ref, len(changed), len(removed))
 
-    def _converged(self, ref: ModelRef, goal: ModelGoal, tags: dict[str, str] | None = None) -> Model:
+    def _converged(self, ref: ModelRef, goal: ModelGoal, tags: dict[str, str] | None = None) -> ModelDescription:
         model = self._converge(ref, goal, tags=tags)
         if model is None:  # goals other than Absent fail on a missing model: defensive only
             raise ProviderError(f"{ref} no longer exists", physical_id=ref.model_arn)
@@ -476,18 +476,18 @@ def _whose(unanswered: UnansweredCreate) -> str:
     return f"the Create {unanswered.request_id} (its CreateModel unanswered)"
 
 
-def _summary(model: Model) -> ModelSummary:
+def _summary(model: ModelDescription) -> ModelSummary:
     return ModelSummary(model.model_version, model.model_arn, str(model.status), model.created, model.answered_at)
 
 
-def _version_settings(model: Model) -> VersionSettings:
+def _version_settings(model: ModelDescription) -> VersionSettings:
     location = model.output_config.get("S3Location") or {}
     return VersionSettings.of(
         model.project_name, model.description, location.get("Bucket"), location.get("Prefix"), model.kms_key_id
     )
 
 
-def _observation(model: Model | None, started: bool) -> ModelObservation:
+def _observation(model: ModelDescription | None, started: bool) -> ModelObservation:
     if model is None:
         return ModelObservation(status=None, started=started)
     return ModelObservation(
@@ -499,7 +499,7 @@ def _observation(model: Model | None, started: bool) -> ModelObservation:
     )
 
 
-def _answer(model: Model) -> Answer:
+def _answer(model: ModelDescription) -> Answer:
     data: dict[str, Any] = {
         consts.ATTR_MODEL_ARN: model.model_arn,
         consts.ATTR_MODEL_VERSION: model.model_version,

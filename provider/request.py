@@ -23,7 +23,7 @@ class RequestType(enum.StrEnum):
 
 
 @dataclass(frozen=True)
-class Request:
+class CustomResourceRequest:
     """One request as CloudFormation sent it (a continuation carries the same event on).
 
     ``physical_id`` is None for a Create; ``properties`` and ``old_properties`` are the event's
@@ -62,7 +62,7 @@ class Request:
         return self.properties.get(name) if isinstance(self.properties, Mapping) else None
 
 
-def parse_request(event: Mapping[str, Any], target: ResponseTarget) -> Request:
+def parse_request(event: Mapping[str, Any], target: ResponseTarget) -> CustomResourceRequest:
     """The request the event holds; RejectedEvent for one CloudFormation cannot have sent."""
     try:
         request_type = RequestType(str(event.get("RequestType")))
@@ -76,7 +76,7 @@ def parse_request(event: Mapping[str, Any], target: ResponseTarget) -> Request:
         physical_id = None
     elif not isinstance(physical_id, str) or not physical_id:
         raise RejectedEvent(f"the {request_type} has no PhysicalResourceId")
-    return Request(
+    return CustomResourceRequest(
         target=target,
         request_type=request_type,
         resource_type=resource_type,

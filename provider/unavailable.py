@@ -18,7 +18,6 @@ from typing import Any, TypeVar
 from provider import consts
 from provider.budget import Budget
 from provider.cfn_response import REASON_LIMIT, failure_reason
-from provider.decision import Answer
 from provider.errors import (
     END_OF_SUPPORT_DATE,
     DeadlineExceeded,
@@ -30,7 +29,8 @@ from provider.errors import (
 )
 from provider.progress import ServiceGoneProgress
 from provider.properties import orphan_when_service_unavailable
-from provider.request import Request, RequestType
+from provider.request import CustomResourceRequest, RequestType
+from provider.verdict import Answer
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,11 @@ P = TypeVar("P")
 
 
 def delete_or_orphan(
-    request: Request, subject: str, delete: Callable[[], Answer], budget: Budget, gone: ServiceGoneProgress
+    request: CustomResourceRequest,
+    subject: str,
+    delete: Callable[[], Answer],
+    budget: Budget,
+    gone: ServiceGoneProgress,
 ) -> Answer:
     """``delete()``; if the service is gone, FAILED (ServiceGone) or, when opted in and confirmed, orphan ``subject``.
 
@@ -82,7 +86,7 @@ def _first_answered(gone: ServiceGoneProgress, budget: Budget) -> float:
     return gone.first_answered
 
 
-def _orphaned(request: Request, subject: str, cause: LookoutError, lasted: float) -> Answer:
+def _orphaned(request: CustomResourceRequest, subject: str, cause: LookoutError, lasted: float) -> Answer:
     physical_id = str(request.physical_id)
     note = (
         f"ORPHANED {physical_id} ({subject}): not deleted, left as it is, because Lookout for Vision "
@@ -102,7 +106,7 @@ def _orphaned(request: Request, subject: str, cause: LookoutError, lasted: float
 
 
 def update_or_keep(
-    request: Request,
+    request: CustomResourceRequest,
     subject: str,
     *,
     parse: Callable[[Any], P],
@@ -159,7 +163,12 @@ RETAIN_ADVICE = "Delete the stack again; to leave this resource as it is, name i
 
 
 def _gone(
-    request: Request, cause: LookoutError, subject: str, exc: ProviderError, *, confirming: float | None = None
+    request: CustomResourceRequest,
+    cause: LookoutError,
+    subject: str,
+    exc: ProviderError,
+    *,
+    confirming: float | None = None,
 ) -> ServiceGone:
     """The error to answer; its message names ``subject`` when the Reason has room for it and the advice.
 

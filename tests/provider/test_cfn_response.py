@@ -20,9 +20,9 @@ from provider.cfn_response import (
     response_target,
     response_url_problem,
 )
-from provider.decision import Answer, HandedOver, LambdaRetry, Silence
 from provider.errors import ContinuationUncertain
 from provider.timing import ResponseTimings
+from provider.verdict import Answer, HandedOver, LambdaRetry, Silence
 
 
 def test_a_reason_reads_request_resource_message_advice() -> None:

@@ -17,8 +17,8 @@ from localcloud.awslambda import LambdaContext
 from localcloud.cloudformation.response_endpoint import ResponseEndpoint
 from provider.cfn_response import ResponseTarget, response_target
 from provider.crhelper_adapter import CRHELPER_VERSION, Framework
-from provider.decision import Answer, Decision, HandedOver, Status
-from provider.request import Request, parse_request
+from provider.request import CustomResourceRequest, parse_request
+from provider.verdict import Answer, HandedOver, ResponseStatus, Verdict
 from tests.fixtures.clock import session_clock
 from tests.fixtures.provider import FUNCTION_ARN, make_event
 
@@ -30,11 +30,11 @@ def _context(seconds: float) -> LambdaContext:
     return LambdaContext("r", "provider", FUNCTION_ARN, deadline=time.time() + seconds)
 
 
-def _undecided(request: Request, message: str) -> Answer:
+def _undecided(request: CustomResourceRequest, message: str) -> Answer:
     return Answer.failed("undecided", message)
 
 
-def _request(endpoint: ResponseEndpoint, **changes: Any) -> Request:
+def _request(endpoint: ResponseEndpoint, **changes: Any) -> CustomResourceRequest:
     event = {**make_event(endpoint, "Delete", clock=CLOCK, physical_id="arn"), **changes}
     target = response_target(event, (endpoint.host,))
     assert isinstance(target, ResponseTarget)
@@ -94,7 +94,7 @@ def test_the_timer_answers_nothing(
     """An invocation about to be stopped has not answered; Lambda's retry of it carries the request on."""
     request = _request(response_endpoint)
 
-    def slow(request: Request, context: Any) -> Decision:
+    def slow(request: CustomResourceRequest, context: Any) -> Verdict:
         time.sleep(1.0)  # past the timer (0.63 s into a 0.7 s invocation)
         return Answer.succeeded("arn")
 
@@ -111,14 +111,14 @@ def test_crhelpers_catch_all_never_answers_the_url_it_holds(
     previous = _request(response_endpoint)
     framework.run(previous, _context(30), lambda r, c: Answer.succeeded("arn"))
     request = _request(response_endpoint)
-    crhelper_cannot_read = Request(
+    crhelper_cannot_read = CustomResourceRequest(
         **{**vars(request), "event": {k: v for k, v in request.event.items() if k != "StackId"}}
     )
-    called: list[Request] = []
+    called: list[CustomResourceRequest] = []
 
-    decision = framework.run(crhelper_cannot_read, _context(30), lambda r, c: called.append(r) or HandedOver(2))
+    verdict = framework.run(crhelper_cannot_read, _context(30), lambda r, c: called.append(r) or HandedOver(2))
 
-    assert decision == Answer.failed("undecided", "crhelper failed: 'StackId'")
+    assert verdict == Answer.failed("undecided", "crhelper failed: 'StackId'")
     assert called == []
     assert response_endpoint.responses(previous.request_id) == []
     assert response_endpoint.responses(request.request_id) == []
@@ -134,11 +134,11 @@ def test_crhelper_unable_to_start_fails_the_request_it_was_given(
     framework = Framework(CLOCK, timer_margin_real=0.5, undecided=_undecided)
     request = _request(response_endpoint)
 
-    decision = framework.run(request, _context(30), lambda r, c: Answer.succeeded("arn"))
+    verdict = framework.run(request, _context(30), lambda r, c: Answer.succeeded("arn"))
 
-    assert isinstance(decision, Answer) and decision.status is Status.FAILED
-    assert decision.reason.startswith("crhelper failed:"), decision.reason
-    assert "region" in decision.reason
+    assert isinstance(verdict, Answer) and verdict.status is ResponseStatus.FAILED
+    assert verdict.reason.startswith("crhelper failed:"), verdict.reason
+    assert "region" in verdict.reason
     assert response_endpoint.responses(request.request_id) == []
 
 
@@ -148,7 +148,7 @@ def test_a_request_function_that_raises_is_answered_failed(
     caplog.set_level(logging.ERROR)
     request = _request(response_endpoint)
 
-    def broken(request: Request, context: Any) -> Decision:
+    def broken(request: CustomResourceRequest, context: Any) -> Verdict:
         raise KeyError("Data")
 
     assert framework.run(request, _context(30), broken) == Answer.failed("undecided", "unexpected KeyError: 'Data'")

@@ -10,7 +10,7 @@ from provider import consts
 from provider.cfn_response import ResponseTarget
 from provider.errors import RejectedEvent
 from provider.identifiers import FailedCreate, ModelRef
-from provider.request import Request, RequestType, parse_request, untouched_physical_id
+from provider.request import CustomResourceRequest, RequestType, parse_request, untouched_physical_id
 
 STACK = "arn:aws:cloudformation:us-east-1:123456789012:stack/s/5b7b0a10-0000-4000-8000-000000000000"
 ARN = "arn:aws:lookoutvision:us-east-1:123456789012:model/proj/1"
@@ -26,7 +26,7 @@ EVENT: dict[str, Any] = {
 
 def test_a_request_keeps_what_the_event_says() -> None:
     request = parse_request(EVENT, TARGET)
-    assert request == Request(
+    assert request == CustomResourceRequest(
         TARGET,
         RequestType.DELETE,
         consts.MODEL_RESOURCE_TYPE,

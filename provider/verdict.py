@@ -2,7 +2,7 @@
 
 ``Answer`` (SUCCESS or FAILED, the physical id of what exists, Data, Reason), ``HandedOver`` (a
 new invocation answers), ``Silence`` (CloudFormation stopped waiting) or ``LambdaRetry`` (ended
-with an error, no answer). ``provider.cfn_response.conclude`` carries a decision out; nothing else
+with an error, no answer). ``provider.cfn_response.conclude`` carries a verdict out; nothing else
 answers CloudFormation. Why: docs/decisions/0004.
 """
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-class Status(enum.StrEnum):
+class ResponseStatus(enum.StrEnum):
     SUCCESS = "SUCCESS"
     FAILED = "FAILED"
 
@@ -23,18 +23,18 @@ class Status(enum.StrEnum):
 class Answer:
     """The response CloudFormation gets; ``reason`` is a FAILED's Reason, or a SUCCESS's note."""
 
-    status: Status
+    status: ResponseStatus
     physical_id: str
     data: Mapping[str, Any] = field(default_factory=dict)
     reason: str = ""
 
     @classmethod
     def succeeded(cls, physical_id: str, data: Mapping[str, Any] | None = None, note: str = "") -> Answer:
-        return cls(Status.SUCCESS, physical_id, dict(data or {}), note)
+        return cls(ResponseStatus.SUCCESS, physical_id, dict(data or {}), note)
 
     @classmethod
     def failed(cls, physical_id: str, reason: str) -> Answer:
-        return cls(Status.FAILED, physical_id, {}, reason)
+        return cls(ResponseStatus.FAILED, physical_id, {}, reason)
 
 
 @dataclass(frozen=True)
@@ -54,4 +54,4 @@ class LambdaRetry:
     why: str
 
 
-Decision = Answer | HandedOver | Silence | LambdaRetry
+Verdict = Answer | HandedOver | Silence | LambdaRetry
