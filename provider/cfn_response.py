@@ -36,7 +36,7 @@ _RESPONSE_HOST = re.compile(
     r"\.s3(?:[.-](?:dualstack\.)?(?P<region>[a-z]{2}(?:-[a-z]+)+-[0-9]+))?\.amazonaws\.com(?:\.cn)?"
 )
 
-# The longest Reason (crhelper, whose format reasons keep, cut longer ones to their last 240 characters).
+# The longest Reason a response carries (crhelper's limit, kept).
 REASON_LIMIT = 256
 # Characters of the message kept before the advice is shortened.
 MESSAGE_MIN = 120
@@ -95,9 +95,7 @@ def conclude(target: ResponseTarget, verdict: Verdict, *, put_timeout: float, se
     if isinstance(verdict, Answer):
         body = response_body(target, verdict)
         logger.info("%s: answering %s", target.names, verdict.status)
-        if not put_response(
-            target.response_url, body, timeout=put_timeout, attempts=sending.attempts, pause=sending.pause_real
-        ):
+        if not put_response(target.response_url, body, timeout=put_timeout, sending=sending):
             logger.error("%s: the response could not be sent to CloudFormation", target.names)
         return
     if isinstance(verdict, HandedOver):
@@ -178,12 +176,15 @@ def response_url_problem(url: object, stack_id: object, extra_hosts: Collection[
     return None
 
 
-def put_response(url: str, body: Mapping[str, Any], *, timeout: float, attempts: int = 3, pause: float = 1.0) -> bool:
+def put_response(url: str, body: Mapping[str, Any], *, timeout: float, sending: ResponseTimings | None = None) -> bool:
     """PUT the response body to the ResponseURL; True once S3 took it (2xx).
 
     Each attempt waits ``timeout`` real seconds at most; a failed attempt (no connection, a 5xx)
-    is retried after ``pause`` real seconds, ``attempts`` times in all. The URL is never logged.
+    is retried after ``sending.pause_real`` real seconds, ``sending.attempts`` times in all. The URL
+    is never logged.
     """
+    sending = sending if sending is not None else ResponseTimings()
+    attempts, pause = sending.attempts, sending.pause_real
     payload = json.dumps(body).encode("utf-8")
     parts = urlsplit(url)
     path = urlunsplit(("", "", parts.path, parts.query, ""))

@@ -96,7 +96,8 @@ class _Resource(CfnResource):
         self._verdict = self._undecided(self._running[0], f"crhelper failed: {reason}")
 
     def _set_timeout(self) -> None:
-        """crhelper's timer: a warning shortly before the invocation ends, on the provider's clock; no answer."""
+        """crhelper's timer: a warning shortly before the invocation ends (its margin, a tenth of the invocation at
+        most), on the provider's clock; no answer."""
         if self._running is None:
             return
         request, context, _ = self._running

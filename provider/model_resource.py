@@ -122,7 +122,7 @@ class ModelResource:
         The created version's ARN; or, when a CreateModel got no answer (or a 5xx) and may have
         created a version, an id naming this request, whose Delete looks for the versions carrying
         this request's owner tag; or None: nothing was created (no CreateModel, or only refused
-        ones), crhelper makes up an id, and the Delete of that id does nothing.
+        ones): a failed Create's id, whose Delete does nothing.
         """
         if self._progress.created is not None:
             return self._progress.created.model_arn

@@ -112,14 +112,14 @@ def test_a_response_is_put_once_when_taken(
     assert response_endpoint.responses("put-1") == [{"Status": "SUCCESS"}]
 
 
-def test_a_response_that_cannot_be_sent_gives_up_after_its_attempts(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(time, "sleep", lambda _seconds: None)  # the pauses between attempts
+def test_a_response_that_cannot_be_sent_gives_up_after_its_attempts() -> None:
     with socket.socket() as server:  # accepts, never answers: each attempt times out
         server.bind(("127.0.0.1", 0))
         server.listen()
         url = f"https://127.0.0.1:{server.getsockname()[1]}/r?X-Amz-Signature=s"
         began = time.monotonic()
-        assert not put_response(url, {"Status": "FAILED"}, timeout=0.2, attempts=3)
+        no_pause = ResponseTimings(attempts=3, pause_real=0.0)
+        assert not put_response(url, {"Status": "FAILED"}, timeout=0.2, sending=no_pause)
         assert time.monotonic() - began < 5.0
 
 

@@ -78,7 +78,7 @@ def _warm_up(service: LambdaService, endpoint: ResponseEndpoint, environments: i
     Locally, a cold start (importing boto3 and crhelper) counts against the invocation's timeout,
     and on a loaded machine it can exceed these tests' 1-second Lambda timeout; on Lambda the
     init phase does not count. The warm-up invocations therefore get a generous timeout. They are
-    Deletes of the id crhelper answers for a failed Create: answered with no call to the service.
+    Deletes of a failed Create's id (crhelper's form): answered with no call to the service.
     """
     service.timeout = 30 / SCALE
     try:
