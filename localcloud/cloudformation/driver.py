@@ -23,6 +23,7 @@ from localcloud.cloudformation.registry import Handlers
 from localcloud.cloudformation.state import DEFAULT_STATE_DIR, StackState, StateDirectory
 from localcloud.cloudformation.template import Template
 from localcloud.lookoutvision import Emulator, Settings
+from localcloud.s3_upload import S3Objects, upload
 
 DEFAULT_APP = "cdk.out"
 REGION = "us-east-1"
@@ -46,6 +47,9 @@ class RunOptions:
     max_workers: int = 8
     # Real seconds added to each custom-resource wait for starting a local execution environment.
     start_up_grace: float = START_UP_GRACE
+    # Put into the local S3 before a deploy (bucket → key → body; a missing bucket is created): the
+    # data a stack reads and does not create, such as a dataset's manifest and images.
+    s3_objects: S3Objects = field(default_factory=dict)
 
 
 @dataclass
@@ -89,6 +93,13 @@ class Session:
         self.cloud.__enter__()
         self._first_call = len(self.cloud.emulator.calls)
         return self
+
+    def upload(self) -> None:
+        """Put the options' S3 objects into the local S3 (before a deploy: the data the stack reads)."""
+        if self.options.s3_objects:
+            count = upload(self.cloud.client("s3"), self.options.s3_objects)
+            buckets = ", ".join(f"s3://{bucket}" for bucket in self.options.s3_objects)
+            _say(self.options, f"Uploaded {count} object{'' if count == 1 else 's'} to {buckets}")
 
     def __exit__(self, *exc_info: Any) -> None:
         self.cloud.__exit__(*exc_info)
@@ -139,6 +150,7 @@ def deploy(options: RunOptions) -> RunResult:
         return _update(options, artifact.directory, template, existing)
     result = RunResult()
     with Session(options, artifact.directory) as session:
+        session.upload()
         operation, result.succeeded = session.create(artifact, template, result)
         result.calls = session.calls()
         if not result.succeeded:
@@ -153,6 +165,7 @@ def _update(options: RunOptions, assembly_directory: Path, template: Template, s
         name = state.context.stack_name
         _say(options, f"Updating {name} (state in {session.store.path}, time scale {_scale(session)})")
         operation = session.resume(state)
+        session.upload()  # after the stack's own resources are back (a bucket of the stack may receive data)
         result.operations.append(operation)
         result.succeeded = operation.update(template, options.parameters)
         result.calls = session.calls()
@@ -185,6 +198,7 @@ def up(options: RunOptions) -> RunResult:
         raise StateError(f"{artifact.stack_name} is already deployed locally (state in {store.path}): run destroy")
     result = RunResult()
     with Session(options, artifact.directory) as session:
+        session.upload()
         deployment, deployed = session.create(artifact, template, result)
         if deployed:
             _say(options, f"\nDestroying {artifact.stack_name}")

@@ -11,6 +11,7 @@ import pytest
 
 from localcloud import cli
 from tests.localcloud.cloudformation.test_custom_resource import custom, write_stack
+from tests.localcloud.cloudformation.test_soak import write_assembly
 
 
 def projects_on_disk(state_dir: Path) -> list[str]:
@@ -82,6 +83,28 @@ def test_emulator_settings_reach_the_emulator(tmp_path: Path, capsys: pytest.Cap
     assert "ServiceQuotaExceededException" in capsys.readouterr().out
 
 
+def test_a_sample_dataset_uploaded_before_the_deploy_is_in_its_bucket(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``sample-dataset`` writes the files, ``up --upload`` puts them in the bucket the stack then uses."""
+    assert cli.main(["sample-dataset", str(tmp_path / "data"), "--bucket", "cli-data"]) == 0
+    assert "wrote datasets/train/train.manifest and 30 images" in capsys.readouterr().out
+    assert (tmp_path / "data" / "datasets" / "train" / "images" / "anomaly-10.png").is_file()
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "s3:GetObject", "Resource": "*"}],
+    }
+    resources = {
+        "Policy": {"Type": "AWS::S3::BucketPolicy", "Properties": {"Bucket": "cli-data", "PolicyDocument": policy}}
+    }
+    app = write_assembly(tmp_path / "cdk.out", "S", {"Resources": resources})
+    argv = ["up", "--app", str(app), "--state-dir", str(tmp_path / "state"), "--time-scale", "0.01"]
+    assert cli.main([*argv, "--upload", f"{tmp_path / 'data'}=s3://cli-data"]) == 0
+    assert "Uploaded 31 objects to s3://cli-data" in capsys.readouterr().out
+    assert cli.main([*argv]) == 1  # without the upload, the bucket does not exist
+    assert "CREATE_FAILED" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -90,6 +113,9 @@ def test_emulator_settings_reach_the_emulator(tmp_path: Path, capsys: pytest.Cap
         (["up", "--time-scale", "0"], "--time-scale must be positive"),
         (["up", "--parameter", "novalue"], "expected KEY=VALUE"),
         (["up", "--emulator-setting", "colour=blue"], "unknown emulator setting"),
+        (["up", "--upload", "data"], "expected FOLDER=s3://BUCKET[/PREFIX]"),
+        (["up", "--upload", "data=bucket"], "not an S3 location"),
+        (["up", "--upload", "/nonexistent=s3://bucket"], "/nonexistent is not a folder"),
     ],
 )
 def test_usage_errors_exit_2(argv: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -20,7 +20,9 @@ from tests.fixtures.assembly import Assembly
 
 def run(command: Any, assembly: Assembly, emulator: Emulator, state_dir: Path) -> tuple[driver.RunResult, str]:
     out = io.StringIO()
-    options = driver.RunOptions(app=assembly.directory, state_dir=state_dir, out=out, emulator=emulator)
+    options = driver.RunOptions(
+        app=assembly.directory, state_dir=state_dir, out=out, emulator=emulator, s3_objects=assembly.datasets()
+    )
     return command(options), out.getvalue()
 
 
