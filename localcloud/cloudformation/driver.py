@@ -2,7 +2,9 @@
 
 Each command returns a RunResult; ``exit_code`` is 0 only when every resource succeeded and, after
 a destroy or a rollback, nothing is left behind (no project, dataset or model in the emulator,
-no invocation pending, no polling rule, exactly one response per custom-resource request).
+no invocation pending, no polling rule, exactly one response per custom-resource request); after an
+update, when its cleanup deleted what it replaced or removed (a resource it could not delete is out
+of the stack and still exists: left behind).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from localcloud.cloudformation.cloud import LocalCloud
 from localcloud.cloudformation.custom_resource import START_UP_GRACE
 from localcloud.cloudformation.engine import StackOperation
 from localcloud.cloudformation.errors import StateError
-from localcloud.cloudformation.leftovers import Leftovers, stack_leftovers
+from localcloud.cloudformation.leftovers import Leftovers, records_left, stack_leftovers
 from localcloud.cloudformation.registry import Handlers
 from localcloud.cloudformation.state import DEFAULT_STATE_DIR, StackState, StateDirectory
 from localcloud.cloudformation.template import Template
@@ -169,6 +171,8 @@ def _update(options: RunOptions, assembly_directory: Path, template: Template, s
         result.operations.append(operation)
         result.succeeded = operation.update(template, options.parameters)
         result.calls = session.calls()
+        if operation.abandoned:  # out of the stack, not deleted: left behind by this update
+            result.leftovers = records_left(session.handlers, operation.abandoned)
         _summary(options, result, session)
     return result
 

@@ -3,8 +3,10 @@
 Create runs every resource as soon as the resources it depends on are complete (independent
 resources concurrently); a failure stops new work, lets what runs finish, then rolls back by
 deleting everything created — the failed resource too, with the physical id it answered.
-Delete runs the reverse graph; DeletionPolicy Retain skips the call. State is saved after
-every resource so a separate run can continue from it.
+Delete runs the reverse graph; DeletionPolicy Retain skips the call. An update's cleanup (and an
+update rollback's) tries each Delete three times; one that still fails leaves the resource out of
+the stack, not deleted (``abandoned``), and the update completes. State is saved after every
+resource so a separate run can continue from it.
 """
 
 from __future__ import annotations
@@ -32,6 +34,12 @@ from localcloud.cloudformation.state import StackState
 from localcloud.cloudformation.template import ResourceDefinition, Template, ordering, reverse_graph
 
 STACK_TYPE = "AWS::CloudFormation::Stack"
+# CloudFormation tries a cleanup phase's Delete three times, then removes the resource from the stack.
+CLEANUP_ATTEMPTS = 3
+# The reason of the UPDATE_COMPLETE event after a cleanup that could not delete everything.
+CLEANUP_INCOMPLETE = "Update successful. One or more resources could not be deleted."
+# The note a resource left by a cleanup keeps in the stack's history (the leftover check shows it).
+ABANDONED = "removed from the stack by an update's cleanup, which could not delete it"
 
 
 class HandlerLookup(Protocol):
@@ -72,6 +80,8 @@ class StackOperation:
         self.notes: dict[str, str] = {}
         # Resources kept by DeletionPolicy Retain during this operation (no Delete sent).
         self.retained: dict[str, ResourceRecord] = {}
+        # Resources a cleanup phase could not delete: out of the stack, still in its history.
+        self.abandoned: list[ResourceRecord] = []
         # The template's Outputs, resolved once a deploy or an update completes.
         self.outputs: dict[str, Any] = {}
         self._on_event = on_event
@@ -164,7 +174,8 @@ class StackOperation:
     def update(self, template: Template, parameters: Mapping[str, Any] | None = None) -> bool:
         """Bring a deployed stack to ``template``: new resources created, changed ones updated (in place or
         replaced, as each handler answers), then replaced and removed ones deleted (cleanup). A failure
-        rolls back: updates reverted with the previous properties, what was created deleted."""
+        rolls back: updates reverted with the previous properties, what was created deleted. True when the
+        stack is UPDATE_COMPLETE, even if the cleanup left resources (``abandoned``), as on CloudFormation."""
         self._set_status(Status.UPDATE_IN_PROGRESS, "User Initiated")
         before = {key: dataclasses.replace(record) for key, record in self.state.resources.items()}
         resolver = self._resolver(template, parameters or {})
@@ -187,20 +198,13 @@ class StackOperation:
             self._set_status(Status.UPDATE_COMPLETE_CLEANUP_IN_PROGRESS)
             replaced = [old for old, new in changes if old is not None and old.physical_id != new.physical_id]
             removed = {key: record for key, record in self.state.resources.items() if key not in graph}
-            # The new template's UpdateReplacePolicy decides; every old id is tried even when one fails.
-            cleaned = all(
-                [
-                    self._delete_record(
-                        old, forget=False, retain=template.resources[old.logical_id].retained_on_replacement
-                    )
-                    for old in replaced
-                ]
-            )
-            removal_graph = {key: set(record.dependencies) & set(removed) for key, record in removed.items()}
-            _, not_deleted = self._run(reverse_graph(removal_graph), self._delete, stop_on_failure=False)
+            # The new template's UpdateReplacePolicy decides.
+            for old in replaced:
+                self._clean_up(old, forget=False, retain=template.resources[old.logical_id].retained_on_replacement)
+            self._clean_up_all(removed)
             self.outputs = self._outputs(template, resolver)
-            self._set_status(Status.UPDATE_COMPLETE)
-            return cleaned and not not_deleted
+            self._set_status(Status.UPDATE_COMPLETE, CLEANUP_INCOMPLETE if self.abandoned else "")
+            return True
         names = ", ".join(sorted(failed))
         self._set_status(Status.UPDATE_ROLLBACK_IN_PROGRESS, f"The following resource(s) failed to update: [{names}]. ")
         return self._roll_back_update(changes)
@@ -232,11 +236,37 @@ class StackOperation:
             return False
         self._set_status(Status.UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS)
         for record in doomed:
-            self._delete_record(record, forget=False, retain=record.retained)
-        graph = {key: set(record.dependencies) & set(added) for key, record in added.items()}
-        self._run(reverse_graph(graph), self._delete, stop_on_failure=False)
+            self._clean_up(record, forget=False, retain=record.retained)
+        self._clean_up_all(added)
         self._set_status(Status.UPDATE_ROLLBACK_COMPLETE)
         return False
+
+    def _clean_up_all(self, records: Mapping[str, ResourceRecord]) -> None:
+        """Delete the stack's ``records`` in a cleanup phase, in reverse dependency order."""
+        graph = {key: set(record.dependencies) & set(records) for key, record in records.items()}
+
+        def clean_up(logical_id: str) -> bool:
+            with self._lock:
+                record = self.state.resources[logical_id]
+            return self._clean_up(record, forget=True)
+
+        self._run(reverse_graph(graph), clean_up, stop_on_failure=False)
+
+    def _clean_up(self, record: ResourceRecord, *, forget: bool, retain: bool | None = None) -> bool:
+        """A cleanup phase's Delete, tried ``CLEANUP_ATTEMPTS`` times. One that still fails leaves the resource
+        out of the stack (``forget``: it was the stack's; otherwise a replaced physical id, already out) and in
+        its history, noted as abandoned; the cleanup goes on. Always True: what depends on it is cleaned up too."""
+        if self._delete_record(record, forget=forget, retain=retain, attempts=CLEANUP_ATTEMPTS):
+            return True
+        abandoned = dataclasses.replace(record, status=Status.DELETE_FAILED, note=ABANDONED)
+        with self._lock:
+            self.abandoned.append(abandoned)
+            self.state.remember(abandoned)
+            if forget:
+                self.state.resources.pop(record.logical_id, None)
+            self.notes[record.logical_id] = f"the cleanup left {record.physical_id} (DELETE_FAILED)"
+        self._save()
+        return True
 
     def _update(
         self,
@@ -388,9 +418,12 @@ class StackOperation:
             record = self.state.resources[logical_id]
         return self._delete_record(record, forget=True)
 
-    def _delete_record(self, record: ResourceRecord, *, forget: bool, retain: bool | None = None) -> bool:
+    def _delete_record(
+        self, record: ResourceRecord, *, forget: bool, retain: bool | None = None, attempts: int = 1
+    ) -> bool:
         """Delete one resource; ``forget``: drop it from the state (False for a replaced physical id);
-        ``retain``: skip the Delete (default: the resource's DeletionPolicy)."""
+        ``retain``: skip the Delete (default: the resource's DeletionPolicy); ``attempts``: how many times a
+        failed Delete is sent (one DELETE_FAILED event, with the last reason)."""
         logical_id = record.logical_id
         if record.retained if retain is None else retain:
             with self._lock:
@@ -415,6 +448,10 @@ class StackOperation:
             metadata=record.metadata,
         )
         outcome = _guarded(handler.delete, request, record.mode)
+        for _ in range(attempts - 1):
+            if outcome.success:
+                break
+            outcome = _guarded(handler.delete, request, record.mode)
         if outcome.success:
             if forget:
                 self._forget(logical_id)

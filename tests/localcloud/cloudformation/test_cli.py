@@ -105,6 +105,34 @@ def test_a_sample_dataset_uploaded_before_the_deploy_is_in_its_bucket(
     assert "CREATE_FAILED" in capsys.readouterr().out
 
 
+def test_a_deploy_whose_cleanup_cannot_delete_the_replaced_bucket_fails_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The update completes (UPDATE_COMPLETE), but the old bucket, holding data, is left: exit status 1."""
+    state = ["--state-dir", str(tmp_path / "state"), "--time-scale", "0.01"]
+    for version, name in (("v1", "cleanup-old"), ("v2", "cleanup-new")):
+        bucket = {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": name}}
+        write_assembly(tmp_path / version, "S", {"Resources": {"Data": bucket}})
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "kept.txt").write_text("a bucket holding an object cannot be deleted")
+    assert cli.main(["deploy", "--app", str(tmp_path / "v1"), *state]) == 0
+    capsys.readouterr()
+
+    upload = f"{tmp_path / 'data'}=s3://cleanup-old"
+    assert cli.main(["deploy", "--app", str(tmp_path / "v2"), "--upload", upload, *state]) == 1
+    output = capsys.readouterr().out
+    assert "DELETE_FAILED         AWS::S3::Bucket                  Data" in output
+    assert (
+        "UPDATE_COMPLETE       AWS::CloudFormation::Stack       S  Update successful. One or more resources" in output
+    )
+    assert "LEFT: AWS::S3::Bucket cleanup-old, removed from the stack by an update's cleanup" in output
+    assert output.rstrip().endswith("FAILED: UPDATE_COMPLETE")
+    saved = json.loads((tmp_path / "state" / "stacks" / "S.json").read_text())
+    assert saved["StackStatus"] == "UPDATE_COMPLETE"
+    assert saved["Resources"]["Data"]["physical_id"] == "cleanup-new"
+    assert cli.main(["destroy", *state[:2]]) == 0
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -241,3 +242,42 @@ def test_an_update_with_invalid_properties_rolls_back_to_the_same_model(
     assert _physical_id(state, example_assembly) == arn
     destroyed, output = run(driver.destroy, example_assembly, local_emulator, state)
     assert destroyed.exit_code == 0, output
+
+
+def test_a_replaced_model_the_cleanup_cannot_delete_is_left_out_of_the_stack_and_named(
+    example_assembly: Assembly, local_emulator: Emulator, tmp_path: Path
+) -> None:
+    """The old version's Delete is refused (AccessDenied) on each of the cleanup's three attempts: the update
+    completes with the new version, and the run fails naming the old one, which is no longer the stack's."""
+    state = tmp_path / "state"
+    first = _deployed(example_assembly, local_emulator, state)
+    changed = _with_model_properties(example_assembly, tmp_path / "changed.out", Description="second-version")
+    local_emulator.faults.add(Fault(kind="access_denied", operations={"DeleteModel"}))
+
+    update, output = run(driver.deploy, changed, local_emulator, state)
+
+    assert update.exit_code == 1, output
+    model = model_id(example_assembly)
+    events = statuses(update)
+    assert events[-1] == (example_assembly.stack_name, Status.UPDATE_COMPLETE), events
+    assert events.count((model, Status.DELETE_FAILED)) == 1
+    assert [call.error_code for call in local_emulator.calls_of("DeleteModel")] == ["AccessDeniedException"] * 3
+    assert _physical_id(state, example_assembly).endswith("/2")
+    assert update.leftovers is not None
+    assert update.leftovers.problems == [
+        f"{first} Lookout for Vision model (TRAINED), removed from the stack by an update's cleanup, which could "
+        "not delete it"
+    ]
+    assert "Update successful. One or more resources could not be deleted." in output
+
+    local_emulator.faults.clear()
+    project, version = first.split("/")[-2:]
+    lookout = boto3.client("lookoutvision", endpoint_url=local_emulator.endpoint_url, region_name="us-east-1")
+    lookout.delete_model(ProjectName=project, ModelVersion=version)  # by hand, as its owner must
+    deadline = time.monotonic() + 10
+    while version in [m["ModelVersion"] for m in lookout.list_models(ProjectName=project)["Models"]]:
+        assert time.monotonic() < deadline, "the deleted version is still listed"
+        time.sleep(0.05)
+    destroyed, output = run(driver.destroy, changed, local_emulator, state)
+    assert destroyed.exit_code == 0, output
+    assert_emulator_empty(local_emulator)
