@@ -3,10 +3,9 @@
 The manifest is in the service's anomaly classification format: one JSON line per image, its
 ``source-ref`` (an ``s3://`` URI) and the ``anomaly-label`` attribute (0 normal, 1 anomaly) with its
 ``anomaly-label-metadata`` (``class-name``, ``type`` ``groundtruth/image-classification``, ...). The
-images are valid grayscale PNG files of 64 by 64 pixels, the service's smallest size, written with
-the standard library: a normal image is an even gray, an anomalous one has a dark square. There are
-as many as a project with a train dataset alone needs (20 normal, 10 anomalous). Pure: bytes only;
-``localcloud.s3_upload`` puts them in a bucket.
+images are valid grayscale PNG files of 64 by 64 pixels written with the standard library: a normal
+image is an even gray, an anomalous one has a dark square; 20 normal and 10 anomalous by default.
+Pure: bytes only; ``localcloud.s3_upload`` puts them in a bucket.
 """
 
 from __future__ import annotations
