@@ -92,3 +92,25 @@ def check_service_timeout(construct: str, service_timeout: Duration) -> None:
             f"{construct}: service_timeout is {seconds:g} s; CloudFormation accepts whole seconds "
             f"from {consts.SERVICE_TIMEOUT_MIN} s to {consts.SERVICE_TIMEOUT_MAX} s"
         )
+
+
+def check_key_prefix(construct: str, value: Any, prop: str) -> None:
+    """Raise unless ``value`` is an S3 key prefix as the service accepts one (its S3KeyPrefix), without ``*``.
+
+    The prefix becomes part of an IAM resource (``<bucket>/<prefix>*``), where IAM reads ``*`` as a
+    wildcard that would grant more than the prefix.
+    """
+    if is_token(value):
+        return
+    if not isinstance(value, str):
+        raise TypeError(f"{construct}: {prop} must be a string, not {type(value).__name__}")
+    shape = member_shape("CreateModel", consts.OUTPUT_CONFIG, "S3Location", "Prefix")
+    violations = servicemodel.validate(shape, value, prop)
+    if violations:
+        detail = "; ".join(str(v) for v in violations)
+        raise ValueError(f"{construct}: invalid {prop}: {detail} (the service's constraint on an S3 key prefix)")
+    if "*" in value:
+        raise ValueError(
+            f"{construct}: invalid {prop} {value!r}: '*' is not allowed (in the IAM policy's resource it would be "
+            "a wildcard and grant more than the prefix)"
+        )

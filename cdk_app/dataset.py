@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from aws_cdk import CustomResource, Duration, RemovalPolicy
+from aws_cdk import CustomResource, Duration, RemovalPolicy, Token
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
@@ -27,10 +27,17 @@ class LookoutVisionDataset(Construct):
     :param project: the project, by name or as a ``CfnProject`` (then the dataset depends on it).
     :param dataset_type: ``"train"`` or ``"test"``. A project with only a train dataset lets the
         service split it for testing.
-    :param manifest_bucket: the bucket holding the Ground Truth manifest. The provider function
-        gets read access to the manifest object only.
+    :param manifest_bucket: the bucket holding the Ground Truth manifest. The provider function's
+        policy lets the service read the manifest object only (CreateDataset), and locate the bucket.
     :param manifest_key: the manifest's object key.
     :param manifest_version: the manifest object's version id. Default: the latest version.
+    :param images_bucket: the bucket holding the images the manifest lists, which the service reads
+        when it trains a model of the project (CreateModel). Default: ``manifest_bucket``.
+    :param images_prefix: the key prefix under which those images are; the policy lets the service
+        read objects under it only. An S3 key prefix as the service accepts one, without ``*`` (IAM
+        would read it as a wildcard). Default: the manifest's folder (``manifest_key`` up to its last
+        ``/``; the whole bucket for a manifest at the root); required when ``manifest_key`` is known
+        only at deploy time.
     :param service_timeout: CloudFormation's deadline for each Create, Update and Delete of this
         resource, in whole seconds from 1 s to 1 hour (the most a custom resource allows): a
         dataset whose import from the manifest takes longer fails. The provider reports the
@@ -53,6 +60,8 @@ class LookoutVisionDataset(Construct):
         manifest_bucket: s3.IBucket,
         manifest_key: str,
         manifest_version: str | None = None,
+        images_bucket: s3.IBucket | None = None,
+        images_prefix: str | None = None,
         service_timeout: Duration = Duration.hours(1),  # noqa: B008 (immutable value)
         removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
         orphan_when_service_unavailable: bool = False,
@@ -71,6 +80,7 @@ class LookoutVisionDataset(Construct):
         s3_object = ("DatasetSource", "GroundTruthManifest", "S3Object")
         _validation.check(name, "CreateDataset", (*s3_object, "Key"), manifest_key, "manifest_key")
         _validation.check(name, "CreateDataset", (*s3_object, "VersionId"), manifest_version, "manifest_version")
+        images_prefix = _images_prefix(f"{name} {self.node.path}", manifest_key, images_prefix)
 
         self.project = project
         self.dataset_type: DatasetType = dataset_type
@@ -80,8 +90,9 @@ class LookoutVisionDataset(Construct):
         if manifest_version is not None:
             s3_location["VersionId"] = manifest_version
         provider = LookoutVisionProvider.of(self)
-        provider.grant_project(project)
-        provider.grant_manifest_read(manifest_bucket, manifest_key, manifest_version)
+        rights = provider.project_policy(project)
+        rights.grant_manifest_read(manifest_bucket, manifest_key, manifest_version)
+        rights.grant_images_read(images_bucket or manifest_bucket, images_prefix)
         self.resource = CustomResource(
             self,
             "Resource",
@@ -96,7 +107,21 @@ class LookoutVisionDataset(Construct):
                 **_validation.orphan_property(orphan_when_service_unavailable),
             },
         )
-        provider.depend(self.resource)
+        provider.depend(self.resource, project)
         if removal_policy != RemovalPolicy.DESTROY:
             _validation.warn_if_project_destroyed(self, project, "dataset")
         self.node.default_child = self.resource.node.default_child  # the CfnResource, for escape hatches
+
+
+def _images_prefix(where: str, manifest_key: str, images_prefix: str | None) -> str:
+    """``images_prefix`` checked, or the default: the manifest's folder."""
+    if images_prefix is not None:
+        _validation.check_key_prefix(where, images_prefix, "images_prefix")
+        return images_prefix
+    if Token.is_unresolved(manifest_key):
+        raise ValueError(
+            f"{where}: images_prefix is required when manifest_key is known only at deploy time "
+            "(its default is the manifest's folder)"
+        )
+    folder, slash, _ = manifest_key.rpartition("/")
+    return folder + slash

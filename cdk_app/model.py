@@ -46,8 +46,8 @@ class LookoutVisionModel(Construct):
     :param training_dataset: the project's train dataset; the model depends on it.
     :param test_dataset: the project's test dataset. Default: none (the service splits the
         train dataset).
-    :param output_bucket: where training writes its output. The provider function may read and
-        write under ``output_prefix`` only.
+    :param output_bucket: where training writes its output. The provider function's policy lets
+        the service write there under ``output_prefix`` only (``s3:PutObject``), and locate the bucket.
     :param output_prefix: key prefix for the training output. Default: the bucket's root.
     :param description: the model description (1 to 500 of ``[0-9A-Za-z.-_]``, no spaces).
         Default: none.
@@ -105,10 +105,10 @@ class LookoutVisionModel(Construct):
         self.test_dataset = test_dataset
 
         provider = LookoutVisionProvider.of(self)
-        provider.grant_project(project)
-        provider.grant_output(output_bucket, output_prefix)
+        rights = provider.project_policy(project)
+        rights.grant_output(output_bucket, output_prefix)
         if kms_key is not None:
-            provider.grant_kms(kms_key)
+            rights.grant_kms(kms_key)
 
         self.resource = CustomResource(
             self,
@@ -122,7 +122,7 @@ class LookoutVisionModel(Construct):
                 **_validation.orphan_property(orphan_when_service_unavailable),
             },
         )
-        provider.depend(self.resource)
+        provider.depend(self.resource, project)
         # Created after its datasets, deleted before them: the service refuses to delete a
         # project (and CloudFormation would try) while a model version exists.
         self.resource.node.add_dependency(*(d for d in (training_dataset, test_dataset) if d is not None))

@@ -50,19 +50,13 @@ def _known_name(project: ProjectLike) -> str | None:
     return None if Token.is_unresolved(name) else name
 
 
-def project_arn(scope: Construct, project: ProjectLike) -> str:
-    """arn:{partition}:lookoutvision:{region}:{account}:project/{name}."""
-    return Stack.of(scope).format_arn(service="lookoutvision", resource="project", resource_name=_arn_name(project))
-
-
 def model_arns(scope: Construct, project: ProjectLike) -> str:
     """arn:{partition}:lookoutvision:{region}:{account}:model/{name}/* (every version of the project)."""
-    return Stack.of(scope).format_arn(
-        service="lookoutvision", resource="model", resource_name=f"{_arn_name(project)}/*"
-    )
+    return Stack.of(scope).format_arn(service="lookoutvision", resource="model", resource_name=f"{arn_name(project)}/*")
 
 
-def _arn_name(project: ProjectLike) -> str:
-    # The literal name keeps the policy free of a Ref to the project when the name is known.
+def arn_name(project: ProjectLike) -> str:
+    """The project's name as ARNs and policies use it: the literal name when the app wrote one (the
+    policy then holds no Ref to the project), else the deploy-time value."""
     name = project_literal_name(project)
     return project_name_property(project) if Token.is_unresolved(name) else name

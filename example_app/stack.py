@@ -2,36 +2,28 @@
 
 from __future__ import annotations
 
-import posixpath
 from typing import Any
 
-from aws_cdk import Acknowledgment, CfnOutput, Stack, Validations
-from aws_cdk import aws_iam as iam
+from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_lookoutvision as lookoutvision
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from cdk_app import Hosting, LookoutVisionDataset, LookoutVisionModel, LookoutVisionProvider
+from cdk_app import Hosting, LookoutVisionDataset, LookoutVisionModel
 
 DEFAULT_PROJECT_NAME = "cdk-example"
 DEFAULT_MANIFEST_KEY = "datasets/train/train.manifest"
 OUTPUT_PREFIX = "model-output/"
 
 
-def dataset_folder(manifest_key: str) -> str:
-    """The manifest's folder (``""`` or ending in ``/``): where the images it lists are read from."""
-    folder = posixpath.dirname(manifest_key)
-    return f"{folder}/" if folder else ""
-
-
 class ExampleStack(Stack):
     """One project with a train dataset and a model hosted on one inference unit.
 
     The data bucket is not part of the stack: it is referenced by name and must exist, with the
-    Ground Truth manifest at ``manifest_key`` and the images it lists in the manifest's folder,
-    before the stack is deployed (CreateDataset reads the manifest, training reads the images).
-    Training writes its output under ``model-output/`` in the same bucket. ``cdk destroy`` leaves
-    the bucket and its objects as they are.
+    Ground Truth manifest at ``manifest_key`` and the images it lists in the manifest's folder (the
+    dataset's default ``images_prefix``), before the stack is deployed (CreateDataset reads the
+    manifest, training reads the images). Training writes its output under ``model-output/`` in the
+    same bucket. ``cdk destroy`` leaves the bucket and its objects as they are.
     """
 
     def __init__(
@@ -65,19 +57,6 @@ class ExampleStack(Stack):
             description="Example-model-trained-by-cdk",
             tags={"project": project_name},
             hosting=Hosting(min_inference_units=1),
-        )
-        # Training reads the images the manifest lists with the caller's rights: the provider's.
-        images = f"{dataset_folder(manifest_key)}*"
-        policy = LookoutVisionProvider.of(self).policy
-        read_images = iam.PolicyStatement(
-            sid="ReadDatasetImages", actions=["s3:GetObject"], resources=[data.arn_for_objects(images)]
-        )
-        policy.add_statements(read_images)
-        Validations.of(policy).acknowledge(
-            Acknowledgment(
-                id=f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::{data_bucket_name}/{images}]",
-                reason="Training reads the images that the manifest lists, in the manifest's folder only.",
-            )
         )
         CfnOutput(self, "ModelArn", value=model.model_arn)
         CfnOutput(self, "ModelVersion", value=model.model_version)

@@ -23,6 +23,12 @@ def sample_values(template: dict[str, Any]) -> dict[str, str]:
             values[f"{logical_id}.Arn"] = f"arn:aws:kms:us-east-1:123456789012:key/{values[logical_id]}"
         elif kind == "AWS::Lambda::Function":
             values[f"{logical_id}.Arn"] = f"arn:aws:lambda:us-east-1:123456789012:function:{name}"
+        elif kind == "AWS::Logs::LogGroup":
+            values[logical_id] = name
+            values[f"{logical_id}.Arn"] = f"arn:aws:logs:us-east-1:123456789012:log-group:{name}:*"
+        elif kind == "AWS::IAM::Role":
+            values[logical_id] = name
+            values[f"{logical_id}.Arn"] = f"arn:aws:iam::123456789012:role/{name}"
     return values
 
 

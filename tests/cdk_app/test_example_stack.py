@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match, Template
 
+from cdk_app.project_policy import UNSCOPED_ACTIONS
 from provider import consts
 from tests.cdk_app.policy import lookout_arn_suffix, policy_statements, resource_refs
 from tests.fixtures.assembly import EXAMPLE_CONTEXT, Assembly
@@ -84,14 +85,15 @@ def test_destroy_order_is_model_then_dataset_then_project(example_assembly: Asse
 
 
 def test_custom_resources_outlive_nothing_of_the_provider(example_assembly: Assembly) -> None:
-    """Every custom resource depends on the provider's role, policy and log group (deleted after it)."""
-    policy_id, _ = _only(example_assembly, "AWS::IAM::Policy")
+    """Every custom resource depends on the provider's role, both policies and log group (deleted after it)."""
+    policies = set(example_assembly.resources_of_type("AWS::IAM::Policy"))
+    assert len(policies) == 2  # the function's own and the project's
     role_id, _ = _only(example_assembly, "AWS::IAM::Role")
     log_group_id, _ = _only(example_assembly, "AWS::Logs::LogGroup")
     function_id, _ = _only(example_assembly, "AWS::Lambda::Function")
     for resource_type in (consts.MODEL_RESOURCE_TYPE, consts.DATASET_RESOURCE_TYPE):
         _, resource = _only(example_assembly, resource_type)
-        assert {policy_id, role_id, log_group_id} <= set(resource["DependsOn"])
+        assert {*policies, role_id, log_group_id} <= set(resource["DependsOn"])
         assert resource["Properties"]["ServiceToken"] == {"Fn::GetAtt": [function_id, "Arn"]}
 
 
@@ -109,7 +111,7 @@ def test_provider_function(example_assembly: Assembly) -> None:
     assert log_group["DeletionPolicy"] == "Delete"
 
 
-def test_policy_has_no_wildcard_lookout_lambda_or_events_access(example_assembly: Assembly) -> None:
+def test_policy_has_no_wildcard_action_and_only_unscoped_lookout_actions_on_star(example_assembly: Assembly) -> None:
     statements = policy_statements(example_assembly.template)
     assert statements
     for statement in statements:
@@ -117,7 +119,10 @@ def test_policy_has_no_wildcard_lookout_lambda_or_events_access(example_assembly
         resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
         services = {action.split(":")[0] for action in actions}
         assert "*" not in actions and not any(action.endswith(":*") for action in actions), statement
-        if services & {"lookoutvision", "lambda", "events"}:
+        if "*" in resources:
+            assert resources == ["*"], statement
+            assert set(actions) == set(UNSCOPED_ACTIONS), statement
+        if services & {"lambda", "events"}:
             assert "*" not in resources, statement
     assert not any(a.startswith("events:") for s in statements for a in _list(s["Action"]))
 
@@ -129,7 +134,7 @@ def test_lookout_actions_only_on_the_declared_project(example_assembly: Assembly
         if any(a.startswith("lookoutvision:") for a in _list(statement["Action"]))
         for resource in _list(statement["Resource"])
     }
-    assert suffixes == {":project/cdk-example", ":model/cdk-example/*"}
+    assert suffixes == {"*", ":model/cdk-example/*"}
 
 
 def test_lambda_logs_and_s3_scoped_to_their_own_resources(example_assembly: Assembly) -> None:
@@ -199,6 +204,7 @@ def test_cdk_nag_acknowledgments_each_carry_a_reason(example_assembly: Assembly)
     bucket = EXAMPLE_CONTEXT["dataBucket"]
     assert set(acknowledged) == {
         "AwsSolutions-L1",
+        "AwsSolutions-IAM5[Resource::*]",
         "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:lookoutvision:<AWS::Region>:<AWS::AccountId>"
         ":model/cdk-example/*]",
         f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::{bucket}/model-output/*]",

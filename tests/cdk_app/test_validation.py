@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from aws_cdk import App, Duration, RemovalPolicy, Stack
+from aws_cdk import App, CfnParameter, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_lookoutvision as lookoutvision
 from aws_cdk import aws_s3 as s3
 
@@ -109,6 +109,39 @@ CASES: list[tuple[str, Callable[[Scene], Any], type[Exception], str]] = [
         "removal_policy .* does not apply",
     ),
     ("dataset not a dataset", lambda s: s.model(training_dataset="train"), TypeError, "LookoutVisionDataset"),
+    (
+        "images prefix with a wildcard",
+        lambda s: s.dataset("Wild", "train", images_prefix="images/*/"),
+        ValueError,
+        r"LookoutVisionDataset Validation/Wild: invalid images_prefix 'images/\*/': '\*' is not allowed",
+    ),
+    (
+        "images prefix the service refuses",
+        lambda s: s.dataset("Slash", "train", images_prefix="/images/"),
+        ValueError,
+        r"invalid images_prefix: Value '/images/' at 'images_prefix' failed to satisfy constraint: Member must "
+        r"satisfy regular expression pattern",
+    ),
+    (
+        "images prefix too long",
+        lambda s: s.dataset("Long", "train", images_prefix="a" * 1025),
+        ValueError,
+        r"invalid images_prefix: .*length less than or equal to 1024",
+    ),
+    ("images prefix not a string", lambda s: s.dataset("Num", "train", images_prefix=7), TypeError, "images_prefix"),
+    (
+        "images prefix needed for a deploy-time manifest key",
+        lambda s: LookoutVisionDataset(
+            s.stack,
+            "Late",
+            project=s.project,
+            dataset_type="train",
+            manifest_bucket=s.bucket,
+            manifest_key=CfnParameter(s.stack, "ManifestKey").value_as_string,
+        ),
+        ValueError,
+        "images_prefix is required when manifest_key is known only at deploy time",
+    ),
 ]
 
 
