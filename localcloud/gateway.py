@@ -6,13 +6,17 @@ SigV4 credential scope (``Authorization: AWS4-HMAC-SHA256 Credential=KEY/DATE/RE
 aws4_request``, or a presigned URL's ``X-Amz-Credential``) to that service's application, and
 anything else to moto, in process (S3, STS, SSM, IAM, CloudWatch Logs, ECR, KMS, EventBridge, ...).
 So one ``AWS_ENDPOINT_URL`` serves every client, botocore and the AWS CDK CLI alike.
+
+Every request carries its caller to the application that answers it: ``identify`` (the local
+functions' role sessions, ``localcloud.iam.sessions``) names it in the WSGI environ under
+``localcloud.iam.caller.CALLER_ENVIRON_KEY``, None for anyone else (the account's administrator).
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote
 
@@ -21,6 +25,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.serving import WSGIRequestHandler
 
 from localcloud.httpserver import QuietRequestHandler, WSGIApplication
+from localcloud.iam.caller import CALLER_ENVIRON_KEY, Caller
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -42,9 +47,13 @@ def credential_scope_service(environ: WSGIEnvironment) -> str | None:
 
 
 class Gateway:
-    """A WSGI application: path prefixes first, then the credential scope's service, then moto."""
+    """A WSGI application: path prefixes first, then the credential scope's service, then moto.
 
-    def __init__(self) -> None:
+    ``identify`` names the caller of a request (None: the account's administrator).
+    """
+
+    def __init__(self, identify: Callable[[Mapping[str, object]], Caller | None] | None = None) -> None:
+        self._identify = identify
         self._lock = threading.Lock()
         self._services: dict[str, WSGIApplication] = {}
         self._prefixes: dict[str, WSGIApplication] = {}
@@ -63,6 +72,7 @@ class Gateway:
             self._services[signing_name] = app
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        environ[CALLER_ENVIRON_KEY] = self._identify(environ) if self._identify is not None else None
         return self._application(environ)(environ, start_response)
 
     def _application(self, environ: WSGIEnvironment) -> WSGIApplication:

@@ -31,6 +31,7 @@ HARNESS_DISTRIBUTIONS = {
     "werkzeug",
     "cryptography",
     "trustme",
+    "policy-sentry",
     "cdk-nag",
     "pytest",
     "boto3",

@@ -28,6 +28,7 @@ from werkzeug.routing import Map, Rule
 from localcloud.awslambda.environment import ExecutionEnvironment, Launch, Outcome
 from localcloud.awslambda.runtimes import local_runtime
 from localcloud.httpserver import LocalServer, Request, Response, raw_path
+from localcloud.iam.sessions import SessionCredentials
 from localcloud.scaled_clock import ScaledClock
 
 if TYPE_CHECKING:
@@ -86,7 +87,9 @@ class LambdaService:
     environment, as ``edge(clock, **edge_options)`` (``localcloud.awslambda.provider_edge``; the
     options must be JSON). ``env`` is the function's environment; the service adds what Lambda
     adds (region, credentials, function name, task root) and its own endpoint as
-    ``AWS_ENDPOINT_URL_LAMBDA``.
+    ``AWS_ENDPOINT_URL_LAMBDA``. ``credentials`` are the temporary credentials of the function's
+    execution role, as Lambda gives them; without them the function gets dummy credentials, which
+    the local cloud's services take as the account's administrator's.
     """
 
     def __init__(
@@ -106,6 +109,7 @@ class LambdaService:
         clock_origin: float | None = None,
         edge: str | None = None,
         edge_options: Mapping[str, Any] | None = None,
+        credentials: SessionCredentials | None = None,
     ) -> None:
         if code is not None and not Path(code).is_dir():
             raise ValueError(f"the function's code directory {code} does not exist")
@@ -132,6 +136,7 @@ class LambdaService:
         self.invocations: list[Invocation] = []
         self.stalls: list[Stall] = []  # faults, consumed in order
         self._region = region
+        self._credentials = credentials or SessionCredentials("local", "local", "local")
         self._extra_env = dict(env or {})
         self._idle: list[ExecutionEnvironment] = []
         self._all: list[ExecutionEnvironment] = []
@@ -260,9 +265,7 @@ class LambdaService:
             **inherited,
             "AWS_REGION": self._region,
             "AWS_DEFAULT_REGION": self._region,
-            "AWS_ACCESS_KEY_ID": "local",
-            "AWS_SECRET_ACCESS_KEY": "local",
-            "AWS_SESSION_TOKEN": "local",
+            **self._credentials.environment(),
             "AWS_LAMBDA_FUNCTION_NAME": self.function_name,
             "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(self.memory_size),

@@ -1,5 +1,9 @@
 """The local cloud a stack is played against: one loopback endpoint for the emulator, local functions,
-the response endpoint and moto (in process), routed by ``localcloud.gateway``."""
+the response endpoint and moto (in process), routed by ``localcloud.gateway``.
+
+IAM is enforced for the local functions: each runs with its execution role's session
+(``localcloud.iam.sessions``), and Lookout for Vision, S3 and Lambda's Invoke answer its requests
+only as the role's policies allow (``localcloud.iam``). Every other caller is the administrator."""
 
 from __future__ import annotations
 
@@ -23,6 +27,10 @@ from localcloud.cloudformation.intrinsics import StackContext
 from localcloud.cloudformation.response_endpoint import PATH_PREFIX as RESPONSES_PREFIX
 from localcloud.cloudformation.response_endpoint import ResponseEndpoint
 from localcloud.httpserver import LocalServer, Request, raw_path
+from localcloud.iam import reference as iam_reference
+from localcloud.iam import s3 as iam_s3
+from localcloud.iam.caller import AccessDenied, caller_of
+from localcloud.iam.sessions import FunctionSessions
 from localcloud.lookoutvision import Emulator, Settings
 from localcloud.lookoutvision.admin import PREFIX as EMULATOR_ADMIN_PREFIX
 from localcloud.scaled_clock import ScaledClock
@@ -78,11 +86,14 @@ class LocalCloud:
             code_directory = Path(self._scratch.name) / "functions"
         self.code_directory = code_directory
         self.responses = ResponseEndpoint(own_server=False)
-        self.gateway = gateway.Gateway()
+        # The role sessions of the local functions: the callers whose requests IAM judges.
+        self.sessions = FunctionSessions(lambda: self.client("sts"))
+        self.gateway = gateway.Gateway(identify=self.sessions.identify)
         self.gateway.mount(RESPONSES_PREFIX, self.responses.wsgi_app)
         self.gateway.mount(EMULATOR_ADMIN_PREFIX, emulator.wsgi_app)
         self.gateway.route_service("lookoutvision", emulator.wsgi_app)
         self.gateway.route_service("lambda", self.lambda_api)
+        self.gateway.route_service("s3", iam_s3.enforce(self._moto))
         self.server = LocalServer(
             self.gateway, port=port, tls=self.responses.tls_context(), handler=gateway.request_handler(), name="cloud"
         )
@@ -118,8 +129,17 @@ class LocalCloud:
             return dict(self._functions)
 
     def function_environment(self, variables: dict[str, str]) -> dict[str, str]:
-        """A local function's environment: the template's variables plus the local endpoint, for every service."""
-        return {**variables, "AWS_ENDPOINT_URL": self.endpoint_url, "SSL_CERT_FILE": self.responses.ca_file}
+        """A local function's environment: the template's variables plus the local endpoint, for every service
+        (Lambda's Invoke API included, so that its calls to itself are judged as its other calls)."""
+        return {
+            **variables,
+            "AWS_ENDPOINT_URL": self.endpoint_url,
+            "AWS_ENDPOINT_URL_LAMBDA": self.endpoint_url,
+            "SSL_CERT_FILE": self.responses.ca_file,
+        }
+
+    def _moto(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        return self.gateway.moto()(environ, start_response)
 
     def lambda_api(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Lambda's Invoke API for every local function, by the name or ARN in the path."""
@@ -128,11 +148,26 @@ class LocalCloud:
         except HTTPException:
             message = f"the local Lambda answers Invoke only, not {environ['REQUEST_METHOD']} {Request(environ).path}"
             return invoke_error(404, "UnknownOperationException", message)(environ, start_response)
-        service = self.function(unquote(arguments["function"]))
+        name = unquote(arguments["function"])
+        caller = caller_of(environ)
+        if caller is not None:  # IAM judges the call before Lambda looks the function up
+            try:
+                caller.authorize("lambda:InvokeFunction", self._invoked_arn(name))
+            except AccessDenied as denied:
+                return invoke_error(403, "AccessDeniedException", denied.message)(environ, start_response)
+        service = self.function(name)
         if service is None:
             message = f"Function not found: {unquote(arguments['function'])}"
             return invoke_error(404, "ResourceNotFoundException", message)(environ, start_response)
         return service.wsgi_app(environ, start_response)
+
+    def _invoked_arn(self, function: str) -> str:
+        """The ARN an Invoke names: an ARN as given; a partial one (``account:function:name``) or a name, completed."""
+        if function.startswith("arn:"):
+            return function
+        if ":function:" in function:
+            return f"arn:aws:lambda:{self.region}:{function}"
+        return f"arn:aws:lambda:{self.region}:{self.account_id}:function:{function}"
 
     def stack_context(self, stack_name: str) -> StackContext:
         """The pseudo parameters of a new stack in this cloud: a new stack id."""
@@ -177,6 +212,7 @@ class LocalCloud:
     def __enter__(self) -> LocalCloud:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         gateway.reset_moto()  # moto keeps its backends per process: every local cloud starts from an empty world
+        iam_reference.load()  # read once per process (a third of a second), not during a function's first call
         self.server.start()
         self.responses.serve_at(self.server.tls_url)
         return self

@@ -3,9 +3,11 @@
 The handler runs from the function's code exactly as ``cdk synth`` bundled it — its asset folder
 in the cloud assembly, or, deployed through the CloudFormation API, the S3 object the CLI
 published — never from the local cloud's own packages, under the runtime the function declares
-(``python3.13``: see ``localcloud.awslambda.environment``). A function that cannot run here
-(another runtime, no code holding its handler) is recorded as simulated, and so are the custom
-resources it serves.
+(``python3.13``: see ``localcloud.awslambda.environment``), with the temporary credentials of its
+execution role (the ``Role`` property) in its environment, as Lambda gives them: a session of the
+role named after the function (``localcloud.iam.sessions``), whose calls IAM judges. A function
+that cannot run here (another runtime, no code holding its handler) is recorded as simulated, and
+so are the custom resources it serves.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
 
 from localcloud.awslambda import LambdaService, provider_edge
 from localcloud.cloudformation.cloud import LocalCloud
@@ -111,7 +115,7 @@ class LambdaFunctionHandler:
             return ResourceOutcome(True, Mode.SIMULATED, name, {"Arn": arn}, note=code)
         try:
             self._start(name, arn, properties, code, request.stack)
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, ClientError, BotoCoreError) as exc:
             return ResourceOutcome.failed(self.mode, f"cannot start the local function {name}: {exc}")
         local = {"handler": code.handler, "directory": code.directory, "runtime": code.runtime}
         return ResourceOutcome(True, self.mode, name, {"Arn": arn}, note=f"runs {code.describe()}", local=local)
@@ -129,14 +133,17 @@ class LambdaFunctionHandler:
 
     def delete(self, request: ResourceRequest) -> ResourceOutcome:
         name = request.physical_id or ""
-        service = self._cloud.remove_function(function_arn(request.stack, name))
+        arn = function_arn(request.stack, name)
+        service = self._cloud.function(arn)
         note = ""
         if service is not None:
-            try:
+            try:  # still invokable meanwhile: a continuation that keeps re-invoking it is what this finds
                 service.wait_idle(self._idle_wait)
             except TimeoutError as exc:
                 note = f"deleted with work pending: {exc}"
                 self.pending_at_delete.append(f"function {name}: {exc}")
+        service = self._cloud.remove_function(arn)
+        if service is not None:
             service.close()
         return ResourceOutcome(True, self.mode, name, note=note)
 
@@ -148,6 +155,12 @@ class LambdaFunctionHandler:
         self._start(record.physical_id, function_arn(stack, record.physical_id), record.properties, code, stack)
 
     def _start(self, name: str, arn: str, properties: dict[str, Any], code: CodeLocation, stack: StackContext) -> None:
+        role = properties.get("Role")
+        if role is None:
+            raise ValueError("Properties validation failed: required key [Role] not found")
+        if not isinstance(role, str) or not role.startswith("arn:") or ":role/" not in role:
+            raise ValueError(f"Properties validation failed: Role {role!r} is not the ARN of an IAM role")
+        credentials = self._cloud.sessions.start(name, role, stack.region)
         variables = (properties.get("Environment") or {}).get("Variables") or {}
         env = self._cloud.function_environment({key: str(value) for key, value in variables.items()})
         service = LambdaService(
@@ -164,6 +177,7 @@ class LambdaFunctionHandler:
             clock_origin=self._cloud.clock.origin,
             edge=provider_edge.EDGE if code.handler == provider_edge.PROVIDER_HANDLER else None,
             edge_options={"extra_response_hosts": [self._cloud.responses.host]},
+            credentials=credentials,
         )
         service.__enter__()
         self._cloud.add_function(arn, service)

@@ -504,6 +504,12 @@ class LookoutVisionBackend:
         return {"ModelMetadata": model.metadata()}
 
     @_locked
+    def next_model_version(self, project_name: str) -> str:
+        """The version the project's next CreateModel creates (``1`` for a project that does not exist)."""
+        project = self._projects.get(project_name)
+        return str((project.last_version if project is not None else 0) + 1)
+
+    @_locked
     def describe_model(self, project_name: str, model_version: str) -> dict[str, Any]:
         return {"ModelDescription": self._model(project_name, model_version).description_shape()}
 

@@ -1,7 +1,8 @@
 """The emulator as an HTTP server: ``Emulator`` runs it in a background thread on a free port.
 
-One request goes: route → parse → record → faults (service gone, latency, drop, access denied,
-throttling, internal error) → quota → backend (validation, ClientToken, the operation) → reply.
+One request goes: route → parse → IAM (for a local function's request) → record → faults (service gone,
+latency, drop, access denied, throttling, internal error) → quota → backend (validation, ClientToken, the
+operation) → reply.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from localcloud.httpserver import LocalServer, Request, drop_connection, exact_response, raw_target
+from localcloud.iam import lookoutvision as iam_lookoutvision
+from localcloud.iam.caller import AccessDenied, Caller, caller_of
 from provider import servicemodel
 
 from .admin import PREFIX as ADMIN_PREFIX
@@ -158,14 +161,20 @@ class Emulator:
         """The emulator as a WSGI application: the service's API and the control API under ``/_emulator/``."""
         request = Request(environ)
         headers = {key.lower(): value for key, value in request.headers.items()}
-        reply = self.handle(request.method, raw_target(environ), headers, request.get_data())
+        reply = self.handle(request.method, raw_target(environ), headers, request.get_data(), caller_of(environ))
         if reply is None:
             return drop_connection(environ)(environ, start_response)
         body = b"" if request.method == "HEAD" else reply.body
         return exact_response(reply.status, body, reply.headers)(environ, start_response)
 
-    def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Reply | None:
-        """Answer one HTTP request; None means: drop the connection without an answer."""
+    def handle(
+        self, method: str, target: str, headers: dict[str, str], body: bytes, caller: Caller | None = None
+    ) -> Reply | None:
+        """Answer one HTTP request; None means: drop the connection without an answer.
+
+        ``caller``: the local function that signed the request (``localcloud.iam``), whose role must allow
+        it; None for the account's administrator, who is not checked.
+        """
         if target.startswith(ADMIN_PREFIX):
             return handle_admin(self, method, urlsplit(target).path, body)
         arrived = self.clock.now()
@@ -176,6 +185,8 @@ class Emulator:
             operation_model, labels = self._router.match(method, urlsplit(target).path)
             operation = operation_model.name
             params = parse_request(operation_model, labels, target, headers, body)
+            if caller is not None:
+                self._authorize(caller, operation, params)
             hits: dict[str, Fault] = {fault.kind: fault for fault in self.faults.take(operation)}
             fault_name = ",".join(sorted(hits)) or None
             reply, drop = self._serve(operation, operation_model, params, hits)
@@ -206,6 +217,20 @@ class Emulator:
             return None
         reply.headers["x-amzn-RequestId"] = request_id
         return reply
+
+    def _authorize(self, caller: Caller, operation: str, params: dict[str, Any]) -> None:
+        """IAM's verdict on the caller's request, before the service does anything: AccessDeniedException if refused."""
+        needed = iam_lookoutvision.permissions(
+            operation,
+            params,
+            region=self.settings.region,
+            account_id=self.settings.account_id,
+            next_model_version=self.backend.next_model_version,
+        )
+        try:
+            caller.authorize_all(needed)
+        except AccessDenied as denied:
+            raise AccessDeniedException(denied.message) from denied
 
     def _serve(
         self, operation: str, operation_model: Any, params: dict[str, Any], hits: dict[str, Fault]

@@ -69,16 +69,30 @@ FUNCTION = textwrap.dedent(
 
 
 def write_stack(directory: Path, resources: dict[str, Any]) -> Path:
-    """A cloud assembly with one stack: a Python function (asset folder) plus ``resources``."""
+    """A cloud assembly with one stack: a Python function (asset folder), its role, plus ``resources``.
+
+    The role may invoke functions: a runaway function re-invokes itself."""
     (directory / "asset.fn").mkdir(parents=True)
     (directory / "asset.fn" / "index.py").write_text(FUNCTION)
+    invoke = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": "*"}],
+    }
     template = {
         "Resources": {
+            "FnRole": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "AssumeRolePolicyDocument": {"Statement": []},
+                    "Policies": [{"PolicyName": "Invoke", "PolicyDocument": invoke}],
+                },
+            },
             "Fn": {
                 "Type": "AWS::Lambda::Function",
                 "Properties": {
                     "Handler": "index.handler",
                     "Runtime": "python3.13",
+                    "Role": {"Fn::GetAtt": ["FnRole", "Arn"]},
                     "Timeout": 300,
                     "Code": {"S3Bucket": "b", "S3Key": "k.zip"},
                     "Environment": {"Variables": {"EVENTS_FILE": str(directory / "events.jsonl")}},

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import json
+import time
+import zipfile
 from pathlib import Path
+from typing import Any
 
 from localcloud.cloudformation.lambda_function import CodeLocation, asset_folder, locate_code
+from localcloud.serve import LocalCloudServer
+from tests.fixtures.awslambda import HANDLERS_CODE
+from tests.fixtures.local_cloud import local_client
 
 
 def test_the_provider_runs_from_its_asset_even_when_installed_here(tmp_path: Path) -> None:
@@ -51,3 +58,77 @@ def test_the_asset_folder_comes_from_the_metadata_or_else_from_the_assets_manife
     assert asset_folder(tmp_path, {}, {"Code": code}) == tmp_path / "asset.abc123"  # synthesized in process
     assert asset_folder(tmp_path, {}, {"Code": {"S3Bucket": "b", "S3Key": "other.zip"}}) is None
     assert asset_folder(tmp_path, {}, {"Code": {"ZipFile": "def handler(e, c): pass"}}) is None
+
+
+def _settled(cfn: Any, stack: str, timeout: float = 60.0) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        described = cfn.describe_stacks(StackName=stack)["Stacks"][0]
+        if not described["StackStatus"].endswith("_IN_PROGRESS"):
+            return described
+        assert time.monotonic() < deadline, f"{stack} still {described['StackStatus']}"
+        time.sleep(0.05)
+
+
+def _ask(server: LocalCloudServer, function: str, service: str, operation: str, **params: Any) -> dict[str, Any]:
+    """What the function answers when told to make one call with its own credentials (tests' handlers.call)."""
+    event = json.dumps({"service": service, "operation": operation, "params": params})
+    answer = local_client(server.endpoint_url, "lambda").invoke(FunctionName=function, Payload=event)
+    result: dict[str, Any] = json.loads(answer["Payload"].read())
+    return result
+
+
+def test_a_function_calls_with_its_roles_session_and_still_does_after_a_restart(tmp_path: Path) -> None:
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.write(HANDLERS_CODE / "handlers.py", "handlers.py")
+    lists_buckets = {"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}
+    template = {
+        "Resources": {
+            "Role": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": []},
+                    "Policies": [
+                        {"PolicyName": "L", "PolicyDocument": {"Version": "2012-10-17", "Statement": [lists_buckets]}}
+                    ],
+                },
+            },
+            "Caller": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {
+                    "FunctionName": "caller",
+                    "Runtime": "python3.13",
+                    "Handler": "handlers.call",
+                    "Timeout": 300,
+                    "Role": {"Fn::GetAtt": ["Role", "Arn"]},
+                    "Code": {"S3Bucket": "code", "S3Key": "handlers.zip"},
+                },
+            },
+        }
+    }
+    with LocalCloudServer(state_dir=tmp_path, port=0, time_scale=0.01) as first:
+        s3 = local_client(first.endpoint_url, "s3")
+        s3.create_bucket(Bucket="code")
+        s3.put_object(Bucket="code", Key="handlers.zip", Body=archive.getvalue())
+        cfn = local_client(first.endpoint_url, "cloudformation")
+        body = json.dumps(template)
+        stack_id = cfn.create_stack(StackName="Calling", TemplateBody=body, Capabilities=["CAPABILITY_IAM"])["StackId"]
+        assert _settled(cfn, stack_id)["StackStatus"] == "CREATE_COMPLETE"
+        [role] = [
+            r
+            for r in cfn.describe_stack_resources(StackName="Calling")["StackResources"]
+            if r["LogicalResourceId"] == "Role"
+        ]
+        principal = f"arn:aws:sts::123456789012:assumed-role/{role['PhysicalResourceId']}/caller"
+        assert _ask(first, "caller", "sts", "get_caller_identity")["result"]["Arn"] == principal
+        assert "Buckets" in _ask(first, "caller", "s3", "list_buckets")["result"]
+    with LocalCloudServer(state_dir=tmp_path, port=0, time_scale=0.01) as second:  # the function is restored
+        assert _ask(second, "caller", "sts", "get_caller_identity")["result"]["Arn"] == principal
+        assert "Buckets" in _ask(second, "caller", "s3", "list_buckets")["result"]
+        denied = _ask(second, "caller", "s3", "list_objects_v2", Bucket="code")
+        assert denied["error"]["code"] == "AccessDenied"
+        assert denied["error"]["message"].startswith(f"User: {principal} is not authorized")
+        cfn = local_client(second.endpoint_url, "cloudformation")
+        cfn.delete_stack(StackName="Calling")
+        assert _settled(cfn, stack_id)["StackStatus"] == "DELETE_COMPLETE"
