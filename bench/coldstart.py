@@ -49,6 +49,8 @@ LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024
 PROJECT = "bench-cold"
 STACK_ID = "arn:aws:cloudformation:us-east-1:123456789012:stack/bench/0"
 LOGICAL_ID = "Model"
+# The RequestId of the Create that the arranged model versions are tagged as made by.
+ARRANGED_CREATE = "0b0e0c00-0000-4000-8000-00000000c4ea"
 OUTPUT = {"S3Location": {"Bucket": "bench-data", "Prefix": "output/"}}
 MANIFEST = {"GroundTruthManifest": {"S3Object": {"Bucket": "bench-data", "Key": "train.manifest"}}}
 # The provider function: its handler, as deployed but for the local response endpoint it may answer to
@@ -94,7 +96,8 @@ def run(options: Options) -> Section:
     asset = lambda_asset.provider_asset()
     runtime = local_runtime(lambda_asset.RUNTIME_NAME)
     samples: dict[str, list[float]] = {"provider": [], "bare": []}
-    settings = Settings(time_scale=1.0, requests_per_second=None, durations=Durations(deleting=0.05, list_models_lag=0))
+    durations = Durations(deleting=0.05, list_models_lag=0, list_models_lag_after_create=0)
+    settings = Settings(time_scale=1.0, requests_per_second=None, durations=durations)
     with (
         Emulator(settings) as emulator,
         ResponseEndpoint() as endpoint,
@@ -185,7 +188,7 @@ def _environment(emulator: Emulator, endpoint: ResponseEndpoint, scratch: Path) 
 
 def _trained_model(emulator: Emulator) -> str:
     """A TRAINED version carrying the owner tag of the custom resource whose Delete the provider gets."""
-    owner = [{"Key": OWNER_TAG_KEY, "Value": owner_tag_value(STACK_ID, LOGICAL_ID)}]
+    owner = [{"Key": OWNER_TAG_KEY, "Value": owner_tag_value(STACK_ID, LOGICAL_ID, ARRANGED_CREATE)}]
     model = emulator.backend.create_model(PROJECT, output_config=OUTPUT, tags=owner)["ModelMetadata"]
     emulator.backend.set_status(PROJECT, model["ModelVersion"], "TRAINED")
     return str(model["ModelVersion"])

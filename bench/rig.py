@@ -37,6 +37,8 @@ from provider.identifiers import OWNER_TAG_KEY, owner_tag_value
 ROOT = Path(__file__).resolve().parents[1]
 HANDLER = "provider.handler.handler"
 STACK_ID = "arn:aws:cloudformation:us-east-1:123456789012:stack/bench/0b0e0c00-0000-4000-8000-000000000000"
+# The RequestId of the Create that the arranged model versions are tagged as made by.
+ARRANGED_CREATE = "0b0e0c00-0000-4000-8000-00000000c4ea"
 MANIFEST = {"GroundTruthManifest": {"S3Object": {"Bucket": "bench-data", "Key": "train.manifest"}}}
 OUTPUT = {"S3Location": {"Bucket": "bench-data", "Prefix": "output/"}}
 # The provider function's timeout (cdk_app.provider_function.TIMEOUT), service seconds.
@@ -208,12 +210,15 @@ class Rig:
         self.emulator.clock.advance(self.settings.durations.creating_dataset + 1)
         arns, own = [], {}
         for index, each in enumerate(durations):
-            owner = [{"Key": OWNER_TAG_KEY, "Value": owner_tag_value(STACK_ID, logical_id(index, len(durations)))}]
+            tag = owner_tag_value(STACK_ID, logical_id(index, len(durations)), ARRANGED_CREATE)
+            owner = [{"Key": OWNER_TAG_KEY, "Value": tag}]
             model = backend.create_model(project, output_config=OUTPUT, tags=owner)["ModelMetadata"]
             backend.set_status(project, model["ModelVersion"], "HOSTED")
             arns.append(str(model["ModelArn"]))
             own[model_key(project, model["ModelVersion"])] = asdict(each)  # Durations' field names
         self.emulator.configure(model_durations=own)
+        # A fleet torn down was created long before: ListModels lists every version of it.
+        self.emulator.clock.advance(self.settings.durations.list_models_lag_after_create)
         return arns
 
     def unlisted(self, project: str, version: str) -> float | None:

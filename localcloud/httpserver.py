@@ -37,11 +37,33 @@ _TLS_HANDSHAKE = 0x16  # the first byte of a TLS ClientHello record
 
 
 class QuietRequestHandler(WSGIRequestHandler):
-    """Werkzeug's handler with keep-alive, no Nagle delay, and no request line in any log."""
+    """Werkzeug's handler with keep-alive, no Nagle delay, and no request line in any log.
+
+    A reply's ``Date`` header is the application's when it gives one (the emulator dates its
+    replies in service time, as a service's replies carry its own clock's time), else the
+    server's real time.
+    """
 
     protocol_version = "HTTP/1.1"
     # Headers and body go out in two writes: without this, a delayed ACK stalls every reply 40 ms.
     disable_nagle_algorithm = True
+    _dated = True  # the reply being written has its Date header
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        self.log_request(code)
+        self.send_response_only(code, message)
+        self.send_header("Server", self.version_string())
+        self._dated = False
+
+    def send_header(self, keyword: str, value: str) -> None:
+        if keyword.lower() == "date":
+            self._dated = True
+        super().send_header(keyword, value)
+
+    def end_headers(self) -> None:
+        if not self._dated:
+            self.send_header("Date", self.date_time_string())
+        super().end_headers()
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass

@@ -127,7 +127,7 @@ class Budget:
         except OutOfTime as exc:
             if self.deadline_left() <= 0 or self.ends_here():
                 raise DeadlineExceeded(
-                    f"ServiceTimeout ({self.service_timeout:g} s) reached while retrying {exc.message}"
+                    f"ServiceTimeout ({self.service_timeout:g} s) reached; {exc.cause.brief}"
                 ) from exc
             self.hand_over()
 

@@ -29,19 +29,19 @@ from provider import consts
 from provider.budget import Budget
 from provider.cfn_response import Outcome
 from provider.config import AdaptivePolls, PollSchedule
-from provider.errors import Conflict, PropertyError, ResourceFailed
+from provider.errors import Conflict, PropertyError, ResourceFailed, outcome_unknown
 from provider.identifiers import DatasetRef, parse_dataset_id, parse_unconfirmed_dataset_id, unconfirmed_dataset_id
 from provider.lifecycle import Action, Step, next_dataset_action
 from provider.lookout import Dataset, Lookout
 from provider.properties import DatasetProperties, parse_dataset
 from provider.tokens import TokenKind, client_token
-from provider.waiter import Waiter
+from provider.waiter import Waiter, retried
 
 logger = logging.getLogger(__name__)
 
 # Keys of the continuation record's progress.
-CREATE_DATASET_SENT = "CreateDatasetSent"  # CreateDataset answered: the dataset is this resource's
-CREATE_DATASET_UNCONFIRMED = "CreateDatasetUnconfirmed"  # CreateDataset sent, its outcome unknown
+CREATE_DATASET_ANSWERED = "CreateDatasetAnswered"  # CreateDataset answered: the dataset is this resource's
+CREATE_DATASET_UNCONFIRMED = "CreateDatasetUnconfirmed"  # a CreateDataset got no answer (or a 5xx): outcome unknown
 OLD_DATASET_DELETED = "OldDatasetDeleted"  # the old dataset is gone (same-id replacement)
 
 
@@ -65,7 +65,7 @@ class DatasetResource:
 
     def create(self, properties: DatasetProperties) -> Outcome:
         ref = DatasetRef(properties.project_name, properties.dataset_type)
-        if not self._progress.get(CREATE_DATASET_SENT):
+        if not self._progress.get(CREATE_DATASET_ANSWERED):
             self._create_dataset(ref, properties)
         dataset = self._converge(ref, present=True)
         return _outcome(ref, dataset)
@@ -74,7 +74,7 @@ class DatasetResource:
         """The physical id a failed Create answers: the dataset's once this request created it; an
         unconfirmed id while CreateDataset's outcome is unknown; else None (nothing was created)."""
         ref = DatasetRef(properties.project_name, properties.dataset_type)
-        if self._progress.get(CREATE_DATASET_SENT):
+        if self._progress.get(CREATE_DATASET_ANSWERED):
             return ref.physical_id
         if self._progress.get(CREATE_DATASET_UNCONFIRMED):
             return unconfirmed_dataset_id(ref, self._request_id)
@@ -85,7 +85,7 @@ class DatasetResource:
         ref = DatasetRef(properties.project_name, properties.dataset_type)
         if ref.physical_id == physical_id:
             return None  # replaced in place: the resource's id still names it
-        if self._progress.get(CREATE_DATASET_SENT):
+        if self._progress.get(CREATE_DATASET_ANSWERED):
             return f"the new {ref} remains (delete it)"
         if self._progress.get(CREATE_DATASET_UNCONFIRMED):
             return f"the new {ref} may have been created (delete it if so)"
@@ -137,7 +137,8 @@ class DatasetResource:
 
     def _created_by(self, ref: DatasetRef, create_request_id: str, properties: Any) -> bool:
         """Whether the dataset exists and that Create's CreateDataset made it (asked by repeating the call)."""
-        with self._budget.step():
+
+        def ask() -> bool:
             if self._lookout.describe_dataset(ref.project_name, ref.dataset_type) is None:
                 logger.info("the Create's CreateDataset made no %s: nothing to delete", ref)
                 return False
@@ -147,24 +148,33 @@ class DatasetResource:
             except (Conflict, PropertyError):
                 logger.warning("the %s was not made by this resource's Create: it is left as it is", ref)
                 return False
-        logger.info("the %s is the one this resource's Create made (its CreateDataset answered again)", ref)
-        return True
+            logger.info("the %s is the one this resource's Create made (its CreateDataset answered again)", ref)
+            return True
+
+        return retried(self._budget, ask)
 
     def _create_dataset(self, ref: DatasetRef, properties: DatasetProperties) -> None:
+        """CreateDataset, tried again (same ClientToken) after transient failures until the deadline."""
         token = client_token(self._request_id, TokenKind.CREATE_DATASET)
-        with self._budget.step():
-            self._progress[CREATE_DATASET_UNCONFIRMED] = True
+
+        def create() -> None:
             try:
                 self._lookout.create_dataset(properties, token)
             except Conflict as exc:
-                del self._progress[CREATE_DATASET_UNCONFIRMED]  # refused: this call made nothing
+                self._progress.pop(CREATE_DATASET_UNCONFIRMED, None)  # the same token would be answered: not ours
                 if self._lookout.describe_dataset(ref.project_name, ref.dataset_type) is None:
                     raise  # another conflict (e.g. the project is being deleted): reported as such
                 raise ResourceFailed(
                     f"the project already has a {ref.dataset_type} dataset that this stack did not create: "
-                    "import it into the stack or delete it, then deploy again"
+                    "delete it, or reference it instead of declaring it, then deploy again"
                 ) from exc
-        self._progress[CREATE_DATASET_SENT] = True
+            except Exception as exc:
+                if outcome_unknown(exc):  # a refusal created nothing; no answer or a 5xx may have
+                    self._progress[CREATE_DATASET_UNCONFIRMED] = True
+                raise
+
+        retried(self._budget, create)
+        self._progress[CREATE_DATASET_ANSWERED] = True
         self._progress.pop(CREATE_DATASET_UNCONFIRMED, None)
 
     def _converge(self, ref: DatasetRef, *, present: bool) -> Dataset | None:

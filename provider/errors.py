@@ -26,14 +26,17 @@ class ProviderError(Exception):
 
     ``physical_id`` is set when a resource exists although the request failed (a model created
     whose training failed): CloudFormation then sends its Delete for that id and nothing leaks.
+    ``advice`` (what the reader can do) is the class's unless one is given for this failure.
     """
 
     advice = ""
 
-    def __init__(self, message: str, *, physical_id: str | None = None) -> None:
+    def __init__(self, message: str, *, physical_id: str | None = None, advice: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.physical_id = physical_id
+        if advice is not None:
+            self.advice = advice
 
 
 class PropertyError(ProviderError):
@@ -66,9 +69,23 @@ class ResourceFailed(ProviderError):
 
 
 class DeadlineExceeded(ProviderError):
-    """The request's ServiceTimeout ran out before the resource reached its goal."""
+    """The request's ServiceTimeout ran out before the resource reached its goal.
+
+    ``last_status`` is the resource's status as last seen, when one was (for the advice).
+    """
 
     advice = "Raise ServiceTimeout or retry the operation."
+
+    def __init__(self, message: str, *, advice: str | None = None, last_status: str | None = None) -> None:
+        super().__init__(message, advice=advice)
+        self.last_status = last_status
+
+
+# What a Delete that ran out of time while the model was still TRAINING advises: the service deletes no
+# model while it trains, and training cannot be stopped.
+STILL_TRAINING_ADVICE = (
+    "A model cannot be deleted while it trains: delete again once training has ended (DescribeModel shows TRAINED)."
+)
 
 
 class ContinuationFailed(ProviderError):
@@ -91,14 +108,20 @@ class OutOfTime(ProviderError):
     """A retry would not fit into what remains of this invocation; ``cause`` is the last error."""
 
     def __init__(self, cause: LookoutError) -> None:
-        super().__init__(cause.message, physical_id=cause.physical_id)
+        super().__init__(cause.message, physical_id=cause.physical_id, advice=cause.advice)
         self.cause = cause
 
 
 class LookoutError(ProviderError):
-    """An error answered by Lookout for Vision for one operation (or no answer at all)."""
+    """An error answered by Lookout for Vision for one operation (or no answer at all).
+
+    ``retryable``: a transient failure (throttling, a 5xx, no answer), retried until the request's
+    deadline. ``outcome_unknown``: the service may have carried the call out — it gave no answer or
+    a 5xx, to this attempt or an earlier one of the same call; any other error is a refusal.
+    """
 
     retryable = False
+    outcome_unknown = False
 
     def __init__(
         self,
@@ -115,6 +138,11 @@ class LookoutError(ProviderError):
         self.service_message = message
         self.status = status
         self.retry_after = retry_after
+
+    @property
+    def brief(self) -> str:
+        """The operation and its answer in a few words, for a reason with little room: ``X answered Y``."""
+        return f"{self.operation} answered {self.code}"
 
 
 class NotFound(LookoutError):
@@ -138,20 +166,29 @@ class ServiceError(LookoutError):
     """InternalServerException or any 5xx answer."""
 
     retryable = True
+    outcome_unknown = True
     advice = "Retry later."
 
 
 class ServiceGone(ProviderError):
-    """A Delete (or Update) that cannot be done because Lookout for Vision is gone; see ``service_gone``."""
+    """A Delete (or Update) that cannot be done because Lookout for Vision is gone; see ``service_gone``.
 
-    advice = "Set orphan_when_service_unavailable=True and redeploy, or delete-stack --retain-resources."
+    The advice is what CloudFormation allows after such a failure (``provider.unavailable``).
+    """
+
+    advice = "Deploy again with only orphan_when_service_unavailable=True changed."
 
 
 class ServiceUnavailable(LookoutError):
     """No answer: the endpoint refused, dropped or timed out the connection."""
 
     retryable = True
-    advice = "Lookout for Vision could not be reached (its support ended 2025-10-31): check the endpoint and network."
+    outcome_unknown = True
+    advice = "Lookout for Vision could not be reached: check the network (its support ended 2025-10-31)."
+
+    @property
+    def brief(self) -> str:
+        return f"{self.operation} got no answer"
 
 
 class AccessDenied(LookoutError):
@@ -194,6 +231,15 @@ def error_class(code: str, status: int | None) -> type[LookoutError]:
         return ServiceError
     by_status: dict[int, type[LookoutError]] = {403: AccessDenied, 404: NotFound, 409: Conflict, 400: Validation}
     return by_status.get(status or 0, LookoutError)
+
+
+def outcome_unknown(exc: BaseException) -> bool:
+    """Whether the call that raised ``exc`` may have been carried out (no answer or a 5xx; any unexpected error)."""
+    if isinstance(exc, OutOfTime):
+        return exc.cause.outcome_unknown
+    if isinstance(exc, LookoutError):
+        return exc.outcome_unknown
+    return not isinstance(exc, ProviderError)
 
 
 def service_gone(exc: BaseException) -> LookoutError | None:

@@ -45,13 +45,14 @@ from provider.errors import ContinuationUncertain, ProviderError, RejectedEvent
 from provider.identifiers import (
     DatasetRef,
     ModelRef,
+    Owner,
     dataset_named_by,
     is_failed_create_id,
-    owner_tag_value,
     parse_model_arn,
+    parse_unconfirmed_model_id,
 )
 from provider.lookout import Lookout
-from provider.model_resource import ModelResource
+from provider.model_resource import ModelResource, UnansweredCreate
 from provider.properties import parse_dataset, parse_model, service_timeout
 from provider.unavailable import delete_or_orphan, update_or_keep
 
@@ -293,11 +294,12 @@ class _ModelRequest(_Request):
         self, event: dict[str, Any], lookout: Lookout, budget: Budget, record: Continuation, config: ProviderConfig
     ) -> None:
         super().__init__(event, budget, record)
-        owner = owner_tag_value(str(event.get("StackId", "")), str(event.get("LogicalResourceId", "")))
+        request_id = str(event["RequestId"])
+        owner = Owner.of(str(event.get("StackId", "")), str(event.get("LogicalResourceId", "")), request_id)
         self.model = ModelResource(
             lookout,
             budget,
-            str(event["RequestId"]),
+            request_id,
             record.progress,
             owner=owner,
             page_size=config.list_models_page_size,
@@ -311,10 +313,14 @@ class _ModelRequest(_Request):
     def perform(self) -> Outcome:
         event, ref = self.event, parse_model_arn(self.physical_id)
         if self.request_type == "Delete":
-            project = _unanswered_create_project(event)
-            subject = str(ref) if ref else f"the model versions this resource created in project {project}"
+            unanswered = _unanswered_model_create(event)
+            subject = str(ref) if ref or unanswered is None else f"model versions of project {unanswered.project_name}"
             return delete_or_orphan(
-                event, subject, lambda: self.model.delete(self.physical_id, project), self.budget, self.record.progress
+                event,
+                subject,
+                lambda: self.model.delete(self.physical_id, unanswered),
+                self.budget,
+                self.record.progress,
             )
         properties = parse_model(event.get("ResourceProperties"))
         if self.request_type == "Update":
@@ -415,24 +421,33 @@ def _dataset_data(ref: DatasetRef) -> Outcome:
 def _made_up_by_cloudformation(event: dict[str, Any]) -> bool:
     """Whether a Delete's physical id is CloudFormation's own: it never got the Create's answer.
 
-    Not a resource's id, and not the id crhelper answers for the provider's own failed Create
-    (which created nothing).
+    Not a resource's id, not an id a Create answered for versions it may have made, and not the
+    id crhelper answers for the provider's own failed Create (which created nothing).
     """
     physical_id = event.get("PhysicalResourceId")
     if parse_model_arn(physical_id) is not None or dataset_named_by(physical_id) is not None:
         return False
+    if parse_unconfirmed_model_id(physical_id) is not None:
+        return False
     return not is_failed_create_id(physical_id, event.get("StackId"), event.get("LogicalResourceId"))
 
 
-def _unanswered_create_project(event: dict[str, Any]) -> str | None:
-    """For a Delete of an unanswered Create, the project from its properties (if valid)."""
+def _unanswered_model_create(event: dict[str, Any]) -> UnansweredCreate | None:
+    """For a Delete of a Create whose versions were never answered, where to look and for which request.
+
+    An id the Create answered names its project and request; an id CloudFormation made up names
+    neither, and the project comes from the properties (if valid).
+    """
+    unconfirmed = parse_unconfirmed_model_id(event.get("PhysicalResourceId"))
+    if unconfirmed is not None:
+        return UnansweredCreate(*unconfirmed)
     if not _made_up_by_cloudformation(event):
         return None
     properties = event.get("ResourceProperties")
     project = properties.get(consts.PROJECT_NAME) if isinstance(properties, dict) else None
     if not isinstance(project, str) or servicemodel.validate_input("ListModels", {"ProjectName": project}):
         return None
-    return project
+    return UnansweredCreate(project)
 
 
 def _unanswered_create_dataset(event: dict[str, Any]) -> DatasetRef | None:

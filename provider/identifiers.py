@@ -1,4 +1,5 @@
-"""Physical resource ids: a model's ARN, a dataset's ``<project>/<datasetType>``, and the ids of unconfirmed Creates.
+"""Physical resource ids and owners: a model's ARN, a dataset's ``<project>/<datasetType>``, the ids of
+unconfirmed Creates, and the owner tag a model version carries.
 
 Parsing is strict: anything else (such as crhelper's ``<stack>_<logicalId>_<8 chars>`` answered
 for a Create that failed before a resource existed) parses to None, and a Delete of such an id
@@ -7,16 +8,21 @@ succeeds without calling the service. The parts are checked against the service 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
 
+from botocore.model import StringShape
+
 from provider import servicemodel
 
-# The tag CreateModel puts on every model version, naming the custom resource that created it.
+# The tag CreateModel puts on every model version, naming the custom resource and the request that created it.
 OWNER_TAG_KEY = "lookoutvision-cdk:resource"
+_OWNER_SEPARATOR = ":"
 _CRHELPER_SUFFIX = "[A-Z0-9]{8}"
 _UNCONFIRMED_DATASET = "CreateDataset-unconfirmed-"
+_UNCONFIRMED_MODEL = "CreateModel-unconfirmed-"
 _MODEL_ARN = re.compile(r"arn:[a-z-]+:lookoutvision:[a-z0-9-]*:[0-9]*:model/(?P<project>[^/]+)/(?P<version>[^/]+)")
 
 
@@ -67,18 +73,95 @@ def parse_dataset_id(physical_id: object) -> DatasetRef | None:
     return DatasetRef(project, dataset_type)
 
 
-def owner_tag_value(stack_id: str, logical_id: str) -> str:
-    """The owner tag's value for one custom resource of one stack (a digest: tag values are short)."""
-    return hashlib.sha256(f"{stack_id}|{logical_id}".encode()).hexdigest()[:40]
+@dataclass(frozen=True)
+class Owner:
+    """Who creates a model version: one custom resource of one stack, and the request whose CreateModel does.
 
-
-def unconfirmed_model_id(project_name: str) -> str:
-    """The physical id a Create answers when CreateModel's outcome is unknown (no answer came back).
-
-    Neither a model ARN nor crhelper's invented id, so the Delete that follows treats it as an
-    unanswered Create and deletes the versions carrying this resource's owner tag.
+    The owner tag's value is ``<resource>:<request>``. ``resource`` is a digest of the stack id and
+    the logical id: the same for every life of a logical id (a resource kept by RETAIN and a later
+    one of the same id share it). ``request`` is the RequestId of the Create (or replacing Update)
+    that created the version, unique to one life; a version tagged before the request was part of
+    the tag carries the resource part alone. Both parts fit the service model's TagValue.
     """
-    return f"{project_name}/CreateModel-unconfirmed"
+
+    resource: str
+    request: str | None = None
+
+    @classmethod
+    def of(cls, stack_id: str, logical_id: str, request_id: str | None = None) -> Owner:
+        """The owner for a custom resource of a stack, and a request of it (None: any request)."""
+        return cls(hashlib.sha256(f"{stack_id}|{logical_id}".encode()).hexdigest()[:40]).with_request(request_id)
+
+    @property
+    def tag_value(self) -> str:
+        return self.resource if self.request is None else f"{self.resource}{_OWNER_SEPARATOR}{self.request}"
+
+    def with_request(self, request_id: str | None) -> Owner:
+        """The same resource, and the request ``request_id`` (None: any request)."""
+        return Owner(self.resource, None if request_id is None else _request_part(self.resource, request_id))
+
+    def of_resource(self) -> Owner:
+        """The same resource, any request."""
+        return Owner(self.resource)
+
+    def made(self, tag_value: str | None) -> bool:
+        """Whether a version whose owner tag is ``tag_value`` is this owner's.
+
+        Its resource part must be this resource; when this owner names a request, the request
+        part must be that request (a version tagged without one is no request's).
+        """
+        if tag_value is None:
+            return False
+        resource, separator, request = tag_value.partition(_OWNER_SEPARATOR)
+        if resource != self.resource:
+            return False
+        return self.request is None or (separator != "" and request == self.request)
+
+
+def _request_part(resource: str, request_id: str) -> str:
+    """The RequestId when the whole tag value with it is a valid TagValue, else a digest of it."""
+    if _OWNER_SEPARATOR not in request_id and not servicemodel.validate(
+        _tag_value_shape(), f"{resource}{_OWNER_SEPARATOR}{request_id}", "TagValue"
+    ):
+        return request_id
+    return hashlib.sha256(request_id.encode("utf-8")).hexdigest()[:40]
+
+
+@functools.cache
+def _tag_value_shape() -> StringShape:
+    input_shape = servicemodel.operation_model("TagResource").input_shape
+    assert input_shape is not None
+    tags = input_shape.members["Tags"]
+    shape = tags.member.members["Value"]  # type: ignore[attr-defined]
+    assert isinstance(shape, StringShape)
+    return shape
+
+
+def owner_tag_value(stack_id: str, logical_id: str, request_id: str) -> str:
+    """The owner tag's value that a Create or Update ``request_id`` of one custom resource puts on its version."""
+    return Owner.of(stack_id, logical_id, request_id).tag_value
+
+
+def unconfirmed_model_id(project_name: str, request_id: str) -> str:
+    """The physical id a Create answers when CreateModel may have created a version that it never got an answer for.
+
+    It names the Create's request, so that the Delete that follows looks for the versions
+    carrying exactly that request's owner tag (``Owner.request``), and no other life's.
+    """
+    return f"{project_name}/{_UNCONFIRMED_MODEL}{request_id}"
+
+
+def parse_unconfirmed_model_id(physical_id: object) -> tuple[str, str] | None:
+    """The project and the Create's RequestId an ``unconfirmed_model_id`` names, or None."""
+    if not isinstance(physical_id, str):
+        return None
+    project, _, marker = physical_id.partition("/")
+    request_id = marker.removeprefix(_UNCONFIRMED_MODEL)
+    if request_id == marker or not request_id or "/" in request_id:
+        return None
+    if servicemodel.validate_input("ListModels", {"ProjectName": project}):
+        return None
+    return project, request_id
 
 
 def unconfirmed_dataset_id(ref: DatasetRef, request_id: str) -> str:

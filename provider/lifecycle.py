@@ -244,9 +244,6 @@ THROTTLED_POLL_SKIP = 4
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 8.0
 DEADLINE_MARGIN_MAX = 30.0
-# Consecutive poll steps that may end on a retryable error (each after its own bounded retries)
-# before the request fails: bursts are ridden out, an unreachable endpoint fails in minutes.
-TRANSIENT_STEP_LIMIT = 4
 # The longest one call may take (connect + read), as a share of the invocation, within bounds.
 CALL_SHARE = 0.1
 CALL_MIN = 1.0
@@ -292,3 +289,22 @@ def hand_over_reserve(invocation_length: float, slowest_call: float) -> float:
 def deadline_margin(service_timeout: float) -> float:
     """How long before ServiceTimeout the provider gives up, to answer FAILED before CloudFormation does."""
     return min(DEADLINE_MARGIN_MAX, service_timeout / 10)
+
+
+# -- the versions of a Create that never answered --------------------------------------------------
+
+# When CloudFormation never got a Create's answer, it sends the Delete once the Create's ServiceTimeout
+# has passed and its rollback reaches the resource: after the operations still in progress have ended
+# (one ServiceTimeout each at most, 3600 s) and the resources depending on it are deleted. So that
+# Create began at most ServiceTimeout plus this long before its Delete.
+UNANSWERED_CREATE_MARGIN = 3600.0
+
+
+def may_be_from_unanswered_create(age: float, since_request_start: float, service_timeout: float) -> bool:
+    """Whether a version ``age`` seconds old may have been created by the Create a Delete follows, unanswered.
+
+    The Delete began ``since_request_start`` seconds ago; that Create began at most its
+    ``service_timeout`` plus ``UNANSWERED_CREATE_MARGIN`` before, and made nothing earlier. An older
+    version is another life's (one kept by RETAIN from an earlier resource of the same logical id).
+    """
+    return age <= since_request_start + service_timeout + UNANSWERED_CREATE_MARGIN

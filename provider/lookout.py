@@ -3,14 +3,20 @@
 The client comes from ``provider.clients`` and therefore honours ``AWS_ENDPOINT_URL_LOOKOUTVISION``
 (nothing here names an endpoint). botocore's own retries are off: this module retries, a bounded number of
 times and only throttling, 5xx answers and dropped connections, with full-jitter backoff that
-honours RetryAfterSeconds, and only when the retry can still start within the caller's window.
-Each attempt is timed by the caller (its network time sizes the hand-over reserve). botocore's
-errors leave this module as the typed errors of ``provider.errors``.
+honours RetryAfterSeconds, and only when the retry can still start within the caller's window
+(the caller's waits retry further, until the request's deadline). Each attempt is timed by the
+caller (its network time sizes the hand-over reserve). botocore's errors leave this module as the
+typed errors of ``provider.errors``; an error says whether any attempt of the call may have been
+carried out (``outcome_unknown``). Model versions carry their CreationTimestamp and the service's
+time of the answer that showed them (its ``Date`` header), so that a version's age is read in the
+service's own clock.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime
+import email.utils
 import logging
 import random
 from collections.abc import Callable, Iterator
@@ -52,6 +58,19 @@ class Model:
     description: str | None = None
     output_config: dict[str, Any] = field(default_factory=dict)
     kms_key_id: str | None = None
+    created: float | None = None  # CreationTimestamp, epoch seconds
+    answered_at: float | None = None  # the service's time when it answered (its Date header), epoch seconds
+
+
+@dataclass(frozen=True)
+class ModelSummary:
+    """A model version as a ListModels page shows it; ``answered_at``: the service's time of that page."""
+
+    model_version: str
+    model_arn: str
+    status: str
+    created: float | None = None
+    answered_at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -100,15 +119,15 @@ class Lookout:
             params["Tags"] = [*params.get("Tags", []), *extra]
         answer = self._call("CreateModel", **params, ClientToken=token)
         meta = answer["ModelMetadata"]
-        return _model(properties.project_name, meta)
+        return _model(properties.project_name, meta, _answered_at(answer))
 
     def describe_model(self, project_name: str, model_version: str) -> Model | None:
-        """The model, or None when it or its project does not exist."""
+        """The model (``model_version`` may be ``latest``), or None when it or its project does not exist."""
         try:
             answer = self._call("DescribeModel", ProjectName=project_name, ModelVersion=model_version)
         except errors.NotFound:
             return None
-        return _model(project_name, answer["ModelDescription"])
+        return _model(project_name, answer["ModelDescription"], _answered_at(answer))
 
     def start_model(self, project_name: str, model_version: str, hosting: Hosting, token: str) -> None:
         params = hosting.start_model_input()
@@ -129,17 +148,30 @@ class Lookout:
     def model_listed(self, project_name: str, model_version: str, page_size: int | None = None) -> bool:
         """Whether ListModels still shows the version, reading every page; False when the project is gone."""
         try:
-            return any(m.get("ModelVersion") == model_version for m in self._list_models(project_name, page_size))
+            return any(m.get("ModelVersion") == model_version for m, _ in self._list_models(project_name, page_size))
         except errors.NotFound:
             return False
 
-    def model_versions(self, project_name: str, page_size: int | None = None) -> list[tuple[str, str]]:
-        """(ModelVersion, ModelArn) of every version ListModels shows; empty when the project is gone."""
-        return [(str(m["ModelVersion"]), str(m["ModelArn"])) for m in self._all_models(project_name, page_size)]
+    def model_summaries(self, project_name: str, page_size: int | None = None) -> list[ModelSummary] | None:
+        """Every version ListModels shows, reading every page; None when the project does not exist."""
+        try:
+            models = list(self._list_models(project_name, page_size))
+        except errors.NotFound:
+            return None
+        return [
+            ModelSummary(
+                model_version=str(m["ModelVersion"]),
+                model_arn=str(m["ModelArn"]),
+                status=str(m["Status"]),
+                created=_epoch(m.get("CreationTimestamp")),
+                answered_at=answered_at,
+            )
+            for m, answered_at in models
+        ]
 
     def model_statuses(self, project_name: str, page_size: int | None = None) -> dict[str, str]:
         """{ModelVersion: Status} of every version ListModels shows; empty when the project is gone."""
-        return {str(m["ModelVersion"]): str(m["Status"]) for m in self._all_models(project_name, page_size)}
+        return {str(m["ModelVersion"]): str(m["Status"]) for m, _ in self._all_models(project_name, page_size)}
 
     def single_attempt(self) -> Lookout:
         """The same client and clock, one attempt per call: for a caller that will look again anyway."""
@@ -168,20 +200,23 @@ class Lookout:
             return None
         return {str(t["Key"]): str(t.get("Value", "")) for t in answer.get("Tags", [])}
 
-    def _all_models(self, project_name: str, page_size: int | None) -> list[dict[str, Any]]:
+    def _all_models(self, project_name: str, page_size: int | None) -> list[tuple[dict[str, Any], float | None]]:
         """Every page of ListModels; none when the project is gone."""
         try:
             return list(self._list_models(project_name, page_size))
         except errors.NotFound:
             return []
 
-    def _list_models(self, project_name: str, page_size: int | None) -> Iterator[dict[str, Any]]:
+    def _list_models(self, project_name: str, page_size: int | None) -> Iterator[tuple[dict[str, Any], float | None]]:
+        """Each version ListModels shows, with the service's time of its page."""
         params: dict[str, Any] = {"ProjectName": project_name}
         if page_size is not None:
             params["MaxResults"] = page_size
         while True:
             answer = self._call("ListModels", **params)
-            yield from answer.get("Models", [])
+            answered_at = _answered_at(answer)
+            for model in answer.get("Models", []):
+                yield model, answered_at
             token = answer.get("NextToken")
             if not token:
                 return
@@ -214,6 +249,7 @@ class Lookout:
     def _call(self, operation: str, **params: Any) -> dict[str, Any]:
         method = getattr(self._client, xform_name(operation))
         attempt = 0
+        outcome_unknown = False  # an earlier attempt got no answer, or a 5xx: it may have been carried out
         while True:
             try:
                 with self._timed_call():
@@ -223,6 +259,8 @@ class Lookout:
                 error: errors.LookoutError = translate(operation, exc)
             except _CONNECTION_ERRORS as exc:
                 error = errors.ServiceUnavailable(operation, type(exc).__name__, str(exc))
+            outcome_unknown = outcome_unknown or error.outcome_unknown
+            error.outcome_unknown = outcome_unknown
             if isinstance(error, errors.Throttled):
                 self.throttled += 1
             if not error.retryable or attempt + 1 >= self._max_attempts:
@@ -255,7 +293,27 @@ def translate(operation: str, exc: botocore.exceptions.ClientError) -> errors.Lo
     return errors.error_class(code, status)(operation, code, message, status=status, retry_after=seconds)
 
 
-def _model(project_name: str, meta: dict[str, Any]) -> Model:
+def _answered_at(answer: dict[str, Any]) -> float | None:
+    """The service's time of an answer (its ``Date`` header, to the second), if it says."""
+    date = answer.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("date")
+    if not isinstance(date, str):
+        return None
+    try:
+        return email.utils.parsedate_to_datetime(date).timestamp()
+    except (TypeError, ValueError):
+        return None
+
+
+def _epoch(timestamp: object) -> float | None:
+    """A timestamp as botocore parses it (a datetime), in epoch seconds."""
+    if isinstance(timestamp, datetime.datetime):
+        return timestamp.timestamp()
+    if isinstance(timestamp, int | float) and not isinstance(timestamp, bool):
+        return float(timestamp)
+    return None
+
+
+def _model(project_name: str, meta: dict[str, Any], answered_at: float | None = None) -> Model:
     performance = {k: float(v) for k, v in (meta.get("Performance") or {}).items() if v is not None}
     return Model(
         project_name=project_name,
@@ -269,4 +327,6 @@ def _model(project_name: str, meta: dict[str, Any]) -> Model:
         description=meta.get("Description"),
         output_config=dict(meta.get("OutputConfig") or {}),
         kms_key_id=meta.get("KmsKeyId"),
+        created=_epoch(meta.get("CreationTimestamp")),
+        answered_at=answered_at,
     )

@@ -1,15 +1,20 @@
 """Custom::LookoutVisionModel: Create, Update and Delete, as lifecycle decisions carried out.
 
 PhysicalResourceId is the model ARN. Create trains a new model version, tagged with this
-resource's owner tag (and hosts it when the properties ask for it). Update looks at the version
-the physical id names: when it was created with the new properties' settings, the update is done
-in place (host, stop, rescale, retag) and answers the same ARN — a rollback lands here too —;
-otherwise a new version is trained (CloudFormation then deletes the old one). Delete stops,
-deletes and waits until ListModels no longer shows the version.
+resource's owner tag (``provider.identifiers.Owner``: the resource and the Create's request), and
+hosts it when the properties ask for it. Update looks at the version the physical id names: when
+it was created with the new properties' settings, the update is done in place (host, stop,
+rescale, retag) and answers the same ARN — a rollback lands here too —; otherwise a new version is
+trained (CloudFormation then deletes the old one). Delete stops, deletes and waits until the
+version is gone: DescribeModel no longer finds it and ListModels no longer lists it.
 
 No step acts on a version that does not carry this resource's owner tag, and every ARN a
 continuation record names must be a version of the resource's project: the record travels in an
-event that anyone allowed to invoke the function could write.
+event that anyone allowed to invoke the function could write. The Delete of a Create that never
+answered acts only on the versions that Create can have made: those of its request when the id
+names it, else those of this resource created since that Create can have begun
+(``provider.lifecycle.may_be_from_unanswered_create``) — never a version kept by RETAIN from an
+earlier life of the same logical id.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import dataclasses
 import functools
 import logging
 import sys
+from dataclasses import dataclass
 from typing import Any
 
 from provider import consts, paced_delete, servicemodel
@@ -25,38 +31,42 @@ from provider.budget import Budget, HandOver
 from provider.cfn_response import Outcome
 from provider.config import AdaptivePolls, PollSchedule
 from provider.errors import (
+    STILL_TRAINING_ADVICE,
     AccessDenied,
     DeadlineExceeded,
     ProviderError,
     RejectedEvent,
     ResourceFailed,
+    outcome_unknown,
     service_gone,
 )
-from provider.identifiers import OWNER_TAG_KEY, ModelRef, parse_model_arn, unconfirmed_model_id
+from provider.identifiers import OWNER_TAG_KEY, ModelRef, Owner, parse_model_arn, unconfirmed_model_id
 from provider.lifecycle import (
     Absent,
     Action,
     Hosted,
     ModelGoal,
     ModelObservation,
+    ModelStatus,
     Step,
     UpdatePlan,
     goal_for,
+    may_be_from_unanswered_create,
     next_model_action,
     update_plan,
 )
-from provider.lookout import Lookout, Model
+from provider.lookout import Lookout, Model, ModelSummary
 from provider.paced_delete import FleetPolls
 from provider.properties import ModelProperties, VersionSettings
 from provider.tokens import TokenKind, client_token
-from provider.waiter import Waiter
+from provider.waiter import Waiter, retried
 
 logger = logging.getLogger(__name__)
 
 # Keys of the continuation record's progress.
-CREATE_MODEL_SENT = "CreateModelSent"
-CREATED_MODEL_ARN = "ModelArn"
-HOSTING_STARTED = "StartModelSent"
+CREATE_MODEL_UNCONFIRMED = "CreateModelUnconfirmed"  # a CreateModel got no answer (or a 5xx): it may have created
+CREATED_MODEL_ARN = "ModelArn"  # CreateModel answered: the version this request created
+HOSTING_STARTED = "StartModelAnswered"  # StartModel answered: a later HOSTING_FAILED is a failure
 TAGS_APPLIED = "TagsApplied"
 REPLACING = "Replacing"
 REPLACEMENT_FAILURE = "ReplacementFailure"
@@ -70,13 +80,25 @@ CREATE_MODEL_LANDING = 30.0
 LANDING_LOOK_INTERVAL = 5.0
 
 
+@dataclass(frozen=True)
+class UnansweredCreate:
+    """A Create that may have made model versions CloudFormation never learnt of: where, and which request.
+
+    ``request_id`` is that Create's RequestId when its answer named it (``unconfirmed_model_id``);
+    None when CloudFormation made the physical id up (it never got an answer).
+    """
+
+    project_name: str
+    request_id: str | None = None
+
+
 class ModelResource:
     """The model operations of one request.
 
     ``progress`` is the continuation record's progress: it survives re-invocations. ``owner`` is
-    the owner tag's value for this custom resource (``provider.identifiers.owner_tag_value``).
-    ``page_size`` is ListModels' MaxResults (None: the service's default page); ``schedule`` says
-    when to poll.
+    this custom resource and this request (``provider.identifiers.Owner``): the owner tag a version
+    this request creates gets. ``page_size`` is ListModels' MaxResults (None: the service's default
+    page); ``schedule`` says when to poll.
     """
 
     def __init__(
@@ -86,7 +108,7 @@ class ModelResource:
         request_id: str,
         progress: dict[str, Any],
         *,
-        owner: str,
+        owner: Owner,
         page_size: int | None = None,
         schedule: PollSchedule | None = None,
         fleet_polls: FleetPolls | None = None,
@@ -100,6 +122,7 @@ class ModelResource:
         self._schedule: PollSchedule = schedule if schedule is not None else AdaptivePolls()
         self._fleet_polls = fleet_polls if fleet_polls is not None else FleetPolls()
         self._verified: set[str] = set()  # ARNs seen carrying the owner tag, in this invocation
+        self._others: set[str] = set()  # ARNs seen not to be an unanswered Create's, in this invocation
         # Set once a failed replacement has been dealt with: its version deleted, or named in the error.
         self.replacement_reported = False
 
@@ -120,22 +143,31 @@ class ModelResource:
     def failed_create_id(self, project_name: str) -> str | None:
         """The physical id a failed Create answers: what exists, so that CloudFormation's Delete removes it.
 
-        The created version's ARN; or, when CreateModel was sent and never answered, an id that
-        makes the Delete look for the versions carrying this resource's owner tag; or None (nothing
-        was created: crhelper makes up an id, and the Delete of that id does nothing).
+        The created version's ARN; or, when a CreateModel got no answer (or a 5xx) and may have
+        created a version, an id naming this request, whose Delete looks for the versions carrying
+        this request's owner tag; or None: nothing was created (no CreateModel, or only refused
+        ones), crhelper makes up an id, and the Delete of that id does nothing.
         """
         arn = self._progress.get(CREATED_MODEL_ARN)
         if isinstance(arn, str) and parse_model_arn(arn) is not None:
             return arn
-        if self._progress.get(CREATE_MODEL_SENT):
-            return unconfirmed_model_id(project_name)
+        if self._progress.get(CREATE_MODEL_UNCONFIRMED):
+            return unconfirmed_model_id(project_name, self._request_id)
         return None
 
     def _create_model(self, properties: ModelProperties) -> ModelRef:
+        """CreateModel, tried again (same ClientToken) after transient failures until the deadline."""
         token = client_token(self._request_id, TokenKind.CREATE_MODEL)
-        with self._budget.step():
-            self._progress[CREATE_MODEL_SENT] = True
-            created = self._lookout.create_model(properties, token, self._owner_tag(properties))
+
+        def create() -> Model:
+            try:
+                return self._lookout.create_model(properties, token, self._owner_tag(properties))
+            except Exception as exc:
+                if outcome_unknown(exc):  # a refusal created nothing; no answer or a 5xx may have
+                    self._progress[CREATE_MODEL_UNCONFIRMED] = True
+                raise
+
+        created = retried(self._budget, create)
         ref = parse_model_arn(created.model_arn)
         if ref is None or ref.project_name != properties.project_name:
             raise ProviderError(f"CreateModel answered an unexpected model ARN {created.model_arn!r}")
@@ -170,10 +202,14 @@ class ModelResource:
         """Decided from the version itself (DescribeModel), whatever OldResourceProperties say."""
         if ref.project_name != properties.project_name:
             return UpdatePlan.REPLACE
-        with self._budget.step():
+
+        def look() -> Model | None:
             model = self._lookout.describe_model(ref.project_name, ref.model_version)
             if model is not None:
                 self._check_owner(ref)
+            return model
+
+        model = retried(self._budget, look)
         current = _version_settings(model) if model is not None and model.status != "DELETING" else None
         plan = update_plan(current, properties)
         logger.info("%s: %s update", ref, plan)
@@ -224,28 +260,38 @@ class ModelResource:
             raise ProviderError(f"unexpected {type(exc).__name__}: {exc}") from exc
 
     def leftover(self) -> str:
-        """Words naming the version an Update created and could not delete, for a FAILED reason."""
+        """Words naming the version an Update created (or may have) and could not delete, for a FAILED reason."""
         arn = self._progress.get(CREATED_MODEL_ARN)
-        version = str(arn).rsplit("/", 1)[-1] if isinstance(arn, str) else "?"
-        return f"the new model version {version} remains (delete it)"
+        if isinstance(arn, str):
+            return f"the new model version {arn.rsplit('/', 1)[-1]} remains (delete it)"
+        return f"a new model version may remain (delete it if so: its owner tag ends in {self._owner.request})"
 
     def replacement_left(self) -> bool:
-        """Whether an Update created a new version that is neither deleted nor named in its error."""
-        return self._progress.get(CREATED_MODEL_ARN) is not None and not self.replacement_reported
+        """Whether an Update created (or may have) a new version that is neither deleted nor named in its error."""
+        made = self._progress.get(CREATED_MODEL_ARN) is not None or bool(self._progress.get(CREATE_MODEL_UNCONFIRMED))
+        return made and not self.replacement_reported
 
     # -- Delete ----------------------------------------------------------------------------------
 
-    def delete(self, physical_id: str, unanswered_in: str | None = None) -> Outcome:
-        """Stop, delete, and wait until the version is gone from ListModels.
+    def delete(self, physical_id: str, unanswered: UnansweredCreate | None = None) -> Outcome:
+        """Stop, delete, and wait until the version is gone (DescribeModel and ListModels).
 
         The Delete of a model ARN paces its calls for the fleet of Deletes it shares the service's
         quota with (``provider.paced_delete``). A physical id that is no model ARN names nothing:
-        no call — unless ``unanswered_in`` gives the project of a Create that CloudFormation
-        stopped waiting for (the id is CloudFormation's own, or the one a Create answers when its
-        CreateModel got no answer). That Create may have made a version: every version of the
-        project carrying this resource's owner tag is deleted, and the project is looked at again
-        until a CreateModel sent before this Delete began has landed.
+        no call — unless ``unanswered`` says it follows a Create whose versions were never
+        answered (an id naming that Create's request, or one CloudFormation made up). Those
+        versions are deleted, and the project is looked at again until a CreateModel sent before
+        this Delete began has landed. A model still TRAINING at the deadline cannot be deleted:
+        the reason then says to delete again once training has ended.
         """
+        try:
+            return self._delete(physical_id, unanswered)
+        except DeadlineExceeded as exc:
+            if exc.last_status == ModelStatus.TRAINING:
+                exc.advice = STILL_TRAINING_ADVICE
+            raise
+
+    def _delete(self, physical_id: str, unanswered: UnansweredCreate | None) -> Outcome:
         ref = parse_model_arn(physical_id)
         if ref is not None:
             paced_delete.tear_down(
@@ -258,11 +304,11 @@ class ModelResource:
                 page_size=self._page_size,
             )
             return Outcome(physical_id)
-        if unanswered_in is None:
+        if unanswered is None:
             logger.info("the physical id is no model ARN: nothing to delete")
             return Outcome(physical_id)
         try:
-            self._delete_owned_versions(unanswered_in)
+            self._delete_owned_versions(unanswered)
         except AccessDenied as exc:
             # A policy without lookoutvision:ListTagsForResource (one deployed before the search):
             # as if nothing were found, with a warning. Any other denial, and the service's end
@@ -272,53 +318,111 @@ class ModelResource:
             logger.warning("cannot look for versions this resource created (%s): nothing deleted", exc.message)
         return Outcome(physical_id)
 
-    def _delete_owned_versions(self, project_name: str) -> None:
+    def _delete_owned_versions(self, unanswered: UnansweredCreate) -> None:
         landed_by = self._budget.started + CREATE_MODEL_LANDING
         while True:
-            for ref in self._owned_versions(project_name):  # several versions in one request: a token each
+            for ref in self._owned_versions(unanswered):  # several versions in one request: a token each
                 self._converge(ref, Absent(), token_scope=ref.model_version)
             left = landed_by - self._budget.clock.now()
             if left <= 0:
                 return
             self._budget.wait(min(LANDING_LOOK_INTERVAL, left))
 
-    def _owned_versions(self, project_name: str) -> list[ModelRef]:
-        """The versions of the project that carry this resource's owner tag: those found before, and any new."""
+    def _owned_versions(self, unanswered: UnansweredCreate) -> list[ModelRef]:
+        """The versions the unanswered Create can have made: those found before, and any new.
+
+        Every version of the project is looked at — those ListModels lists, and those DescribeModel
+        finds beyond them (ListModels may not list a new version yet) — and kept when its owner
+        tag is that Create's: its request's when known; else this resource's, on a version created
+        since that Create can have begun.
+        """
+        project_name = unanswered.project_name
         found = self._progress.setdefault(OWNED_VERSIONS, [])
         if not isinstance(found, list):
             raise RejectedEvent("the continuation record's owned versions are not a list")
-        with self._budget.step():
-            logger.info("looking for versions of project %s this resource created", project_name)
-            for _, arn in self._lookout.model_versions(project_name, self._page_size):
-                if arn in found or arn in self._verified:
+        owner = self._owner.with_request(unanswered.request_id)
+
+        def look() -> None:
+            logger.info("looking for the model versions of project %s made by %s", project_name, _whose(unanswered))
+            for version in self._project_versions(project_name):
+                arn = version.model_arn
+                if arn in found or arn in self._verified or arn in self._others:
+                    continue
+                if unanswered.request_id is None and not self._since_unanswered_create(version):
+                    self._others.add(arn)  # older than that Create: another life's (kept by RETAIN, say)
                     continue
                 tags = self._lookout.tags_of(arn)
-                if tags is not None and tags.get(OWNER_TAG_KEY) == self._owner:
+                if tags is None:
+                    continue  # gone since
+                if owner.made(tags.get(OWNER_TAG_KEY)):
                     found.append(arn)
                     self._verified.add(arn)
+                else:
+                    self._others.add(arn)
+
+        retried(self._budget, look)
         refs = [parse_model_arn(arn) for arn in found]
         if any(ref is None or ref.project_name != project_name for ref in refs):
             raise RejectedEvent(f"the continuation record names versions outside project {project_name}")
         return [ref for ref in refs if ref is not None]
 
+    def _project_versions(self, project_name: str) -> list[ModelSummary]:
+        """Every version of the project: ListModels' pages, and those DescribeModel finds after the highest listed.
+
+        Versions are numbered 1, 2, 3... per project, and ListModels may not list one created
+        seconds ago: DescribeModel (answered at once) of ``latest`` and of each version after the
+        highest listed finds it.
+        """
+        listed = self._lookout.model_summaries(project_name, self._page_size)
+        if listed is None:
+            return []  # no such project: no version
+        highest = max((int(v.model_version) for v in listed if v.model_version.isdigit()), default=0)
+        latest = self._lookout.describe_model(project_name, "latest")
+        newest = int(latest.model_version) if latest is not None and latest.model_version.isdigit() else 0
+        found = list(listed)
+        version = highest + 1
+        while True:
+            if latest is not None and version == newest:
+                model: Model | None = latest
+            else:
+                model = self._lookout.describe_model(project_name, str(version))
+            if model is not None:
+                found.append(_summary(model))
+            elif version > newest:
+                return found  # past the newest version and the ones that follow it
+            version += 1
+
+    def _since_unanswered_create(self, version: ModelSummary) -> bool:
+        """Whether the version was created since the Create a made-up id stands for can have begun.
+
+        Its age is read in the service's clock (the answer's time less its CreationTimestamp), the
+        Delete's elapsed time in the provider's; a version whose age is unknown counts as recent.
+        """
+        if version.created is None:
+            return True
+        now = self._budget.clock.now()
+        answered_at = version.answered_at if version.answered_at is not None else now
+        since_start = now - self._budget.started
+        return may_be_from_unanswered_create(answered_at - version.created, since_start, self._budget.service_timeout)
+
     # -- the owner tag ---------------------------------------------------------------------------
 
     def _owner_tag(self, properties: ModelProperties) -> dict[str, str] | None:
-        """The owner tag, if the model can take one more tag than the properties give it."""
+        """The owner tag (this resource, this request), if the model can take one more tag than its properties give."""
         if len(properties.tags) >= _max_tags():
             logger.warning("the model gets no owner tag: its Tags already reach the service's maximum")
             return None
-        return {OWNER_TAG_KEY: self._owner}
+        return {OWNER_TAG_KEY: self._owner.tag_value}
 
     def _check_owner(self, ref: ModelRef, tags: dict[str, str] | None = None) -> None:
-        """ResourceFailed unless the version carries this resource's owner tag (or could carry no more tags)."""
+        """ResourceFailed unless the version carries this resource's owner tag (any request's) or can take no more."""
         if ref.model_arn in self._verified:
             return
         tags = tags if tags is not None else self._lookout.tags_of(ref.model_arn)
         if tags is None:
             return  # gone: nothing to act on
         owner = tags.get(OWNER_TAG_KEY)
-        if owner != self._owner and not (owner is None and len(tags) >= _max_tags()):
+        if not self._owner.of_resource().made(owner) and not (owner is None and len(tags) >= _max_tags()):
             why = f"it has no {OWNER_TAG_KEY} tag" if owner is None else f"its {OWNER_TAG_KEY} tag names another"
             raise ResourceFailed(f"{ref} was not created by this resource ({why}): not touched")
         self._verified.add(ref.model_arn)
@@ -403,6 +507,16 @@ def _max_tags() -> int:
     shape = servicemodel.operation_model("CreateModel").input_shape
     maximum = shape.members["Tags"].metadata.get("max") if shape is not None else None
     return int(maximum) if maximum is not None else sys.maxsize
+
+
+def _whose(unanswered: UnansweredCreate) -> str:
+    if unanswered.request_id is None:
+        return "the Create whose answer CloudFormation never got"
+    return f"the Create {unanswered.request_id} (its CreateModel unanswered)"
+
+
+def _summary(model: Model) -> ModelSummary:
+    return ModelSummary(model.model_version, model.model_arn, str(model.status), model.created, model.answered_at)
 
 
 def _version_settings(model: Model) -> VersionSettings:

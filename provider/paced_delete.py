@@ -11,6 +11,10 @@ changes:
   finds the deleted version, by ListModels only (the one call that can say the version is no
   longer listed), soon after and then at growing intervals: ListModels lags DescribeModel by
   seconds, and this one call per Delete is let past the fleet's share;
+- the version is gone once DescribeModel has answered ResourceNotFound AND ListModels no longer
+  lists it: ListModels is eventually consistent both ways (a version created seconds ago may not
+  be listed yet), so a version missing from ListModels while DescribeModel still answers it is
+  observed again, never taken for gone;
 - it paces its polls for the fleet it sees: every ListModels page shows the status of up to 100
   versions of the project, and the versions HOSTED, STOPPING_HOSTING or DELETING are the Deletes
   (about to be) polling at the same time, so each polls no more often than its share of
@@ -24,8 +28,9 @@ changes:
   between steps, so they count against the deadline but never inflate the hand-over reserve, and
   no number of throttled answers fails the Delete before its deadline.
 
-StopModel and DeleteModel keep their ClientToken; the loop ends only once ListModels no longer
-lists the version, and the Budget's deadline and hand-over apply to every step and wait.
+StopModel and DeleteModel keep their ClientToken; the loop ends only once the version is gone,
+and the Budget's deadline and hand-over apply to every step and wait: a 5xx or a lost answer is
+observed again, for as long as the deadline allows (``provider.waiter.Waiter``).
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ from provider.waiter import Waiter
 _FLEET = frozenset({"HOSTED", "STOPPING_HOSTING", "DELETING"})
 _DELETING = "DELETING"
 _GONE = "deleted, still listed by ListModels"
+_UNLISTED = "not listed by ListModels yet"  # a ListModels page without the version, which DescribeModel still finds
 
 
 @dataclass(frozen=True)
@@ -118,7 +124,8 @@ def tear_down(
     DeleteModel keep ``lookout``'s retries except for throttling (``throttling_not_retried``): what
     follows a throttled answer is this loop's decision. ``check_owner`` gets the version's tags
     (None: it is gone) and raises unless this resource may act on it. ``token_key`` is what the
-    ClientTokens derive from.
+    ClientTokens derive from. At the deadline, DeadlineExceeded names the status last seen (its
+    ``last_status``) and what was still failing.
     """
     pace = _Pace(schedule, random_unit)
     teardown = _Teardown(lookout, ref, check_owner=check_owner, token_key=token_key, pace=pace, page_size=page_size)
@@ -156,13 +163,15 @@ class _Teardown:
         try:
             status = self._look() if self.owned else self._first_look()
         except Throttled as exc:
-            self.refusal = f"{exc.operation} answered {exc.code}"
+            self.refusal = exc.brief
             if not self.owned:  # the first look: spread out like StopModel's retries
                 self.pace.refused(exc)
             return WAIT, None, self.status  # look again after the interval
         self.refusal = ""
         if status is None:
             return DONE, None, "gone"
+        if status == _UNLISTED:  # DescribeModel still finds it: look again, by DescribeModel next
+            return WAIT, None, self.status
         self.status = status
         if status in (_DELETING, _GONE):
             return WAIT, None, status
@@ -181,7 +190,10 @@ class _Teardown:
         return str(model.status)
 
     def _look(self) -> str | None:
-        """The version's status by ListModels or DescribeModel in turn; None once ListModels no longer lists it."""
+        """The version's status by ListModels or DescribeModel in turn; None once it is gone.
+
+        Gone: DescribeModel has answered ResourceNotFound, and ListModels no longer lists it.
+        """
         project, version = self.ref.project_name, self.ref.model_version
         use_list = self.pace.gone or self.list_next
         self.list_next = not use_list
@@ -189,6 +201,8 @@ class _Teardown:
             statuses = self.calls.model_statuses(project, self.page_size)
             self.pace.saw(statuses)
             status = statuses.get(version)
+            if status is None:
+                return None if self.pace.gone else _UNLISTED
             return _GONE if status == _DELETING and self.pace.gone else status
         model = self.calls.describe_model(project, version)
         if model is None:  # gone: still listed for a few seconds, maybe
@@ -204,7 +218,7 @@ class _Teardown:
             elif action.step is Step.DELETE:
                 self.acts.delete_model(project, version, client_token(self.token_key, TokenKind.DELETE_MODEL))
         except Throttled as exc:
-            self.refusal = f"{exc.operation} answered {exc.code}"
+            self.refusal = exc.brief
             self.pace.refused(exc)
             return
         except Exception:

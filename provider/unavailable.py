@@ -7,8 +7,11 @@ AccessDeniedException (a missing permission, a deny) is not "gone" either: the r
 any other error does, even with the opt-in, since leaving the resource behind would hide a
 misconfiguration that the owner can fix.
 
-- Delete, by default: FAILED, with a Reason that says the service is unavailable and how to go on
-  (set the opt-in and redeploy, or ``delete-stack --retain-resources``).
+- Delete, by default: FAILED, with a Reason that says the service is unavailable and how to go on.
+  A stack whose deletion failed (DELETE_FAILED) accepts nothing but another DeleteStack, so that
+  is the remedy named: delete the stack again, with ``--retain-resources <logical id>`` to leave
+  the resource as it is. (Before a stack deletion, setting the opt-in and deploying does the same:
+  README's "End of support".)
 - Delete with ``OrphanWhenServiceUnavailable`` true: once the end-of-support answer has persisted
   across attempts for ``GONE_CONFIRMATION`` seconds, SUCCESS. The resource is left as it is
   (orphaned): a WARNING log line names it, and the response carries a note (Reason and the
@@ -166,6 +169,10 @@ def _settings_only(parse: Callable[[Any], P], old_properties: Any, properties: P
     return bool(dataclasses.replace(old, **settings) == properties)
 
 
+# What a failed Delete advises: a stack in DELETE_FAILED accepts only another DeleteStack.
+RETAIN_ADVICE = "Delete the stack again; to leave this resource as it is, name it in --retain-resources."
+
+
 def _gone(
     event: Mapping[str, Any], cause: LookoutError, subject: str, exc: ProviderError, *, confirming: bool = False
 ) -> ServiceGone:
@@ -174,20 +181,23 @@ def _gone(
     message = f"Lookout for Vision is no longer available (support ended {END_OF_SUPPORT_DATE}): {operation} refused"
     if confirming:
         message += f"; ServiceTimeout ended before that lasted {GONE_CONFIRMATION:.0f} s, the time it must last"
+    request_type, logical_id = request_names(event)
     logger.error(
-        "%s for %s (%s). Either set the property %s to true (construct prop orphan_when_service_unavailable=True) "
-        "and deploy again, then delete: the resource is left behind with a warning; or retry the stack deletion "
-        "with --retain-resources naming this resource.",
+        "%s for %s (%s). A stack whose deletion failed accepts only another deletion: delete it again with "
+        "--retain-resources %s, and the resource is left as it is. Before a stack deletion, setting the property "
+        "%s to true (construct prop orphan_when_service_unavailable=True) in a deployment that changes nothing "
+        "else makes its Delete leave it behind with a warning.",
         message,
         subject,
         exc.message,
+        logical_id,
         consts.ORPHAN_WHEN_SERVICE_UNAVAILABLE,
     )
-    request_type, logical_id = request_names(event)
+    advice = RETAIN_ADVICE if request_type == "Delete" else ServiceGone.advice
     head = failure_reason(request_type, logical_id, "").rstrip(".")
     named = f"{message} for {subject}"
-    fits = len(head) + len(named) + len(". ") + len(ServiceGone.advice) <= REASON_LIMIT
-    return ServiceGone(named if fits else message)
+    fits = len(head) + len(named) + len(". ") + len(advice) <= REASON_LIMIT
+    return ServiceGone(named if fits else message, advice=advice)
 
 
 def _bounded(text: str) -> str:

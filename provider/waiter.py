@@ -1,18 +1,21 @@
-"""The poll loop: observe, decide, act, wait — until the goal is reached, within a Budget."""
+"""The poll loop: observe, decide, act, wait — until the goal is reached or the request's deadline passes."""
 
 from __future__ import annotations
 
 import logging
+import random
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
 from provider.budget import Budget
-from provider.errors import Conflict, DeadlineExceeded, LookoutError, NotFound, ResourceFailed
-from provider.lifecycle import THROTTLED_POLL_SKIP, TRANSIENT_STEP_LIMIT, Action, Step, poll_interval
+from provider.errors import Conflict, DeadlineExceeded, LookoutError, NotFound, OutOfTime, ResourceFailed
+from provider.lifecycle import DONE, THROTTLED_POLL_SKIP, Action, Step, backoff_delay, poll_interval
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+_NOT_OBSERVED = "not yet observed"
 
 
 class Waiter(Generic[T]):
@@ -22,8 +25,16 @@ class Waiter(Generic[T]):
     messages); ``act`` performs any action other than WAIT, DONE and FAIL. A Conflict or NotFound
     answered to an action means a transition is under way or the resource went: observe again
     (but NotFound answered to a CREATE means its project is missing: that fails).
-    A step whose call still fails after ``provider.lookout``'s retries (throttling, 5xx, no
-    connection) is tried again after a poll interval, up to TRANSIENT_STEP_LIMIT times in a row.
+
+    Only three things end the wait short of its goal: a refusal (an error retrying cannot fix:
+    AccessDenied, validation, another 4xx, the service's end-of-support answer), a FAIL decision,
+    and the request's deadline. A step whose call still fails transiently after
+    ``provider.lookout``'s own retries (throttling, a 5xx, no answer) is tried again after the
+    poll interval or, if longer, a backoff with full jitter after RetryAfterSeconds, for as long
+    as the Budget allows; its waits are the Budget's, so hand-overs carry it on. At the deadline,
+    DeadlineExceeded names the status last seen and the failure still going on, with that
+    failure's advice. Messages start with ``subject`` (none when it is empty).
+
     ``interval(polls, time_left)`` gives the seconds before the next poll
     (``provider.lifecycle.poll_interval`` by default); ``polls`` counts from the last action or
     the last change of status, so every new phase (stopping, deleting, waiting for ListModels) is
@@ -40,21 +51,25 @@ class Waiter(Generic[T]):
         *,
         interval: Callable[[int, float], float] = poll_interval,
         throttled: Callable[[], int] = lambda: 0,
+        random_unit: Callable[[], float] = random.random,
     ) -> None:
         self._budget = budget
         self._interval = interval
         self._throttled = throttled
+        self._random = random_unit
         self._subject = subject
         self._observe = observe
         self._act = act
 
     def run(self) -> T:
         polls = 0
-        failed_steps = 0  # consecutive steps that ended on a retryable error despite the retries
-        status = "not yet observed"
+        failed_steps = 0  # consecutive steps that ended on a transient error despite the retries
+        failing: LookoutError | None = None  # the transient error of the last step, if it failed
+        status = _NOT_OBSERVED
         try:
             while True:
                 throttled_before = self._throttled()
+                pause = 0.0
                 try:
                     with self._budget.step():
                         previous, (action, seen, status) = status, self._observe()
@@ -64,22 +79,39 @@ class Waiter(Generic[T]):
                         if action.step is Step.DONE:
                             return seen
                         if action.step is Step.FAIL:
-                            raise ResourceFailed(f"{self._subject}: {action.reason}")
+                            raise ResourceFailed(self._named(action.reason))
                         if action.step is not Step.WAIT:
                             polls = self._perform(action, status, polls)
-                    failed_steps = 0
+                    failed_steps, failing = 0, None
                 except LookoutError as exc:
-                    failed_steps += 1
-                    if not exc.retryable or failed_steps > TRANSIENT_STEP_LIMIT:
-                        exc.message = f"{self._subject}: {exc.message}"  # which resource
+                    if not exc.retryable:
+                        exc.message = self._named(exc.message)  # which resource
                         raise
-                    logger.warning("%s: %s; trying again after a pause", self._subject, exc.message)
+                    failed_steps += 1
+                    failing = exc
+                    pause = backoff_delay(failed_steps - 1, self._random(), exc.retry_after)
+                    logger.warning("%s: %s; trying again (%d in a row)", self._subject, exc.message, failed_steps)
                 if self._throttled() > throttled_before:
                     polls += THROTTLED_POLL_SKIP
-                self._budget.wait(self._interval(polls, self._budget.deadline_left()))
+                time_left = max(0.0, self._budget.deadline_left())
+                self._budget.wait(min(time_left, max(pause, self._interval(polls, time_left))))
                 polls += 1
         except DeadlineExceeded as exc:
-            raise DeadlineExceeded(f"{self._subject} is still {status}: {exc.message}") from exc
+            raise self._deadline(exc, status, failing) from exc
+
+    def _deadline(self, exc: DeadlineExceeded, status: str, failing: LookoutError | None) -> DeadlineExceeded:
+        """The deadline's error: the status last seen, and the failure still going on (its advice too)."""
+        observed = status != _NOT_OBSERVED
+        message = f"{self._subject} is still {status}: {exc.message}" if observed else self._named(exc.message)
+        cause = exc.__cause__.cause if isinstance(exc.__cause__, OutOfTime) else None  # already in the message
+        if cause is None and failing is not None:
+            cause = failing
+            message = f"{message}; {failing.brief}"
+        advice = cause.advice if cause is not None and cause.advice else None
+        return DeadlineExceeded(message, advice=advice, last_status=status if observed else None)
+
+    def _named(self, message: str) -> str:
+        return f"{self._subject}: {message}" if self._subject else message
 
     def _perform(self, action: Action, status: str, polls: int) -> int:
         logger.info("%s: %s", self._subject, action.step)
@@ -91,3 +123,18 @@ class Waiter(Generic[T]):
             logger.info("%s: %s; observing again", self._subject, exc.code)
             return polls
         return 0
+
+
+def retried(budget: Budget, call: Callable[[], T]) -> T:
+    """``call()`` as one step, tried again after each transient failure until it is answered or the deadline passes.
+
+    A refusal is raised at once, as in ``Waiter``; the errors name the operation, not a resource.
+    """
+
+    def observe() -> tuple[Action, T, str]:
+        return DONE, call(), _NOT_OBSERVED  # no status to log: a call's answer, not a resource's state
+
+    def act(action: Action) -> None:  # observe only ever answers DONE
+        raise AssertionError(f"no action expected, not {action.step}")
+
+    return Waiter(budget, "", observe, act).run()

@@ -3,10 +3,12 @@
 Every physical resource the stack ever held (its history: replaced and deleted ones too) is looked
 up in the service that holds it: the emulator (projects, datasets, model versions), moto (roles,
 buckets, log groups, parameters, ...) or the local Lambda. Model versions the provider created for
-one of the stack's custom resources are also found by their owner tag, in the projects the stack's
-resources name. Then the stack's own functions: no invocation still pending, no polling rule
-targeting them, and every custom-resource request of the stack answered exactly once. Another
-stack's resources are never looked at.
+one of the stack's custom resources are also found by their owner tag (its resource part: any
+request of that resource), in the projects the stack's resources name: the versions ListModels
+lists, and those DescribeModel finds beyond them (ListModels lists a new version only after a
+lag). Then the stack's own functions: no invocation still pending, no polling rule targeting
+them, and every custom-resource request of the stack answered exactly once. Another stack's
+resources are never looked at.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from localcloud.cloudformation.records import Mode, ResourceRecord
 from localcloud.cloudformation.registry import Handlers
 from localcloud.cloudformation.state import StackState
 from provider.consts import DATASET_RESOURCE_TYPE, MODEL_RESOURCE_TYPE
-from provider.identifiers import OWNER_TAG_KEY, owner_tag_value
+from provider.identifiers import OWNER_TAG_KEY, Owner
 
 NOTHING_LEFT = "no project, dataset or model in the emulator, no pending invocation, no polling rule"
 _MODEL_ARN = re.compile(r"^arn:[^:]+:lookoutvision:[^:]*:\d*:model/([^/]+)/([^/]+)$")
@@ -132,19 +134,48 @@ def _owned_models(lookout: Any, state: StackState) -> list[str]:
     """Model versions carrying the owner tag of one of the stack's model resources (the provider tags every
     version it creates), in the projects those resources name."""
     models = [r for r in state.history.values() if r.mode is Mode.CUSTOM and r.resource_type == MODEL_RESOURCE_TYPE]
-    owners = {owner_tag_value(state.context.stack_id, record.logical_id) for record in models}
+    owners = [Owner.of(state.context.stack_id, record.logical_id) for record in models]
     projects = {str(record.properties.get("ProjectName")) for record in models if record.properties.get("ProjectName")}
     found = []
     for project in sorted(projects):
         try:
-            pages = lookout.get_paginator("list_models").paginate(ProjectName=project)
-            for model in (m for page in pages for m in page["Models"]):
+            for model in _project_models(lookout, project):
                 tags = lookout.list_tags_for_resource(ResourceArn=model["ModelArn"]).get("Tags", [])
-                if any(tag["Key"] == OWNER_TAG_KEY and tag["Value"] in owners for tag in tags):
+                owner_tags = [tag["Value"] for tag in tags if tag["Key"] == OWNER_TAG_KEY]
+                if any(owner.made(value) for owner in owners for value in owner_tags):
                     found.append(f"{model['ModelArn']} Lookout for Vision model ({model.get('Status')}), owner-tagged")
         except ClientError:
             continue  # the project is gone, and its models with it
     return found
+
+
+def _project_models(lookout: Any, project: str) -> list[dict[str, Any]]:
+    """Every version of the project: those ListModels lists, then those DescribeModel finds up to the latest one."""
+    pages = lookout.get_paginator("list_models").paginate(ProjectName=project)
+    models = [model for page in pages for model in page["Models"]]
+    version = max((int(m["ModelVersion"]) for m in models), default=0) + 1
+    latest = _described(lookout, project, "latest")
+    newest = int(latest["ModelVersion"]) if latest is not None else 0
+    while True:
+        described = _described(lookout, project, str(version))
+        if described is not None:
+            models.append(described)
+        elif version > newest:
+            return models
+        version += 1
+
+
+def _described(lookout: Any, project: str, version: str) -> dict[str, Any] | None:
+    """DescribeModel's ModelDescription, or None when there is no such version."""
+    try:
+        description: dict[str, Any] = lookout.describe_model(ProjectName=project, ModelVersion=version)[
+            "ModelDescription"
+        ]
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+            return None
+        raise
+    return description
 
 
 def _functions(handlers: Handlers, state: StackState) -> list[str]:

@@ -22,8 +22,11 @@ Rules this backend applies (where the service documentation is silent, the choic
 - DeleteModel: TRAINED, TRAINING_FAILED or HOSTING_FAILED → DELETING → gone after
   ``durations.deleting``. Any other state (TRAINING, STARTING_HOSTING, HOSTED, STOPPING_HOSTING,
   SYSTEM_UPDATING, and DELETING itself) answers ConflictException.
-- Once gone, DescribeModel answers ResourceNotFoundException, but ListModels keeps listing the
-  version (status DELETING) for ``durations.list_models_lag``: ListModels is eventually consistent.
+- ListModels is eventually consistent both ways: a new version is listed only
+  ``durations.list_models_lag_after_create`` after CreateModel (DescribeModel, ``latest`` included,
+  and ListTagsForResource find it at once); once gone, DescribeModel answers
+  ResourceNotFoundException, but ListModels keeps listing the version (status DELETING) for
+  ``durations.list_models_lag``. Both lags are per version (``Settings.model_durations``).
 - DeleteProject answers ConflictException while the project has a dataset or a model version,
   including a deleted version ListModels still lists.
 - ClientToken: a token reused with the same parameters within 8 hours of service time returns the
@@ -562,7 +565,8 @@ class LookoutVisionBackend:
         self, project_name: str, next_token: str | None = None, max_results: int | None = None
     ) -> dict[str, Any]:
         project = self._project(project_name)
-        listed = {v: m.metadata() for v, m in project.models.items()}
+        now = self.clock.now()
+        listed = {v: m.metadata() for v, m in project.models.items() if self._listed_by(project, m, now)}
         for version, ghost in project.listed_after_delete.items():
             listed.setdefault(version, copy.deepcopy(ghost.metadata))
         items = [(f"{int(v):010d}", listed[v]) for v in sorted(listed, key=int)]
@@ -777,6 +781,11 @@ class LookoutVisionBackend:
         expired = [key for key, rec in self._tokens.items() if now - rec.time >= IDEMPOTENCY_WINDOW]
         for key in expired:
             del self._tokens[key]
+
+    def _listed_by(self, project: Project, model: Model, now: float) -> bool:
+        """Whether ListModels lists the version yet (``list_models_lag_after_create`` after CreateModel)."""
+        lag = self.settings.duration("list_models_lag_after_create", project.name, model.version)
+        return now >= model.created + lag
 
     def _advance_model(self, project: Project, model: Model, now: float) -> None:
         while model.version in project.models:

@@ -3,12 +3,14 @@
 One request goes: route → parse → IAM (for a local function's request) → record → faults (service gone,
 latency, drop, access denied, throttling, internal error) → quota → the service's S3 reads with the
 caller's rights (CreateDataset, CreateModel; only when an object store is attached) → backend
-(validation, ClientToken, the operation) → reply.
+(validation, ClientToken, the operation) → reply, dated (``Date``) in service time, the clock of the
+model versions' CreationTimestamp.
 """
 
 from __future__ import annotations
 
 import copy
+import email.utils
 import json
 import logging
 import os
@@ -222,6 +224,7 @@ class Emulator:
         if drop:
             return None
         reply.headers["x-amzn-RequestId"] = request_id
+        reply.headers["Date"] = email.utils.formatdate(self.clock.now(), usegmt=True)  # the service's clock
         return reply
 
     def _authorize(self, caller: Caller, operation: str, params: dict[str, Any]) -> None:

@@ -13,7 +13,15 @@ HostingOutcome = Literal["HOSTED", "HOSTING_FAILED"]
 
 @dataclass(kw_only=True)
 class Durations:
-    """How long each asynchronous step takes, in seconds of service time."""
+    """How long each asynchronous step takes, in seconds of service time.
+
+    ListModels is eventually consistent both ways (the service's documentation: "Recent calls to
+    CreateModel might take a while to appear"): a new model version appears in ListModels
+    ``list_models_lag_after_create`` seconds after CreateModel, while DescribeModel answers it at
+    once; a deleted one stays listed ``list_models_lag`` seconds after DescribeModel stops finding
+    it. AWS gives no figure for either: 5 s each is the order of the service's own eventual
+    consistency, long enough that a client polling every second or two sees both.
+    """
 
     training: float = 60.0
     starting_hosting: float = 30.0
@@ -22,6 +30,8 @@ class Durations:
     deleting_dataset: float = 1.0
     # A deleted model version stays in ListModels for this long after DescribeModel stops finding it.
     list_models_lag: float = 5.0
+    # A new model version appears in ListModels this long after CreateModel (DescribeModel finds it at once).
+    list_models_lag_after_create: float = 5.0
     creating_dataset: float = 1.0
     # SYSTEM_UPDATING (entered only through ``backend.set_status``) back to HOSTED.
     system_updating: float = 30.0

@@ -162,12 +162,17 @@ def project_with_dataset(emulator: Emulator, project: str = PROJECT) -> None:
     emulator.clock.advance(emulator.settings.durations.creating_dataset + 1)
 
 
+# The RequestId of the Create that arranged model versions are tagged as made by.
+ARRANGED_CREATE = "0a7a0a7a-0000-4000-8000-00000000c4ea"
+
+
 def trained_model(emulator: Emulator, project: str = PROJECT, logical_id: str = "Model") -> str:
     """A new TRAINED model version in ``project``, created by the custom resource ``logical_id``; returns its ARN.
 
-    It carries that resource's owner tag, as the versions the provider creates do.
+    It carries that resource's owner tag, as the versions the provider creates do (made by the
+    Create ``ARRANGED_CREATE``).
     """
-    owner = [{"Key": OWNER_TAG_KEY, "Value": owner_tag_value(STACK_ID, logical_id)}]
+    owner = [{"Key": OWNER_TAG_KEY, "Value": owner_tag_value(STACK_ID, logical_id, ARRANGED_CREATE)}]
     answer = emulator.backend.create_model(project, output_config=OUTPUT, tags=owner)
     emulator.clock.advance(emulator.settings.durations.training + 1)
     version = answer["ModelMetadata"]["ModelVersion"]

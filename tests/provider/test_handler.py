@@ -109,9 +109,11 @@ def test_an_unreachable_endpoint_fails_the_delete_with_a_clear_reason(
     monkeypatch.setenv("AWS_ENDPOINT_URL_LOOKOUTVISION", closed)
     arn = "arn:aws:lookoutvision:us-east-1:123456789012:model/proj/1"
 
-    response = requests.request("Delete", physical_id=arn)
+    # Retried until the deadline: a short ServiceTimeout keeps the test short.
+    response = requests.request("Delete", physical_id=arn, properties=model_properties(ServiceTimeout="60"))
 
     assert response["Status"] == "FAILED"
+    assert "ServiceTimeout (60 s) reached" in response["Reason"]
     assert "DescribeModel" in response["Reason"]
     assert "could not be reached" in response["Reason"]
 
@@ -242,13 +244,14 @@ def test_a_model_with_the_most_tags_gets_no_owner_tag(requests: Requests, emulat
     assert emulator.calls_of("CreateModel")[0].params["Tags"] == tags
 
 
-def test_create_tags_the_model_with_its_owner(requests: Requests, emulator: Emulator) -> None:
+def test_create_tags_the_model_with_its_owner_and_its_request(requests: Requests, emulator: Emulator) -> None:
     project_with_dataset(emulator)
-    create = requests.request("Create", properties=model_properties(Tags=[{"Key": "team", "Value": "a"}]))
+    event = requests.event("Create", properties=model_properties(Tags=[{"Key": "team", "Value": "a"}]))
+    create = requests.send(event)
     tags = emulator.backend.list_tags_for_resource(create["PhysicalResourceId"])["Tags"]
     assert {t["Key"]: t["Value"] for t in tags} == {
         "team": "a",
-        OWNER_TAG_KEY: owner_tag_value(STACK_ID, "Model"),
+        OWNER_TAG_KEY: owner_tag_value(STACK_ID, "Model", event["RequestId"]),
     }
 
 
@@ -504,12 +507,14 @@ def test_an_update_of_tags_is_in_place_and_keeps_the_owner_tag(requests: Request
     arn, old = _created(requests, Tags=old_tags)
     new = model_properties(Tags=[{"Key": "team", "Value": "inspection"}, {"Key": "line", "Value": "3"}])
 
+    owner = {t["Key"]: t["Value"] for t in emulator.backend.list_tags_for_resource(arn)["Tags"]}[OWNER_TAG_KEY]
+
     response = requests.request("Update", physical_id=arn, properties=new, old_properties=old)
 
     assert response["Status"] == "SUCCESS", response["Reason"]
     assert response["PhysicalResourceId"] == arn
     tags = {t["Key"]: t["Value"] for t in emulator.backend.list_tags_for_resource(arn)["Tags"]}
-    assert tags == {"team": "inspection", "line": "3", OWNER_TAG_KEY: owner_tag_value(STACK_ID, "Model")}
+    assert tags == {"team": "inspection", "line": "3", OWNER_TAG_KEY: owner}
     assert [c.params["TagKeys"] for c in emulator.calls_of("UntagResource")] == [["cost"]]
     assert len(emulator.calls_of("CreateModel")) == 1
 
@@ -536,7 +541,7 @@ def test_no_step_acts_on_a_version_another_resource_created(requests: Requests, 
     ("progress", "named"),
     [
         ({"ModelArn": "arn:aws:lookoutvision:us-east-1:123456789012:model/other-project/1"}, "not a model version"),
-        ({"CreateModelSent": True, "ModelArn": "not-an-arn"}, "not a model version"),
+        ({"CreateModelUnconfirmed": True, "ModelArn": "not-an-arn"}, "not a model version"),
         ({"OwnedVersions": ["arn:aws:lookoutvision:us-east-1:123456789012:model/other-project/1"]}, "outside"),
         ({"OwnedVersions": "all of them"}, "not a list"),
     ],
@@ -659,14 +664,18 @@ def test_dataset_delete_of_an_unanswered_create_deletes_nothing(
 
 
 def _unconfirmed_dataset_create(requests: Requests, emulator: Emulator, *, performed: bool) -> dict[str, Any]:
-    """A dataset Create whose every CreateDataset lost its answer (``performed``: after the service acted)."""
+    """A dataset Create whose every CreateDataset lost its answer (``performed``: after the service acted).
+
+    Lost answers are retried until the deadline: a short ServiceTimeout keeps it short.
+    """
     emulator.backend.create_project(PROJECT)
     emulator.faults.add(Fault(kind="drop_connection", operations={"CreateDataset"}, after_action=performed))
     kind = consts.DATASET_RESOURCE_TYPE
-    create = requests.request("Create", resource_type=kind, properties=dataset_properties())
+    create = requests.request("Create", resource_type=kind, properties=dataset_properties(ServiceTimeout="60"))
     emulator.faults.clear()
     assert create["Status"] == "FAILED"
     assert "CreateDataset" in create["Reason"], create["Reason"]
+    assert "ServiceTimeout (60 s) reached" in create["Reason"], create["Reason"]
     return create
 
 
@@ -720,7 +729,7 @@ def test_a_failed_dataset_update_names_the_new_dataset_it_left(requests: Request
         "Update",
         resource_type=kind,
         physical_id=create["PhysicalResourceId"],
-        properties=dataset_properties(ProjectName="other-project"),
+        properties=dataset_properties(ProjectName="other-project", ServiceTimeout="60"),
         old_properties=dataset_properties(),
     )
 
@@ -730,7 +739,8 @@ def test_a_failed_dataset_update_names_the_new_dataset_it_left(requests: Request
     assert reason.startswith("Update Model: the new train dataset of project other-project may have been created"), (
         reason
     )
-    assert "(delete it if so); CreateDataset: ConnectionClosedError" in reason, reason
+    assert "(delete it if so); ServiceTimeout (60 s) reached; CreateDataset got no answer" in reason, reason
+    assert "could not be reached" in reason, reason
 
 
 def test_dataset_create_adopts_no_existing_dataset(requests: Requests, emulator: Emulator) -> None:
@@ -742,7 +752,7 @@ def test_dataset_create_adopts_no_existing_dataset(requests: Requests, emulator:
 
     assert create["Status"] == "FAILED"
     assert "already has a train dataset that this stack did not create" in create["Reason"], create["Reason"]
-    assert "import it into the stack or delete it" in create["Reason"]
+    assert "delete it, or reference it instead of declaring it" in create["Reason"]
     assert create["PhysicalResourceId"] != f"{PROJECT}/train"  # crhelper's id: the Delete makes no call
     assert delete["Status"] == "SUCCESS"
     assert emulator.calls_of("DeleteDataset") == []

@@ -1,19 +1,24 @@
-"""Physical ids: model ARNs and dataset ids parse strictly; anything else is no resource."""
+"""Physical ids: model ARNs and dataset ids parse strictly; anything else is no resource. Owner tags."""
 
 from __future__ import annotations
 
 import pytest
 
+from provider import servicemodel
 from provider.identifiers import (
+    OWNER_TAG_KEY,
     DatasetRef,
     ModelRef,
+    Owner,
     dataset_named_by,
     is_failed_create_id,
     owner_tag_value,
     parse_dataset_id,
     parse_model_arn,
     parse_unconfirmed_dataset_id,
+    parse_unconfirmed_model_id,
     unconfirmed_dataset_id,
+    unconfirmed_model_id,
 )
 
 ARN = "arn:aws:lookoutvision:us-east-1:123456789012:model/my-project/12"
@@ -101,9 +106,64 @@ def test_crhelpers_failed_create_id_is_recognised(physical_id: object, expected:
     assert is_failed_create_id(physical_id, STACK, "Model") is expected
 
 
-def test_the_owner_tag_value_is_short_stable_and_per_resource() -> None:
-    value = owner_tag_value(STACK, "Model")
-    assert value == owner_tag_value(STACK, "Model")
-    assert value != owner_tag_value(STACK, "Other")
-    assert value != owner_tag_value(STACK.replace("5b7b", "6c8c"), "Model")  # the same stack name, recreated
-    assert len(value) <= 256
+REQUEST = "0c1d2e3f-0000-4000-8000-000000000001"
+
+
+def test_the_owner_tag_value_is_stable_per_resource_and_per_request() -> None:
+    value = owner_tag_value(STACK, "Model", REQUEST)
+    assert value == owner_tag_value(STACK, "Model", REQUEST)
+    assert value != owner_tag_value(STACK, "Other", REQUEST)
+    assert value != owner_tag_value(STACK.replace("5b7b", "6c8c"), "Model", REQUEST)  # the same stack name, recreated
+    assert value != owner_tag_value(STACK, "Model", REQUEST.replace("0001", "0002"))  # a later life of "Model"
+    assert value.endswith(f":{REQUEST}")
+
+
+@pytest.mark.parametrize("request_id", [REQUEST, "x" * 300, "a request id with / and # and :"])
+def test_the_owner_tag_value_is_a_valid_tag_value(request_id: str) -> None:
+    value = owner_tag_value(STACK, "M" * 255, request_id)
+    tags = [{"Key": OWNER_TAG_KEY, "Value": value}]
+    assert servicemodel.validate_input("TagResource", {"ResourceArn": ARN, "Tags": tags}) == []
+    assert Owner.of(STACK, "M" * 255, request_id).made(value)
+
+
+def test_an_owner_with_a_request_made_only_that_requests_versions() -> None:
+    create = Owner.of(STACK, "Model", REQUEST)
+    later = Owner.of(STACK, "Model", REQUEST.replace("0001", "0002"))
+    resource = Owner.of(STACK, "Model")
+    before_requests = resource.tag_value  # a version tagged before the tag named its request
+
+    assert create.made(create.tag_value)
+    assert not create.made(later.tag_value)
+    assert not create.made(before_requests)
+    assert resource.made(create.tag_value) and resource.made(later.tag_value) and resource.made(before_requests)
+    assert create.of_resource() == resource
+    assert resource.with_request(REQUEST) == create
+    assert not resource.made(Owner.of(STACK, "Other", REQUEST).tag_value)
+    assert not resource.made(None)
+    assert not resource.made(("0" if create.tag_value[0] != "0" else "1") + create.tag_value[1:])
+
+
+def test_an_unconfirmed_model_id_names_the_project_and_the_create_request() -> None:
+    physical_id = unconfirmed_model_id("my-project", REQUEST)
+
+    assert parse_unconfirmed_model_id(physical_id) == ("my-project", REQUEST)
+    assert parse_model_arn(physical_id) is None
+    assert dataset_named_by(physical_id) is None
+    assert not is_failed_create_id(physical_id, STACK, "Model")
+
+
+@pytest.mark.parametrize(
+    "physical_id",
+    [
+        "my-project/CreateModel-unconfirmed",  # an earlier provider's: it named no request
+        "my-project/CreateModel-unconfirmed-",
+        "-bad/CreateModel-unconfirmed-5b7b",
+        "my-project/train/CreateDataset-unconfirmed-5b7b",
+        "my-project/CreateModel-unconfirmed-5b7b/extra",
+        "my-stack-Model-AB12CD34EF56",
+        ARN,
+        None,
+    ],
+)
+def test_anything_else_is_no_unconfirmed_model(physical_id: object) -> None:
+    assert parse_unconfirmed_model_id(physical_id) is None

@@ -280,3 +280,12 @@ def test_deadline_margin_is_a_tenth_up_to_a_cap() -> None:
     assert lifecycle.deadline_margin(60) == 6.0
     assert lifecycle.deadline_margin(3600) == lifecycle.DEADLINE_MARGIN_MAX
     assert lifecycle.deadline_margin(1) < 1
+
+
+def test_a_version_may_be_an_unanswered_creates_only_if_created_since_that_create_can_have_begun() -> None:
+    timeout = 600.0
+    oldest = timeout + lifecycle.UNANSWERED_CREATE_MARGIN
+    assert lifecycle.may_be_from_unanswered_create(0.0, 0.0, timeout)
+    assert lifecycle.may_be_from_unanswered_create(oldest, 0.0, timeout)
+    assert not lifecycle.may_be_from_unanswered_create(oldest + 1, 0.0, timeout)
+    assert lifecycle.may_be_from_unanswered_create(oldest + 1, 5.0, timeout), "the Delete itself has been running 5 s"

@@ -11,6 +11,7 @@ from localcloud.lookoutvision import Emulator, Fault
 from provider import clients, errors, lookout, servicemodel
 from provider.lifecycle import ModelStatus
 from provider.lookout import Lookout
+from tests.fixtures.faults import FromNth
 from tests.provider.conftest import PROJECT, project_with_dataset, trained_model
 
 
@@ -122,3 +123,39 @@ def test_an_endpoint_that_refuses_connections_is_service_unavailable(
         api.describe_model(PROJECT, "1")
     assert "could not be reached" in caught.value.advice
     assert len(sleeps.delays) == lookout.MAX_ATTEMPTS - 1
+
+
+def test_whether_a_call_may_have_been_carried_out(emulator: Emulator) -> None:
+    """A refusal created nothing; no answer or a 5xx, to any attempt of the call, may have."""
+    project_with_dataset(emulator)
+    api, _ = _lookout()
+    emulator.faults.add(Fault(kind="access_denied", operations={"DescribeModel"}, count=1))
+    with pytest.raises(errors.AccessDenied) as refused:
+        api.describe_model(PROJECT, "1")
+    emulator.faults.add(Fault(kind="internal_error", operations={"DescribeModel"}, count=1))
+    emulator.faults.add(FromNth(emulator, "access_denied", "DescribeModel", nth=2, count=1))
+    with pytest.raises(errors.AccessDenied) as refused_after_a_5xx:
+        api.describe_model(PROJECT, "1")
+
+    assert not refused.value.outcome_unknown and not errors.outcome_unknown(refused.value)
+    assert refused_after_a_5xx.value.outcome_unknown, "the first attempt's 5xx may have been carried out"
+    assert errors.outcome_unknown(errors.OutOfTime(errors.ServiceUnavailable("CreateModel", "ReadTimeoutError", "")))
+    assert errors.outcome_unknown(KeyError("an unexpected error"))
+
+
+def test_versions_carry_their_creation_and_the_services_time_of_the_answer(emulator: Emulator) -> None:
+    emulator.configure(time_scale=1e6)  # service time moves only with advance()
+    project_with_dataset(emulator)
+    trained_model(emulator)
+    emulator.clock.advance(3600.0)
+    api, _ = _lookout()
+
+    model = api.describe_model(PROJECT, "latest")
+    [summary] = api.model_summaries(PROJECT) or []
+
+    assert model is not None and model.model_version == "1"
+    for version in (model, summary):
+        assert version.created is not None and version.answered_at is not None
+        assert version.answered_at == pytest.approx(emulator.clock.now(), abs=1.0)  # the Date header: whole seconds
+        assert version.answered_at - version.created == pytest.approx(3600.0 + 61.0, abs=1.0)
+    assert api.model_summaries("nope") is None

@@ -17,7 +17,7 @@ from localcloud.lookoutvision import Emulator, Fault
 from localcloud.lookoutvision.faults import END_OF_SUPPORT_MESSAGE
 from provider import consts, errors
 from provider.errors import END_OF_SUPPORT_DATE
-from provider.unavailable import GONE_CONFIRMATION, GONE_RECHECK
+from provider.unavailable import GONE_CONFIRMATION, GONE_RECHECK, RETAIN_ADVICE
 from tests.provider.conftest import (
     PROJECT,
     Requests,
@@ -83,7 +83,10 @@ def test_delete_fails_by_default_explaining_end_of_support_and_what_to_do(
     reason = response["Reason"]
     assert reason.startswith("Delete Model: "), reason
     assert "no longer available" in reason and END_OF_SUPPORT_DATE in reason and "DescribeModel" in reason, reason
-    assert "orphan_when_service_unavailable" in reason and "--retain-resources" in reason, reason
+    # A stack whose deletion failed accepts only another deletion: that is the remedy, not a deployment.
+    assert reason.endswith(RETAIN_ADVICE), reason
+    assert "Delete the stack again" in reason and "--retain-resources" in reason, reason
+    assert "orphan_when_service_unavailable" not in reason, reason
     assert response["PhysicalResourceId"] == arn
     emulator.faults.clear()
     assert emulator.backend.model_status(PROJECT, "1") == "TRAINED"
@@ -123,9 +126,12 @@ def test_an_outage_never_orphans_even_with_the_opt_in(requests: Requests, emulat
     emulator.backend.set_status(PROJECT, "1", "HOSTED")
     _go(emulator, "drop_connection")
 
-    response = requests.request("Delete", physical_id=arn, properties=model_properties(**{ORPHAN: "true"}))
+    # Retried until the deadline: a short ServiceTimeout keeps the test short.
+    properties = model_properties(**{ORPHAN: "true"}, ServiceTimeout="60")
+    response = requests.request("Delete", physical_id=arn, properties=properties)
 
     assert response["Status"] == "FAILED"
+    assert "ServiceTimeout (60 s) reached" in response["Reason"], response["Reason"]
     assert "could not be reached" in response["Reason"], response["Reason"]
     assert "ORPHANED" not in response["Reason"] and consts.ATTR_ORPHANED not in response["Data"]
     emulator.faults.clear()
@@ -300,7 +306,7 @@ def test_a_long_logical_id_keeps_the_advice_whole_without_the_subject(requests: 
     response = requests.request("Delete", physical_id=arn, logical_id=logical_id)
 
     assert response["Status"] == "FAILED"
-    assert response["Reason"].endswith(errors.ServiceGone.advice), response["Reason"]
+    assert response["Reason"].endswith(RETAIN_ADVICE), response["Reason"]
     assert "no longer available" in response["Reason"] and len(response["Reason"]) <= 256
     assert "of project" not in response["Reason"], "the subject gives way to the advice"
 

@@ -3,10 +3,13 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
+import pytest
+
 from localcloud.awslambda import LambdaContext
 from provider.budget import Budget
+from provider.errors import AccessDenied, DeadlineExceeded, ServiceError, ServiceUnavailable
 from provider.lifecycle import THROTTLED_POLL_SKIP, Action, Step
-from provider.waiter import Waiter
+from provider.waiter import Waiter, retried
 from tests.fixtures.clock import session_clock
 
 
@@ -62,3 +65,67 @@ def test_a_throttled_step_moves_the_schedule_on() -> None:
     ).run()
 
     assert polls_asked == [0, 1 + THROTTLED_POLL_SKIP, 2 + THROTTLED_POLL_SKIP]
+
+
+def _budget_of(service_timeout: float) -> Budget:
+    """A Budget whose ServiceTimeout lasts a thousandth of it in real seconds (60 s: 60 ms)."""
+    clock = session_clock(1e-3)
+    context = LambdaContext("r", "provider", "arn", deadline=time.time() + 60, time_scale=clock.scale)
+    return Budget(clock, context, started=clock.now(), service_timeout=service_timeout)
+
+
+def test_transient_failures_are_tried_again_for_as_long_as_the_deadline_allows() -> None:
+    failures = iter([ServiceError("DescribeModel", "InternalServerException", "oops", status=500)] * 25)
+
+    def observe() -> tuple[Action, str, str]:
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        return Action(Step.DONE), "gone", "gone"
+
+    assert Waiter(_budget_of(3600), "model p/1", observe, lambda action: None).run() == "gone"
+
+
+def test_the_deadline_names_the_status_last_seen_and_the_failure_still_going_on() -> None:
+    seen: list[str] = []
+
+    def observe() -> tuple[Action, str, str]:
+        if not seen:
+            seen.append("STOPPING_HOSTING")
+            return Action(Step.WAIT), "STOPPING_HOSTING", "STOPPING_HOSTING"
+        raise ServiceUnavailable("DescribeModel", "EndpointConnectionError", "Could not connect")
+
+    with pytest.raises(DeadlineExceeded) as caught:
+        Waiter(_budget_of(60), "model 1 of project p", observe, lambda action: None).run()
+
+    assert caught.value.message == (
+        "model 1 of project p is still STOPPING_HOSTING: ServiceTimeout (60 s) reached; DescribeModel got no answer"
+    )
+    assert caught.value.advice == ServiceUnavailable.advice
+    assert caught.value.last_status == "STOPPING_HOSTING"
+
+
+def test_a_refusal_ends_the_wait_at_once_naming_the_resource() -> None:
+    calls: list[int] = []
+
+    def observe() -> tuple[Action, str, str]:
+        calls.append(1)
+        raise AccessDenied("DescribeModel", "AccessDeniedException", "not authorized", status=403)
+
+    with pytest.raises(AccessDenied) as caught:
+        Waiter(_budget_of(3600), "model 1 of project p", observe, lambda action: None).run()
+
+    assert caught.value.message.startswith("model 1 of project p: DescribeModel: AccessDeniedException")
+    assert len(calls) == 1
+
+
+def test_retried_answers_the_call_once_it_is_answered() -> None:
+    answers = iter([ServiceError("CreateModel", "InternalServerException", "", status=503)] * 8 + ["created"])
+
+    def call() -> str:
+        answer = next(answers)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    assert retried(_budget_of(3600), call) == "created"

@@ -17,8 +17,8 @@ from localcloud.cloudformation.records import Status
 from localcloud.lookoutvision import Emulator, Fault
 from localcloud.s3_upload import S3Objects
 from provider.consts import DATASET_RESOURCE_TYPE, DATASET_SOURCE, MODEL_RESOURCE_TYPE
-from provider.lookout import MAX_ATTEMPTS
 from tests.fixtures.assembly import Assembly
+from tests.fixtures.faults import UntilCalled
 
 
 def run(
@@ -92,12 +92,14 @@ def test_failed_training_rolls_back_and_leaves_nothing(
 def test_a_dataset_made_by_a_create_that_got_no_answer_is_rolled_back(
     example_assembly: Assembly, local_emulator: Emulator, tmp_path: Path
 ):
-    """The service makes the dataset, every answer to the Create is lost: the rollback removes it, then the project."""
-    lost = Fault(kind="drop_connection", operations={"CreateDataset"}, count=MAX_ATTEMPTS, after_action=True)
-    local_emulator.faults.add(lost)
-    result, output = run(driver.deploy, example_assembly, local_emulator, tmp_path)
-    assert result.exit_code == 1
+    """The service makes the dataset, every answer to the Create is lost until its deadline (the Delete's first look
+    ends the outage): the rollback removes the dataset, then the project."""
     [dataset] = example_assembly.resources_of_type(DATASET_RESOURCE_TYPE)
+    assembly = _with_properties(example_assembly, tmp_path / "cdk.out", dataset, ServiceTimeout="60")
+    lost = UntilCalled(local_emulator, "drop_connection", "CreateDataset", until="DescribeDataset", after_action=True)
+    local_emulator.faults.add(lost)
+    result, output = run(driver.deploy, assembly, local_emulator, tmp_path / "state")
+    assert result.exit_code == 1
     events = statuses(result)
     assert (dataset, Status.CREATE_FAILED) in events
     assert (dataset, Status.DELETE_COMPLETE) in events, output
@@ -194,11 +196,16 @@ def _with_template(assembly: Assembly, target: Path, change: Callable[[dict[str,
     return copy
 
 
+def _with_properties(assembly: Assembly, target: Path, logical_id: str, **changes: Any) -> Assembly:
+    """A copy of the assembly whose resource ``logical_id`` has ``changes`` in its properties (as a new synth would)."""
+    return _with_template(
+        assembly, target, lambda template: template["Resources"][logical_id]["Properties"].update(changes)
+    )
+
+
 def _with_model_properties(assembly: Assembly, target: Path, **changes: Any) -> Assembly:
     """A copy of the assembly whose model resource has ``changes`` in its properties (as a new synth would)."""
-    return _with_template(
-        assembly, target, lambda template: template["Resources"][model_id(assembly)]["Properties"].update(changes)
-    )
+    return _with_properties(assembly, target, model_id(assembly), **changes)
 
 
 def _physical_id(state: Path, assembly: Assembly) -> str:

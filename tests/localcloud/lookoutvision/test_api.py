@@ -12,7 +12,8 @@ from tests.fixtures.emulator import lookoutvision_client
 from .conftest import OUTPUT_CONFIG, listed_versions, make_model, make_project
 
 
-def test_list_models_paginates(lookoutvision: Any) -> None:
+def test_list_models_paginates(lookoutvision: Any, emulator: Emulator) -> None:
+    emulator.configure(list_models_lag_after_create=0.0)  # every version listed at once
     make_project(lookoutvision)
     for _ in range(5):
         make_model(lookoutvision)
@@ -29,6 +30,7 @@ def test_list_models_paginates(lookoutvision: Any) -> None:
 
 
 def test_pages_do_not_skip_when_a_version_disappears(lookoutvision: Any, emulator: Emulator) -> None:
+    emulator.configure(list_models_lag_after_create=0.0)
     make_project(lookoutvision)
     for _ in range(4):
         make_model(lookoutvision)
@@ -108,11 +110,12 @@ def test_create_project_token_replays_without_a_second_project(lookoutvision: An
     assert [p["ProjectName"] for p in lookoutvision.list_projects()["Projects"]] == ["demo"]
 
 
-def test_create_model_token_trains_once(lookoutvision: Any) -> None:
+def test_create_model_token_trains_once(lookoutvision: Any, emulator: Emulator) -> None:
     make_project(lookoutvision)
     first = lookoutvision.create_model(ProjectName="demo", OutputConfig=OUTPUT_CONFIG, ClientToken="m-1")
     again = lookoutvision.create_model(ProjectName="demo", OutputConfig=OUTPUT_CONFIG, ClientToken="m-1")
     assert again["ModelMetadata"]["ModelVersion"] == first["ModelMetadata"]["ModelVersion"] == "1"
+    emulator.clock.advance(emulator.settings.durations.list_models_lag_after_create)
     assert listed_versions(lookoutvision, "demo") == ["1"]
     with pytest.raises(lookoutvision.exceptions.ConflictException) as caught:
         lookoutvision.create_model(

@@ -250,6 +250,43 @@ def test_latest_names_the_newest_version(lookoutvision: Any, emulator: Emulator)
     assert described["ModelVersion"] == "2"
 
 
+# ListModels: "Recent calls to CreateModel might take a while to appear in the response."
+def test_a_new_version_is_listed_only_after_a_lag_while_describe_model_answers_at_once(
+    lookoutvision: Any, emulator: Emulator
+) -> None:
+    lag = emulator.settings.durations.list_models_lag_after_create
+    assert lag > 0, "on by default"
+    make_project(lookoutvision)
+    version = make_model(lookoutvision)
+    assert status(lookoutvision, "demo", version) == "TRAINING"
+    latest = lookoutvision.describe_model(ProjectName="demo", ModelVersion="latest")["ModelDescription"]
+    assert latest["ModelVersion"] == version
+    assert listed_versions(lookoutvision, "demo") == []
+    emulator.clock.advance(lag - 0.1)
+    assert listed_versions(lookoutvision, "demo") == []
+    emulator.clock.advance(0.1)
+    assert listed_versions(lookoutvision, "demo") == [version]
+
+
+def test_a_version_not_listed_yet_keeps_its_project(lookoutvision: Any, emulator: Emulator) -> None:
+    make_project(lookoutvision)
+    make_model(lookoutvision)
+    assert listed_versions(lookoutvision, "demo") == []
+    with pytest.raises(lookoutvision.exceptions.ConflictException) as caught:
+        lookoutvision.delete_project(ProjectName="demo")
+    assert "model version 1" in caught.value.response["Error"]["Message"]
+
+
+def test_the_lag_after_create_is_per_version(lookoutvision: Any, emulator: Emulator) -> None:
+    make_project(lookoutvision)
+    emulator.configure(model_durations={"demo/2": {"list_models_lag_after_create": 50.0}})
+    first, second = make_model(lookoutvision), make_model(lookoutvision)
+    emulator.clock.advance(emulator.settings.durations.list_models_lag_after_create)
+    assert listed_versions(lookoutvision, "demo") == [first]
+    emulator.clock.advance(50.0)
+    assert listed_versions(lookoutvision, "demo") == [first, second]
+
+
 def test_hold_status_keeps_a_model_stuck_until_released(lookoutvision: Any, emulator: Emulator) -> None:
     make_project(lookoutvision)
     emulator.backend.hold_status("demo", "1", "TRAINING")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.utils
 import http.client
 import json
 import socket
@@ -145,3 +146,19 @@ def test_each_error_class_matches_the_model(code: str) -> None:
 def test_every_modeled_error_has_a_class() -> None:
     modeled = {s.name for s in servicemodel.service_model().error_shapes}
     assert modeled == set(MODELED_ERRORS)
+
+
+def test_answers_are_dated_in_service_time(emulator: Emulator) -> None:
+    """The Date header and CreationTimestamp read one clock, as the service's do: their difference is an age."""
+    emulator.configure(time_scale=1e6)  # service time moves only with advance()
+    emulator.backend.create_project("demo")
+    emulator.backend.create_dataset("demo", "train")
+    emulator.backend.create_model("demo", output_config={"S3Location": {"Bucket": "b"}})
+    emulator.clock.advance(86_400.0)  # a day of service time, in no real time
+
+    status, headers, body = request(emulator, "GET", "/2020-11-20/projects/demo/models/1")
+
+    assert status == 200
+    dated = email.utils.parsedate_to_datetime(headers["date"]).timestamp()
+    assert dated == pytest.approx(emulator.clock.now(), abs=1.0)
+    assert dated - body["ModelDescription"]["CreationTimestamp"] == pytest.approx(86_400.0, abs=1.0)

@@ -17,6 +17,7 @@ import pytest
 
 from localcloud.lookoutvision import Emulator, Fault
 from provider import consts, servicemodel
+from provider.identifiers import unconfirmed_model_id
 from provider.tokens import TokenKind, client_token
 from tests.fixtures.faults import FromNth
 from tests.provider.conftest import (
@@ -180,12 +181,16 @@ def test_a_create_failing_after_the_model_exists_answers_its_arn_and_the_delete_
 
 
 def test_a_create_whose_create_model_acted_but_never_answered_leaves_no_model(cloud: Cloud, emulator: Emulator) -> None:
+    """Lost answers are retried until the deadline: every CreateModel answer is lost until then."""
     project_with_dataset(emulator)
     emulator.faults.add(Fault(kind="drop_connection", operations={"CreateModel"}, count=1, after_action=True))
-    emulator.faults.add(FromNth(emulator, "drop_connection", "CreateModel", nth=1, count=20))
-    create = cloud.run(cloud.event("Create"))
+    emulator.faults.add(FromNth(emulator, "drop_connection", "CreateModel", nth=1, count=None))
+    event = cloud.event("Create", properties=model_properties(ServiceTimeout="120"))
+    create = cloud.run(event)
     emulator.faults.clear()
     assert create["Status"] == "FAILED"
+    assert "ServiceTimeout (120 s) reached" in create["Reason"], create["Reason"]
+    assert create["PhysicalResourceId"] == unconfirmed_model_id(PROJECT, event["RequestId"])
 
     delete = cloud.run(cloud.event("Delete", physical_id=create["PhysicalResourceId"]))
 
