@@ -95,7 +95,7 @@ def test_a_dataset_made_by_a_create_that_got_no_answer_is_rolled_back(
     """The service makes the dataset, every answer to the Create is lost until its deadline (the Delete's first look
     ends the outage): the rollback removes the dataset, then the project."""
     [dataset] = example_assembly.resources_of_type(DATASET_RESOURCE_TYPE)
-    assembly = _with_properties(example_assembly, tmp_path / "cdk.out", dataset, ServiceTimeout="60")
+    assembly = _with_properties(example_assembly, tmp_path / "cdk.out", dataset, ServiceTimeout="600")
     lost = UntilCalled(local_emulator, "drop_connection", "CreateDataset", until="DescribeDataset", after_action=True)
     local_emulator.faults.add(lost)
     result, output = run(driver.deploy, assembly, local_emulator, tmp_path / "state")
