@@ -3,7 +3,9 @@ the response endpoint and moto (in process), routed by ``localcloud.gateway``.
 
 IAM is enforced for the local functions: each runs with its execution role's session
 (``localcloud.iam.sessions``), and Lookout for Vision, S3 and Lambda's Invoke answer its requests
-only as the role's policies allow (``localcloud.iam``). Every other caller is the administrator."""
+only as the role's policies allow (``localcloud.iam``). Every other caller is the administrator.
+While the local cloud runs, the emulator reads datasets' manifests and images from its S3, with the
+caller's rights, as the service does (``localcloud.lookoutvision.s3_access``)."""
 
 from __future__ import annotations
 
@@ -33,6 +35,7 @@ from localcloud.iam.caller import AccessDenied, caller_of
 from localcloud.iam.sessions import FunctionSessions
 from localcloud.lookoutvision import Emulator, Settings
 from localcloud.lookoutvision.admin import PREFIX as EMULATOR_ADMIN_PREFIX
+from localcloud.lookoutvision.s3_access import ClientObjectStore, ObjectStore
 from localcloud.scaled_clock import ScaledClock
 
 if TYPE_CHECKING:
@@ -102,6 +105,8 @@ class LocalCloud:
         # Set when the local cloud shuts down: whoever still waits on it stops waiting.
         self.closing = threading.Event()
         self._lock = threading.Lock()
+        # What the emulator read S3 from before this local cloud gave it its own (restored on exit).
+        self._emulator_s3: ObjectStore | None = None
 
     # -- local functions -------------------------------------------------------------------------
 
@@ -215,6 +220,8 @@ class LocalCloud:
         iam_reference.load()  # read once per process (a third of a second), not during a function's first call
         self.server.start()
         self.responses.serve_at(self.server.tls_url)
+        # The service's own reads (manifests, images) go to this S3, as the administrator, once IAM allowed the caller.
+        self._emulator_s3, self.emulator.s3 = self.emulator.s3, ClientObjectStore(lambda: self.client("s3"))
         return self
 
     def __exit__(
@@ -224,6 +231,7 @@ class LocalCloud:
         for service in self.functions.values():
             service.close()
         self.server.stop()
+        self.emulator.s3 = self._emulator_s3
         if self._own_emulator:
             self.emulator.close()  # saves its state file
         self.responses.__exit__(exc_type, exc, tb)

@@ -2,7 +2,9 @@
 
 Each command returns a RunResult; ``exit_code`` is 0 only when every resource succeeded and, after
 a destroy or a rollback, nothing is left behind (no project, dataset or model in the emulator,
-no invocation pending, no polling rule, exactly one response per custom-resource request).
+no invocation pending, no polling rule, exactly one response per custom-resource request); after an
+update, when its cleanup deleted what it replaced or removed (a resource it could not delete is out
+of the stack and still exists: left behind).
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ from localcloud.cloudformation.cloud import LocalCloud
 from localcloud.cloudformation.custom_resource import START_UP_GRACE
 from localcloud.cloudformation.engine import StackOperation
 from localcloud.cloudformation.errors import StateError
-from localcloud.cloudformation.leftovers import Leftovers, stack_leftovers
+from localcloud.cloudformation.leftovers import Leftovers, records_left, stack_leftovers
 from localcloud.cloudformation.registry import Handlers
 from localcloud.cloudformation.state import DEFAULT_STATE_DIR, StackState, StateDirectory
 from localcloud.cloudformation.template import Template
 from localcloud.lookoutvision import Emulator, Settings
+from localcloud.s3_upload import S3Objects, upload
 
 DEFAULT_APP = "cdk.out"
 REGION = "us-east-1"
@@ -46,6 +49,9 @@ class RunOptions:
     max_workers: int = 8
     # Real seconds added to each custom-resource wait for starting a local execution environment.
     start_up_grace: float = START_UP_GRACE
+    # Put into the local S3 before a deploy (bucket → key → body; a missing bucket is created): the
+    # data a stack reads and does not create, such as a dataset's manifest and images.
+    s3_objects: S3Objects = field(default_factory=dict)
 
 
 @dataclass
@@ -89,6 +95,13 @@ class Session:
         self.cloud.__enter__()
         self._first_call = len(self.cloud.emulator.calls)
         return self
+
+    def upload(self) -> None:
+        """Put the options' S3 objects into the local S3 (before a deploy: the data the stack reads)."""
+        if self.options.s3_objects:
+            count = upload(self.cloud.client("s3"), self.options.s3_objects)
+            buckets = ", ".join(f"s3://{bucket}" for bucket in self.options.s3_objects)
+            _say(self.options, f"Uploaded {count} object{'' if count == 1 else 's'} to {buckets}")
 
     def __exit__(self, *exc_info: Any) -> None:
         self.cloud.__exit__(*exc_info)
@@ -139,6 +152,7 @@ def deploy(options: RunOptions) -> RunResult:
         return _update(options, artifact.directory, template, existing)
     result = RunResult()
     with Session(options, artifact.directory) as session:
+        session.upload()
         operation, result.succeeded = session.create(artifact, template, result)
         result.calls = session.calls()
         if not result.succeeded:
@@ -153,9 +167,12 @@ def _update(options: RunOptions, assembly_directory: Path, template: Template, s
         name = state.context.stack_name
         _say(options, f"Updating {name} (state in {session.store.path}, time scale {_scale(session)})")
         operation = session.resume(state)
+        session.upload()  # after the stack's own resources are back (a bucket of the stack may receive data)
         result.operations.append(operation)
         result.succeeded = operation.update(template, options.parameters)
         result.calls = session.calls()
+        if operation.abandoned:  # out of the stack, not deleted: left behind by this update
+            result.leftovers = records_left(session.handlers, operation.abandoned)
         _summary(options, result, session)
     return result
 
@@ -185,6 +202,7 @@ def up(options: RunOptions) -> RunResult:
         raise StateError(f"{artifact.stack_name} is already deployed locally (state in {store.path}): run destroy")
     result = RunResult()
     with Session(options, artifact.directory) as session:
+        session.upload()
         deployment, deployed = session.create(artifact, template, result)
         if deployed:
             _say(options, f"\nDestroying {artifact.stack_name}")

@@ -14,12 +14,14 @@ resources are never looked at.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from localcloud.cloudformation import moto_resources
+from localcloud.cloudformation.engine import ABANDONED
 from localcloud.cloudformation.records import Mode, ResourceRecord
 from localcloud.cloudformation.registry import Handlers
 from localcloud.cloudformation.state import StackState
@@ -52,20 +54,34 @@ class Leftovers:
 
 def stack_leftovers(handlers: Handlers, state: StackState) -> Leftovers:
     """Everything of the stack ``state`` describes that still exists; retained resources apart."""
+    found, reported = _records_left(handlers, state.history.values())
+    lookout = handlers.cloud.lookoutvision()
+    found.problems += [item for item in _owned_models(lookout, state) if item.split(" ")[0] not in reported]
+    found.problems += _functions(handlers, state)
+    return found
+
+
+def records_left(handlers: Handlers, records: Iterable[ResourceRecord]) -> Leftovers:
+    """Which of ``records``' physical resources still exist (e.g. what an update's cleanup could not delete)."""
+    return _records_left(handlers, records)[0]
+
+
+def _records_left(handlers: Handlers, records: Iterable[ResourceRecord]) -> tuple[Leftovers, set[str]]:
+    """What of ``records`` still exists, and the first word of each description (to leave out of later checks)."""
     found = Leftovers()
     lookout = handlers.cloud.lookoutvision()
     reported: set[str] = set()
-    for record in state.history.values():
+    for record in records:
         try:
             descriptions = _existing(handlers, lookout, record)
         except (ClientError, BotoCoreError) as exc:
             found.problems.append(f"could not check {record.logical_id} ({record.physical_id}): {exc}")
             continue
         reported.update(description.split(" ", 1)[0] for description in descriptions)
+        if record.note == ABANDONED:
+            descriptions = [f"{description}, {ABANDONED}" for description in descriptions]
         (found.retained if record.retained else found.problems).extend(descriptions)
-    found.problems += [item for item in _owned_models(lookout, state) if item.split(" ")[0] not in reported]
-    found.problems += _functions(handlers, state)
-    return found
+    return found, reported
 
 
 def _existing(handlers: Handlers, lookout: Any, record: ResourceRecord) -> list[str]:

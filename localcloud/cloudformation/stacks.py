@@ -41,7 +41,7 @@ from localcloud.cloudformation.errors import (
     TemplateError,
     ValidationError,
 )
-from localcloud.cloudformation.records import StackEvent, Status
+from localcloud.cloudformation.records import ResourceRecord, StackEvent, Status
 from localcloud.cloudformation.registry import Handlers
 from localcloud.cloudformation.state import StackState
 from localcloud.cloudformation.template import Template, load_template_body
@@ -387,9 +387,9 @@ class CloudFormationService:
                     "LogicalResourceId": logical_id,
                     "PhysicalResourceId": record.physical_id,
                     "ResourceType": record.resource_type,
-                    "Timestamp": _time(self._last_event(stack, logical_id, "Timestamp") or stack.created),
+                    "Timestamp": _time(self._last_event(stack, record, "Timestamp") or stack.created),
                     "ResourceStatus": str(record.status),
-                    "ResourceStatusReason": self._last_event(stack, logical_id, "ResourceStatusReason"),
+                    "ResourceStatusReason": self._last_event(stack, record, "ResourceStatusReason"),
                     "DriftInformation": {"StackResourceDriftStatus": "NOT_CHECKED"},
                 }
                 for logical_id, record in dict(stack.state.resources).items()
@@ -645,9 +645,13 @@ class CloudFormationService:
                 return found, change_set
         raise ChangeSetNotFoundError(f"ChangeSet [{name}] does not exist")
 
-    def _last_event(self, stack: Stack, logical_id: str, key: str) -> Any:
+    def _last_event(self, stack: Stack, record: ResourceRecord, key: str) -> Any:
+        """``key`` of the resource's latest event about its physical resource (not about one it replaced, such as
+        the cleanup's DELETE_FAILED of a previous physical id)."""
         for event in reversed(stack.events):
-            if event["LogicalResourceId"] == logical_id and event["ResourceType"] != STACK_TYPE:
+            if event["LogicalResourceId"] != record.logical_id or event["ResourceType"] == STACK_TYPE:
+                continue
+            if event["PhysicalResourceId"] in ("", record.physical_id):
                 return event.get(key)
         return None
 

@@ -3,7 +3,9 @@
 Unmodified boto3 and the AWS CLI talk to it over HTTP. The service model that
 ``botocore-a-la-carte-lookoutvision`` ships drives routing, request validation and the reply
 format, so errors come back as the modeled exceptions (``ConflictException`` with ResourceId and
-ResourceType, ``ThrottlingException`` with RetryAfterSeconds, ...).
+ResourceType, ``ThrottlingException`` with RetryAfterSeconds, ...). Given an object store (``emulator.s3``,
+which the local cloud attaches), it reads datasets' manifests and images as the service does, with the
+caller's rights (``s3_access``); run alone it reads nothing.
 
 Usage
 -----

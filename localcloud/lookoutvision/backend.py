@@ -7,8 +7,13 @@ backend advances them lazily against service time (``ServiceClock``) on every ac
 
 Rules this backend applies (where the service documentation is silent, the choice is stated):
 
+- CreateDataset with a manifest: CREATE_IN_PROGRESS, then CREATE_COMPLETE, or CREATE_FAILED with the
+  status message the edge found reading it (``DatasetImport``); ImageStats count the manifest's images
+  (no ImageStats when nothing read it: the emulator without S3).
 - CreateModel needs a ``train`` dataset (else ValidationException); a dataset still being
-  created or deleted answers ConflictException (ResourceType DATASET).
+  created or deleted, or whose creation failed, answers ConflictException (ResourceType DATASET).
+  Training ends TRAINING_FAILED, with its status message, when the edge found that the service
+  could not read the datasets' images or write the output (``training_problem``).
 - StartModel: TRAINED or HOSTING_FAILED → STARTING_HOSTING → HOSTED (or HOSTING_FAILED per
   ``Settings.hosting_outcome``). Any other state, HOSTED included, answers ConflictException:
   to change the inference units of a hosted model, stop it and start it again.
@@ -59,6 +64,7 @@ from .exceptions import (
     ThrottlingException,
     ValidationException,
 )
+from .manifest import DatasetImport, ManifestImage, image_stats
 from .service_clock import ServiceClock
 from .settings import Settings
 
@@ -97,22 +103,24 @@ STATUS_MESSAGES = {
 
 @dataclass(frozen=True)
 class Transition:
-    """After ``Durations.<duration>`` service seconds in a status, the resource moves to ``target(settings)``."""
+    """After ``Durations.<duration>`` service seconds in a status, the resource moves to ``target(settings, it)``."""
 
     duration: str
-    target: Callable[[Settings], str]
+    target: Callable[[Settings, Any], str]
 
 
 MODEL_TRANSITIONS: dict[str, Transition] = {
-    "TRAINING": Transition("training", lambda s: s.training_outcome),
-    "STARTING_HOSTING": Transition("starting_hosting", lambda s: s.hosting_outcome),
-    "STOPPING_HOSTING": Transition("stopping_hosting", lambda s: "TRAINED"),
-    "SYSTEM_UPDATING": Transition("system_updating", lambda s: "HOSTED"),
-    "DELETING": Transition("deleting", lambda s: GONE),
+    "TRAINING": Transition("training", lambda s, m: "TRAINING_FAILED" if m.training_failure else s.training_outcome),
+    "STARTING_HOSTING": Transition("starting_hosting", lambda s, m: s.hosting_outcome),
+    "STOPPING_HOSTING": Transition("stopping_hosting", lambda s, m: "TRAINED"),
+    "SYSTEM_UPDATING": Transition("system_updating", lambda s, m: "HOSTED"),
+    "DELETING": Transition("deleting", lambda s, m: GONE),
 }
 DATASET_TRANSITIONS: dict[str, Transition] = {
-    "CREATE_IN_PROGRESS": Transition("creating_dataset", lambda s: "CREATE_COMPLETE"),
-    "DELETE_IN_PROGRESS": Transition("deleting_dataset", lambda s: GONE),
+    "CREATE_IN_PROGRESS": Transition(
+        "creating_dataset", lambda s, d: "CREATE_FAILED" if d.import_failure else "CREATE_COMPLETE"
+    ),
+    "DELETE_IN_PROGRESS": Transition("deleting_dataset", lambda s, d: GONE),
 }
 
 
@@ -137,6 +145,8 @@ class Model:
     max_inference_units: int | None = None
     # A released hold: the current status lasts at least until then.
     not_before: float = 0.0
+    # Why the service cannot train it (its datasets' images or its output out of reach): TRAINING_FAILED.
+    training_failure: str | None = None
 
     def metadata(self) -> dict[str, Any]:
         """The model as ListModels and CreateModel show it (ModelMetadata)."""
@@ -185,6 +195,14 @@ class Dataset:
     source: dict[str, Any] | None = None
     status_message: str | None = None
     not_before: float = 0.0
+    # The images its manifest lists (None: no manifest was read), or why it could not be imported.
+    images: list[ManifestImage] | None = None
+    import_failure: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Dataset:
+        images = data.get("images")
+        return cls(**{**data, "images": None if images is None else [ManifestImage.from_dict(i) for i in images]})
 
     def metadata(self) -> dict[str, Any]:
         return _without_none(
@@ -197,7 +215,6 @@ class Dataset:
         )
 
     def description_shape(self) -> dict[str, Any]:
-        labeled = 20 if self.source else 0
         return _without_none(
             {
                 "ProjectName": self.project_name,
@@ -206,7 +223,7 @@ class Dataset:
                 "LastUpdatedTimestamp": self.updated,
                 "Status": self.status,
                 "StatusMessage": self.status_message,
-                "ImageStats": {"Total": labeled, "Labeled": labeled, "Normal": labeled // 2, "Anomaly": labeled // 2},
+                "ImageStats": None if self.images is None else image_stats(self.images),
             }
         )
 
@@ -295,15 +312,17 @@ class LookoutVisionBackend:
 
     # -- front door -------------------------------------------------------------------------
 
-    def invoke(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
-        """Run one API call as the service does: validate, honour the ClientToken, act."""
-        violations = servicemodel.validate_input(operation, params)
-        if violations:
-            raise ValidationException(servicemodel.validation_message(violations))
+    def invoke(self, operation: str, params: dict[str, Any], found: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Run one API call as the service does: validate, honour the ClientToken, act.
+
+        ``found``: what the edge found for the call outside the request (``dataset_import`` of
+        CreateDataset, ``training_problem`` of CreateModel), passed to the operation as keywords.
+        """
+        self.validate(operation, params)
         method = getattr(self, xform_name(operation), None)
         if method is None or operation not in IMPLEMENTED_OPERATIONS:
             raise NotImplementedByEmulator(f"The emulator does not implement {operation}.")
-        kwargs = {xform_name(name): value for name, value in params.items()}
+        kwargs = {xform_name(name): value for name, value in params.items()} | (found or {})
         token_member = idempotency_token_member(operation)
         token = params.get(token_member) if token_member else None
         with self.lock:
@@ -328,6 +347,13 @@ class LookoutVisionBackend:
             result = method(**kwargs)
             self._tokens[key] = TokenRecord(fingerprint, copy.deepcopy(result), self.clock.now())
             return result
+
+    @staticmethod
+    def validate(operation: str, params: dict[str, Any]) -> None:
+        """ValidationException, naming the member, when ``params`` break the service model's constraints."""
+        violations = servicemodel.validate_input(operation, params)
+        if violations:
+            raise ValidationException(servicemodel.validation_message(violations))
 
     def throttle(self, operation: str) -> None:
         """Apply the per-operation quota (a token bucket in service time); raise ThrottlingException beyond it."""
@@ -411,7 +437,10 @@ class LookoutVisionBackend:
         dataset_type: str,
         dataset_source: dict[str, Any] | None = None,
         client_token: str | None = None,
+        *,
+        dataset_import: DatasetImport | None = None,
     ) -> dict[str, Any]:
+        """``dataset_import``: what reading the manifest gave (None: not read, as without S3)."""
         project = self._project(project_name)
         if dataset_type in project.datasets:
             raise ConflictException(
@@ -423,6 +452,11 @@ class LookoutVisionBackend:
         # Without a source the service creates an empty dataset synchronously.
         status = "CREATE_IN_PROGRESS" if dataset_source else "CREATE_COMPLETE"
         dataset = Dataset(project_name, dataset_type, now, now, status, now, source=dataset_source)
+        if dataset_source and dataset_import is not None:
+            dataset.images = list(dataset_import.images)
+            dataset.import_failure = dataset_import.failure
+        elif not dataset_source:
+            dataset.images = []
         dataset.status_message = _dataset_message(status)
         project.datasets[dataset_type] = dataset
         self._history.append(StatusChange(now, project_name, "DATASET", dataset_type, status, None))
@@ -464,7 +498,9 @@ class LookoutVisionBackend:
         client_token: str | None = None,
         kms_key_id: str | None = None,
         tags: list[dict[str, str]] | None = None,
+        training_problem: str | None = None,
     ) -> dict[str, Any]:
+        """``training_problem``: why the service cannot train it, found at the call; it then ends TRAINING_FAILED."""
         project = self._project(project_name)
         train = project.datasets.get("train")
         if train is None:
@@ -501,10 +537,18 @@ class LookoutVisionBackend:
             kms_key_id=kms_key_id,
             tags={t["Key"]: t["Value"] for t in tags or []},
             status_message=STATUS_MESSAGES["TRAINING"],
+            training_failure=training_problem,
         )
         project.models[version] = model
         self._history.append(StatusChange(now, project_name, "MODEL", version, "TRAINING", None))
         return {"ModelMetadata": model.metadata()}
+
+    @_locked
+    def dataset_images(self, project_name: str) -> dict[str, list[ManifestImage]]:
+        """Dataset type → the images its manifest listed, for the project's datasets that read one."""
+        project = self._projects.get(project_name)
+        datasets = project.datasets.values() if project is not None else ()
+        return {d.dataset_type: list(d.images) for d in datasets if d.images is not None}
 
     @_locked
     def next_model_version(self, project_name: str) -> str:
@@ -708,7 +752,7 @@ class LookoutVisionBackend:
                     arn=data["arn"],
                     created=data["created"],
                     tags=data["tags"],
-                    datasets={t: Dataset(**d) for t, d in data["datasets"].items()},
+                    datasets={t: Dataset.from_dict(d) for t, d in data["datasets"].items()},
                     models={v: Model(**m) for v, m in data["models"].items()},
                     last_version=data["last_version"],
                     listed_after_delete={v: Listed(**g) for v, g in data["listed_after_delete"].items()},
@@ -752,7 +796,7 @@ class LookoutVisionBackend:
             due = max(model.entered_at + seconds, model.not_before)
             if due > now:
                 return
-            self._enter_model(project, model, transition.target(self.settings), due)
+            self._enter_model(project, model, transition.target(self.settings, model), due)
 
     def _advance_dataset(self, project: Project, dataset: Dataset, now: float) -> None:
         while dataset.dataset_type in project.datasets:
@@ -762,7 +806,7 @@ class LookoutVisionBackend:
             due = max(dataset.entered_at + getattr(self.settings.durations, transition.duration), dataset.not_before)
             if due > now:
                 return
-            self._enter_dataset(project, dataset, transition.target(self.settings), due)
+            self._enter_dataset(project, dataset, transition.target(self.settings, dataset), due)
 
     def _enter_model(self, project: Project, model: Model, status: str, at: float) -> None:
         previous = model.status
@@ -776,7 +820,8 @@ class LookoutVisionBackend:
                 self._history.append(StatusChange(at, project.name, "MODEL", model.version, "UNLISTED", GONE))
             return
         model.status, model.entered_at, model.not_before = status, at, 0.0
-        model.status_message = STATUS_MESSAGES[status]
+        failure = model.training_failure if status == "TRAINING_FAILED" and previous == "TRAINING" else None
+        model.status_message = failure or STATUS_MESSAGES[status]
         if status == "TRAINED" and model.performance is None:
             self._finish_training(model, at)
         if status == "TRAINED" and previous in ("STOPPING_HOSTING", "HOSTED", "STARTING_HOSTING"):
@@ -785,13 +830,11 @@ class LookoutVisionBackend:
             model.performance = None
 
     def _finish_training(self, model: Model, at: float) -> None:
-        location = model.output_config.get("S3Location", {})
-        bucket = location.get("Bucket", "output")
-        prefix = location.get("Prefix", "")
-        base = f"{prefix}{model.project_name}/model-{model.version}/evaluation"
+        bucket = model.output_config.get("S3Location", {}).get("Bucket", "output")
+        manifest_key, result_key = output_keys(model.output_config, model.project_name, model.version)
         model.performance = {"F1Score": 0.95, "Recall": 0.94, "Precision": 0.96}
-        model.evaluation_manifest = {"Bucket": bucket, "Key": f"{base}/manifest.json"}
-        model.evaluation_result = {"Bucket": bucket, "Key": f"{base}/result.json"}
+        model.evaluation_manifest = {"Bucket": bucket, "Key": manifest_key}
+        model.evaluation_result = {"Bucket": bucket, "Key": result_key}
         model.evaluation_end = at
 
     def _enter_dataset(self, project: Project, dataset: Dataset, status: str, at: float) -> None:
@@ -800,7 +843,8 @@ class LookoutVisionBackend:
             del project.datasets[dataset.dataset_type]
             return
         dataset.status, dataset.entered_at, dataset.updated, dataset.not_before = status, at, at, 0.0
-        dataset.status_message = _dataset_message(status)
+        failure = dataset.import_failure if status == "CREATE_FAILED" else None
+        dataset.status_message = failure or _dataset_message(status)
 
     def _require(self, model: Model, allowed: frozenset[str], action: str) -> None:
         if model.status not in allowed:
@@ -886,6 +930,13 @@ IMPLEMENTED_OPERATIONS = frozenset(
 )
 
 
+def output_keys(output_config: dict[str, Any], project_name: str, model_version: str) -> tuple[str, str]:
+    """The keys of the evaluation manifest and result that training writes under the output prefix."""
+    prefix = output_config.get("S3Location", {}).get("Prefix", "")
+    base = f"{prefix}{project_name}/model-{model_version}/evaluation"
+    return f"{base}/manifest.json", f"{base}/result.json"
+
+
 @functools.cache
 def idempotency_token_member(operation: str) -> str | None:
     """The input member the service model marks ``idempotencyToken`` (ClientToken), if any."""
@@ -938,6 +989,7 @@ def _dataset_message(status: str) -> str:
     return {
         "CREATE_IN_PROGRESS": "Creating dataset.",
         "CREATE_COMPLETE": "Dataset created.",
+        "CREATE_FAILED": "Dataset creation failed.",
         "DELETE_IN_PROGRESS": "Deleting dataset.",
     }.get(status, status)
 

@@ -11,6 +11,7 @@ import pytest
 
 from localcloud import cli
 from tests.localcloud.cloudformation.test_custom_resource import custom, write_stack
+from tests.localcloud.cloudformation.test_soak import write_assembly
 
 
 def projects_on_disk(state_dir: Path) -> list[str]:
@@ -82,6 +83,56 @@ def test_emulator_settings_reach_the_emulator(tmp_path: Path, capsys: pytest.Cap
     assert "ServiceQuotaExceededException" in capsys.readouterr().out
 
 
+def test_a_sample_dataset_uploaded_before_the_deploy_is_in_its_bucket(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``sample-dataset`` writes the files, ``up --upload`` puts them in the bucket the stack then uses."""
+    assert cli.main(["sample-dataset", str(tmp_path / "data"), "--bucket", "cli-data"]) == 0
+    assert "wrote datasets/train/train.manifest and 30 images" in capsys.readouterr().out
+    assert (tmp_path / "data" / "datasets" / "train" / "images" / "anomaly-10.png").is_file()
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "s3:GetObject", "Resource": "*"}],
+    }
+    resources = {
+        "Policy": {"Type": "AWS::S3::BucketPolicy", "Properties": {"Bucket": "cli-data", "PolicyDocument": policy}}
+    }
+    app = write_assembly(tmp_path / "cdk.out", "S", {"Resources": resources})
+    argv = ["up", "--app", str(app), "--state-dir", str(tmp_path / "state"), "--time-scale", "0.01"]
+    assert cli.main([*argv, "--upload", f"{tmp_path / 'data'}=s3://cli-data"]) == 0
+    assert "Uploaded 31 objects to s3://cli-data" in capsys.readouterr().out
+    assert cli.main([*argv]) == 1  # without the upload, the bucket does not exist
+    assert "CREATE_FAILED" in capsys.readouterr().out
+
+
+def test_a_deploy_whose_cleanup_cannot_delete_the_replaced_bucket_fails_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The update completes (UPDATE_COMPLETE), but the old bucket, holding data, is left: exit status 1."""
+    state = ["--state-dir", str(tmp_path / "state"), "--time-scale", "0.01"]
+    for version, name in (("v1", "cleanup-old"), ("v2", "cleanup-new")):
+        bucket = {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": name}}
+        write_assembly(tmp_path / version, "S", {"Resources": {"Data": bucket}})
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "kept.txt").write_text("a bucket holding an object cannot be deleted")
+    assert cli.main(["deploy", "--app", str(tmp_path / "v1"), *state]) == 0
+    capsys.readouterr()
+
+    upload = f"{tmp_path / 'data'}=s3://cleanup-old"
+    assert cli.main(["deploy", "--app", str(tmp_path / "v2"), "--upload", upload, *state]) == 1
+    output = capsys.readouterr().out
+    assert "DELETE_FAILED         AWS::S3::Bucket                  Data" in output
+    assert (
+        "UPDATE_COMPLETE       AWS::CloudFormation::Stack       S  Update successful. One or more resources" in output
+    )
+    assert "LEFT: AWS::S3::Bucket cleanup-old, removed from the stack by an update's cleanup" in output
+    assert output.rstrip().endswith("FAILED: UPDATE_COMPLETE")
+    saved = json.loads((tmp_path / "state" / "stacks" / "S.json").read_text())
+    assert saved["StackStatus"] == "UPDATE_COMPLETE"
+    assert saved["Resources"]["Data"]["physical_id"] == "cleanup-new"
+    assert cli.main(["destroy", *state[:2]]) == 0
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -90,6 +141,9 @@ def test_emulator_settings_reach_the_emulator(tmp_path: Path, capsys: pytest.Cap
         (["up", "--time-scale", "0"], "--time-scale must be positive"),
         (["up", "--parameter", "novalue"], "expected KEY=VALUE"),
         (["up", "--emulator-setting", "colour=blue"], "unknown emulator setting"),
+        (["up", "--upload", "data"], "expected FOLDER=s3://BUCKET[/PREFIX]"),
+        (["up", "--upload", "data=bucket"], "not an S3 location"),
+        (["up", "--upload", "/nonexistent=s3://bucket"], "/nonexistent is not a folder"),
     ],
 )
 def test_usage_errors_exit_2(argv: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

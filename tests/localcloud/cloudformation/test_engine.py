@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from localcloud.cloudformation.engine import StackOperation
+from localcloud.cloudformation.engine import ABANDONED, CLEANUP_INCOMPLETE, StackOperation
 from localcloud.cloudformation.intrinsics import StackContext
 from localcloud.cloudformation.records import Mode, ResourceOutcome, ResourceRecord, ResourceRequest, StackEvent, Status
 from localcloud.cloudformation.state import StackState, StateDirectory
@@ -419,3 +419,125 @@ def test_a_failed_rollback_update_leaves_the_stack_update_rollback_failed(tmp_pa
     state = store.load("Demo")
     assert state is not None and state.status == "UPDATE_ROLLBACK_FAILED"
     assert ("Model", Status.UPDATE_FAILED, "cannot go back") in [(e.logical_id, e.status, e.reason) for e in events]
+
+
+# -- cleanup -----------------------------------------------------------------------------------------
+
+
+def test_a_cleanup_delete_that_keeps_failing_leaves_the_old_physical_id_out_of_the_stack(tmp_path: Path) -> None:
+    """Tried three times, then DELETE_FAILED; the update still completes, the old id stays in the history."""
+    handler = FakeHandler(fail_delete={"Model"})
+    store = deployed(handler, tmp_path)
+    op, events = operation(handler, store, state=store.load("Demo"))
+    assert op.update(changed(Model={"Type": "M", "Properties": {"Project": {"Ref": "Project"}, "Replace": "v2"}}))
+    assert [(lid, pid) for kind, lid, pid, _ in handler.calls if kind == "Delete"] == [("Model", "Model-id")] * 3
+    model_events = [(e.status, e.physical_id, e.reason) for e in events if e.logical_id == "Model"]
+    assert model_events[-2:] == [
+        (Status.DELETE_IN_PROGRESS, "Model-id", ""),
+        (Status.DELETE_FAILED, "Model-id", "still in use"),
+    ]
+    assert (events[-1].status, events[-1].reason) == (Status.UPDATE_COMPLETE, CLEANUP_INCOMPLETE)
+    state = store.load("Demo")
+    assert state is not None and state.status == "UPDATE_COMPLETE"
+    assert (state.resources["Model"].physical_id, state.resources["Model"].status) == (
+        "Model-id-v2",
+        Status.UPDATE_COMPLETE,
+    )
+    left = state.history["Model|Model-id"]
+    assert (left.status, left.note) == (Status.DELETE_FAILED, ABANDONED)
+    assert [(record.logical_id, record.physical_id) for record in op.abandoned] == [("Model", "Model-id")]
+
+
+def test_a_removed_resource_that_cannot_be_deleted_leaves_the_stack_and_the_cleanup_goes_on(tmp_path: Path) -> None:
+    handler = FakeHandler(fail_delete={"Uses"})
+    store = deployed(handler, tmp_path)
+    op, events = operation(handler, store, state=store.load("Demo"))
+    assert op.update(changed(Uses=None, Model=None))
+    # Uses depends on Model: its failed Delete does not stop Model's.
+    assert order(handler, "Delete") == ["Uses", "Uses", "Uses", "Model"]
+    assert ("Uses", Status.DELETE_FAILED) in [(e.logical_id, e.status) for e in events]
+    assert events[-1].reason == CLEANUP_INCOMPLETE
+    state = store.load("Demo")
+    assert state is not None and state.status == "UPDATE_COMPLETE"
+    assert set(state.resources) == {"Project", "Old"}  # Uses is no longer the stack's, though it exists
+    assert state.history["Uses|Uses-id"].note == ABANDONED
+    # A later destroy deletes what the stack holds, not what it abandoned.
+    handler.calls.clear()
+    destroy, _ = operation(handler, store, state=state)
+    assert destroy.destroy()
+    assert sorted(order(handler, "Delete")) == ["Old", "Project"]
+
+
+def test_an_update_rollback_whose_cleanup_cannot_delete_an_added_resource_completes(tmp_path: Path) -> None:
+    handler = FakeHandler(fail_delete={"New"})
+    store = deployed(handler, tmp_path)
+    handler.fail_update = {"Uses"}
+    op, events = operation(handler, store, state=store.load("Demo"))
+    template = changed(
+        New={"Type": "N"},
+        Uses={"Type": "U", "Properties": {"Model": {"Fn::GetAtt": ["Model", "Arn"]}, "Changed": True}},
+    )
+    assert not op.update(template)
+    assert order(handler, "Delete") == ["New"] * 3
+    statuses = [(e.logical_id, e.status) for e in events]
+    assert statuses.index(("Demo", Status.UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS)) < statuses.index(
+        ("New", Status.DELETE_FAILED)
+    )
+    assert statuses[-1] == ("Demo", Status.UPDATE_ROLLBACK_COMPLETE)
+    state = store.load("Demo")
+    assert state is not None and state.status == "UPDATE_ROLLBACK_COMPLETE"
+    assert "New" not in state.resources
+    assert state.history["New|New-id"].note == ABANDONED
+    assert [record.logical_id for record in op.abandoned] == ["New"]
+
+
+def replaced_model() -> dict[str, Any]:
+    """Model with a property whose change the handler answers with a new physical id."""
+    return {"Type": "M", "Properties": {"Project": {"Ref": "Project"}, "Hosting": 1, "Replace": "v2"}}
+
+
+def deletes(handler: FakeHandler) -> list[tuple[str, str | None]]:
+    return [(logical_id, physical_id) for kind, logical_id, physical_id, _ in handler.calls if kind == "Delete"]
+
+
+def test_a_replaced_physical_id_is_deleted_before_a_removed_resource_it_depended_on(tmp_path: Path) -> None:
+    """A model moved away from the rights it was created with: its old id goes first, then the rights."""
+    handler = FakeHandler()
+    store = StateDirectory(tmp_path)
+    op, _ = operation(handler, store)
+    base = {**BASE["Resources"], "Access": {"Type": "A"}}
+    base["Model"] = {**base["Model"], "DependsOn": "Access"}
+    assert op.deploy(Template.parse({"Resources": base}))
+    handler.calls.clear()
+    update, _ = operation(handler, store, state=store.load("Demo"))
+    assert update.update(changed(Model=replaced_model()))  # Access is not in BASE: removed
+    assert deletes(handler) == [("Model", "Model-id"), ("Access", "Access-id")]
+
+
+def test_a_removed_resource_is_deleted_before_the_replaced_physical_id_it_depended_on(tmp_path: Path) -> None:
+    handler = FakeHandler()
+    store = deployed(handler, tmp_path)
+    op, _ = operation(handler, store, state=store.load("Demo"))
+    assert op.update(changed(Model=replaced_model(), Uses=None))  # Uses referred to the old Model's Arn
+    assert deletes(handler) == [("Uses", "Uses-id"), ("Model", "Model-id")]
+
+
+def test_a_cleanup_deletes_independent_replaced_and_removed_resources_concurrently(tmp_path: Path) -> None:
+    handler = FakeHandler()
+    store = deployed(handler, tmp_path)
+    handler.delay, handler.max_active = 0.2, 0
+    op, _ = operation(handler, store, state=store.load("Demo"))
+    assert op.update(changed(Model=replaced_model(), Old=None))
+    assert sorted(deletes(handler)) == [("Model", "Model-id"), ("Old", "Old-id")]
+    assert handler.max_active == 2
+
+
+def test_a_rollback_cleanup_deletes_an_added_resource_before_the_replacement_it_depends_on(tmp_path: Path) -> None:
+    handler = FakeHandler()
+    store = deployed(handler, tmp_path)
+    handler.fail_update = {"Uses"}
+    op, events = operation(handler, store, state=store.load("Demo"))
+    new = {"Type": "N", "Properties": {"Of": {"Fn::GetAtt": ["Model", "Arn"]}}}  # made after Model's replacement
+    assert not op.update(changed(Model=replaced_model(), New=new))
+    assert deletes(handler) == [("New", "New-id"), ("Model", "Model-id-v2")]
+    assert events[-1].status is Status.UPDATE_ROLLBACK_COMPLETE

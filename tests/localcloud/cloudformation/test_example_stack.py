@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import shutil
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,15 +14,22 @@ import boto3
 
 from localcloud.cloudformation import driver
 from localcloud.cloudformation.records import Status
-from localcloud.lookoutvision import Emulator
-from provider.consts import DATASET_RESOURCE_TYPE, MODEL_RESOURCE_TYPE
+from localcloud.lookoutvision import Emulator, Fault
+from localcloud.s3_upload import S3Objects
+from provider.consts import DATASET_RESOURCE_TYPE, DATASET_SOURCE, MODEL_RESOURCE_TYPE
 from tests.fixtures.assembly import Assembly
 from tests.fixtures.faults import UntilCalled
 
 
-def run(command: Any, assembly: Assembly, emulator: Emulator, state_dir: Path) -> tuple[driver.RunResult, str]:
+def run(
+    command: Any, assembly: Assembly, emulator: Emulator, state_dir: Path, s3_objects: S3Objects | None = None
+) -> tuple[driver.RunResult, str]:
+    """``command`` on the stack, after uploading its datasets' S3 data (the default) or ``s3_objects``."""
     out = io.StringIO()
-    options = driver.RunOptions(app=assembly.directory, state_dir=state_dir, out=out, emulator=emulator)
+    objects = assembly.datasets() if s3_objects is None else s3_objects
+    options = driver.RunOptions(
+        app=assembly.directory, state_dir=state_dir, out=out, emulator=emulator, s3_objects=objects
+    )
     return command(options), out.getvalue()
 
 
@@ -177,19 +186,26 @@ def test_updates_hosting_in_place_then_replace_the_model(
     assert_emulator_empty(local_emulator)
 
 
-def _with_model_properties(assembly: Assembly, target: Path, **changes: Any) -> Assembly:
-    """A copy of the assembly whose model resource has ``changes`` in its properties (as a new synth would)."""
-    return _with_properties(assembly, target, model_id(assembly), **changes)
+def _with_template(assembly: Assembly, target: Path, change: Callable[[dict[str, Any]], None]) -> Assembly:
+    """A copy of the assembly whose template ``change`` edited (as a new synth would)."""
+    shutil.copytree(assembly.directory, target)
+    template = json.loads(assembly.template_path.read_text())
+    change(template)
+    copy = Assembly(directory=target, stack_name=assembly.stack_name, template=template)
+    copy.template_path.write_text(json.dumps(template))
+    return copy
 
 
 def _with_properties(assembly: Assembly, target: Path, logical_id: str, **changes: Any) -> Assembly:
     """A copy of the assembly whose resource ``logical_id`` has ``changes`` in its properties (as a new synth would)."""
-    shutil.copytree(assembly.directory, target)
-    template = json.loads(assembly.template_path.read_text())
-    template["Resources"][logical_id]["Properties"].update(changes)
-    copy = Assembly(directory=target, stack_name=assembly.stack_name, template=template)
-    copy.template_path.write_text(json.dumps(template))
-    return copy
+    return _with_template(
+        assembly, target, lambda template: template["Resources"][logical_id]["Properties"].update(changes)
+    )
+
+
+def _with_model_properties(assembly: Assembly, target: Path, **changes: Any) -> Assembly:
+    """A copy of the assembly whose model resource has ``changes`` in its properties (as a new synth would)."""
+    return _with_properties(assembly, target, model_id(assembly), **changes)
 
 
 def _physical_id(state: Path, assembly: Assembly) -> str:
@@ -246,3 +262,122 @@ def test_an_update_with_invalid_properties_rolls_back_to_the_same_model(
     assert _physical_id(state, example_assembly) == arn
     destroyed, output = run(driver.destroy, example_assembly, local_emulator, state)
     assert destroyed.exit_code == 0, output
+
+
+def test_a_replaced_model_the_cleanup_cannot_delete_is_left_out_of_the_stack_and_named(
+    example_assembly: Assembly, local_emulator: Emulator, tmp_path: Path
+) -> None:
+    """The old version's Delete is refused (AccessDenied) on each of the cleanup's three attempts: the update
+    completes with the new version, and the run fails naming the old one, which is no longer the stack's."""
+    state = tmp_path / "state"
+    first = _deployed(example_assembly, local_emulator, state)
+    changed = _with_model_properties(example_assembly, tmp_path / "changed.out", Description="second-version")
+    local_emulator.faults.add(Fault(kind="access_denied", operations={"DeleteModel"}))
+
+    update, output = run(driver.deploy, changed, local_emulator, state)
+
+    assert update.exit_code == 1, output
+    model = model_id(example_assembly)
+    events = statuses(update)
+    assert events[-1] == (example_assembly.stack_name, Status.UPDATE_COMPLETE), events
+    assert events.count((model, Status.DELETE_FAILED)) == 1
+    assert [call.error_code for call in local_emulator.calls_of("DeleteModel")] == ["AccessDeniedException"] * 3
+    assert _physical_id(state, example_assembly).endswith("/2")
+    assert update.leftovers is not None
+    assert update.leftovers.problems == [
+        f"{first} Lookout for Vision model (TRAINED), removed from the stack by an update's cleanup, which could "
+        "not delete it"
+    ]
+    assert "Update successful. One or more resources could not be deleted." in output
+
+    local_emulator.faults.clear()
+    project, version = first.split("/")[-2:]
+    lookout = boto3.client("lookoutvision", endpoint_url=local_emulator.endpoint_url, region_name="us-east-1")
+    lookout.delete_model(ProjectName=project, ModelVersion=version)  # by hand, as its owner must
+    deadline = time.monotonic() + 10
+    while version in [m["ModelVersion"] for m in lookout.list_models(ProjectName=project)["Models"]]:
+        assert time.monotonic() < deadline, "the deleted version is still listed"
+        time.sleep(0.05)
+    destroyed, output = run(driver.destroy, changed, local_emulator, state)
+    assert destroyed.exit_code == 0, output
+    assert_emulator_empty(local_emulator)
+
+
+def _manifest_location(assembly: Assembly) -> tuple[str, str]:
+    [dataset] = assembly.resources_of_type(DATASET_RESOURCE_TYPE).values()
+    location = dataset["Properties"][DATASET_SOURCE]["GroundTruthManifest"]["S3Object"]
+    return location["Bucket"], location["Key"]
+
+
+def _without_s3_grants(action: str) -> Callable[[dict[str, Any]], None]:
+    """A template change: the provider's policies no longer grant ``action`` (``s3:GetObject``, ...)."""
+
+    def change(template: dict[str, Any]) -> None:
+        for resource in template["Resources"].values():
+            if resource["Type"] == "AWS::IAM::Policy":
+                document = resource["Properties"]["PolicyDocument"]
+                document["Statement"] = [s for s in document["Statement"] if s["Action"] != action]
+
+    return change
+
+
+def _failed_create(result: driver.RunResult, logical_id: str) -> str:
+    """The reason of ``logical_id``'s CREATE_FAILED event."""
+    events = [e for op in result.operations for e in op.events]
+    return next(e.reason for e in events if e.logical_id == logical_id and e.status is Status.CREATE_FAILED)
+
+
+def test_a_dataset_whose_manifest_is_missing_fails_the_deploy_naming_it(
+    example_assembly: Assembly, local_emulator: Emulator, tmp_path: Path
+) -> None:
+    """CreateDataset reads the manifest: missing, the dataset ends CREATE_FAILED and the provider's reason says why."""
+    bucket, key = _manifest_location(example_assembly)
+    images_only = {bucket: {k: v for k, v in example_assembly.datasets()[bucket].items() if k != key}}
+
+    result, output = run(driver.deploy, example_assembly, local_emulator, tmp_path, images_only)
+
+    assert result.exit_code == 1, output
+    [dataset] = example_assembly.resources_of_type(DATASET_RESOURCE_TYPE)
+    reason = _failed_create(result, dataset)
+    assert f"CREATE_FAILED: Failed to read the manifest file s3://{bucket}/{key}: NoSuchKey" in reason, reason
+    assert statuses(result)[-1] == (example_assembly.stack_name, Status.ROLLBACK_COMPLETE)
+    assert not local_emulator.calls_of("CreateModel")
+    assert_emulator_empty(local_emulator)
+    assert result.leftovers is not None and result.leftovers.problems == [], output
+
+
+def test_a_role_without_get_object_on_the_manifest_fails_the_dataset_with_access_denied(
+    example_assembly: Assembly, local_emulator: Emulator, tmp_path: Path
+) -> None:
+    bucket, key = _manifest_location(example_assembly)
+    unreadable = _with_template(example_assembly, tmp_path / "no-read.out", _without_s3_grants("s3:GetObject"))
+
+    result, output = run(driver.deploy, unreadable, local_emulator, tmp_path / "state")
+
+    assert result.exit_code == 1, output
+    [dataset] = example_assembly.resources_of_type(DATASET_RESOURCE_TYPE)
+    reason = _failed_create(result, dataset)
+    expected = (
+        f"Failed to read the manifest file s3://{bucket}/{key}: AccessDenied on s3:GetObject: User: arn:aws:sts::"
+    )
+    assert expected in reason, reason
+    assert statuses(result)[-1] == (example_assembly.stack_name, Status.ROLLBACK_COMPLETE)
+    assert_emulator_empty(local_emulator)
+
+
+def test_a_model_whose_role_cannot_write_the_output_fails_training(
+    example_assembly: Assembly, local_emulator: Emulator, tmp_path: Path
+) -> None:
+    bucket, _ = _manifest_location(example_assembly)
+    unwritable = _with_template(example_assembly, tmp_path / "no-write.out", _without_s3_grants("s3:PutObject"))
+
+    result, output = run(driver.deploy, unwritable, local_emulator, tmp_path / "state")
+
+    assert result.exit_code == 1, output
+    reason = _failed_create(result, model_id(example_assembly))
+    expected = f"training failed: Failed to write the training output to s3://{bucket}: AccessDenied on s3:PutObject: "
+    assert expected in reason, reason
+    [create] = local_emulator.calls_of("CreateModel")
+    assert create.ok  # the service took the request; training failed
+    assert statuses(result)[-1] == (example_assembly.stack_name, Status.ROLLBACK_COMPLETE)
+    assert_emulator_empty(local_emulator)

@@ -285,6 +285,56 @@ def test_a_failed_create_rolls_back_with_the_resources_reason(cfn: Any) -> None:
     assert settled(cfn, stack["StackId"])["StackStatus"] == "DELETE_COMPLETE"
 
 
+def buckets(**names: str) -> dict[str, Any]:
+    """A template of S3 buckets: logical id → BucketName."""
+    return {
+        "Resources": {
+            logical_id: {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": name}}
+            for logical_id, name in names.items()
+        }
+    }
+
+
+def test_what_an_updates_cleanup_cannot_delete_leaves_the_stack_and_is_reported_after_its_deletion(
+    cfn: Any, server: LocalCloudServer
+) -> None:
+    """A replaced and a removed bucket, both holding an object: their cleanup Deletes fail (BucketNotEmpty)."""
+    stack = deployed(cfn, "Cleanup", buckets(Replaced="cleanup-old", Removed="cleanup-removed", Kept="cleanup-kept"))
+    s3 = client(server, "s3")
+    for bucket in ("cleanup-old", "cleanup-removed"):
+        s3.put_object(Bucket=bucket, Key="data", Body=b"kept")
+    cfn.update_stack(StackName="Cleanup", TemplateBody=json.dumps(buckets(Replaced="cleanup-new", Kept="cleanup-kept")))
+
+    updated = settled(cfn, "Cleanup")
+    assert (updated["StackStatus"], updated["StackStatusReason"]) == (
+        "UPDATE_COMPLETE",
+        "Update successful. One or more resources could not be deleted.",
+    )
+    events = cfn.describe_stack_events(StackName="Cleanup")["StackEvents"]
+    failed = {e["PhysicalResourceId"]: e for e in events if e["ResourceStatus"] == "DELETE_FAILED"}
+    assert {(e["LogicalResourceId"], pid) for pid, e in failed.items()} == {
+        ("Replaced", "cleanup-old"),
+        ("Removed", "cleanup-removed"),
+    }
+    assert all("BucketNotEmpty" in e["ResourceStatusReason"] for e in failed.values())
+    # Out of the stack: the removed bucket is not listed, the replaced one shows its new physical id.
+    resources = {r["LogicalResourceId"]: r for r in cfn.describe_stack_resources(StackName="Cleanup")["StackResources"]}
+    assert set(resources) == {"Replaced", "Kept"}
+    replaced = resources["Replaced"]
+    assert (replaced["PhysicalResourceId"], replaced["ResourceStatus"]) == ("cleanup-new", "UPDATE_COMPLETE")
+    assert "BucketNotEmpty" not in (replaced.get("ResourceStatusReason") or "")
+
+    cfn.delete_stack(StackName="Cleanup")
+    assert settled(cfn, stack["StackId"])["StackStatus"] == "DELETE_COMPLETE"
+    assert {b["Name"] for b in s3.list_buckets()["Buckets"]} >= {"cleanup-old", "cleanup-removed"}
+    report = server.leftovers(["Cleanup"])["stacks"]["Cleanup"]
+    abandoned = "removed from the stack by an update's cleanup, which could not delete it"
+    assert sorted(report["problems"]) == [
+        f"AWS::S3::Bucket cleanup-old, {abandoned}",
+        f"AWS::S3::Bucket cleanup-removed, {abandoned}",
+    ]
+
+
 def test_a_deleted_stack_is_described_by_its_id_only(cfn: Any) -> None:
     stack = deployed(cfn, "Deleted")
     cfn.delete_stack(StackName="Deleted")

@@ -10,6 +10,7 @@ import boto3
 
 from localcloud.cloudformation import driver
 from localcloud.lookoutvision import Emulator
+from tests.fixtures.assembly import datasets_of_app
 from tests.localcloud.cloudformation.cdk_cli.apps import synth
 
 
@@ -17,7 +18,9 @@ def run(
     command: Callable[[driver.RunOptions], driver.RunResult], app: Path, stack: str, emulator: Emulator, state_dir: Path
 ) -> tuple[driver.RunResult, str]:
     out = io.StringIO()
-    options = driver.RunOptions(app=app, stack=stack, state_dir=state_dir, out=out, emulator=emulator)
+    options = driver.RunOptions(
+        app=app, stack=stack, state_dir=state_dir, out=out, emulator=emulator, s3_objects=datasets_of_app(app)
+    )
     return command(options), out.getvalue()
 
 

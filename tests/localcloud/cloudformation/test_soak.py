@@ -35,7 +35,7 @@ from localcloud.awslambda import Invocation, LambdaService
 from localcloud.cloudformation import driver, report
 from localcloud.lookoutvision import Emulator, Fault
 from provider.consts import HOSTING, MODEL_RESOURCE_TYPE
-from tests.fixtures.assembly import Assembly
+from tests.fixtures.assembly import Assembly, datasets_of_app
 from tests.fixtures.faults import HangsOnce
 from tests.fixtures.secrets import leaks
 
@@ -176,7 +176,9 @@ class Chaos:
 
 def run(command: Any, directory: Path, emulator: Emulator, state_dir: Path) -> tuple[driver.RunResult, str]:
     out = io.StringIO()
-    options = driver.RunOptions(app=directory, state_dir=state_dir, out=out, emulator=emulator)
+    options = driver.RunOptions(
+        app=directory, state_dir=state_dir, out=out, emulator=emulator, s3_objects=datasets_of_app(directory)
+    )
     return command(options), out.getvalue()
 
 

@@ -37,7 +37,7 @@ def test_dataset_with_a_source_is_created_asynchronously(lookoutvision: Any, emu
     emulator.clock.advance(emulator.settings.durations.creating_dataset)
     described = lookoutvision.describe_dataset(ProjectName="demo", DatasetType="train")["DatasetDescription"]
     assert described["Status"] == "CREATE_COMPLETE"
-    assert described["ImageStats"]["Total"] > 0
+    assert "ImageStats" not in described  # run alone, the emulator has no S3 and reads no manifest
     datasets = lookoutvision.describe_project(ProjectName="demo")["ProjectDescription"]["Datasets"]
     assert [(d["DatasetType"], d["Status"]) for d in datasets] == [("train", "CREATE_COMPLETE")]
 
@@ -46,6 +46,8 @@ def test_dataset_without_a_source_is_created_at_once(lookoutvision: Any) -> None
     lookoutvision.create_project(ProjectName="demo")
     created = lookoutvision.create_dataset(ProjectName="demo", DatasetType="test")
     assert created["DatasetMetadata"]["Status"] == "CREATE_COMPLETE"
+    described = lookoutvision.describe_dataset(ProjectName="demo", DatasetType="test")["DatasetDescription"]
+    assert described["ImageStats"] == {"Total": 0, "Labeled": 0, "Normal": 0, "Anomaly": 0}
 
 
 def test_delete_dataset_goes_through_delete_in_progress(lookoutvision: Any, emulator: Emulator) -> None:

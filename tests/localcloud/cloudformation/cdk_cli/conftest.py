@@ -18,7 +18,9 @@ from typing import Any
 import pytest
 
 from localcloud.cdk_cli import run_cdk
+from localcloud.s3_upload import upload
 from localcloud.serve import ACCOUNT_ID, REGION, ServeProcess, leftovers
+from tests.fixtures.assembly import datasets_of_app
 from tests.fixtures.local_cloud import local_client
 
 # 0.005 real s per service s: a 60 s training takes 0.3 s, starting hosting 0.15 s.
@@ -51,6 +53,10 @@ class CliCloud:
 
     def client(self, service: str) -> Any:
         return local_client(self.endpoint_url, service)
+
+    def upload_datasets(self, app: Path) -> None:
+        """Put what the app's datasets read into the local S3, as a user does before ``cdk deploy``."""
+        upload(self.client("s3"), datasets_of_app(app))
 
     def emulator_settings(self, **changes: Any) -> None:
         """Change the emulator's settings through its control API."""

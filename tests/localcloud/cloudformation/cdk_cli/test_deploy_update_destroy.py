@@ -56,6 +56,7 @@ def test_deploy_update_no_change_and_destroy(bootstrapped: CliCloud, assemblies:
     cloud = bootstrapped
     cfn = cloud.client("cloudformation")
 
+    cloud.upload_datasets(assemblies["hosted"])
     deployed = cloud.cdk("deploy", "--app", str(assemblies["hosted"]), "--require-approval", "never")
     assert deployed.returncode == 0, deployed.stdout
     assert f"✅  {STACK}" in deployed.stdout

@@ -14,6 +14,7 @@ PROJECT = "cli-fails"
 def test_a_failed_deploy_rolls_back_and_the_cli_says_why(bootstrapped: CliCloud, tmp_path: Path) -> None:
     cloud = bootstrapped
     app = synth(tmp_path / "fails", {STACK: (PROJECT, None)})
+    cloud.upload_datasets(app)
     cloud.emulator_settings(training_outcome="TRAINING_FAILED")
     try:
         failed = cloud.cdk("deploy", "--app", str(app), "--require-approval", "never")

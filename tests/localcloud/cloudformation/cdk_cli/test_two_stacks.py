@@ -13,6 +13,7 @@ STACKS = {"CliPairA": ("cli-pair-a", None), "CliPairB": ("cli-pair-b", None)}
 def test_two_stacks_deploy_and_destroy_together(bootstrapped: CliCloud, tmp_path: Path) -> None:
     cloud = bootstrapped
     app = synth(tmp_path / "pair", STACKS)
+    cloud.upload_datasets(app)
 
     deployed = cloud.cdk("deploy", "--app", str(app), "--all", "--require-approval", "never")
     assert deployed.returncode == 0, deployed.stdout
