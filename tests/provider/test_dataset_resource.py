@@ -62,11 +62,11 @@ def _unconfirmed_dataset_create(requests: Requests, emulator: Emulator, *, perfo
     emulator.backend.create_project(PROJECT)
     emulator.faults.add(Fault(kind="drop_connection", operations={"CreateDataset"}, after_action=performed))
     kind = consts.DATASET_RESOURCE_TYPE
-    create = requests.request("Create", resource_type=kind, properties=dataset_properties(ServiceTimeout="60"))
+    create = requests.request("Create", resource_type=kind, properties=dataset_properties(ServiceTimeout="240"))
     emulator.faults.clear()
     assert create["Status"] == "FAILED"
     assert "CreateDataset" in create["Reason"], create["Reason"]
-    assert "ServiceTimeout (60 s) reached" in create["Reason"], create["Reason"]
+    assert "ServiceTimeout (240 s) reached" in create["Reason"], create["Reason"]
     return create
 
 
@@ -120,7 +120,7 @@ def test_a_failed_dataset_update_names_the_new_dataset_it_left(requests: Request
         "Update",
         resource_type=kind,
         physical_id=create["PhysicalResourceId"],
-        properties=dataset_properties(ProjectName="other-project", ServiceTimeout="60"),
+        properties=dataset_properties(ProjectName="other-project", ServiceTimeout="240"),
         old_properties=dataset_properties(),
     )
 
@@ -130,7 +130,7 @@ def test_a_failed_dataset_update_names_the_new_dataset_it_left(requests: Request
     assert reason.startswith("Update Model: the new train dataset of project other-project may have been created"), (
         reason
     )
-    assert "(delete it if so); ServiceTimeout (60 s) reached; CreateDataset got no answer" in reason, reason
+    assert "(delete it if so); ServiceTimeout (240 s) reached; CreateDataset got no answer" in reason, reason
     assert "could not be reached" in reason, reason
 
 

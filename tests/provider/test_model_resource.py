@@ -83,15 +83,15 @@ def test_the_delete_of_an_unanswered_create_finds_a_version_not_listed_yet(
     """Every CreateModel acted, every answer was a 5xx: the Create answers an id naming its request, and its
     Delete finds the version by DescribeModel although ListModels does not list it yet."""
     project_with_dataset(emulator)
-    emulator.configure(list_models_lag_after_create=SLOW_LISTING, training=600.0)
+    emulator.configure(list_models_lag_after_create=SLOW_LISTING, training=6000.0)
     emulator.faults.add(Fault(kind="internal_error", operations={"CreateModel"}, after_action=True))
-    event = requests.event("Create", properties=model_properties(ServiceTimeout="60"))  # retried until then
+    event = requests.event("Create", properties=model_properties(ServiceTimeout="240"))  # retried until then
 
     create = requests.send(event)
     emulator.faults.clear()
 
     assert create["Status"] == "FAILED"
-    assert "ServiceTimeout (60 s) reached" in create["Reason"], create["Reason"]
+    assert "ServiceTimeout (240 s) reached" in create["Reason"], create["Reason"]
     assert "CreateModel answered InternalServerException" in create["Reason"], create["Reason"]
     assert create["PhysicalResourceId"] == UnconfirmedModelCreate(PROJECT, event["RequestId"]).physical_id
     assert emulator.backend.model_status(PROJECT, "1") == "TRAINING"
@@ -337,10 +337,10 @@ def test_an_unreachable_endpoint_fails_the_delete_with_a_clear_reason(
     arn = "arn:aws:lookoutvision:us-east-1:123456789012:model/proj/1"
 
     # Retried until the deadline: a short ServiceTimeout keeps the test short.
-    response = requests.request("Delete", physical_id=arn, properties=model_properties(ServiceTimeout="60"))
+    response = requests.request("Delete", physical_id=arn, properties=model_properties(ServiceTimeout="240"))
 
     assert response["Status"] == "FAILED"
-    assert "ServiceTimeout (60 s) reached" in response["Reason"]
+    assert "ServiceTimeout (240 s) reached" in response["Reason"]
     assert "DescribeModel" in response["Reason"]
     assert "could not be reached" in response["Reason"]
 

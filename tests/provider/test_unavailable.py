@@ -130,11 +130,11 @@ def test_an_outage_never_orphans_even_with_the_opt_in(requests: Requests, emulat
     _go(emulator, "drop_connection")
 
     # Retried until the deadline: a short ServiceTimeout keeps the test short.
-    properties = model_properties(**{ORPHAN: "true"}, ServiceTimeout="60")
+    properties = model_properties(**{ORPHAN: "true"}, ServiceTimeout="240")
     response = requests.request("Delete", physical_id=arn, properties=properties)
 
     assert response["Status"] == "FAILED"
-    assert "ServiceTimeout (60 s) reached" in response["Reason"], response["Reason"]
+    assert "ServiceTimeout (240 s) reached" in response["Reason"], response["Reason"]
     assert "could not be reached" in response["Reason"], response["Reason"]
     assert "ORPHANED" not in response["Reason"] and consts.ATTR_ORPHANED not in response["Data"]
     emulator.faults.clear()
