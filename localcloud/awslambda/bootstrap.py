@@ -12,7 +12,7 @@ sight: the function runs on its asset's own copies of its code and dependencies.
 
 Like Lambda's runtime interface it imports the handler once (the cold start, Init), says it is
 ready, then runs one invocation at a time. After the options comes the handler
-(``module.function``), then the clock (``--clock ORIGIN SCALE``:
+(``module.function``), then the clock (``--clock ORIGIN READING SCALE``:
 ``localcloud.scaled_clock.ScaledClock``) and optionally an edge (``--edge module:function``,
 ``--edge-options JSON``): a factory called as ``factory(clock, **options)`` that returns the
 handler to run in place of importing it (``localcloud.awslambda.provider_edge``). Invocations
@@ -63,7 +63,7 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--runtime-path", help="the packages the runtime ships (boto3), after the function's code")
     parser.add_argument("--harness", action="append", default=[], metavar="PACKAGE=DIR")
     parser.add_argument("handler", help="module.function")
-    parser.add_argument("--clock", nargs=2, type=float, metavar=("ORIGIN", "SCALE"))
+    parser.add_argument("--clock", nargs=3, type=float, metavar=("ORIGIN", "READING", "SCALE"))
     parser.add_argument("--edge", help="module:function, a factory of the handler")
     parser.add_argument("--edge-options", type=json.loads, default={}, help="JSON keyword arguments of the edge")
     return parser.parse_args(argv[1:])
@@ -122,8 +122,8 @@ def main(argv: list[str]) -> int:
     set_up_imports(arguments.task_root, arguments.runtime_path, arguments.harness)
     from localcloud.scaled_clock import ScaledClock  # noqa: PLC0415 - importable once set_up_imports ran
 
-    origin, scale = arguments.clock or (None, 1.0)
-    clock = ScaledClock(scale=scale, origin=origin)
+    origin, reading, scale = arguments.clock or (None, None, 1.0)
+    clock = ScaledClock(scale=scale, origin=origin, reading=reading)
     try:
         handler: Handler | None = load_handler(arguments.handler, clock, arguments.edge, arguments.edge_options)
         init_error = None

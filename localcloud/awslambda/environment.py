@@ -66,7 +66,7 @@ class Launch:
         edge_package = self.edge.partition(":")[0].split(".")[0] if self.edge else "localcloud"
         packages += [edge_package] if edge_package not in packages else []
         command += [f"--harness={package}={harness_location(package)}" for package in packages]
-        command += [self.handler, "--clock", repr(clock.origin), repr(clock.scale)]
+        command += [self.handler, "--clock", *(repr(value) for value in clock.line())]
         if self.edge:
             command += ["--edge", self.edge]
         if self.edge_options:

@@ -81,8 +81,8 @@ class LambdaService:
     (``localcloud.awslambda.environment``). Without them, the handler runs under the local
     cloud's own interpreter and environment (``env``'s ``PYTHONPATH``).
 
-    ``timeout`` is the function's timeout in service seconds; ``time_scale`` real seconds per
-    service second, from ``clock_origin`` (see ``localcloud.scaled_clock``: the default origin is
+    ``timeout`` is the function's timeout in service seconds, on ``clock`` (a local cloud's one
+    clock); without one, its own ``ScaledClock(time_scale, clock_origin)`` (the default origin is
     now). ``edge`` (``module:function``) builds the handler on that clock in the execution
     environment, as ``edge(clock, **edge_options)`` (``localcloud.awslambda.provider_edge``; the
     options must be JSON). ``env`` is the function's environment; the service adds what Lambda
@@ -110,6 +110,7 @@ class LambdaService:
         edge: str | None = None,
         edge_options: Mapping[str, Any] | None = None,
         credentials: SessionCredentials | None = None,
+        clock: ScaledClock | None = None,
     ) -> None:
         if code is not None and not Path(code).is_dir():
             raise ValueError(f"the function's code directory {code} does not exist")
@@ -126,9 +127,8 @@ class LambdaService:
             edge=edge,
             edge_options=self.edge_options,
         )
-        self.clock = ScaledClock(time_scale, clock_origin)
+        self.clock = clock if clock is not None else ScaledClock(time_scale, clock_origin)
         self.timeout = timeout
-        self.time_scale = time_scale
         self.function_name = function_name
         self.function_arn = f"arn:aws:lambda:{region}:{account_id}:function:{function_name}"
         self.memory_size = memory_size
@@ -186,7 +186,7 @@ class LambdaService:
         invocation = self._record(event, "Event", attempt)
         with self._lock:
             self._pending += 1
-            timer = threading.Timer(delay * self.time_scale, self._run_async, args=(invocation,))
+            timer = threading.Timer(self.clock.real_seconds(delay), self._run_async, args=(invocation,))
             timer.daemon = True
             self._timers.append(timer)
         timer.start()
@@ -222,15 +222,15 @@ class LambdaService:
         request = {
             "request_id": invocation.request_id,
             "event": invocation.event,
-            "deadline": invocation.started + self.timeout * self.time_scale,
+            "deadline": invocation.started + self.clock.real_seconds(self.timeout),
             "timeout": self.timeout,
-            "time_scale": self.time_scale,
+            "time_scale": self.clock.scale,
             "function_name": self.function_name,
             "function_arn": self.function_arn,
             "memory_size": self.memory_size,
         }
         stall = self._stall(invocation)
-        stop_at = invocation.started + stall.after * self.time_scale if stall else None
+        stop_at = invocation.started + self.clock.real_seconds(stall.after) if stall else None
         invocation.outcome, invocation.result = environment.invoke(request, invocation.logs, stop_at)
         invocation.ended = time.time()
         self._release(environment)

@@ -74,12 +74,11 @@ class LocalCloud:
             settings = emulator_settings or Settings(region=region, account_id=account_id)
             if time_scale is not None:
                 settings.time_scale = time_scale
-            # Loaded when it exists, written after every change and on exit.
-            emulator = Emulator(settings, state_file=emulator_state_file)
+            # Loaded when it exists (service time goes on from the saved one), written after every change and on exit.
+            emulator = Emulator(settings, state_file=emulator_state_file, clock=ScaledClock(settings.time_scale))
         self.emulator: Emulator = emulator
-        self.time_scale = time_scale if time_scale is not None else emulator.settings.time_scale
-        # The clock of every local function and of the response URLs' X-Amz-Date.
-        self.clock = ScaledClock(self.time_scale)
+        # The one clock: the emulator's, every local function's, the response URLs' X-Amz-Date, custom resources' waits.
+        self.clock = emulator.clock
         self.region = region
         self.account_id = account_id
         # Where functions' code is unzipped: kept when given (under a state directory), else a scratch directory.
@@ -107,6 +106,11 @@ class LocalCloud:
         self._lock = threading.Lock()
         # What the emulator read S3 from before this local cloud gave it its own (restored on exit).
         self._emulator_s3: ObjectStore | None = None
+
+    @property
+    def time_scale(self) -> float:
+        """Real seconds per service second."""
+        return self.clock.scale
 
     # -- local functions -------------------------------------------------------------------------
 

@@ -158,7 +158,7 @@ class CustomResourceHandler:
         sent = SentRequest(request_id, request.logical_id, request.request_type, token, request.stack.stack_id)
         self.sent.append(sent)
         function.invoke_async(event)
-        body = self._wait(request_id, timeout * self.cloud.time_scale + self.start_up_grace)
+        body = self._wait(request_id, self.cloud.clock.real_seconds(timeout) + self.start_up_grace)
         if body is None:
             sent.outcome = "timeout"
             sent.logs = _logs_of(function, request_id)

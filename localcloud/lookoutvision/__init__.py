@@ -66,7 +66,6 @@ from .exceptions import (
 )
 from .faults import Fault, Faults, parse_fault
 from .server import Emulator
-from .service_clock import ServiceClock
 from .settings import Durations, Settings
 
 __all__ = [
@@ -81,7 +80,6 @@ __all__ = [
     "LookoutVisionBackend",
     "LookoutVisionError",
     "ResourceNotFoundException",
-    "ServiceClock",
     "ServiceQuotaExceededException",
     "Settings",
     "StatusChange",

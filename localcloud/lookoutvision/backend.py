@@ -3,7 +3,7 @@
 Asynchronous work is data: each model and dataset records its status and when it entered it,
 and ``MODEL_TRANSITIONS`` / ``DATASET_TRANSITIONS`` say what follows after how long (``Settings.durations``,
 or a model version's own ``Settings.model_durations``). The
-backend advances them lazily against service time (``ServiceClock``) on every access.
+backend advances them lazily against service time (``localcloud.scaled_clock.ScaledClock``) on every access.
 
 Rules this backend applies (where the service documentation is silent, the choice is stated):
 
@@ -53,6 +53,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from botocore import xform_name
 
+from localcloud.scaled_clock import ScaledClock
 from provider import servicemodel
 
 from .exceptions import (
@@ -65,7 +66,6 @@ from .exceptions import (
     ValidationException,
 )
 from .manifest import DatasetImport, ManifestImage, image_stats
-from .service_clock import ServiceClock
 from .settings import Settings
 
 GONE = "GONE"  # not a service status: the resource no longer exists
@@ -300,7 +300,7 @@ class LookoutVisionBackend:
     API's members as snake_case keywords and can also be called directly to arrange a test.
     """
 
-    def __init__(self, settings: Settings, clock: ServiceClock) -> None:
+    def __init__(self, settings: Settings, clock: ScaledClock) -> None:
         self.settings = settings
         self.clock = clock
         self.lock = threading.RLock()
