@@ -33,7 +33,7 @@ from urllib.parse import urlencode
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 
-from localcloud.cloudformation.cloud import LocalCloud
+from localcloud.cloud import ACCOUNT_ID, REGION, LocalCloud
 from localcloud.cloudformation.errors import LocalCloudFormationError
 from localcloud.cloudformation.front import CloudFormationFront
 from localcloud.cloudformation.leftovers import Leftovers, stack_leftovers
@@ -45,9 +45,6 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 DEFAULT_PORT = 4599
-DEFAULT_STATE_DIR = ".localcloud/serve"
-REGION = "us-east-1"
-ACCOUNT_ID = "123456789012"
 CONTROL_PREFIX = "/_localcloud/"
 # Dummy credentials: moto and the local services accept any; these reach no account.
 ACCESS_KEY_ID = "localcloud"

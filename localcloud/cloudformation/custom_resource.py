@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from localcloud.awslambda import LambdaService
-from localcloud.cloudformation.cloud import LocalCloud
+from localcloud.cloud import LocalCloud
 from localcloud.cloudformation.handlers import physical_name
 from localcloud.cloudformation.intrinsics import StackContext
 from localcloud.cloudformation.records import Mode, RequestType, ResourceOutcome, ResourceRecord, ResourceRequest

@@ -14,23 +14,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from localcloud.cloud import DEFAULT_STATE_DIR, LocalCloud
 from localcloud.cloudformation import report
 from localcloud.cloudformation.assembly import CloudAssembly, StackArtifact
-from localcloud.cloudformation.cloud import LocalCloud
 from localcloud.cloudformation.custom_resource import START_UP_GRACE
 from localcloud.cloudformation.engine import StackOperation
 from localcloud.cloudformation.errors import StateError
 from localcloud.cloudformation.leftovers import Leftovers, records_left, stack_leftovers
+from localcloud.cloudformation.records import UPDATABLE
 from localcloud.cloudformation.registry import Handlers
-from localcloud.cloudformation.state import DEFAULT_STATE_DIR, StackState, StateDirectory
+from localcloud.cloudformation.state import StackState, StateDirectory
 from localcloud.cloudformation.template import Template
 from localcloud.lookoutvision import Emulator, Settings
 from localcloud.s3_upload import S3Objects, upload
 
 DEFAULT_APP = "cdk.out"
-REGION = "us-east-1"
-ACCOUNT_ID = "123456789012"
-UPDATABLE = {"CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"}
 
 
 @dataclass
@@ -41,7 +39,7 @@ class RunOptions:
     stack: str | None = None
     # Real seconds per service second; None: 1.0 for deploy and up, the deployed stack's for destroy.
     time_scale: float | None = None
-    state_dir: Path = Path(DEFAULT_STATE_DIR)
+    state_dir: Path = DEFAULT_STATE_DIR
     parameters: dict[str, str] = field(default_factory=dict)
     out: TextIO = field(default_factory=lambda: sys.stdout)
     emulator: Emulator | None = None
@@ -83,8 +81,6 @@ class Session:
             emulator=options.emulator,
             emulator_settings=options.emulator_settings,
             emulator_state_file=None if options.emulator is not None else self.store.emulator_file,
-            region=REGION,
-            account_id=ACCOUNT_ID,
         )
         self.handlers = Handlers(self.cloud, assembly_directory)
         self.handlers.custom.start_up_grace = options.start_up_grace

@@ -20,7 +20,7 @@ from botocore.exceptions import ClientError
 from localcloud.cloudformation.errors import LocalCloudFormationError
 
 if TYPE_CHECKING:
-    from localcloud.cloudformation.cloud import LocalCloud
+    from localcloud.cloud import LocalCloud
 
 
 class FunctionCodeError(LocalCloudFormationError):

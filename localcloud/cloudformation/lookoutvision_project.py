@@ -6,7 +6,7 @@ import uuid
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from localcloud.cloudformation.cloud import LocalCloud
+from localcloud.cloud import LocalCloud
 from localcloud.cloudformation.intrinsics import StackContext
 from localcloud.cloudformation.records import Mode, ResourceOutcome, ResourceRecord, ResourceRequest
 

@@ -47,6 +47,7 @@ class Status(enum.StrEnum):
     ROLLBACK_COMPLETE = "ROLLBACK_COMPLETE"
     ROLLBACK_FAILED = "ROLLBACK_FAILED"
     REVIEW_IN_PROGRESS = "REVIEW_IN_PROGRESS"
+    IMPORT_COMPLETE = "IMPORT_COMPLETE"
 
     @property
     def failed(self) -> bool:
@@ -56,6 +57,12 @@ class Status(enum.StrEnum):
     def ready(self) -> bool:
         """The resource exists and may be referred to."""
         return self in (Status.CREATE_COMPLETE, Status.UPDATE_COMPLETE)
+
+
+# A stack takes a change set (or UpdateStack) in these statuses.
+UPDATABLE = frozenset(
+    {Status.CREATE_COMPLETE, Status.UPDATE_COMPLETE, Status.UPDATE_ROLLBACK_COMPLETE, Status.IMPORT_COMPLETE}
+)
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from localcloud.cloud import LocalCloud
 from localcloud.cloudformation import lambda_function, lookoutvision_project, moto_resources
-from localcloud.cloudformation.cloud import LocalCloud
 from localcloud.cloudformation.custom_resource import CustomResourceHandler
 from localcloud.cloudformation.handlers import ResourceHandler, SimulatedHandler, is_custom_resource
 from localcloud.cloudformation.intrinsics import StackContext

@@ -30,8 +30,8 @@ from urllib.parse import unquote, urlsplit
 
 from botocore.exceptions import ClientError
 
+from localcloud.cloud import LocalCloud
 from localcloud.cloudformation import change_sets
-from localcloud.cloudformation.cloud import LocalCloud
 from localcloud.cloudformation.engine import StackOperation
 from localcloud.cloudformation.errors import (
     AlreadyExistsError,
@@ -41,7 +41,7 @@ from localcloud.cloudformation.errors import (
     TemplateError,
     ValidationError,
 )
-from localcloud.cloudformation.records import ResourceRecord, StackEvent, Status
+from localcloud.cloudformation.records import UPDATABLE, ResourceRecord, StackEvent, Status
 from localcloud.cloudformation.registry import Handlers
 from localcloud.cloudformation.state import StackState
 from localcloud.cloudformation.template import Template, load_template_body
@@ -51,8 +51,6 @@ logger = logging.getLogger(__name__)
 STACK_TYPE = "AWS::CloudFormation::Stack"
 REVIEW_IN_PROGRESS = "REVIEW_IN_PROGRESS"
 DELETE_COMPLETE = "DELETE_COMPLETE"
-# A stack may take a change set (or UpdateStack) in these statuses.
-UPDATABLE = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "IMPORT_COMPLETE"})
 # What a stack found in progress when the local cloud starts becomes: its operation ended with the process.
 _INTERRUPTED = {
     "CREATE_IN_PROGRESS": "ROLLBACK_FAILED",

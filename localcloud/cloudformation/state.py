@@ -13,7 +13,6 @@ from localcloud.cloudformation.errors import StateError
 from localcloud.cloudformation.intrinsics import StackContext
 from localcloud.cloudformation.records import ResourceRecord
 
-DEFAULT_STATE_DIR = ".localcloud"
 _STACKS = "stacks"
 _EMULATOR_FILE = "lookoutvision.json"
 
@@ -66,7 +65,7 @@ class StackState:
 class StateDirectory:
     """``<dir>/stacks/<StackName>.json`` per stack and ``<dir>/lookoutvision.json`` for the emulator."""
 
-    def __init__(self, path: str | Path = DEFAULT_STATE_DIR) -> None:
+    def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
 

@@ -23,7 +23,12 @@ from localcloud.cloudformation.intrinsics import StackContext
 from localcloud.cloudformation.records import RequestType, ResourceRequest, Status
 from localcloud.lookoutvision import Emulator
 
-CONTEXT = StackContext(stack_name="S", stack_id="arn:aws:cloudformation:us-east-1:123456789012:stack/S/1")
+CONTEXT = StackContext(
+    stack_name="S",
+    stack_id="arn:aws:cloudformation:us-east-1:123456789012:stack/S/1",
+    region="us-east-1",
+    account_id="123456789012",
+)
 
 FUNCTION = textwrap.dedent(
     """

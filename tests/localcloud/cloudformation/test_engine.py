@@ -13,7 +13,12 @@ from localcloud.cloudformation.records import Mode, ResourceOutcome, ResourceRec
 from localcloud.cloudformation.state import StackState, StateDirectory
 from localcloud.cloudformation.template import Template
 
-CONTEXT = StackContext(stack_name="Demo", stack_id="arn:aws:cloudformation:us-east-1:123456789012:stack/Demo/1")
+CONTEXT = StackContext(
+    stack_name="Demo",
+    stack_id="arn:aws:cloudformation:us-east-1:123456789012:stack/Demo/1",
+    region="us-east-1",
+    account_id="123456789012",
+)
 
 
 class FakeHandler:

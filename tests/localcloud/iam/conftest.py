@@ -11,7 +11,7 @@ from typing import Any
 import botocore
 import pytest
 
-from localcloud.cloudformation.cloud import LocalCloud
+from localcloud.cloud import LocalCloud
 from localcloud.cloudformation.lambda_function import LambdaFunctionHandler
 from localcloud.cloudformation.records import RequestType, ResourceRequest
 from tests.fixtures.awslambda import HANDLERS_CODE

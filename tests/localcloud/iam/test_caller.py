@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from localcloud.cloudformation.cloud import LocalCloud
+from localcloud.cloud import LocalCloud
 from localcloud.iam import AccessDenied, Caller, Decision, Principal
 from tests.localcloud.iam.conftest import policy
 

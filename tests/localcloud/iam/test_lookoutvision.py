@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from localcloud.cloudformation.cloud import LocalCloud
+from localcloud.cloud import LocalCloud
 from localcloud.iam import lookoutvision
 from tests.localcloud.iam.conftest import policy
 

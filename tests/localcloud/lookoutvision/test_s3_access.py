@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from localcloud.cloudformation.cloud import LocalCloud
+from localcloud.cloud import LocalCloud
 from localcloud.s3_upload import upload
 from localcloud.sample_dataset import SampleDataset
 from tests.localcloud.iam.conftest import RoleFunction, policy

@@ -18,8 +18,9 @@ from typing import Any
 import pytest
 
 from localcloud.cdk_cli import run_cdk
+from localcloud.cloud import ACCOUNT_ID, REGION
 from localcloud.s3_upload import upload
-from localcloud.serve import ACCOUNT_ID, REGION, ServeProcess, leftovers
+from localcloud.serve import ServeProcess, leftovers
 from tests.fixtures.assembly import datasets_of_app
 from tests.fixtures.local_cloud import local_client
 

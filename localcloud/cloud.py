@@ -43,6 +43,11 @@ if TYPE_CHECKING:
 
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
+# The local cloud's account and region, and where its commands keep their state by default.
+REGION = "us-east-1"
+ACCOUNT_ID = "123456789012"
+DEFAULT_STATE_DIR = Path(".localcloud")
+SERVE_STATE_DIR = DEFAULT_STATE_DIR / "serve"  # `serve`'s own: a running server never shares its state
 # Local endpoints answer at once; throttling (the emulator's quota) is retried by botocore.
 CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 10}, connect_timeout=5, read_timeout=60)
 
@@ -64,8 +69,8 @@ class LocalCloud:
         emulator: Emulator | None = None,
         emulator_settings: Settings | None = None,
         emulator_state_file: Path | None = None,
-        region: str = "us-east-1",
-        account_id: str = "123456789012",
+        region: str = REGION,
+        account_id: str = ACCOUNT_ID,
         port: int = 0,
         code_directory: Path | None = None,
     ) -> None:
