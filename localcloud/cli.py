@@ -14,9 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from localcloud import cdk_cli, demo, s3_upload, serve
+from localcloud import cdk_cli, demo, driver, s3_upload, serve
 from localcloud.cloud import ACCOUNT_ID, DEFAULT_STATE_DIR, REGION, SERVE_STATE_DIR
-from localcloud.cloudformation import driver
 from localcloud.cloudformation.errors import LocalCloudFormationError
 from localcloud.cloudformation.state import StateDirectory
 from localcloud.lookoutvision import Settings

@@ -16,26 +16,28 @@ import uuid
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote
 
 import boto3
 from botocore.config import Config
-from werkzeug.exceptions import HTTPException
 
-from localcloud import gateway
-from localcloud.awslambda import LambdaService
-from localcloud.awslambda.service import INVOKE_ROUTES, invoke_error
+from localcloud import gateway, moto_resources
+from localcloud.awslambda import cloudformation as lambda_resources
+from localcloud.awslambda.cloudformation import LambdaFunctionHandler
+from localcloud.awslambda.functions import LocalFunctions
+from localcloud.cloudformation.custom_resource import CustomResourceHandler
 from localcloud.cloudformation.intrinsics import StackContext
+from localcloud.cloudformation.resources import ResourceTypes, is_custom_resource_type
 from localcloud.cloudformation.response_endpoint import PATH_PREFIX as RESPONSES_PREFIX
 from localcloud.cloudformation.response_endpoint import ResponseEndpoint
-from localcloud.httpserver import LocalServer, Request, raw_path
+from localcloud.httpserver import LocalServer
 from localcloud.iam import reference as iam_reference
 from localcloud.iam import s3 as iam_s3
-from localcloud.iam.caller import AccessDenied, caller_of
-from localcloud.iam.sessions import FunctionSessions
+from localcloud.iam.sessions import FunctionSessions, SessionCredentials
 from localcloud.lookoutvision import Emulator, Settings
+from localcloud.lookoutvision import cloudformation as lookoutvision_resources
 from localcloud.lookoutvision.admin import PREFIX as EMULATOR_ADMIN_PREFIX
 from localcloud.lookoutvision.s3_access import ClientObjectStore, ObjectStore
+from localcloud.moto_resources import MotoHandler
 from localcloud.scaled_clock import ScaledClock
 
 if TYPE_CHECKING:
@@ -59,7 +61,9 @@ class LocalCloud:
     ``emulator_settings`` and, when ``emulator_state_file`` is given, loaded from and saved to it.
     ``time_scale``: real seconds per service second, for the emulator and every local function.
     Every service answers on ``endpoint_url`` (``port`` 0: a free one), the response endpoint's
-    URLs over HTTPS on the same port.
+    URLs over HTTPS on the same port. ``resources`` plays a stack's resources here: ``simulate``
+    records a resource nothing plays instead of failing it; a function's code comes from the cloud
+    assembly at ``assembly_directory`` when given, otherwise from the S3 object its template names.
     """
 
     def __init__(
@@ -73,6 +77,8 @@ class LocalCloud:
         account_id: str = ACCOUNT_ID,
         port: int = 0,
         code_directory: Path | None = None,
+        simulate: bool = False,
+        assembly_directory: Path | None = None,
     ) -> None:
         self._own_emulator = emulator is None
         if emulator is None:
@@ -99,18 +105,31 @@ class LocalCloud:
         self.gateway.mount(RESPONSES_PREFIX, self.responses.wsgi_app)
         self.gateway.mount(EMULATOR_ADMIN_PREFIX, emulator.wsgi_app)
         self.gateway.route_service("lookoutvision", emulator.wsgi_app)
-        self.gateway.route_service("lambda", self.lambda_api)
+        # The functions this local cloud runs, and Lambda's Invoke API in front of them.
+        self.functions = LocalFunctions(region, account_id)
+        self.gateway.route_service("lambda", self.functions.wsgi_app)
         self.gateway.route_service("s3", iam_s3.enforce(self._moto))
         self.server = LocalServer(
             self.gateway, port=port, tls=self.responses.tls_context(), handler=gateway.request_handler(), name="cloud"
         )
-        self._functions: dict[str, LambdaService] = {}
         self._clients: dict[tuple[str, str], Any] = {}
         # Set when the local cloud shuts down: whoever still waits on it stops waiting.
         self.closing = threading.Event()
         self._lock = threading.Lock()
         # What the emulator read S3 from before this local cloud gave it its own (restored on exit).
         self._emulator_s3: ObjectStore | None = None
+        self.resources = self._resource_types(simulate, assembly_directory)
+
+    def _resource_types(self, simulate: bool, assembly_directory: Path | None) -> ResourceTypes:
+        """The handler of each resource type this local cloud plays."""
+        types = ResourceTypes(simulate=simulate)
+        self.custom_resources = CustomResourceHandler(self.functions.find, self.responses, self.clock, self.closing)
+        self.function_resources = LambdaFunctionHandler(self, assembly_directory)
+        types.add(lookoutvision_resources.ProjectHandler(self.lookoutvision), [lookoutvision_resources.RESOURCE_TYPE])
+        types.add(self.function_resources, [lambda_resources.RESOURCE_TYPE])
+        types.add(MotoHandler(self), moto_resources.RESOURCE_TYPES)
+        types.add(self.custom_resources, matches=is_custom_resource_type)
+        return types
 
     @property
     def time_scale(self) -> float:
@@ -118,29 +137,6 @@ class LocalCloud:
         return self.clock.scale
 
     # -- local functions -------------------------------------------------------------------------
-
-    def add_function(self, arn: str, service: LambdaService) -> None:
-        with self._lock:
-            self._functions[arn] = service
-
-    def function(self, arn_or_name: str) -> LambdaService | None:
-        """The local function a ServiceToken (ARN) or a function name designates."""
-        with self._lock:
-            if arn_or_name in self._functions:
-                return self._functions[arn_or_name]
-            for arn, service in self._functions.items():
-                if arn.rsplit(":", 1)[-1] == arn_or_name:
-                    return service
-        return None
-
-    def remove_function(self, arn: str) -> LambdaService | None:
-        with self._lock:
-            return self._functions.pop(arn, None)
-
-    @property
-    def functions(self) -> dict[str, LambdaService]:
-        with self._lock:
-            return dict(self._functions)
 
     def function_environment(self, variables: dict[str, str]) -> dict[str, str]:
         """A local function's environment: the template's variables plus the local endpoint, for every service
@@ -155,33 +151,13 @@ class LocalCloud:
     def _moto(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         return self.gateway.moto()(environ, start_response)
 
-    def lambda_api(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        """Lambda's Invoke API for every local function, by the name or ARN in the path."""
-        try:
-            _, arguments = INVOKE_ROUTES.bind("lambda").match(raw_path(environ), method=environ["REQUEST_METHOD"])
-        except HTTPException:
-            message = f"the local Lambda answers Invoke only, not {environ['REQUEST_METHOD']} {Request(environ).path}"
-            return invoke_error(404, "UnknownOperationException", message)(environ, start_response)
-        name = unquote(arguments["function"])
-        caller = caller_of(environ)
-        if caller is not None:  # IAM judges the call before Lambda looks the function up
-            try:
-                caller.authorize("lambda:InvokeFunction", self._invoked_arn(name))
-            except AccessDenied as denied:
-                return invoke_error(403, "AccessDeniedException", denied.message)(environ, start_response)
-        service = self.function(name)
-        if service is None:
-            message = f"Function not found: {unquote(arguments['function'])}"
-            return invoke_error(404, "ResourceNotFoundException", message)(environ, start_response)
-        return service.wsgi_app(environ, start_response)
+    def role_session(self, function_name: str, role_arn: str, region: str) -> SessionCredentials:
+        """The temporary credentials of a function's execution role, whose requests IAM judges from now on."""
+        return self.sessions.start(function_name, role_arn, region)
 
-    def _invoked_arn(self, function: str) -> str:
-        """The ARN an Invoke names: an ARN as given; a partial one (``account:function:name``) or a name, completed."""
-        if function.startswith("arn:"):
-            return function
-        if ":function:" in function:
-            return f"arn:aws:lambda:{self.region}:{function}"
-        return f"arn:aws:lambda:{self.region}:{self.account_id}:function:{function}"
+    def provider_options(self) -> dict[str, Any]:
+        """The ``ProviderConfig`` options the provider runs with here: the local response endpoint's host."""
+        return {"extra_response_hosts": [self.responses.host]}
 
     def stack_context(self, stack_name: str) -> StackContext:
         """The pseudo parameters of a new stack in this cloud: a new stack id."""
@@ -237,8 +213,7 @@ class LocalCloud:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.closing.set()
-        for service in self.functions.values():
-            service.close()
+        self.functions.close()
         self.server.stop()
         self.emulator.s3 = self._emulator_s3
         if self._own_emulator:

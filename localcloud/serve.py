@@ -36,9 +36,9 @@ from werkzeug.routing import Map, Rule
 from localcloud.cloud import ACCOUNT_ID, REGION, LocalCloud
 from localcloud.cloudformation.errors import LocalCloudFormationError
 from localcloud.cloudformation.front import CloudFormationFront
-from localcloud.cloudformation.leftovers import Leftovers, stack_leftovers
 from localcloud.cloudformation.stacks import DELETE_COMPLETE, CloudFormationService
 from localcloud.httpserver import Request, Response, WSGIApplication
+from localcloud.leftovers import Leftovers, stack_leftovers
 from localcloud.lookoutvision import Settings
 
 if TYPE_CHECKING:
@@ -134,7 +134,7 @@ class LocalCloudServer:
             stack = stacks[0]
             if stack.status != DELETE_COMPLETE:
                 found.problems.append(f"stack {name} is {stack.status}, not deleted")
-            found.add(stack_leftovers(self.stacks.handlers, stack.state))
+            found.add(stack_leftovers(self.cloud, stack.state))
             report[name] = {"status": stack.status, **found.to_dict()}
         return {"stacks": report, "clean": all(entry["clean"] for entry in report.values())}
 

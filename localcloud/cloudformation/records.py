@@ -15,16 +15,6 @@ class RequestType(enum.StrEnum):
     DELETE = "Delete"
 
 
-class Mode(enum.StrEnum):
-    """How the local cloud plays a resource (shown in the summary)."""
-
-    EMULATOR = "emulator"  # created on the Lookout for Vision emulator through its API
-    CUSTOM = "custom resource"  # the function behind the ServiceToken, invoked as CloudFormation does
-    LAMBDA = "local lambda"  # a function run by the local Lambda service
-    MOTO = "moto"  # created for real in moto's server
-    SIMULATED = "simulated"  # only recorded: no local service behind it
-
-
 class Status(enum.StrEnum):
     """Resource and stack statuses, in CloudFormation's words."""
 
@@ -84,7 +74,7 @@ class ResourceOutcome:
     """A handler's answer. A failed Create may still carry the physical id it answered."""
 
     success: bool
-    mode: Mode
+    mode: str  # how the local cloud played it: its handler's mode
     physical_id: str | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
     reason: str = ""
@@ -93,7 +83,7 @@ class ResourceOutcome:
     local: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def failed(cls, mode: Mode, reason: str, physical_id: str | None = None) -> ResourceOutcome:
+    def failed(cls, mode: str, reason: str, physical_id: str | None = None) -> ResourceOutcome:
         return cls(success=False, mode=mode, physical_id=physical_id, reason=reason)
 
 
@@ -104,7 +94,7 @@ class ResourceRecord:
     logical_id: str
     resource_type: str
     status: Status
-    mode: Mode
+    mode: str
     properties: dict[str, Any]
     dependencies: list[str]
     physical_id: str | None = None
@@ -121,7 +111,6 @@ class ResourceRecord:
     def from_dict(cls, data: dict[str, Any]) -> ResourceRecord:
         values = dict(data)
         values["status"] = Status(values["status"])
-        values["mode"] = Mode(values["mode"])
         return cls(**values)
 
 

@@ -42,7 +42,6 @@ from localcloud.cloudformation.errors import (
     ValidationError,
 )
 from localcloud.cloudformation.records import UPDATABLE, ResourceRecord, StackEvent, Status
-from localcloud.cloudformation.registry import Handlers
 from localcloud.cloudformation.state import StackState
 from localcloud.cloudformation.template import Template, load_template_body
 
@@ -150,7 +149,7 @@ class CloudFormationService:
 
     def __init__(self, cloud: LocalCloud, state_dir: Path | None = None, *, max_workers: int = 8) -> None:
         self.cloud = cloud
-        self.handlers = Handlers(cloud, strict=True)
+        self.resources = cloud.resources
         self._state_dir = state_dir
         self._max_workers = max_workers
         self._lock = threading.RLock()
@@ -505,7 +504,7 @@ class CloudFormationService:
         self._save(stack)
         operation = StackOperation(
             stack.state,
-            self.handlers,
+            self.resources,
             store=_StackStore(self, stack),
             on_event=lambda event: self._record_event(stack, event, operation_id, token),
             max_workers=self._max_workers,
@@ -734,13 +733,12 @@ class CloudFormationService:
 
     def _describe_changes(self, stack: Stack, change_set: ChangeSet, template: Template) -> None:
         """The change set's Changes and status: FAILED when nothing would change or a type cannot be played."""
-        unsupported = self.handlers.unsupported(template.resources)
+        unsupported = self.resources.unsupported(template.resources)
         if unsupported:
             change_set.status, change_set.execution_status = "FAILED", "UNAVAILABLE"
             change_set.status_reason = (
-                f"The local cloud cannot play these resource types: [{'; '.join(unsupported)}]. It plays "
-                "AWS::LookoutVision::Project, Python AWS::Lambda::Function, custom resources served by a local "
-                "function, and the IAM, S3, SSM, ECR, KMS and CloudWatch Logs types of moto_resources.py."
+                f"The local cloud cannot play these resource types: [{'; '.join(unsupported)}]. "
+                f"It plays: {self.resources.described()}."
             )
             return
         context = stack.state.context
@@ -856,7 +854,7 @@ class CloudFormationService:
                 stack.status_reason = "the local cloud stopped during the operation"
                 self._save(stack)
             if stack.status != DELETE_COMPLETE:
-                for warning in self.handlers.restore(stack.state.resources, stack.state.context):
+                for warning in self.resources.restore(stack.state.resources, stack.state.context):
                     logger.warning("stack %s: %s", stack.name, warning)
 
 

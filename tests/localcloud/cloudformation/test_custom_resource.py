@@ -17,7 +17,7 @@ from typing import Any
 import boto3
 import pytest
 
-from localcloud.cloudformation import driver
+from localcloud import driver
 from localcloud.cloudformation.custom_resource import build_event, check_response, service_timeout, stringify
 from localcloud.cloudformation.intrinsics import StackContext
 from localcloud.cloudformation.records import RequestType, ResourceRequest, Status

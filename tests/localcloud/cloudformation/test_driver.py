@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from localcloud.cloudformation import driver
+from localcloud import driver
 from localcloud.lookoutvision import Emulator
 
 

@@ -9,7 +9,8 @@ from typing import Any
 
 from localcloud.cloudformation.engine import ABANDONED, CLEANUP_INCOMPLETE, StackOperation
 from localcloud.cloudformation.intrinsics import StackContext
-from localcloud.cloudformation.records import Mode, ResourceOutcome, ResourceRecord, ResourceRequest, StackEvent, Status
+from localcloud.cloudformation.records import ResourceOutcome, ResourceRecord, ResourceRequest, StackEvent, Status
+from localcloud.cloudformation.resources import SIMULATED
 from localcloud.cloudformation.state import StackState, StateDirectory
 from localcloud.cloudformation.template import Template
 
@@ -24,7 +25,7 @@ CONTEXT = StackContext(
 class FakeHandler:
     """Records every call; fails the logical ids it is told to, answering a physical id anyway."""
 
-    mode = Mode.SIMULATED
+    mode = SIMULATED
 
     def __init__(self, fail_create: set[str] | None = None, fail_delete: set[str] | None = None, delay: float = 0.0):
         self.fail_create = fail_create or set()
@@ -206,7 +207,7 @@ def test_an_unresolvable_reference_fails_the_resource_not_the_run() -> None:
     class NoAttributes(FakeHandler):
         def create(self, request: ResourceRequest) -> ResourceOutcome:
             super().create(request)
-            return ResourceOutcome(True, Mode.MOTO, f"{request.logical_id}-id")
+            return ResourceOutcome(True, "moto", f"{request.logical_id}-id")
 
     handler = NoAttributes()
     op, events = operation(handler)
@@ -376,7 +377,7 @@ def hosting_two_and_a_failing_update() -> Template:
 
 def test_a_rollback_keeps_the_physical_id_and_data_the_rollback_update_answers(tmp_path: Path) -> None:
     """CloudFormation records what the rollback Update answers, and deletes a physical id it replaced."""
-    handler = AnswersOnRollback(ResourceOutcome(True, Mode.SIMULATED, "Model-id-restored", {"Arn": "arn:restored"}))
+    handler = AnswersOnRollback(ResourceOutcome(True, SIMULATED, "Model-id-restored", {"Arn": "arn:restored"}))
     store = deployed(handler, tmp_path)
     handler.fail_update = {"Uses"}
     op, events = operation(handler, store, state=store.load("Demo"))
@@ -402,9 +403,7 @@ def test_a_rollback_keeps_the_physical_id_and_data_the_rollback_update_answers(t
 
 
 def test_a_rollback_update_with_the_same_id_keeps_its_new_data(tmp_path: Path) -> None:
-    handler = AnswersOnRollback(
-        ResourceOutcome(True, Mode.SIMULATED, "Model-id", {"Arn": "arn:Model-id", "Status": "B"})
-    )
+    handler = AnswersOnRollback(ResourceOutcome(True, SIMULATED, "Model-id", {"Arn": "arn:Model-id", "Status": "B"}))
     store = deployed(handler, tmp_path)
     handler.fail_update = {"Uses"}
     op, _ = operation(handler, store, state=store.load("Demo"))
@@ -416,7 +415,7 @@ def test_a_rollback_update_with_the_same_id_keeps_its_new_data(tmp_path: Path) -
 
 
 def test_a_failed_rollback_update_leaves_the_stack_update_rollback_failed(tmp_path: Path) -> None:
-    handler = AnswersOnRollback(ResourceOutcome.failed(Mode.SIMULATED, "cannot go back"))
+    handler = AnswersOnRollback(ResourceOutcome.failed(SIMULATED, "cannot go back"))
     store = deployed(handler, tmp_path)
     handler.fail_update = {"Uses"}
     op, events = operation(handler, store, state=store.load("Demo"))

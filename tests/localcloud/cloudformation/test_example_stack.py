@@ -12,7 +12,7 @@ from typing import Any
 
 import boto3
 
-from localcloud.cloudformation import driver
+from localcloud import driver
 from localcloud.cloudformation.records import Status
 from localcloud.lookoutvision import Emulator, Fault
 from localcloud.s3_upload import S3Objects

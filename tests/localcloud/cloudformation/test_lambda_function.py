@@ -9,7 +9,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from localcloud.cloudformation.lambda_function import CodeLocation, asset_folder, locate_code
+from localcloud.awslambda.cloudformation import CodeLocation, asset_folder, locate_code
 from localcloud.serve import LocalCloudServer
 from tests.fixtures.awslambda import HANDLERS_CODE
 from tests.fixtures.local_cloud import local_client

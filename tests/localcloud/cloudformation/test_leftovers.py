@@ -8,7 +8,7 @@ from pathlib import Path
 
 import boto3
 
-from localcloud.cloudformation import driver
+from localcloud import driver
 from localcloud.lookoutvision import Emulator
 from tests.fixtures.assembly import datasets_of_app
 from tests.localcloud.cloudformation.cdk_cli.apps import synth

@@ -22,7 +22,7 @@ from aws_cdk import aws_lookoutvision as lookoutvision
 from aws_cdk import aws_s3 as s3
 
 from cdk_app import LookoutVisionDataset, LookoutVisionModel, LookoutVisionProvider
-from localcloud.cloudformation import driver
+from localcloud import driver
 from localcloud.cloudformation.records import Status
 from localcloud.lookoutvision import Emulator
 from tests.fixtures.assembly import SKIP_BUNDLING, Assembly

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-from localcloud.cloudformation import driver
+from localcloud import driver
 from localcloud.cloudformation.records import Status
 from localcloud.lookoutvision import Emulator
 from provider.consts import DATASET_RESOURCE_TYPE, MODEL_RESOURCE_TYPE

@@ -31,8 +31,8 @@ from typing import Any
 
 import pytest
 
+from localcloud import driver, report
 from localcloud.awslambda import Invocation, LambdaService
-from localcloud.cloudformation import driver, report
 from localcloud.lookoutvision import Emulator, Fault
 from provider.consts import HOSTING, MODEL_RESOURCE_TYPE
 from tests.fixtures.assembly import Assembly, datasets_of_app

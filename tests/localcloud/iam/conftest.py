@@ -11,8 +11,8 @@ from typing import Any
 import botocore
 import pytest
 
+from localcloud.awslambda.cloudformation import LambdaFunctionHandler
 from localcloud.cloud import LocalCloud
-from localcloud.cloudformation.lambda_function import LambdaFunctionHandler
 from localcloud.cloudformation.records import RequestType, ResourceRequest
 from tests.fixtures.awslambda import HANDLERS_CODE
 
@@ -63,7 +63,7 @@ class RoleFunction:
 
     def call(self, service: str, operation: str, **params: Any) -> dict[str, Any]:
         """The answer to one call the function makes with its own credentials: ``{"result"}`` or ``{"error"}``."""
-        service_ = self.cloud.function(self.arn)
+        service_ = self.cloud.functions.find(self.arn)
         assert service_ is not None
         invocation = service_.invoke({"service": service, "operation": operation, "params": params})
         assert invocation.outcome == "ok", invocation.logs

@@ -1,19 +1,25 @@
-"""Resources created for real in moto (in process): IAM roles, policies and managed policies, log groups, S3 buckets
-and their policies, SSM parameters, ECR repositories, KMS keys and aliases."""
+"""Resources played for real in moto (in process): IAM roles, policies and managed policies, log groups, S3 buckets
+and their policies, SSM parameters, ECR repositories, KMS keys and aliases, through the local cloud's clients."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from localcloud.cloud import LocalCloud
-from localcloud.cloudformation.handlers import physical_name
 from localcloud.cloudformation.intrinsics import StackContext
-from localcloud.cloudformation.records import Mode, RequestType, ResourceOutcome, ResourceRecord, ResourceRequest
+from localcloud.cloudformation.records import RequestType, ResourceOutcome, ResourceRecord, ResourceRequest
+from localcloud.cloudformation.resources import ResourceHandler, physical_name
+
+
+class Clients(Protocol):
+    """The local cloud, as the source of its services' clients."""
+
+    def client(self, service: str) -> Any: ...
+
 
 Created = tuple[str, dict[str, Any]]
 _GONE = {
@@ -31,7 +37,7 @@ def _document(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def _create_role(cloud: LocalCloud, request: ResourceRequest, name: str | None) -> Created:
+def _create_role(cloud: Clients, request: ResourceRequest, name: str | None) -> Created:
     props = request.properties
     iam = cloud.client("iam")
     name = name or props.get("RoleName") or physical_name(request.stack, request.logical_id)
@@ -54,7 +60,7 @@ def _create_role(cloud: LocalCloud, request: ResourceRequest, name: str | None) 
     return name, {"Arn": role["Role"]["Arn"], "RoleId": role["Role"]["RoleId"]}
 
 
-def _delete_role(cloud: LocalCloud, request: ResourceRequest) -> None:
+def _delete_role(cloud: Clients, request: ResourceRequest) -> None:
     iam = cloud.client("iam")
     name = request.physical_id
     for policy in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]:
@@ -65,7 +71,7 @@ def _delete_role(cloud: LocalCloud, request: ResourceRequest) -> None:
     iam.delete_role(RoleName=name)
 
 
-def _create_policy(cloud: LocalCloud, request: ResourceRequest, name: str | None) -> Created:
+def _create_policy(cloud: Clients, request: ResourceRequest, name: str | None) -> Created:
     props = request.properties
     iam = cloud.client("iam")
     for role in props.get("Roles", []):
@@ -75,7 +81,7 @@ def _create_policy(cloud: LocalCloud, request: ResourceRequest, name: str | None
     return name or physical_name(request.stack, request.logical_id), {}
 
 
-def _delete_policy(cloud: LocalCloud, request: ResourceRequest) -> None:
+def _delete_policy(cloud: Clients, request: ResourceRequest) -> None:
     iam = cloud.client("iam")
     for role in request.properties.get("Roles", []):
         try:
@@ -85,7 +91,7 @@ def _delete_policy(cloud: LocalCloud, request: ResourceRequest) -> None:
                 raise
 
 
-def _create_log_group(cloud: LocalCloud, request: ResourceRequest, name: str | None) -> Created:
+def _create_log_group(cloud: Clients, request: ResourceRequest, name: str | None) -> Created:
     props = request.properties
     logs = cloud.client("logs")
     name = name or props.get("LogGroupName") or physical_name(request.stack, request.logical_id, 512)
@@ -96,11 +102,11 @@ def _create_log_group(cloud: LocalCloud, request: ResourceRequest, name: str | N
     return name, {"Arn": f"arn:{stack.partition}:logs:{stack.region}:{stack.account_id}:log-group:{name}:*"}
 
 
-def _delete_log_group(cloud: LocalCloud, request: ResourceRequest) -> None:
+def _delete_log_group(cloud: Clients, request: ResourceRequest) -> None:
     cloud.client("logs").delete_log_group(logGroupName=request.physical_id)
 
 
-def _create_bucket(cloud: LocalCloud, request: ResourceRequest, name: str | None) -> Created:
+def _create_bucket(cloud: Clients, request: ResourceRequest, name: str | None) -> Created:
     props = request.properties
     name = name or props.get("BucketName") or physical_name(request.stack, request.logical_id, 63, lowercase=True)
     region = request.stack.region
@@ -144,11 +150,11 @@ def _boolean(value: Any) -> bool:
     return value is True or str(value).lower() == "true"
 
 
-def _delete_bucket(cloud: LocalCloud, request: ResourceRequest) -> None:
+def _delete_bucket(cloud: Clients, request: ResourceRequest) -> None:
     cloud.client("s3").delete_bucket(Bucket=request.physical_id)  # a non-empty bucket fails, as on AWS
 
 
-def _create_bucket_policy(cloud: LocalCloud, request: ResourceRequest, name: str | None) -> Created:
+def _create_bucket_policy(cloud: Clients, request: ResourceRequest, name: str | None) -> Created:
     props = request.properties
     policy = enforceable_policy(props["PolicyDocument"])
     cloud.client("s3").put_bucket_policy(Bucket=props["Bucket"], Policy=json.dumps(policy))
@@ -170,11 +176,11 @@ def enforceable_policy(document: Any) -> dict[str, Any]:
     return policy
 
 
-def _delete_bucket_policy(cloud: LocalCloud, request: ResourceRequest) -> None:
+def _delete_bucket_policy(cloud: Clients, request: ResourceRequest) -> None:
     cloud.client("s3").delete_bucket_policy(Bucket=request.properties["Bucket"])
 
 
-def _update_role(cloud: LocalCloud, request: ResourceRequest) -> Created | None:
+def _update_role(cloud: Clients, request: ResourceRequest) -> Created | None:
     props, old = request.properties, request.old_properties or {}
     name = request.physical_id
     if props.get("RoleName", name) != name or not name:
@@ -193,13 +199,13 @@ def _update_role(cloud: LocalCloud, request: ResourceRequest) -> Created | None:
     return name, {"Arn": role["Arn"], "RoleId": role["RoleId"]}
 
 
-def _update_policy(cloud: LocalCloud, request: ResourceRequest) -> Created | None:
+def _update_policy(cloud: Clients, request: ResourceRequest) -> Created | None:
     old_request = dataclasses.replace(request, properties=request.old_properties or {})
     _delete_policy(cloud, old_request)
     return _create_policy(cloud, request, request.physical_id)
 
 
-def _update_log_group(cloud: LocalCloud, request: ResourceRequest) -> Created | None:
+def _update_log_group(cloud: Clients, request: ResourceRequest) -> Created | None:
     props = request.properties
     name = request.physical_id
     if props.get("LogGroupName", name) != name or not name:
@@ -213,7 +219,7 @@ def _update_log_group(cloud: LocalCloud, request: ResourceRequest) -> Created | 
     return name, {"Arn": f"arn:{stack.partition}:logs:{stack.region}:{stack.account_id}:log-group:{name}:*"}
 
 
-def _update_bucket(cloud: LocalCloud, request: ResourceRequest) -> Created | None:
+def _update_bucket(cloud: Clients, request: ResourceRequest) -> Created | None:
     name = request.physical_id
     if request.properties.get("BucketName", name) != name or not name:
         return None
@@ -221,14 +227,14 @@ def _update_bucket(cloud: LocalCloud, request: ResourceRequest) -> Created | Non
     return name, {}  # the engine keeps the attributes
 
 
-def _update_bucket_policy(cloud: LocalCloud, request: ResourceRequest) -> Created | None:
+def _update_bucket_policy(cloud: Clients, request: ResourceRequest) -> Created | None:
     old = request.old_properties or {}
     if old.get("Bucket") and old.get("Bucket") != request.properties.get("Bucket"):
         _delete_bucket_policy(cloud, dataclasses.replace(request, properties=old))
     return _create_bucket_policy(cloud, request, request.physical_id)
 
 
-def _create_managed_policy(cloud: LocalCloud, request: ResourceRequest, name: str | None) -> Created:
+def _create_managed_policy(cloud: Clients, request: ResourceRequest, name: str | None) -> Created:
     props = request.properties
     iam = cloud.client("iam")
     policy_name = props.get("ManagedPolicyName") or physical_name(request.stack, request.logical_id, 128)
@@ -244,7 +250,7 @@ def _create_managed_policy(cloud: LocalCloud, request: ResourceRequest, name: st
     return arn, {"PolicyArn": arn}
 
 
-def _delete_managed_policy(cloud: LocalCloud, request: ResourceRequest) -> None:
+def _delete_managed_policy(cloud: Clients, request: ResourceRequest) -> None:
     iam = cloud.client("iam")
     for role in request.properties.get("Roles", []):
         try:
@@ -255,7 +261,7 @@ def _delete_managed_policy(cloud: LocalCloud, request: ResourceRequest) -> None:
     iam.delete_policy(PolicyArn=request.physical_id)
 
 
-def _create_parameter(cloud: LocalCloud, request: ResourceRequest, name: str | None) -> Created:
+def _create_parameter(cloud: Clients, request: ResourceRequest, name: str | None) -> Created:
     props = request.properties
     name = name or props.get("Name") or physical_name(request.stack, request.logical_id, 128)
     extra = {key: props[key] for key in ("Description", "AllowedPattern", "Tier", "DataType") if key in props}
@@ -265,11 +271,11 @@ def _create_parameter(cloud: LocalCloud, request: ResourceRequest, name: str | N
     return name, {"Type": props.get("Type", "String"), "Value": str(props["Value"])}
 
 
-def _delete_parameter(cloud: LocalCloud, request: ResourceRequest) -> None:
+def _delete_parameter(cloud: Clients, request: ResourceRequest) -> None:
     cloud.client("ssm").delete_parameter(Name=request.physical_id)
 
 
-def _create_repository(cloud: LocalCloud, request: ResourceRequest, name: str | None) -> Created:
+def _create_repository(cloud: Clients, request: ResourceRequest, name: str | None) -> Created:
     props = request.properties
     ecr = cloud.client("ecr")
     name = name or props.get("RepositoryName") or physical_name(request.stack, request.logical_id, 256, lowercase=True)
@@ -291,13 +297,13 @@ def _lower_first(values: dict[str, Any]) -> dict[str, Any]:
     return {key[0].lower() + key[1:]: value for key, value in values.items()}
 
 
-def _delete_repository(cloud: LocalCloud, request: ResourceRequest) -> None:
+def _delete_repository(cloud: Clients, request: ResourceRequest) -> None:
     cloud.client("ecr").delete_repository(
         repositoryName=request.physical_id, force=bool(request.properties.get("EmptyOnDelete"))
     )
 
 
-def _create_key(cloud: LocalCloud, request: ResourceRequest, name: str | None) -> Created:
+def _create_key(cloud: Clients, request: ResourceRequest, name: str | None) -> Created:
     props = request.properties
     kms = cloud.client("kms")
     extra: dict[str, Any] = {key: props[key] for key in ("Description", "KeyUsage", "KeySpec") if key in props}
@@ -307,34 +313,34 @@ def _create_key(cloud: LocalCloud, request: ResourceRequest, name: str | None) -
     return key["KeyId"], {"Arn": key["Arn"], "KeyId": key["KeyId"]}
 
 
-def _delete_key(cloud: LocalCloud, request: ResourceRequest) -> None:
+def _delete_key(cloud: Clients, request: ResourceRequest) -> None:
     days = int(request.properties.get("PendingWindowInDays", 30))
     cloud.client("kms").schedule_key_deletion(KeyId=request.physical_id, PendingWindowInDays=days)
 
 
-def _create_alias(cloud: LocalCloud, request: ResourceRequest, name: str | None) -> Created:
+def _create_alias(cloud: Clients, request: ResourceRequest, name: str | None) -> Created:
     props = request.properties
     if name is None:
         cloud.client("kms").create_alias(AliasName=props["AliasName"], TargetKeyId=props["TargetKeyId"])
     return props["AliasName"], {}
 
 
-def _delete_alias(cloud: LocalCloud, request: ResourceRequest) -> None:
+def _delete_alias(cloud: Clients, request: ResourceRequest) -> None:
     cloud.client("kms").delete_alias(AliasName=request.physical_id)
 
 
 # In place when possible; None: the change needs a replacement.
-def _update_parameter(cloud: LocalCloud, request: ResourceRequest) -> Created | None:
+def _update_parameter(cloud: Clients, request: ResourceRequest) -> Created | None:
     if request.properties.get("Name", request.physical_id) != request.physical_id:
         return None
     return _create_parameter(cloud, request, request.physical_id)
 
 
-def _replace(cloud: LocalCloud, request: ResourceRequest) -> Created | None:
+def _replace(cloud: Clients, request: ResourceRequest) -> Created | None:
     return None  # any change: a new physical resource, the old one deleted in the cleanup
 
 
-_UPDATES: dict[str, Callable[[LocalCloud, ResourceRequest], Created | None]] = {
+_UPDATES: dict[str, Callable[[Clients, ResourceRequest], Created | None]] = {
     "AWS::IAM::Role": _update_role,
     "AWS::IAM::Policy": _update_policy,
     "AWS::Logs::LogGroup": _update_log_group,
@@ -347,7 +353,7 @@ _UPDATES: dict[str, Callable[[LocalCloud, ResourceRequest], Created | None]] = {
     "AWS::KMS::Alias": _replace,
 }
 
-_TYPES: dict[str, tuple[Callable[[LocalCloud, ResourceRequest, str | None], Created], Callable[..., None]]] = {
+_TYPES: dict[str, tuple[Callable[[Clients, ResourceRequest, str | None], Created], Callable[..., None]]] = {
     "AWS::IAM::Role": (_create_role, _delete_role),
     "AWS::IAM::Policy": (_create_policy, _delete_policy),
     "AWS::IAM::ManagedPolicy": (_create_managed_policy, _delete_managed_policy),
@@ -362,12 +368,13 @@ _TYPES: dict[str, tuple[Callable[[LocalCloud, ResourceRequest, str | None], Crea
 RESOURCE_TYPES = frozenset(_TYPES)
 
 
-class MotoHandler:
+class MotoHandler(ResourceHandler):
     """Creates and deletes the types above in moto; a later run re-creates them there before deleting."""
 
-    mode = Mode.MOTO
+    mode = "moto"
+    plays = "the IAM, S3, SSM, ECR, KMS and CloudWatch Logs types moto serves"
 
-    def __init__(self, cloud: LocalCloud) -> None:
+    def __init__(self, cloud: Clients) -> None:
         self._cloud = cloud
 
     def create(self, request: ResourceRequest) -> ResourceOutcome:
@@ -402,7 +409,7 @@ class MotoHandler:
         return ResourceOutcome(True, self.mode, request.physical_id)
 
     def restore(self, record: ResourceRecord, stack: StackContext) -> None:
-        if record.mode is not Mode.MOTO or not record.physical_id:
+        if record.mode != self.mode or not record.physical_id:
             return
         create, _ = _TYPES[record.resource_type]
         request = ResourceRequest(
@@ -414,6 +421,9 @@ class MotoHandler:
         )
         create(self._cloud, request, record.physical_id)
 
+    def existing(self, record: ResourceRecord) -> list[str]:
+        return [f"{record.resource_type} {record.physical_id}"] if exists(self._cloud, record) else []
+
 
 def _message(exc: Exception) -> str:
     if isinstance(exc, ClientError):
@@ -424,12 +434,12 @@ def _message(exc: Exception) -> str:
     return str(exc)
 
 
-def _bucket_policy_exists(cloud: LocalCloud, record: ResourceRecord) -> bool:
+def _bucket_policy_exists(cloud: Clients, record: ResourceRecord) -> bool:
     cloud.client("s3").get_bucket_policy(Bucket=record.properties["Bucket"])
     return True
 
 
-def _inline_policy_exists(cloud: LocalCloud, record: ResourceRecord) -> bool:
+def _inline_policy_exists(cloud: Clients, record: ResourceRecord) -> bool:
     iam = cloud.client("iam")
     name = record.properties["PolicyName"]
     return any(
@@ -437,23 +447,23 @@ def _inline_policy_exists(cloud: LocalCloud, record: ResourceRecord) -> bool:
     )
 
 
-def _log_group_exists(cloud: LocalCloud, record: ResourceRecord) -> bool:
+def _log_group_exists(cloud: Clients, record: ResourceRecord) -> bool:
     groups = cloud.client("logs").describe_log_groups(logGroupNamePrefix=record.physical_id)["logGroups"]
     return any(group["logGroupName"] == record.physical_id for group in groups)
 
 
-def _key_exists(cloud: LocalCloud, record: ResourceRecord) -> bool:
+def _key_exists(cloud: Clients, record: ResourceRecord) -> bool:
     state = cloud.client("kms").describe_key(KeyId=record.physical_id)["KeyMetadata"]["KeyState"]
     return state not in ("PendingDeletion", "PendingReplicaDeletion")
 
 
-def _alias_exists(cloud: LocalCloud, record: ResourceRecord) -> bool:
+def _alias_exists(cloud: Clients, record: ResourceRecord) -> bool:
     aliases = cloud.client("kms").list_aliases()["Aliases"]
     return any(alias["AliasName"] == record.physical_id for alias in aliases)
 
 
-def _found(call: Callable[[LocalCloud, str], Any]) -> Callable[[LocalCloud, ResourceRecord], bool]:
-    def exists(cloud: LocalCloud, record: ResourceRecord) -> bool:
+def _found(call: Callable[[Clients, str], Any]) -> Callable[[Clients, ResourceRecord], bool]:
+    def exists(cloud: Clients, record: ResourceRecord) -> bool:
         call(cloud, str(record.physical_id))
         return True
 
@@ -461,7 +471,7 @@ def _found(call: Callable[[LocalCloud, str], Any]) -> Callable[[LocalCloud, Reso
 
 
 # Whether a recorded resource still exists in moto (a ClientError saying it is gone means no).
-_EXISTS: dict[str, Callable[[LocalCloud, ResourceRecord], bool]] = {
+_EXISTS: dict[str, Callable[[Clients, ResourceRecord], bool]] = {
     "AWS::IAM::Role": _found(lambda cloud, name: cloud.client("iam").get_role(RoleName=name)),
     "AWS::IAM::Policy": _inline_policy_exists,
     "AWS::IAM::ManagedPolicy": _found(lambda cloud, arn: cloud.client("iam").get_policy(PolicyArn=arn)),
@@ -477,7 +487,7 @@ _EXISTS: dict[str, Callable[[LocalCloud, ResourceRecord], bool]] = {
 }
 
 
-def exists(cloud: LocalCloud, record: ResourceRecord) -> bool:
+def exists(cloud: Clients, record: ResourceRecord) -> bool:
     """Whether the physical resource ``record`` names is still in moto."""
     try:
         return _EXISTS[record.resource_type](cloud, record)

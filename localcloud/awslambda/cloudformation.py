@@ -1,31 +1,37 @@
-"""AWS::Lambda::Function: a local Lambda service running the function's Python handler.
+"""AWS::Lambda::Function played by the local Lambda: a function running its Python handler.
 
-The handler runs from the function's code exactly as ``cdk synth`` bundled it — its asset folder
-in the cloud assembly, or, deployed through the CloudFormation API, the S3 object the CLI
-published — never from the local cloud's own packages, under the runtime the function declares
-(``python3.13``: see ``localcloud.awslambda.environment``), with the temporary credentials of its
-execution role (the ``Role`` property) in its environment, as Lambda gives them: a session of the
-role named after the function (``localcloud.iam.sessions``), whose calls IAM judges. A function
-that cannot run here (another runtime, no code holding its handler) is recorded as simulated, and
-so are the custom resources it serves.
+The handler runs from the function's code as ``cdk synth`` bundled it (its asset folder in the
+cloud assembly, or the S3 object the CLI published, unzipped under the code directory), never
+from the local cloud's own packages, under the runtime it declares, with its execution role's
+session credentials (whose calls IAM judges). A function that cannot run here (another runtime,
+no code holding its handler) is recorded as simulated, and so are the custom resources it serves.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import io
 import json
+import shutil
+import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from localcloud.awslambda import LambdaService, provider_edge
-from localcloud.cloud import LocalCloud
-from localcloud.cloudformation.function_code import code_from_s3
-from localcloud.cloudformation.handlers import physical_name
+from localcloud.awslambda import provider_edge
+from localcloud.awslambda.functions import LocalFunctions
+from localcloud.awslambda.service import LambdaService
+from localcloud.cloudformation.errors import LocalCloudFormationError
 from localcloud.cloudformation.intrinsics import StackContext
-from localcloud.cloudformation.records import Mode, ResourceOutcome, ResourceRecord, ResourceRequest
+from localcloud.cloudformation.records import ResourceOutcome, ResourceRecord, ResourceRequest
+from localcloud.cloudformation.resources import SIMULATED, ResourceHandler, physical_name
+from localcloud.cloudformation.template import ResourceDefinition
+from localcloud.iam.sessions import SessionCredentials
+from localcloud.scaled_clock import ScaledClock
 
 RESOURCE_TYPE = "AWS::Lambda::Function"
 DEFAULT_TIMEOUT = 3.0  # Lambda's default, seconds
@@ -46,6 +52,12 @@ class CodeLocation:
 
 def function_arn(stack: StackContext, name: str) -> str:
     return f"arn:{stack.partition}:lambda:{stack.region}:{stack.account_id}:function:{name}"
+
+
+def function_arn_of(record: ResourceRecord) -> str:
+    """The ARN of a recorded function."""
+    arn = record.attributes.get("Arn")
+    return str(arn) if arn else str(record.physical_id)
 
 
 def locate_code(properties: dict[str, Any], asset_directory: Path | None) -> CodeLocation | str:
@@ -90,13 +102,43 @@ def _module_in(directory: Path, module: str) -> bool:
     return any(candidate.is_file() for candidate in candidates)
 
 
-class LambdaFunctionHandler:
-    """Starts (and on Delete stops) one local Lambda service per function."""
+class FunctionCodeError(LocalCloudFormationError):
+    """The function's code cannot be read (no such object, not a zip file)."""
 
-    mode = Mode.LAMBDA
 
-    def __init__(self, cloud: LocalCloud, assembly_directory: Path | None = None, idle_wait: float = 2.0) -> None:
-        self._cloud = cloud
+class FunctionHost(Protocol):
+    """What the local cloud gives the functions it runs."""
+
+    @property
+    def functions(self) -> LocalFunctions: ...
+
+    @property
+    def clock(self) -> ScaledClock: ...
+
+    @property
+    def code_directory(self) -> Path: ...
+
+    def client(self, service: str) -> Any: ...
+
+    def function_environment(self, variables: dict[str, str]) -> dict[str, str]: ...
+
+    def role_session(self, function_name: str, role_arn: str, region: str) -> SessionCredentials: ...
+
+    def provider_options(self) -> dict[str, Any]: ...
+
+
+class LambdaFunctionHandler(ResourceHandler):
+    """Starts (and on Delete stops) one local Lambda service per function, on ``host``.
+
+    ``assembly_directory``: the cloud assembly whose asset folders hold the functions' code; None:
+    the S3 objects the templates name (a deployment through the CloudFormation API).
+    """
+
+    mode = "local lambda"
+    plays = "Python AWS::Lambda::Function"
+
+    def __init__(self, host: FunctionHost, assembly_directory: Path | None = None, idle_wait: float = 2.0) -> None:
+        self._host = host
         self._assembly_directory = assembly_directory
         self._idle_wait = idle_wait
         # Invocations still queued or running when their function was deleted: re-invocation artefacts.
@@ -107,12 +149,12 @@ class LambdaFunctionHandler:
         name = str(properties.get("FunctionName") or physical_name(request.stack, request.logical_id))
         arn = function_arn(request.stack, name)
         if self._assembly_directory is None:  # deployed through the CloudFormation API: the code the CLI published
-            asset_directory = code_from_s3(self._cloud, properties)
+            asset_directory = code_from_s3(self._host, properties)
         else:
             asset_directory = asset_folder(self._assembly_directory, request.metadata, properties)
         code = locate_code(properties, asset_directory)
         if isinstance(code, str):
-            return ResourceOutcome(True, Mode.SIMULATED, name, {"Arn": arn}, note=code)
+            return ResourceOutcome(True, SIMULATED, name, {"Arn": arn}, note=code)
         try:
             self._start(name, arn, properties, code, request.stack)
         except (OSError, ValueError, ClientError, BotoCoreError) as exc:
@@ -125,7 +167,7 @@ class LambdaFunctionHandler:
         name = request.properties.get("FunctionName") or request.physical_id
         if name != request.physical_id:
             return self.create(request)
-        service = self._cloud.remove_function(function_arn(request.stack, str(name)))
+        service = self._host.functions.remove(function_arn(request.stack, str(name)))
         if service is not None:
             service.close()
         outcome = self.create(dataclasses.replace(request, properties={**request.properties, "FunctionName": name}))
@@ -134,7 +176,7 @@ class LambdaFunctionHandler:
     def delete(self, request: ResourceRequest) -> ResourceOutcome:
         name = request.physical_id or ""
         arn = function_arn(request.stack, name)
-        service = self._cloud.function(arn)
+        service = self._host.functions.find(arn)
         note = ""
         if service is not None:
             try:  # still invokable meanwhile: a continuation that keeps re-invoking it is what this finds
@@ -142,17 +184,25 @@ class LambdaFunctionHandler:
             except TimeoutError as exc:
                 note = f"deleted with work pending: {exc}"
                 self.pending_at_delete.append(f"function {name}: {exc}")
-        service = self._cloud.remove_function(arn)
+        service = self._host.functions.remove(arn)
         if service is not None:
             service.close()
         return ResourceOutcome(True, self.mode, name, note=note)
 
     def restore(self, record: ResourceRecord, stack: StackContext) -> None:
-        if record.mode is not Mode.LAMBDA or not record.physical_id:
+        if record.mode != self.mode or not record.physical_id:
             return
         runtime = record.local.get("runtime") or str(record.properties.get("Runtime", ""))
         code = CodeLocation(record.local["handler"], record.local["directory"], runtime)
         self._start(record.physical_id, function_arn(stack, record.physical_id), record.properties, code, stack)
+
+    def refusal(self, definition: ResourceDefinition) -> str | None:
+        runtime = definition.properties.get("Runtime")
+        return f"with Runtime {runtime}" if isinstance(runtime, str) and not runtime.startswith("python") else None
+
+    def existing(self, record: ResourceRecord) -> list[str]:
+        exists = self._host.functions.find(function_arn_of(record)) is not None
+        return [f"Lambda function {record.physical_id}"] if exists else []
 
     def _start(self, name: str, arn: str, properties: dict[str, Any], code: CodeLocation, stack: StackContext) -> None:
         role = properties.get("Role")
@@ -160,9 +210,9 @@ class LambdaFunctionHandler:
             raise ValueError("Properties validation failed: required key [Role] not found")
         if not isinstance(role, str) or not role.startswith("arn:") or ":role/" not in role:
             raise ValueError(f"Properties validation failed: Role {role!r} is not the ARN of an IAM role")
-        credentials = self._cloud.sessions.start(name, role, stack.region)
+        credentials = self._host.role_session(name, role, stack.region)
         variables = (properties.get("Environment") or {}).get("Variables") or {}
-        env = self._cloud.function_environment({key: str(value) for key, value in variables.items()})
+        env = self._host.function_environment({key: str(value) for key, value in variables.items()})
         service = LambdaService(
             code.handler,
             code=code.directory,
@@ -173,10 +223,48 @@ class LambdaFunctionHandler:
             memory_size=int(properties.get("MemorySize", 128)),
             region=stack.region,
             account_id=stack.account_id,
-            clock=self._cloud.clock,
+            clock=self._host.clock,
             edge=provider_edge.EDGE if code.handler == provider_edge.PROVIDER_HANDLER else None,
-            edge_options={"extra_response_hosts": [self._cloud.responses.host]},
+            edge_options=self._host.provider_options(),
             credentials=credentials,
         )
         service.__enter__()
-        self._cloud.add_function(arn, service)
+        self._host.functions.add(arn, service)
+
+
+def code_from_s3(host: FunctionHost, properties: dict[str, Any]) -> Path | None:
+    """The directory holding the function's S3 code (``Code: {S3Bucket, S3Key[, S3ObjectVersion]}``), unzipped under
+    the code directory in a directory named by the object's digest (the same asset deployed twice is unzipped once,
+    and a later run finds it there); None when ``Code`` names no S3 object."""
+    code = properties.get("Code")
+    if not isinstance(code, dict) or not code.get("S3Bucket") or not code.get("S3Key"):
+        return None
+    bucket, key = str(code["S3Bucket"]), str(code["S3Key"])
+    version = {"VersionId": str(code["S3ObjectVersion"])} if code.get("S3ObjectVersion") else {}
+    try:
+        body = host.client("s3").get_object(Bucket=bucket, Key=key, **version)["Body"].read()
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        raise FunctionCodeError(
+            f"Error occurred while GetObject. S3 Error Code: {error.get('Code')}. S3 Error Message: "
+            f"{error.get('Message')} (s3://{bucket}/{key})"
+        ) from exc
+    host.code_directory.mkdir(parents=True, exist_ok=True)
+    target = host.code_directory / hashlib.sha256(body).hexdigest()[:32]
+    if not target.is_dir():
+        unzip(body, target, f"s3://{bucket}/{key}")
+    return target
+
+
+def unzip(archive: bytes, target: Path, origin: str) -> None:
+    """Extract ``archive`` into ``target`` (complete or not at all: extracted beside it, then renamed)."""
+    work = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        with zipfile.ZipFile(io.BytesIO(archive)) as zipped:
+            zipped.extractall(work)  # drops absolute paths and '..' from member names
+        work.rename(target)
+    except (zipfile.BadZipFile, OSError) as exc:
+        if not target.is_dir():  # unless another function unzipped the same code meanwhile
+            raise FunctionCodeError(f"Could not unzip uploaded file {origin}: {exc}") from exc
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

@@ -5,15 +5,14 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from collections import Counter
-from collections.abc import Iterable
 from typing import TextIO
 
 from localcloud.cloudformation.custom_resource import SentRequest
 from localcloud.cloudformation.engine import StackOperation
-from localcloud.cloudformation.leftovers import NOTHING_LEFT, Leftovers
-from localcloud.cloudformation.records import Mode, StackEvent, Status
+from localcloud.cloudformation.records import StackEvent, Status
+from localcloud.leftovers import NOTHING_LEFT, Leftovers
 from localcloud.lookoutvision import Call
+from localcloud.lookoutvision.report import calls_summary
 
 LOG_TAIL = 15  # lines of a failed request's function logs shown under the summary
 
@@ -40,25 +39,10 @@ def format_event(event: StackEvent) -> str:
     return f"{line}  {event.reason}" if event.reason else line
 
 
-def calls_summary(calls: Iterable[Call]) -> list[str]:
-    """One line per operation, in the order first called: how many calls, and the errors among them."""
-    total: Counter[str] = Counter()
-    errors: dict[str, Counter[str]] = {}
-    for call in calls:
-        total[call.operation] += 1
-        if call.error_code:
-            errors.setdefault(call.operation, Counter())[call.error_code] += 1
-    lines = []
-    for operation, count in total.items():
-        detail = ", ".join(f"{n}x {code}" for code, n in sorted(errors.get(operation, Counter()).items()))
-        lines.append(f"{operation:<22} {count:>4}" + (f"   ({detail})" if detail else ""))
-    return lines
-
-
 def resource_table(operations: list[StackOperation]) -> list[str]:
     """Per resource: how it was played locally, and how long its create and delete took."""
     durations: dict[str, dict[str, float]] = {}
-    modes: dict[str, Mode] = {}
+    modes: dict[str, str] = {}
     notes: dict[str, str] = {}
     types: dict[str, str] = {}
     for operation in operations:

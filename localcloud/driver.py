@@ -14,17 +14,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from localcloud import report
 from localcloud.cloud import DEFAULT_STATE_DIR, LocalCloud
-from localcloud.cloudformation import report
 from localcloud.cloudformation.assembly import CloudAssembly, StackArtifact
 from localcloud.cloudformation.custom_resource import START_UP_GRACE
 from localcloud.cloudformation.engine import StackOperation
 from localcloud.cloudformation.errors import StateError
-from localcloud.cloudformation.leftovers import Leftovers, records_left, stack_leftovers
 from localcloud.cloudformation.records import UPDATABLE
-from localcloud.cloudformation.registry import Handlers
 from localcloud.cloudformation.state import StackState, StateDirectory
 from localcloud.cloudformation.template import Template
+from localcloud.leftovers import Leftovers, records_left, stack_leftovers
 from localcloud.lookoutvision import Emulator, Settings
 from localcloud.s3_upload import S3Objects, upload
 
@@ -81,9 +80,10 @@ class Session:
             emulator=options.emulator,
             emulator_settings=options.emulator_settings,
             emulator_state_file=None if options.emulator is not None else self.store.emulator_file,
+            simulate=True,
+            assembly_directory=assembly_directory,
         )
-        self.handlers = Handlers(self.cloud, assembly_directory)
-        self.handlers.custom.start_up_grace = options.start_up_grace
+        self.cloud.custom_resources.start_up_grace = options.start_up_grace
         self.printer = report.EventPrinter(options.out)
         self._first_call = 0
 
@@ -105,7 +105,7 @@ class Session:
     def operation(self, state: StackState) -> StackOperation:
         return StackOperation(
             state,
-            self.handlers,
+            self.cloud.resources,
             store=self.store,
             on_event=self.printer,
             on_notice=lambda text: _say(self.options, text),
@@ -114,7 +114,7 @@ class Session:
 
     def resume(self, state: StackState) -> StackOperation:
         """An operation on a deployed stack, its resources' handlers restored from ``state``."""
-        for warning in self.handlers.restore(state.resources, state.context):
+        for warning in self.cloud.resources.restore(state.resources, state.context):
             _say(self.options, f"warning: {warning}")
         return self.operation(state)
 
@@ -134,7 +134,7 @@ class Session:
 
     def leftovers(self, state: StackState) -> Leftovers:
         """What the stack left behind, read through the services' own APIs (that stack's resources only)."""
-        return stack_leftovers(self.handlers, state)
+        return stack_leftovers(self.cloud, state)
 
 
 def deploy(options: RunOptions) -> RunResult:
@@ -168,7 +168,7 @@ def _update(options: RunOptions, assembly_directory: Path, template: Template, s
         result.succeeded = operation.update(template, options.parameters)
         result.calls = session.calls()
         if operation.abandoned:  # out of the stack, not deleted: left behind by this update
-            result.leftovers = records_left(session.handlers, operation.abandoned)
+            result.leftovers = records_left(session.cloud, operation.abandoned)
         _summary(options, result, session)
     return result
 
@@ -232,7 +232,7 @@ def _say(options: RunOptions, text: str) -> None:
 
 def _summary(options: RunOptions, result: RunResult, session: Session) -> None:
     text = report.summary(
-        result.operations, result.calls, result.leftovers, session.handlers.custom.sent, ok=result.exit_code == 0
+        result.operations, result.calls, result.leftovers, session.cloud.custom_resources.sent, ok=result.exit_code == 0
     )
     _say(options, text)
 

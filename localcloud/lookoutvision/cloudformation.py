@@ -1,25 +1,28 @@
-"""AWS::LookoutVision::Project: CreateProject / DeleteProject on the emulator, through boto3."""
+"""AWS::LookoutVision::Project played on the emulator: CreateProject and DeleteProject through its API."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from localcloud.cloud import LocalCloud
 from localcloud.cloudformation.intrinsics import StackContext
-from localcloud.cloudformation.records import Mode, ResourceOutcome, ResourceRecord, ResourceRequest
+from localcloud.cloudformation.records import ResourceOutcome, ResourceRecord, ResourceRequest
+from localcloud.cloudformation.resources import ResourceHandler
 
 RESOURCE_TYPE = "AWS::LookoutVision::Project"
 
 
-class LookoutVisionProjectHandler:
+class ProjectHandler(ResourceHandler):
     """The native project resource: Ref is the project name, Fn::GetAtt Arn its ARN."""
 
-    mode = Mode.EMULATOR
+    mode = "emulator"
+    plays = "AWS::LookoutVision::Project"
 
-    def __init__(self, cloud: LocalCloud) -> None:
-        self._cloud = cloud
+    def __init__(self, lookoutvision: Callable[[], Any]) -> None:
+        self._lookoutvision = lookoutvision  # a client of the emulator
 
     def create(self, request: ResourceRequest) -> ResourceOutcome:
         name = request.properties.get("ProjectName")
@@ -28,7 +31,7 @@ class LookoutVisionProjectHandler:
                 self.mode, "Properties validation failed: required key [ProjectName] not found"
             )
         try:
-            answer = self._cloud.lookoutvision().create_project(ProjectName=name, ClientToken=str(uuid.uuid4()))
+            answer = self._lookoutvision().create_project(ProjectName=name, ClientToken=str(uuid.uuid4()))
         except ClientError as exc:
             return ResourceOutcome.failed(self.mode, _reason("CreateProject", name, exc))
         except BotoCoreError as exc:
@@ -47,7 +50,7 @@ class LookoutVisionProjectHandler:
         if not name:
             return ResourceOutcome(True, self.mode, name, note="never created")
         try:
-            self._cloud.lookoutvision().delete_project(ProjectName=name, ClientToken=str(uuid.uuid4()))
+            self._lookoutvision().delete_project(ProjectName=name, ClientToken=str(uuid.uuid4()))
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "ResourceNotFoundException":
                 return ResourceOutcome(True, self.mode, name, note="already gone")
@@ -58,6 +61,22 @@ class LookoutVisionProjectHandler:
 
     def restore(self, record: ResourceRecord, stack: StackContext) -> None:
         return None  # the emulator keeps its own state between runs
+
+    def existing(self, record: ResourceRecord) -> list[str]:
+        """The project, with its datasets and model versions."""
+        name = str(record.physical_id)
+        lookout = self._lookoutvision()
+        try:
+            project = lookout.describe_project(ProjectName=name)["ProjectDescription"]
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+                return []
+            raise
+        found = [f"Lookout for Vision project {name}"]
+        found += [f"Lookout for Vision dataset {name}/{d['DatasetType']}" for d in project.get("Datasets", [])]
+        pages = lookout.get_paginator("list_models").paginate(ProjectName=name)
+        models = [model for page in pages for model in page["Models"]]
+        return found + [f"{m['ModelArn']} Lookout for Vision model ({m.get('Status')})" for m in models]
 
 
 def _reason(operation: str, name: str, exc: ClientError) -> str:
