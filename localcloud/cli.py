@@ -17,7 +17,6 @@ from typing import Any
 from localcloud import cdk_cli, demo, driver, s3_upload, serve
 from localcloud.cloud import ACCOUNT_ID, DEFAULT_STATE_DIR, REGION, SERVE_STATE_DIR
 from localcloud.cloudformation.errors import LocalCloudFormationError
-from localcloud.cloudformation.state import StateDirectory
 from localcloud.lookoutvision import Settings
 from localcloud.sample_dataset import SampleDataset
 
@@ -37,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
             _positive(args.time_scale)
             return demo.run_demo(project_root(), args.time_scale, args.state_dir)
         if args.command == "status":
-            print(driver.status(StateDirectory(args.state_dir), args.stack))
+            print(driver.status(args.state_dir, args.stack))
             return 0
         if args.command == "sample-dataset":
             return _sample_dataset(args)

@@ -13,6 +13,7 @@ import logging
 import tempfile
 import threading
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,7 @@ from localcloud.awslambda.cloudformation import LambdaFunctionHandler
 from localcloud.awslambda.functions import LocalFunctions
 from localcloud.cloudformation.custom_resource import CustomResourceHandler
 from localcloud.cloudformation.intrinsics import StackContext
+from localcloud.cloudformation.persistence import StackFiles
 from localcloud.cloudformation.resources import ResourceTypes, is_custom_resource_type
 from localcloud.cloudformation.response_endpoint import PATH_PREFIX as RESPONSES_PREFIX
 from localcloud.cloudformation.response_endpoint import ResponseEndpoint
@@ -50,6 +52,28 @@ REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"
 DEFAULT_STATE_DIR = Path(".localcloud")
 SERVE_STATE_DIR = DEFAULT_STATE_DIR / "serve"  # `serve`'s own: a running server never shares its state
+
+
+@dataclass(frozen=True)
+class StateDirectory:
+    """What a local cloud keeps between runs, in one directory: every stack's document (``stacks/``), the
+    emulator's world (``lookoutvision.json``) and the functions' code unzipped from S3 (``functions/``)."""
+
+    path: Path
+
+    @property
+    def stacks(self) -> StackFiles:
+        return StackFiles(self.path / "stacks")
+
+    @property
+    def emulator_file(self) -> Path:
+        return self.path / "lookoutvision.json"
+
+    @property
+    def functions(self) -> Path:
+        return self.path / "functions"
+
+
 # Local endpoints answer at once; throttling (the emulator's quota) is retried by botocore.
 CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 10}, connect_timeout=5, read_timeout=60)
 
@@ -57,8 +81,9 @@ CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 10}, connect
 class LocalCloud:
     """Every local service a stack's resources need, started together. A context manager.
 
-    ``emulator``: an emulator already running (e.g. a test's); otherwise one is started with
-    ``emulator_settings`` and, when ``emulator_state_file`` is given, loaded from and saved to it.
+    ``state_dir``: where it keeps stacks, the emulator's world and functions' code between runs (None:
+    nothing is kept). ``emulator``: an emulator already running (e.g. a test's; its state is its own);
+    otherwise one is started with ``emulator_settings``.
     ``time_scale``: real seconds per service second, for the emulator and every local function.
     Every service answers on ``endpoint_url`` (``port`` 0: a free one), the response endpoint's
     URLs over HTTPS on the same port. ``resources`` plays a stack's resources here: ``simulate``
@@ -72,32 +97,36 @@ class LocalCloud:
         time_scale: float | None = None,
         emulator: Emulator | None = None,
         emulator_settings: Settings | None = None,
-        emulator_state_file: Path | None = None,
+        state_dir: Path | None = None,
         region: str = REGION,
         account_id: str = ACCOUNT_ID,
         port: int = 0,
-        code_directory: Path | None = None,
         simulate: bool = False,
         assembly_directory: Path | None = None,
     ) -> None:
+        self.state = StateDirectory(state_dir) if state_dir is not None else None
         self._own_emulator = emulator is None
         if emulator is None:
             settings = emulator_settings or Settings(region=region, account_id=account_id)
             if time_scale is not None:
                 settings.time_scale = time_scale
             # Loaded when it exists (service time goes on from the saved one), written after every change and on exit.
-            emulator = Emulator(settings, state_file=emulator_state_file, clock=ScaledClock(settings.time_scale))
+            state_file = self.state.emulator_file if self.state is not None else None
+            emulator = Emulator(settings, state_file=state_file, clock=ScaledClock(settings.time_scale))
         self.emulator: Emulator = emulator
         # The one clock: the emulator's, every local function's, the response URLs' X-Amz-Date, custom resources' waits.
         self.clock = emulator.clock
         self.region = region
         self.account_id = account_id
-        # Where functions' code is unzipped: kept when given (under a state directory), else a scratch directory.
+        # Where functions' code is unzipped: kept under the state directory, else in a scratch directory.
         self._scratch: tempfile.TemporaryDirectory[str] | None = None
-        if code_directory is None:
+        if self.state is not None:
+            self.code_directory = self.state.functions
+        else:
             self._scratch = tempfile.TemporaryDirectory(prefix="localcloud-")
-            code_directory = Path(self._scratch.name) / "functions"
-        self.code_directory = code_directory
+            self.code_directory = Path(self._scratch.name) / "functions"
+        # Every stack's document: under the state directory, else in memory only.
+        self.stack_files = self.state.stacks if self.state is not None else StackFiles(None)
         self.responses = ResponseEndpoint(own_server=False)
         # The role sessions of the local functions: the callers whose requests IAM judges.
         self.sessions = FunctionSessions(lambda: self.client("sts"))

@@ -9,19 +9,23 @@ of the stack and still exists: left behind).
 
 from __future__ import annotations
 
+import json
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
 from localcloud import report
-from localcloud.cloud import DEFAULT_STATE_DIR, LocalCloud
+from localcloud.cloud import DEFAULT_STATE_DIR, LocalCloud, StateDirectory
+from localcloud.cloudformation import descriptions
 from localcloud.cloudformation.assembly import CloudAssembly, StackArtifact
 from localcloud.cloudformation.custom_resource import START_UP_GRACE
 from localcloud.cloudformation.engine import StackOperation
 from localcloud.cloudformation.errors import StateError
-from localcloud.cloudformation.records import UPDATABLE
-from localcloud.cloudformation.state import StackState, StateDirectory
+from localcloud.cloudformation.models import Stack, StackState, live_stack
+from localcloud.cloudformation.persistence import StackRecorder
+from localcloud.cloudformation.records import UPDATABLE, Status
 from localcloud.cloudformation.template import Template
 from localcloud.leftovers import Leftovers, records_left, stack_leftovers
 from localcloud.lookoutvision import Emulator, Settings
@@ -73,13 +77,12 @@ class Session:
         self, options: RunOptions, assembly_directory: Path | None = None, default_time_scale: float = 1.0
     ) -> None:
         self.options = options
-        self.store = StateDirectory(options.state_dir)
         time_scale = options.time_scale if options.time_scale is not None else default_time_scale
         self.cloud = LocalCloud(
+            state_dir=options.state_dir,
             time_scale=time_scale if options.emulator is None else None,
             emulator=options.emulator,
             emulator_settings=options.emulator_settings,
-            emulator_state_file=None if options.emulator is not None else self.store.emulator_file,
             simulate=True,
             assembly_directory=assembly_directory,
         )
@@ -102,32 +105,34 @@ class Session:
     def __exit__(self, *exc_info: Any) -> None:
         self.cloud.__exit__(*exc_info)
 
-    def operation(self, state: StackState) -> StackOperation:
+    def operation(self, stack: Stack) -> StackOperation:
+        """An operation on ``stack``, its document written after every step and forgotten once the stack is gone."""
         return StackOperation(
-            state,
+            stack.state,
             self.cloud.resources,
-            store=self.store,
+            store=StackRecorder(self.cloud.stack_files, stack, forget=True),
             on_event=self.printer,
             on_notice=lambda text: _say(self.options, text),
             max_workers=self.options.max_workers,
         )
 
-    def resume(self, state: StackState) -> StackOperation:
-        """An operation on a deployed stack, its resources' handlers restored from ``state``."""
-        for warning in self.cloud.resources.restore(state.resources, state.context):
+    def resume(self, stack: Stack) -> StackOperation:
+        """An operation on a deployed stack, its resources' handlers restored from its state."""
+        for warning in self.cloud.resources.restore(stack.state.resources, stack.state.context):
             _say(self.options, f"warning: {warning}")
-        return self.operation(state)
+        return self.operation(stack)
 
-    def create(self, artifact: StackArtifact, template: Template, result: RunResult) -> tuple[StackOperation, bool]:
-        """Deploy ``artifact`` as a new stack; the operation (added to ``result``) and whether it succeeded."""
+    def create(self, artifact: StackArtifact, template: Template, result: RunResult) -> tuple[Stack, bool]:
+        """Deploy ``artifact`` as a new stack: the stack (its operation in ``result``), and whether it deployed."""
         _say(self.options, f"Deploying {artifact.stack_name} from {artifact.template_path} (time scale {_scale(self)})")
-        operation = self.operation(self.new_state(artifact.stack_name))
+        context = self.cloud.stack_context(artifact.stack_name)
+        stack = Stack(state=StackState(context, Status.REVIEW_IN_PROGRESS, time_scale=self.cloud.time_scale))
+        _take_template(stack, artifact, self.options.parameters)
+        operation = self.operation(stack)
         result.operations.append(operation)
-        return operation, operation.deploy(template, self.options.parameters)
-
-    def new_state(self, stack_name: str) -> StackState:
-        context = self.cloud.stack_context(stack_name)
-        return StackState(context, "REVIEW_IN_PROGRESS", time_scale=self.cloud.time_scale)
+        deployed = operation.deploy(template, self.options.parameters)
+        _take_outputs(stack, template, operation)
+        return stack, deployed
 
     def calls(self) -> list[Any]:
         return self.cloud.emulator.calls[self._first_call :]
@@ -138,34 +143,41 @@ class Session:
 
 
 def deploy(options: RunOptions) -> RunResult:
-    artifact, template, store = _read_stack(options)
-    existing = store.load(artifact.stack_name)
+    artifact, template = _read_stack(options)
+    existing = _deployed(options, artifact.stack_name)
     if existing is not None:
         if existing.status not in UPDATABLE:
             raise StateError(
-                f"{artifact.stack_name} is {existing.status} locally (state in {store.path}): run destroy first"
+                f"{artifact.stack_name} is {existing.status} locally (state in {options.state_dir}): run destroy first"
             )
-        return _update(options, artifact.directory, template, existing)
+        return _update(options, artifact, template, existing)
     result = RunResult()
     with Session(options, artifact.directory) as session:
         session.upload()
-        operation, result.succeeded = session.create(artifact, template, result)
+        stack, result.succeeded = session.create(artifact, template, result)
         result.calls = session.calls()
         if not result.succeeded:
-            result.leftovers = session.leftovers(operation.state)
+            result.leftovers = session.leftovers(stack.state)
         _summary(options, result, session)
     return result
 
 
-def _update(options: RunOptions, assembly_directory: Path, template: Template, state: StackState) -> RunResult:
+def _update(options: RunOptions, artifact: StackArtifact, template: Template, stack: Stack) -> RunResult:
     result = RunResult()
-    with Session(options, assembly_directory, default_time_scale=state.time_scale or 1.0) as session:
-        name = state.context.stack_name
-        _say(options, f"Updating {name} (state in {session.store.path}, time scale {_scale(session)})")
-        operation = session.resume(state)
+    with Session(options, artifact.directory, default_time_scale=stack.state.time_scale or 1.0) as session:
+        _say(options, f"Updating {stack.name} (state in {options.state_dir}, time scale {_scale(session)})")
+        operation = session.resume(stack)
         session.upload()  # after the stack's own resources are back (a bucket of the stack may receive data)
         result.operations.append(operation)
+        previous = (stack.template_body, stack.parameters, stack.values, stack.description)
+        _take_template(stack, artifact, options.parameters)
+        stack.updated = time.time()
         result.succeeded = operation.update(template, options.parameters)
+        if result.succeeded:
+            _take_outputs(stack, template, operation)
+        else:  # rolled back: the stack is what it was
+            stack.template_body, stack.parameters, stack.values, stack.description = previous
+        session.cloud.stack_files.save(stack)
         result.calls = session.calls()
         if operation.abandoned:  # out of the stack, not deleted: left behind by this update
             result.leftovers = records_left(session.cloud, operation.abandoned)
@@ -174,15 +186,14 @@ def _update(options: RunOptions, assembly_directory: Path, template: Template, s
 
 
 def destroy(options: RunOptions) -> RunResult:
-    store = StateDirectory(options.state_dir)
-    name = options.stack or store.only_stack()
-    state = store.load(name)
-    if state is None:
-        raise StateError(f"{name} is not deployed locally (no state in {store.path})")
+    name = options.stack or _only_stack(options.state_dir)
+    stack = _deployed(options, name)
+    if stack is None:
+        raise StateError(f"{name} is not deployed locally (no state in {options.state_dir})")
     result = RunResult()
-    with Session(options, default_time_scale=state.time_scale or 1.0) as session:
-        _say(options, f"Destroying {name} (state in {store.path}, time scale {_scale(session)})")
-        operation = session.resume(state)
+    with Session(options, default_time_scale=stack.state.time_scale or 1.0) as session:
+        _say(options, f"Destroying {name} (state in {options.state_dir}, time scale {_scale(session)})")
+        operation = session.resume(stack)
         result.operations.append(operation)
         result.succeeded = operation.destroy()
         result.calls = session.calls()
@@ -193,28 +204,63 @@ def destroy(options: RunOptions) -> RunResult:
 
 def up(options: RunOptions) -> RunResult:
     """Deploy then destroy in one run; the state directory is used and left empty."""
-    artifact, template, store = _read_stack(options)
-    if store.load(artifact.stack_name) is not None:
-        raise StateError(f"{artifact.stack_name} is already deployed locally (state in {store.path}): run destroy")
+    artifact, template = _read_stack(options)
+    if _deployed(options, artifact.stack_name) is not None:
+        raise StateError(
+            f"{artifact.stack_name} is already deployed locally (state in {options.state_dir}): run destroy"
+        )
     result = RunResult()
     with Session(options, artifact.directory) as session:
         session.upload()
-        deployment, deployed = session.create(artifact, template, result)
+        stack, deployed = session.create(artifact, template, result)
         if deployed:
             _say(options, f"\nDestroying {artifact.stack_name}")
-            destruction = session.operation(deployment.state)
+            destruction = session.operation(stack)
             result.operations.append(destruction)
             result.succeeded = destruction.destroy()
         result.calls = session.calls()
-        result.leftovers = session.leftovers(deployment.state)
+        result.leftovers = session.leftovers(stack.state)
         _summary(options, result, session)
     return result
 
 
-def _read_stack(options: RunOptions) -> tuple[StackArtifact, Template, StateDirectory]:
-    """The stack chosen from the cloud assembly, its parsed template, and the state directory."""
+def _read_stack(options: RunOptions) -> tuple[StackArtifact, Template]:
+    """The stack chosen from the cloud assembly, and its parsed template."""
     artifact = CloudAssembly.read(options.app).stack(options.stack)
-    return artifact, Template.parse(artifact.template()), StateDirectory(options.state_dir)
+    return artifact, Template.parse(artifact.template())
+
+
+def _deployed(options: RunOptions, name: str) -> Stack | None:
+    """The stack called ``name`` that the state directory holds, if any."""
+    return live_stack(StateDirectory(options.state_dir).stacks.load(), name)
+
+
+def _only_stack(state_dir: Path) -> str:
+    """The name of the one stack the state directory holds."""
+    names = _stack_names(StateDirectory(state_dir))
+    if len(names) == 1:
+        return names[0]
+    if not names:
+        raise StateError(f"no deployed stack in {state_dir}: nothing to destroy (deploy first)")
+    raise StateError(f"{state_dir} holds several stacks, choose one with --stack: {', '.join(names)}")
+
+
+def _stack_names(state: StateDirectory) -> list[str]:
+    return sorted({stack.name for stack in state.stacks.load() if stack.status != Status.DELETE_COMPLETE})
+
+
+def _take_template(stack: Stack, artifact: StackArtifact, given: dict[str, str]) -> None:
+    """The artifact's template and the parameter values given become the stack's, as the API describes them."""
+    document = artifact.template()
+    stack.template_body = json.dumps(document)
+    stack.parameters = [{"ParameterKey": key, "ParameterValue": value} for key, value in given.items()]
+    stack.values = dict(given)
+    stack.description = document.get("Description")
+
+
+def _take_outputs(stack: Stack, template: Template, operation: StackOperation) -> None:
+    if operation.outputs:
+        stack.outputs = descriptions.outputs(stack, template, operation.outputs)
 
 
 def _scale(session: Session) -> str:
@@ -237,20 +283,23 @@ def _summary(options: RunOptions, result: RunResult, session: Session) -> None:
     _say(options, text)
 
 
-def status(store: StateDirectory, stack: str | None = None) -> str:
+def status(state_dir: Path, stack: str | None = None) -> str:
     """What the state directory holds, as text: each stack's status and resources."""
-    names = [stack] if stack else store.stack_names()
+    state = StateDirectory(state_dir)
+    names = [stack] if stack else _stack_names(state)
     if not names:
-        return f"no stack deployed locally in {store.path}"
+        return f"no stack deployed locally in {state_dir}"
+    stacks = state.stacks.load()
     lines = []
     for name in names:
-        state = store.load(name)
-        if state is None:
-            lines.append(f"{name}: not deployed locally (no state in {store.path})")
+        found = live_stack(stacks, name)
+        if found is None:
+            lines.append(f"{name}: not deployed locally (no state in {state_dir})")
             continue
-        scale = f"time scale {state.time_scale:g}" if state.time_scale else "time scale 1"
-        lines.append(f"{name}  {state.status}  ({scale}, {state.context.stack_id})")
-        for logical_id, record in sorted(state.resources.items()):
+        kept = found.state
+        scale = f"time scale {kept.time_scale:g}" if kept.time_scale else "time scale 1"
+        lines.append(f"{name}  {kept.status}  ({scale}, {kept.context.stack_id})")
+        for logical_id, record in sorted(kept.resources.items()):
             retained = "  retained" if record.retained else ""
             lines.append(
                 f"  {logical_id[:40]:<40} {record.resource_type[:30]:<30} {record.status:<16} "

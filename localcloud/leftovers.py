@@ -18,8 +18,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from localcloud.awslambda.cloudformation import function_arn_of
 from localcloud.cloudformation.engine import ABANDONED
+from localcloud.cloudformation.models import StackState
 from localcloud.cloudformation.records import ResourceRecord
-from localcloud.cloudformation.state import StackState
 from localcloud.lookoutvision import leftovers as lookoutvision_leftovers
 
 if TYPE_CHECKING:

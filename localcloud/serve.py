@@ -34,9 +34,10 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 
 from localcloud.cloud import ACCOUNT_ID, REGION, LocalCloud
+from localcloud.cloudformation.backend import CloudFormationBackend
 from localcloud.cloudformation.errors import LocalCloudFormationError
 from localcloud.cloudformation.front import CloudFormationFront
-from localcloud.cloudformation.stacks import DELETE_COMPLETE, CloudFormationService
+from localcloud.cloudformation.records import Status
 from localcloud.httpserver import Request, Response, WSGIApplication
 from localcloud.leftovers import Leftovers, stack_leftovers
 from localcloud.lookoutvision import Settings
@@ -97,15 +98,12 @@ class LocalCloudServer:
         self.state_dir = state_dir
         state_dir.mkdir(parents=True, exist_ok=True)
         self.cloud = LocalCloud(
+            state_dir=state_dir,
             time_scale=time_scale,
             emulator_settings=emulator_settings or Settings(region=REGION, account_id=ACCOUNT_ID),
-            emulator_state_file=state_dir / "lookoutvision.json",
-            region=REGION,
-            account_id=ACCOUNT_ID,
             port=port,
-            code_directory=state_dir / "functions",
         )
-        self.stacks: CloudFormationService | None = None
+        self.stacks: CloudFormationBackend | None = None
         self._control = Map(
             [
                 Rule(f"{CONTROL_PREFIX}health", methods=["GET"], endpoint="health"),
@@ -132,7 +130,7 @@ class LocalCloudServer:
                 report[name] = {"status": None, **found.to_dict()}
                 continue
             stack = stacks[0]
-            if stack.status != DELETE_COMPLETE:
+            if stack.status != Status.DELETE_COMPLETE:
                 found.problems.append(f"stack {name} is {stack.status}, not deleted")
             found.add(stack_leftovers(self.cloud, stack.state))
             report[name] = {"status": stack.status, **found.to_dict()}
@@ -153,7 +151,7 @@ class LocalCloudServer:
     def __enter__(self) -> LocalCloudServer:
         self.cloud.__enter__()
         try:
-            self.stacks = CloudFormationService(self.cloud, self.state_dir / "cloudformation")
+            self.stacks = CloudFormationBackend(self.cloud, self.cloud.stack_files)
         except BaseException:
             self.cloud.__exit__(None, None, None)
             raise

@@ -20,7 +20,9 @@ from typing import Any, Protocol
 
 from localcloud.cloudformation.errors import LocalCloudFormationError, UnresolvableError
 from localcloud.cloudformation.intrinsics import Resolver
+from localcloud.cloudformation.models import StackState
 from localcloud.cloudformation.records import (
+    STACK_TYPE,
     RequestType,
     ResourceOutcome,
     ResourceRecord,
@@ -29,10 +31,8 @@ from localcloud.cloudformation.records import (
     Status,
 )
 from localcloud.cloudformation.resources import SIMULATED, ResourceHandler
-from localcloud.cloudformation.state import StackState
 from localcloud.cloudformation.template import ResourceDefinition, Template, ordering, reverse_graph
 
-STACK_TYPE = "AWS::CloudFormation::Stack"
 # CloudFormation tries a cleanup phase's Delete three times, then removes the resource from the stack.
 CLEANUP_ATTEMPTS = 3
 # The reason of the UPDATE_COMPLETE event after a cleanup that could not delete everything.
@@ -50,7 +50,7 @@ class HandlerLookup(Protocol):
 
 
 class StackStore(Protocol):
-    """Where an operation saves its stack after every step (``StateDirectory``, or the CloudFormation API's)."""
+    """Where an operation saves its stack after every step, and forgets it once gone (``StackRecorder``)."""
 
     def save(self, state: StackState) -> None: ...
 

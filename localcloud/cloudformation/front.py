@@ -2,7 +2,7 @@
 
 A request is a form (``Action=CreateChangeSet&Version=2010-05-15&StackName=...``). moto's
 ``QueryParser`` reads its members from the model, the operation of the same name (snake case) runs
-on ``CloudFormationService``, and moto's ``QuerySerializer`` writes the answer
+on ``CloudFormationBackend``, and moto's ``QuerySerializer`` writes the answer
 (``<CreateChangeSetResponse><CreateChangeSetResult>...``) or the error (``<ErrorResponse><Error>
 <Type>Sender</Type><Code>ValidationError</Code><Message>...``) with the HTTP status that the error's
 shape in the model gives (ChangeSetNotFound: 404; 400 when the model has no shape, as for
@@ -24,8 +24,8 @@ from moto.core.parse import QueryParser
 from moto.core.serialize import QuerySerializer, SerializationContext
 from moto.core.utils import get_service_model
 
+from localcloud.cloudformation.backend import CloudFormationBackend
 from localcloud.cloudformation.errors import CloudFormationApiError, ValidationError
-from localcloud.cloudformation.stacks import CloudFormationService
 from localcloud.httpserver import Request, Response
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ class InternalFailureError(CloudFormationApiError):
 class CloudFormationFront:
     """A WSGI application answering the CloudFormation API from ``service``."""
 
-    def __init__(self, service: CloudFormationService) -> None:
+    def __init__(self, service: CloudFormationBackend) -> None:
         self.service = service
         self._model = get_service_model("cloudformation")
 

@@ -8,6 +8,8 @@ from typing import Any
 
 from localcloud.cloudformation.intrinsics import StackContext
 
+STACK_TYPE = "AWS::CloudFormation::Stack"  # the resource type of a stack's own events
+
 
 class RequestType(enum.StrEnum):
     CREATE = "Create"

@@ -16,8 +16,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from localcloud.cloudformation.custom_resource import CustomResourceHandler
+from localcloud.cloudformation.models import StackState
 from localcloud.cloudformation.records import ResourceRecord
-from localcloud.cloudformation.state import StackState
 from provider.consts import DATASET_RESOURCE_TYPE, MODEL_RESOURCE_TYPE
 from provider.identifiers import OWNER_TAG_KEY, Owner
 

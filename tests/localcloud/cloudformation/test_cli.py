@@ -6,12 +6,18 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from localcloud import cli
+from tests.fixtures.state import saved_stack
 from tests.localcloud.cloudformation.test_custom_resource import custom, write_stack
 from tests.localcloud.cloudformation.test_soak import write_assembly
+
+
+def stack_documents(state_dir: Path) -> list[dict[str, Any]]:
+    return [json.loads(path.read_text()) for path in sorted((state_dir / "stacks").glob("*.json"))]
 
 
 def projects_on_disk(state_dir: Path) -> list[str]:
@@ -39,9 +45,11 @@ def test_deploy_then_destroy_in_separate_processes(tmp_path: Path, capsys: pytes
     )
     assert deploy.returncode == 0, deploy.stdout + deploy.stderr
     assert "CREATE_COMPLETE       AWS::CloudFormation::Stack" in deploy.stdout
-    saved = json.loads((state_dir / "stacks" / "S.json").read_text())
-    assert saved["TimeScale"] == 0.01
+    [document] = stack_documents(state_dir)  # the stack's document, as the CloudFormation API keeps one too
+    saved = document["State"]
+    assert (saved["StackName"], saved["TimeScale"]) == ("S", 0.01)
     assert saved["Resources"]["Project"]["physical_id"] == "cli-project"
+    assert json.loads(document["template_body"])["Resources"]["Project"]["Properties"] == {"ProjectName": "cli-project"}
     assert projects_on_disk(state_dir) == ["cli-project"]
     assert cli.main(["status", *common]) == 0
     status = capsys.readouterr().out
@@ -59,7 +67,7 @@ def test_deploy_then_destroy_in_separate_processes(tmp_path: Path, capsys: pytes
     assert "time scale 0.01" in destroy.stdout  # the deployed stack's pace
     assert "DeleteProject" in destroy.stdout
     assert "nothing: no project, dataset or model" in destroy.stdout
-    assert not (state_dir / "stacks" / "S.json").exists()
+    assert stack_documents(state_dir) == []
     assert projects_on_disk(state_dir) == []
     assert cli.main(["status", *common]) == 0
     assert "no stack deployed locally" in capsys.readouterr().out
@@ -127,7 +135,8 @@ def test_a_deploy_whose_cleanup_cannot_delete_the_replaced_bucket_fails_naming_i
     )
     assert "LEFT: AWS::S3::Bucket cleanup-old, removed from the stack by an update's cleanup" in output
     assert output.rstrip().endswith("FAILED: UPDATE_COMPLETE")
-    saved = json.loads((tmp_path / "state" / "stacks" / "S.json").read_text())
+    saved = saved_stack(tmp_path / "state", "S")
+    assert saved is not None
     assert saved["StackStatus"] == "UPDATE_COMPLETE"
     assert saved["Resources"]["Data"]["physical_id"] == "cleanup-new"
     assert cli.main(["destroy", *state[:2]]) == 0

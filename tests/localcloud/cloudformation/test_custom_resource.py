@@ -22,6 +22,7 @@ from localcloud.cloudformation.custom_resource import build_event, check_respons
 from localcloud.cloudformation.intrinsics import StackContext
 from localcloud.cloudformation.records import RequestType, ResourceRequest, Status
 from localcloud.lookoutvision import Emulator
+from tests.fixtures.state import saved_stack
 
 CONTEXT = StackContext(
     stack_name="S",
@@ -251,7 +252,7 @@ def test_a_failed_response_rolls_back_with_the_answered_physical_id(local_emulat
     deletes = {e["LogicalResourceId"]: e for e in events_of(directory) if e["RequestType"] == "Delete"}
     assert deletes["Bad"]["PhysicalResourceId"] == "phys-Bad"
     assert deletes["Ok"]["PhysicalResourceId"] == "phys-Ok"
-    assert not (tmp_path / "state" / "stacks" / "S.json").exists()
+    assert saved_stack(tmp_path / "state", "S") is None
 
 
 def test_a_function_that_cannot_run_locally_is_simulated(local_emulator: Emulator, tmp_path: Path) -> None:
@@ -327,7 +328,8 @@ def test_a_project_that_cannot_be_deleted_is_reported(local_emulator: Emulator, 
     assert destroyed.leftovers is not None
     assert "Lookout for Vision project busy" in destroyed.leftovers.problems
     assert any(p.startswith("Lookout for Vision dataset busy/train") for p in destroyed.leftovers.problems)
-    saved = json.loads((tmp_path / "state" / "stacks" / "S.json").read_text())
+    saved = saved_stack(tmp_path / "state", "S")
+    assert saved is not None
     assert saved["StackStatus"] == "DELETE_FAILED"
     assert set(saved["Resources"]) == {"Project"}  # destroy can be run again once the cause is fixed
     client.delete_dataset(ProjectName="busy", DatasetType="train")

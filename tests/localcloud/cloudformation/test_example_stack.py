@@ -19,6 +19,7 @@ from localcloud.s3_upload import S3Objects
 from provider.consts import DATASET_RESOURCE_TYPE, DATASET_SOURCE, MODEL_RESOURCE_TYPE
 from tests.fixtures.assembly import Assembly
 from tests.fixtures.faults import UntilCalled
+from tests.fixtures.state import saved_stack
 
 
 def run(
@@ -64,7 +65,7 @@ def test_deploy_then_destroy_leaves_nothing(example_assembly: Assembly, local_em
         assert operations.count(operation) == 1, operation
     assert operations.index("DeleteModel") < operations.index("DeleteDataset") < operations.index("DeleteProject")
     assert "nothing: no project, dataset or model" in output
-    assert not (tmp_path / "stacks" / f"{stack}.json").exists()
+    assert saved_stack(tmp_path, stack) is None
 
 
 def test_failed_training_rolls_back_and_leaves_nothing(
@@ -86,7 +87,7 @@ def test_failed_training_rolls_back_and_leaves_nothing(
     assert_emulator_empty(local_emulator)
     assert result.leftovers is not None and result.leftovers.problems == [], output
     assert "ROLLBACK_COMPLETE" in output
-    assert not (tmp_path / "stacks" / f"{example_assembly.stack_name}.json").exists()
+    assert saved_stack(tmp_path, example_assembly.stack_name) is None
 
 
 def test_a_dataset_made_by_a_create_that_got_no_answer_is_rolled_back(
@@ -114,7 +115,8 @@ def test_destroying_a_hosted_model_stops_deletes_and_waits_until_listed_no_more(
 ):
     deployed, output = run(driver.deploy, example_assembly, local_emulator, tmp_path)
     assert deployed.exit_code == 0, output
-    state = json.loads((tmp_path / "stacks" / f"{example_assembly.stack_name}.json").read_text())
+    state = saved_stack(tmp_path, example_assembly.stack_name)
+    assert state is not None
     model_arn = state["Resources"][model_id(example_assembly)]["physical_id"]
     project, version = model_arn.split("/")[-2:]
     client = boto3.client("lookoutvision", endpoint_url=local_emulator.endpoint_url, region_name="us-east-1")
@@ -138,7 +140,7 @@ def test_destroying_a_hosted_model_stops_deletes_and_waits_until_listed_no_more(
     assert calls[operations.index("DeleteProject")].time > list_models[-1].time
     assert operations.index("DeleteProject") > operations.index("ListModels")
     assert_emulator_empty(local_emulator)
-    assert not (tmp_path / "stacks" / f"{example_assembly.stack_name}.json").exists()
+    assert saved_stack(tmp_path, example_assembly.stack_name) is None
 
 
 def test_updates_hosting_in_place_then_replace_the_model(
@@ -148,7 +150,6 @@ def test_updates_hosting_in_place_then_replace_the_model(
     shutil.copytree(example_assembly.directory, app)
     template_path = app / example_assembly.template_path.name
     model = model_id(example_assembly)
-    state_file = tmp_path / "state" / "stacks" / f"{example_assembly.stack_name}.json"
     copy = Assembly(directory=app, stack_name=example_assembly.stack_name, template=example_assembly.template)
 
     def edit(change: Any) -> None:
@@ -157,7 +158,9 @@ def test_updates_hosting_in_place_then_replace_the_model(
         template_path.write_text(json.dumps(template))
 
     def physical_id() -> str:
-        return json.loads(state_file.read_text())["Resources"][model]["physical_id"]
+        saved = saved_stack(tmp_path / "state", example_assembly.stack_name)
+        assert saved is not None
+        return str(saved["Resources"][model]["physical_id"])
 
     deployed, output = run(driver.deploy, copy, local_emulator, tmp_path / "state")
     assert deployed.exit_code == 0, output
@@ -210,7 +213,8 @@ def _with_model_properties(assembly: Assembly, target: Path, **changes: Any) -> 
 
 def _physical_id(state: Path, assembly: Assembly) -> str:
     """The model's physical id in the stack's saved state."""
-    saved = json.loads((state / "stacks" / f"{assembly.stack_name}.json").read_text())
+    saved = saved_stack(state, assembly.stack_name)
+    assert saved is not None
     return str(saved["Resources"][model_id(assembly)]["physical_id"])
 
 
