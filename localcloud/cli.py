@@ -16,7 +16,7 @@ from typing import Any
 
 from localcloud import cdk_cli, demo, driver, s3_upload, serve
 from localcloud.cloud import ACCOUNT_ID, DEFAULT_STATE_DIR, REGION, SERVE_STATE_DIR
-from localcloud.cloudformation.errors import LocalCloudFormationError
+from localcloud.cloudformation.exceptions import LocalCloudFormationError
 from localcloud.lookoutvision import Settings
 from localcloud.sample_dataset import SampleDataset
 

@@ -22,7 +22,7 @@ from localcloud.cloudformation import descriptions
 from localcloud.cloudformation.assembly import CloudAssembly, StackArtifact
 from localcloud.cloudformation.custom_resource import START_UP_GRACE
 from localcloud.cloudformation.engine import StackOperation
-from localcloud.cloudformation.errors import StateError
+from localcloud.cloudformation.exceptions import LocalCloudFormationError
 from localcloud.cloudformation.models import Stack, StackState, live_stack
 from localcloud.cloudformation.persistence import StackRecorder
 from localcloud.cloudformation.records import UPDATABLE, Status
@@ -32,6 +32,10 @@ from localcloud.lookoutvision import Emulator, Settings
 from localcloud.s3_upload import S3Objects, upload
 
 DEFAULT_APP = "cdk.out"
+
+
+class StateError(LocalCloudFormationError):
+    """The state directory holds no stack, another stack, or unreadable state."""
 
 
 @dataclass

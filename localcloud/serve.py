@@ -2,7 +2,7 @@
 
 One endpoint answers every service a CDK app's deployment talks to, routed by the SigV4 credential
 scope (``localcloud.gateway``): ``cloudformation`` → the CloudFormation API over this project's
-engine (``localcloud.cloudformation.front``); ``lookoutvision`` → the emulator; ``lambda`` → the
+engine (``localcloud.cloudformation.responses``); ``lookoutvision`` → the emulator; ``lambda`` → the
 local functions; anything else (S3, STS, SSM, IAM, CloudWatch Logs, ECR, KMS, EventBridge) → moto
 in process. The response endpoint of custom resources answers HTTPS on the same port. State (stacks,
 the emulator's world, functions' code) is kept in the state directory and survives a restart; S3
@@ -35,9 +35,9 @@ from werkzeug.routing import Map, Rule
 
 from localcloud.cloud import ACCOUNT_ID, REGION, LocalCloud
 from localcloud.cloudformation.backend import CloudFormationBackend
-from localcloud.cloudformation.errors import LocalCloudFormationError
-from localcloud.cloudformation.front import CloudFormationFront
+from localcloud.cloudformation.exceptions import LocalCloudFormationError
 from localcloud.cloudformation.records import Status
+from localcloud.cloudformation.responses import CloudFormationResponses
 from localcloud.httpserver import Request, Response, WSGIApplication
 from localcloud.leftovers import Leftovers, stack_leftovers
 from localcloud.lookoutvision import Settings
@@ -155,7 +155,7 @@ class LocalCloudServer:
         except BaseException:
             self.cloud.__exit__(None, None, None)
             raise
-        self.cloud.gateway.route_service("cloudformation", CloudFormationFront(self.stacks))
+        self.cloud.gateway.route_service("cloudformation", CloudFormationResponses(self.stacks))
         self.cloud.gateway.route_service("cloudtrail", cloudtrail_lookups(self.cloud.gateway.moto()))
         self.cloud.gateway.mount(CONTROL_PREFIX, self.control_api)
         return self

@@ -25,7 +25,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from localcloud.awslambda import provider_edge
 from localcloud.awslambda.functions import LocalFunctions
 from localcloud.awslambda.service import LambdaService
-from localcloud.cloudformation.errors import LocalCloudFormationError
+from localcloud.cloudformation.exceptions import LocalCloudFormationError
 from localcloud.cloudformation.intrinsics import StackContext
 from localcloud.cloudformation.records import ResourceOutcome, ResourceRecord, ResourceRequest
 from localcloud.cloudformation.resources import SIMULATED, ResourceHandler, physical_name

@@ -22,7 +22,7 @@ from urllib.parse import unquote, urlsplit
 from botocore.exceptions import ClientError
 
 from localcloud.cloudformation import change_sets, descriptions, parameters
-from localcloud.cloudformation.errors import (
+from localcloud.cloudformation.exceptions import (
     AlreadyExistsError,
     ChangeSetNotFoundError,
     InvalidChangeSetStatusError,

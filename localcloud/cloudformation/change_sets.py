@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from localcloud.cloudformation.errors import (
+from localcloud.cloudformation.exceptions import (
     InsufficientCapabilitiesError,
     TemplateError,
     UnresolvableError,

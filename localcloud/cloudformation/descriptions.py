@@ -14,7 +14,7 @@ import uuid
 from typing import Any
 
 from localcloud.cloudformation import change_sets, parameters
-from localcloud.cloudformation.errors import TemplateError
+from localcloud.cloudformation.exceptions import TemplateError
 from localcloud.cloudformation.models import ChangeSet, Stack
 from localcloud.cloudformation.records import STACK_TYPE, ResourceRecord, StackEvent
 from localcloud.cloudformation.template import Template, load_template_body

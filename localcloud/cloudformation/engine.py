@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any, Protocol
 
-from localcloud.cloudformation.errors import LocalCloudFormationError, UnresolvableError
+from localcloud.cloudformation.exceptions import LocalCloudFormationError, UnresolvableError
 from localcloud.cloudformation.intrinsics import Resolver
 from localcloud.cloudformation.models import StackState
 from localcloud.cloudformation.records import (

@@ -25,7 +25,13 @@ from moto.core.serialize import QuerySerializer, SerializationContext
 from moto.core.utils import get_service_model
 
 from localcloud.cloudformation.backend import CloudFormationBackend
-from localcloud.cloudformation.errors import CloudFormationApiError, ValidationError
+from localcloud.cloudformation.exceptions import (
+    CloudFormationApiError,
+    InternalFailureError,
+    InvalidActionError,
+    NotImplementedByLocalCloudError,
+    ValidationError,
+)
 from localcloud.httpserver import Request, Response
 
 if TYPE_CHECKING:
@@ -36,21 +42,7 @@ logger = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", message=r"Exception\(.*\) with code .* does not match an error shape")
 
 
-class InvalidActionError(CloudFormationApiError):
-    code = "InvalidAction"
-
-
-class NotImplementedByLocalCloudError(CloudFormationApiError):
-    code = "NotImplemented"
-    status = 501
-
-
-class InternalFailureError(CloudFormationApiError):
-    code = "InternalFailure"
-    status = 500
-
-
-class CloudFormationFront:
+class CloudFormationResponses:
     """A WSGI application answering the CloudFormation API from ``service``."""
 
     def __init__(self, service: CloudFormationBackend) -> None:

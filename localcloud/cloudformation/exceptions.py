@@ -1,4 +1,5 @@
-"""Errors of the local CloudFormation driver, one base class for all of them."""
+"""Errors of the local CloudFormation: the engine's own (``LocalCloudFormationError``) and those its API answers
+(``CloudFormationApiError``, one class per error code)."""
 
 from __future__ import annotations
 
@@ -17,10 +18,6 @@ class TemplateError(LocalCloudFormationError):
 
 class UnresolvableError(TemplateError):
     """An intrinsic function cannot be resolved with what the local cloud knows."""
-
-
-class StateError(LocalCloudFormationError):
-    """The state directory holds no stack, another stack, or unreadable state."""
 
 
 class CloudFormationApiError(Exception):
@@ -59,3 +56,17 @@ class InsufficientCapabilitiesError(CloudFormationApiError):
 
 class TokenAlreadyExistsError(CloudFormationApiError):
     code = "TokenAlreadyExistsException"
+
+
+class InvalidActionError(CloudFormationApiError):
+    code = "InvalidAction"
+
+
+class NotImplementedByLocalCloudError(CloudFormationApiError):
+    code = "NotImplemented"
+    status = 501
+
+
+class InternalFailureError(CloudFormationApiError):
+    code = "InternalFailure"
+    status = 500
