@@ -52,7 +52,6 @@ running emulator reset for each test, with the environment pointing botocore at 
 
 from __future__ import annotations
 
-from .backend import LookoutVisionBackend, StatusChange
 from .calls import Call
 from .exceptions import (
     AccessDeniedException,
@@ -65,6 +64,7 @@ from .exceptions import (
     ValidationException,
 )
 from .faults import Fault, Faults, parse_fault
+from .models import LookoutVisionBackend, StatusChange
 from .server import Emulator
 from .settings import Durations, Settings
 

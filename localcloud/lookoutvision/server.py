@@ -30,7 +30,6 @@ from provider import servicemodel
 
 from .admin import PREFIX as ADMIN_PREFIX
 from .admin import handle_admin
-from .backend import LookoutVisionBackend, idempotency_token_member, output_keys
 from .calls import Call, CallLog
 from .exceptions import (
     AccessDeniedException,
@@ -40,9 +39,11 @@ from .exceptions import (
     ValidationException,
 )
 from .faults import END_OF_SUPPORT_MESSAGE, Fault, Faults
-from .rest_json import Reply, Router, new_request_id, parse_request, serialize_error, serialize_output
+from .models import LookoutVisionBackend, idempotency_token_member, output_keys
+from .responses import Reply, new_request_id, parse_request, serialize_error, serialize_output
 from .s3_access import ObjectStore, ServiceS3
 from .settings import Settings
+from .urls import Router
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

@@ -1,11 +1,16 @@
-"""The REST-JSON wire format, read from the botocore service model: routing, parsing, replies.
+"""The REST-JSON wire, read from the botocore service model: requests parsed, replies and errors written.
 
-Nothing here knows an operation by name. Routes come from each operation's ``http.method`` and
-``http.requestUri``; request members are read from where the model puts them (``uri``,
-``querystring``, ``header``, otherwise the JSON body); replies are written from the output
-shape (timestamps as epoch seconds, header-located members as headers) with the modeled
-``responseCode`` (DeleteModel: 202). Errors carry ``X-Amzn-ErrorType`` and a JSON body with
-``message`` and the error shape's members, as rest-json services answer.
+Request members are read from where the model puts them (``uri``, ``querystring``, ``header``,
+otherwise the JSON body); replies are written by moto's ``RestJSONSerializer`` from the output
+shape (timestamps as epoch seconds, the modeled ``responseCode``: DeleteModel 202). Errors carry
+``X-Amzn-ErrorType`` and a JSON body with ``message`` and the error shape's members, header
+members as headers, as rest-json services answer.
+
+moto's ``RestJSONParser`` is not used: a query value of the wrong type (``?maxResults=many``)
+makes it raise ValueError where the service answers a ValidationException naming MaxResults; it
+reads a body that is not JSON as ``{"message": body}`` (the service: SerializationException) and
+drops a body member the model does not know (the service refuses it by name). Nor is its error
+form: it leaves header members out (a ThrottlingException's ``Retry-After``).
 """
 
 from __future__ import annotations
@@ -13,19 +18,20 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime
+import functools
 import json
-import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from botocore.model import ListShape, MapShape, NoShapeFoundError, OperationModel, ServiceModel, Shape, StructureShape
-from werkzeug.exceptions import HTTPException
-from werkzeug.routing import Map, Rule
+from moto.core import model as moto_model
+from moto.core.serialize import RestJSONSerializer, SerializationContext
+from moto.core.utils import get_service_model
 
-from .exceptions import LookoutVisionError, SerializationException, UnknownOperationException
+from .exceptions import LookoutVisionError, SerializationException
 
 
 @dataclass
@@ -35,36 +41,6 @@ class Reply:
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
-
-
-class Router:
-    """Maps an HTTP method and raw path to an operation and its (decoded) URI labels.
-
-    A ``werkzeug.routing.Map`` with one rule per operation, from its ``http.method`` and
-    ``http.requestUri``: a label takes one segment, a greedy label (``{Key+}``) spans slashes, and
-    a literal segment wins over a label. Matching runs on the raw path, so a label holding a
-    percent-encoded ``/`` (an ARN) stays one segment; labels are decoded afterwards.
-    """
-
-    def __init__(self, service: ServiceModel) -> None:
-        rules = []
-        for name in service.operation_names:
-            operation = service.operation_model(name)
-            path = operation.http["requestUri"].split("?", 1)[0]
-            rule = _LABEL.sub(lambda m: f"<{'path' if m[2] else 'default'}:{m[1]}>", path)
-            rules.append(Rule(rule, methods=[operation.http["method"]], endpoint=name))
-        self._service = service
-        self._adapter = Map(rules, strict_slashes=False, merge_slashes=False).bind("emulator")
-
-    def match(self, method: str, raw_path: str) -> tuple[OperationModel, dict[str, str]]:
-        try:
-            name, labels = self._adapter.match(raw_path, method=method)
-        except HTTPException as exc:
-            raise UnknownOperationException(f"No operation matches {method} {raw_path}.") from exc
-        return self._service.operation_model(name), {label: unquote(value) for label, value in labels.items()}
-
-
-_LABEL = re.compile(r"\{([A-Za-z0-9_]+)(\+?)\}")
 
 
 def parse_request(
@@ -123,30 +99,12 @@ def parse_request(
 
 
 def serialize_output(operation: OperationModel, result: Mapping[str, Any]) -> Reply:
-    """The reply to a successful call: the modeled status code, header members, JSON body."""
-    status = int(operation.http.get("responseCode", 200))
-    headers = {"Content-Type": "application/json"}
-    shape = operation.output_shape
-    body: Any = {}
-    if shape is not None:
-        payload = shape.serialization.get("payload")
-        for name, member in shape.members.items():
-            value = result.get(name)
-            if value is None:
-                continue
-            location = member.serialization.get("location")
-            wire_name = member.serialization.get("name", name)
-            if location == "header":
-                headers[wire_name] = _to_text(member, value)
-            elif location == "headers":
-                headers.update({wire_name + k: str(v) for k, v in value.items()})
-            elif location == "statusCode":
-                status = int(value)
-            elif payload == name:
-                body = _to_json(member, value)
-            else:
-                body[name] = _to_json(member, value)
-    return Reply(status, headers, json.dumps(body).encode())
+    """The reply to a successful call, as moto's serializer writes it from the operation's output shape."""
+    serialized = RestJSONSerializer(_moto_operation(operation), SerializationContext()).serialize(dict(result))
+    body = serialized["body"]
+    return Reply(
+        int(serialized["status_code"]), dict(serialized["headers"]), body.encode() if isinstance(body, str) else body
+    )
 
 
 def serialize_error(error: LookoutVisionError, service: ServiceModel) -> Reply:
@@ -173,6 +131,12 @@ def serialize_error(error: LookoutVisionError, service: ServiceModel) -> Reply:
     else:
         body.update(error.members)
     return Reply(status, headers, json.dumps(body).encode())
+
+
+@functools.cache
+def _moto_operation(operation: OperationModel) -> moto_model.OperationModel:
+    """The operation in moto's own model classes, which its serializer takes."""
+    return get_service_model(operation.service_model.service_name).operation_model(operation.name)
 
 
 def new_request_id() -> str:

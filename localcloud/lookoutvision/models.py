@@ -125,7 +125,9 @@ DATASET_TRANSITIONS: dict[str, Transition] = {
 
 
 @dataclass
-class Model:
+class ModelRecord:
+    """One model version as the service keeps it."""
+
     project_name: str
     version: str
     arn: str
@@ -185,7 +187,9 @@ class Model:
 
 
 @dataclass
-class Dataset:
+class DatasetRecord:
+    """A project's train or test dataset as the service keeps it."""
+
     project_name: str
     dataset_type: str
     created: float
@@ -200,7 +204,7 @@ class Dataset:
     import_failure: str | None = None
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Dataset:
+    def from_dict(cls, data: dict[str, Any]) -> DatasetRecord:
         images = data.get("images")
         return cls(**{**data, "images": None if images is None else [ManifestImage.from_dict(i) for i in images]})
 
@@ -229,7 +233,7 @@ class Dataset:
 
 
 @dataclass
-class Listed:
+class DeletedListing:
     """A deleted model version ListModels still shows (eventual consistency)."""
 
     metadata: dict[str, Any]
@@ -237,15 +241,17 @@ class Listed:
 
 
 @dataclass
-class Project:
+class ProjectRecord:
+    """A project, with its datasets and model versions."""
+
     name: str
     arn: str
     created: float
     tags: dict[str, str] = field(default_factory=dict)
-    datasets: dict[str, Dataset] = field(default_factory=dict)
-    models: dict[str, Model] = field(default_factory=dict)
+    datasets: dict[str, DatasetRecord] = field(default_factory=dict)
+    models: dict[str, ModelRecord] = field(default_factory=dict)
     last_version: int = 0
-    listed_after_delete: dict[str, Listed] = field(default_factory=dict)
+    listed_after_delete: dict[str, DeletedListing] = field(default_factory=dict)
 
     def metadata(self) -> dict[str, Any]:
         return {"ProjectArn": self.arn, "ProjectName": self.name, "CreationTimestamp": self.created}
@@ -304,7 +310,7 @@ class LookoutVisionBackend:
         self.settings = settings
         self.clock = clock
         self.lock = threading.RLock()
-        self._projects: dict[str, Project] = {}
+        self._projects: dict[str, ProjectRecord] = {}
         self._tokens: dict[tuple[str, str], TokenRecord] = {}
         self._holds: set[tuple[str, str, str]] = set()
         self._buckets: dict[str, tuple[float, float]] = {}
@@ -391,7 +397,7 @@ class LookoutVisionBackend:
                 resource_id=project_name,
                 resource_type="PROJECT",
             )
-        project = Project(project_name, self.project_arn(project_name), self.clock.now())
+        project = ProjectRecord(project_name, self.project_arn(project_name), self.clock.now())
         self._projects[project_name] = project
         self._history.append(StatusChange(project.created, project_name, "PROJECT", project_name, "CREATED", None))
         return {"ProjectMetadata": project.metadata()}
@@ -451,7 +457,7 @@ class LookoutVisionBackend:
         now = self.clock.now()
         # Without a source the service creates an empty dataset synchronously.
         status = "CREATE_IN_PROGRESS" if dataset_source else "CREATE_COMPLETE"
-        dataset = Dataset(project_name, dataset_type, now, now, status, now, source=dataset_source)
+        dataset = DatasetRecord(project_name, dataset_type, now, now, status, now, source=dataset_source)
         if dataset_source and dataset_import is not None:
             dataset.images = list(dataset_import.images)
             dataset.import_failure = dataset_import.failure
@@ -525,7 +531,7 @@ class LookoutVisionBackend:
         project.last_version += 1
         version = str(project.last_version)
         now = self.clock.now()
-        model = Model(
+        model = ModelRecord(
             project_name=project_name,
             version=version,
             arn=self.model_arn(project_name, version),
@@ -651,7 +657,7 @@ class LookoutVisionBackend:
         version = str(model_version)
         released = {h for h in self._holds if h[:2] == (project_name, version) and status in (None, h[2])}
         self._holds -= released
-        model = self._projects.get(project_name, Project("", "", 0)).models.get(version)
+        model = self._projects.get(project_name, ProjectRecord("", "", 0)).models.get(version)
         if model is not None and any(h[2] == model.status for h in released):
             model.not_before = self.clock.now()
 
@@ -747,15 +753,15 @@ class LookoutVisionBackend:
         with self.lock:
             self.reset()
             for data in state["projects"]:
-                project = Project(
+                project = ProjectRecord(
                     name=data["name"],
                     arn=data["arn"],
                     created=data["created"],
                     tags=data["tags"],
-                    datasets={t: Dataset.from_dict(d) for t, d in data["datasets"].items()},
-                    models={v: Model(**m) for v, m in data["models"].items()},
+                    datasets={t: DatasetRecord.from_dict(d) for t, d in data["datasets"].items()},
+                    models={v: ModelRecord(**m) for v, m in data["models"].items()},
                     last_version=data["last_version"],
-                    listed_after_delete={v: Listed(**g) for v, g in data["listed_after_delete"].items()},
+                    listed_after_delete={v: DeletedListing(**g) for v, g in data["listed_after_delete"].items()},
                 )
                 self._projects[project.name] = project
             for tok in state["tokens"]:
@@ -782,12 +788,12 @@ class LookoutVisionBackend:
         for key in expired:
             del self._tokens[key]
 
-    def _listed_by(self, project: Project, model: Model, now: float) -> bool:
+    def _listed_by(self, project: ProjectRecord, model: ModelRecord, now: float) -> bool:
         """Whether ListModels lists the version yet (``list_models_lag_after_create`` after CreateModel)."""
         lag = self.settings.duration("list_models_lag_after_create", project.name, model.version)
         return now >= model.created + lag
 
-    def _advance_model(self, project: Project, model: Model, now: float) -> None:
+    def _advance_model(self, project: ProjectRecord, model: ModelRecord, now: float) -> None:
         while model.version in project.models:
             transition = MODEL_TRANSITIONS.get(model.status)
             if transition is None or (project.name, model.version, model.status) in self._holds:
@@ -798,7 +804,7 @@ class LookoutVisionBackend:
                 return
             self._enter_model(project, model, transition.target(self.settings, model), due)
 
-    def _advance_dataset(self, project: Project, dataset: Dataset, now: float) -> None:
+    def _advance_dataset(self, project: ProjectRecord, dataset: DatasetRecord, now: float) -> None:
         while dataset.dataset_type in project.datasets:
             transition = DATASET_TRANSITIONS.get(dataset.status)
             if transition is None:
@@ -808,14 +814,14 @@ class LookoutVisionBackend:
                 return
             self._enter_dataset(project, dataset, transition.target(self.settings, dataset), due)
 
-    def _enter_model(self, project: Project, model: Model, status: str, at: float) -> None:
+    def _enter_model(self, project: ProjectRecord, model: ModelRecord, status: str, at: float) -> None:
         previous = model.status
         self._history.append(StatusChange(at, project.name, "MODEL", model.version, status, previous))
         if status == GONE:
             del project.models[model.version]
             lag = self.settings.duration("list_models_lag", project.name, model.version)
             if lag > 0:
-                project.listed_after_delete[model.version] = Listed(model.metadata(), at + lag)
+                project.listed_after_delete[model.version] = DeletedListing(model.metadata(), at + lag)
             else:
                 self._history.append(StatusChange(at, project.name, "MODEL", model.version, "UNLISTED", GONE))
             return
@@ -829,7 +835,7 @@ class LookoutVisionBackend:
         if status == "TRAINING_FAILED":
             model.performance = None
 
-    def _finish_training(self, model: Model, at: float) -> None:
+    def _finish_training(self, model: ModelRecord, at: float) -> None:
         bucket = model.output_config.get("S3Location", {}).get("Bucket", "output")
         manifest_key, result_key = output_keys(model.output_config, model.project_name, model.version)
         model.performance = {"F1Score": 0.95, "Recall": 0.94, "Precision": 0.96}
@@ -837,7 +843,7 @@ class LookoutVisionBackend:
         model.evaluation_result = {"Bucket": bucket, "Key": result_key}
         model.evaluation_end = at
 
-    def _enter_dataset(self, project: Project, dataset: Dataset, status: str, at: float) -> None:
+    def _enter_dataset(self, project: ProjectRecord, dataset: DatasetRecord, status: str, at: float) -> None:
         self._history.append(StatusChange(at, project.name, "DATASET", dataset.dataset_type, status, dataset.status))
         if status == GONE:
             del project.datasets[dataset.dataset_type]
@@ -846,7 +852,7 @@ class LookoutVisionBackend:
         failure = dataset.import_failure if status == "CREATE_FAILED" else None
         dataset.status_message = failure or _dataset_message(status)
 
-    def _require(self, model: Model, allowed: frozenset[str], action: str) -> None:
+    def _require(self, model: ModelRecord, allowed: frozenset[str], action: str) -> None:
         if model.status not in allowed:
             raise ConflictException(
                 f"Cannot {action} model version {model.version} of project {model.project_name} "
@@ -855,7 +861,7 @@ class LookoutVisionBackend:
                 resource_type="MODEL",
             )
 
-    def _project(self, project_name: str) -> Project:
+    def _project(self, project_name: str) -> ProjectRecord:
         project = self._projects.get(project_name)
         if project is None:
             raise ResourceNotFoundException(
@@ -863,7 +869,7 @@ class LookoutVisionBackend:
             )
         return project
 
-    def _dataset(self, project_name: str, dataset_type: str) -> Dataset:
+    def _dataset(self, project_name: str, dataset_type: str) -> DatasetRecord:
         dataset = self._project(project_name).datasets.get(dataset_type)
         if dataset is None:
             raise ResourceNotFoundException(
@@ -873,7 +879,7 @@ class LookoutVisionBackend:
             )
         return dataset
 
-    def _model(self, project_name: str, model_version: str) -> Model:
+    def _model(self, project_name: str, model_version: str) -> ModelRecord:
         project = self._project(project_name)
         version = str(model_version)
         if version == "latest" and project.models:
