@@ -20,14 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote
 
-from werkzeug.exceptions import HTTPException
-from werkzeug.routing import Map, Rule
-
+from localcloud.awslambda import responses
 from localcloud.awslambda.environment import ExecutionEnvironment, Launch, Outcome
 from localcloud.awslambda.runtimes import local_runtime
-from localcloud.httpserver import LocalServer, Request, Response, raw_path
+from localcloud.httpserver import LocalServer, Request
 from localcloud.iam.sessions import SessionCredentials
 from localcloud.scaled_clock import ScaledClock
 
@@ -36,8 +33,6 @@ if TYPE_CHECKING:
 
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
-# Lambda's Invoke API: POST /2015-03-31/functions/{FunctionName}/invocations
-INVOKE_ROUTES = Map([Rule("/2015-03-31/functions/<function>/invocations", methods=["POST"], endpoint="invoke")])
 # Lambda retries a failed asynchronous invocation twice: after one minute, then after two.
 ASYNC_RETRY_DELAYS = (60.0, 120.0)
 
@@ -277,41 +272,17 @@ class LambdaService:
 
     # -- the Invoke API ------------------------------------------------------------------------
 
-    def _matches(self, function: str) -> bool:
+    def is_named(self, function: str) -> bool:
+        """Whether ``function`` names this function: a name, a partial ARN (account:function:name) or a full ARN,
+        optionally qualified."""
         name = function.split(":")
-        # A name, a partial ARN (account:function:name) or a full ARN, optionally qualified.
         if len(name) >= 7:  # arn:aws:lambda:region:account:function:name[:qualifier]
             return function.startswith(self.function_arn) and name[6] == self.function_name
         return self.function_name in name
 
     def wsgi_app(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """The Invoke API of this function (``RequestResponse``, ``Event`` and ``DryRun``)."""
-        return self._invoke_api(Request(environ))(environ, start_response)
-
-    def _invoke_api(self, request: Request) -> Response:
-        try:
-            _, arguments = INVOKE_ROUTES.bind("lambda").match(raw_path(request.environ), method=request.method)
-        except HTTPException:
-            return invoke_error(404, "UnknownOperationException", f"unknown operation {request.path}")
-        function = unquote(arguments["function"])
-        if not self._matches(function):
-            return invoke_error(404, "ResourceNotFoundException", f"Function not found: {function}")
-        try:
-            event = json.loads(request.get_data() or b"{}")
-        except ValueError:
-            return invoke_error(400, "InvalidRequestContentException", "Could not parse request body into json")
-        invocation_type = request.headers.get("X-Amz-Invocation-Type", "RequestResponse")
-        if invocation_type == "DryRun":
-            return Response(b"", status=204, content_type="application/json")
-        if invocation_type == "Event":
-            self.invoke_async(event)
-            return Response(b"", status=202, content_type="application/json")
-        invocation = self.invoke(event)
-        headers = {"X-Amz-Executed-Version": "$LATEST"}
-        if invocation.outcome != "ok":
-            headers["X-Amz-Function-Error"] = "Unhandled"
-        payload = invocation.result if invocation.outcome != "timeout" else {"errorMessage": "timed out"}
-        return Response(json.dumps(payload), status=200, headers=headers, content_type="application/json")
+        return responses.invoke_one(self, Request(environ))(environ, start_response)
 
     def __enter__(self) -> LambdaService:
         self._server.start()
@@ -321,9 +292,3 @@ class LambdaService:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
-
-
-def invoke_error(status: int, code: str, message: str) -> Response:
-    """An error of the Invoke API, as Lambda's REST-JSON protocol writes it."""
-    body = json.dumps({"Type": "User", "message": message})
-    return Response(body, status=status, headers={"X-Amzn-ErrorType": code}, content_type="application/json")
