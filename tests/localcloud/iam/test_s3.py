@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from localcloud.cloud import LocalCloud
 from localcloud.iam import s3
-from tests.localcloud.iam.conftest import policy
+from tests.fixtures.role_function import policy
 
 BUCKET = "iam-bucket"
 

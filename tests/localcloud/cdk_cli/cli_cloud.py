@@ -1,4 +1,4 @@
-"""One ``python -m localcloud serve`` (a child process) for the CLI tests of this package, bootstrapped once.
+"""The served local cloud of the CLI tests (``python -m localcloud serve``), and how a test talks to it.
 
 Every test drives it with the pinned AWS CDK CLI (``python -m localcloud cdk``'s environment) and
 looks at the result through the services' own APIs on the same endpoint (botocore), the local
@@ -10,15 +10,11 @@ from __future__ import annotations
 import json
 import subprocess
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from localcloud.cdk_cli import run_cdk
-from localcloud.cloud import ACCOUNT_ID, REGION
 from localcloud.s3_upload import upload
 from localcloud.serve import ServeProcess, leftovers
 from tests.fixtures.assembly import datasets_of_app
@@ -81,24 +77,3 @@ class CliCloud:
 
     def projects(self) -> list[str]:
         return sorted(p["ProjectName"] for p in self.client("lookoutvision").list_projects()["Projects"])
-
-
-@pytest.fixture(scope="package")
-def cli_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CliCloud]:
-    state = tmp_path_factory.mktemp("serve")
-    log = tmp_path_factory.mktemp("serve-log") / "serve.log"
-    with ServeProcess(state, TIME_SCALE, log) as served:
-        yield CliCloud(served, state / "cdk-home", tmp_path_factory.mktemp("cli-workdir"))
-
-
-@pytest.fixture(scope="package")
-def bootstrap(cli_cloud: CliCloud) -> subprocess.CompletedProcess[str]:
-    """``cdk bootstrap`` of the local account and region, once for the package."""
-    ran = cli_cloud.cdk("bootstrap", f"aws://{ACCOUNT_ID}/{REGION}")
-    assert ran.returncode == 0, ran.stdout
-    return ran
-
-
-@pytest.fixture
-def bootstrapped(cli_cloud: CliCloud, bootstrap: subprocess.CompletedProcess[str]) -> CliCloud:
-    return cli_cloud

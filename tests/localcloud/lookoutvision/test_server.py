@@ -18,8 +18,7 @@ import pytest
 
 from localcloud.lookoutvision import Durations, Emulator, Fault, Settings
 from tests.fixtures.emulator import FAST_TIME_SCALE, lookoutvision_client
-
-from .conftest import OUTPUT_CONFIG, listed_versions, make_model, make_project, status
+from tests.localcloud.lookoutvision.arrange import OUTPUT_CONFIG, listed_versions, make_model, make_project, status
 
 
 def test_save_and_load_the_whole_world(tmp_path: Path) -> None:

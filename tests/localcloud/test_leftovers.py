@@ -11,7 +11,7 @@ import boto3
 from localcloud import driver
 from localcloud.lookoutvision import Emulator
 from tests.fixtures.assembly import datasets_of_app
-from tests.localcloud.cloudformation.cdk_cli.apps import synth
+from tests.localcloud.cdk_cli.apps import synth
 
 
 def run(

@@ -19,8 +19,6 @@ are printed. (The chaos thread's timing is real time: a seed replays the faults,
 from __future__ import annotations
 
 import copy
-import io
-import json
 import os
 import random
 import threading
@@ -35,7 +33,8 @@ from localcloud import driver, report
 from localcloud.awslambda import Invocation, LambdaService
 from localcloud.lookoutvision import Emulator, Fault
 from provider.consts import HOSTING, MODEL_RESOURCE_TYPE
-from tests.fixtures.assembly import Assembly, datasets_of_app
+from tests.fixtures.assembly import Assembly
+from tests.fixtures.driver import run_app, write_assembly
 from tests.fixtures.faults import HangsOnce
 from tests.fixtures.secrets import leaks
 
@@ -56,15 +55,6 @@ PROVIDER_OPERATIONS = (
 FAULT_KINDS = ("throttling", "internal_error", "drop_connection", "latency")
 # 0.01 real s per service s: the provider function's 900 s timeout lasts 9 s and a 60 s training 0.6 s.
 SOAK_TIME_SCALE = 0.01
-
-
-def write_assembly(directory: Path, stack_name: str, template: dict[str, Any]) -> Path:
-    """A cloud assembly holding one stack with ``template`` (what the driver reads)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / f"{stack_name}.template.json").write_text(json.dumps(template))
-    stack = {"type": "aws:cloudformation:stack", "properties": {"templateFile": f"{stack_name}.template.json"}}
-    (directory / "manifest.json").write_text(json.dumps({"artifacts": {stack_name: stack}}))
-    return directory
 
 
 def many_models(template: dict[str, Any], count: int) -> dict[str, Any]:
@@ -174,14 +164,6 @@ class Chaos:
             self.armed += arm_faults(self._emulator, self._rng, count=1, lost_create=self._lost_create)
 
 
-def run(command: Any, directory: Path, emulator: Emulator, state_dir: Path) -> tuple[driver.RunResult, str]:
-    out = io.StringIO()
-    options = driver.RunOptions(
-        app=directory, state_dir=state_dir, out=out, emulator=emulator, s3_objects=datasets_of_app(directory)
-    )
-    return command(options), out.getvalue()
-
-
 # What a FAILED Create may say when the injected faults outlasted its retries.
 INJECTED_ERRORS = ("ThrottlingException", "InternalServerException", "ConnectionClosedError", "could not be reached")
 
@@ -221,7 +203,7 @@ def soak(
             first_call = len(emulator.calls)
             began = time.monotonic()
             with Chaos(emulator, rng, hang, lost_create=False) as chaos:
-                result, output = run(command, directory, emulator, tmp_path / "state")
+                result, output = run_app(command, directory, emulator, tmp_path / "state")
             figures.runs.append((f"{command.__name__} {cycle + 1}", time.monotonic() - began))
             calls = emulator.calls[first_call:]
             figures.faults_armed += len(chaos.armed)

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from tests.localcloud.cloudformation.cdk_cli.apps import synth
-from tests.localcloud.cloudformation.cdk_cli.conftest import CliCloud
+from tests.localcloud.cdk_cli.apps import synth
+from tests.localcloud.cdk_cli.cli_cloud import CliCloud
 
 STACK = "CliInspection"
 PROJECT = "cli-inspection"

@@ -10,7 +10,7 @@ from localcloud.cloudformation.records import Status
 from localcloud.lookoutvision import Emulator
 from provider.consts import DATASET_RESOURCE_TYPE, MODEL_RESOURCE_TYPE
 from tests.fixtures.assembly import Assembly
-from tests.localcloud.cloudformation.test_soak import run, write_assembly
+from tests.fixtures.driver import run_app, write_assembly
 
 RETAINED_TYPES = {MODEL_RESOURCE_TYPE, DATASET_RESOURCE_TYPE, "AWS::LookoutVision::Project"}
 
@@ -23,7 +23,7 @@ def test_retained_model_dataset_and_project_get_no_delete_request(
         if resource["Type"] in RETAINED_TYPES:
             resource["DeletionPolicy"] = resource["UpdateReplacePolicy"] = "Retain"
     directory = write_assembly(tmp_path / "cdk.out", example_assembly.stack_name, template)
-    deployed, output = run(driver.deploy, directory, local_emulator, tmp_path / "state")
+    deployed, output = run_app(driver.deploy, directory, local_emulator, tmp_path / "state")
     assert deployed.exit_code == 0, output
     [model_id] = [k for k, v in template["Resources"].items() if v["Type"] == MODEL_RESOURCE_TYPE]
     model_arn = deployed.operations[0].state.resources[model_id].physical_id
@@ -31,7 +31,7 @@ def test_retained_model_dataset_and_project_get_no_delete_request(
     project, version = model_arn.split("/")[-2:]
     before = len(local_emulator.calls)
 
-    destroyed, output = run(driver.destroy, directory, local_emulator, tmp_path / "state")
+    destroyed, output = run_app(driver.destroy, directory, local_emulator, tmp_path / "state")
 
     assert destroyed.exit_code == 0, output
     events = {(e.logical_id, e.status) for e in destroyed.operations[0].events}

@@ -26,7 +26,7 @@ from localcloud import driver
 from localcloud.cloudformation.records import Status
 from localcloud.lookoutvision import Emulator
 from tests.fixtures.assembly import SKIP_BUNDLING, Assembly
-from tests.localcloud.cloudformation.test_soak import run, write_assembly
+from tests.fixtures.driver import run_app, write_assembly
 
 pytestmark = pytest.mark.synth
 
@@ -127,10 +127,10 @@ def test_a_retired_line_is_deleted_before_its_projects_policy(
     versions: Versions, local_emulator: Emulator, tmp_path: Path
 ) -> None:
     state = tmp_path / "state"
-    deployed, output = run(driver.deploy, versions.directories["lines"], local_emulator, state)
+    deployed, output = run_app(driver.deploy, versions.directories["lines"], local_emulator, state)
     assert deployed.exit_code == 0, output
 
-    updated, output = run(driver.deploy, versions.directories["retired"], local_emulator, state)
+    updated, output = run_app(driver.deploy, versions.directories["retired"], local_emulator, state)
 
     assert updated.exit_code == 0, output
     events = _events(updated)
@@ -140,7 +140,7 @@ def test_a_retired_line_is_deleted_before_its_projects_policy(
     _deleted_before_policy(events, alpha, versions.policies["alpha"])
     assert (versions.policies["beta"], Status.UPDATE_IN_PROGRESS) not in events  # beta's rights untouched
     assert _projects(local_emulator) == {"beta"}
-    destroyed, output = run(driver.destroy, versions.directories["retired"], local_emulator, state)
+    destroyed, output = run_app(driver.destroy, versions.directories["retired"], local_emulator, state)
     assert destroyed.exit_code == 0, output
     assert _projects(local_emulator) == set()
 
@@ -149,14 +149,14 @@ def test_a_moved_model_and_the_rollback_of_its_move_are_deleted_with_their_proje
     versions: Versions, local_emulator: Emulator, tmp_path: Path
 ) -> None:
     state = tmp_path / "state"
-    deployed, output = run(driver.deploy, versions.directories["lines"], local_emulator, state)
+    deployed, output = run_app(driver.deploy, versions.directories["lines"], local_emulator, state)
     assert deployed.exit_code == 0, output
     [model] = [k for k in _custom_resources_of(versions.directories["lines"], "Alpha") if k.startswith("AlphaModel")]
     first = deployed.operations[0].state.resources[model].physical_id
     assert first is not None and "/alpha/" in first
 
     # The move fails later (Clash): the rollback's cleanup deletes the version made in gamma, then gamma's policy.
-    rolled_back, output = run(driver.deploy, versions.directories["clash"], local_emulator, state)
+    rolled_back, output = run_app(driver.deploy, versions.directories["clash"], local_emulator, state)
     assert rolled_back.exit_code == 1, output
     events = _events(rolled_back)
     assert events[-1] == (STACK, Status.UPDATE_ROLLBACK_COMPLETE), events
@@ -168,7 +168,7 @@ def test_a_moved_model_and_the_rollback_of_its_move_are_deleted_with_their_proje
     assert rolled_back.operations[-1].state.resources[model].physical_id == first
 
     # The move succeeds: the cleanup deletes the old version in alpha, whose policy (alpha keeps its dataset) stays.
-    moved, output = run(driver.deploy, versions.directories["moved"], local_emulator, state)
+    moved, output = run_app(driver.deploy, versions.directories["moved"], local_emulator, state)
     assert moved.exit_code == 0, output
     events = _events(moved)
     assert not [e for e in events if e[1] == Status.DELETE_FAILED], events
@@ -180,6 +180,6 @@ def test_a_moved_model_and_the_rollback_of_its_move_are_deleted_with_their_proje
     assert old_version in deleted, "the old version in alpha is deleted in the cleanup"
     assert "/gamma/" in str(moved.operations[-1].state.resources[model].physical_id)
 
-    destroyed, output = run(driver.destroy, versions.directories["moved"], local_emulator, state)
+    destroyed, output = run_app(driver.destroy, versions.directories["moved"], local_emulator, state)
     assert destroyed.exit_code == 0, output
     assert _projects(local_emulator) == set()

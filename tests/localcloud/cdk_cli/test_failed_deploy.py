@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.localcloud.cloudformation.cdk_cli.apps import synth
-from tests.localcloud.cloudformation.cdk_cli.conftest import CliCloud
+from tests.localcloud.cdk_cli.apps import synth
+from tests.localcloud.cdk_cli.cli_cloud import CliCloud
 
 STACK = "CliFails"
 PROJECT = "cli-fails"

@@ -7,8 +7,14 @@ from typing import Any
 import pytest
 
 from localcloud.lookoutvision import Emulator
-
-from .conftest import MANIFEST, OUTPUT_CONFIG, listed_versions, make_model, make_project, status
+from tests.localcloud.lookoutvision.arrange import (
+    MANIFEST,
+    OUTPUT_CONFIG,
+    listed_versions,
+    make_model,
+    make_project,
+    status,
+)
 
 
 def test_create_project_answers_its_metadata(lookoutvision: Any, emulator: Emulator) -> None:

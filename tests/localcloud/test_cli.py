@@ -11,9 +11,8 @@ from typing import Any
 import pytest
 
 from localcloud import cli
+from tests.fixtures.driver import custom, write_assembly, write_stack
 from tests.fixtures.state import saved_stack
-from tests.localcloud.cloudformation.test_custom_resource import custom, write_stack
-from tests.localcloud.cloudformation.test_soak import write_assembly
 
 
 def stack_documents(state_dir: Path) -> list[dict[str, Any]]:
