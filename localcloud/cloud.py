@@ -1,11 +1,10 @@
-"""The local cloud a stack is played against: one loopback endpoint for the emulator, local functions,
-the response endpoint and moto (in process), routed by ``localcloud.gateway``.
+"""The local cloud's root: every service on one loopback endpoint, its one clock, its state, its defaults.
 
-IAM is enforced for the local functions: each runs with its execution role's session
-(``localcloud.iam.sessions``), and Lookout for Vision, S3 and Lambda's Invoke answer its requests
-only as the role's policies allow (``localcloud.iam``). Every other caller is the administrator.
-While the local cloud runs, the emulator reads datasets' manifests and images from its S3, with the
-caller's rights, as the service does (``localcloud.lookoutvision.s3_access``)."""
+``LocalCloud`` builds the emulator, the local functions, the response endpoint and moto (routed by
+``localcloud.gateway``), and registers the handler of each resource type a stack may hold
+(docs/decisions/0100-one-root-for-the-local-cloud.md). A local function calls with its execution
+role's session, which IAM judges (``localcloud.iam``); every other caller is the administrator.
+"""
 
 from __future__ import annotations
 

@@ -1,11 +1,10 @@
 """The local cloud's one clock: service time that runs ``1 / scale`` times as fast as real time.
 
-At the real time ``origin`` the clock reads ``reading`` (by default ``origin``: both clocks agree
-there); from then on one real second is ``1 / scale`` service seconds. ``advance``, ``set`` and
-``rescale`` start a new such line without a jump backwards in real time. The emulator, the local
-Lambda (whose execution environments rebuild it from ``origin``, ``reading`` and ``scale``), the
-response URLs' ``X-Amz-Date`` and the custom resources' waits read one instance; it is the
-provider's ``provider.clock.Clock``. Standard library only: execution environments import it.
+At the real time ``origin`` the clock reads ``reading``; from then on one real second is ``1 / scale``
+service seconds. ``advance``, ``set`` and ``rescale`` start a new such line without a jump. The
+emulator, the local functions (each execution environment rebuilds it from its ``line``), the
+ResponseURLs' signing and the custom resources' waits read one instance
+(docs/decisions/0101-one-scaled-clock.md). It is the provider's ``Clock``; standard library only.
 """
 
 from __future__ import annotations

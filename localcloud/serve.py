@@ -1,19 +1,11 @@
 """``python -m localcloud serve``: the whole local cloud on one loopback endpoint, until stopped.
 
-One endpoint answers every service a CDK app's deployment talks to, routed by the SigV4 credential
-scope (``localcloud.gateway``): ``cloudformation`` → the CloudFormation API over this project's
-engine (``localcloud.cloudformation.responses``); ``lookoutvision`` → the emulator; ``lambda`` → the
-local functions; anything else (S3, STS, SSM, IAM, CloudWatch Logs, ECR, KMS, EventBridge) → moto
-in process. The response endpoint of custom resources answers HTTPS on the same port. State (stacks,
-the emulator's world, functions' code) is kept in the state directory and survives a restart; S3
-objects do not (the CDK CLI uploads missing assets again).
-
-The local cloud's own control API, under ``/_localcloud/``:
+``LocalCloudServer`` mounts the CloudFormation API (over this project's engine) and the local
+cloud's control API on a ``LocalCloud``, whose state directory keeps stacks, the emulator's world
+and functions' code across a restart (not S3 objects: the CDK CLI uploads missing assets again):
 
     GET /_localcloud/health                     200 once serving
     GET /_localcloud/leftovers?stack=NAME[...]  what the named stacks left behind (JSON)
-
-and the emulator's under ``/_emulator/`` (``localcloud/lookoutvision/admin.py``).
 """
 
 from __future__ import annotations

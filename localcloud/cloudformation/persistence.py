@@ -1,8 +1,8 @@
 """The one persistence of stacks: a JSON document per stack (``<directory>/<stack uuid>.json``), written atomically.
 
 The CloudFormation API and the driver keep their stacks alike, so that either finds what the
-other deployed. A document is written after every step of an operation (``StackRecorder``): a
-crash leaves the previous one, and the next run goes on from there.
+other deployed (docs/decisions/0102-one-persistence-for-stacks.md). A document is written after
+every step of an operation (``StackRecorder``): a crash leaves the previous one.
 """
 
 from __future__ import annotations

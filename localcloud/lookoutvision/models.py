@@ -1,39 +1,10 @@
 """The Lookout for Vision backend: projects, datasets and model versions as a state machine. No HTTP.
 
-Asynchronous work is data: each model and dataset records its status and when it entered it,
-and ``MODEL_TRANSITIONS`` / ``DATASET_TRANSITIONS`` say what follows after how long (``Settings.durations``,
-or a model version's own ``Settings.model_durations``). The
-backend advances them lazily against service time (``localcloud.scaled_clock.ScaledClock``) on every access.
-
-Rules this backend applies (where the service documentation is silent, the choice is stated):
-
-- CreateDataset with a manifest: CREATE_IN_PROGRESS, then CREATE_COMPLETE, or CREATE_FAILED with the
-  status message the edge found reading it (``DatasetImport``); ImageStats count the manifest's images
-  (no ImageStats when nothing read it: the emulator without S3).
-- CreateModel needs a ``train`` dataset (else ValidationException); a dataset still being
-  created or deleted, or whose creation failed, answers ConflictException (ResourceType DATASET).
-  Training ends TRAINING_FAILED, with its status message, when the edge found that the service
-  could not read the datasets' images or write the output (``training_problem``).
-- StartModel: TRAINED or HOSTING_FAILED → STARTING_HOSTING → HOSTED (or HOSTING_FAILED per
-  ``Settings.hosting_outcome``). Any other state, HOSTED included, answers ConflictException:
-  to change the inference units of a hosted model, stop it and start it again.
-- StopModel: HOSTED → STOPPING_HOSTING → TRAINED; any other state answers ConflictException.
-- SYSTEM_UPDATING (set by ``set_status`` only) returns to HOSTED after ``durations.system_updating``.
-- DeleteModel: TRAINED, TRAINING_FAILED or HOSTING_FAILED → DELETING → gone after
-  ``durations.deleting``. Any other state (TRAINING, STARTING_HOSTING, HOSTED, STOPPING_HOSTING,
-  SYSTEM_UPDATING, and DELETING itself) answers ConflictException.
-- ListModels is eventually consistent both ways: a new version is listed only
-  ``durations.list_models_lag_after_create`` after CreateModel (DescribeModel, ``latest`` included,
-  and ListTagsForResource find it at once); once gone, DescribeModel answers
-  ResourceNotFoundException, but ListModels keeps listing the version (status DELETING) for
-  ``durations.list_models_lag``. Both lags are per version (``Settings.model_durations``).
-- DeleteProject answers ConflictException while the project has a dataset or a model version,
-  including a deleted version ListModels still lists.
-- ClientToken: a token reused with the same parameters within 8 hours of service time returns the
-  first answer and does nothing; reused with other parameters it answers ConflictException (the
-  model has no IdempotentParameterMismatch error; a 409 says "conflicts with an earlier request").
-  Only successful calls consume a token. Tokens are scoped per operation.
-- Model versions count up per project ("1", "2", ...) and are never reused.
+Asynchronous work is data: each model and dataset records its status and when it entered it, and
+``MODEL_TRANSITIONS`` / ``DATASET_TRANSITIONS`` say what follows after how long (``Settings.durations``,
+or a model version's own ``Settings.model_durations``); the backend advances them lazily against
+service time on every access. Where the service's documentation is silent, its rules are those of
+docs/decisions/0104-the-emulators-rules-where-aws-is-silent.md.
 """
 
 from __future__ import annotations
