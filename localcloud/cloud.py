@@ -153,8 +153,8 @@ class LocalCloud:
         types = ResourceTypes(simulate=simulate)
         self.custom_resources = CustomResourceHandler(self.functions.find, self.responses, self.clock, self.closing)
         self.function_resources = LambdaFunctionHandler(self, assembly_directory)
-        types.add(lookoutvision_resources.ProjectHandler(self.lookoutvision), [lookoutvision_resources.RESOURCE_TYPE])
-        types.add(self.function_resources, [lambda_resources.RESOURCE_TYPE])
+        types.add(lookoutvision_resources.ProjectHandler(self.lookoutvision), [lookoutvision_resources.PROJECT_TYPE])
+        types.add(self.function_resources, [lambda_resources.FUNCTION_TYPE])
         types.add(MotoHandler(self), moto_resources.RESOURCE_TYPES)
         types.add(self.custom_resources, matches=is_custom_resource_type)
         return types

@@ -33,7 +33,7 @@ from localcloud.cloudformation.template import ResourceDefinition
 from localcloud.iam.sessions import SessionCredentials
 from localcloud.scaled_clock import ScaledClock
 
-RESOURCE_TYPE = "AWS::Lambda::Function"
+FUNCTION_TYPE = "AWS::Lambda::Function"
 DEFAULT_TIMEOUT = 3.0  # Lambda's default, seconds
 ASSET_PATH_METADATA = "aws:asset:path"
 

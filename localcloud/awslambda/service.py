@@ -22,7 +22,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from localcloud.awslambda import responses
-from localcloud.awslambda.environment import ExecutionEnvironment, Launch, Outcome
+from localcloud.awslambda.environment import ExecutionEnvironment, InvocationOutcome, Launch
 from localcloud.awslambda.runtimes import local_runtime
 from localcloud.httpserver import LocalServer, Request
 from localcloud.iam.sessions import SessionCredentials
@@ -62,7 +62,7 @@ class Invocation:
     queued: float
     started: float | None = None
     ended: float | None = None
-    outcome: Outcome | None = None
+    outcome: InvocationOutcome | None = None
     result: Any = None
     logs: list[str] = field(default_factory=list)
 

@@ -12,7 +12,7 @@ from localcloud.cloudformation.intrinsics import StackContext
 from localcloud.cloudformation.records import ResourceOutcome, ResourceRecord, ResourceRequest
 from localcloud.cloudformation.resources import ResourceHandler
 
-RESOURCE_TYPE = "AWS::LookoutVision::Project"
+PROJECT_TYPE = "AWS::LookoutVision::Project"
 
 
 class ProjectHandler(ResourceHandler):
