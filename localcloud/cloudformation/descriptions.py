@@ -20,6 +20,18 @@ from localcloud.cloudformation.records import STACK_TYPE, ResourceRecord, StackE
 from localcloud.cloudformation.template import Template, load_template_body
 
 PAGE = 100
+_CHANGE_SET_SUMMARY = (
+    "StackId",
+    "StackName",
+    "ChangeSetId",
+    "ChangeSetName",
+    "ExecutionStatus",
+    "Status",
+    "StatusReason",
+    "CreationTime",
+    "Description",
+    "IncludeNestedStacks",
+)
 
 
 def stack(described: Stack) -> dict[str, Any]:
@@ -83,19 +95,9 @@ def change_set(owner: Stack, described: ChangeSet) -> dict[str, Any]:
 
 
 def change_set_summary(owner: Stack, described: ChangeSet) -> dict[str, Any]:
-    """A ``ChangeSetSummary`` of ListChangeSets."""
-    return {
-        "StackId": owner.stack_id,
-        "StackName": owner.name,
-        "ChangeSetId": described.change_set_id,
-        "ChangeSetName": described.name,
-        "ExecutionStatus": described.execution_status,
-        "Status": described.status,
-        "StatusReason": described.status_reason or None,
-        "CreationTime": timestamp(described.created),
-        "Description": described.description,
-        "IncludeNestedStacks": False,
-    }
+    """A ``ChangeSetSummary`` of ListChangeSets: part of what DescribeChangeSet shows."""
+    full = change_set(owner, described)
+    return {key: full[key] for key in _CHANGE_SET_SUMMARY}
 
 
 def stack_resources(owner: Stack, logical_id: str | None = None) -> list[dict[str, Any]]:

@@ -161,6 +161,15 @@ def test_a_change_set_with_no_changes_fails_with_the_services_reason(cfn: Any) -
     change_set = cfn.describe_change_set(ChangeSetName=created["Id"])
     assert (change_set["Status"], change_set["ExecutionStatus"]) == ("FAILED", "UNAVAILABLE")
     assert change_set["StatusReason"].startswith("The submitted information didn't contain changes.")
+    [summary] = cfn.list_change_sets(StackName="Unchanged")["Summaries"]
+    assert {key: summary[key] for key in ("ChangeSetId", "ChangeSetName", "Status", "ExecutionStatus")} == {
+        "ChangeSetId": created["Id"],
+        "ChangeSetName": "again",
+        "Status": "FAILED",
+        "ExecutionStatus": "UNAVAILABLE",
+    }
+    assert summary["StatusReason"] == change_set["StatusReason"]
+    assert summary["CreationTime"] == change_set["CreationTime"]
     with pytest.raises(ClientError) as caught:
         cfn.execute_change_set(ChangeSetName=created["Id"])
     code, status, message = error_of(caught)
@@ -214,6 +223,8 @@ def test_an_unsupported_type_fails_the_change_set_naming_it(cfn: Any) -> None:
     change_set = create(cfn, "Unsupported", template)
     assert (change_set["Status"], change_set["ExecutionStatus"]) == ("FAILED", "UNAVAILABLE")
     assert "AWS::SQS::Queue (Queue)" in change_set["StatusReason"]
+    assert "It plays: " in change_set["StatusReason"]  # what the local cloud's handlers play, each in a few words
+    assert "custom resources served by a local function" in change_set["StatusReason"]
 
 
 def test_template_and_parameter_errors_are_validation_errors(cfn: Any) -> None:
