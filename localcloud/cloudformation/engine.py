@@ -4,8 +4,9 @@ Create runs every resource as soon as the resources it depends on are complete (
 resources concurrently); a failure stops new work, lets what runs finish, then rolls back by
 deleting everything created — the failed resource too, with the physical id it answered.
 Delete runs the reverse graph; DeletionPolicy Retain skips the call. An update's cleanup (and an
-update rollback's) tries each Delete three times; one that still fails leaves the resource out of
-the stack, not deleted (``abandoned``), and the update completes. State is saved after every
+update rollback's) deletes removed resources and replaced physical ids in one reverse graph, and
+tries each Delete three times; one that still fails leaves the resource out of the stack, not
+deleted (``abandoned``), and the update completes. State is saved after every
 resource so a separate run can continue from it.
 """
 
@@ -14,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any, Protocol
 
@@ -195,12 +196,14 @@ class StackOperation:
         _, failed = self._run(graph, work, stop_on_failure=True)
         if not failed:
             self._set_status(Status.UPDATE_COMPLETE_CLEANUP_IN_PROGRESS)
-            replaced = [old for old, new in changes if old is not None and old.physical_id != new.physical_id]
+            # A replaced resource's old physical id; the new template's UpdateReplacePolicy decides whether to keep it.
+            replaced = [
+                (old, template.resources[old.logical_id].retained_on_replacement)
+                for old, new in changes
+                if old is not None and old.physical_id != new.physical_id
+            ]
             removed = {key: record for key, record in self.state.resources.items() if key not in graph}
-            # The new template's UpdateReplacePolicy decides.
-            for old in replaced:
-                self._clean_up(old, forget=False, retain=template.resources[old.logical_id].retained_on_replacement)
-            self._clean_up_all(removed)
+            self._clean_up_all(removed, replaced)
             self.outputs = self._outputs(template, resolver)
             self._set_status(Status.UPDATE_COMPLETE, CLEANUP_INCOMPLETE if self.abandoned else "")
             return True
@@ -213,7 +216,7 @@ class StackOperation:
         back to its previous properties; a replaced resource's previous physical id comes back), then, in the
         cleanup, what the update created is deleted: added resources, replacements, and the physical id a
         rollback Update replaced by answering a new one. Always False: the update failed."""
-        doomed: list[ResourceRecord] = []  # physical resources the cleanup deletes; the stack no longer holds them
+        doomed: list[tuple[ResourceRecord, bool]] = []  # physical ids the cleanup deletes, no longer the stack's
         added: dict[str, ResourceRecord] = {}  # resources the update added: the stack forgets them
         reverted = True
         for old, new in reversed(changes):
@@ -223,28 +226,37 @@ class StackOperation:
                 continue
             if new.physical_id and new.physical_id != old.physical_id:  # replaced: the previous one comes back
                 self._finish(dataclasses.replace(old, status=Status.UPDATE_COMPLETE))
-                doomed.append(new)
+                doomed.append((new, new.retained))
                 continue
             kept = self._revert(old, new)
             if kept is None:
                 reverted = False
             elif kept.physical_id != old.physical_id:  # the rollback Update answered a replacement
-                doomed.append(dataclasses.replace(new, physical_id=old.physical_id, properties=new.properties))
+                doomed.append((dataclasses.replace(new, physical_id=old.physical_id), new.retained))
         if not reverted:
             self._set_status(Status.UPDATE_ROLLBACK_FAILED, "some resources could not be rolled back")
             return False
         self._set_status(Status.UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS)
-        for record in doomed:
-            self._clean_up(record, forget=False, retain=record.retained)
-        self._clean_up_all(added)
+        self._clean_up_all(added, doomed)
         self._set_status(Status.UPDATE_ROLLBACK_COMPLETE)
         return False
 
-    def _clean_up_all(self, records: Mapping[str, ResourceRecord]) -> None:
-        """Delete the stack's ``records`` in a cleanup phase, in reverse dependency order."""
-        graph = {key: set(record.dependencies) & set(records) for key, record in records.items()}
+    def _clean_up_all(
+        self, removed: Mapping[str, ResourceRecord], replaced: Sequence[tuple[ResourceRecord, bool]] = ()
+    ) -> None:
+        """A cleanup phase: the ``removed`` resources (the stack forgets each) and the ``replaced`` physical ids
+        (already out of the stack; each with whether to retain it) deleted together, as CloudFormation does: each
+        before what it depends on in the template it came from, independent ones concurrently. A replaced id and
+        a removed resource never share a logical id (the one is in the new template, the other is not)."""
+        old_ids = {record.logical_id: (record, retain) for record, retain in replaced}
+        nodes = set(removed) | set(old_ids)
+        records = {**{key: record for key, (record, _) in old_ids.items()}, **removed}
+        graph = {key: set(record.dependencies) & nodes for key, record in records.items()}
 
         def clean_up(logical_id: str) -> bool:
+            if logical_id in old_ids:
+                record, retain = old_ids[logical_id]
+                return self._clean_up(record, forget=False, retain=retain)
             with self._lock:
                 record = self.state.resources[logical_id]
             return self._clean_up(record, forget=True)

@@ -508,3 +508,55 @@ def test_an_update_rollback_whose_cleanup_cannot_delete_an_added_resource_comple
     assert "New" not in state.resources
     assert state.history["New|New-id"].note == ABANDONED
     assert [record.logical_id for record in op.abandoned] == ["New"]
+
+
+def replaced_model() -> dict[str, Any]:
+    """Model with a property whose change the handler answers with a new physical id."""
+    return {"Type": "M", "Properties": {"Project": {"Ref": "Project"}, "Hosting": 1, "Replace": "v2"}}
+
+
+def deletes(handler: FakeHandler) -> list[tuple[str, str | None]]:
+    return [(logical_id, physical_id) for kind, logical_id, physical_id, _ in handler.calls if kind == "Delete"]
+
+
+def test_a_replaced_physical_id_is_deleted_before_a_removed_resource_it_depended_on() -> None:
+    """A model moved away from the rights it was created with: its old id goes first, then the rights."""
+    handler = FakeHandler()
+    store = Saved()
+    op, _ = operation(handler, store)
+    base = {**BASE["Resources"], "Access": {"Type": "A"}}
+    base["Model"] = {**base["Model"], "DependsOn": "Access"}
+    assert op.deploy(Template.parse({"Resources": base}))
+    handler.calls.clear()
+    update, _ = operation(handler, store, state=store.load())
+    assert update.update(changed(Model=replaced_model()))  # Access is not in BASE: removed
+    assert deletes(handler) == [("Model", "Model-id"), ("Access", "Access-id")]
+
+
+def test_a_removed_resource_is_deleted_before_the_replaced_physical_id_it_depended_on() -> None:
+    handler = FakeHandler()
+    store = deployed(handler)
+    op, _ = operation(handler, store, state=store.load())
+    assert op.update(changed(Model=replaced_model(), Uses=None))  # Uses referred to the old Model's Arn
+    assert deletes(handler) == [("Uses", "Uses-id"), ("Model", "Model-id")]
+
+
+def test_a_cleanup_deletes_independent_replaced_and_removed_resources_concurrently() -> None:
+    handler = FakeHandler()
+    store = deployed(handler)
+    handler.delay, handler.max_active = 0.2, 0
+    op, _ = operation(handler, store, state=store.load())
+    assert op.update(changed(Model=replaced_model(), Old=None))
+    assert sorted(deletes(handler)) == [("Model", "Model-id"), ("Old", "Old-id")]
+    assert handler.max_active == 2
+
+
+def test_a_rollback_cleanup_deletes_an_added_resource_before_the_replacement_it_depends_on() -> None:
+    handler = FakeHandler()
+    store = deployed(handler)
+    handler.fail_update = {"Uses"}
+    op, events = operation(handler, store, state=store.load())
+    new = {"Type": "N", "Properties": {"Of": {"Fn::GetAtt": ["Model", "Arn"]}}}  # made after Model's replacement
+    assert not op.update(changed(Model=replaced_model(), New=new))
+    assert deletes(handler) == [("New", "New-id"), ("Model", "Model-id-v2")]
+    assert events[-1].status is Status.UPDATE_ROLLBACK_COMPLETE
