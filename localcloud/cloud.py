@@ -38,7 +38,6 @@ from localcloud.lookoutvision import Emulator, Settings
 from localcloud.lookoutvision import cloudformation as lookoutvision_resources
 from localcloud.lookoutvision.admin import PREFIX as EMULATOR_ADMIN_PREFIX
 from localcloud.lookoutvision.s3_access import ClientObjectStore, ObjectStore
-from localcloud.moto_resources import MotoHandler
 from localcloud.scaled_clock import ScaledClock
 
 if TYPE_CHECKING:
@@ -146,25 +145,23 @@ class LocalCloud:
         self._lock = threading.Lock()
         # What the emulator read S3 from before this local cloud gave it its own (restored on exit).
         self._emulator_s3: ObjectStore | None = None
-        self.resources = self._resource_types(simulate, assembly_directory)
-
-    def _resource_types(self, simulate: bool, assembly_directory: Path | None) -> ResourceTypes:
-        """The handler of each resource type this local cloud plays."""
-        types = ResourceTypes(simulate=simulate)
+        # The handler of each resource type a stack may hold, registered here: the engine knows no service.
         self.custom_resources = CustomResourceHandler(self.functions.find, self.responses, self.clock, self.closing)
         self.function_resources = LambdaFunctionHandler(self, assembly_directory)
-        types.add(lookoutvision_resources.ProjectHandler(self.lookoutvision), [lookoutvision_resources.PROJECT_TYPE])
-        types.add(self.function_resources, [lambda_resources.FUNCTION_TYPE])
-        types.add(MotoHandler(self), moto_resources.RESOURCE_TYPES)
-        types.add(self.custom_resources, matches=is_custom_resource_type)
-        return types
+        self.resources = ResourceTypes(simulate=simulate)
+        self.resources.add(
+            lookoutvision_resources.ProjectHandler(self.lookoutvision), [lookoutvision_resources.PROJECT_TYPE]
+        )
+        self.resources.add(self.function_resources, [lambda_resources.FUNCTION_TYPE])
+        self.resources.add(moto_resources.MotoHandler(self), moto_resources.RESOURCE_TYPES)
+        self.resources.add(self.custom_resources, matches=is_custom_resource_type)
 
     @property
     def time_scale(self) -> float:
         """Real seconds per service second."""
         return self.clock.scale
 
-    # -- local functions -------------------------------------------------------------------------
+    # -- what the local functions and the stacks are given -------------------------------------------
 
     def function_environment(self, variables: dict[str, str]) -> dict[str, str]:
         """A local function's environment: the template's variables plus the local endpoint, for every service

@@ -135,7 +135,9 @@ class Session:
         operation = self.operation(stack)
         result.operations.append(operation)
         deployed = operation.deploy(template, self.options.parameters)
-        _take_outputs(stack, template, operation)
+        if deployed:
+            _take_outputs(stack, template, operation)
+            self.cloud.stack_files.save(stack)
         return stack, deployed
 
     def calls(self) -> list[Any]:

@@ -19,7 +19,7 @@ from localcloud.s3_upload import S3Objects
 from provider.consts import DATASET_RESOURCE_TYPE, DATASET_SOURCE, MODEL_RESOURCE_TYPE
 from tests.fixtures.assembly import Assembly
 from tests.fixtures.faults import UntilCalled
-from tests.fixtures.state import saved_stack
+from tests.fixtures.state import saved_document, saved_stack
 
 
 def run(
@@ -121,6 +121,12 @@ def test_destroying_a_hosted_model_stops_deletes_and_waits_until_listed_no_more(
     project, version = model_arn.split("/")[-2:]
     client = boto3.client("lookoutvision", endpoint_url=local_emulator.endpoint_url, region_name="us-east-1")
     assert client.describe_model(ProjectName=project, ModelVersion=version)["ModelDescription"]["Status"] == "HOSTED"
+    # The stack's document holds what the CloudFormation API would describe: the template and the outputs.
+    document = saved_document(tmp_path, example_assembly.stack_name)
+    assert document is not None
+    assert json.loads(document["template_body"]) == json.loads(example_assembly.template_path.read_text())
+    outputs = {output["OutputKey"]: output["OutputValue"] for output in document["outputs"]}
+    assert (outputs["ModelArn"], outputs["ModelStatus"]) == (model_arn, "HOSTED")
 
     # A deleted version stays listed for a while (eventual consistency): the destroy must poll past it.
     local_emulator.configure(list_models_lag=30.0)
