@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote
 
 from werkzeug.exceptions import HTTPException
@@ -22,7 +22,27 @@ from localcloud.iam.caller import AccessDenied, caller_of
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
-    from localcloud.awslambda.service import LambdaService
+
+class Invoked(Protocol):
+    """The answer of a synchronous invocation."""
+
+    @property
+    def outcome(self) -> str | None: ...
+
+    @property
+    def result(self) -> Any: ...
+
+
+class Function(Protocol):
+    """One function, as its Invoke API uses it (``LambdaService``)."""
+
+    def is_named(self, function: str) -> bool: ...
+
+    def invoke(self, event: dict[str, Any]) -> Invoked: ...
+
+    def invoke_async(self, event: dict[str, Any]) -> object: ...
+
+    def wsgi_app(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]: ...
 
 
 def invoke_error(status: int, code: str, message: str) -> Response:
@@ -31,7 +51,7 @@ def invoke_error(status: int, code: str, message: str) -> Response:
     return Response(body, status=status, headers={"X-Amzn-ErrorType": code}, content_type="application/json")
 
 
-def invoke_one(service: LambdaService, request: Request) -> Response:
+def invoke_one(service: Function, request: Request) -> Response:
     """The Invoke API of one function (``RequestResponse``, ``Event`` and ``DryRun``)."""
     try:
         _, arguments = INVOKE_ROUTES.bind("lambda").match(raw_path(request.environ), method=request.method)
@@ -59,7 +79,7 @@ def invoke_one(service: LambdaService, request: Request) -> Response:
 
 
 def invoke_any(
-    find: Callable[[str], LambdaService | None],
+    find: Callable[[str], Function | None],
     invoked_arn: Callable[[str], str],
     environ: WSGIEnvironment,
     start_response: StartResponse,
