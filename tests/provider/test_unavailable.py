@@ -17,8 +17,9 @@ from localcloud.lookoutvision import Emulator, Fault
 from localcloud.lookoutvision.faults import END_OF_SUPPORT_MESSAGE
 from provider import consts, errors
 from provider.errors import END_OF_SUPPORT_DATE
-from provider.unavailable import GONE_CONFIRMATION, GONE_RECHECK, RETAIN_ADVICE
-from tests.provider.conftest import (
+from provider.timing import ServiceGoneTimings
+from provider.unavailable import RETAIN_ADVICE
+from tests.fixtures.provider import (
     PROJECT,
     Requests,
     dataset_properties,
@@ -31,6 +32,8 @@ from tests.provider.conftest import (
 ORPHAN = consts.ORPHAN_WHEN_SERVICE_UNAVAILABLE
 # An id CloudFormation makes up when it never got the Create's answer (a cancelled deploy).
 MADE_UP_ID = "provider-tests-Model-1A2B3C4D5E6F"
+
+GONE = ServiceGoneTimings()
 
 
 def _go(emulator: Emulator, kind: str) -> None:
@@ -111,10 +114,10 @@ def test_delete_with_the_opt_in_orphans_the_model_once_the_answer_has_lasted(
     warnings = [w for w in _warnings(caplog) if "ORPHANED" in w]
     assert len(warnings) == 1 and arn in warnings[0] and END_OF_SUPPORT_DATE in warnings[0], warnings
     assert "no longer available" in warnings[0]
-    # The answer was asked again and again over GONE_CONFIRMATION seconds before the model was left.
+    # The answer was asked again and again over GONE.confirmation seconds before the model was left.
     describes = emulator.calls_of("DescribeModel")
-    assert len(describes) >= 1 + GONE_CONFIRMATION // GONE_RECHECK
-    assert describes[-1].time - describes[0].time >= GONE_CONFIRMATION
+    assert len(describes) >= 1 + GONE.confirmation // GONE.recheck
+    assert describes[-1].time - describes[0].time >= GONE.confirmation
     emulator.faults.clear()
     assert emulator.backend.model_status(PROJECT, "1") == "HOSTED", "an orphan is left exactly as it was"
 
