@@ -14,10 +14,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from localcloud import cdk_cli, demo, s3_upload, serve
-from localcloud.cloudformation import driver
-from localcloud.cloudformation.errors import LocalCloudFormationError
-from localcloud.cloudformation.state import DEFAULT_STATE_DIR, StateDirectory
+from localcloud import cdk_cli, demo, driver, s3_upload, serve
+from localcloud.cloud import ACCOUNT_ID, DEFAULT_STATE_DIR, REGION, SERVE_STATE_DIR
+from localcloud.cloudformation.exceptions import LocalCloudFormationError
 from localcloud.lookoutvision import Settings
 from localcloud.sample_dataset import SampleDataset
 
@@ -37,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
             _positive(args.time_scale)
             return demo.run_demo(project_root(), args.time_scale, args.state_dir)
         if args.command == "status":
-            print(driver.status(StateDirectory(args.state_dir), args.stack))
+            print(driver.status(args.state_dir, args.stack))
             return 0
         if args.command == "sample-dataset":
             return _sample_dataset(args)
@@ -77,7 +76,7 @@ def _parser() -> argparse.ArgumentParser:
         "--port", type=int, default=serve.DEFAULT_PORT, help="port on 127.0.0.1; 0 picks a free one (%(default)s)"
     )
     command["serve"].add_argument(
-        "--state-dir", type=Path, default=Path(serve.DEFAULT_STATE_DIR), help="kept between runs (%(default)s)"
+        "--state-dir", type=Path, default=SERVE_STATE_DIR, help="kept between runs (%(default)s)"
     )
     command["cdk"].add_argument(
         "--endpoint",
@@ -101,9 +100,7 @@ def _parser() -> argparse.ArgumentParser:
         help="the manifest's key; the images go under images/ beside it (%(default)s)",
     )
     command["status"].add_argument("--stack", help="stack name (default: every stack)")
-    command["status"].add_argument(
-        "--state-dir", type=Path, default=Path(DEFAULT_STATE_DIR), help="the state directory"
-    )
+    command["status"].add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR, help="the state directory")
     for name in ("deploy", "destroy", "up"):
         command[name].add_argument(
             "--app", type=Path, default=Path(driver.DEFAULT_APP), help="cloud assembly directory"
@@ -131,7 +128,7 @@ def _parser() -> argparse.ArgumentParser:
         command[name].add_argument(
             "--state-dir",
             type=Path,
-            default=Path(DEFAULT_STATE_DIR),
+            default=DEFAULT_STATE_DIR,
             help=f"where stack and emulator state are kept between runs (default {DEFAULT_STATE_DIR})",
         )
     scale_defaults: dict[str, float | None] = {"serve": 1.0, "demo": DEMO_TIME_SCALE, "deploy": None, "up": None}
@@ -159,13 +156,13 @@ def _cdk(args: argparse.Namespace) -> int:
         raise LocalCloudFormationError(
             "no CDK CLI arguments: python -m localcloud cdk -- deploy --require-approval never"
         )
-    cdk_home = args.cdk_home or Path(os.environ.get("CDK_HOME") or Path(DEFAULT_STATE_DIR) / "cdk-home")
+    cdk_home = args.cdk_home or Path(os.environ.get("CDK_HOME") or DEFAULT_STATE_DIR / "cdk-home")
     return cdk_cli.run_cdk(cli_args, endpoint_url=args.endpoint.rstrip("/"), cdk_home=cdk_home.resolve()).returncode
 
 
 def _options(args: argparse.Namespace) -> driver.RunOptions:
     _positive(args.time_scale)
-    settings = Settings(region=driver.REGION, account_id=driver.ACCOUNT_ID)
+    settings = Settings(region=REGION, account_id=ACCOUNT_ID)
     changes: dict[str, Any] = {}
     for key, value in _pairs(args.emulator_setting, "--emulator-setting").items():
         changes[key] = _number(value)

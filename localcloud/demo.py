@@ -18,10 +18,11 @@ from typing import Any
 import boto3
 
 from localcloud.cdk_cli import run_cdk
+from localcloud.cloud import ACCOUNT_ID, REGION
 from localcloud.cloudformation.assembly import CloudAssembly
 from localcloud.s3_upload import upload
 from localcloud.sample_dataset import SampleDataset
-from localcloud.serve import ACCESS_KEY_ID, ACCOUNT_ID, REGION, SECRET_ACCESS_KEY, ServeProcess, leftovers
+from localcloud.serve import ACCESS_KEY_ID, SECRET_ACCESS_KEY, ServeProcess, leftovers
 
 # The example app's data: an existing bucket (context value dataBucket) holding its manifest and images.
 DATA_BUCKET = "lookoutvision-example-data"

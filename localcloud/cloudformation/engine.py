@@ -19,11 +19,11 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any, Protocol
 
-from localcloud.cloudformation.errors import LocalCloudFormationError, UnresolvableError
-from localcloud.cloudformation.handlers import ResourceHandler
+from localcloud.cloudformation.exceptions import LocalCloudFormationError, UnresolvableError
 from localcloud.cloudformation.intrinsics import Resolver
+from localcloud.cloudformation.models import StackState
 from localcloud.cloudformation.records import (
-    Mode,
+    STACK_TYPE,
     RequestType,
     ResourceOutcome,
     ResourceRecord,
@@ -31,10 +31,9 @@ from localcloud.cloudformation.records import (
     StackEvent,
     Status,
 )
-from localcloud.cloudformation.state import StackState
+from localcloud.cloudformation.resources import SIMULATED, ResourceHandler
 from localcloud.cloudformation.template import ResourceDefinition, Template, ordering, reverse_graph
 
-STACK_TYPE = "AWS::CloudFormation::Stack"
 # CloudFormation tries a cleanup phase's Delete three times, then removes the resource from the stack.
 CLEANUP_ATTEMPTS = 3
 # The reason of the UPDATE_COMPLETE event after a cleanup that could not delete everything.
@@ -52,7 +51,7 @@ class HandlerLookup(Protocol):
 
 
 class StackStore(Protocol):
-    """Where an operation saves its stack after every step (``StateDirectory``, or the CloudFormation API's)."""
+    """Where an operation saves its stack after every step, and forgets it once gone (``StackRecorder``)."""
 
     def save(self, state: StackState) -> None: ...
 
@@ -77,7 +76,7 @@ class StackOperation:
         self.store = store
         self.events: list[StackEvent] = []
         self.durations: dict[str, dict[str, float]] = {}
-        self.modes: dict[str, Mode] = {}
+        self.modes: dict[str, str] = {}
         self.notes: dict[str, str] = {}
         # Resources kept by DeletionPolicy Retain during this operation (no Delete sent).
         self.retained: dict[str, ResourceRecord] = {}
@@ -151,7 +150,7 @@ class StackOperation:
             self._save()
             outcome = _guarded(handler.create, request, handler.mode)
         except LocalCloudFormationError as exc:
-            outcome = ResourceOutcome.failed(Mode.SIMULATED, str(exc))
+            outcome = ResourceOutcome.failed(SIMULATED, str(exc))
         record = ResourceRecord(
             logical_id=logical_id,
             resource_type=definition.resource_type,
@@ -390,7 +389,7 @@ class StackOperation:
                 raise UnresolvableError(f"Fn::GetAtt {name}.{attribute}: the resource is not created")
             if attribute in record.attributes:
                 return record.attributes[attribute]
-            if record.mode is Mode.SIMULATED:
+            if record.mode == SIMULATED:
                 return f"{record.physical_id}.{attribute}"  # a stand-in value for a simulated resource
             raise UnresolvableError(
                 f"Fn::GetAtt {name}.{attribute}: {record.resource_type} has no attribute {attribute} "
@@ -618,7 +617,7 @@ def parameter_values(template: Template, given: Mapping[str, Any]) -> dict[str, 
 
 
 def _guarded(
-    action: Callable[[ResourceRequest], ResourceOutcome], request: ResourceRequest, mode: Mode
+    action: Callable[[ResourceRequest], ResourceOutcome], request: ResourceRequest, mode: str
 ) -> ResourceOutcome:
     """Any exception of a handler becomes a failed outcome: the stack is never left waiting."""
     try:

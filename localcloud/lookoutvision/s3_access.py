@@ -1,20 +1,11 @@
 """The service's own S3 reads, made with the caller's rights: CreateDataset's manifest, CreateModel's images and output.
 
-Lookout for Vision reads and writes S3 on its caller's behalf, so IAM judges each access as the
-caller's, made through the service (``aws:ViaAWSService`` true, ``aws:CalledVia``
-``lookoutvision.amazonaws.com``):
-
-- CreateDataset with a Ground Truth manifest: ``s3:GetBucketLocation`` on the manifest's bucket (in the
-  service's region) and ``s3:GetObject`` on the manifest (``s3:GetObjectVersion`` too with a VersionId);
-  the manifest is then read and parsed (``manifest.parse``).
-- CreateModel: ``s3:GetBucketLocation`` on the output bucket (in the service's region) and
-  ``s3:PutObject`` on the output objects the model will name; ``s3:GetObject`` on every image the
-  project's datasets list, each of which must exist and be a PNG or JPEG image.
-
-The objects themselves are read from an ``ObjectStore`` (in the local cloud: its S3, with the
-administrator's credentials, once IAM has allowed the caller). A refusal or a missing object is not
-an error of the call: it is what the dataset's ``CREATE_FAILED`` or the model's ``TRAINING_FAILED``
-status message says. The administrator (caller None) is not checked; the objects are still read.
+IAM judges each access as the caller's, through the service (``aws:ViaAWSService``): CreateDataset
+needs ``s3:GetBucketLocation`` on the manifest's bucket and ``s3:GetObject`` on the manifest (also
+``s3:GetObjectVersion`` with a VersionId); CreateModel ``s3:GetBucketLocation`` and ``s3:PutObject``
+on its output, and ``s3:GetObject`` on every image the datasets list, each a PNG or JPEG. Objects
+come from an ``ObjectStore``. A refusal or a missing object is no error of the call: it becomes the
+dataset's CREATE_FAILED or the model's TRAINING_FAILED status message. The administrator is not checked.
 """
 
 from __future__ import annotations

@@ -25,11 +25,11 @@ from urllib.parse import urlsplit
 from localcloud.httpserver import LocalServer, Request, drop_connection, exact_response, raw_target
 from localcloud.iam import lookoutvision as iam_lookoutvision
 from localcloud.iam.caller import AccessDenied, Caller, caller_of
+from localcloud.scaled_clock import ScaledClock
 from provider import servicemodel
 
 from .admin import PREFIX as ADMIN_PREFIX
 from .admin import handle_admin
-from .backend import LookoutVisionBackend, idempotency_token_member, output_keys
 from .calls import Call, CallLog
 from .exceptions import (
     AccessDeniedException,
@@ -39,10 +39,11 @@ from .exceptions import (
     ValidationException,
 )
 from .faults import END_OF_SUPPORT_MESSAGE, Fault, Faults
-from .rest_json import Reply, Router, new_request_id, parse_request, serialize_error, serialize_output
+from .models import LookoutVisionBackend, idempotency_token_member, output_keys
+from .responses import Reply, new_request_id, parse_request, serialize_error, serialize_output
 from .s3_access import ObjectStore, ServiceS3
-from .service_clock import ServiceClock
 from .settings import Settings
+from .urls import Router
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -58,10 +59,11 @@ class Emulator:
     """A running Lookout for Vision emulator: ``with Emulator(Settings(time_scale=0.001)) as emu: ...``.
 
     ``settings`` is kept (not copied): changing it, or calling ``configure``, affects the running
-    emulator. ``state_file``: loaded at construction when it exists, written after every call that
-    changed something and on ``close``. ``s3``: where the service reads datasets' manifests and
-    images (``s3_access.ObjectStore``; the local cloud attaches its S3); None, as when the emulator
-    runs alone: nothing is read, a dataset's manifest and a model's images and output are taken as given.
+    emulator (its time scale through ``configure`` only). ``clock``: the service time it runs on (a
+    local cloud's); by default its own, from now. ``state_file``: loaded at construction when it
+    exists, written after every call that changed something and on ``close``. ``s3``: where the
+    service reads datasets' manifests and images (``s3_access.ObjectStore``; the local cloud attaches
+    its S3); None, as when the emulator runs alone: nothing is read.
     """
 
     def __init__(
@@ -71,10 +73,12 @@ class Emulator:
         host: str = "127.0.0.1",
         port: int = 0,
         state_file: str | os.PathLike[str] | None = None,
+        clock: ScaledClock | None = None,
     ) -> None:
         self.settings = settings if settings is not None else Settings()
         self._defaults = copy.deepcopy(self.settings)
-        self.clock = ServiceClock(lambda: self.settings.time_scale)
+        self.clock = clock if clock is not None else ScaledClock(self.settings.time_scale)
+        self.clock.rescale(self.settings.time_scale)
         self.backend = LookoutVisionBackend(self.settings, self.clock)
         self.faults = Faults()
         self._calls = CallLog()
@@ -136,11 +140,13 @@ class Emulator:
         self._calls.clear()
         self.settings.copy_from(self._defaults)
         self.backend.reset()
+        self.clock.rescale(self.settings.time_scale)
         self.clock.set(time.time())
 
     def configure(self, **changes: Any) -> Settings:
         """Change settings of the running emulator; Durations fields may be given by name (``training=5``)."""
         self.settings.update(**changes)
+        self.clock.rescale(self.settings.time_scale)
         return self.settings
 
     def add_fault(self, fault: Fault) -> Fault:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from localcloud.cloudformation.cloud import LocalCloud
+from localcloud.cloud import LocalCloud
 from localcloud.s3_upload import parse_target, read_folder, upload, write_folder
 from tests.fixtures.local_cloud import local_client
 

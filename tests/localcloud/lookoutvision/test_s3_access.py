@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from localcloud.cloudformation.cloud import LocalCloud
+from localcloud.cloud import LocalCloud
 from localcloud.s3_upload import upload
 from localcloud.sample_dataset import SampleDataset
-from tests.localcloud.iam.conftest import RoleFunction, policy
+from tests.fixtures.role_function import RoleFunction, policy
 
 ACCOUNT = "123456789012"
 BUCKET = "inspection-data"
