@@ -19,6 +19,7 @@ are printed. (The chaos thread's timing is real time: a seed replays the faults,
 from __future__ import annotations
 
 import copy
+import io
 import os
 import random
 import threading
@@ -31,6 +32,7 @@ import pytest
 
 from localcloud import driver, report
 from localcloud.awslambda import Invocation, LambdaService
+from localcloud.cloudformation.records import STACK_TYPE
 from localcloud.lookoutvision import Emulator, Fault
 from provider.consts import HOSTING, MODEL_RESOURCE_TYPE
 from tests.fixtures.assembly import Assembly
@@ -129,6 +131,19 @@ def arm_faults(
     return armed
 
 
+class SettlesAtTheEnd(io.StringIO):
+    """The driver's output, which settles ``chaos`` once the stack's final status is printed."""
+
+    def __init__(self, chaos: Chaos) -> None:
+        super().__init__()
+        self._chaos = chaos
+
+    def write(self, text: str) -> int:
+        if STACK_TYPE in text and any(word.endswith(("_COMPLETE", "_FAILED")) for word in text.split()):
+            self._chaos.settle()
+        return super().write(text)
+
+
 class Chaos:
     """Arms one more random fault every few tenths of a second while a run goes on (a context manager).
 
@@ -156,8 +171,14 @@ class Chaos:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        self.settle()
+
+    def settle(self) -> None:
+        """No more faults: the stack operation is over, and what follows (the leftover check) observes it."""
         self._stop.set()
-        self._thread.join()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join()
+        self._emulator.faults.clear()
 
     def _run(self) -> None:
         while not self._stop.wait(self._rng.uniform(0.2, 0.8)):
@@ -203,7 +224,8 @@ def soak(
             first_call = len(emulator.calls)
             began = time.monotonic()
             with Chaos(emulator, rng, hang, lost_create=False) as chaos:
-                result, output = run_app(command, directory, emulator, tmp_path / "state")
+                out = SettlesAtTheEnd(chaos)
+                result, output = run_app(command, directory, emulator, tmp_path / "state", out=out)
             figures.runs.append((f"{command.__name__} {cycle + 1}", time.monotonic() - began))
             calls = emulator.calls[first_call:]
             figures.faults_armed += len(chaos.armed)
