@@ -3,7 +3,7 @@
 - ``bare``: an App with one stack holding one ``CfnProject`` (the floor: jsii, the CDK, a synth).
 - ``example``: the example app (``example_app.app.build_app``, cdk-nag included) as ``cdk synth`` runs it.
 - ``models``: the example app whose stack holds N models in all (the example's one plus N - 1 more
-  on the same project, dataset and buckets), all served by the stack's one provider function.
+  on the same project, dataset and bucket), all served by the stack's one provider function.
 
 Asset bundling is skipped (context ``aws:cdk:bundling-stacks: []``): the synth measures the
 constructs, not pip; the asset's own cost is measured by ``bench.coldstart``. Prints one JSON line:
@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 SKIP_BUNDLING: dict[str, Any] = {"aws:cdk:bundling-stacks": []}
+# The example app's one required context value (its existing data bucket).
+EXAMPLE_CONTEXT: dict[str, Any] = {"dataBucket": "bench-example-data"}
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 
@@ -42,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         stack = aws_cdk.Stack(app, stack_name)
         aws_cdk.aws_lookoutvision.CfnProject(stack, "Project", project_name="bench-bare")
     else:
-        app = build_app(outdir=str(args.outdir), context=SKIP_BUNDLING)
+        app = build_app(outdir=str(args.outdir), context={**SKIP_BUNDLING, **EXAMPLE_CONTEXT})
         stack_name = STACK_NAME
         if args.kind == "models":
             _add_models(app.node.find_child(STACK_NAME), args.models - 1)

@@ -1,30 +1,11 @@
 """The provider function's code: the ``provider`` package and its pinned requirements, lean and compiled.
 
-Built on the machine that synthesizes, without Docker:
-
-1. **Installed** by pip for the Lambda platform (``manylinux2014_x86_64``, CPython 3.13, wheels
-   only) from ``provider/requirements.txt``, beside a copy of the ``provider`` package.
-2. **Pruned** to what the function loads. botocore keeps the files at the top of its ``data``
-   folder (endpoints, partitions, retry and default configuration), with ``endpoints.json``
-   reduced to the kept services, and the models (newest API version) of only the services the
-   function builds clients for (``KEPT_SERVICES``). Also removed: what ``REMOVED`` lists, the
-   services' documentation examples, test suites and the wheels' RECORD files (which the pruning
-   makes wrong).
-3. **Stripped**: shared objects lose their debug sections (``strip --strip-debug``, when binutils
-   is there).
-4. **Compiled** by CPython 3.13, the runtime's Python, with ``--invalidation-mode unchecked-hash``
-   (PEP 552): the CDK CLI zips an asset with fixed dates, so bytecode checked against source
-   timestamps would be stale on Lambda and recompiled at every cold start (it cannot be written
-   under /var/task). The provider keeps its sources beside its bytecode, for tracebacks that
-   show the code; its dependencies ship bytecode only, in place of their sources and without
-   column tables (``PYTHONNODEBUGRANGES``), which keeps the zipped asset under 2 MB. Without a
-   CPython 3.13 the asset ships sources only, and says so on stderr.
-
-Bundles are cached on disk under a key of everything that changes them: the requirements, the
-provider's sources, this recipe (this file), the compiling interpreter and whether ``strip`` ran.
-
-Standard library only, and a script too: CDK's Docker fallback runs this file in the Lambda
-build image as ``python lambda_asset.py PROVIDER_DIR OUTPUT_DIR``.
+Built without Docker on the machine that synthesizes: installed by pip for the Lambda platform
+from ``provider/requirements.txt`` beside a copy of ``provider``; pruned to the services the
+function builds clients for (``KEPT_SERVICES``, ``REMOVED``); shared objects stripped; compiled by
+CPython 3.13 with ``--invalidation-mode unchecked-hash`` (dependencies as bytecode only); cached
+under a key of everything that changes it. Standard library only, and a script too: CDK's Docker
+fallback runs ``python lambda_asset.py PROVIDER_DIR OUTPUT_DIR``. Why: docs/decisions/0011.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
-"""The example stack: a bucket, a project, its train dataset and a hosted model."""
+"""The example stack: a project, its train dataset and a hosted model, on a data bucket that already exists."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Acknowledgment, CfnOutput, RemovalPolicy, Stack, Validations
+from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_lookoutvision as lookoutvision
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
@@ -19,9 +19,11 @@ OUTPUT_PREFIX = "model-output/"
 class ExampleStack(Stack):
     """One project with a train dataset and a model hosted on one inference unit.
 
-    The Ground Truth manifest (and the images it lists) must be in the data bucket under
-    ``manifest_key`` before the dataset is created. Both buckets are retained on ``cdk destroy``
-    (they hold the training data, the output and the access logs).
+    The data bucket is not part of the stack: it is referenced by name and must exist, with the
+    Ground Truth manifest at ``manifest_key`` and the images it lists in the manifest's folder (the
+    dataset's default ``images_prefix``), before the stack is deployed (CreateDataset reads the
+    manifest, training reads the images). Training writes its output under ``model-output/`` in the
+    same bucket. ``cdk destroy`` leaves the bucket and its objects as they are.
     """
 
     def __init__(
@@ -29,36 +31,13 @@ class ExampleStack(Stack):
         scope: Construct,
         id: str,
         *,
+        data_bucket_name: str,
         project_name: str = DEFAULT_PROJECT_NAME,
         manifest_key: str = DEFAULT_MANIFEST_KEY,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, id, **kwargs)
-        access_logs = s3.Bucket(
-            self,
-            "AccessLogs",
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            removal_policy=RemovalPolicy.RETAIN,
-        )
-        Validations.of(access_logs).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-S1",
-                reason="This bucket receives the data bucket's server access logs; logging it would recurse.",
-            )
-        )
-        data = s3.Bucket(
-            self,
-            "Data",
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            versioned=True,
-            server_access_logs_bucket=access_logs,
-            server_access_logs_prefix="data/",
-            removal_policy=RemovalPolicy.RETAIN,
-        )
+        data = s3.Bucket.from_bucket_name(self, "Data", data_bucket_name)
         project = lookoutvision.CfnProject(self, "Project", project_name=project_name)
         train = LookoutVisionDataset(
             self,
@@ -79,7 +58,6 @@ class ExampleStack(Stack):
             tags={"project": project_name},
             hosting=Hosting(min_inference_units=1),
         )
-        CfnOutput(self, "DataBucketName", value=data.bucket_name)
         CfnOutput(self, "ModelArn", value=model.model_arn)
         CfnOutput(self, "ModelVersion", value=model.model_version)
         CfnOutput(self, "ModelStatus", value=model.status)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from localcloud.cloudformation.errors import LocalCloudFormationError
+from localcloud.cloudformation.exceptions import LocalCloudFormationError
 from localcloud.serve import CONTROL_PREFIX, environment
 
 PINNED_CLI = "aws-cdk"

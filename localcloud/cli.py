@@ -1,8 +1,9 @@
-"""``python -m localcloud serve|cdk|demo|deploy|destroy|up|status``: CDK stacks deployed and destroyed locally.
+"""``python -m localcloud COMMAND``: CDK stacks deployed and destroyed locally.
 
 ``serve`` runs the local cloud on one endpoint; ``cdk -- ARGS`` runs the pinned AWS CDK CLI against it;
 ``demo`` does both with the example app. ``deploy``, ``destroy`` and ``up`` play a synthesized cloud
-assembly (cdk.out) with this project's engine directly, without the CLI.
+assembly (cdk.out) with this project's engine directly, without the CLI; ``status`` shows what they
+keep. ``sample-dataset`` writes a small Ground Truth dataset into a folder, for ``--upload``.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from localcloud import cdk_cli, demo, serve
-from localcloud.cloudformation import driver
-from localcloud.cloudformation.errors import LocalCloudFormationError
-from localcloud.cloudformation.state import DEFAULT_STATE_DIR, StateDirectory
+from localcloud import cdk_cli, demo, driver, s3_upload, serve
+from localcloud.cloud import ACCOUNT_ID, DEFAULT_STATE_DIR, REGION, SERVE_STATE_DIR
+from localcloud.cloudformation.exceptions import LocalCloudFormationError
 from localcloud.lookoutvision import Settings
+from localcloud.sample_dataset import SampleDataset
 
 # A demo plays a 60 s training in about 1 s.
 DEMO_TIME_SCALE = 1 / 60
@@ -35,8 +36,10 @@ def main(argv: list[str] | None = None) -> int:
             _positive(args.time_scale)
             return demo.run_demo(project_root(), args.time_scale, args.state_dir)
         if args.command == "status":
-            print(driver.status(StateDirectory(args.state_dir), args.stack))
+            print(driver.status(args.state_dir, args.stack))
             return 0
+        if args.command == "sample-dataset":
+            return _sample_dataset(args)
         options = _options(args)
         run = {"deploy": driver.deploy, "destroy": driver.destroy, "up": driver.up}[args.command]
         return run(options).exit_code
@@ -65,13 +68,15 @@ def _parser() -> argparse.ArgumentParser:
         "destroy": "delete a stack deployed with deploy, in reverse dependency order",
         "status": "show what the state directory holds: stacks, resources, physical ids",
         "up": "deploy then destroy in one run; fails if anything is left behind",
+        "sample-dataset": "write a small Ground Truth dataset (a manifest and the PNG images it lists) into a "
+        "folder, laid out as its keys in the bucket it names, for --upload or `aws s3 sync`",
     }
     command = {name: commands.add_parser(name, help=text, description=text) for name, text in helps.items()}
     command["serve"].add_argument(
         "--port", type=int, default=serve.DEFAULT_PORT, help="port on 127.0.0.1; 0 picks a free one (%(default)s)"
     )
     command["serve"].add_argument(
-        "--state-dir", type=Path, default=Path(serve.DEFAULT_STATE_DIR), help="kept between runs (%(default)s)"
+        "--state-dir", type=Path, default=SERVE_STATE_DIR, help="kept between runs (%(default)s)"
     )
     command["cdk"].add_argument(
         "--endpoint",
@@ -85,10 +90,17 @@ def _parser() -> argparse.ArgumentParser:
     command["demo"].add_argument(
         "--state-dir", type=Path, default=None, help="the local cloud's state (default: a temporary directory)"
     )
-    command["status"].add_argument("--stack", help="stack name (default: every stack)")
-    command["status"].add_argument(
-        "--state-dir", type=Path, default=Path(DEFAULT_STATE_DIR), help="the state directory"
+    command["sample-dataset"].add_argument("folder", type=Path, help="where to write the files")
+    command["sample-dataset"].add_argument(
+        "--bucket", required=True, help="the bucket the manifest's source-ref URIs name"
     )
+    command["sample-dataset"].add_argument(
+        "--manifest-key",
+        default="datasets/train/train.manifest",
+        help="the manifest's key; the images go under images/ beside it (%(default)s)",
+    )
+    command["status"].add_argument("--stack", help="stack name (default: every stack)")
+    command["status"].add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR, help="the state directory")
     for name in ("deploy", "destroy", "up"):
         command[name].add_argument(
             "--app", type=Path, default=Path(driver.DEFAULT_APP), help="cloud assembly directory"
@@ -104,10 +116,19 @@ def _parser() -> argparse.ArgumentParser:
             metavar="KEY=VALUE",
             help="an emulator setting, e.g. training_outcome=TRAINING_FAILED or training=600 (service seconds)",
         )
+        if name != "destroy":
+            command[name].add_argument(
+                "--upload",
+                action="append",
+                default=[],
+                metavar="FOLDER=s3://BUCKET[/PREFIX]",
+                help="before the deploy, put every file under FOLDER into the local S3 (the bucket is created if "
+                "missing), keyed PREFIX + its path in FOLDER, as `aws s3 sync` does: the data the stack reads",
+            )
         command[name].add_argument(
             "--state-dir",
             type=Path,
-            default=Path(DEFAULT_STATE_DIR),
+            default=DEFAULT_STATE_DIR,
             help=f"where stack and emulator state are kept between runs (default {DEFAULT_STATE_DIR})",
         )
     scale_defaults: dict[str, float | None] = {"serve": 1.0, "demo": DEMO_TIME_SCALE, "deploy": None, "up": None}
@@ -135,13 +156,13 @@ def _cdk(args: argparse.Namespace) -> int:
         raise LocalCloudFormationError(
             "no CDK CLI arguments: python -m localcloud cdk -- deploy --require-approval never"
         )
-    cdk_home = args.cdk_home or Path(os.environ.get("CDK_HOME") or Path(DEFAULT_STATE_DIR) / "cdk-home")
+    cdk_home = args.cdk_home or Path(os.environ.get("CDK_HOME") or DEFAULT_STATE_DIR / "cdk-home")
     return cdk_cli.run_cdk(cli_args, endpoint_url=args.endpoint.rstrip("/"), cdk_home=cdk_home.resolve()).returncode
 
 
 def _options(args: argparse.Namespace) -> driver.RunOptions:
     _positive(args.time_scale)
-    settings = Settings(region=driver.REGION, account_id=driver.ACCOUNT_ID)
+    settings = Settings(region=REGION, account_id=ACCOUNT_ID)
     changes: dict[str, Any] = {}
     for key, value in _pairs(args.emulator_setting, "--emulator-setting").items():
         changes[key] = _number(value)
@@ -156,7 +177,34 @@ def _options(args: argparse.Namespace) -> driver.RunOptions:
         state_dir=args.state_dir,
         parameters=_pairs(args.parameter, "--parameter"),
         emulator_settings=settings,
+        s3_objects=_uploads(getattr(args, "upload", [])),
     )
+
+
+def _uploads(items: list[str]) -> dict[str, dict[str, bytes]]:
+    """``--upload FOLDER=s3://BUCKET[/PREFIX]`` values → bucket → key → body."""
+    objects: dict[str, dict[str, bytes]] = {}
+    for item in items:
+        folder, sep, target = item.partition("=")
+        if not sep:
+            raise LocalCloudFormationError(f"--upload {item!r}: expected FOLDER=s3://BUCKET[/PREFIX]")
+        try:
+            bucket, prefix = s3_upload.parse_target(target)
+            objects.setdefault(bucket, {}).update(s3_upload.read_folder(Path(folder), prefix))
+        except (ValueError, OSError) as exc:
+            raise LocalCloudFormationError(f"--upload {folder}={target}: {exc}") from exc
+    return objects
+
+
+def _sample_dataset(args: argparse.Namespace) -> int:
+    dataset = SampleDataset(bucket=args.bucket, manifest_key=args.manifest_key)
+    objects = dataset.objects()
+    s3_upload.write_folder(args.folder, objects)
+    print(
+        f"wrote {args.manifest_key} and {len(objects) - 1} images ({dataset.normal} normal, {dataset.anomalous} "
+        f"anomalous) under {args.folder}: upload them with --upload {args.folder}=s3://{args.bucket}"
+    )
+    return 0
 
 
 def _pairs(items: list[str], option: str) -> dict[str, str]:

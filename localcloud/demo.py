@@ -1,9 +1,11 @@
 """``python -m localcloud demo`` (``make demo``): the real AWS CDK CLI deploys and destroys the example app locally.
 
-It starts ``python -m localcloud serve`` on a free port with a fresh state directory, runs
-``cdk bootstrap``, ``cdk deploy`` and ``cdk destroy`` of the example app through
-``python -m localcloud cdk`` (the CLI prints its own progress), then asks the local cloud what the
-destroyed stack left behind: it exits 1 if anything is left, or if any step failed.
+It starts ``python -m localcloud serve`` on a free port with a fresh state directory, creates the
+example's data bucket and uploads a small Ground Truth dataset into it (the manifest and the images
+it lists, through the local S3 API, as a user does with ``aws s3``), runs ``cdk bootstrap``,
+``cdk deploy`` and ``cdk destroy`` of the example app through ``python -m localcloud cdk`` (the CLI
+prints its own progress), then asks the local cloud what the destroyed stack left behind: it exits
+1 if anything is left, or if any step failed.
 """
 
 from __future__ import annotations
@@ -13,9 +15,18 @@ import time
 from pathlib import Path
 from typing import Any
 
+import boto3
+
 from localcloud.cdk_cli import run_cdk
+from localcloud.cloud import ACCOUNT_ID, REGION
 from localcloud.cloudformation.assembly import CloudAssembly
-from localcloud.serve import ACCOUNT_ID, REGION, ServeProcess, leftovers
+from localcloud.s3_upload import upload
+from localcloud.sample_dataset import SampleDataset
+from localcloud.serve import ACCESS_KEY_ID, SECRET_ACCESS_KEY, ServeProcess, leftovers
+
+# The example app's data: an existing bucket (context value dataBucket) holding its manifest and images.
+DATA_BUCKET = "lookoutvision-example-data"
+MANIFEST_KEY = "datasets/train/train.manifest"  # the example's default manifestKey
 
 
 def print_leftovers(report: dict[str, Any]) -> None:
@@ -29,6 +40,25 @@ def print_leftovers(report: dict[str, Any]) -> None:
             print("  nothing: no project, dataset or model, no function, role or log group, no pending invocation")
 
 
+def seed_data_bucket(endpoint_url: str) -> None:
+    """Create the example's data bucket and upload its dataset through the S3 API at ``endpoint_url``."""
+    dataset = SampleDataset(bucket=DATA_BUCKET, manifest_key=MANIFEST_KEY)
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=endpoint_url,
+        region_name=REGION,
+        aws_access_key_id=ACCESS_KEY_ID,
+        aws_secret_access_key=SECRET_ACCESS_KEY,
+    )
+    print(f"The data bucket, as `aws s3 mb s3://{DATA_BUCKET}` and `aws s3 sync` make it (CreateBucket, PutObject):")
+    count = upload(s3, {DATA_BUCKET: dataset.objects()})
+    print(
+        f"  s3://{DATA_BUCKET}: {count} objects, {MANIFEST_KEY} and the {count - 1} PNG images it lists "
+        f"({dataset.normal} normal, {dataset.anomalous} anomalous) under {dataset.folder}images/\n",
+        flush=True,
+    )
+
+
 def run_demo(root: Path, time_scale: float, state_dir: Path | None = None) -> int:
     """Bootstrap, deploy and destroy the app in ``root`` with the real CLI against ``serve``; 0 if nothing is left."""
     started = time.monotonic()
@@ -38,10 +68,12 @@ def run_demo(root: Path, time_scale: float, state_dir: Path | None = None) -> in
         print(f"$ python -m localcloud serve --port 0 --time-scale {time_scale:g} --state-dir {state}", flush=True)
         with ServeProcess(state, time_scale, log) as served:
             print(f"  serving every service on {served.endpoint_url}\n", flush=True)
+            seed_data_bucket(served.endpoint_url)
+            data = ["-c", f"dataBucket={DATA_BUCKET}"]  # every command synthesizes the app
             steps = [
-                ["bootstrap", f"aws://{ACCOUNT_ID}/{REGION}"],
-                ["deploy", "--require-approval", "never"],
-                ["destroy", "--force"],
+                ["bootstrap", *data, f"aws://{ACCOUNT_ID}/{REGION}"],
+                ["deploy", *data, "--require-approval", "never"],
+                ["destroy", *data, "--force"],
             ]
             for args in steps:
                 print(f"$ python -m localcloud cdk -- {' '.join(args)}", flush=True)

@@ -1,15 +1,10 @@
 """One loopback endpoint for every service of the local cloud, routed as AWS routes by host name.
 
-A request goes, by its path, to a mounted application (the CloudFormation response endpoint,
-the emulator's control API, the local cloud's own), otherwise by the service named in its
-SigV4 credential scope (``Authorization: AWS4-HMAC-SHA256 Credential=KEY/DATE/REGION/SERVICE/
-aws4_request``, or a presigned URL's ``X-Amz-Credential``) to that service's application, and
-anything else to moto, in process (S3, STS, SSM, IAM, CloudWatch Logs, ECR, KMS, EventBridge, ...).
-So one ``AWS_ENDPOINT_URL`` serves every client, botocore and the AWS CDK CLI alike.
-
-Every request carries its caller to the application that answers it: ``identify`` (the local
-functions' role sessions, ``localcloud.iam.sessions``) names it in the WSGI environ under
-``localcloud.iam.caller.CALLER_ENVIRON_KEY``, None for anyone else (the account's administrator).
+A request goes, by its path, to a mounted application (the response endpoint, the control APIs),
+otherwise by the service named in its SigV4 credential scope (``Authorization`` or a presigned
+URL's ``X-Amz-Credential``) to that service's application, and anything else to moto, in process:
+one ``AWS_ENDPOINT_URL`` serves every client. Every request carries its caller (``identify``: a
+local function's role session, None for the administrator) under ``CALLER_ENVIRON_KEY``.
 """
 
 from __future__ import annotations

@@ -1,19 +1,11 @@
 """``python -m localcloud serve``: the whole local cloud on one loopback endpoint, until stopped.
 
-One endpoint answers every service a CDK app's deployment talks to, routed by the SigV4 credential
-scope (``localcloud.gateway``): ``cloudformation`` → the CloudFormation API over this project's
-engine (``localcloud.cloudformation.front``); ``lookoutvision`` → the emulator; ``lambda`` → the
-local functions; anything else (S3, STS, SSM, IAM, CloudWatch Logs, ECR, KMS, EventBridge) → moto
-in process. The response endpoint of custom resources answers HTTPS on the same port. State (stacks,
-the emulator's world, functions' code) is kept in the state directory and survives a restart; S3
-objects do not (the CDK CLI uploads missing assets again).
-
-The local cloud's own control API, under ``/_localcloud/``:
+``LocalCloudServer`` mounts the CloudFormation API (over this project's engine) and the local
+cloud's control API on a ``LocalCloud``, whose state directory keeps stacks, the emulator's world
+and functions' code across a restart (not S3 objects: the CDK CLI uploads missing assets again):
 
     GET /_localcloud/health                     200 once serving
     GET /_localcloud/leftovers?stack=NAME[...]  what the named stacks left behind (JSON)
-
-and the emulator's under ``/_emulator/`` (``localcloud/lookoutvision/admin.py``).
 """
 
 from __future__ import annotations
@@ -33,21 +25,19 @@ from urllib.parse import urlencode
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 
-from localcloud.cloudformation.cloud import LocalCloud
-from localcloud.cloudformation.errors import LocalCloudFormationError
-from localcloud.cloudformation.front import CloudFormationFront
-from localcloud.cloudformation.leftovers import Leftovers, stack_leftovers
-from localcloud.cloudformation.stacks import DELETE_COMPLETE, CloudFormationService
+from localcloud.cloud import ACCOUNT_ID, REGION, LocalCloud
+from localcloud.cloudformation.backend import CloudFormationBackend
+from localcloud.cloudformation.exceptions import LocalCloudFormationError
+from localcloud.cloudformation.records import Status
+from localcloud.cloudformation.responses import CloudFormationResponses
 from localcloud.httpserver import Request, Response, WSGIApplication
+from localcloud.leftovers import Leftovers, stack_leftovers
 from localcloud.lookoutvision import Settings
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 DEFAULT_PORT = 4599
-DEFAULT_STATE_DIR = ".localcloud/serve"
-REGION = "us-east-1"
-ACCOUNT_ID = "123456789012"
 CONTROL_PREFIX = "/_localcloud/"
 # Dummy credentials: moto and the local services accept any; these reach no account.
 ACCESS_KEY_ID = "localcloud"
@@ -100,15 +90,12 @@ class LocalCloudServer:
         self.state_dir = state_dir
         state_dir.mkdir(parents=True, exist_ok=True)
         self.cloud = LocalCloud(
+            state_dir=state_dir,
             time_scale=time_scale,
             emulator_settings=emulator_settings or Settings(region=REGION, account_id=ACCOUNT_ID),
-            emulator_state_file=state_dir / "lookoutvision.json",
-            region=REGION,
-            account_id=ACCOUNT_ID,
             port=port,
-            code_directory=state_dir / "functions",
         )
-        self.stacks: CloudFormationService | None = None
+        self.stacks: CloudFormationBackend | None = None
         self._control = Map(
             [
                 Rule(f"{CONTROL_PREFIX}health", methods=["GET"], endpoint="health"),
@@ -135,9 +122,9 @@ class LocalCloudServer:
                 report[name] = {"status": None, **found.to_dict()}
                 continue
             stack = stacks[0]
-            if stack.status != DELETE_COMPLETE:
+            if stack.status != Status.DELETE_COMPLETE:
                 found.problems.append(f"stack {name} is {stack.status}, not deleted")
-            found.add(stack_leftovers(self.stacks.handlers, stack.state))
+            found.add(stack_leftovers(self.cloud, stack.state))
             report[name] = {"status": stack.status, **found.to_dict()}
         return {"stacks": report, "clean": all(entry["clean"] for entry in report.values())}
 
@@ -156,11 +143,11 @@ class LocalCloudServer:
     def __enter__(self) -> LocalCloudServer:
         self.cloud.__enter__()
         try:
-            self.stacks = CloudFormationService(self.cloud, self.state_dir / "cloudformation")
+            self.stacks = CloudFormationBackend(self.cloud, self.cloud.stack_files)
         except BaseException:
             self.cloud.__exit__(None, None, None)
             raise
-        self.cloud.gateway.route_service("cloudformation", CloudFormationFront(self.stacks))
+        self.cloud.gateway.route_service("cloudformation", CloudFormationResponses(self.stacks))
         self.cloud.gateway.route_service("cloudtrail", cloudtrail_lookups(self.cloud.gateway.moto()))
         self.cloud.gateway.mount(CONTROL_PREFIX, self.control_api)
         return self

@@ -1,18 +1,10 @@
 """The time a request may spend: in this invocation, and until its deadline.
 
-Every figure is in the provider's clock (``provider.clock``). An invocation lasts what Lambda's
-context says remains when it starts (the function's timeout). At its end it keeps a reserve to
-hand the request over to a new invocation or to answer CloudFormation (one call at its worst,
-``provider.lifecycle.hand_over_reserve``), and it starts a call only while that call, at its
-worst, ends before the reserve. So an invocation is never stopped by Lambda in the middle of its
-own work, and spends at least half its length on the request.
-
-The request's deadline is its start (when CloudFormation signed the ResponseURL) plus
-ServiceTimeout, less a margin. When the deadline falls before this invocation's reserve, the
-request ends here: waits stop at the deadline and the request answers FAILED. Otherwise the
-invocation hands over when no call fits any more — the next invocation starts at once, well
-before the deadline. An invocation hands over only after it made progress (a call answered or a
-wait served).
+Every figure is in the provider's clock. An invocation keeps a reserve at its end to hand over or
+to answer, and starts a call only if the call, at its worst, ends before it; it hands over only
+after progress, and when the deadline falls before its reserve it answers itself instead
+(DeadlineExceeded). So no invocation is stopped by Lambda in the middle of its own work, and each
+spends at least half its length on the request.
 """
 
 from __future__ import annotations
@@ -23,13 +15,7 @@ from typing import Protocol
 
 from provider.clock import Clock
 from provider.errors import DeadlineExceeded, OutOfTime, ProviderError
-from provider.lifecycle import ANSWER_MARGIN, call_timeout, deadline_margin, hand_over_reserve
-
-# Real seconds: no socket timeout is shorter, whatever the clock (a TCP round trip does not
-# speed up with it). Below every timeout the provider derives on AWS, where the clock is real.
-MIN_SOCKET_TIMEOUT = 1.0
-# The share of a call's worst case given to connecting; the rest is for reading the answer.
-CONNECT_SHARE = 0.3
+from provider.timing import InvocationTimings, Timings
 
 
 class LambdaContext(Protocol):
@@ -45,18 +31,29 @@ class HandOver(Exception):
 
 
 class Budget:
-    """One invocation's share of a request's time (the clock's seconds)."""
+    """One invocation's share of a request's time (the clock's seconds), and the timing settings it is spent by."""
 
-    def __init__(self, clock: Clock, context: LambdaContext, started: float, service_timeout: float) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        context: LambdaContext,
+        started: float,
+        service_timeout: float,
+        timings: Timings | None = None,
+    ) -> None:
         self.clock = clock
+        self.timings = timings if timings is not None else Timings()
+        invocation = self.timings.invocation
         self.service_timeout = service_timeout
         self.started = started
         self.invocation_length = max(0.0, context.get_remaining_time_in_millis() / 1000)
-        self.call_timeout = call_timeout(self.invocation_length)
-        self.deadline = started + service_timeout - deadline_margin(service_timeout)
+        self.call_timeout = invocation.call_timeout(self.invocation_length)
+        self.deadline = started + service_timeout - invocation.deadline_margin(service_timeout)
         # The last moment a call may start: before the deadline, and early enough that it and the
         # answer, both at their worst, end before CloudFormation stops waiting.
-        self._calls_until = min(self.deadline, started + service_timeout - 2 * self.call_timeout - ANSWER_MARGIN)
+        self._calls_until = min(
+            self.deadline, started + service_timeout - 2 * self.call_timeout - invocation.answer_margin
+        )
         self.progressed = False
         self._end = clock.now() + self.invocation_length
         self._slowest_call = 0.0
@@ -64,7 +61,7 @@ class Budget:
     # -- figures -------------------------------------------------------------------------------
 
     def reserve(self) -> float:
-        return hand_over_reserve(self.invocation_length, self._slowest_call)
+        return self.timings.invocation.hand_over_reserve(self.invocation_length, self._slowest_call)
 
     def deadline_left(self) -> float:
         return self.deadline - self.clock.now()
@@ -80,12 +77,7 @@ class Budget:
 
     def socket_timeouts(self) -> tuple[float, float]:
         """(connect, read) timeouts of one call in real seconds: together, ``call_timeout`` at most."""
-        connect = self.call_timeout * CONNECT_SHARE
-        read = self.call_timeout - connect
-        return (
-            max(MIN_SOCKET_TIMEOUT, self.clock.real_seconds(connect)),
-            max(MIN_SOCKET_TIMEOUT, self.clock.real_seconds(read)),
-        )
+        return socket_timeouts(self.call_timeout, self.clock, self.timings.invocation)
 
     # -- accounting ----------------------------------------------------------------------------
 
@@ -149,3 +141,10 @@ class Budget:
         if seconds > 0:
             self.clock.sleep(seconds)
             self.progressed = True
+
+
+def socket_timeouts(call_timeout: float, clock: Clock, timings: InvocationTimings) -> tuple[float, float]:
+    """(connect, read) real seconds of a call that may take ``call_timeout`` of ``clock``'s seconds at most."""
+    connect = call_timeout * timings.connect_share
+    floor = timings.min_socket_timeout_real
+    return max(floor, clock.real_seconds(connect)), max(floor, clock.real_seconds(call_timeout - connect))

@@ -1,13 +1,12 @@
-"""CloudFormation's response protocol: what the provider answers, and where and how it PUTs it.
+"""CloudFormation's response protocol, and the one place that answers it.
 
-An Outcome on success, a short Reason on failure: a Reason is written for the person reading
-``cdk deploy`` output — the request, the resource, what the service said and what to do — and is
-kept within crhelper's 256 characters (it would otherwise keep only the tail). crhelper builds
-the response body; ``put_response`` sends it, over HTTPS, with a timeout and a bounded number of
-attempts (crhelper's own sender has no timeout and retries forever). ``response_url_problem``
-says whether a ResponseURL is one CloudFormation hands out — a presigned HTTPS URL of its
-custom-resource response bucket on S3 — so that an event from anyone else allowed to invoke the
-function never makes the provider PUT to a host of their choosing.
+``response_target`` reads where an event's answer goes: a ResponseURL CloudFormation hands out (a
+presigned HTTPS URL of its custom-resource response bucket for the stack's region, or a host the
+configuration names) and the ids a response echoes; an event without them is never acted on nor
+answered, so nobody allowed to invoke the function can make it PUT to a host of their choosing.
+``conclude`` carries out an invocation's verdict (``provider.verdict``): it alone PUTs a
+response, with a timeout and bounded attempts. A FAILED's Reason (``failure_reason``) names the
+request, the resource, what the service said and what to do, within 256 characters.
 """
 
 from __future__ import annotations
@@ -19,9 +18,13 @@ import re
 import ssl
 import time
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+
+from provider.errors import ContinuationUncertain
+from provider.timing import ResponseTimings
+from provider.verdict import Answer, HandedOver, Silence, Verdict
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +36,7 @@ _RESPONSE_HOST = re.compile(
     r"\.s3(?:[.-](?:dualstack\.)?(?P<region>[a-z]{2}(?:-[a-z]+)+-[0-9]+))?\.amazonaws\.com(?:\.cn)?"
 )
 
-# crhelper cuts longer reasons to their last 240 characters.
+# The longest Reason a response carries (crhelper's limit, kept).
 REASON_LIMIT = 256
 # Characters of the message kept before the advice is shortened.
 MESSAGE_MIN = 120
@@ -41,12 +44,86 @@ _ELLIPSIS = "..."
 
 
 @dataclass(frozen=True)
-class Outcome:
-    """A successful request's answer: the physical id, the response Data and an optional note (its Reason)."""
+class ResponseTarget:
+    """Where an answer goes and the ids it echoes; ``request_type`` as the event names it, for reasons."""
 
-    physical_id: str
-    data: dict[str, Any] = field(default_factory=dict)
-    note: str = ""
+    response_url: str
+    stack_id: str
+    request_id: str
+    logical_id: str
+    request_type: str
+
+    @property
+    def names(self) -> str:
+        """``<RequestType> <LogicalResourceId>``, for log lines."""
+        return f"{self.request_type} {self.logical_id}"
+
+
+@dataclass(frozen=True)
+class Unanswerable:
+    """An event that names no ResponseURL CloudFormation hands out, or lacks an id a response echoes."""
+
+    why: str
+
+
+def response_target(event: object, extra_response_hosts: Collection[str] = ()) -> ResponseTarget | Unanswerable:
+    """Where the event's answer goes, or why it has none (it is then neither acted on nor answered)."""
+    if not isinstance(event, Mapping):
+        return Unanswerable("the event is not an object")
+    ids = {key: event.get(key) for key in ("StackId", "RequestId", "LogicalResourceId")}
+    missing = sorted(key for key, value in ids.items() if not isinstance(value, str) or not value)
+    if missing:
+        return Unanswerable(f"the event has no {', '.join(missing)}")
+    problem = response_url_problem(event.get("ResponseURL"), ids["StackId"], extra_response_hosts)
+    if problem:
+        return Unanswerable(problem)
+    return ResponseTarget(
+        response_url=str(event["ResponseURL"]),
+        stack_id=str(ids["StackId"]),
+        request_id=str(ids["RequestId"]),
+        logical_id=str(ids["LogicalResourceId"]),
+        request_type=str(event.get("RequestType", "?")),
+    )
+
+
+def conclude(target: ResponseTarget, verdict: Verdict, *, put_timeout: float, sending: ResponseTimings) -> None:
+    """Carry out an invocation's verdict: PUT an Answer, log the others.
+
+    ``LambdaRetry`` raises ContinuationUncertain: the invocation ends with an error, and Lambda
+    retries it. ``put_timeout`` is each PUT attempt's timeout in real seconds.
+    """
+    if isinstance(verdict, Answer):
+        body = response_body(target, verdict)
+        logger.info("%s: answering %s", target.names, verdict.status)
+        if not put_response(target.response_url, body, timeout=put_timeout, sending=sending):
+            logger.error("%s: the response could not be sent to CloudFormation", target.names)
+        return
+    if isinstance(verdict, HandedOver):
+        logger.info(
+            "%s: no response from this invocation: invocation %d carries the request on",
+            target.names,
+            verdict.next_invocation,
+        )
+        return
+    if isinstance(verdict, Silence):
+        logger.warning("%s: no response from this invocation: %s", target.names, verdict.why)
+        return
+    logger.warning("%s: no response from this invocation; Lambda retries it: %s", target.names, verdict.why)
+    raise ContinuationUncertain(verdict.why)
+
+
+def response_body(target: ResponseTarget, answer: Answer) -> dict[str, Any]:
+    """The response document CloudFormation reads (``NoEcho`` false: no attribute is secret)."""
+    return {
+        "Status": str(answer.status),
+        "Reason": answer.reason[:REASON_LIMIT],
+        "PhysicalResourceId": answer.physical_id,
+        "StackId": target.stack_id,
+        "RequestId": target.request_id,
+        "LogicalResourceId": target.logical_id,
+        "NoEcho": False,
+        "Data": dict(answer.data),
+    }
 
 
 def failure_reason(request_type: str, logical_id: str, message: str, advice: str = "") -> str:
@@ -75,11 +152,6 @@ def _cut(text: str, limit: int) -> str:
     return text[:front] + _ELLIPSIS + text[len(text) - (keep - front) :]
 
 
-def request_names(event: Mapping[str, Any]) -> tuple[str, str]:
-    """The event's RequestType and LogicalResourceId, for messages ("?" when missing)."""
-    return str(event.get("RequestType", "?")), str(event.get("LogicalResourceId", "?"))
-
-
 def response_url_problem(url: object, stack_id: object, extra_hosts: Collection[str] = ()) -> str | None:
     """Why ``url`` is not a ResponseURL CloudFormation hands out for the stack (None: it is one).
 
@@ -104,12 +176,15 @@ def response_url_problem(url: object, stack_id: object, extra_hosts: Collection[
     return None
 
 
-def put_response(url: str, body: Mapping[str, Any], *, timeout: float, attempts: int = 3) -> bool:
+def put_response(url: str, body: Mapping[str, Any], *, timeout: float, sending: ResponseTimings | None = None) -> bool:
     """PUT the response body to the ResponseURL; True once S3 took it (2xx).
 
     Each attempt waits ``timeout`` real seconds at most; a failed attempt (no connection, a 5xx)
-    is retried after a pause of a second, ``attempts`` times in all. The URL is never logged.
+    is retried after ``sending.pause_real`` real seconds, ``sending.attempts`` times in all. The URL
+    is never logged.
     """
+    sending = sending if sending is not None else ResponseTimings()
+    attempts, pause = sending.attempts, sending.pause_real
     payload = json.dumps(body).encode("utf-8")
     parts = urlsplit(url)
     path = urlunsplit(("", "", parts.path, parts.query, ""))
@@ -131,5 +206,5 @@ def put_response(url: str, body: Mapping[str, Any], *, timeout: float, attempts:
         finally:
             connection.close()
         if attempt < attempts:
-            time.sleep(1.0)
+            time.sleep(pause)
     return False

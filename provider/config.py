@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from provider.clock import Clock, SystemClock
-from provider.fleet_pace import FleetPolls
-from provider.lifecycle import poll_interval
+from provider.timing import AdaptivePolls, FleetPolls, Timings
 
 
 class PollSchedule(Protocol):
@@ -22,24 +21,17 @@ class PollSchedule(Protocol):
         ...
 
 
-class AdaptivePolls:
-    """``provider.lifecycle.poll_interval``: soon after each new phase, then at growing intervals."""
-
-    def interval(self, polls: int, time_left: float) -> float:
-        return poll_interval(polls, time_left)
-
-
 @dataclass(frozen=True)
 class ProviderConfig:
     """What the handler runs with.
 
-    ``clock``: the time the provider reads and waits in. ``poll_schedule``: when it polls.
+    ``clock``: the time the provider reads and waits in. ``poll_schedule``: when its waits poll.
     ``list_models_page_size``: ListModels' MaxResults (None: the service's default page).
     ``extra_response_hosts``: ``host:port`` of ResponseURLs accepted besides CloudFormation's
     response bucket (``provider.cfn_response.response_url_problem``): the local cloud's endpoint.
     ``fleet_polls``: how the Delete of a model version paces its calls for the fleet of Deletes
     it shares the service's quota with (``provider.fleet_pace``); every other wait follows
-    ``poll_schedule``.
+    ``poll_schedule``. ``timings``: every other timing setting (``provider.timing``).
     """
 
     clock: Clock = field(default_factory=SystemClock)
@@ -47,3 +39,4 @@ class ProviderConfig:
     list_models_page_size: int | None = None
     extra_response_hosts: tuple[str, ...] = ()
     fleet_polls: FleetPolls = field(default_factory=FleetPolls)
+    timings: Timings = field(default_factory=Timings)

@@ -1,36 +1,18 @@
 """Going on beyond one invocation: the continuation record and the hand-over.
 
-When what remains of an invocation runs low (``provider.budget``), the provider re-invokes its own
-function asynchronously — ``lambda.invoke(FunctionName=context.invoked_function_arn,
-InvocationType="Event")`` with the CloudFormation event plus a small continuation record — and
-this invocation sends no response; the new one carries on and eventually answers.
-
-The record says when the request began and what it has done so far. It comes back inside an
-event that anyone allowed to invoke the function could have written, so it is bounded: its start
-must lie between the ResponseURL's signing time (or now less ServiceTimeout) and now, and the
-resources it names are checked where they are used (``provider.model_resource``).
-
-Why not crhelper's ``poll_*``: it schedules re-invocations with a CloudWatch Events rule, so it
-polls at whole-minute granularity at best; the rule is named after the LogicalResourceId plus 8
-characters and PutRule fails for logical ids over 56 characters; the rule's target input (the
-whole event) is capped at 8192 characters; on a Lambda timeout it answers FAILED but leaves the
-rule and the Lambda permission behind; polling has no overall deadline; and it sleeps
-``sleep_on_delete`` before every Delete response. A self-invocation creates nothing that can
-leak, has no naming limit, carries up to Lambda's asynchronous payload limit, and needs only
-``lambda:InvokeFunction`` on the function itself.
-
-The Invoke is retried only when its failure proves that Lambda did not take the event (no
-connection, or throttled): a timed-out or dropped answer may mean the event was queued, and a
-second Invoke would start a second chain. Such an uncertain hand-over ends the invocation with an
-error and no answer, so that Lambda retries it with the same event.
+``hand_over`` re-invokes the function asynchronously with the event plus the next record; the
+record (``Continuation``) is parsed and checked once when it comes back: it starts at the
+ResponseURL's signing time, counts its invocations, and carries the request's progress
+(``provider.progress``). An Invoke is tried again only when Lambda provably did not take the event;
+one that got no clear answer raises ContinuationUncertain. Why: docs/decisions/0002, 0003, 0005.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
-import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -42,6 +24,8 @@ from provider import consts
 from provider.budget import Budget, LambdaContext
 from provider.clock import Clock
 from provider.errors import ContinuationFailed, ContinuationUncertain, RejectedEvent
+from provider.progress import ResourceProgress, ServiceGoneProgress, is_time
+from provider.timing import InvocationTimings
 
 logger = logging.getLogger(__name__)
 
@@ -49,78 +33,104 @@ logger = logging.getLogger(__name__)
 MAX_ASYNC_PAYLOAD = 256 * 1024
 # Invocations of one request: far more than any request within 3600 s at 10 s per invocation needs.
 MAX_INVOCATIONS = 10_000
-# Invoke attempts when Lambda did not take the event, a pause growing by this much between them.
-INVOKE_ATTEMPTS = 3
-INVOKE_RETRY_PAUSE = 0.2
 # Lambda's answers that say the event was not taken.
 _NOT_TAKEN = frozenset({"TooManyRequestsException", "ThrottlingException", "EC2ThrottledException"})
 
 
 @dataclass
 class Continuation:
-    """The record a re-invocation carries: when the request began and what it has done so far.
+    """The record a re-invocation carries: when the request began, which invocation this is, what is done.
 
-    ``started`` is when the request began (the clock's epoch seconds); ``progress`` holds a few
-    facts (e.g. the ARN of the model this request created) so that no step is repeated.
+    ``started`` is when the request began (the clock's epoch seconds); ``progress`` is the
+    resource's record (``provider.progress``; None for a resource type the provider does not
+    handle) and ``service_gone`` the end-of-support bookkeeping, so that no step is repeated.
     """
 
     started: float
     invocation: int = 1
-    progress: dict[str, Any] = field(default_factory=dict)
+    progress: ResourceProgress | None = None
+    service_gone: ServiceGoneProgress = field(default_factory=ServiceGoneProgress)
 
     @classmethod
-    def from_event(cls, event: Mapping[str, Any], clock: Clock, service_timeout: float) -> Continuation:
+    def from_event(
+        cls,
+        event: Mapping[str, Any],
+        clock: Clock,
+        service_timeout: float,
+        parse_progress: Callable[[Mapping[str, Any]], ResourceProgress | None],
+        max_clock_skew: float = InvocationTimings.max_clock_skew,
+    ) -> Continuation:
         """The event's record, or a new one for a first invocation; RejectedEvent for a record out of bounds.
 
-        A first invocation — and Lambda's retry of one, which carries the same event — starts
-        when CloudFormation signed the ResponseURL, else now.
+        The request starts when CloudFormation signed the ResponseURL — in every invocation, a
+        Lambda retry of the first included, however far this clock lags behind CloudFormation's
+        within ``max_clock_skew`` — else (no signing date) when its first invocation began. A
+        record's start must be exactly that signing time, or (without one) lie between now less
+        ServiceTimeout and now. ``parse_progress`` parses and checks the resource's record (an
+        empty one for a first invocation).
         """
         now = clock.now()
-        signed = request_signed_at(event.get("ResponseURL"), clock)
+        signed = request_signed_at(event.get("ResponseURL"))
+        if signed is not None and signed > now + max_clock_skew:
+            raise RejectedEvent(
+                f"the ResponseURL is dated {_iso(signed)}, more than {max_clock_skew:g} s ahead of this clock "
+                f"({_iso(now)})"
+            )
         raw = event.get(consts.CONTINUATION)
         if raw is None:
-            return cls(signed if signed is not None else now)
+            return cls(signed if signed is not None else now, progress=parse_progress({}))
         if not isinstance(raw, Mapping):
             raise RejectedEvent("the continuation record is not an object")
-        started, invocation, progress = raw.get("Started"), raw.get("Invocation"), raw.get("Progress", {})
-        if not isinstance(started, int | float) or isinstance(started, bool) or not math.isfinite(started):
+        started, invocation = raw.get("Started"), raw.get("Invocation")
+        progress, gone = raw.get("Progress", {}), raw.get("ServiceGone", {})
+        if not is_time(started):
             raise RejectedEvent("the continuation record's Started is not a time")
         if not isinstance(invocation, int) or isinstance(invocation, bool) or not 2 <= invocation <= MAX_INVOCATIONS:
             raise RejectedEvent(f"the continuation record's Invocation is not a number from 2 to {MAX_INVOCATIONS}")
         if not isinstance(progress, dict):
             raise RejectedEvent("the continuation record's Progress is not an object")
-        earliest = signed if signed is not None else now - service_timeout
-        if not earliest <= started <= now:
+        if not isinstance(gone, dict):
+            raise RejectedEvent("the continuation record's ServiceGone is not an object")
+        if signed is not None and started != signed:
             raise RejectedEvent(
-                "the continuation record's Started is not between the request's start and now "
-                f"({_iso(started)} outside {_iso(earliest)} to {_iso(now)})"
+                f"the continuation record's Started is not the request's start ({_iso(started)}, not {_iso(signed)})"
             )
-        return cls(float(started), invocation, dict(progress))
+        if signed is None and not now - service_timeout <= started <= now:
+            raise RejectedEvent(
+                "the continuation record's Started is not between the request's earliest start and now "
+                f"({_iso(started)} outside {_iso(now - service_timeout)} to {_iso(now)})"
+            )
+        started = float(started)
+        gone_since = ServiceGoneProgress.from_json(gone, started - max_clock_skew, now)
+        return cls(started, invocation, parse_progress(progress), gone_since)
 
     def to_json(self) -> dict[str, Any]:
-        return {"Started": self.started, "Invocation": self.invocation, "Progress": self.progress}
+        record: dict[str, Any] = {"Started": self.started, "Invocation": self.invocation}
+        record["Progress"] = self.progress.to_json() if self.progress is not None else {}
+        gone = self.service_gone.to_json()
+        if gone:
+            record["ServiceGone"] = gone
+        return record
 
     def next_event(self, event: Mapping[str, Any]) -> dict[str, Any]:
         """The event for the next invocation: the original event plus the updated record."""
-        record = Continuation(self.started, self.invocation + 1, self.progress)
+        record = dataclasses.replace(self, invocation=self.invocation + 1)
         return {**event, consts.CONTINUATION: record.to_json()}
 
 
-def request_signed_at(response_url: object, clock: Clock) -> float | None:
-    """When CloudFormation signed the request's ResponseURL (SigV4 ``X-Amz-Date``), if it says and it is past.
+def request_signed_at(response_url: object) -> float | None:
+    """When CloudFormation signed the request's ResponseURL (SigV4 ``X-Amz-Date``, to the second), if it says.
 
     That is when the request began, the same for every invocation of it — a Lambda retry of the
-    first invocation included, which carries no continuation record. The date is read in the
-    provider's clock, in which the URL was signed.
+    first invocation included, which carries no continuation record.
     """
     if not isinstance(response_url, str):
         return None
     for value in parse_qs(urlsplit(response_url).query).get("X-Amz-Date", []):
         try:
-            signed = datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC).timestamp()
+            return datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC).timestamp()
         except ValueError:
             continue
-        return signed if signed <= clock.now() else None
     return None
 
 
@@ -146,7 +156,8 @@ def hand_over(
             f"limit {MAX_ASYNC_PAYLOAD})"
         )
     function = context.invoked_function_arn
-    for attempt in range(1, INVOKE_ATTEMPTS + 1):
+    retries = budget.timings.hand_over
+    for attempt in range(1, retries.attempts + 1):
         try:
             with budget.timed_call():
                 client.invoke(FunctionName=function, InvocationType="Event", Payload=payload)
@@ -163,13 +174,14 @@ def hand_over(
             failure = exc
         except botocore.exceptions.BotoCoreError as exc:  # read timeout, dropped connection: it may be queued
             raise ContinuationUncertain(f"lambda:Invoke of {function} got no answer: {exc}") from exc
-        if attempt == INVOKE_ATTEMPTS or not _fits_another(context, budget):
+        if attempt == retries.attempts or not _fits_another(context, budget):
             raise ContinuationFailed(f"lambda:Invoke of {function} failed: {failure}") from failure
         logger.warning("lambda:Invoke was not taken (%s); trying again", failure)
-        budget.clock.sleep(INVOKE_RETRY_PAUSE * attempt)
+        budget.clock.sleep(retries.pause * attempt)
     logger.info("continuing in invocation %d (%d bytes)", record.invocation + 1, len(payload))
 
 
 def _fits_another(context: LambdaContext, budget: Budget) -> bool:
     """Whether a pause and one more Invoke at its worst end before the invocation does."""
-    return context.get_remaining_time_in_millis() / 1000 > budget.call_timeout + INVOKE_RETRY_PAUSE * INVOKE_ATTEMPTS
+    retries = budget.timings.hand_over
+    return context.get_remaining_time_in_millis() / 1000 > budget.call_timeout + retries.pause * retries.attempts

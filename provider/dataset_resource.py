@@ -1,23 +1,10 @@
 """Custom::LookoutVisionDataset: Create, Update and Delete.
 
-Datasets have no ARN: the physical id is ``<project>/<datasetType>``. Create is CreateDataset and
-a wait for CREATE_COMPLETE; Delete is DeleteDataset and a wait until DescribeDataset no longer
-finds it (already gone = success). Any change of properties replaces the dataset. A project holds
-one dataset of each type, so when the replacement has the same project and type (its source
-changed) the old dataset is deleted first and the new one created under the same physical id;
-otherwise the new one gets a new id and CloudFormation deletes the old one.
-
-Nothing is adopted: a Create whose project already has a dataset of its type fails (CreateDataset
-answers ConflictException; the request's own ClientToken makes a repeated CreateDataset of this
-request succeed instead). So a physical id ``<project>/<type>`` is only ever answered for a
-dataset this resource created, and only such an id is deleted. A Create that fails after
-CreateDataset answered gives the dataset's id, so that its Delete removes it; one whose
-CreateDataset got no answer (a dropped connection, retries spent) gives an unconfirmed id that
-names the request, and its Delete repeats that CreateDataset on the dataset it finds: the same
-call's answer proves the dataset this request's, ConflictException another's, which is left.
-Datasets carry no tags, so a Delete of a Create that CloudFormation stopped waiting for (whose
-RequestId it never learns) cannot tell a dataset that Create made from one that was there
-before, and deletes nothing.
+The physical id is ``<project>/<datasetType>``, answered only for a dataset this resource's
+CreateDataset made: nothing is adopted (a project's existing dataset of the type fails the Create),
+so only such a dataset is ever deleted. A changed source replaces the dataset under the same id
+(the old one deleted first); another project or type gets a new id. A Create whose CreateDataset's
+outcome is unknown answers an id naming its request. Why: docs/decisions/0007.
 """
 
 from __future__ import annotations
@@ -27,33 +14,31 @@ from typing import Any
 
 from provider import consts
 from provider.budget import Budget
-from provider.cfn_response import Outcome
-from provider.config import AdaptivePolls, PollSchedule
+from provider.config import PollSchedule
 from provider.errors import Conflict, PropertyError, ResourceFailed, outcome_unknown
-from provider.identifiers import DatasetRef, parse_dataset_id, parse_unconfirmed_dataset_id, unconfirmed_dataset_id
+from provider.identifiers import DatasetRef, UnconfirmedDatasetCreate, parse_physical_id
 from provider.lifecycle import Action, Step, next_dataset_action
-from provider.lookout import Dataset, Lookout
+from provider.lookout import DatasetDescription, Lookout
+from provider.progress import DatasetProgress
 from provider.properties import DatasetProperties, parse_dataset
+from provider.timing import AdaptivePolls
 from provider.tokens import TokenKind, client_token
+from provider.verdict import Answer
 from provider.waiter import Waiter, retried
 
 logger = logging.getLogger(__name__)
 
-# Keys of the continuation record's progress.
-CREATE_DATASET_ANSWERED = "CreateDatasetAnswered"  # CreateDataset answered: the dataset is this resource's
-CREATE_DATASET_UNCONFIRMED = "CreateDatasetUnconfirmed"  # a CreateDataset got no answer (or a 5xx): outcome unknown
-OLD_DATASET_DELETED = "OldDatasetDeleted"  # the old dataset is gone (same-id replacement)
-
 
 class DatasetResource:
-    """The dataset operations of one request (``progress`` survives re-invocations; ``schedule`` says when to poll)."""
+    """The dataset operations of one request (``progress``, its record, survives re-invocations; ``schedule`` says
+    when to poll)."""
 
     def __init__(
         self,
         lookout: Lookout,
         budget: Budget,
         request_id: str,
-        progress: dict[str, Any],
+        progress: DatasetProgress,
         *,
         schedule: PollSchedule | None = None,
     ) -> None:
@@ -63,21 +48,21 @@ class DatasetResource:
         self._progress = progress
         self._schedule: PollSchedule = schedule if schedule is not None else AdaptivePolls()
 
-    def create(self, properties: DatasetProperties) -> Outcome:
+    def create(self, properties: DatasetProperties) -> Answer:
         ref = DatasetRef(properties.project_name, properties.dataset_type)
-        if not self._progress.get(CREATE_DATASET_ANSWERED):
+        if not self._progress.create_dataset_answered:
             self._create_dataset(ref, properties)
         dataset = self._converge(ref, present=True)
-        return _outcome(ref, dataset)
+        return _answer(ref, dataset)
 
     def failed_create_id(self, properties: DatasetProperties) -> str | None:
         """The physical id a failed Create answers: the dataset's once this request created it; an
         unconfirmed id while CreateDataset's outcome is unknown; else None (nothing was created)."""
         ref = DatasetRef(properties.project_name, properties.dataset_type)
-        if self._progress.get(CREATE_DATASET_ANSWERED):
+        if self._progress.create_dataset_answered:
             return ref.physical_id
-        if self._progress.get(CREATE_DATASET_UNCONFIRMED):
-            return unconfirmed_dataset_id(ref, self._request_id)
+        if self._progress.create_dataset_unanswered:
+            return UnconfirmedDatasetCreate(ref, self._request_id).physical_id
         return None
 
     def leftover_of_update(self, physical_id: str, properties: DatasetProperties) -> str | None:
@@ -85,13 +70,13 @@ class DatasetResource:
         ref = DatasetRef(properties.project_name, properties.dataset_type)
         if ref.physical_id == physical_id:
             return None  # replaced in place: the resource's id still names it
-        if self._progress.get(CREATE_DATASET_ANSWERED):
+        if self._progress.create_dataset_answered:
             return f"the new {ref} remains (delete it)"
-        if self._progress.get(CREATE_DATASET_UNCONFIRMED):
+        if self._progress.create_dataset_unanswered:
             return f"the new {ref} may have been created (delete it if so)"
         return None
 
-    def update(self, physical_id: str, old_properties: Any, properties: DatasetProperties) -> Outcome:
+    def update(self, physical_id: str, old_properties: Any, properties: DatasetProperties) -> Answer:
         ref = DatasetRef(properties.project_name, properties.dataset_type)
         try:
             old: DatasetProperties | None = parse_dataset(old_properties)
@@ -100,15 +85,15 @@ class DatasetResource:
         if physical_id != ref.physical_id:
             return self.create(properties)  # another project or type: a new dataset, a new id
         source_changed = old is not None and old.dataset_source != properties.dataset_source
-        if not source_changed and not self._progress.get(OLD_DATASET_DELETED):
-            return _outcome(ref, self._converge(ref, present=True))  # this resource's dataset, unchanged
-        if not self._progress.get(OLD_DATASET_DELETED):
+        if not source_changed and not self._progress.old_dataset_gone:
+            return _answer(ref, self._converge(ref, present=True))  # this resource's dataset, unchanged
+        if not self._progress.old_dataset_gone:
             logger.info("replacing %s in place: deleting the old one first", ref)
             self._converge(ref, present=False)
-            self._progress[OLD_DATASET_DELETED] = True
+            self._progress.old_dataset_gone = True
         return self.create(properties)
 
-    def delete(self, physical_id: str, properties: Any, unanswered: DatasetRef | None = None) -> Outcome:
+    def delete(self, physical_id: str, properties: Any, unanswered: DatasetRef | None = None) -> Answer:
         """DeleteDataset and wait until it is gone; no call for an id that names no dataset of this resource.
 
         An unconfirmed id's dataset is deleted once the Create's own CreateDataset, repeated with
@@ -116,12 +101,12 @@ class DatasetResource:
         Create that CloudFormation stopped waiting for may have made. It may as well have been
         there before, so it is left, with a warning.
         """
-        ref = parse_dataset_id(physical_id)
-        unconfirmed = parse_unconfirmed_dataset_id(physical_id)
-        if unconfirmed is not None:
-            ref, create_request_id = unconfirmed
-            if not self._created_by(ref, create_request_id, properties):
-                return Outcome(physical_id)
+        named = parse_physical_id(physical_id)
+        ref = named if isinstance(named, DatasetRef) else None
+        if isinstance(named, UnconfirmedDatasetCreate):
+            ref = named.dataset
+            if not self._created_by(ref, named.request_id, properties):
+                return Answer.succeeded(physical_id)
         if ref is None:
             if unanswered is not None:
                 logger.warning(
@@ -131,9 +116,9 @@ class DatasetResource:
                 )
             else:
                 logger.info("the physical id is no dataset id: nothing to delete")
-            return Outcome(physical_id)
+            return Answer.succeeded(physical_id)
         self._converge(ref, present=False)
-        return Outcome(physical_id)
+        return Answer.succeeded(physical_id)
 
     def _created_by(self, ref: DatasetRef, create_request_id: str, properties: Any) -> bool:
         """Whether the dataset exists and that Create's CreateDataset made it (asked by repeating the call)."""
@@ -161,7 +146,7 @@ class DatasetResource:
             try:
                 self._lookout.create_dataset(properties, token)
             except Conflict as exc:
-                self._progress.pop(CREATE_DATASET_UNCONFIRMED, None)  # the same token would be answered: not ours
+                self._progress.create_dataset_unanswered = False  # the same token would be answered: not ours
                 if self._lookout.describe_dataset(ref.project_name, ref.dataset_type) is None:
                     raise  # another conflict (e.g. the project is being deleted): reported as such
                 raise ResourceFailed(
@@ -170,17 +155,17 @@ class DatasetResource:
                 ) from exc
             except Exception as exc:
                 if outcome_unknown(exc):  # a refusal created nothing; no answer or a 5xx may have
-                    self._progress[CREATE_DATASET_UNCONFIRMED] = True
+                    self._progress.create_dataset_unanswered = True
                 raise
 
         retried(self._budget, create)
-        self._progress[CREATE_DATASET_ANSWERED] = True
-        self._progress.pop(CREATE_DATASET_UNCONFIRMED, None)
+        self._progress.create_dataset_answered = True
+        self._progress.create_dataset_unanswered = False
 
-    def _converge(self, ref: DatasetRef, *, present: bool) -> Dataset | None:
+    def _converge(self, ref: DatasetRef, *, present: bool) -> DatasetDescription | None:
         """Until the dataset this request created is complete (``present``), or until it is gone."""
 
-        def observe() -> tuple[Action, Dataset | None, str]:
+        def observe() -> tuple[Action, DatasetDescription | None, str]:
             dataset = self._lookout.describe_dataset(ref.project_name, ref.dataset_type)
             status = dataset.status if dataset else None
             action = next_dataset_action(present, status, dataset.status_message if dataset else None)
@@ -203,8 +188,8 @@ class DatasetResource:
         ).run()
 
 
-def _outcome(ref: DatasetRef, dataset: Dataset | None) -> Outcome:
+def _answer(ref: DatasetRef, dataset: DatasetDescription | None) -> Answer:
     data = {consts.ATTR_PROJECT_NAME: ref.project_name, consts.ATTR_DATASET_TYPE: ref.dataset_type}
     if dataset is not None:
         data[consts.ATTR_STATUS] = str(dataset.status)
-    return Outcome(ref.physical_id, data)
+    return Answer.succeeded(ref.physical_id, data)

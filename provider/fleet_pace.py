@@ -32,7 +32,8 @@ coordinated client would:
 A throttled look is taken again at its first slot ``soonest`` seconds on; a throttled StopModel,
 DeleteModel or owner check after RetryAfterSeconds plus a random share of a window doubling from
 ``first_backoff`` to ``widest_backoff``. Every wait is the caller's (``provider.paced_delete``),
-within the request's deadline.
+within the request's deadline. The figures are ``provider.timing.FleetPolls``, which
+``ProviderConfig.fleet_polls`` holds.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ import enum
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+
+from provider.timing import FleetPolls
 
 # Statuses of the versions whose Deletes run with this one: hosted, stopping or being deleted.
 _RUNNING = frozenset({"HOSTED", "STOPPING_HOSTING", "DELETING"})
@@ -69,27 +72,6 @@ class Fleet:
 
     rank: int = 0
     size: int = 1
-
-
-@dataclass(frozen=True)
-class FleetPolls:
-    """How a Delete spends its share of the quota (see the module's docstring)."""
-
-    grid: float = 2.5  # seconds between looks early in a phase; doubled after 8 steps, and after 4 more
-    soonest: float = 0.5  # the shortest interval between two looks
-    rate: float = 5.0  # the service's quota, requests per second per API
-    utilization: float = 0.9  # the share of each API's quota in slots; the rest for calls no slot holds
-    first_backoff: float = 2.0  # a throttled StopModel or DeleteModel: a random share of this window ...
-    widest_backoff: float = 16.0  # ... doubling with each throttle up to this, after RetryAfterSeconds
-
-
-def grid_step(elapsed: float, grid: float) -> float:
-    """The grid's step ``elapsed`` seconds into a phase: ``grid``, then twice it after 8 steps, four times after 16."""
-    if elapsed < 8 * grid:
-        return grid
-    if elapsed < 16 * grid:
-        return 2 * grid
-    return 4 * grid
 
 
 class Pace:
@@ -209,7 +191,7 @@ class Pace:
         size = self.fleet.size
         if size <= 1 or self.alone():
             return at  # a fleet of one owns every slot
-        width = 1.0 / (self.polls.utilization * self.polls.rate)
+        width = self.polls.slot
         period = size * width
         offset = (self.fleet.rank % size) * width + (period / 2 if look is Look.LIST else 0.0)
         return offset + math.ceil((at - offset) / period - 1e-9) * period
@@ -223,7 +205,7 @@ class Pace:
         size = self.fleet.size
         if size <= 1:
             return 0.0
-        width = 1.0 / self.polls.rate
+        width = self.polls.first_call_slot
         offset = (self.fleet.rank % size) * width
         first = offset + math.ceil((now - offset) / (size * width) - 1e-9) * size * width
         return max(0.0, first - now)
@@ -232,8 +214,7 @@ class Pace:
         """Seconds from ``now`` to the next look, and the call it makes."""
         p = self.polls
         if self.throttled:  # an owner check or action refused: back off before looking again
-            window = min(p.widest_backoff, p.first_backoff * 2 ** (self.throttled - 1))
-            return self.retry_after + window * self.random_unit(), Look.DESCRIBE
+            return p.backoff(self.throttled, self.retry_after, self.random_unit()), Look.DESCRIBE
         at = now + p.soonest if self.throttled_look else self._wanted(now)
         by_list = self.slot(Look.LIST, at)
         if self.phase is Phase.DELETING:
@@ -248,7 +229,7 @@ class Pace:
         """When the next look is wanted: on the phase's grid, sooner as the fleet leaves the phase."""
         p = self.polls
         elapsed = max(0.0, now - self.phase_start)
-        step = grid_step(elapsed, p.grid)
+        step = p.grid_step(elapsed)
         remaining = self.remaining(now)
         at = self.phase_start + (math.floor(elapsed / step + 1e-9) + 1) * step
         if remaining is not None:

@@ -1,9 +1,12 @@
-"""Physical resource ids and owners: a model's ARN, a dataset's ``<project>/<datasetType>``, the ids of
-unconfirmed Creates, and the owner tag a model version carries.
+"""Physical resource ids — one type, one parser — and the owner tag a model version carries.
 
-Parsing is strict: anything else (such as crhelper's ``<stack>_<logicalId>_<8 chars>`` answered
-for a Create that failed before a resource existed) parses to None, and a Delete of such an id
-succeeds without calling the service. The parts are checked against the service model.
+``PhysicalId`` is every form a physical id takes: a model version's ARN (``ModelRef``), a dataset's
+``<project>/<datasetType>`` (``DatasetRef``), the ids a Create answers when its create call's
+outcome is unknown (``UnconfirmedModelCreate``, ``UnconfirmedDatasetCreate``: they name the
+request), the id of a Create that failed before anything existed (``FailedCreate``, in crhelper's
+form), and any other string: an id CloudFormation made up for a Create whose answer it never got
+(``MadeUp``). ``parse_physical_id`` tells them apart, each part checked against the service model;
+``physical_id`` is the string a form is answered as.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from provider import servicemodel
 # The tag CreateModel puts on every model version, naming the custom resource and the request that created it.
 OWNER_TAG_KEY = "lookoutvision-cdk:resource"
 _OWNER_SEPARATOR = ":"
-_CRHELPER_SUFFIX = "[A-Z0-9]{8}"
+_FAILED_CREATE_SUFFIX = "[A-Z0-9]{8}"
 _UNCONFIRMED_DATASET = "CreateDataset-unconfirmed-"
 _UNCONFIRMED_MODEL = "CreateModel-unconfirmed-"
 _MODEL_ARN = re.compile(r"arn:[a-z-]+:lookoutvision:[a-z0-9-]*:[0-9]*:model/(?P<project>[^/]+)/(?P<version>[^/]+)")
@@ -28,9 +31,15 @@ _MODEL_ARN = re.compile(r"arn:[a-z-]+:lookoutvision:[a-z0-9-]*:[0-9]*:model/(?P<
 
 @dataclass(frozen=True)
 class ModelRef:
+    """A model version; its physical id is its ARN."""
+
     project_name: str
     model_version: str
     model_arn: str
+
+    @property
+    def physical_id(self) -> str:
+        return self.model_arn
 
     def __str__(self) -> str:
         return f"model {self.model_version} of project {self.project_name}"
@@ -38,6 +47,8 @@ class ModelRef:
 
 @dataclass(frozen=True)
 class DatasetRef:
+    """A project's dataset of one type; its physical id is ``<project>/<datasetType>``."""
+
     project_name: str
     dataset_type: str
 
@@ -49,10 +60,96 @@ class DatasetRef:
         return f"{self.dataset_type} dataset of project {self.project_name}"
 
 
-def parse_model_arn(physical_id: object) -> ModelRef | None:
-    """The model a physical id names, or None when it is no model ARN."""
-    if not isinstance(physical_id, str):
-        return None
+@dataclass(frozen=True)
+class UnconfirmedModelCreate:
+    """The Create ``request_id`` whose CreateModel got no answer (or a 5xx): it may have made a version.
+
+    Its Delete looks for the versions carrying exactly that request's owner tag
+    (``Owner.request``), and no other life's.
+    """
+
+    project_name: str
+    request_id: str
+
+    @property
+    def physical_id(self) -> str:
+        return f"{self.project_name}/{_UNCONFIRMED_MODEL}{self.request_id}"
+
+    def __str__(self) -> str:
+        return f"model versions of project {self.project_name}"
+
+
+@dataclass(frozen=True)
+class UnconfirmedDatasetCreate:
+    """The Create ``request_id`` whose CreateDataset's outcome is unknown: the dataset it may have made.
+
+    Its Delete repeats that request's CreateDataset (same ClientToken, same properties) if the
+    dataset exists: the service answers it as the same call when that call created the dataset,
+    and ConflictException when the dataset is another's.
+    """
+
+    dataset: DatasetRef
+    request_id: str
+
+    @property
+    def physical_id(self) -> str:
+        return f"{self.dataset.physical_id}/{_UNCONFIRMED_DATASET}{self.request_id}"
+
+    def __str__(self) -> str:
+        return str(self.dataset)
+
+
+@dataclass(frozen=True)
+class FailedCreate:
+    """``<stack name>_<LogicalResourceId>_<8 characters>``: a Create that failed before anything existed.
+
+    crhelper's form for a Create that answered no id; its Delete calls nothing.
+    """
+
+    physical_id: str
+
+    @classmethod
+    def of(cls, stack_id: str, logical_id: str, request_id: str) -> FailedCreate:
+        """The id a failed Create of ``request_id`` answers: the same in every invocation of the request."""
+        suffix = hashlib.sha256(request_id.encode("utf-8")).hexdigest()[:8].upper()
+        return cls(f"{_stack_name(stack_id)}_{logical_id}_{suffix}")
+
+    def __str__(self) -> str:
+        return "nothing (a Create that failed before anything existed)"
+
+
+@dataclass(frozen=True)
+class MadeUp:
+    """Any other id: CloudFormation's own, for a Create whose answer it never got, which may have created something."""
+
+    physical_id: str
+
+    def __str__(self) -> str:
+        return "what the Create whose answer CloudFormation never got may have made"
+
+
+PhysicalId = ModelRef | DatasetRef | UnconfirmedModelCreate | UnconfirmedDatasetCreate | FailedCreate | MadeUp
+
+
+def parse_physical_id(physical_id: str, stack_id: str = "", logical_id: str = "") -> PhysicalId:
+    """The form of ``physical_id``; ``stack_id`` and ``logical_id`` (the event's) recognise a ``FailedCreate``."""
+    return (
+        _model_ref(physical_id)
+        or _unconfirmed_dataset(physical_id)
+        or _dataset_ref(physical_id)
+        or _unconfirmed_model(physical_id)
+        or _failed_create(physical_id, stack_id, logical_id)
+        or MadeUp(physical_id)
+    )
+
+
+def model_named_by(physical_id: object) -> ModelRef | None:
+    """The model version a string names as its ARN (an answer's, a record's), or None."""
+    parsed = parse_physical_id(physical_id) if isinstance(physical_id, str) else None
+    return parsed if isinstance(parsed, ModelRef) else None
+
+
+def _model_ref(physical_id: str) -> ModelRef | None:
     match = _MODEL_ARN.fullmatch(physical_id)
     if match is None:
         return None
@@ -63,14 +160,46 @@ def parse_model_arn(physical_id: object) -> ModelRef | None:
     return ModelRef(project, version, physical_id)
 
 
-def parse_dataset_id(physical_id: object) -> DatasetRef | None:
-    """The dataset a physical id names, or None when it is not ``<project>/<datasetType>``."""
-    if not isinstance(physical_id, str) or physical_id.count("/") != 1:
+def _dataset_ref(physical_id: str) -> DatasetRef | None:
+    if physical_id.count("/") != 1:
         return None
     project, dataset_type = physical_id.split("/")
     if servicemodel.validate_input("DescribeDataset", {"ProjectName": project, "DatasetType": dataset_type}):
         return None
     return DatasetRef(project, dataset_type)
+
+
+def _unconfirmed_dataset(physical_id: str) -> UnconfirmedDatasetCreate | None:
+    if physical_id.count("/") < 2:
+        return None
+    dataset_id, _, marker = physical_id.rpartition("/")
+    ref = _dataset_ref(dataset_id)
+    request_id = marker.removeprefix(_UNCONFIRMED_DATASET)
+    if ref is None or request_id == marker or not request_id:
+        return None
+    return UnconfirmedDatasetCreate(ref, request_id)
+
+
+def _unconfirmed_model(physical_id: str) -> UnconfirmedModelCreate | None:
+    project, _, marker = physical_id.partition("/")
+    request_id = marker.removeprefix(_UNCONFIRMED_MODEL)
+    if request_id == marker or not request_id or "/" in request_id:
+        return None
+    if servicemodel.validate_input("ListModels", {"ProjectName": project}):
+        return None
+    return UnconfirmedModelCreate(project, request_id)
+
+
+def _failed_create(physical_id: str, stack_id: str, logical_id: str) -> FailedCreate | None:
+    if not stack_id or not logical_id:
+        return None
+    pattern = f"{re.escape(_stack_name(stack_id))}_{re.escape(logical_id)}_{_FAILED_CREATE_SUFFIX}"
+    return FailedCreate(physical_id) if re.fullmatch(pattern, physical_id) else None
+
+
+def _stack_name(stack_id: str) -> str:
+    """The stack's name in its id (``arn:...:stack/<name>/<uuid>``)."""
+    return stack_id.split("/")[1] if stack_id.count("/") >= 1 else ""
 
 
 @dataclass(frozen=True)
@@ -140,67 +269,3 @@ def _tag_value_shape() -> StringShape:
 def owner_tag_value(stack_id: str, logical_id: str, request_id: str) -> str:
     """The owner tag's value that a Create or Update ``request_id`` of one custom resource puts on its version."""
     return Owner.of(stack_id, logical_id, request_id).tag_value
-
-
-def unconfirmed_model_id(project_name: str, request_id: str) -> str:
-    """The physical id a Create answers when CreateModel may have created a version that it never got an answer for.
-
-    It names the Create's request, so that the Delete that follows looks for the versions
-    carrying exactly that request's owner tag (``Owner.request``), and no other life's.
-    """
-    return f"{project_name}/{_UNCONFIRMED_MODEL}{request_id}"
-
-
-def parse_unconfirmed_model_id(physical_id: object) -> tuple[str, str] | None:
-    """The project and the Create's RequestId an ``unconfirmed_model_id`` names, or None."""
-    if not isinstance(physical_id, str):
-        return None
-    project, _, marker = physical_id.partition("/")
-    request_id = marker.removeprefix(_UNCONFIRMED_MODEL)
-    if request_id == marker or not request_id or "/" in request_id:
-        return None
-    if servicemodel.validate_input("ListModels", {"ProjectName": project}):
-        return None
-    return project, request_id
-
-
-def unconfirmed_dataset_id(ref: DatasetRef, request_id: str) -> str:
-    """The physical id a Create answers when CreateDataset's outcome is unknown: the dataset and that request.
-
-    The Delete that follows repeats the request's CreateDataset (same ClientToken, same
-    properties) if the dataset exists: the service answers it as the same call when that call
-    created the dataset, and ConflictException when the dataset is another's.
-    """
-    return f"{ref.physical_id}/{_UNCONFIRMED_DATASET}{request_id}"
-
-
-def parse_unconfirmed_dataset_id(physical_id: object) -> tuple[DatasetRef, str] | None:
-    """The dataset and the Create's RequestId an ``unconfirmed_dataset_id`` names, or None."""
-    if not isinstance(physical_id, str) or physical_id.count("/") < 2:
-        return None
-    dataset_id, _, marker = physical_id.rpartition("/")
-    ref = parse_dataset_id(dataset_id)
-    request_id = marker.removeprefix(_UNCONFIRMED_DATASET)
-    if ref is None or request_id == marker or not request_id:
-        return None
-    return ref, request_id
-
-
-def dataset_named_by(physical_id: object) -> DatasetRef | None:
-    """The dataset a physical id names: a dataset id's, or an unconfirmed dataset Create's."""
-    unconfirmed = parse_unconfirmed_dataset_id(physical_id)
-    return unconfirmed[0] if unconfirmed is not None else parse_dataset_id(physical_id)
-
-
-def is_failed_create_id(physical_id: object, stack_id: object, logical_id: object) -> bool:
-    """Whether the id is the one crhelper invents for a Create that answered FAILED without one.
-
-    ``<stack name>_<LogicalResourceId>_<8 characters>``: the provider's own failed Create, which
-    created nothing. Any other id that names no resource came from CloudFormation itself (a
-    Create it stopped waiting for), which may have created something.
-    """
-    if not all(isinstance(x, str) for x in (physical_id, stack_id, logical_id)):
-        return False
-    stack_name = str(stack_id).split("/")[1] if str(stack_id).count("/") >= 1 else ""
-    pattern = f"{re.escape(stack_name)}_{re.escape(str(logical_id))}_{_CRHELPER_SUFFIX}"
-    return re.fullmatch(pattern, str(physical_id)) is not None

@@ -2,8 +2,7 @@
 
 From what a request wants (a goal) and what the service shows (an observation) to the one next
 action; ``provider.model_resource`` and ``provider.dataset_resource`` perform the actions and
-observe again until DONE or FAIL. Also the timing rules: the adaptive poll interval, backoff with
-full jitter, the hand-over reserve and the deadline margin.
+observe again until DONE or FAIL. The timing rules are ``provider.timing``'s.
 """
 
 from __future__ import annotations
@@ -231,80 +230,17 @@ def next_dataset_action(present: bool, status: DatasetStatus | None, status_mess
     return Action(Step.DELETE)
 
 
-# -- timing --------------------------------------------------------------------------------------
-
-# Each status (phase) is polled 0.5 s after it was first seen, then at intervals growing by a fifth:
-# an answer trails the service by at most ~20% of the phase's length (at least 0.5 s, at most the cap).
-POLL_FIRST = 0.5  # seconds
-POLL_FACTOR = 1.2
-POLL_CAP = 20.0
-# A poll step that was throttled moves the schedule this many intervals on (about x2), so that many
-# resources polling under the service's quota (5 requests/s per API) spread out instead of storming.
-THROTTLED_POLL_SKIP = 4
-BACKOFF_BASE = 0.5
-BACKOFF_CAP = 8.0
-DEADLINE_MARGIN_MAX = 30.0
-# The longest one call may take (connect + read), as a share of the invocation, within bounds.
-CALL_SHARE = 0.1
-CALL_MIN = 1.0
-CALL_MAX = 10.0
-# Kept at the end of an invocation besides the last call: the process's own exit and log flush.
-ANSWER_MARGIN = 0.5
-# The reserve also covers this many times the slowest call timed in the invocation.
-RESERVE_CALLS = 4
-
-
-def poll_interval(polls: int, time_left: float) -> float:
-    """Seconds before poll ``polls`` (0-based) of a phase: short at first, growing, capped, within ``time_left``."""
-    interval = min(POLL_CAP, POLL_FIRST * POLL_FACTOR ** max(0, polls))
-    return max(0.0, min(interval, time_left))
-
-
-def backoff_delay(attempt: int, unit_random: float, retry_after: float | None = None) -> float:
-    """Delay before retry ``attempt`` (0-based): full jitter on a capped exponential, after RetryAfterSeconds.
-
-    ``unit_random`` is a number in [0, 1) supplied by the caller.
-    """
-    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, attempt))
-    return max(0.0, retry_after or 0.0) + unit_random * ceiling
-
-
-def call_timeout(invocation_length: float) -> float:
-    """The longest one call may take (connect + read): a tenth of the invocation, from 1 s to 10 s."""
-    return min(CALL_MAX, max(CALL_MIN, invocation_length * CALL_SHARE))
-
-
-def hand_over_reserve(invocation_length: float, slowest_call: float) -> float:
-    """Seconds kept at the end of an invocation to hand over or to answer, whichever it ends with.
-
-    Either is one call (lambda:Invoke, or the PUT of the response) at its worst — ``call_timeout``
-    — plus ``ANSWER_MARGIN``; or ``RESERVE_CALLS`` times the slowest call this invocation has
-    timed, if more (network time only: back-off sleeps do not count). Never more than half the
-    invocation, so that every invocation spends at least half its length on the request.
-    """
-    needed = max(call_timeout(invocation_length) + ANSWER_MARGIN, RESERVE_CALLS * slowest_call)
-    return min(invocation_length / 2, needed)
-
-
-def deadline_margin(service_timeout: float) -> float:
-    """How long before ServiceTimeout the provider gives up, to answer FAILED before CloudFormation does."""
-    return min(DEADLINE_MARGIN_MAX, service_timeout / 10)
-
-
 # -- the versions of a Create that never answered --------------------------------------------------
 
-# When CloudFormation never got a Create's answer, it sends the Delete once the Create's ServiceTimeout
-# has passed and its rollback reaches the resource: after the operations still in progress have ended
-# (one ServiceTimeout each at most, 3600 s) and the resources depending on it are deleted. So that
-# Create began at most ServiceTimeout plus this long before its Delete.
-UNANSWERED_CREATE_MARGIN = 3600.0
 
-
-def may_be_from_unanswered_create(age: float, since_request_start: float, service_timeout: float) -> bool:
+def may_be_from_unanswered_create(
+    age: float, since_request_start: float, service_timeout: float, margin: float
+) -> bool:
     """Whether a version ``age`` seconds old may have been created by the Create a Delete follows, unanswered.
 
     The Delete began ``since_request_start`` seconds ago; that Create began at most its
-    ``service_timeout`` plus ``UNANSWERED_CREATE_MARGIN`` before, and made nothing earlier. An older
-    version is another life's (one kept by RETAIN from an earlier resource of the same logical id).
+    ``service_timeout`` plus ``margin`` before (``provider.timing.UnansweredCreateTimings``), and
+    made nothing earlier. An older version is another life's (one kept by RETAIN from an earlier
+    resource of the same logical id).
     """
-    return age <= since_request_start + service_timeout + UNANSWERED_CREATE_MARGIN
+    return age <= since_request_start + service_timeout + margin

@@ -1,15 +1,11 @@
 """Every call to Lookout for Vision, in one place.
 
-The client comes from ``provider.clients`` and therefore honours ``AWS_ENDPOINT_URL_LOOKOUTVISION``
-(nothing here names an endpoint). botocore's own retries are off: this module retries, a bounded number of
-times and only throttling, 5xx answers and dropped connections, with full-jitter backoff that
-honours RetryAfterSeconds, and only when the retry can still start within the caller's window
-(the caller's waits retry further, until the request's deadline). Each attempt is timed by the
-caller (its network time sizes the hand-over reserve). botocore's errors leave this module as the
-typed errors of ``provider.errors``; an error says whether any attempt of the call may have been
-carried out (``outcome_unknown``). Model versions carry their CreationTimestamp and the service's
-time of the answer that showed them (its ``Date`` header), so that a version's age is read in the
-service's own clock.
+botocore's own retries are off: a call is tried again (``CallRetries``) only after throttling, a
+5xx or no answer, and only while the retry can start within the caller's window; each attempt is
+timed by the caller. botocore's errors leave as the typed errors of ``provider.errors``, saying
+whether any attempt may have been carried out (``outcome_unknown``). A model version carries the
+service's time of the answer that showed it (its ``Date``), so that its age is read in the
+service's clock.
 """
 
 from __future__ import annotations
@@ -28,12 +24,12 @@ import botocore.exceptions
 from botocore import xform_name
 
 from provider import errors
-from provider.lifecycle import DatasetStatus, ModelStatus, backoff_delay
+from provider.lifecycle import DatasetStatus, ModelStatus
 from provider.properties import DatasetProperties, Hosting, ModelProperties
+from provider.timing import CallRetries
 
 logger = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 6
 _CONNECTION_ERRORS = (
     botocore.exceptions.EndpointConnectionError,
     botocore.exceptions.ConnectionClosedError,
@@ -44,7 +40,7 @@ _CONNECTION_ERRORS = (
 
 
 @dataclass(frozen=True)
-class Model:
+class ModelDescription:
     """A model version as DescribeModel shows it."""
 
     project_name: str
@@ -74,7 +70,7 @@ class ModelSummary:
 
 
 @dataclass(frozen=True)
-class Dataset:
+class DatasetDescription:
     project_name: str
     dataset_type: str
     status: DatasetStatus
@@ -86,7 +82,9 @@ class Lookout:
 
     ``sleep`` sleeps (the provider's clock); ``call_window`` returns the seconds during which a
     call may still start (a retry that would not start within it raises ``OutOfTime``);
-    ``timed_call`` wraps each attempt (``provider.budget.Budget.timed_call``); ``random`` yields [0, 1).
+    ``timed_call`` wraps each attempt (``provider.budget.Budget.timed_call``); ``random`` yields
+    [0, 1); ``retries`` says how often and after how long a call is tried again (``max_attempts``,
+    when given, instead of its attempts).
     """
 
     def __init__(
@@ -97,21 +95,25 @@ class Lookout:
         call_window: Callable[[], float] = lambda: float("inf"),
         timed_call: Callable[[], AbstractContextManager[None]] = contextlib.nullcontext,
         random_unit: Callable[[], float] = random.random,
-        max_attempts: int = MAX_ATTEMPTS,
+        retries: CallRetries | None = None,
+        max_attempts: int | None = None,
         retry_throttled: bool = True,
     ) -> None:
         self._client = client
+        self._retries = retries if retries is not None else CallRetries()
         self._retry_throttled = retry_throttled
         self._sleep = sleep
         self._call_window = call_window
         self._timed_call = timed_call
         self._random = random_unit
-        self._max_attempts = max_attempts
+        self._max_attempts = max_attempts if max_attempts is not None else self._retries.attempts
         self.throttled = 0  # ThrottlingException answers so far: the pollers slow down on them
 
     # -- models --------------------------------------------------------------------------------
 
-    def create_model(self, properties: ModelProperties, token: str, tags: dict[str, str] | None = None) -> Model:
+    def create_model(
+        self, properties: ModelProperties, token: str, tags: dict[str, str] | None = None
+    ) -> ModelDescription:
         """CreateModel with the properties' tags plus ``tags``."""
         params = properties.create_model_input()
         extra = [{"Key": key, "Value": value} for key, value in (tags or {}).items()]
@@ -121,7 +123,7 @@ class Lookout:
         meta = answer["ModelMetadata"]
         return _model(properties.project_name, meta, _answered_at(answer))
 
-    def describe_model(self, project_name: str, model_version: str) -> Model | None:
+    def describe_model(self, project_name: str, model_version: str) -> ModelDescription | None:
         """The model (``model_version`` may be ``latest``), or None when it or its project does not exist."""
         try:
             answer = self._call("DescribeModel", ProjectName=project_name, ModelVersion=model_version)
@@ -188,6 +190,7 @@ class Lookout:
             call_window=self._call_window,
             timed_call=self._timed_call,
             random_unit=self._random,
+            retries=self._retries,
             max_attempts=max_attempts,
             retry_throttled=retry_throttled,
         )
@@ -227,14 +230,14 @@ class Lookout:
     def create_dataset(self, properties: DatasetProperties, token: str) -> None:
         self._call("CreateDataset", **properties.create_dataset_input(), ClientToken=token)
 
-    def describe_dataset(self, project_name: str, dataset_type: str) -> Dataset | None:
+    def describe_dataset(self, project_name: str, dataset_type: str) -> DatasetDescription | None:
         """The dataset, or None when it or its project does not exist."""
         try:
             answer = self._call("DescribeDataset", ProjectName=project_name, DatasetType=dataset_type)
         except errors.NotFound:
             return None
         description = answer["DatasetDescription"]
-        return Dataset(
+        return DatasetDescription(
             project_name=project_name,
             dataset_type=dataset_type,
             status=DatasetStatus(description["Status"]),
@@ -267,7 +270,7 @@ class Lookout:
                 raise error
             if isinstance(error, errors.Throttled) and not self._retry_throttled:
                 raise error
-            delay = backoff_delay(attempt, self._random(), error.retry_after)
+            delay = self._retries.delay(attempt, self._random(), error.retry_after)
             if delay >= self._call_window():
                 raise errors.OutOfTime(error)
             logger.info("%s: %s; retry %d in %.1f s", operation, error.code, attempt + 1, delay)
@@ -313,9 +316,9 @@ def _epoch(timestamp: object) -> float | None:
     return None
 
 
-def _model(project_name: str, meta: dict[str, Any], answered_at: float | None = None) -> Model:
+def _model(project_name: str, meta: dict[str, Any], answered_at: float | None = None) -> ModelDescription:
     performance = {k: float(v) for k, v in (meta.get("Performance") or {}).items() if v is not None}
-    return Model(
+    return ModelDescription(
         project_name=project_name,
         model_version=str(meta["ModelVersion"]),
         model_arn=str(meta["ModelArn"]),

@@ -1,20 +1,11 @@
 """Custom::LookoutVisionModel: Create, Update and Delete, as lifecycle decisions carried out.
 
-PhysicalResourceId is the model ARN. Create trains a new model version, tagged with this
-resource's owner tag (``provider.identifiers.Owner``: the resource and the Create's request), and
-hosts it when the properties ask for it. Update looks at the version the physical id names: when
-it was created with the new properties' settings, the update is done in place (host, stop,
-rescale, retag) and answers the same ARN — a rollback lands here too —; otherwise a new version is
-trained (CloudFormation then deletes the old one). Delete stops, deletes and waits until the
-version is gone: DescribeModel no longer finds it and ListModels no longer lists it.
-
-No step acts on a version that does not carry this resource's owner tag, and every ARN a
-continuation record names must be a version of the resource's project: the record travels in an
-event that anyone allowed to invoke the function could write. The Delete of a Create that never
-answered acts only on the versions that Create can have made: those of its request when the id
-names it, else those of this resource created since that Create can have begun
-(``provider.lifecycle.may_be_from_unanswered_create``) — never a version kept by RETAIN from an
-earlier life of the same logical id.
+The physical id is the model ARN. Create trains a version carrying this resource's owner tag and
+hosts it if asked; Update works in place when the version it names has the new settings, else
+trains a new one; Delete stops, deletes and waits until DescribeModel and ListModels both no
+longer show the version. No step acts on a version without this resource's owner tag; the Delete
+of a Create that never answered acts only on the versions that Create can have made. Why:
+docs/decisions/0006, 0007, 0010.
 """
 
 from __future__ import annotations
@@ -28,20 +19,17 @@ from typing import Any
 
 from provider import consts, paced_delete, servicemodel
 from provider.budget import Budget, HandOver
-from provider.cfn_response import Outcome
-from provider.config import AdaptivePolls, PollSchedule
+from provider.config import PollSchedule
 from provider.errors import (
     STILL_TRAINING_ADVICE,
     AccessDenied,
     DeadlineExceeded,
     ProviderError,
-    RejectedEvent,
     ResourceFailed,
     outcome_unknown,
     service_gone,
 )
-from provider.fleet_pace import FleetPolls
-from provider.identifiers import OWNER_TAG_KEY, ModelRef, Owner, parse_model_arn, unconfirmed_model_id
+from provider.identifiers import OWNER_TAG_KEY, ModelRef, Owner, UnconfirmedModelCreate, model_named_by
 from provider.lifecycle import (
     Absent,
     Action,
@@ -56,35 +44,22 @@ from provider.lifecycle import (
     next_model_action,
     update_plan,
 )
-from provider.lookout import Lookout, Model, ModelSummary
+from provider.lookout import Lookout, ModelDescription, ModelSummary
+from provider.progress import FAILURE_KEPT, ModelProgress
 from provider.properties import ModelProperties, VersionSettings, fleet_of, hosted_by
+from provider.timing import AdaptivePolls, FleetPolls
 from provider.tokens import TokenKind, client_token
+from provider.verdict import Answer
 from provider.waiter import Waiter, retried
 
 logger = logging.getLogger(__name__)
-
-# Keys of the continuation record's progress.
-CREATE_MODEL_UNCONFIRMED = "CreateModelUnconfirmed"  # a CreateModel got no answer (or a 5xx): it may have created
-CREATED_MODEL_ARN = "ModelArn"  # CreateModel answered: the version this request created
-HOSTING_STARTED = "StartModelAnswered"  # StartModel answered: a later HOSTING_FAILED is a failure
-TAGS_APPLIED = "TagsApplied"
-REPLACING = "Replacing"
-REPLACEMENT_FAILURE = "ReplacementFailure"
-OWNED_VERSIONS = "OwnedVersions"
-
-# A Delete of a Create that CloudFormation stopped waiting for keeps looking for the versions that
-# Create made for this long after the Delete began: a CreateModel sent before then (within its
-# own deadline) has landed by the end of its longest attempt (provider.lifecycle.CALL_MAX).
-CREATE_MODEL_LANDING = 30.0
-# Seconds between two looks for such versions.
-LANDING_LOOK_INTERVAL = 5.0
 
 
 @dataclass(frozen=True)
 class UnansweredCreate:
     """A Create that may have made model versions CloudFormation never learnt of: where, and which request.
 
-    ``request_id`` is that Create's RequestId when its answer named it (``unconfirmed_model_id``);
+    ``request_id`` is that Create's RequestId when its answer named it (``UnconfirmedModelCreate``);
     None when CloudFormation made the physical id up (it never got an answer).
     """
 
@@ -95,7 +70,7 @@ class UnansweredCreate:
 class ModelResource:
     """The model operations of one request.
 
-    ``progress`` is the continuation record's progress: it survives re-invocations. ``owner`` is
+    ``progress`` is the request's record (``provider.progress``): it survives re-invocations. ``owner`` is
     this custom resource and this request (``provider.identifiers.Owner``): the owner tag a version
     this request creates gets. ``page_size`` is ListModels' MaxResults (None: the service's default
     page); ``schedule`` says when to poll.
@@ -106,7 +81,7 @@ class ModelResource:
         lookout: Lookout,
         budget: Budget,
         request_id: str,
-        progress: dict[str, Any],
+        progress: ModelProgress,
         *,
         owner: Owner,
         page_size: int | None = None,
@@ -128,9 +103,9 @@ class ModelResource:
 
     # -- Create ----------------------------------------------------------------------------------
 
-    def create(self, properties: ModelProperties) -> Outcome:
+    def create(self, properties: ModelProperties) -> Answer:
         """CreateModel (once per request), wait TRAINED, then host if asked."""
-        ref = self._created(properties.project_name)
+        ref = self._progress.created
         if ref is None:
             ref = self._create_model(properties)
         try:
@@ -138,7 +113,7 @@ class ModelResource:
         except ProviderError as exc:
             exc.physical_id = ref.model_arn  # the model exists: CloudFormation's Delete removes it
             raise
-        return _outcome(model)
+        return _answer(model)
 
     def failed_create_id(self, project_name: str) -> str | None:
         """The physical id a failed Create answers: what exists, so that CloudFormation's Delete removes it.
@@ -146,55 +121,44 @@ class ModelResource:
         The created version's ARN; or, when a CreateModel got no answer (or a 5xx) and may have
         created a version, an id naming this request, whose Delete looks for the versions carrying
         this request's owner tag; or None: nothing was created (no CreateModel, or only refused
-        ones), crhelper makes up an id, and the Delete of that id does nothing.
+        ones): a failed Create's id, whose Delete does nothing.
         """
-        arn = self._progress.get(CREATED_MODEL_ARN)
-        if isinstance(arn, str) and parse_model_arn(arn) is not None:
-            return arn
-        if self._progress.get(CREATE_MODEL_UNCONFIRMED):
-            return unconfirmed_model_id(project_name, self._request_id)
+        if self._progress.created is not None:
+            return self._progress.created.model_arn
+        if self._progress.create_model_unanswered:
+            return UnconfirmedModelCreate(project_name, self._request_id).physical_id
         return None
 
     def _create_model(self, properties: ModelProperties) -> ModelRef:
         """CreateModel, tried again (same ClientToken) after transient failures until the deadline."""
         token = client_token(self._request_id, TokenKind.CREATE_MODEL)
 
-        def create() -> Model:
+        def create() -> ModelDescription:
             try:
                 return self._lookout.create_model(properties, token, self._owner_tag(properties))
             except Exception as exc:
                 if outcome_unknown(exc):  # a refusal created nothing; no answer or a 5xx may have
-                    self._progress[CREATE_MODEL_UNCONFIRMED] = True
+                    self._progress.create_model_unanswered = True
                 raise
 
         created = retried(self._budget, create)
-        ref = parse_model_arn(created.model_arn)
+        ref = model_named_by(created.model_arn)
         if ref is None or ref.project_name != properties.project_name:
             raise ProviderError(f"CreateModel answered an unexpected model ARN {created.model_arn!r}")
-        self._progress[CREATED_MODEL_ARN] = ref.model_arn
+        self._progress.created = ref
         self._verified.add(ref.model_arn)  # just created with the owner tag
         logger.info("CreateModel: %s", ref.model_arn)
         return ref
 
-    def _created(self, project_name: str) -> ModelRef | None:
-        """The version this request created, from the record: a version of the resource's project, or rejected."""
-        arn = self._progress.get(CREATED_MODEL_ARN)
-        if arn is None:
-            return None
-        ref = parse_model_arn(arn)
-        if ref is None or ref.project_name != project_name:
-            raise RejectedEvent(f"the continuation record names {arn!r}, not a model version of project {project_name}")
-        return ref
-
     # -- Update ----------------------------------------------------------------------------------
 
-    def update(self, physical_id: str, properties: ModelProperties) -> Outcome:
+    def update(self, physical_id: str, properties: ModelProperties) -> Answer:
         """In place when the version the physical id names has the new settings; else a new version."""
-        ref = parse_model_arn(physical_id)
-        replacing = self._progress.get(REPLACING) or self._progress.get(CREATED_MODEL_ARN) is not None
+        ref = model_named_by(physical_id)
+        replacing = self._progress.replacement_decided or self._progress.created is not None
         if not replacing and ref is not None and self._plan(ref, properties) is UpdatePlan.IN_PLACE:
-            return _outcome(self._converged(ref, goal_for(properties), tags=dict(properties.tags)))
-        self._progress[REPLACING] = True
+            return _answer(self._converged(ref, goal_for(properties), tags=dict(properties.tags)))
+        self._progress.replacement_decided = True
         logger.info("the update needs a new model version")
         return self._replace(properties)
 
@@ -203,7 +167,7 @@ class ModelResource:
         if ref.project_name != properties.project_name:
             return UpdatePlan.REPLACE
 
-        def look() -> Model | None:
+        def look() -> ModelDescription | None:
             model = self._lookout.describe_model(ref.project_name, ref.model_version)
             if model is not None:
                 self._check_owner(ref)
@@ -215,7 +179,7 @@ class ModelResource:
         logger.info("%s: %s update", ref, plan)
         return plan
 
-    def _replace(self, properties: ModelProperties) -> Outcome:
+    def _replace(self, properties: ModelProperties) -> Answer:
         """A new model version for an Update; if it fails, delete it before answering FAILED.
 
         CloudFormation answers a failed Update by rolling back to the old physical id: it never
@@ -223,22 +187,21 @@ class ModelResource:
         DeleteProject. Training that is still running at the deadline cannot be deleted: the
         reason then names the version left behind.
         """
-        failure = self._progress.get(REPLACEMENT_FAILURE)
-        if not isinstance(failure, str):
+        failure = self._progress.replacement_failure
+        if failure is None:
             try:
                 return self._create_for_update(properties)
             except ProviderError as exc:
                 exc.physical_id = None  # the Update answers the old physical id
-                ref = self._created(properties.project_name)
-                if ref is None:
+                if self._progress.created is None:
                     raise
                 if isinstance(exc, DeadlineExceeded):
                     exc.message = f"{exc.message}; {self.leftover()}"
                     self.replacement_reported = True
                     raise
-                failure = exc.message[:300]  # the record travels in every re-invocation: keep it short
-                self._progress[REPLACEMENT_FAILURE] = failure
-        ref = self._created(properties.project_name)
+                failure = exc.message[:FAILURE_KEPT]  # the record travels in every re-invocation: keep it short
+                self._progress.replacement_failure = failure
+        ref = self._progress.created
         if ref is not None:
             logger.info("the replacement failed (%s): deleting %s", failure, ref)
             try:
@@ -249,7 +212,7 @@ class ModelResource:
         self.replacement_reported = True
         raise ResourceFailed(f"{failure} (the new model version was deleted)")
 
-    def _create_for_update(self, properties: ModelProperties) -> Outcome:
+    def _create_for_update(self, properties: ModelProperties) -> Answer:
         """``create``, with any unexpected error made a ProviderError: the new version is deleted either way."""
         try:
             return self.create(properties)
@@ -261,24 +224,23 @@ class ModelResource:
 
     def leftover(self) -> str:
         """Words naming the version an Update created (or may have) and could not delete, for a FAILED reason."""
-        arn = self._progress.get(CREATED_MODEL_ARN)
-        if isinstance(arn, str):
-            return f"the new model version {arn.rsplit('/', 1)[-1]} remains (delete it)"
+        if self._progress.created is not None:
+            return f"the new model version {self._progress.created.model_version} remains (delete it)"
         return f"a new model version may remain (delete it if so: its owner tag ends in {self._owner.request})"
 
     def replacement_left(self) -> bool:
         """Whether an Update created (or may have) a new version that is neither deleted nor named in its error."""
-        made = self._progress.get(CREATED_MODEL_ARN) is not None or bool(self._progress.get(CREATE_MODEL_UNCONFIRMED))
+        made = self._progress.created is not None or self._progress.create_model_unanswered
         return made and not self.replacement_reported
 
     # -- Delete ----------------------------------------------------------------------------------
 
-    def delete(self, physical_id: str, unanswered: UnansweredCreate | None = None, properties: Any = None) -> Outcome:
+    def delete(self, physical_id: str, unanswered: UnansweredCreate | None = None, properties: Any = None) -> Answer:
         """Stop, delete, and wait until the version is gone (DescribeModel and ListModels).
 
         The Delete of a model ARN paces its calls for the fleet of Deletes it shares the service's
         quota with (``provider.paced_delete``): its place in that fleet and whether the model is
-        hosted come from ``properties`` (the event's, leniently). A physical id that is no model ARN names nothing:
+        hosted come from ``properties`` (the event's, read leniently). A physical id that is no model ARN names nothing:
         no call — unless ``unanswered`` says it follows a Create whose versions were never
         answered (an id naming that Create's request, or one CloudFormation made up). Those
         versions are deleted, and the project is looked at again until a CreateModel sent before
@@ -292,8 +254,8 @@ class ModelResource:
                 exc.advice = STILL_TRAINING_ADVICE
             raise
 
-    def _delete(self, physical_id: str, unanswered: UnansweredCreate | None, properties: Any) -> Outcome:
-        ref = parse_model_arn(physical_id)
+    def _delete(self, physical_id: str, unanswered: UnansweredCreate | None, properties: Any) -> Answer:
+        ref = model_named_by(physical_id)
         if ref is not None:
             paced_delete.tear_down(
                 self._lookout,
@@ -307,10 +269,10 @@ class ModelResource:
                 hosted=hosted_by(properties),
                 page_size=self._page_size,
             )
-            return Outcome(physical_id)
+            return Answer.succeeded(physical_id)
         if unanswered is None:
             logger.info("the physical id is no model ARN: nothing to delete")
-            return Outcome(physical_id)
+            return Answer.succeeded(physical_id)
         try:
             self._delete_owned_versions(unanswered)
         except AccessDenied as exc:
@@ -320,17 +282,18 @@ class ModelResource:
             if exc.operation != "ListTagsForResource" or service_gone(exc) is not None:
                 raise
             logger.warning("cannot look for versions this resource created (%s): nothing deleted", exc.message)
-        return Outcome(physical_id)
+        return Answer.succeeded(physical_id)
 
     def _delete_owned_versions(self, unanswered: UnansweredCreate) -> None:
-        landed_by = self._budget.started + CREATE_MODEL_LANDING
+        timings = self._budget.timings.unanswered_create
+        landed_by = self._budget.started + timings.landing
         while True:
             for ref in self._owned_versions(unanswered):  # several versions in one request: a token each
                 self._converge(ref, Absent(), token_scope=ref.model_version)
             left = landed_by - self._budget.clock.now()
             if left <= 0:
                 return
-            self._budget.wait(min(LANDING_LOOK_INTERVAL, left))
+            self._budget.wait(min(timings.look_interval, left))
 
     def _owned_versions(self, unanswered: UnansweredCreate) -> list[ModelRef]:
         """The versions the unanswered Create can have made: those found before, and any new.
@@ -341,16 +304,14 @@ class ModelResource:
         since that Create can have begun.
         """
         project_name = unanswered.project_name
-        found = self._progress.setdefault(OWNED_VERSIONS, [])
-        if not isinstance(found, list):
-            raise RejectedEvent("the continuation record's owned versions are not a list")
+        found = self._progress.unanswered_create_versions  # a version of project_name each (checked when parsed)
         owner = self._owner.with_request(unanswered.request_id)
 
         def look() -> None:
             logger.info("looking for the model versions of project %s made by %s", project_name, _whose(unanswered))
             for version in self._project_versions(project_name):
                 arn = version.model_arn
-                if arn in found or arn in self._verified or arn in self._others:
+                if any(ref.model_arn == arn for ref in found) or arn in self._verified or arn in self._others:
                     continue
                 if unanswered.request_id is None and not self._since_unanswered_create(version):
                     self._others.add(arn)  # older than that Create: another life's (kept by RETAIN, say)
@@ -358,17 +319,15 @@ class ModelResource:
                 tags = self._lookout.tags_of(arn)
                 if tags is None:
                     continue  # gone since
-                if owner.made(tags.get(OWNER_TAG_KEY)):
-                    found.append(arn)
+                ref = model_named_by(arn)
+                if ref is not None and ref.project_name == project_name and owner.made(tags.get(OWNER_TAG_KEY)):
+                    found.append(ref)
                     self._verified.add(arn)
                 else:
                     self._others.add(arn)
 
         retried(self._budget, look)
-        refs = [parse_model_arn(arn) for arn in found]
-        if any(ref is None or ref.project_name != project_name for ref in refs):
-            raise RejectedEvent(f"the continuation record names versions outside project {project_name}")
-        return [ref for ref in refs if ref is not None]
+        return list(found)
 
     def _project_versions(self, project_name: str) -> list[ModelSummary]:
         """Every version of the project: ListModels' pages, and those DescribeModel finds after the highest listed.
@@ -387,7 +346,7 @@ class ModelResource:
         version = highest + 1
         while True:
             if latest is not None and version == newest:
-                model: Model | None = latest
+                model: ModelDescription | None = latest
             else:
                 model = self._lookout.describe_model(project_name, str(version))
             if model is not None:
@@ -407,7 +366,10 @@ class ModelResource:
         now = self._budget.clock.now()
         answered_at = version.answered_at if version.answered_at is not None else now
         since_start = now - self._budget.started
-        return may_be_from_unanswered_create(answered_at - version.created, since_start, self._budget.service_timeout)
+        margin = self._budget.timings.unanswered_create.margin
+        return may_be_from_unanswered_create(
+            answered_at - version.created, since_start, self._budget.service_timeout, margin
+        )
 
     # -- the owner tag ---------------------------------------------------------------------------
 
@@ -435,7 +397,7 @@ class ModelResource:
 
     def _converge(
         self, ref: ModelRef, goal: ModelGoal, token_scope: str = "", tags: dict[str, str] | None = None
-    ) -> Model | None:
+    ) -> ModelDescription | None:
         """Act and poll until the model reaches ``goal``; the model as last seen (None once gone).
 
         ``tags``: the tags the version must end with (an in-place update), besides the owner tag.
@@ -443,10 +405,10 @@ class ModelResource:
         versions: a token reused with other parameters is an error).
         """
         key = f"{self._request_id}/{token_scope}" if token_scope else self._request_id
-        wanted_tags = None if tags is None or self._progress.get(TAGS_APPLIED) else tags
+        wanted_tags = None if tags is None or self._progress.tags_answered else tags
         current_tags: dict[str, str] = {}
 
-        def observe() -> tuple[Action, Model | None, str]:
+        def observe() -> tuple[Action, ModelDescription | None, str]:
             nonlocal current_tags
             model = self._lookout.describe_model(ref.project_name, ref.model_version)
             if model is not None and (ref.model_arn not in self._verified or wanted_tags is not None):
@@ -454,9 +416,7 @@ class ModelResource:
                 self._check_owner(ref, found)
                 current_tags = {k: v for k, v in (found or {}).items() if k != OWNER_TAG_KEY}
             differ = wanted_tags is not None and model is not None and current_tags != wanted_tags
-            seen = dataclasses.replace(
-                _observation(model, bool(self._progress.get(HOSTING_STARTED))), tags_differ=differ
-            )
+            seen = dataclasses.replace(_observation(model, self._progress.start_model_answered), tags_differ=differ)
             action = next_model_action(goal, seen)
             if action.step is Step.LIST:
                 listed = self._lookout.model_listed(ref.project_name, ref.model_version, self._page_size)
@@ -474,10 +434,10 @@ class ModelResource:
             elif action.step is Step.START and isinstance(goal, Hosted):
                 token = client_token(key, TokenKind.START_MODEL)
                 self._lookout.start_model(project, version, goal.hosting, token)
-                self._progress[HOSTING_STARTED] = True
+                self._progress.start_model_answered = True
             elif action.step is Step.TAG and wanted_tags is not None:
                 self._retag(ref, current_tags, wanted_tags)
-                self._progress[TAGS_APPLIED] = True
+                self._progress.tags_answered = True
                 wanted_tags = None
 
         return Waiter(
@@ -499,7 +459,7 @@ class ModelResource:
             self._lookout.untag_resource(ref.model_arn, removed)
         logger.info("%s: tags set (%d changed, %d removed)", ref, len(changed), len(removed))
 
-    def _converged(self, ref: ModelRef, goal: ModelGoal, tags: dict[str, str] | None = None) -> Model:
+    def _converged(self, ref: ModelRef, goal: ModelGoal, tags: dict[str, str] | None = None) -> ModelDescription:
         model = self._converge(ref, goal, tags=tags)
         if model is None:  # goals other than Absent fail on a missing model: defensive only
             raise ProviderError(f"{ref} no longer exists", physical_id=ref.model_arn)
@@ -519,18 +479,18 @@ def _whose(unanswered: UnansweredCreate) -> str:
     return f"the Create {unanswered.request_id} (its CreateModel unanswered)"
 
 
-def _summary(model: Model) -> ModelSummary:
+def _summary(model: ModelDescription) -> ModelSummary:
     return ModelSummary(model.model_version, model.model_arn, str(model.status), model.created, model.answered_at)
 
 
-def _version_settings(model: Model) -> VersionSettings:
+def _version_settings(model: ModelDescription) -> VersionSettings:
     location = model.output_config.get("S3Location") or {}
     return VersionSettings.of(
         model.project_name, model.description, location.get("Bucket"), location.get("Prefix"), model.kms_key_id
     )
 
 
-def _observation(model: Model | None, started: bool) -> ModelObservation:
+def _observation(model: ModelDescription | None, started: bool) -> ModelObservation:
     if model is None:
         return ModelObservation(status=None, started=started)
     return ModelObservation(
@@ -542,7 +502,7 @@ def _observation(model: Model | None, started: bool) -> ModelObservation:
     )
 
 
-def _outcome(model: Model) -> Outcome:
+def _answer(model: ModelDescription) -> Answer:
     data: dict[str, Any] = {
         consts.ATTR_MODEL_ARN: model.model_arn,
         consts.ATTR_MODEL_VERSION: model.model_version,
@@ -551,4 +511,4 @@ def _outcome(model: Model) -> Outcome:
     for key in (consts.ATTR_F1_SCORE, consts.ATTR_RECALL, consts.ATTR_PRECISION):
         if key in model.performance:
             data[key] = str(model.performance[key])
-    return Outcome(model.model_arn, data)
+    return Answer.succeeded(model.model_arn, data)

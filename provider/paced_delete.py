@@ -37,22 +37,18 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from typing import Any
 
 from provider.budget import Budget
 from provider.errors import Conflict, DeadlineExceeded, NotFound, Throttled
-from provider.fleet_pace import Fleet, FleetPolls, Look, Pace, Phase
+from provider.fleet_pace import Fleet, Look, Pace, Phase
 from provider.identifiers import ModelRef
 from provider.lifecycle import DONE, WAIT, Absent, Action, ModelObservation, ModelStatus, Step, next_model_action
 from provider.lookout import Lookout
+from provider.progress import ModelProgress
+from provider.timing import FleetPolls
 from provider.tokens import TokenKind, client_token
 from provider.waiter import Waiter
 
-# Keys of the continuation record's progress: the request's first call was made (no slot to wait for
-# again, and a later invocation looks before it acts); DescribeModel answered ResourceNotFound (a later
-# invocation waits for ListModels only: the version is gone, there is nothing left to act on).
-FIRST_CALL_MADE = "FleetFirstCallMade"
-DESCRIBED_GONE = "DescribedGone"
 _DELETING = "DELETING"
 _GONE = "deleted, still listed by ListModels"
 _UNLISTED = "not listed by ListModels, looking again with DescribeModel"
@@ -65,7 +61,7 @@ def tear_down(
     *,
     check_owner: Callable[[dict[str, str] | None], None],
     token_key: str,
-    progress: dict[str, Any],
+    progress: ModelProgress,
     schedule: FleetPolls,
     fleet: Fleet,
     hosted: bool,
@@ -78,13 +74,14 @@ def tear_down(
     and DeleteModel keep ``lookout``'s retries except for throttling (``throttling_not_retried``):
     what follows a throttled answer is this loop's decision. ``check_owner`` gets the version's
     tags (None: it is gone) and raises unless this resource may act on it. ``token_key`` is what
-    the ClientTokens derive from; ``progress`` is the continuation record's. ``fleet`` is the
-    model's place in its stack's fleet, ``hosted`` whether its properties host it. At the
+    the ClientTokens derive from; ``progress`` is the request's record (``fleet_first_call_answered``,
+    ``described_gone``: what an earlier invocation saw). ``fleet`` is the model's place in its
+    stack's fleet, ``hosted`` whether its properties host it. At the
     deadline, DeadlineExceeded names the status last seen (its ``last_status``) and what was still
     failing.
     """
     pace = Pace(schedule, fleet, ref.model_version, random_unit)
-    first = not progress.get(FIRST_CALL_MADE)
+    first = not progress.fleet_first_call_answered
     teardown = _Teardown(
         lookout, budget, ref, check_owner=check_owner, token_key=token_key, pace=pace, page_size=page_size
     )
@@ -95,7 +92,7 @@ def tear_down(
         if offset > 0:
             budget.wait(offset)
     pace.begin(Phase.STOPPING, budget.clock.now())
-    if progress.get(DESCRIBED_GONE):
+    if progress.described_gone:
         teardown.owned = teardown.described_gone = True
         pace.begin(Phase.DELETING, budget.clock.now())
     try:
@@ -130,7 +127,7 @@ class _Teardown:
         self.ref, self.check_owner, self.token_key = ref, check_owner, token_key
         self.pace, self.page_size = pace, page_size
         self.blind: bool | None = None
-        self.progress: dict[str, Any] = {}
+        self.progress = ModelProgress()
         self.owned = False
         self.status = "not yet observed"
         self.pending: Step | None = None  # an action the service throttled: tried again next
@@ -176,7 +173,7 @@ class _Teardown:
         self.check_owner(tags)
         self.pace.admitted()
         self.owned = True
-        self.progress[FIRST_CALL_MADE] = True
+        self.progress.fleet_first_call_answered = True
         if tags is None:  # gone (by ListTagsForResource): DescribeModel and ListModels must say so too
             self.describe_next = True
             return WAIT, None, self.status
@@ -189,7 +186,7 @@ class _Teardown:
         model = self.calls.describe_model(self.ref.project_name, self.ref.model_version)
         if model is None:
             self.described_gone = True
-            self.progress[DESCRIBED_GONE] = True
+            self.progress.described_gone = True
             self._enter(Phase.DELETING)
             if not self.unlisted:
                 self.status = _GONE

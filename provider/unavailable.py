@@ -1,40 +1,23 @@
 """When Lookout for Vision is gone (support ended 2025-10-31): fail with what to do, or orphan on request.
 
-"Gone" is recognised, not guessed (``provider.errors.service_gone``): only the service's own
-answer counts, an AccessDeniedException whose message says the service is no longer available.
-No connection, a timeout or a 5xx is an ordinary retryable failure; an ordinary
-AccessDeniedException (a missing permission, a deny) is not "gone" either: the request fails as
-any other error does, even with the opt-in, since leaving the resource behind would hide a
-misconfiguration that the owner can fix.
-
-- Delete, by default: FAILED, with a Reason that says the service is unavailable and how to go on.
-  A stack whose deletion failed (DELETE_FAILED) accepts nothing but another DeleteStack, so that
-  is the remedy named: delete the stack again, with ``--retain-resources <logical id>`` to leave
-  the resource as it is. (Before a stack deletion, setting the opt-in and deploying does the same:
-  README's "End of support".)
-- Delete with ``OrphanWhenServiceUnavailable`` true: once the end-of-support answer has persisted
-  across attempts for ``GONE_CONFIRMATION`` seconds, SUCCESS. The resource is left as it is
-  (orphaned): a WARNING log line names it, and the response carries a note (Reason and the
-  ``Orphaned`` Data key; CloudFormation may not display either on SUCCESS, the log line stays).
-- Update that changes nothing but the custom resource's own settings (ServiceTimeout, the
-  opt-in and a model's Fleet), when the new or the old properties opt in: SUCCESS with the Data known without the
-  service (model: ModelArn and ModelVersion; dataset: ProjectName and DatasetType), so that
-  setting the opt-in and redeploying works once the service is gone. (Status and the evaluation
-  figures are then not in the Data.)
-
-Any other error, and every error of a Create, is reported as before.
+Only the service's own end-of-support answer counts (``provider.errors.service_gone``). A Delete
+fails with the remedy CloudFormation allows, or, with ``OrphanWhenServiceUnavailable``, succeeds
+and leaves the resource once that answer has lasted ``ServiceGoneTimings.confirmation`` across
+attempts; an Update that changes only the resource's own settings (ServiceTimeout, the opt-in, a
+model's Fleet) is kept without the service when the new or old properties opt in. Any other error,
+and every error of a Create, is reported as before. Why: docs/decisions/0008.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from provider import consts
 from provider.budget import Budget
-from provider.cfn_response import REASON_LIMIT, Outcome, failure_reason, request_names
+from provider.cfn_response import REASON_LIMIT, failure_reason
 from provider.errors import (
     END_OF_SUPPORT_DATE,
     DeadlineExceeded,
@@ -44,29 +27,30 @@ from provider.errors import (
     ServiceGone,
     service_gone,
 )
+from provider.progress import ServiceGoneProgress
 from provider.properties import orphan_when_service_unavailable
+from provider.request import CustomResourceRequest, RequestType
+from provider.verdict import Answer
 
 logger = logging.getLogger(__name__)
-
-# Seconds the end-of-support answer must last, across attempts, before a resource is orphaned;
-# and between two attempts meanwhile.
-GONE_CONFIRMATION = 180.0
-GONE_RECHECK = 30.0
-# Key of the continuation record's progress: when this request first got that answer.
-GONE_SINCE = "ServiceGoneSince"
 
 P = TypeVar("P")
 
 
 def delete_or_orphan(
-    event: Mapping[str, Any], subject: str, delete: Callable[[], Outcome], budget: Budget, progress: dict[str, Any]
-) -> Outcome:
+    request: CustomResourceRequest,
+    subject: str,
+    delete: Callable[[], Answer],
+    budget: Budget,
+    gone: ServiceGoneProgress,
+) -> Answer:
     """``delete()``; if the service is gone, FAILED (ServiceGone) or, when opted in and confirmed, orphan ``subject``.
 
-    The confirmation tries ``delete()`` again every ``GONE_RECHECK`` seconds (across
-    invocations: the first answer's time is in ``progress``) until the end-of-support answer has
-    lasted ``GONE_CONFIRMATION`` seconds; any other outcome meanwhile is the request's outcome.
+    The confirmation tries ``delete()`` again every ``budget.timings.service_gone.recheck`` seconds
+    (across invocations: the first answer's time is in ``gone``) until the end-of-support
+    answer has lasted its ``confirmation``; any other outcome meanwhile is the request's outcome.
     """
+    timings = budget.timings.service_gone
     while True:
         try:
             return delete()
@@ -74,58 +58,62 @@ def delete_or_orphan(
             cause = service_gone(exc)
             if cause is None:
                 raise
-            if not orphan_when_service_unavailable(event.get("ResourceProperties")):
-                raise _gone(event, cause, subject, exc) from exc
-            first = _gone_since(progress, budget)
+            if not orphan_when_service_unavailable(request.properties):
+                raise _gone(request, cause, subject, exc) from exc
+            first = _first_answered(gone, budget)
             lasted = budget.clock.now() - first
-            if lasted >= GONE_CONFIRMATION:
-                return _orphaned(event, subject, cause, lasted)
+            if lasted >= timings.confirmation:
+                return _orphaned(request, subject, cause, lasted)
             logger.warning(
                 "%s %s: Lookout for Vision answers that it is no longer available (for %.0f s); orphaning %s "
                 "once that has lasted %.0f s",
-                *request_names(event),
+                request.request_type,
+                request.logical_id,
                 lasted,
                 subject,
-                GONE_CONFIRMATION,
+                timings.confirmation,
             )
             try:
-                budget.wait(min(GONE_RECHECK, GONE_CONFIRMATION - lasted))
+                budget.wait(min(timings.recheck, timings.confirmation - lasted))
             except DeadlineExceeded as late:
-                raise _gone(event, cause, subject, exc, confirming=True) from late
+                raise _gone(request, cause, subject, exc, confirming=timings.confirmation) from late
 
 
-def _gone_since(progress: dict[str, Any], budget: Budget) -> float:
-    """When this request first got the end-of-support answer (the record's, if between the request's start and now)."""
-    now = budget.clock.now()
-    first = progress.get(GONE_SINCE)
-    if not isinstance(first, int | float) or isinstance(first, bool) or not budget.started <= first <= now:
-        first = now
-        progress[GONE_SINCE] = first
-    return float(first)
+def _first_answered(gone: ServiceGoneProgress, budget: Budget) -> float:
+    """When this request first got the end-of-support answer: the record's, or now."""
+    if gone.first_answered is None:
+        gone.first_answered = budget.clock.now()
+    return gone.first_answered
 
 
-def _orphaned(event: Mapping[str, Any], subject: str, cause: LookoutError, lasted: float) -> Outcome:
-    physical_id = str(event.get("PhysicalResourceId", ""))
+def _orphaned(request: CustomResourceRequest, subject: str, cause: LookoutError, lasted: float) -> Answer:
+    physical_id = str(request.physical_id)
     note = (
         f"ORPHANED {physical_id} ({subject}): not deleted, left as it is, because Lookout for Vision "
         f"is no longer available (support ended {END_OF_SUPPORT_DATE}) and {consts.ORPHAN_WHEN_SERVICE_UNAVAILABLE} "
         "is true"
     )
     logger.warning(
-        "%s %s: %s; %s: %s (answered for %.0f s)", *request_names(event), note, cause.operation, cause.message, lasted
+        "%s %s: %s; %s: %s (answered for %.0f s)",
+        request.request_type,
+        request.logical_id,
+        note,
+        cause.operation,
+        cause.message,
+        lasted,
     )
-    return Outcome(physical_id, {consts.ATTR_ORPHANED: _bounded(note)}, note=_bounded(note))
+    return Answer.succeeded(physical_id, {consts.ATTR_ORPHANED: _bounded(note)}, note=_bounded(note))
 
 
 def update_or_keep(
-    event: Mapping[str, Any],
+    request: CustomResourceRequest,
     subject: str,
     *,
     parse: Callable[[Any], P],
     properties: P,
-    kept: Outcome | None,
-    update: Callable[[], Outcome],
-) -> Outcome:
+    kept: Answer | None,
+    update: Callable[[], Answer],
+) -> Answer:
     """``update()``; if the service is gone and only the resource's own settings changed, ``kept``.
 
     ``kept`` is the answer that needs no call (None: the physical id names no resource, so there
@@ -137,15 +125,16 @@ def update_or_keep(
         cause = service_gone(exc)
         if cause is None:
             raise
-        opted_in = orphan_when_service_unavailable(event.get("ResourceProperties")) or (
-            orphan_when_service_unavailable(event.get("OldResourceProperties"))
+        opted_in = orphan_when_service_unavailable(request.properties) or (
+            orphan_when_service_unavailable(request.old_properties)
         )
-        if kept is None or not opted_in or not _settings_only(parse, event.get("OldResourceProperties"), properties):
-            raise _gone(event, cause, subject, exc) from exc
+        if kept is None or not opted_in or not _settings_only(parse, request.old_properties, properties):
+            raise _gone(request, cause, subject, exc) from exc
         logger.warning(
             "%s %s: Lookout for Vision is unavailable (support ended %s): %s kept as it was, unchecked; "
             "only the resource's own settings changed (%s: %s)",
-            *request_names(event),
+            request.request_type,
+            request.logical_id,
             END_OF_SUPPORT_DATE,
             subject,
             cause.operation,
@@ -176,14 +165,22 @@ RETAIN_ADVICE = "Delete the stack again; to leave this resource as it is, name i
 
 
 def _gone(
-    event: Mapping[str, Any], cause: LookoutError, subject: str, exc: ProviderError, *, confirming: bool = False
+    request: CustomResourceRequest,
+    cause: LookoutError,
+    subject: str,
+    exc: ProviderError,
+    *,
+    confirming: float | None = None,
 ) -> ServiceGone:
-    """The error to answer; its message names ``subject`` when the Reason has room for it and the advice."""
+    """The error to answer; its message names ``subject`` when the Reason has room for it and the advice.
+
+    ``confirming``: the time the answer had to last, when the deadline came first.
+    """
     operation = cause.operation
     message = f"Lookout for Vision is no longer available (support ended {END_OF_SUPPORT_DATE}): {operation} refused"
-    if confirming:
-        message += f"; ServiceTimeout ended before that lasted {GONE_CONFIRMATION:.0f} s, the time it must last"
-    request_type, logical_id = request_names(event)
+    if confirming is not None:
+        message += f"; ServiceTimeout ended before that lasted {confirming:.0f} s, the time it must last"
+    request_type, logical_id = request.request_type, request.logical_id
     logger.error(
         "%s for %s (%s). A stack whose deletion failed accepts only another deletion: delete it again with "
         "--retain-resources %s, and the resource is left as it is. Before a stack deletion, setting the property "
@@ -195,7 +192,7 @@ def _gone(
         logical_id,
         consts.ORPHAN_WHEN_SERVICE_UNAVAILABLE,
     )
-    advice = RETAIN_ADVICE if request_type == "Delete" else ServiceGone.advice
+    advice = RETAIN_ADVICE if request_type is RequestType.DELETE else ServiceGone.advice
     head = failure_reason(request_type, logical_id, "").rstrip(".")
     named = f"{message} for {subject}"
     fits = len(head) + len(named) + len(". ") + len(advice) <= REASON_LIMIT

@@ -9,7 +9,8 @@ from typing import Generic, TypeVar
 
 from provider.budget import Budget
 from provider.errors import Conflict, DeadlineExceeded, LookoutError, NotFound, OutOfTime, ResourceFailed
-from provider.lifecycle import DONE, THROTTLED_POLL_SKIP, Action, Step, backoff_delay, poll_interval
+from provider.lifecycle import DONE, Action, Step
+from provider.timing import AdaptivePolls
 
 logger = logging.getLogger(__name__)
 
@@ -30,16 +31,16 @@ class Waiter(Generic[T]):
     AccessDenied, validation, another 4xx, the service's end-of-support answer), a FAIL decision,
     and the request's deadline. A step whose call still fails transiently after
     ``provider.lookout``'s own retries (throttling, a 5xx, no answer) is tried again after the
-    poll interval or, if longer, a backoff with full jitter after RetryAfterSeconds, for as long
+    poll interval or, if longer, the backoff of ``budget.timings.calls``, for as long
     as the Budget allows; its waits are the Budget's, so hand-overs carry it on. At the deadline,
     DeadlineExceeded names the status last seen and the failure still going on, with that
     failure's advice. Messages start with ``subject`` (none when it is empty).
 
     ``interval(polls, time_left)`` gives the seconds before the next poll
-    (``provider.lifecycle.poll_interval`` by default); ``polls`` counts from the last action or
-    the last change of status, so every new phase (stopping, deleting, waiting for ListModels) is
+    (``provider.timing.AdaptivePolls`` by default); ``polls`` counts from the last action or the
+    last change of status, so every new phase (stopping, deleting, waiting for ListModels) is
     polled at a short interval first. ``throttled()`` counts the ThrottlingException answers so
-    far; a step that met one moves the schedule THROTTLED_POLL_SKIP intervals on.
+    far; a step that met one moves the schedule ``CallRetries.throttled_poll_skip`` intervals on.
     """
 
     def __init__(
@@ -49,12 +50,12 @@ class Waiter(Generic[T]):
         observe: Callable[[], tuple[Action, T, str]],
         act: Callable[[Action], None],
         *,
-        interval: Callable[[int, float], float] = poll_interval,
+        interval: Callable[[int, float], float] | None = None,
         throttled: Callable[[], int] = lambda: 0,
         random_unit: Callable[[], float] = random.random,
     ) -> None:
         self._budget = budget
-        self._interval = interval
+        self._interval = interval if interval is not None else AdaptivePolls().interval
         self._throttled = throttled
         self._random = random_unit
         self._subject = subject
@@ -89,10 +90,10 @@ class Waiter(Generic[T]):
                         raise
                     failed_steps += 1
                     failing = exc
-                    pause = backoff_delay(failed_steps - 1, self._random(), exc.retry_after)
+                    pause = self._budget.timings.calls.delay(failed_steps - 1, self._random(), exc.retry_after)
                     logger.warning("%s: %s; trying again (%d in a row)", self._subject, exc.message, failed_steps)
                 if self._throttled() > throttled_before:
-                    polls += THROTTLED_POLL_SKIP
+                    polls += self._budget.timings.calls.throttled_poll_skip
                 time_left = max(0.0, self._budget.deadline_left())
                 self._budget.wait(min(time_left, max(pause, self._interval(polls, time_left))))
                 polls += 1

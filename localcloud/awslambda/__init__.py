@@ -1,10 +1,10 @@
 """A local Lambda: the Invoke API, execution environments and the handler's context.
 
-Two sides. The host side (``service``, ``environment``) runs in the local cloud's process. The
-runtime side (``bootstrap``, ``context``, ``provider_edge`` and ``localcloud.scaled_clock``) runs
-inside an execution environment, under the function's own Python with only the function's code
-and the standard library: it imports nothing else, and this package imports the host side (and
-its dependencies) only when one of its names is asked for.
+Two sides. The runtime side (``bootstrap``, ``context``, ``provider_edge`` and
+``localcloud.scaled_clock``) runs inside an execution environment, under the function's own
+Python with only the function's code and the standard library: it imports nothing else. The host
+side (every other module) runs in the local cloud's process; this package imports it only when
+one of its names is asked for.
 """
 
 from __future__ import annotations

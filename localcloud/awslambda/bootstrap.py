@@ -1,24 +1,12 @@
 """The process inside one local execution environment: Lambda's runtime interface, played locally.
 
-Run by path, under the function's runtime (``python3.13 -I -S -B -u .../bootstrap.py ...``), so
-that nothing but the standard library is importable at first. Like Lambda it puts the
-function's code (``--task-root``: the asset as synthesized, Lambda's /var/task) first on
-``sys.path``, then the packages the runtime ships (``--runtime-path``: boto3). From the local
-cloud it lets import only the packages named by
-``--harness NAME=DIR``: ``localcloud`` for this runtime's own modules (``context``,
-``localcloud.scaled_clock``, the provider's edge: standard library only) and an edge's package.
-The repository's ``provider/`` and the local cloud's virtual environment therefore stay out of
-sight: the function runs on its asset's own copies of its code and dependencies.
-
-Like Lambda's runtime interface it imports the handler once (the cold start, Init), says it is
-ready, then runs one invocation at a time. After the options comes the handler
-(``module.function``), then the clock (``--clock ORIGIN SCALE``:
-``localcloud.scaled_clock.ScaledClock``) and optionally an edge (``--edge module:function``,
-``--edge-options JSON``): a factory called as ``factory(clock, **options)`` that returns the
-handler to run in place of importing it (``localcloud.awslambda.provider_edge``). Invocations
-arrive as JSON lines on stdin; each outcome leaves as one JSON line on the original stdout.
-Everything the handler prints or logs goes to stderr, framed by ``START``/``END``/``REPORT``
-lines as in CloudWatch Logs.
+Run by path under the function's runtime, isolated (docs/decisions/0105-functions-run-their-asset.md):
+the function's code (``--task-root``) first on ``sys.path``, then the runtime's packages
+(``--runtime-path``), and of the local cloud only the packages ``--harness NAME=DIR`` names. It
+imports the handler once (Init) or has an edge build it (``--edge module:function``, called as
+``factory(clock, **options)`` on the clock of ``--clock ORIGIN READING SCALE``), says it is ready,
+then runs one invocation per JSON line on stdin and answers each with one JSON line on the original
+stdout; what the handler prints or logs goes to stderr, framed by START/END/REPORT lines.
 """
 
 from __future__ import annotations
@@ -63,7 +51,7 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--runtime-path", help="the packages the runtime ships (boto3), after the function's code")
     parser.add_argument("--harness", action="append", default=[], metavar="PACKAGE=DIR")
     parser.add_argument("handler", help="module.function")
-    parser.add_argument("--clock", nargs=2, type=float, metavar=("ORIGIN", "SCALE"))
+    parser.add_argument("--clock", nargs=3, type=float, metavar=("ORIGIN", "READING", "SCALE"))
     parser.add_argument("--edge", help="module:function, a factory of the handler")
     parser.add_argument("--edge-options", type=json.loads, default={}, help="JSON keyword arguments of the edge")
     return parser.parse_args(argv[1:])
@@ -122,8 +110,8 @@ def main(argv: list[str]) -> int:
     set_up_imports(arguments.task_root, arguments.runtime_path, arguments.harness)
     from localcloud.scaled_clock import ScaledClock  # noqa: PLC0415 - importable once set_up_imports ran
 
-    origin, scale = arguments.clock or (None, 1.0)
-    clock = ScaledClock(scale=scale, origin=origin)
+    origin, reading, scale = arguments.clock or (None, None, 1.0)
+    clock = ScaledClock(scale=scale, origin=origin, reading=reading)
     try:
         handler: Handler | None = load_handler(arguments.handler, clock, arguments.edge, arguments.edge_options)
         init_error = None

@@ -25,7 +25,7 @@ from typing import Any, Literal
 from localcloud.awslambda.runtimes import Runtime
 from localcloud.scaled_clock import ScaledClock
 
-Outcome = Literal["ok", "error", "timeout"]
+InvocationOutcome = Literal["ok", "error", "timeout"]
 
 
 # Lambda's limit for the Init phase (importing the handler), apart from the function timeout.
@@ -66,7 +66,7 @@ class Launch:
         edge_package = self.edge.partition(":")[0].split(".")[0] if self.edge else "localcloud"
         packages += [edge_package] if edge_package not in packages else []
         command += [f"--harness={package}={harness_location(package)}" for package in packages]
-        command += [self.handler, "--clock", repr(clock.origin), repr(clock.scale)]
+        command += [self.handler, "--clock", *(repr(value) for value in clock.line())]
         if self.edge:
             command += ["--edge", self.edge]
         if self.edge_options:
@@ -105,7 +105,9 @@ class ExecutionEnvironment:
         """Wait (real seconds) until the handler is imported; False when Init did not finish."""
         return self._ready.wait(init_timeout)
 
-    def invoke(self, request: dict[str, Any], logs: list[str], stop_at: float | None = None) -> tuple[Outcome, Any]:
+    def invoke(
+        self, request: dict[str, Any], logs: list[str], stop_at: float | None = None
+    ) -> tuple[InvocationOutcome, Any]:
         """Run one invocation; ``request["deadline"]`` (epoch seconds) bounds it in real time.
 
         ``stop_at`` (epoch seconds, before the deadline) stops it earlier, as if it had stalled

@@ -1,6 +1,6 @@
 """How the local Lambda starts the provider: its production handler, built on the local cloud's clock.
 
-The local Lambda's runtime calls ``build(clock, **options)`` in the execution environment, where
+The local Lambda's runtime calls ``build_handler(clock, **options)`` in the execution environment, where
 the function's own code (``provider``, from its asset) is importable, instead of importing
 ``provider.handler.handler``: the provider then runs with ``ProviderConfig(clock=clock,
 **options)`` — e.g. ``extra_response_hosts``, the local response endpoint (JSON lists become
@@ -16,10 +16,10 @@ from typing import Any
 from localcloud.scaled_clock import ScaledClock
 
 PROVIDER_HANDLER = "provider.handler.handler"
-EDGE = "localcloud.awslambda.provider_edge:build"
+EDGE = "localcloud.awslambda.provider_edge:build_handler"
 
 
-def build(clock: ScaledClock, **options: Any) -> Any:
+def build_handler(clock: ScaledClock, **options: Any) -> Any:
     from provider.config import ProviderConfig  # noqa: PLC0415 - the function's code, in its environment
     from provider.handler import make_handler  # noqa: PLC0415
 

@@ -1,14 +1,9 @@
 """A Lambda runtime played locally: its Python, and the SDK the runtime ships beside the standard library.
 
 ``python3.13`` is CPython 3.13, found as ``cdk_app.lambda_asset`` finds the interpreter that
-compiles the asset's bytecode, plus boto3 as Lambda's Python runtimes carry it: installed for that
-Python and compiled, in a directory of its own that comes after the function's code on
-``sys.path`` (so an asset that bundles its own SDK, as the provider's does, uses that). Its
-version is the local cloud's own boto3 (the tests pin it to ``provider/requirements.txt``). It is
-built once per machine with pip, like the asset, and cached beside the asset bundles.
-
-Without an interpreter of the runtime's version the current one runs the function, and says so
-once on stderr.
+compiles the asset's bytecode, with the local cloud's own boto3 installed for it (built once per
+machine with pip, cached beside the asset bundles) after the function's code on ``sys.path``.
+Without an interpreter of that version the current one runs the function, and says so once.
 """
 
 from __future__ import annotations

@@ -20,14 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote
 
-from werkzeug.exceptions import HTTPException
-from werkzeug.routing import Map, Rule
-
-from localcloud.awslambda.environment import ExecutionEnvironment, Launch, Outcome
+from localcloud.awslambda import responses
+from localcloud.awslambda.environment import ExecutionEnvironment, InvocationOutcome, Launch
 from localcloud.awslambda.runtimes import local_runtime
-from localcloud.httpserver import LocalServer, Request, Response, raw_path
+from localcloud.httpserver import LocalServer, Request
 from localcloud.iam.sessions import SessionCredentials
 from localcloud.scaled_clock import ScaledClock
 
@@ -36,8 +33,6 @@ if TYPE_CHECKING:
 
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
-# Lambda's Invoke API: POST /2015-03-31/functions/{FunctionName}/invocations
-INVOKE_ROUTES = Map([Rule("/2015-03-31/functions/<function>/invocations", methods=["POST"], endpoint="invoke")])
 # Lambda retries a failed asynchronous invocation twice: after one minute, then after two.
 ASYNC_RETRY_DELAYS = (60.0, 120.0)
 
@@ -67,7 +62,7 @@ class Invocation:
     queued: float
     started: float | None = None
     ended: float | None = None
-    outcome: Outcome | None = None
+    outcome: InvocationOutcome | None = None
     result: Any = None
     logs: list[str] = field(default_factory=list)
 
@@ -81,8 +76,8 @@ class LambdaService:
     (``localcloud.awslambda.environment``). Without them, the handler runs under the local
     cloud's own interpreter and environment (``env``'s ``PYTHONPATH``).
 
-    ``timeout`` is the function's timeout in service seconds; ``time_scale`` real seconds per
-    service second, from ``clock_origin`` (see ``localcloud.scaled_clock``: the default origin is
+    ``timeout`` is the function's timeout in service seconds, on ``clock`` (a local cloud's one
+    clock); without one, its own ``ScaledClock(time_scale, clock_origin)`` (the default origin is
     now). ``edge`` (``module:function``) builds the handler on that clock in the execution
     environment, as ``edge(clock, **edge_options)`` (``localcloud.awslambda.provider_edge``; the
     options must be JSON). ``env`` is the function's environment; the service adds what Lambda
@@ -110,6 +105,7 @@ class LambdaService:
         edge: str | None = None,
         edge_options: Mapping[str, Any] | None = None,
         credentials: SessionCredentials | None = None,
+        clock: ScaledClock | None = None,
     ) -> None:
         if code is not None and not Path(code).is_dir():
             raise ValueError(f"the function's code directory {code} does not exist")
@@ -126,9 +122,8 @@ class LambdaService:
             edge=edge,
             edge_options=self.edge_options,
         )
-        self.clock = ScaledClock(time_scale, clock_origin)
+        self.clock = clock if clock is not None else ScaledClock(time_scale, clock_origin)
         self.timeout = timeout
-        self.time_scale = time_scale
         self.function_name = function_name
         self.function_arn = f"arn:aws:lambda:{region}:{account_id}:function:{function_name}"
         self.memory_size = memory_size
@@ -186,7 +181,7 @@ class LambdaService:
         invocation = self._record(event, "Event", attempt)
         with self._lock:
             self._pending += 1
-            timer = threading.Timer(delay * self.time_scale, self._run_async, args=(invocation,))
+            timer = threading.Timer(self.clock.real_seconds(delay), self._run_async, args=(invocation,))
             timer.daemon = True
             self._timers.append(timer)
         timer.start()
@@ -222,15 +217,15 @@ class LambdaService:
         request = {
             "request_id": invocation.request_id,
             "event": invocation.event,
-            "deadline": invocation.started + self.timeout * self.time_scale,
+            "deadline": invocation.started + self.clock.real_seconds(self.timeout),
             "timeout": self.timeout,
-            "time_scale": self.time_scale,
+            "time_scale": self.clock.scale,
             "function_name": self.function_name,
             "function_arn": self.function_arn,
             "memory_size": self.memory_size,
         }
         stall = self._stall(invocation)
-        stop_at = invocation.started + stall.after * self.time_scale if stall else None
+        stop_at = invocation.started + self.clock.real_seconds(stall.after) if stall else None
         invocation.outcome, invocation.result = environment.invoke(request, invocation.logs, stop_at)
         invocation.ended = time.time()
         self._release(environment)
@@ -277,41 +272,17 @@ class LambdaService:
 
     # -- the Invoke API ------------------------------------------------------------------------
 
-    def _matches(self, function: str) -> bool:
+    def is_named(self, function: str) -> bool:
+        """Whether ``function`` names this function: a name, a partial ARN (account:function:name) or a full ARN,
+        optionally qualified."""
         name = function.split(":")
-        # A name, a partial ARN (account:function:name) or a full ARN, optionally qualified.
         if len(name) >= 7:  # arn:aws:lambda:region:account:function:name[:qualifier]
             return function.startswith(self.function_arn) and name[6] == self.function_name
         return self.function_name in name
 
     def wsgi_app(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """The Invoke API of this function (``RequestResponse``, ``Event`` and ``DryRun``)."""
-        return self._invoke_api(Request(environ))(environ, start_response)
-
-    def _invoke_api(self, request: Request) -> Response:
-        try:
-            _, arguments = INVOKE_ROUTES.bind("lambda").match(raw_path(request.environ), method=request.method)
-        except HTTPException:
-            return invoke_error(404, "UnknownOperationException", f"unknown operation {request.path}")
-        function = unquote(arguments["function"])
-        if not self._matches(function):
-            return invoke_error(404, "ResourceNotFoundException", f"Function not found: {function}")
-        try:
-            event = json.loads(request.get_data() or b"{}")
-        except ValueError:
-            return invoke_error(400, "InvalidRequestContentException", "Could not parse request body into json")
-        invocation_type = request.headers.get("X-Amz-Invocation-Type", "RequestResponse")
-        if invocation_type == "DryRun":
-            return Response(b"", status=204, content_type="application/json")
-        if invocation_type == "Event":
-            self.invoke_async(event)
-            return Response(b"", status=202, content_type="application/json")
-        invocation = self.invoke(event)
-        headers = {"X-Amz-Executed-Version": "$LATEST"}
-        if invocation.outcome != "ok":
-            headers["X-Amz-Function-Error"] = "Unhandled"
-        payload = invocation.result if invocation.outcome != "timeout" else {"errorMessage": "timed out"}
-        return Response(json.dumps(payload), status=200, headers=headers, content_type="application/json")
+        return responses.invoke_one(self, Request(environ))(environ, start_response)
 
     def __enter__(self) -> LambdaService:
         self._server.start()
@@ -321,9 +292,3 @@ class LambdaService:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
-
-
-def invoke_error(status: int, code: str, message: str) -> Response:
-    """An error of the Invoke API, as Lambda's REST-JSON protocol writes it."""
-    body = json.dumps({"Type": "User", "message": message})
-    return Response(body, status=status, headers={"X-Amzn-ErrorType": code}, content_type="application/json")

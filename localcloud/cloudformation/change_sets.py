@@ -1,4 +1,5 @@
-"""What a change set describes: the resources a template and its parameter values add, modify or remove.
+"""What a change set describes: the resources a template and its parameter values add, modify or remove,
+and what creating it requires (a template CloudFormation can parse, the IAM capabilities).
 
 Resources are compared as written, with references to parameters replaced by their values, so a
 change of a parameter shows on the resources that use it. Whether a modification replaces the
@@ -11,9 +12,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from localcloud.cloudformation.errors import UnresolvableError
+from localcloud.cloudformation.exceptions import (
+    InsufficientCapabilitiesError,
+    TemplateError,
+    UnresolvableError,
+    ValidationError,
+)
 from localcloud.cloudformation.intrinsics import Resolver, StackContext
-from localcloud.cloudformation.template import ResourceDefinition, Template
+from localcloud.cloudformation.template import ResourceDefinition, Template, load_template_body
 
 # CloudFormation's StatusReason for a change set that would change nothing (the CDK CLI matches its start).
 NO_CHANGES = "The submitted information didn't contain changes. Submit different information to create a change set."
@@ -30,6 +36,49 @@ _REPLACING_PROPERTIES: dict[str, frozenset[str]] = {
     "AWS::ECR::Repository": frozenset({"RepositoryName"}),
     "AWS::KMS::Alias": frozenset({"AliasName"}),
 }
+
+
+# The IAM types that need a capability, and the property that names one (a name needs CAPABILITY_NAMED_IAM).
+_IAM_TYPES = {
+    "AWS::IAM::Role": "RoleName",
+    "AWS::IAM::ManagedPolicy": "ManagedPolicyName",
+    "AWS::IAM::User": "UserName",
+    "AWS::IAM::Group": "GroupName",
+    "AWS::IAM::InstanceProfile": "InstanceProfileName",
+    "AWS::IAM::Policy": "",
+    "AWS::IAM::AccessKey": "",
+    "AWS::IAM::UserToGroupAddition": "",
+}
+
+
+def parse_template(body: str) -> Template:
+    """The template a request carries; a ValidationError in CloudFormation's words when it cannot be read."""
+    try:
+        return Template.parse(load_template_body(body))
+    except TemplateError as exc:
+        message = str(exc)
+        raise ValidationError(
+            message if message.startswith("Template") else f"Template format error: {message}"
+        ) from exc
+
+
+def capabilities_needed(template: Template) -> list[str]:
+    """``CAPABILITY_NAMED_IAM`` for a named IAM resource, ``CAPABILITY_IAM`` for any other, else none."""
+    named = iam = False
+    for definition in template.resources.values():
+        if definition.resource_type in _IAM_TYPES:
+            iam = True
+            name_property = _IAM_TYPES[definition.resource_type]
+            named = named or bool(name_property and name_property in definition.properties)
+    return ["CAPABILITY_NAMED_IAM"] if named else ["CAPABILITY_IAM"] if iam else []
+
+
+def check_capabilities(template: Template, given: list[str]) -> None:
+    needed = capabilities_needed(template)
+    if needed == ["CAPABILITY_IAM"] and not {"CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"} & set(given):
+        raise InsufficientCapabilitiesError("Requires capabilities : [CAPABILITY_IAM]")
+    if needed == ["CAPABILITY_NAMED_IAM"] and "CAPABILITY_NAMED_IAM" not in given:
+        raise InsufficientCapabilitiesError("Requires capabilities : [CAPABILITY_NAMED_IAM]")
 
 
 def active_resources(template: Template, parameters: Mapping[str, Any], context: StackContext) -> set[str]:

@@ -8,19 +8,23 @@ invocation; the driver then waits for the body PUT to the ResponseURL, at most S
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from localcloud.awslambda import LambdaService
-from localcloud.cloudformation.cloud import LocalCloud
-from localcloud.cloudformation.handlers import physical_name
 from localcloud.cloudformation.intrinsics import StackContext
-from localcloud.cloudformation.records import Mode, RequestType, ResourceOutcome, ResourceRecord, ResourceRequest
-from localcloud.cloudformation.response_endpoint import ResponseTimeout
-from provider.consts import SERVICE_TIMEOUT, SERVICE_TIMEOUT_DEFAULT, SERVICE_TIMEOUT_MAX, SERVICE_TIMEOUT_MIN
+from localcloud.cloudformation.records import RequestType, ResourceOutcome, ResourceRecord, ResourceRequest
+from localcloud.cloudformation.resources import ResourceHandler, physical_name
+from localcloud.cloudformation.response_endpoint import ResponseEndpoint, ResponseTimeout
 
+# The custom resource's deadline for each operation: a property of its own, 1 to 3600 s, by default 3600.
+SERVICE_TIMEOUT = "ServiceTimeout"
+SERVICE_TIMEOUT_MIN = 1
+SERVICE_TIMEOUT_MAX = 3600
+SERVICE_TIMEOUT_DEFAULT = 3600
 MAX_RESPONSE_BYTES = 4096
 # Real seconds added to every wait: starting a local execution environment is not scaled time.
 START_UP_GRACE = 3.0
@@ -106,14 +110,67 @@ def check_response(body: dict[str, Any], event: dict[str, Any]) -> list[str]:
     return problems
 
 
-@dataclass
-class CustomResourceHandler:
-    """Sends each request to the local function named by the ServiceToken and waits for the response."""
+class Invocation(Protocol):
+    """One invocation of a function: the event it carried and its log lines."""
 
-    cloud: LocalCloud
-    start_up_grace: float = START_UP_GRACE
-    sent: list[SentRequest] = field(default_factory=list)
-    mode: Mode = Mode.CUSTOM
+    @property
+    def event(self) -> dict[str, Any]: ...
+
+    @property
+    def logs(self) -> list[str]: ...
+
+
+class ServiceFunction(Protocol):
+    """The function a ServiceToken names, as CloudFormation uses it: asynchronous invocations, and their logs."""
+
+    @property
+    def function_name(self) -> str: ...
+
+    @property
+    def invocations(self) -> Sequence[Invocation]: ...
+
+    def invoke_async(self, event: dict[str, Any]) -> object: ...
+
+
+class Clock(Protocol):
+    """Service time: the requests' signing time, and the real length of a ServiceTimeout."""
+
+    def now(self) -> float: ...
+
+    def real_seconds(self, seconds: float) -> float: ...
+
+
+class CustomResourceHandler(ResourceHandler):
+    """Sends each request to the local function named by the ServiceToken and waits for the response.
+
+    ``functions`` finds the function a ServiceToken (an ARN) names; ``closing`` is set when the local
+    cloud stops, which ends every wait; ``start_up_grace`` real seconds are added to each wait.
+    """
+
+    mode = "custom resource"
+    plays = "custom resources served by a local function"
+
+    def __init__(
+        self,
+        functions: Callable[[str], ServiceFunction | None],
+        responses: ResponseEndpoint,
+        clock: Clock,
+        closing: threading.Event,
+        start_up_grace: float = START_UP_GRACE,
+    ) -> None:
+        self._functions = functions
+        self._responses = responses
+        self._clock = clock
+        self._closing = closing
+        self.start_up_grace = start_up_grace
+        self.sent: list[SentRequest] = []  # every request sent, for the final checks
+
+    def serves(self, properties: dict[str, Any]) -> bool:
+        return self._functions(str(properties.get("ServiceToken", ""))) is not None
+
+    def answers(self, request_id: str) -> int:
+        """How many responses the request received."""
+        return len(self._responses.responses(request_id))
 
     def create(self, request: ResourceRequest) -> ResourceOutcome:
         return self._send(request)
@@ -130,20 +187,23 @@ class CustomResourceHandler:
     def _wait(self, request_id: str, timeout: float) -> dict[str, Any] | None:
         """The first response within ``timeout`` real seconds; None on timeout or when the local cloud stops."""
         deadline = time.monotonic() + timeout
-        while not self.cloud.closing.is_set():
+        while not self._closing.is_set():
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return None
             try:
-                return self.cloud.responses.wait(request_id, timeout=min(remaining, _WAIT_SLICE))
+                return self._responses.wait(request_id, timeout=min(remaining, _WAIT_SLICE))
             except ResponseTimeout:
                 continue
         return None
 
     def _send(self, request: ResourceRequest) -> ResourceOutcome:
         token = str(request.properties.get("ServiceToken", ""))
-        function = self.cloud.function(token)
+        function = self._functions(token)
         fallback_id = request.physical_id or physical_name(request.stack, request.logical_id)
+        if not token:
+            reason = "Properties validation failed: required key [ServiceToken] not found"
+            return ResourceOutcome.failed(self.mode, reason, fallback_id)
         if function is None:
             return ResourceOutcome.failed(self.mode, f"ServiceToken {token}: no such local function", fallback_id)
         try:
@@ -153,16 +213,16 @@ class CustomResourceHandler:
                 return ResourceOutcome(True, self.mode, None, note="never created")
             return ResourceOutcome.failed(self.mode, str(exc), request.physical_id)
         request_id = str(uuid.uuid4())
-        response_url = self.cloud.responses.response_url(request_id, signed_at=self.cloud.clock.now())
+        response_url = self._responses.response_url(request_id, signed_at=self._clock.now())
         event = build_event(request, request_id, response_url)
         sent = SentRequest(request_id, request.logical_id, request.request_type, token, request.stack.stack_id)
         self.sent.append(sent)
         function.invoke_async(event)
-        body = self._wait(request_id, timeout * self.cloud.time_scale + self.start_up_grace)
+        body = self._wait(request_id, self._clock.real_seconds(timeout) + self.start_up_grace)
         if body is None:
             sent.outcome = "timeout"
             sent.logs = _logs_of(function, request_id)
-            if self.cloud.closing.is_set():
+            if self._closing.is_set():
                 reason = f"the local cloud stopped before a response to RequestId {request_id} arrived"
                 return ResourceOutcome.failed(self.mode, reason, fallback_id)
             return ResourceOutcome.failed(
@@ -192,7 +252,7 @@ class CustomResourceHandler:
         return ResourceOutcome(True, self.mode, physical_id, dict(body.get("Data") or {}), note=note)
 
 
-def _logs_of(function: LambdaService, request_id: str) -> list[str]:
+def _logs_of(function: ServiceFunction, request_id: str) -> list[str]:
     """The log lines of every invocation (first and re-invocations) that carried ``request_id``."""
     return [
         line

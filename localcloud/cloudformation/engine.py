@@ -3,8 +3,11 @@
 Create runs every resource as soon as the resources it depends on are complete (independent
 resources concurrently); a failure stops new work, lets what runs finish, then rolls back by
 deleting everything created — the failed resource too, with the physical id it answered.
-Delete runs the reverse graph; DeletionPolicy Retain skips the call. State is saved after
-every resource so a separate run can continue from it.
+Delete runs the reverse graph; DeletionPolicy Retain skips the call. An update's cleanup (and an
+update rollback's) deletes removed resources and replaced physical ids in one reverse graph, and
+tries each Delete three times; one that still fails leaves the resource out of the stack, not
+deleted (``abandoned``), and the update completes. State is saved after every
+resource so a separate run can continue from it.
 """
 
 from __future__ import annotations
@@ -12,15 +15,15 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any, Protocol
 
-from localcloud.cloudformation.errors import LocalCloudFormationError, UnresolvableError
-from localcloud.cloudformation.handlers import ResourceHandler
+from localcloud.cloudformation.exceptions import LocalCloudFormationError, UnresolvableError
 from localcloud.cloudformation.intrinsics import Resolver
+from localcloud.cloudformation.models import StackState
 from localcloud.cloudformation.records import (
-    Mode,
+    STACK_TYPE,
     RequestType,
     ResourceOutcome,
     ResourceRecord,
@@ -28,10 +31,15 @@ from localcloud.cloudformation.records import (
     StackEvent,
     Status,
 )
-from localcloud.cloudformation.state import StackState
+from localcloud.cloudformation.resources import SIMULATED, ResourceHandler
 from localcloud.cloudformation.template import ResourceDefinition, Template, ordering, reverse_graph
 
-STACK_TYPE = "AWS::CloudFormation::Stack"
+# CloudFormation tries a cleanup phase's Delete three times, then removes the resource from the stack.
+CLEANUP_ATTEMPTS = 3
+# The reason of the UPDATE_COMPLETE event after a cleanup that could not delete everything.
+CLEANUP_INCOMPLETE = "Update successful. One or more resources could not be deleted."
+# The note a resource left by a cleanup keeps in the stack's history (the leftover check shows it).
+ABANDONED = "removed from the stack by an update's cleanup, which could not delete it"
 
 
 class HandlerLookup(Protocol):
@@ -43,7 +51,7 @@ class HandlerLookup(Protocol):
 
 
 class StackStore(Protocol):
-    """Where an operation saves its stack after every step (``StateDirectory``, or the CloudFormation API's)."""
+    """Where an operation saves its stack after every step, and forgets it once gone (``StackRecorder``)."""
 
     def save(self, state: StackState) -> None: ...
 
@@ -68,10 +76,12 @@ class StackOperation:
         self.store = store
         self.events: list[StackEvent] = []
         self.durations: dict[str, dict[str, float]] = {}
-        self.modes: dict[str, Mode] = {}
+        self.modes: dict[str, str] = {}
         self.notes: dict[str, str] = {}
         # Resources kept by DeletionPolicy Retain during this operation (no Delete sent).
         self.retained: dict[str, ResourceRecord] = {}
+        # Resources a cleanup phase could not delete: out of the stack, still in its history.
+        self.abandoned: list[ResourceRecord] = []
         # The template's Outputs, resolved once a deploy or an update completes.
         self.outputs: dict[str, Any] = {}
         self._on_event = on_event
@@ -140,7 +150,7 @@ class StackOperation:
             self._save()
             outcome = _guarded(handler.create, request, handler.mode)
         except LocalCloudFormationError as exc:
-            outcome = ResourceOutcome.failed(Mode.SIMULATED, str(exc))
+            outcome = ResourceOutcome.failed(SIMULATED, str(exc))
         record = ResourceRecord(
             logical_id=logical_id,
             resource_type=definition.resource_type,
@@ -164,7 +174,8 @@ class StackOperation:
     def update(self, template: Template, parameters: Mapping[str, Any] | None = None) -> bool:
         """Bring a deployed stack to ``template``: new resources created, changed ones updated (in place or
         replaced, as each handler answers), then replaced and removed ones deleted (cleanup). A failure
-        rolls back: updates reverted with the previous properties, what was created deleted."""
+        rolls back: updates reverted with the previous properties, what was created deleted. True when the
+        stack is UPDATE_COMPLETE, even if the cleanup left resources (``abandoned``), as on CloudFormation."""
         self._set_status(Status.UPDATE_IN_PROGRESS, "User Initiated")
         before = {key: dataclasses.replace(record) for key, record in self.state.resources.items()}
         resolver = self._resolver(template, parameters or {})
@@ -185,22 +196,17 @@ class StackOperation:
         _, failed = self._run(graph, work, stop_on_failure=True)
         if not failed:
             self._set_status(Status.UPDATE_COMPLETE_CLEANUP_IN_PROGRESS)
-            replaced = [old for old, new in changes if old is not None and old.physical_id != new.physical_id]
+            # A replaced resource's old physical id; the new template's UpdateReplacePolicy decides whether to keep it.
+            replaced = [
+                (old, template.resources[old.logical_id].retained_on_replacement)
+                for old, new in changes
+                if old is not None and old.physical_id != new.physical_id
+            ]
             removed = {key: record for key, record in self.state.resources.items() if key not in graph}
-            # The new template's UpdateReplacePolicy decides; every old id is tried even when one fails.
-            cleaned = all(
-                [
-                    self._delete_record(
-                        old, forget=False, retain=template.resources[old.logical_id].retained_on_replacement
-                    )
-                    for old in replaced
-                ]
-            )
-            removal_graph = {key: set(record.dependencies) & set(removed) for key, record in removed.items()}
-            _, not_deleted = self._run(reverse_graph(removal_graph), self._delete, stop_on_failure=False)
+            self._clean_up_all(removed, replaced)
             self.outputs = self._outputs(template, resolver)
-            self._set_status(Status.UPDATE_COMPLETE)
-            return cleaned and not not_deleted
+            self._set_status(Status.UPDATE_COMPLETE, CLEANUP_INCOMPLETE if self.abandoned else "")
+            return True
         names = ", ".join(sorted(failed))
         self._set_status(Status.UPDATE_ROLLBACK_IN_PROGRESS, f"The following resource(s) failed to update: [{names}]. ")
         return self._roll_back_update(changes)
@@ -210,7 +216,7 @@ class StackOperation:
         back to its previous properties; a replaced resource's previous physical id comes back), then, in the
         cleanup, what the update created is deleted: added resources, replacements, and the physical id a
         rollback Update replaced by answering a new one. Always False: the update failed."""
-        doomed: list[ResourceRecord] = []  # physical resources the cleanup deletes; the stack no longer holds them
+        doomed: list[tuple[ResourceRecord, bool]] = []  # physical ids the cleanup deletes, no longer the stack's
         added: dict[str, ResourceRecord] = {}  # resources the update added: the stack forgets them
         reverted = True
         for old, new in reversed(changes):
@@ -220,23 +226,58 @@ class StackOperation:
                 continue
             if new.physical_id and new.physical_id != old.physical_id:  # replaced: the previous one comes back
                 self._finish(dataclasses.replace(old, status=Status.UPDATE_COMPLETE))
-                doomed.append(new)
+                doomed.append((new, new.retained))
                 continue
             kept = self._revert(old, new)
             if kept is None:
                 reverted = False
             elif kept.physical_id != old.physical_id:  # the rollback Update answered a replacement
-                doomed.append(dataclasses.replace(new, physical_id=old.physical_id, properties=new.properties))
+                doomed.append((dataclasses.replace(new, physical_id=old.physical_id), new.retained))
         if not reverted:
             self._set_status(Status.UPDATE_ROLLBACK_FAILED, "some resources could not be rolled back")
             return False
         self._set_status(Status.UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS)
-        for record in doomed:
-            self._delete_record(record, forget=False, retain=record.retained)
-        graph = {key: set(record.dependencies) & set(added) for key, record in added.items()}
-        self._run(reverse_graph(graph), self._delete, stop_on_failure=False)
+        self._clean_up_all(added, doomed)
         self._set_status(Status.UPDATE_ROLLBACK_COMPLETE)
         return False
+
+    def _clean_up_all(
+        self, removed: Mapping[str, ResourceRecord], replaced: Sequence[tuple[ResourceRecord, bool]] = ()
+    ) -> None:
+        """A cleanup phase: the ``removed`` resources (the stack forgets each) and the ``replaced`` physical ids
+        (already out of the stack; each with whether to retain it) deleted together, as CloudFormation does: each
+        before what it depends on in the template it came from, independent ones concurrently. A replaced id and
+        a removed resource never share a logical id (the one is in the new template, the other is not)."""
+        old_ids = {record.logical_id: (record, retain) for record, retain in replaced}
+        nodes = set(removed) | set(old_ids)
+        records = {**{key: record for key, (record, _) in old_ids.items()}, **removed}
+        graph = {key: set(record.dependencies) & nodes for key, record in records.items()}
+
+        def clean_up(logical_id: str) -> bool:
+            if logical_id in old_ids:
+                record, retain = old_ids[logical_id]
+                return self._clean_up(record, forget=False, retain=retain)
+            with self._lock:
+                record = self.state.resources[logical_id]
+            return self._clean_up(record, forget=True)
+
+        self._run(reverse_graph(graph), clean_up, stop_on_failure=False)
+
+    def _clean_up(self, record: ResourceRecord, *, forget: bool, retain: bool | None = None) -> bool:
+        """A cleanup phase's Delete, tried ``CLEANUP_ATTEMPTS`` times. One that still fails leaves the resource
+        out of the stack (``forget``: it was the stack's; otherwise a replaced physical id, already out) and in
+        its history, noted as abandoned; the cleanup goes on. Always True: what depends on it is cleaned up too."""
+        if self._delete_record(record, forget=forget, retain=retain, attempts=CLEANUP_ATTEMPTS):
+            return True
+        abandoned = dataclasses.replace(record, status=Status.DELETE_FAILED, note=ABANDONED)
+        with self._lock:
+            self.abandoned.append(abandoned)
+            self.state.remember(abandoned)
+            if forget:
+                self.state.resources.pop(record.logical_id, None)
+            self.notes[record.logical_id] = f"the cleanup left {record.physical_id} (DELETE_FAILED)"
+        self._save()
+        return True
 
     def _update(
         self,
@@ -348,7 +389,7 @@ class StackOperation:
                 raise UnresolvableError(f"Fn::GetAtt {name}.{attribute}: the resource is not created")
             if attribute in record.attributes:
                 return record.attributes[attribute]
-            if record.mode is Mode.SIMULATED:
+            if record.mode == SIMULATED:
                 return f"{record.physical_id}.{attribute}"  # a stand-in value for a simulated resource
             raise UnresolvableError(
                 f"Fn::GetAtt {name}.{attribute}: {record.resource_type} has no attribute {attribute} "
@@ -388,9 +429,12 @@ class StackOperation:
             record = self.state.resources[logical_id]
         return self._delete_record(record, forget=True)
 
-    def _delete_record(self, record: ResourceRecord, *, forget: bool, retain: bool | None = None) -> bool:
+    def _delete_record(
+        self, record: ResourceRecord, *, forget: bool, retain: bool | None = None, attempts: int = 1
+    ) -> bool:
         """Delete one resource; ``forget``: drop it from the state (False for a replaced physical id);
-        ``retain``: skip the Delete (default: the resource's DeletionPolicy)."""
+        ``retain``: skip the Delete (default: the resource's DeletionPolicy); ``attempts``: how many times a
+        failed Delete is sent (one DELETE_FAILED event, with the last reason)."""
         logical_id = record.logical_id
         if record.retained if retain is None else retain:
             with self._lock:
@@ -415,6 +459,10 @@ class StackOperation:
             metadata=record.metadata,
         )
         outcome = _guarded(handler.delete, request, record.mode)
+        for _ in range(attempts - 1):
+            if outcome.success:
+                break
+            outcome = _guarded(handler.delete, request, record.mode)
         if outcome.success:
             if forget:
                 self._forget(logical_id)
@@ -569,7 +617,7 @@ def parameter_values(template: Template, given: Mapping[str, Any]) -> dict[str, 
 
 
 def _guarded(
-    action: Callable[[ResourceRequest], ResourceOutcome], request: ResourceRequest, mode: Mode
+    action: Callable[[ResourceRequest], ResourceOutcome], request: ResourceRequest, mode: str
 ) -> ResourceOutcome:
     """Any exception of a handler becomes a failed outcome: the stack is never left waiting."""
     try:

@@ -14,16 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from localcloud.cloudformation.errors import TemplateError, UnresolvableError
-
-REGION = "AWS::Region"
-ACCOUNT_ID = "AWS::AccountId"
-PARTITION = "AWS::Partition"
-STACK_NAME = "AWS::StackName"
-STACK_ID = "AWS::StackId"
-URL_SUFFIX = "AWS::URLSuffix"
-NO_VALUE_NAME = "AWS::NoValue"
-NOTIFICATION_ARNS = "AWS::NotificationARNs"
+from localcloud.cloudformation.exceptions import TemplateError, UnresolvableError
 
 
 class _NoValue:
@@ -44,21 +35,21 @@ class StackContext:
 
     stack_name: str
     stack_id: str
-    region: str = "us-east-1"
-    account_id: str = "123456789012"
+    region: str
+    account_id: str
     partition: str = "aws"
     url_suffix: str = "amazonaws.com"
 
     def pseudo_parameters(self) -> dict[str, Any]:
         return {
-            REGION: self.region,
-            ACCOUNT_ID: self.account_id,
-            PARTITION: self.partition,
-            STACK_NAME: self.stack_name,
-            STACK_ID: self.stack_id,
-            URL_SUFFIX: self.url_suffix,
-            NOTIFICATION_ARNS: [],
-            NO_VALUE_NAME: NO_VALUE,
+            "AWS::Region": self.region,
+            "AWS::AccountId": self.account_id,
+            "AWS::Partition": self.partition,
+            "AWS::StackName": self.stack_name,
+            "AWS::StackId": self.stack_id,
+            "AWS::URLSuffix": self.url_suffix,
+            "AWS::NotificationARNs": [],
+            "AWS::NoValue": NO_VALUE,
         }
 
 

@@ -8,21 +8,13 @@ from typing import Any
 
 from localcloud.cloudformation.intrinsics import StackContext
 
+STACK_TYPE = "AWS::CloudFormation::Stack"  # the resource type of a stack's own events
+
 
 class RequestType(enum.StrEnum):
     CREATE = "Create"
     UPDATE = "Update"
     DELETE = "Delete"
-
-
-class Mode(enum.StrEnum):
-    """How the local cloud plays a resource (shown in the summary)."""
-
-    EMULATOR = "emulator"  # created on the Lookout for Vision emulator through its API
-    CUSTOM = "custom resource"  # the function behind the ServiceToken, invoked as CloudFormation does
-    LAMBDA = "local lambda"  # a function run by the local Lambda service
-    MOTO = "moto"  # created for real in moto's server
-    SIMULATED = "simulated"  # only recorded: no local service behind it
 
 
 class Status(enum.StrEnum):
@@ -47,6 +39,7 @@ class Status(enum.StrEnum):
     ROLLBACK_COMPLETE = "ROLLBACK_COMPLETE"
     ROLLBACK_FAILED = "ROLLBACK_FAILED"
     REVIEW_IN_PROGRESS = "REVIEW_IN_PROGRESS"
+    IMPORT_COMPLETE = "IMPORT_COMPLETE"
 
     @property
     def failed(self) -> bool:
@@ -56,6 +49,12 @@ class Status(enum.StrEnum):
     def ready(self) -> bool:
         """The resource exists and may be referred to."""
         return self in (Status.CREATE_COMPLETE, Status.UPDATE_COMPLETE)
+
+
+# A stack takes a change set (or UpdateStack) in these statuses.
+UPDATABLE = frozenset(
+    {Status.CREATE_COMPLETE, Status.UPDATE_COMPLETE, Status.UPDATE_ROLLBACK_COMPLETE, Status.IMPORT_COMPLETE}
+)
 
 
 @dataclass(frozen=True)
@@ -77,7 +76,7 @@ class ResourceOutcome:
     """A handler's answer. A failed Create may still carry the physical id it answered."""
 
     success: bool
-    mode: Mode
+    mode: str  # how the local cloud played it: its handler's mode
     physical_id: str | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
     reason: str = ""
@@ -86,7 +85,7 @@ class ResourceOutcome:
     local: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def failed(cls, mode: Mode, reason: str, physical_id: str | None = None) -> ResourceOutcome:
+    def failed(cls, mode: str, reason: str, physical_id: str | None = None) -> ResourceOutcome:
         return cls(success=False, mode=mode, physical_id=physical_id, reason=reason)
 
 
@@ -97,7 +96,7 @@ class ResourceRecord:
     logical_id: str
     resource_type: str
     status: Status
-    mode: Mode
+    mode: str
     properties: dict[str, Any]
     dependencies: list[str]
     physical_id: str | None = None
@@ -114,7 +113,6 @@ class ResourceRecord:
     def from_dict(cls, data: dict[str, Any]) -> ResourceRecord:
         values = dict(data)
         values["status"] = Status(values["status"])
-        values["mode"] = Mode(values["mode"])
         return cls(**values)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from localcloud.cloudformation.errors import TemplateError
+from localcloud.cloudformation.exceptions import TemplateError
 from localcloud.cloudformation.intrinsics import references
 
 RETAIN = "Retain"

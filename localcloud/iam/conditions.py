@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # True, False, or None for "cannot be evaluated here".
-Outcome = bool | None
+ConditionOutcome = bool | None
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class RequestContext:
         return RequestContext({**self.values, **other.values}, self.modelled | other.modelled)
 
 
-def evaluate(block: Any, context: RequestContext) -> Outcome:
+def evaluate(block: Any, context: RequestContext) -> ConditionOutcome:
     """A whole ``Condition`` block: every operator's every key must hold (AND); unknown if any part is unknown
     and none is false."""
     if not block:
@@ -61,7 +61,7 @@ def evaluate(block: Any, context: RequestContext) -> Outcome:
     return True
 
 
-def _condition(operator: str, key: str, expected: Any, context: RequestContext) -> Outcome:
+def _condition(operator: str, key: str, expected: Any, context: RequestContext) -> ConditionOutcome:
     expected_values = [str(value).lower() if isinstance(value, bool) else str(value) for value in _listed(expected)]
     if not key or not context.knows(key) or any("${" in value for value in expected_values):
         return None

@@ -1,21 +1,10 @@
 """IAM's evaluation of identity-based policies for one request: explicit deny, allow, or implicit deny.
 
 Pure: policy documents, an action, a resource ARN and a request context in; a ``Decision`` out.
-IAM's rules, as its policy evaluation logic documents them for a principal's own policies:
-
-- default deny: without a statement that allows the request, it is denied (implicitly);
-- an applicable Deny wins over any number of Allows (explicitly);
-- a statement applies when its ``Action`` matches (or ``NotAction`` does not), its ``Resource``
-  matches (or ``NotResource`` does not) and its ``Condition`` holds. ``*`` matches any run of
-  characters and ``?`` exactly one; action names match case-insensitively, resources as written.
-
-moto's own evaluator (``moto.iam.access_control.IAMPolicyStatement``) is not used: it treats an
-Allow whose condition does not hold as a Deny, has no ``NotResource``, matches actions
-case-sensitively, reads a pattern as a regular expression (``.`` matches any character, ``?`` is a
-quantifier) and ignores unknown condition operators (a conditional Allow then allows everything).
-
-What the local cloud cannot evaluate (an unmodelled condition key or operator, a policy variable in
-a ``Resource``) never makes it more lenient than AWS: such an Allow does not allow, such a Deny denies.
+Default deny; an applicable Deny wins over any Allow; a statement applies when its ``Action`` (or
+``NotAction``), ``Resource`` (or ``NotResource``) and ``Condition`` match, ``*`` and ``?`` being
+IAM's wildcards, action names matched in any case. What cannot be evaluated never allows
+(docs/decisions/0106-iam-evaluated-locally.md, which also says why moto's evaluator is not used).
 """
 
 from __future__ import annotations

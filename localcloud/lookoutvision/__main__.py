@@ -10,8 +10,8 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
-from .backend import MODEL_STATUSES
 from .faults import FAULT_KINDS, parse_fault
+from .models import MODEL_STATUSES
 from .server import Emulator
 from .settings import Durations, Settings
 

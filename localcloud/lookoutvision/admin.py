@@ -27,7 +27,7 @@ from werkzeug.routing import Map, Rule
 
 from .exceptions import LookoutVisionError
 from .faults import Fault
-from .rest_json import Reply
+from .responses import Reply
 
 if TYPE_CHECKING:
     from .server import Emulator

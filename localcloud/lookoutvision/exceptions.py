@@ -3,7 +3,7 @@
 The HTTP status of each modeled error comes from the service model (``error.httpStatusCode``);
 a test keeps these classes and the model's error shapes in sync. The wire form (JSON body,
 ``X-Amzn-ErrorType`` header, header-located members such as ``Retry-After``) is written by
-``rest_json.py`` from the model, so these classes carry only data.
+``responses.py`` from the model, so these classes carry only data.
 """
 
 from __future__ import annotations

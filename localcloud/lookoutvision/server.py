@@ -1,8 +1,10 @@
 """The emulator as an HTTP server: ``Emulator`` runs it in a background thread on a free port.
 
 One request goes: route → parse → IAM (for a local function's request) → record → faults (service gone,
-latency, drop, access denied, throttling, internal error) → quota → backend (validation, ClientToken, the
-operation) → reply, dated (``Date``) in service time, the clock of the model versions' CreationTimestamp.
+latency, drop, access denied, throttling, internal error) → quota → the service's S3 reads with the
+caller's rights (CreateDataset, CreateModel; only when an object store is attached) → backend
+(validation, ClientToken, the operation) → reply, dated (``Date``) in service time, the clock of the
+model versions' CreationTimestamp.
 """
 
 from __future__ import annotations
@@ -23,22 +25,25 @@ from urllib.parse import urlsplit
 from localcloud.httpserver import LocalServer, Request, drop_connection, exact_response, raw_target
 from localcloud.iam import lookoutvision as iam_lookoutvision
 from localcloud.iam.caller import AccessDenied, Caller, caller_of
+from localcloud.scaled_clock import ScaledClock
 from provider import servicemodel
 
 from .admin import PREFIX as ADMIN_PREFIX
 from .admin import handle_admin
-from .backend import LookoutVisionBackend, idempotency_token_member
 from .calls import Call, CallLog
 from .exceptions import (
     AccessDeniedException,
     InternalServerException,
     LookoutVisionError,
     ThrottlingException,
+    ValidationException,
 )
 from .faults import END_OF_SUPPORT_MESSAGE, Fault, Faults
-from .rest_json import Reply, Router, new_request_id, parse_request, serialize_error, serialize_output
-from .service_clock import ServiceClock
+from .models import LookoutVisionBackend, idempotency_token_member, output_keys
+from .responses import Reply, new_request_id, parse_request, serialize_error, serialize_output
+from .s3_access import ObjectStore, ServiceS3
 from .settings import Settings
+from .urls import Router
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -54,8 +59,11 @@ class Emulator:
     """A running Lookout for Vision emulator: ``with Emulator(Settings(time_scale=0.001)) as emu: ...``.
 
     ``settings`` is kept (not copied): changing it, or calling ``configure``, affects the running
-    emulator. ``state_file``: loaded at construction when it exists, written after every call that
-    changed something and on ``close``.
+    emulator (its time scale through ``configure`` only). ``clock``: the service time it runs on (a
+    local cloud's); by default its own, from now. ``state_file``: loaded at construction when it
+    exists, written after every call that changed something and on ``close``. ``s3``: where the
+    service reads datasets' manifests and images (``s3_access.ObjectStore``; the local cloud attaches
+    its S3); None, as when the emulator runs alone: nothing is read.
     """
 
     def __init__(
@@ -65,10 +73,12 @@ class Emulator:
         host: str = "127.0.0.1",
         port: int = 0,
         state_file: str | os.PathLike[str] | None = None,
+        clock: ScaledClock | None = None,
     ) -> None:
         self.settings = settings if settings is not None else Settings()
         self._defaults = copy.deepcopy(self.settings)
-        self.clock = ServiceClock(lambda: self.settings.time_scale)
+        self.clock = clock if clock is not None else ScaledClock(self.settings.time_scale)
+        self.clock.rescale(self.settings.time_scale)
         self.backend = LookoutVisionBackend(self.settings, self.clock)
         self.faults = Faults()
         self._calls = CallLog()
@@ -77,6 +87,7 @@ class Emulator:
         self._host, self._port = host, port
         self._server: LocalServer | None = None
         self._save_lock = threading.Lock()
+        self.s3: ObjectStore | None = None
         self.state_file = Path(state_file) if state_file is not None else None
         if self.state_file is not None and self.state_file.exists():
             self.load(self.state_file)
@@ -129,11 +140,13 @@ class Emulator:
         self._calls.clear()
         self.settings.copy_from(self._defaults)
         self.backend.reset()
+        self.clock.rescale(self.settings.time_scale)
         self.clock.set(time.time())
 
     def configure(self, **changes: Any) -> Settings:
         """Change settings of the running emulator; Durations fields may be given by name (``training=5``)."""
         self.settings.update(**changes)
+        self.clock.rescale(self.settings.time_scale)
         return self.settings
 
     def add_fault(self, fault: Fault) -> Fault:
@@ -190,7 +203,7 @@ class Emulator:
                 self._authorize(caller, operation, params)
             hits: dict[str, Fault] = {fault.kind: fault for fault in self.faults.take(operation)}
             fault_name = ",".join(sorted(hits)) or None
-            reply, drop = self._serve(operation, operation_model, params, hits)
+            reply, drop = self._serve(operation, operation_model, params, hits, caller)
         except LookoutVisionError as error:
             reply = serialize_error(error, self._service)
         except Exception as exc:  # never leave the caller without an answer
@@ -234,8 +247,36 @@ class Emulator:
         except AccessDenied as denied:
             raise AccessDeniedException(denied.message) from denied
 
+    def _read_s3(self, operation: str, params: dict[str, Any], caller: Caller | None) -> dict[str, Any]:
+        """What the service's S3 reads for this call find, with the caller's rights, for the backend.
+
+        Outside the backend's lock: a CreateModel reads every image of the project's datasets.
+        Nothing is read for a request the backend will refuse as invalid, nor without an object store.
+        """
+        store = self.s3
+        if store is None or operation not in ("CreateDataset", "CreateModel"):
+            return {}
+        try:
+            self.backend.validate(operation, params)
+        except ValidationException:
+            return {}
+        access = ServiceS3.of(store, caller, self.settings.region)
+        if operation == "CreateDataset":
+            location = (params.get("DatasetSource") or {}).get("GroundTruthManifest", {}).get("S3Object")
+            return {"dataset_import": access.import_manifest(location)} if location else {}
+        project = str(params["ProjectName"])
+        output = params["OutputConfig"]
+        keys = output_keys(output, project, self.backend.next_model_version(project))
+        images = self.backend.dataset_images(project)
+        return {"training_problem": access.training_problem(images, output["S3Location"]["Bucket"], keys)}
+
     def _serve(
-        self, operation: str, operation_model: Any, params: dict[str, Any], hits: dict[str, Fault]
+        self,
+        operation: str,
+        operation_model: Any,
+        params: dict[str, Any],
+        hits: dict[str, Fault],
+        caller: Caller | None = None,
     ) -> tuple[Reply, bool]:
         for fault in hits.values():
             if fault.kind == "latency":
@@ -264,7 +305,7 @@ class Emulator:
                 retry_after_seconds=failure.retry_after_seconds,
             )
         self.backend.throttle(operation)
-        result = self.backend.invoke(operation, params)
+        result = self.backend.invoke(operation, params, self._read_s3(operation, params, caller))
         if drop is not None:
             return Reply(0), True
         if failure is not None:

@@ -195,7 +195,7 @@ def test_cdk_synth_runs_the_example_app_through_cdk_json(tmp_path: Path, bundle_
     )
     out = tmp_path / "cdk.out"
     result = subprocess.run(
-        [str(cli), "synth", "--quiet", "--no-notices", "--output", str(out)],
+        [str(cli), "synth", "--quiet", "--no-notices", "--output", str(out), "-c", "dataBucket=example-data"],
         cwd=REPO,
         env=env,
         capture_output=True,

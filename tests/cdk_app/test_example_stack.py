@@ -12,7 +12,7 @@ from aws_cdk.assertions import Match, Template
 from cdk_app.project_policy import UNSCOPED_ACTIONS
 from provider import consts
 from tests.cdk_app.policy import lookout_arn_suffix, policy_statements, resource_refs
-from tests.fixtures.assembly import Assembly
+from tests.fixtures.assembly import EXAMPLE_CONTEXT, Assembly
 
 pytestmark = pytest.mark.synth
 
@@ -29,6 +29,7 @@ def _only(assembly: Assembly, resource_type: str) -> tuple[str, dict[str, Any]]:
 
 
 def test_resource_counts(template: Template) -> None:
+    template.resource_count_is("AWS::S3::Bucket", 0)  # the data bucket exists before the stack
     template.resource_count_is(consts.MODEL_RESOURCE_TYPE, 1)
     template.resource_count_is(consts.DATASET_RESOURCE_TYPE, 1)
     template.resource_count_is("AWS::LookoutVision::Project", 1)
@@ -38,7 +39,7 @@ def test_resource_counts(template: Template) -> None:
 
 def test_model_properties(template: Template, example_assembly: Assembly) -> None:
     project_id, _ = _only(example_assembly, "AWS::LookoutVision::Project")
-    data_bucket = {"Ref": Match.string_like_regexp("^Data")}
+    data_bucket = EXAMPLE_CONTEXT["dataBucket"]
     template.has_resource_properties(
         consts.MODEL_RESOURCE_TYPE,
         {
@@ -63,7 +64,7 @@ def test_dataset_properties(template: Template, example_assembly: Assembly) -> N
             consts.DATASET_SOURCE: {
                 "GroundTruthManifest": {
                     "S3Object": {
-                        "Bucket": {"Ref": Match.string_like_regexp("^Data")},
+                        "Bucket": EXAMPLE_CONTEXT["dataBucket"],
                         "Key": "datasets/train/train.manifest",
                     }
                 }
@@ -139,22 +140,42 @@ def test_lookout_actions_only_on_the_declared_project(example_assembly: Assembly
 def test_lambda_logs_and_s3_scoped_to_their_own_resources(example_assembly: Assembly) -> None:
     function_id, _ = _only(example_assembly, "AWS::Lambda::Function")
     log_group_id, _ = _only(example_assembly, "AWS::Logs::LogGroup")
-    data_bucket_id = next(k for k in example_assembly.resources_of_type("AWS::S3::Bucket") if k.startswith("Data"))
     by_service: dict[str, list[Any]] = {}
     for statement in policy_statements(example_assembly.template):
         for action in _list(statement["Action"]):
             by_service.setdefault(action.split(":")[0], []).extend(_list(statement["Resource"]))
     assert by_service["lambda"] == [{"Fn::GetAtt": [function_id, "Arn"]}]
     assert all(r == {"Fn::GetAtt": [log_group_id, "Arn"]} for r in by_service["logs"])
-    s3_resources = {json.dumps(r, sort_keys=True) for r in by_service["s3"]}
-    bucket_arn = {"Fn::GetAtt": [data_bucket_id, "Arn"]}
-    assert s3_resources == {
-        json.dumps(bucket_arn, sort_keys=True),
-        json.dumps({"Fn::Join": ["", [bucket_arn, "/datasets/train/train.manifest"]]}, sort_keys=True),
-        json.dumps({"Fn::Join": ["", [bucket_arn, "/datasets/train/*"]]}, sort_keys=True),  # the manifest's images
-        json.dumps({"Fn::Join": ["", [bucket_arn, "/model-output/*"]]}, sort_keys=True),
+    bucket_arn = f"arn:<partition>:s3:::{EXAMPLE_CONTEXT['dataBucket']}"
+    assert {_s3_arn(r) for r in by_service["s3"]} == {
+        bucket_arn,
+        f"{bucket_arn}/datasets/train/train.manifest",
+        f"{bucket_arn}/datasets/train/*",  # the images the manifest lists, beside it
+        f"{bucket_arn}/model-output/*",
     }
-    assert {r for r in resource_refs(by_service["s3"])} == {data_bucket_id}
+    assert resource_refs(by_service["s3"]) == set()
+
+
+@pytest.mark.parametrize(
+    ("context", "message"),
+    [
+        (
+            {},
+            "the example app needs an existing S3 bucket for its manifest, images and training output: "
+            "pass its name with -c dataBucket=BUCKET",
+        ),
+        (
+            {"dataBucket": "Example_Data"},
+            "invalid context value dataBucket='Example_Data': Bucket name must only contain lowercase characters",
+        ),
+    ],
+)
+def test_the_data_bucket_is_a_context_value_checked_at_synth(context: dict[str, Any], message: str) -> None:
+    from example_app.app import ContextError, build_app  # noqa: PLC0415 (starts jsii only when used)
+
+    with pytest.raises(ContextError) as raised:
+        build_app(context=context)
+    assert str(raised.value).startswith(message)
 
 
 def test_template_is_env_agnostic(example_assembly: Assembly) -> None:
@@ -180,21 +201,29 @@ def test_cdk_nag_acknowledgments_each_carry_a_reason(example_assembly: Assembly)
         for resource in example_assembly.template["Resources"].values()
         for rule in resource.get("Metadata", {}).get("cdk_nag", {}).get("rules_to_suppress", [])
     }
-    data_bucket_id = next(k for k in example_assembly.resources_of_type("AWS::S3::Bucket") if k.startswith("Data"))
+    bucket = EXAMPLE_CONTEXT["dataBucket"]
     assert set(acknowledged) == {
-        "AwsSolutions-S1",
         "AwsSolutions-L1",
         "AwsSolutions-IAM5[Resource::*]",
         "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:lookoutvision:<AWS::Region>:<AWS::AccountId>"
         ":model/cdk-example/*]",
-        f"AwsSolutions-IAM5[Resource::<{data_bucket_id}.Arn>/datasets/train/*]",
-        f"AwsSolutions-IAM5[Resource::<{data_bucket_id}.Arn>/model-output/*]",
+        f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::{bucket}/model-output/*]",
+        f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::{bucket}/datasets/train/*]",
     }
     assert all(len(reason) > 20 for reason in acknowledged.values())
     report = example_assembly.directory / "validation-report.json"
     if report.exists():  # written only when some plugin has something to say
         for plugin in json.loads(report.read_text())["pluginReports"]:
             assert plugin["violations"] == [], plugin["pluginName"]
+
+
+def _s3_arn(value: Any) -> str:
+    """An S3 ARN as the template builds it (``arn:`` + partition + the rest), with ``<partition>`` for the Ref."""
+    if isinstance(value, str):
+        return value
+    parts = value["Fn::Join"][1]
+    assert parts[1] == {"Ref": "AWS::Partition"}, value
+    return "".join(part if isinstance(part, str) else "<partition>" for part in parts)
 
 
 def _list(value: Any) -> list[Any]:

@@ -11,7 +11,7 @@ import pytest
 from provider import consts
 from provider.properties import parse_dataset, parse_model
 from tests.cdk_app.cloudformation import as_cloudformation_sends, sample_values
-from tests.fixtures.assembly import Assembly
+from tests.fixtures.assembly import EXAMPLE_CONTEXT, Assembly
 
 pytestmark = pytest.mark.synth
 
@@ -20,7 +20,7 @@ def test_the_provider_accepts_the_model_properties(example_assembly: Assembly) -
     values = sample_values(example_assembly.template)
     [model] = example_assembly.resources_of_type(consts.MODEL_RESOURCE_TYPE).values()
     parsed = parse_model(as_cloudformation_sends(model["Properties"], values))
-    bucket = values[model["Properties"][consts.OUTPUT_CONFIG]["S3Location"]["Bucket"]["Ref"]]
+    bucket = EXAMPLE_CONTEXT["dataBucket"]
     assert parsed.project_name == "cdk-example"
     assert parsed.output_config == {"S3Location": {"Bucket": bucket, "Prefix": "model-output/"}}
     assert parsed.hosting is not None and parsed.hosting.min_inference_units == 1
@@ -32,7 +32,7 @@ def test_the_provider_accepts_the_dataset_properties(example_assembly: Assembly)
     values = sample_values(example_assembly.template)
     [dataset] = example_assembly.resources_of_type(consts.DATASET_RESOURCE_TYPE).values()
     parsed = parse_dataset(as_cloudformation_sends(dataset["Properties"], values))
-    bucket = values[dataset["Properties"][consts.DATASET_SOURCE]["GroundTruthManifest"]["S3Object"]["Bucket"]["Ref"]]
+    bucket = EXAMPLE_CONTEXT["dataBucket"]
     assert parsed.project_name == "cdk-example"
     assert parsed.dataset_type == "train"
     assert parsed.dataset_source == {

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from crhelper.utils import _send_response
 
-from localcloud.cloudformation.cloud import LocalCloud
+from localcloud.cloud import LocalCloud
 from localcloud.gateway import credential_scope_service
 from tests.fixtures.local_cloud import local_client
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from provider import lifecycle
-from provider.budget import MIN_SOCKET_TIMEOUT, Budget, HandOver
+from provider.budget import Budget, HandOver
 from provider.errors import DeadlineExceeded, OutOfTime, ProviderError, Throttled
+from provider.timing import AdaptivePolls, InvocationTimings
 from tests.provider.clocks import Context, FrozenClock
 
 
@@ -113,7 +113,8 @@ def test_socket_timeouts_share_one_call_and_have_a_real_floor() -> None:
     real = _budget(FrozenClock(), 900.0)
     assert real.socket_timeouts() == (pytest.approx(3.0), pytest.approx(7.0))
     fast = _budget(FrozenClock(scale=0.001), 900.0)  # 10 s of this clock last 10 ms
-    assert fast.socket_timeouts() == (MIN_SOCKET_TIMEOUT, MIN_SOCKET_TIMEOUT)
+    floor = InvocationTimings().min_socket_timeout_real
+    assert fast.socket_timeouts() == (floor, floor)
 
 
 @pytest.mark.parametrize("length", [10.0, 15.0, 60.0, 900.0])
@@ -125,5 +126,5 @@ def test_every_invocation_spends_at_least_half_its_length_on_the_request(length:
         clock.sleep(0.05)
     with pytest.raises(HandOver):
         while True:
-            budget.wait(lifecycle.POLL_CAP)
+            budget.wait(AdaptivePolls().cap)
     assert clock.now() - began >= length / 2

@@ -1,4 +1,4 @@
-"""The response protocol: FAILED reasons within crhelper's limit, where a response may go, how it is sent."""
+"""The response protocol: FAILED reasons within the limit, where a response may go, the one place that sends it."""
 
 from __future__ import annotations
 
@@ -9,7 +9,20 @@ from typing import Any
 import pytest
 
 from localcloud.cloudformation.response_endpoint import ResponseEndpoint
-from provider.cfn_response import REASON_LIMIT, failure_reason, put_response, response_url_problem
+from provider.cfn_response import (
+    REASON_LIMIT,
+    ResponseTarget,
+    Unanswerable,
+    conclude,
+    failure_reason,
+    put_response,
+    response_body,
+    response_target,
+    response_url_problem,
+)
+from provider.errors import ContinuationUncertain
+from provider.timing import ResponseTimings
+from provider.verdict import Answer, HandedOver, LambdaRetry, Silence
 
 
 def test_a_reason_reads_request_resource_message_advice() -> None:
@@ -99,12 +112,81 @@ def test_a_response_is_put_once_when_taken(
     assert response_endpoint.responses("put-1") == [{"Status": "SUCCESS"}]
 
 
-def test_a_response_that_cannot_be_sent_gives_up_after_its_attempts(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(time, "sleep", lambda _seconds: None)  # the pauses between attempts
+def test_a_response_that_cannot_be_sent_gives_up_after_its_attempts() -> None:
     with socket.socket() as server:  # accepts, never answers: each attempt times out
         server.bind(("127.0.0.1", 0))
         server.listen()
         url = f"https://127.0.0.1:{server.getsockname()[1]}/r?X-Amz-Signature=s"
         began = time.monotonic()
-        assert not put_response(url, {"Status": "FAILED"}, timeout=0.2, attempts=3)
+        no_pause = ResponseTimings(attempts=3, pause_real=0.0)
+        assert not put_response(url, {"Status": "FAILED"}, timeout=0.2, sending=no_pause)
         assert time.monotonic() - began < 5.0
+
+
+# -- where an answer goes, and the one place that answers -------------------------------------------
+
+EVENT = {
+    "RequestType": "Delete",
+    "ResponseURL": "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/k?X-Amz-Signature=s",
+    "StackId": STACK.format(region="us-east-1"),
+    "RequestId": "r-1",
+    "LogicalResourceId": "Model",
+}
+
+
+def test_the_target_of_an_answer_is_read_from_the_event() -> None:
+    target = response_target(EVENT)
+    assert target == ResponseTarget(EVENT["ResponseURL"], EVENT["StackId"], "r-1", "Model", "Delete")
+    assert response_target({**EVENT, "RequestType": None}) == ResponseTarget(
+        EVENT["ResponseURL"], EVENT["StackId"], "r-1", "Model", "None"
+    )
+
+
+@pytest.mark.parametrize(
+    ("event", "named"),
+    [
+        ("not an event", "not an object"),
+        ({**EVENT, "RequestId": ""}, "has no RequestId"),
+        ({k: v for k, v in EVENT.items() if k not in ("StackId", "LogicalResourceId")}, "LogicalResourceId, StackId"),
+        ({**EVENT, "ResponseURL": "https://attacker.example/k"}, "not CloudFormation's"),
+    ],
+)
+def test_an_event_whose_answer_would_go_nowhere_safe_has_no_target(event: Any, named: str) -> None:
+    target = response_target(event)
+    assert isinstance(target, Unanswerable)
+    assert named in target.why
+
+
+def test_the_response_body_echoes_the_request_and_carries_the_answer() -> None:
+    target = response_target(EVENT)
+    assert isinstance(target, ResponseTarget)
+    body = response_body(target, Answer.failed("arn", "Delete Model: no."))
+    assert body == {
+        "Status": "FAILED",
+        "Reason": "Delete Model: no.",
+        "PhysicalResourceId": "arn",
+        "StackId": EVENT["StackId"],
+        "RequestId": "r-1",
+        "LogicalResourceId": "Model",
+        "NoEcho": False,
+        "Data": {},
+    }
+
+
+def test_only_an_answer_is_sent_and_a_lambda_retry_ends_the_invocation_with_an_error(
+    response_endpoint: ResponseEndpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", response_endpoint.ca_file)
+    url = response_endpoint.response_url("conclude-1", signed_at=time.time())
+    target = ResponseTarget(url, EVENT["StackId"], "conclude-1", "Model", "Delete")
+    sending = ResponseTimings()
+
+    for quiet in (HandedOver(2), Silence("CloudFormation stopped waiting")):
+        conclude(target, quiet, put_timeout=5.0, sending=sending)
+    with pytest.raises(ContinuationUncertain):
+        conclude(target, LambdaRetry("lambda:Invoke got no answer"), put_timeout=5.0, sending=sending)
+    assert response_endpoint.responses("conclude-1") == []
+
+    conclude(target, Answer.succeeded("arn", {"Status": "HOSTED"}), put_timeout=5.0, sending=sending)
+    [body] = response_endpoint.responses("conclude-1")
+    assert (body["Status"], body["PhysicalResourceId"], body["Data"]) == ("SUCCESS", "arn", {"Status": "HOSTED"})

@@ -16,6 +16,7 @@ from provider import clients, consts
 from provider.budget import Budget
 from provider.continuation import MAX_ASYNC_PAYLOAD, Continuation, hand_over, request_signed_at
 from provider.errors import ContinuationFailed, ContinuationUncertain, RejectedEvent
+from provider.progress import ModelProgress, ServiceGoneProgress
 from tests.fixtures.awslambda import local_function
 from tests.provider.clocks import Context, FrozenClock
 
@@ -26,38 +27,66 @@ SIGNED_URL = (
 SIGNED = datetime(2026, 11, 29, 8, 0, 0, tzinfo=UTC).timestamp()
 
 
+def model_record(raw: Any) -> ModelProgress:
+    """The record of a model request of project ``p``, parsed."""
+    return ModelProgress.from_json(raw, "p")
+
+
 def test_a_first_invocation_starts_when_cloudformation_signed_the_response_url() -> None:
     clock = FrozenClock(at=SIGNED + 90)
-    record = Continuation.from_event({"ResponseURL": SIGNED_URL}, clock, 3600)
+    record = Continuation.from_event({"ResponseURL": SIGNED_URL}, clock, 3600, model_record)
     # A Lambda retry of the first invocation carries the same event: it finds the same start.
-    assert (record.started, record.invocation, record.progress) == (SIGNED, 1, {})
-    assert request_signed_at(SIGNED_URL, clock) == SIGNED
+    assert (record.started, record.invocation, record.progress) == (SIGNED, 1, ModelProgress())
+    assert request_signed_at(SIGNED_URL) == SIGNED
 
 
 @pytest.mark.parametrize(
-    ("url", "at"),
+    "url",
     [
-        (SIGNED_URL, SIGNED - 10),  # signed in the future: a skewed clock
-        (SIGNED_URL.replace("20261129T080000Z", "yesterday"), SIGNED),
-        ("https://127.0.0.1/cloudformation-responses/r?X-Amz-Signature=s", SIGNED),
-        (None, SIGNED),
+        SIGNED_URL.replace("20261129T080000Z", "yesterday"),
+        "https://127.0.0.1/cloudformation-responses/r?X-Amz-Signature=s",
+        None,
     ],
 )
-def test_without_a_usable_signing_date_a_first_invocation_starts_now(url: Any, at: float) -> None:
-    clock = FrozenClock(at=at)
-    assert request_signed_at(url, clock) is None
-    assert Continuation.from_event({"ResponseURL": url}, clock, 3600).started == clock.now()
+def test_without_a_usable_signing_date_a_first_invocation_starts_now(url: Any) -> None:
+    clock = FrozenClock(at=SIGNED)
+    assert request_signed_at(url) is None
+    assert Continuation.from_event({"ResponseURL": url}, clock, 3600, model_record).started == clock.now()
+
+
+@pytest.mark.parametrize("behind", [0.4, 2.0, 60.0])
+def test_a_clock_behind_the_signing_date_starts_the_request_when_it_was_signed_and_accepts_its_continuation(
+    behind: float,
+) -> None:
+    """CloudFormation's clock ahead of the function's: the first invocation starts before the X-Amz-Date second."""
+    clock = FrozenClock(at=SIGNED - behind)
+    first = Continuation.from_event({"ResponseURL": SIGNED_URL}, clock, 3600, model_record)
+    assert first.started == SIGNED
+    following = first.next_event({"ResponseURL": SIGNED_URL})
+    for later in (behind / 2, behind + 100):  # the next invocation: still behind, or past the signing date
+        clock.at = SIGNED - behind + later
+        record = Continuation.from_event(following, clock, 3600, model_record)
+        assert (record.started, record.invocation) == (SIGNED, 2)
+
+
+def test_a_response_url_dated_further_ahead_than_any_clock_skew_is_rejected() -> None:
+    """A start in the future would push the deadline out: SigV4 itself tolerates 5 minutes of skew."""
+    clock = FrozenClock(at=SIGNED - 301)
+    with pytest.raises(RejectedEvent) as caught:
+        Continuation.from_event({"ResponseURL": SIGNED_URL}, clock, 3600, model_record)
+    assert "ahead of this clock" in caught.value.message
 
 
 def test_the_record_travels_in_the_next_event_and_counts_invocations() -> None:
     clock = FrozenClock(at=SIGNED + 100)
     event = {"RequestType": "Create", "RequestId": "r", "ResponseURL": SIGNED_URL}
-    record = Continuation(SIGNED, 1, {"ModelArn": "arn"})
+    record = Continuation(SIGNED, 1, ModelProgress(start_model_answered=True), ServiceGoneProgress(SIGNED + 50))
     following = record.next_event(event)
     assert following["RequestId"] == "r"
-    again = Continuation.from_event(following, clock, 3600)
-    assert (again.started, again.invocation, again.progress) == (SIGNED, 2, {"ModelArn": "arn"})
-    assert Continuation.from_event(again.next_event(following), clock, 3600).invocation == 3
+    again = Continuation.from_event(following, clock, 3600, model_record)
+    assert (again.started, again.invocation, again.progress) == (SIGNED, 2, ModelProgress(start_model_answered=True))
+    assert again.service_gone == ServiceGoneProgress(SIGNED + 50)
+    assert Continuation.from_event(again.next_event(following), clock, 3600, model_record).invocation == 3
     assert len(json.dumps(following[consts.CONTINUATION])) < 200
 
 
@@ -69,14 +98,14 @@ def test_the_record_travels_in_the_next_event_and_counts_invocations() -> None:
         ({"Started": SIGNED, "Invocation": "2"}, "Invocation is not a number"),
         ({"Started": SIGNED, "Invocation": 1}, "Invocation is not a number"),
         ({"Started": SIGNED, "Invocation": 2, "Progress": []}, "Progress is not an object"),
-        ({"Started": SIGNED + 3600, "Invocation": 2}, "Started is not between"),  # a deadline in the future
-        ({"Started": SIGNED - 1, "Invocation": 2}, "Started is not between"),  # before CloudFormation signed
+        ({"Started": SIGNED + 3600, "Invocation": 2}, "Started is not the request's start"),  # a later deadline
+        ({"Started": SIGNED - 1, "Invocation": 2}, "Started is not the request's start"),  # before it was signed
     ],
 )
 def test_a_record_out_of_bounds_is_rejected(raw: Any, named: str) -> None:
     clock = FrozenClock(at=SIGNED + 100)
     with pytest.raises(RejectedEvent) as caught:
-        Continuation.from_event({"ResponseURL": SIGNED_URL, consts.CONTINUATION: raw}, clock, 3600)
+        Continuation.from_event({"ResponseURL": SIGNED_URL, consts.CONTINUATION: raw}, clock, 3600, model_record)
     assert named in caught.value.message
 
 
@@ -84,8 +113,8 @@ def test_without_a_signing_date_a_record_must_start_within_service_timeout() -> 
     clock = FrozenClock(at=SIGNED)
     event = {consts.CONTINUATION: {"Started": SIGNED - 61, "Invocation": 2}}
     with pytest.raises(RejectedEvent):
-        Continuation.from_event(event, clock, 60)
-    assert Continuation.from_event(event, clock, 120).started == SIGNED - 61
+        Continuation.from_event(event, clock, 60, model_record)
+    assert Continuation.from_event(event, clock, 120, model_record).started == SIGNED - 61
 
 
 # -- the hand-over call ------------------------------------------------------------------------------
@@ -119,7 +148,7 @@ def test_hand_over_invokes_the_function_asynchronously_with_the_record(
     echo_function: LambdaService, lambda_endpoint: Any
 ) -> None:
     event = {"RequestType": "Delete", "RequestId": "r", "ResponseURL": "https://x/y?X-Amz-Signature=s"}
-    record = Continuation(started=123.0, progress={"StartModelSent": True})
+    record = Continuation(started=123.0, progress=ModelProgress(start_model_answered=True))
     budget, context = _budget()
     context.invoked_function_arn = echo_function.function_arn
     hand_over(lambda_endpoint(echo_function.endpoint_url), context, event, record, budget)

@@ -1,4 +1,4 @@
-"""Physical ids: model ARNs and dataset ids parse strictly; anything else is no resource. Owner tags."""
+"""Physical ids: one parser tells every form apart, each part checked against the service model. Owner tags."""
 
 from __future__ import annotations
 
@@ -8,26 +8,26 @@ from provider import servicemodel
 from provider.identifiers import (
     OWNER_TAG_KEY,
     DatasetRef,
+    FailedCreate,
+    MadeUp,
     ModelRef,
     Owner,
-    dataset_named_by,
-    is_failed_create_id,
+    UnconfirmedDatasetCreate,
+    UnconfirmedModelCreate,
+    model_named_by,
     owner_tag_value,
-    parse_dataset_id,
-    parse_model_arn,
-    parse_unconfirmed_dataset_id,
-    parse_unconfirmed_model_id,
-    unconfirmed_dataset_id,
-    unconfirmed_model_id,
+    parse_physical_id,
 )
 
 ARN = "arn:aws:lookoutvision:us-east-1:123456789012:model/my-project/12"
+STACK = "arn:aws:cloudformation:us-east-1:123456789012:stack/my-stack/5b7b0a10-0000-4000-8000-000000000000"
 
 
 def test_a_model_arn() -> None:
-    assert parse_model_arn(ARN) == ModelRef("my-project", "12", ARN)
+    assert parse_physical_id(ARN) == ModelRef("my-project", "12", ARN)
+    assert parse_physical_id(ARN).physical_id == ARN
     china = ARN.replace("arn:aws:", "arn:aws-cn:").replace("us-east-1", "cn-north-1")
-    assert parse_model_arn(china) == ModelRef("my-project", "12", china)
+    assert model_named_by(china) == ModelRef("my-project", "12", china)
 
 
 @pytest.mark.parametrize(
@@ -46,30 +46,29 @@ def test_a_model_arn() -> None:
     ],
 )
 def test_anything_else_is_no_model(physical_id: object) -> None:
-    assert parse_model_arn(physical_id) is None
+    assert model_named_by(physical_id) is None
+    if isinstance(physical_id, str):
+        assert not isinstance(parse_physical_id(physical_id), ModelRef)
 
 
 def test_a_dataset_id_round_trips() -> None:
     ref = DatasetRef("my-project", "test")
-    assert parse_dataset_id(ref.physical_id) == ref
+    assert parse_physical_id(ref.physical_id) == ref
 
 
-@pytest.mark.parametrize(
-    "physical_id", ["my-project", "my-project/validation", "a/b/train", "/train", "stack_X_AB", None]
-)
-def test_anything_else_is_no_dataset(physical_id: object) -> None:
-    assert parse_dataset_id(physical_id) is None
+@pytest.mark.parametrize("physical_id", ["my-project", "my-project/validation", "a/b/train", "/train", "stack_X_AB"])
+def test_anything_else_is_no_dataset(physical_id: str) -> None:
+    assert not isinstance(parse_physical_id(physical_id), DatasetRef)
 
 
 def test_an_unconfirmed_dataset_id_names_the_dataset_and_the_create_request() -> None:
     ref = DatasetRef("my-project", "train")
     request_id = "5b7b0a10-0000-4000-8000-000000000000"
-    physical_id = unconfirmed_dataset_id(ref, request_id)
+    physical_id = UnconfirmedDatasetCreate(ref, request_id).physical_id
 
-    assert parse_unconfirmed_dataset_id(physical_id) == (ref, request_id)
-    assert dataset_named_by(physical_id) == ref
-    assert parse_dataset_id(physical_id) is None, "not the id of a confirmed dataset"
-    assert dataset_named_by(ref.physical_id) == ref
+    assert parse_physical_id(physical_id) == UnconfirmedDatasetCreate(ref, request_id)
+    assert parse_physical_id(physical_id) != ref, "not the id of a confirmed dataset"
+    assert parse_physical_id(ref.physical_id) == ref
 
 
 @pytest.mark.parametrize(
@@ -80,14 +79,10 @@ def test_an_unconfirmed_dataset_id_names_the_dataset_and_the_create_request() ->
         "my-project/train/other-marker-5b7b",
         "my-project/validation/CreateDataset-unconfirmed-5b7b",
         "my-project/CreateModel-unconfirmed",
-        None,
     ],
 )
-def test_anything_else_is_no_unconfirmed_dataset(physical_id: object) -> None:
-    assert parse_unconfirmed_dataset_id(physical_id) is None
-
-
-STACK = "arn:aws:cloudformation:us-east-1:123456789012:stack/my-stack/5b7b0a10-0000-4000-8000-000000000000"
+def test_anything_else_is_no_unconfirmed_dataset(physical_id: str) -> None:
+    assert not isinstance(parse_physical_id(physical_id), UnconfirmedDatasetCreate)
 
 
 @pytest.mark.parametrize(
@@ -99,11 +94,24 @@ STACK = "arn:aws:cloudformation:us-east-1:123456789012:stack/my-stack/5b7b0a10-0
         ("other-stack_Model_AB12CD34", False),
         ("my-stack-Model-AB12CD34EF56", False),
         ("my-stack_Model_AB12CD345", False),
-        (None, False),
     ],
 )
-def test_crhelpers_failed_create_id_is_recognised(physical_id: object, expected: bool) -> None:
-    assert is_failed_create_id(physical_id, STACK, "Model") is expected
+def test_crhelpers_failed_create_id_is_recognised(physical_id: str, expected: bool) -> None:
+    assert isinstance(parse_physical_id(physical_id, STACK, "Model"), FailedCreate) is expected
+    assert not isinstance(parse_physical_id(physical_id), FailedCreate), "only for the event's stack and resource"
+
+
+def test_a_failed_create_answers_one_id_per_request_in_crhelpers_form() -> None:
+    made = FailedCreate.of(STACK, "Model", "request-1")
+    assert made == FailedCreate.of(STACK, "Model", "request-1")
+    assert made != FailedCreate.of(STACK, "Model", "request-2")
+    assert parse_physical_id(made.physical_id, STACK, "Model") == made
+    assert made.physical_id.startswith("my-stack_Model_")
+
+
+def test_any_other_id_was_made_up_by_cloudformation() -> None:
+    for physical_id in ("my-stack-Model-AB12CD34EF56", "", ARN.replace("/12", "/latest")):
+        assert parse_physical_id(physical_id, STACK, "Model") == MadeUp(physical_id)
 
 
 REQUEST = "0c1d2e3f-0000-4000-8000-000000000001"
@@ -144,12 +152,10 @@ def test_an_owner_with_a_request_made_only_that_requests_versions() -> None:
 
 
 def test_an_unconfirmed_model_id_names_the_project_and_the_create_request() -> None:
-    physical_id = unconfirmed_model_id("my-project", REQUEST)
+    physical_id = UnconfirmedModelCreate("my-project", REQUEST).physical_id
 
-    assert parse_unconfirmed_model_id(physical_id) == ("my-project", REQUEST)
-    assert parse_model_arn(physical_id) is None
-    assert dataset_named_by(physical_id) is None
-    assert not is_failed_create_id(physical_id, STACK, "Model")
+    assert parse_physical_id(physical_id, STACK, "Model") == UnconfirmedModelCreate("my-project", REQUEST)
+    assert model_named_by(physical_id) is None
 
 
 @pytest.mark.parametrize(
@@ -162,8 +168,7 @@ def test_an_unconfirmed_model_id_names_the_project_and_the_create_request() -> N
         "my-project/CreateModel-unconfirmed-5b7b/extra",
         "my-stack-Model-AB12CD34EF56",
         ARN,
-        None,
     ],
 )
-def test_anything_else_is_no_unconfirmed_model(physical_id: object) -> None:
-    assert parse_unconfirmed_model_id(physical_id) is None
+def test_anything_else_is_no_unconfirmed_model(physical_id: str) -> None:
+    assert not isinstance(parse_physical_id(physical_id), UnconfirmedModelCreate)

@@ -1,8 +1,6 @@
-"""The pure lifecycle decisions: every model state for every goal, datasets, timing rules."""
+"""The pure lifecycle decisions: every model state for every goal, datasets, the versions of an unanswered Create."""
 
 from __future__ import annotations
-
-import itertools
 
 import pytest
 
@@ -20,6 +18,7 @@ from provider.lifecycle import (
     next_model_action,
 )
 from provider.properties import Hosting, ModelProperties, VersionSettings
+from provider.timing import UnansweredCreateTimings
 
 S = ModelStatus
 HOSTING = Hosting(2, 3)
@@ -240,52 +239,15 @@ def test_dataset_failure_carries_the_status_message() -> None:
     assert "manifest not found" in action.reason
 
 
-# -- timing -----------------------------------------------------------------------------------
-
-
-def test_poll_interval_starts_short_grows_and_is_capped() -> None:
-    intervals = [lifecycle.poll_interval(n, time_left=1e9) for n in range(40)]
-    assert intervals[0] == lifecycle.POLL_FIRST
-    assert all(a <= b for a, b in itertools.pairwise(intervals))
-    assert intervals[3] > intervals[0]
-    assert max(intervals) == lifecycle.POLL_CAP
-
-
-def test_poll_interval_is_bounded_by_the_time_left() -> None:
-    assert lifecycle.poll_interval(10, time_left=3.0) == 3.0
-    assert lifecycle.poll_interval(10, time_left=-5.0) == 0.0
-
-
-@pytest.mark.parametrize("attempt", range(8))
-def test_backoff_is_full_jitter_on_a_capped_exponential(attempt: int) -> None:
-    ceiling = min(lifecycle.BACKOFF_CAP, lifecycle.BACKOFF_BASE * 2**attempt)
-    assert lifecycle.backoff_delay(attempt, 0.0) == 0.0
-    assert lifecycle.backoff_delay(attempt, 0.5) == pytest.approx(ceiling / 2)
-    assert lifecycle.backoff_delay(attempt, 0.999999) <= ceiling
-
-
-def test_backoff_honours_retry_after() -> None:
-    assert lifecycle.backoff_delay(0, 0.0, retry_after=3) == 3.0
-    assert 3.0 <= lifecycle.backoff_delay(5, 0.9, retry_after=3) <= 3.0 + lifecycle.BACKOFF_CAP
-
-
-def test_reserve_is_one_call_at_its_worst_or_the_slowest_calls_at_most_half_the_invocation() -> None:
-    assert lifecycle.hand_over_reserve(900.0, 0.0) == lifecycle.CALL_MAX + lifecycle.ANSWER_MARGIN
-    assert lifecycle.hand_over_reserve(10.0, 0.0) == lifecycle.CALL_MIN + lifecycle.ANSWER_MARGIN
-    assert lifecycle.hand_over_reserve(900.0, 5.0) == 5.0 * lifecycle.RESERVE_CALLS
-    assert lifecycle.hand_over_reserve(10.0, 5.0) == 5.0
-
-
-def test_deadline_margin_is_a_tenth_up_to_a_cap() -> None:
-    assert lifecycle.deadline_margin(60) == 6.0
-    assert lifecycle.deadline_margin(3600) == lifecycle.DEADLINE_MARGIN_MAX
-    assert lifecycle.deadline_margin(1) < 1
+# -- the versions of a Create that never answered --------------------------------------------------
 
 
 def test_a_version_may_be_an_unanswered_creates_only_if_created_since_that_create_can_have_begun() -> None:
-    timeout = 600.0
-    oldest = timeout + lifecycle.UNANSWERED_CREATE_MARGIN
-    assert lifecycle.may_be_from_unanswered_create(0.0, 0.0, timeout)
-    assert lifecycle.may_be_from_unanswered_create(oldest, 0.0, timeout)
-    assert not lifecycle.may_be_from_unanswered_create(oldest + 1, 0.0, timeout)
-    assert lifecycle.may_be_from_unanswered_create(oldest + 1, 5.0, timeout), "the Delete itself has been running 5 s"
+    timeout, margin = 600.0, UnansweredCreateTimings().margin
+    oldest = timeout + margin
+    assert lifecycle.may_be_from_unanswered_create(0.0, 0.0, timeout, margin)
+    assert lifecycle.may_be_from_unanswered_create(oldest, 0.0, timeout, margin)
+    assert not lifecycle.may_be_from_unanswered_create(oldest + 1, 0.0, timeout, margin)
+    assert lifecycle.may_be_from_unanswered_create(oldest + 1, 5.0, timeout, margin), (
+        "the Delete itself has been running 5 s"
+    )

@@ -8,11 +8,12 @@ from typing import Any
 import pytest
 
 from localcloud.lookoutvision import Emulator, Fault
-from provider import clients, errors, lookout, servicemodel
+from provider import clients, errors, servicemodel
 from provider.lifecycle import ModelStatus
 from provider.lookout import Lookout
+from provider.timing import CallRetries
 from tests.fixtures.faults import FromNth
-from tests.provider.conftest import PROJECT, project_with_dataset, trained_model
+from tests.fixtures.provider import PROJECT, project_with_dataset, trained_model
 
 
 class Sleeps:
@@ -72,8 +73,8 @@ def test_retries_are_bounded(emulator: Emulator) -> None:
     with pytest.raises(errors.ServiceError) as caught:
         api.describe_model(PROJECT, "1")
     assert caught.value.code == "InternalServerException"
-    assert len(emulator.calls_of("DescribeModel")) == lookout.MAX_ATTEMPTS
-    assert len(sleeps.delays) == lookout.MAX_ATTEMPTS - 1
+    assert len(emulator.calls_of("DescribeModel")) == CallRetries().attempts
+    assert len(sleeps.delays) == CallRetries().attempts - 1
 
 
 @pytest.mark.parametrize(("kind", "message"), [("access_denied", "not authorized"), ("service_gone", "no longer")])
@@ -122,7 +123,7 @@ def test_an_endpoint_that_refuses_connections_is_service_unavailable(
     with pytest.raises(errors.ServiceUnavailable) as caught:
         api.describe_model(PROJECT, "1")
     assert "could not be reached" in caught.value.advice
-    assert len(sleeps.delays) == lookout.MAX_ATTEMPTS - 1
+    assert len(sleeps.delays) == CallRetries().attempts - 1
 
 
 def test_whether_a_call_may_have_been_carried_out(emulator: Emulator) -> None:

@@ -11,10 +11,12 @@ from typing import Any
 
 from localcloud.lookoutvision import Emulator
 from provider import consts
+from provider.continuation import Continuation, request_signed_at
 from provider.handler import make_handler
+from provider.progress import ModelProgress
 from provider.tokens import TokenKind, client_token
 from tests.fixtures.clock import session_clock
-from tests.provider.conftest import (
+from tests.fixtures.provider import (
     FUNCTION_ARN,
     PROJECT,
     PROVIDER_SLOWER,
@@ -79,6 +81,26 @@ def test_a_first_action_the_status_does_not_allow_is_refused_and_looked_at(
     deletes = emulator.calls_of("DeleteModel")
     assert {c.client_token for c in deletes} == {client_token(event["RequestId"], TokenKind.DELETE_MODEL)}
     assert [c.status for c in deletes][-1] == 202
+
+
+def _continued(requests: Requests, event: dict[str, Any], progress: ModelProgress) -> dict[str, Any]:
+    """``event`` as its second invocation gets it: the record an earlier one handed over, with ``progress``."""
+    started = request_signed_at(event["ResponseURL"])
+    assert started is not None
+    return Continuation(started, 1, progress).next_event(event)
+
+
+def test_a_continued_delete_whose_first_call_was_answered_looks_before_it_acts(
+    requests: Requests, emulator: Emulator
+) -> None:
+    """An earlier invocation may have acted already: the record says so, and the status decides, not the properties."""
+    project_with_dataset(emulator)
+    arn = _hosted(emulator)
+    event = requests.event("Delete", physical_id=arn, properties=model_properties(**HOSTING))
+    response = requests.send(_continued(requests, event, ModelProgress(fleet_first_call_answered=True)))
+    assert response["Status"] == "SUCCESS", response.get("Reason")
+    calls = _operations(emulator, "1")
+    assert calls[:3] == [("ListTagsForResource", 200), ("DescribeModel", 200), ("StopModel", 202)]
 
 
 # Real seconds per service second for the fleet tests: slow enough that threads started together call

@@ -17,8 +17,9 @@ from localcloud.lookoutvision import Emulator, Fault
 from localcloud.lookoutvision.faults import END_OF_SUPPORT_MESSAGE
 from provider import consts, errors
 from provider.errors import END_OF_SUPPORT_DATE
-from provider.unavailable import GONE_CONFIRMATION, GONE_RECHECK, RETAIN_ADVICE
-from tests.provider.conftest import (
+from provider.timing import ServiceGoneTimings
+from provider.unavailable import RETAIN_ADVICE
+from tests.fixtures.provider import (
     PROJECT,
     Requests,
     dataset_properties,
@@ -31,6 +32,8 @@ from tests.provider.conftest import (
 ORPHAN = consts.ORPHAN_WHEN_SERVICE_UNAVAILABLE
 # An id CloudFormation makes up when it never got the Create's answer (a cancelled deploy).
 MADE_UP_ID = "provider-tests-Model-1A2B3C4D5E6F"
+
+GONE = ServiceGoneTimings()
 
 
 def _go(emulator: Emulator, kind: str) -> None:
@@ -112,11 +115,11 @@ def test_delete_with_the_opt_in_orphans_the_model_once_the_answer_has_lasted(
     warnings = [w for w in _warnings(caplog) if "ORPHANED" in w]
     assert len(warnings) == 1 and arn in warnings[0] and END_OF_SUPPORT_DATE in warnings[0], warnings
     assert "no longer available" in warnings[0]
-    # The answer was asked again and again over GONE_CONFIRMATION seconds before the model was left
+    # The answer was asked again and again over GONE.confirmation seconds before the model was left
     # (each time by the Delete's first call, the owner check).
     asked = emulator.calls_of("ListTagsForResource")
-    assert len(asked) >= 1 + GONE_CONFIRMATION // GONE_RECHECK
-    assert asked[-1].time - asked[0].time >= GONE_CONFIRMATION
+    assert len(asked) >= 1 + GONE.confirmation // GONE.recheck
+    assert asked[-1].time - asked[0].time >= GONE.confirmation
     emulator.faults.clear()
     assert emulator.backend.model_status(PROJECT, "1") == "HOSTED", "an orphan is left exactly as it was"
 
@@ -129,11 +132,11 @@ def test_an_outage_never_orphans_even_with_the_opt_in(requests: Requests, emulat
     _go(emulator, "drop_connection")
 
     # Retried until the deadline: a short ServiceTimeout keeps the test short.
-    properties = model_properties(**{ORPHAN: "true"}, ServiceTimeout="60")
+    properties = model_properties(**{ORPHAN: "true"}, ServiceTimeout="240")
     response = requests.request("Delete", physical_id=arn, properties=properties)
 
     assert response["Status"] == "FAILED"
-    assert "ServiceTimeout (60 s) reached" in response["Reason"], response["Reason"]
+    assert "ServiceTimeout (240 s) reached" in response["Reason"], response["Reason"]
     assert "could not be reached" in response["Reason"], response["Reason"]
     assert "ORPHANED" not in response["Reason"] and consts.ATTR_ORPHANED not in response["Data"]
     emulator.faults.clear()

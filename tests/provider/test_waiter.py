@@ -8,7 +8,8 @@ import pytest
 from localcloud.awslambda import LambdaContext
 from provider.budget import Budget
 from provider.errors import AccessDenied, DeadlineExceeded, ServiceError, ServiceUnavailable
-from provider.lifecycle import THROTTLED_POLL_SKIP, Action, Step
+from provider.lifecycle import Action, Step
+from provider.timing import CallRetries
 from provider.waiter import Waiter, retried
 from tests.fixtures.clock import session_clock
 
@@ -64,7 +65,8 @@ def test_a_throttled_step_moves_the_schedule_on() -> None:
         _budget(), "model p/1", observe, lambda action: None, interval=interval, throttled=lambda: throttles[0]
     ).run()
 
-    assert polls_asked == [0, 1 + THROTTLED_POLL_SKIP, 2 + THROTTLED_POLL_SKIP]
+    skip = CallRetries().throttled_poll_skip
+    assert polls_asked == [0, 1 + skip, 2 + skip]
 
 
 def _budget_of(service_timeout: float) -> Budget:

@@ -14,7 +14,7 @@ from localcloud.awslambda.runtimes import local_runtime
 from localcloud.cloudformation.response_endpoint import ResponseEndpoint
 from localcloud.lookoutvision import Emulator
 from tests.fixtures.awslambda import HANDLERS_CODE, local_function
-from tests.provider.conftest import make_event, model_properties, project_with_dataset, trained_model
+from tests.fixtures.provider import make_event, model_properties, project_with_dataset, trained_model
 
 REPO = Path(__file__).resolve().parents[3]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from localcloud.cloudformation.assembly import CloudAssembly
-from localcloud.cloudformation.errors import AssemblyError
+from localcloud.cloudformation.exceptions import AssemblyError
 
 TEMPLATE = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}
 

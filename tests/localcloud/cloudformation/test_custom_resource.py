@@ -1,133 +1,38 @@
 """Custom resources as CloudFormation sends them: the event, the response rules, ServiceTimeout.
 
 The integration tests deploy hand-written stacks whose function is a small Python handler in the
-assembly's asset folder, run by the local Lambda; it answers as told by its properties and writes
-every event it receives to a file the test reads.
+assembly's asset folder, run by the local Lambda (``tests.fixtures.driver.write_stack``); it
+answers as told by its properties and writes every event it receives to a file the test reads.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import re
-import textwrap
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
-from localcloud.cloudformation import driver
+from localcloud import driver
 from localcloud.cloudformation.custom_resource import build_event, check_response, service_timeout, stringify
 from localcloud.cloudformation.intrinsics import StackContext
 from localcloud.cloudformation.records import RequestType, ResourceRequest, Status
 from localcloud.lookoutvision import Emulator
+from tests.fixtures.driver import custom, events_of, run_command, write_stack
+from tests.fixtures.state import saved_stack
 
-CONTEXT = StackContext(stack_name="S", stack_id="arn:aws:cloudformation:us-east-1:123456789012:stack/S/1")
-
-FUNCTION = textwrap.dedent(
-    """
-    import json, os, time, urllib.request
-
-    import boto3
-
-    def handler(event, context):
-        if "Runaway" in event:  # a continuation that never ends: re-invokes itself
-            time.sleep(0.2)
-            invoke_self(context, event["Runaway"] + 1)
-            return
-        with open(os.environ["EVENTS_FILE"], "a") as out:
-            out.write(json.dumps(event) + "\\n")
-        behaviour = event["ResourceProperties"].get("Behaviour", "succeed")
-        if behaviour == "leave-rule" and event["RequestType"] == "Create":  # as crhelper's poll_create does
-            rule = event["LogicalResourceId"] + "Abcd1234"
-            events = boto3.client("events")
-            events.put_rule(Name=rule, ScheduleExpression="rate(1 minute)")
-            events.put_targets(Rule=rule, Targets=[{"Id": "1", "Arn": context.invoked_function_arn}])
-        if behaviour == "runaway" and event["RequestType"] == "Delete":
-            invoke_self(context, 0)
-        if behaviour == "silent" and event["RequestType"] == "Create":
-            return
-        body = {
-            "Status": "FAILED" if behaviour == "fail" and event["RequestType"] == "Create" else "SUCCESS",
-            "Reason": "asked to fail",
-            "PhysicalResourceId": event.get("PhysicalResourceId") or "phys-" + event["LogicalResourceId"],
-            "StackId": event["StackId"],
-            "RequestId": event["RequestId"],
-            "LogicalResourceId": event["LogicalResourceId"],
-            "Data": {"Echo": event["ResourceProperties"].get("Value", "")},
-        }
-        request = urllib.request.Request(event["ResponseURL"], data=json.dumps(body).encode(), method="PUT")
-        urllib.request.urlopen(request).read()
-
-    def invoke_self(context, count):
-        payload = json.dumps({"Runaway": count})
-        arn = context.invoked_function_arn
-        boto3.client("lambda").invoke(FunctionName=arn, InvocationType="Event", Payload=payload)
-    """
+CONTEXT = StackContext(
+    stack_name="S",
+    stack_id="arn:aws:cloudformation:us-east-1:123456789012:stack/S/1",
+    region="us-east-1",
+    account_id="123456789012",
 )
 
 
-def write_stack(directory: Path, resources: dict[str, Any]) -> Path:
-    """A cloud assembly with one stack: a Python function (asset folder), its role, plus ``resources``.
-
-    The role may invoke functions: a runaway function re-invokes itself."""
-    (directory / "asset.fn").mkdir(parents=True)
-    (directory / "asset.fn" / "index.py").write_text(FUNCTION)
-    invoke = {
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": "*"}],
-    }
-    template = {
-        "Resources": {
-            "FnRole": {
-                "Type": "AWS::IAM::Role",
-                "Properties": {
-                    "AssumeRolePolicyDocument": {"Statement": []},
-                    "Policies": [{"PolicyName": "Invoke", "PolicyDocument": invoke}],
-                },
-            },
-            "Fn": {
-                "Type": "AWS::Lambda::Function",
-                "Properties": {
-                    "Handler": "index.handler",
-                    "Runtime": "python3.13",
-                    "Role": {"Fn::GetAtt": ["FnRole", "Arn"]},
-                    "Timeout": 300,
-                    "Code": {"S3Bucket": "b", "S3Key": "k.zip"},
-                    "Environment": {"Variables": {"EVENTS_FILE": str(directory / "events.jsonl")}},
-                },
-                "Metadata": {"aws:asset:path": "asset.fn", "aws:asset:property": "Code"},
-            },
-            **resources,
-        },
-        "Outputs": {},
-    }
-    (directory / "S.template.json").write_text(json.dumps(template))
-    stack = {"type": "aws:cloudformation:stack", "properties": {"templateFile": "S.template.json"}}
-    manifest = {"artifacts": {"S": stack}}
-    (directory / "manifest.json").write_text(json.dumps(manifest))
-    return directory
-
-
-def custom(behaviour: str = "succeed", **properties: Any) -> dict[str, Any]:
-    return {
-        "Type": "Custom::Thing",
-        "Properties": {"ServiceToken": {"Fn::GetAtt": ["Fn", "Arn"]}, "Behaviour": behaviour, **properties},
-    }
-
-
-def events_of(directory: Path) -> list[dict[str, Any]]:
-    path = directory / "events.jsonl"
-    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
-
-
 def run(command: Any, directory: Path, emulator: Emulator, tmp_path: Path) -> tuple[driver.RunResult, str]:
-    out = io.StringIO()
-    options = driver.RunOptions(
-        app=directory, state_dir=tmp_path / "state", out=out, emulator=emulator, start_up_grace=1.0
-    )
-    return command(options), out.getvalue()
+    return run_command(command, directory, emulator, tmp_path / "state", start_up_grace=1.0)
 
 
 # -- pure -------------------------------------------------------------------------------------------
@@ -246,7 +151,7 @@ def test_a_failed_response_rolls_back_with_the_answered_physical_id(local_emulat
     deletes = {e["LogicalResourceId"]: e for e in events_of(directory) if e["RequestType"] == "Delete"}
     assert deletes["Bad"]["PhysicalResourceId"] == "phys-Bad"
     assert deletes["Ok"]["PhysicalResourceId"] == "phys-Ok"
-    assert not (tmp_path / "state" / "stacks" / "S.json").exists()
+    assert saved_stack(tmp_path / "state", "S") is None
 
 
 def test_a_function_that_cannot_run_locally_is_simulated(local_emulator: Emulator, tmp_path: Path) -> None:
@@ -322,7 +227,8 @@ def test_a_project_that_cannot_be_deleted_is_reported(local_emulator: Emulator, 
     assert destroyed.leftovers is not None
     assert "Lookout for Vision project busy" in destroyed.leftovers.problems
     assert any(p.startswith("Lookout for Vision dataset busy/train") for p in destroyed.leftovers.problems)
-    saved = json.loads((tmp_path / "state" / "stacks" / "S.json").read_text())
+    saved = saved_stack(tmp_path / "state", "S")
+    assert saved is not None
     assert saved["StackStatus"] == "DELETE_FAILED"
     assert set(saved["Resources"]) == {"Project"}  # destroy can be run again once the cause is fixed
     client.delete_dataset(ProjectName="busy", DatasetType="train")

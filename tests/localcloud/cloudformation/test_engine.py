@@ -4,22 +4,27 @@ from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
-from localcloud.cloudformation.engine import StackOperation
+from localcloud.cloudformation.engine import ABANDONED, CLEANUP_INCOMPLETE, StackOperation
 from localcloud.cloudformation.intrinsics import StackContext
-from localcloud.cloudformation.records import Mode, ResourceOutcome, ResourceRecord, ResourceRequest, StackEvent, Status
-from localcloud.cloudformation.state import StackState, StateDirectory
+from localcloud.cloudformation.models import StackState
+from localcloud.cloudformation.records import ResourceOutcome, ResourceRecord, ResourceRequest, StackEvent, Status
+from localcloud.cloudformation.resources import SIMULATED
 from localcloud.cloudformation.template import Template
 
-CONTEXT = StackContext(stack_name="Demo", stack_id="arn:aws:cloudformation:us-east-1:123456789012:stack/Demo/1")
+CONTEXT = StackContext(
+    stack_name="Demo",
+    stack_id="arn:aws:cloudformation:us-east-1:123456789012:stack/Demo/1",
+    region="us-east-1",
+    account_id="123456789012",
+)
 
 
 class FakeHandler:
     """Records every call; fails the logical ids it is told to, answering a physical id anyway."""
 
-    mode = Mode.SIMULATED
+    mode = SIMULATED
 
     def __init__(self, fail_create: set[str] | None = None, fail_delete: set[str] | None = None, delay: float = 0.0):
         self.fail_create = fail_create or set()
@@ -68,6 +73,22 @@ class FakeHandler:
         return None
 
 
+class Saved:
+    """The engine's store, in memory: the document of the state saved last, gone once the stack is removed."""
+
+    def __init__(self) -> None:
+        self.document: dict[str, Any] | None = None
+
+    def save(self, state: StackState) -> None:
+        self.document = state.to_dict()
+
+    def remove(self, stack_name: str) -> None:
+        self.document = None
+
+    def load(self) -> StackState | None:
+        return StackState.from_dict(self.document) if self.document is not None else None
+
+
 class Lookup:
     def __init__(self, handler: FakeHandler) -> None:
         self.handler = handler
@@ -100,7 +121,7 @@ TEMPLATE = Template.parse(
 )
 
 
-def operation(handler: FakeHandler, store: StateDirectory | None = None, state: StackState | None = None):
+def operation(handler: FakeHandler, store: Saved | None = None, state: StackState | None = None):
     events: list[StackEvent] = []
     op = StackOperation(state or StackState(CONTEXT, "NEW"), Lookup(handler), store=store, on_event=events.append)
     return op, events
@@ -155,42 +176,42 @@ def test_no_new_resource_starts_after_a_failure() -> None:
     assert "Model" not in order(handler, "Create")
 
 
-def test_destroy_skips_retained_and_stops_at_a_failed_delete(tmp_path: Path) -> None:
-    store = StateDirectory(tmp_path)
+def test_destroy_skips_retained_and_stops_at_a_failed_delete() -> None:
+    store = Saved()
     handler = FakeHandler(fail_delete={"Dataset"})
     op, _ = operation(handler, store)
     assert op.deploy(TEMPLATE)
-    assert store.load("Demo") is not None
+    assert store.load() is not None
     handler.calls.clear()
-    destroy, events = operation(handler, store, state=store.load("Demo"))
+    destroy, events = operation(handler, store, state=store.load())
     assert not destroy.destroy()
     deleted = order(handler, "Delete")
     assert "Kept" not in deleted
     assert "Project" not in deleted  # Dataset, which depends on it, failed to delete
     assert {"Model", "RoleA", "RoleB", "Dataset"} <= set(deleted)
-    left = store.load("Demo")
+    left = store.load()
     assert left is not None and left.status == "DELETE_FAILED"
     assert set(left.resources) == {"Dataset", "Project"}
     assert left.resources["Dataset"].status is Status.DELETE_FAILED
     assert events[-1].status is Status.DELETE_FAILED
     handler.fail_delete.clear()
-    again, _ = operation(handler, store, state=store.load("Demo"))
+    again, _ = operation(handler, store, state=store.load())
     assert again.destroy()
-    assert store.load("Demo") is None
+    assert store.load() is None
 
 
-def test_state_round_trips_through_the_directory(tmp_path: Path) -> None:
-    store = StateDirectory(tmp_path)
+def test_state_round_trips_through_its_document() -> None:
+    store = Saved()
     op, _ = operation(FakeHandler(), store)
     assert op.deploy(TEMPLATE)
-    loaded = store.load("Demo")
+    loaded = store.load()
     assert loaded is not None
     assert loaded.context == CONTEXT
     assert loaded.status == "CREATE_COMPLETE"
     assert loaded.resources["Project"].physical_id == "Project-id"
     assert loaded.resources["Project"].attributes == {"Arn": "arn:Project-id"}
     assert loaded.resources["Kept"].retained
-    assert store.only_stack() == "Demo"
+    assert loaded.context.stack_name == "Demo"
 
 
 def test_an_unresolvable_reference_fails_the_resource_not_the_run() -> None:
@@ -201,7 +222,7 @@ def test_an_unresolvable_reference_fails_the_resource_not_the_run() -> None:
     class NoAttributes(FakeHandler):
         def create(self, request: ResourceRequest) -> ResourceOutcome:
             super().create(request)
-            return ResourceOutcome(True, Mode.MOTO, f"{request.logical_id}-id")
+            return ResourceOutcome(True, "moto", f"{request.logical_id}-id")
 
     handler = NoAttributes()
     op, events = operation(handler)
@@ -244,23 +265,23 @@ def changed(**resources: dict[str, Any] | None) -> Template:
     return Template.parse(document)
 
 
-def deployed(handler: FakeHandler, tmp_path: Path) -> StateDirectory:
-    store = StateDirectory(tmp_path)
+def deployed(handler: FakeHandler) -> Saved:
+    store = Saved()
     op, _ = operation(handler, store)
     assert op.deploy(Template.parse(BASE))
     handler.calls.clear()
     return store
 
 
-def test_update_in_place_creates_new_and_deletes_removed_resources(tmp_path: Path) -> None:
+def test_update_in_place_creates_new_and_deletes_removed_resources() -> None:
     handler = FakeHandler()
-    store = deployed(handler, tmp_path)
+    store = deployed(handler)
     template = changed(
         Model={"Type": "M", "Properties": {"Project": {"Ref": "Project"}, "Hosting": 2}},
         Old=None,
         New={"Type": "N", "Properties": {"Model": {"Ref": "Model"}}},
     )
-    op, events = operation(handler, store, state=store.load("Demo"))
+    op, events = operation(handler, store, state=store.load())
     assert op.update(template)
     calls = [(kind, lid) for kind, lid, _, _ in handler.calls]
     assert calls[0] == ("Update", "Model")
@@ -269,24 +290,24 @@ def test_update_in_place_creates_new_and_deletes_removed_resources(tmp_path: Pat
     update = next(call for call in handler.calls if call[:2] == ("Update", "Model"))
     assert update[2] == "Model-id"
     assert ("Project", Status.UPDATE_IN_PROGRESS) not in [(e.logical_id, e.status) for e in events]  # unchanged
-    state = store.load("Demo")
+    state = store.load()
     assert state is not None and state.status == "UPDATE_COMPLETE"
     assert set(state.resources) == {"Project", "Model", "New", "Uses"}
     assert state.resources["Model"].properties["Hosting"] == 2
     assert events[-1].status is Status.UPDATE_COMPLETE
 
 
-def test_a_replacement_deletes_the_old_physical_id_in_cleanup(tmp_path: Path) -> None:
+def test_a_replacement_deletes_the_old_physical_id_in_cleanup() -> None:
     handler = FakeHandler()
-    store = deployed(handler, tmp_path)
+    store = deployed(handler)
     template = changed(
         Model={"Type": "M", "Properties": {"Project": {"Ref": "Project"}, "Hosting": 1, "Replace": "v2"}}
     )
-    op, events = operation(handler, store, state=store.load("Demo"))
+    op, events = operation(handler, store, state=store.load())
     assert op.update(template)
     kinds = [(kind, lid, pid) for kind, lid, pid, _ in handler.calls]
     assert kinds.index(("Update", "Uses", "Uses-id")) < kinds.index(("Delete", "Model", "Model-id"))
-    state = store.load("Demo")
+    state = store.load()
     assert state is not None and state.resources["Model"].physical_id == "Model-id-v2"
     uses = next(props for kind, lid, _, props in handler.calls if (kind, lid) == ("Update", "Uses"))
     assert uses == {"Model": "arn:Model-id-v2"}
@@ -294,20 +315,20 @@ def test_a_replacement_deletes_the_old_physical_id_in_cleanup(tmp_path: Path) ->
     assert statuses.index(Status.UPDATE_COMPLETE_CLEANUP_IN_PROGRESS) < statuses.index(Status.DELETE_COMPLETE)
 
 
-def test_a_failed_update_is_rolled_back(tmp_path: Path) -> None:
+def test_a_failed_update_is_rolled_back() -> None:
     handler = FakeHandler()
-    store = deployed(handler, tmp_path)
+    store = deployed(handler)
     handler.fail_update = {"Uses"}
     template = changed(
         Model={"Type": "M", "Properties": {"Project": {"Ref": "Project"}, "Hosting": 1, "Replace": "v2"}},
         New={"Type": "N"},
     )
-    op, events = operation(handler, store, state=store.load("Demo"))
+    op, events = operation(handler, store, state=store.load())
     assert not op.update(template)
     deleted = {(lid, pid) for kind, lid, pid, _ in handler.calls if kind == "Delete"}
     assert ("Model", "Model-id-v2") in deleted  # the replacement made during the update
     assert ("New", "New-id") in deleted
-    state = store.load("Demo")
+    state = store.load()
     assert state is not None and state.status == "UPDATE_ROLLBACK_COMPLETE"
     assert state.resources["Model"].physical_id == "Model-id"
     assert state.resources["Model"].properties["Hosting"] == 1
@@ -315,13 +336,13 @@ def test_a_failed_update_is_rolled_back(tmp_path: Path) -> None:
     assert events[-1].status is Status.UPDATE_ROLLBACK_COMPLETE
 
 
-def test_a_resource_is_on_disk_while_it_is_being_created(tmp_path: Path) -> None:
-    store = StateDirectory(tmp_path)
+def test_a_resource_is_saved_while_it_is_being_created() -> None:
+    store = Saved()
     seen: list[Status] = []
 
     class Watching(FakeHandler):
         def create(self, request: ResourceRequest) -> ResourceOutcome:
-            saved = store.load("Demo")
+            saved = store.load()
             assert saved is not None
             seen.append(saved.resources[request.logical_id].status)
             return super().create(request)
@@ -331,15 +352,15 @@ def test_a_resource_is_on_disk_while_it_is_being_created(tmp_path: Path) -> None
     assert seen == [Status.CREATE_IN_PROGRESS]
 
 
-def test_update_replace_policy_retain_keeps_the_old_physical_resource(tmp_path: Path) -> None:
+def test_update_replace_policy_retain_keeps_the_old_physical_resource() -> None:
     handler = FakeHandler()
-    store = deployed(handler, tmp_path)
+    store = deployed(handler)
     model = {
         "Type": "M",
         "Properties": {"Project": {"Ref": "Project"}, "Hosting": 1, "Replace": "v2"},
         "UpdateReplacePolicy": "Retain",
     }
-    op, events = operation(handler, store, state=store.load("Demo"))
+    op, events = operation(handler, store, state=store.load())
     assert op.update(changed(Model=model))
     assert ("Delete", "Model") not in [(kind, lid) for kind, lid, _, _ in handler.calls]
     assert ("Model", Status.DELETE_SKIPPED) in [(e.logical_id, e.status) for e in events]
@@ -369,16 +390,16 @@ def hosting_two_and_a_failing_update() -> Template:
     )
 
 
-def test_a_rollback_keeps_the_physical_id_and_data_the_rollback_update_answers(tmp_path: Path) -> None:
+def test_a_rollback_keeps_the_physical_id_and_data_the_rollback_update_answers() -> None:
     """CloudFormation records what the rollback Update answers, and deletes a physical id it replaced."""
-    handler = AnswersOnRollback(ResourceOutcome(True, Mode.SIMULATED, "Model-id-restored", {"Arn": "arn:restored"}))
-    store = deployed(handler, tmp_path)
+    handler = AnswersOnRollback(ResourceOutcome(True, SIMULATED, "Model-id-restored", {"Arn": "arn:restored"}))
+    store = deployed(handler)
     handler.fail_update = {"Uses"}
-    op, events = operation(handler, store, state=store.load("Demo"))
+    op, events = operation(handler, store, state=store.load())
     assert not op.update(hosting_two_and_a_failing_update())
     updates = [(lid, pid, props.get("Hosting")) for kind, lid, pid, props in handler.calls if kind == "Update"]
     assert ("Model", "Model-id", 2) in updates and ("Model", "Model-id", 1) in updates  # forward, then back
-    state = store.load("Demo")
+    state = store.load()
     assert state is not None and state.status == "UPDATE_ROLLBACK_COMPLETE"
     model = state.resources["Model"]
     assert (model.physical_id, model.attributes, model.properties["Hosting"]) == (
@@ -396,26 +417,146 @@ def test_a_rollback_keeps_the_physical_id_and_data_the_rollback_update_answers(t
     assert statuses[-1] == ("Demo", Status.UPDATE_ROLLBACK_COMPLETE)
 
 
-def test_a_rollback_update_with_the_same_id_keeps_its_new_data(tmp_path: Path) -> None:
-    handler = AnswersOnRollback(
-        ResourceOutcome(True, Mode.SIMULATED, "Model-id", {"Arn": "arn:Model-id", "Status": "B"})
-    )
-    store = deployed(handler, tmp_path)
+def test_a_rollback_update_with_the_same_id_keeps_its_new_data() -> None:
+    handler = AnswersOnRollback(ResourceOutcome(True, SIMULATED, "Model-id", {"Arn": "arn:Model-id", "Status": "B"}))
+    store = deployed(handler)
     handler.fail_update = {"Uses"}
-    op, _ = operation(handler, store, state=store.load("Demo"))
+    op, _ = operation(handler, store, state=store.load())
     assert not op.update(hosting_two_and_a_failing_update())
-    state = store.load("Demo")
+    state = store.load()
     assert state is not None
     assert state.resources["Model"].attributes == {"Arn": "arn:Model-id", "Status": "B"}
     assert [call for call in handler.calls if call[0] == "Delete"] == []
 
 
-def test_a_failed_rollback_update_leaves_the_stack_update_rollback_failed(tmp_path: Path) -> None:
-    handler = AnswersOnRollback(ResourceOutcome.failed(Mode.SIMULATED, "cannot go back"))
-    store = deployed(handler, tmp_path)
+def test_a_failed_rollback_update_leaves_the_stack_update_rollback_failed() -> None:
+    handler = AnswersOnRollback(ResourceOutcome.failed(SIMULATED, "cannot go back"))
+    store = deployed(handler)
     handler.fail_update = {"Uses"}
-    op, events = operation(handler, store, state=store.load("Demo"))
+    op, events = operation(handler, store, state=store.load())
     assert not op.update(hosting_two_and_a_failing_update())
-    state = store.load("Demo")
+    state = store.load()
     assert state is not None and state.status == "UPDATE_ROLLBACK_FAILED"
     assert ("Model", Status.UPDATE_FAILED, "cannot go back") in [(e.logical_id, e.status, e.reason) for e in events]
+
+
+# -- cleanup -----------------------------------------------------------------------------------------
+
+
+def test_a_cleanup_delete_that_keeps_failing_leaves_the_old_physical_id_out_of_the_stack() -> None:
+    """Tried three times, then DELETE_FAILED; the update still completes, the old id stays in the history."""
+    handler = FakeHandler(fail_delete={"Model"})
+    store = deployed(handler)
+    op, events = operation(handler, store, state=store.load())
+    assert op.update(changed(Model={"Type": "M", "Properties": {"Project": {"Ref": "Project"}, "Replace": "v2"}}))
+    assert [(lid, pid) for kind, lid, pid, _ in handler.calls if kind == "Delete"] == [("Model", "Model-id")] * 3
+    model_events = [(e.status, e.physical_id, e.reason) for e in events if e.logical_id == "Model"]
+    assert model_events[-2:] == [
+        (Status.DELETE_IN_PROGRESS, "Model-id", ""),
+        (Status.DELETE_FAILED, "Model-id", "still in use"),
+    ]
+    assert (events[-1].status, events[-1].reason) == (Status.UPDATE_COMPLETE, CLEANUP_INCOMPLETE)
+    state = store.load()
+    assert state is not None and state.status == "UPDATE_COMPLETE"
+    assert (state.resources["Model"].physical_id, state.resources["Model"].status) == (
+        "Model-id-v2",
+        Status.UPDATE_COMPLETE,
+    )
+    left = state.history["Model|Model-id"]
+    assert (left.status, left.note) == (Status.DELETE_FAILED, ABANDONED)
+    assert [(record.logical_id, record.physical_id) for record in op.abandoned] == [("Model", "Model-id")]
+
+
+def test_a_removed_resource_that_cannot_be_deleted_leaves_the_stack_and_the_cleanup_goes_on() -> None:
+    handler = FakeHandler(fail_delete={"Uses"})
+    store = deployed(handler)
+    op, events = operation(handler, store, state=store.load())
+    assert op.update(changed(Uses=None, Model=None))
+    # Uses depends on Model: its failed Delete does not stop Model's.
+    assert order(handler, "Delete") == ["Uses", "Uses", "Uses", "Model"]
+    assert ("Uses", Status.DELETE_FAILED) in [(e.logical_id, e.status) for e in events]
+    assert events[-1].reason == CLEANUP_INCOMPLETE
+    state = store.load()
+    assert state is not None and state.status == "UPDATE_COMPLETE"
+    assert set(state.resources) == {"Project", "Old"}  # Uses is no longer the stack's, though it exists
+    assert state.history["Uses|Uses-id"].note == ABANDONED
+    # A later destroy deletes what the stack holds, not what it abandoned.
+    handler.calls.clear()
+    destroy, _ = operation(handler, store, state=state)
+    assert destroy.destroy()
+    assert sorted(order(handler, "Delete")) == ["Old", "Project"]
+
+
+def test_an_update_rollback_whose_cleanup_cannot_delete_an_added_resource_completes() -> None:
+    handler = FakeHandler(fail_delete={"New"})
+    store = deployed(handler)
+    handler.fail_update = {"Uses"}
+    op, events = operation(handler, store, state=store.load())
+    template = changed(
+        New={"Type": "N"},
+        Uses={"Type": "U", "Properties": {"Model": {"Fn::GetAtt": ["Model", "Arn"]}, "Changed": True}},
+    )
+    assert not op.update(template)
+    assert order(handler, "Delete") == ["New"] * 3
+    statuses = [(e.logical_id, e.status) for e in events]
+    assert statuses.index(("Demo", Status.UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS)) < statuses.index(
+        ("New", Status.DELETE_FAILED)
+    )
+    assert statuses[-1] == ("Demo", Status.UPDATE_ROLLBACK_COMPLETE)
+    state = store.load()
+    assert state is not None and state.status == "UPDATE_ROLLBACK_COMPLETE"
+    assert "New" not in state.resources
+    assert state.history["New|New-id"].note == ABANDONED
+    assert [record.logical_id for record in op.abandoned] == ["New"]
+
+
+def replaced_model() -> dict[str, Any]:
+    """Model with a property whose change the handler answers with a new physical id."""
+    return {"Type": "M", "Properties": {"Project": {"Ref": "Project"}, "Hosting": 1, "Replace": "v2"}}
+
+
+def deletes(handler: FakeHandler) -> list[tuple[str, str | None]]:
+    return [(logical_id, physical_id) for kind, logical_id, physical_id, _ in handler.calls if kind == "Delete"]
+
+
+def test_a_replaced_physical_id_is_deleted_before_a_removed_resource_it_depended_on() -> None:
+    """A model moved away from the rights it was created with: its old id goes first, then the rights."""
+    handler = FakeHandler()
+    store = Saved()
+    op, _ = operation(handler, store)
+    base = {**BASE["Resources"], "Access": {"Type": "A"}}
+    base["Model"] = {**base["Model"], "DependsOn": "Access"}
+    assert op.deploy(Template.parse({"Resources": base}))
+    handler.calls.clear()
+    update, _ = operation(handler, store, state=store.load())
+    assert update.update(changed(Model=replaced_model()))  # Access is not in BASE: removed
+    assert deletes(handler) == [("Model", "Model-id"), ("Access", "Access-id")]
+
+
+def test_a_removed_resource_is_deleted_before_the_replaced_physical_id_it_depended_on() -> None:
+    handler = FakeHandler()
+    store = deployed(handler)
+    op, _ = operation(handler, store, state=store.load())
+    assert op.update(changed(Model=replaced_model(), Uses=None))  # Uses referred to the old Model's Arn
+    assert deletes(handler) == [("Uses", "Uses-id"), ("Model", "Model-id")]
+
+
+def test_a_cleanup_deletes_independent_replaced_and_removed_resources_concurrently() -> None:
+    handler = FakeHandler()
+    store = deployed(handler)
+    handler.delay, handler.max_active = 0.2, 0
+    op, _ = operation(handler, store, state=store.load())
+    assert op.update(changed(Model=replaced_model(), Old=None))
+    assert sorted(deletes(handler)) == [("Model", "Model-id"), ("Old", "Old-id")]
+    assert handler.max_active == 2
+
+
+def test_a_rollback_cleanup_deletes_an_added_resource_before_the_replacement_it_depends_on() -> None:
+    handler = FakeHandler()
+    store = deployed(handler)
+    handler.fail_update = {"Uses"}
+    op, events = operation(handler, store, state=store.load())
+    new = {"Type": "N", "Properties": {"Of": {"Fn::GetAtt": ["Model", "Arn"]}}}  # made after Model's replacement
+    assert not op.update(changed(Model=replaced_model(), New=new))
+    assert deletes(handler) == [("New", "New-id"), ("Model", "Model-id-v2")]
+    assert events[-1].status is Status.UPDATE_ROLLBACK_COMPLETE

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from localcloud.cloudformation.errors import TemplateError, UnresolvableError
+from localcloud.cloudformation.exceptions import TemplateError, UnresolvableError
 from localcloud.cloudformation.intrinsics import Resolver, StackContext
 
 CONTEXT = StackContext(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from localcloud.cloudformation.errors import TemplateError
+from localcloud.cloudformation.exceptions import TemplateError
 from localcloud.cloudformation.template import Template, creation_levels, deletion_levels
 
 # The example app's shape: project ← dataset ← model, the model and dataset use the function.

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from localcloud.cloudformation.cloud import LocalCloud
+from localcloud.cloud import LocalCloud
 from localcloud.iam import AccessDenied, Caller, Decision, Principal
-from tests.localcloud.iam.conftest import policy
+from tests.fixtures.role_function import policy
 
 PRINCIPAL = Principal(
     session_arn="arn:aws:sts::123456789012:assumed-role/R/F",

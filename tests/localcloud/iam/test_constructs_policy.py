@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from localcloud.cloudformation.cloud import LocalCloud
+from localcloud.cloud import LocalCloud
 from localcloud.cloudformation.intrinsics import Resolver
 from tests.fixtures.assembly import Assembly
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from localcloud.cloudformation.cloud import LocalCloud
+from localcloud.cloud import LocalCloud
 from localcloud.iam import lookoutvision
-from tests.localcloud.iam.conftest import policy
+from tests.fixtures.role_function import policy
 
 ACCOUNT = "123456789012"
 PROJECT = "boards"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from localcloud.cloudformation.cloud import LocalCloud
+from localcloud.cloud import LocalCloud
 from localcloud.iam import s3
-from tests.localcloud.iam.conftest import policy
+from tests.fixtures.role_function import policy
 
 BUCKET = "iam-bucket"
 

@@ -1,4 +1,4 @@
-"""Helpers for the emulator's tests: projects, datasets and models arranged through boto3."""
+"""The emulator's tests: service time moves only when a test advances it; a trained and a hosted model to start from."""
 
 from __future__ import annotations
 
@@ -7,37 +7,7 @@ from typing import Any
 import pytest
 
 from localcloud.lookoutvision import Emulator
-
-OUTPUT_CONFIG = {"S3Location": {"Bucket": "lookoutvision-output", "Prefix": "runs/"}}
-MANIFEST = {"GroundTruthManifest": {"S3Object": {"Bucket": "lookoutvision-input", "Key": "train.manifest"}}}
-
-
-def make_project(client: Any, name: str = "demo", datasets: tuple[str, ...] = ("train",)) -> str:
-    client.create_project(ProjectName=name)
-    for dataset_type in datasets:
-        client.create_dataset(ProjectName=name, DatasetType=dataset_type)
-    return name
-
-
-def make_model(client: Any, project: str = "demo", **kwargs: Any) -> str:
-    response = client.create_model(ProjectName=project, OutputConfig=OUTPUT_CONFIG, **kwargs)
-    return str(response["ModelMetadata"]["ModelVersion"])
-
-
-def status(client: Any, project: str, version: str) -> str:
-    return str(client.describe_model(ProjectName=project, ModelVersion=version)["ModelDescription"]["Status"])
-
-
-def listed_versions(client: Any, project: str) -> list[str]:
-    versions: list[str] = []
-    for page in client.get_paginator("list_models").paginate(ProjectName=project):
-        versions += [m["ModelVersion"] for m in page["Models"]]
-    return versions
-
-
-# Real seconds per service second that make service time stand still for the length of a test:
-# the tests move it with ``emulator.clock.advance``, so no assertion races the clock.
-STILL = 1e6
+from tests.localcloud.lookoutvision.arrange import STILL, make_model, make_project, status
 
 
 @pytest.fixture(autouse=True)

@@ -8,8 +8,7 @@ import pytest
 
 from localcloud.lookoutvision import Emulator
 from tests.fixtures.emulator import lookoutvision_client
-
-from .conftest import OUTPUT_CONFIG, listed_versions, make_model, make_project
+from tests.localcloud.lookoutvision.arrange import OUTPUT_CONFIG, listed_versions, make_model, make_project
 
 
 def test_list_models_paginates(lookoutvision: Any, emulator: Emulator) -> None:

@@ -13,8 +13,7 @@ from botocore.exceptions import ClientError
 
 from localcloud.lookoutvision import Emulator, Fault, ValidationException
 from tests.fixtures.emulator import FAST_TIME_SCALE, lookoutvision_client
-
-from .conftest import listed_versions, status
+from tests.localcloud.lookoutvision.arrange import listed_versions, status
 
 EIGHT_HOURS = 8 * 3600.0
 

@@ -11,8 +11,7 @@ from botocore.exceptions import ConnectionClosedError, EndpointConnectionError
 from localcloud.lookoutvision import Emulator, Fault, parse_fault
 from localcloud.lookoutvision.faults import END_OF_SUPPORT_MESSAGE
 from tests.fixtures.emulator import lookoutvision_client
-
-from .conftest import status
+from tests.localcloud.lookoutvision.arrange import status
 
 
 def test_a_throttling_burst_then_success(lookoutvision: Any, emulator: Emulator, trained: tuple[str, str]) -> None:

@@ -7,8 +7,7 @@ from typing import Any
 import pytest
 
 from localcloud.lookoutvision import Emulator, Settings
-
-from .conftest import listed_versions, make_model, status
+from tests.localcloud.lookoutvision.arrange import listed_versions, make_model, status
 
 
 @pytest.fixture

@@ -36,8 +36,8 @@ from provider.consts import CONTINUATION
 from provider.lifecycle import ModelStatus
 from provider.tokens import TokenKind, client_token
 from tests.fixtures.faults import HangsOnce
-from tests.provider.conftest import PROJECT, listed_versions, project_with_dataset, trained_model
-from tests.provider.reliability.conftest import (
+from tests.fixtures.provider import PROJECT, listed_versions, project_with_dataset, trained_model
+from tests.provider.reliability.harness import (
     RETRY_DELAYS,
     SCALE,
     Cloud,

@@ -14,9 +14,9 @@ import math
 import pytest
 
 from localcloud.lookoutvision import Emulator
-from provider.lifecycle import deadline_margin
-from tests.provider.conftest import PROJECT, listed_versions, model_properties, project_with_dataset, trained_model
-from tests.provider.reliability.conftest import Cloud, provider_at
+from provider.timing import InvocationTimings
+from tests.fixtures.provider import PROJECT, listed_versions, model_properties, project_with_dataset, trained_model
+from tests.provider.reliability.harness import Cloud, provider_at
 
 LENGTHS = (10.0, 15.0, 60.0, 900.0)
 # Real seconds one invocation lasts.
@@ -91,7 +91,9 @@ def test_a_model_stuck_past_the_deadline_is_answered_failed_before_it(
         # The margin between the two is at most 30 service seconds: 50 ms of real time at the
         # 15-minute length, all the slack a loaded machine gets to PUT the answer and end.
         assert elapsed < service_timeout, elapsed
-        assert elapsed > service_timeout - 2 * deadline_margin(service_timeout) - length / 2, elapsed
+        assert elapsed > service_timeout - 2 * InvocationTimings().deadline_margin(service_timeout) - length / 2, (
+            elapsed
+        )
 
 
 def _disappearance(emulator: Emulator, version: str) -> tuple[float | None, float | None]:

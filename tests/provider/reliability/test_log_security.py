@@ -22,9 +22,9 @@ import pytest
 from localcloud.awslambda import LambdaContext, LambdaService
 from localcloud.lookoutvision import Emulator, Fault
 from provider import consts
+from tests.fixtures.provider import PROJECT, Requests, model_properties, project_with_dataset, trained_model
 from tests.fixtures.secrets import ACCESS_KEY_ID, SECRET_ACCESS_KEY, SESSION_TOKEN, leaks, secrets_in
-from tests.provider.conftest import PROJECT, Requests, model_properties, project_with_dataset, trained_model
-from tests.provider.reliability.conftest import Cloud
+from tests.provider.reliability.harness import Cloud
 
 
 def _logs(cloud: Cloud, events: list[dict[str, Any]]) -> str:

@@ -17,10 +17,10 @@ import pytest
 
 from localcloud.lookoutvision import Emulator, Fault
 from provider import consts, servicemodel
-from provider.identifiers import unconfirmed_model_id
+from provider.identifiers import UnconfirmedModelCreate
 from provider.tokens import TokenKind, client_token
 from tests.fixtures.faults import FromNth
-from tests.provider.conftest import (
+from tests.fixtures.provider import (
     PROJECT,
     STACK_ID,
     dataset_properties,
@@ -29,7 +29,7 @@ from tests.provider.conftest import (
     project_with_dataset,
     trained_model,
 )
-from tests.provider.reliability.conftest import (
+from tests.provider.reliability.harness import (
     LAMBDA_TIMEOUT,
     RETRY_DELAYS,
     SCALE,
@@ -190,7 +190,7 @@ def test_a_create_whose_create_model_acted_but_never_answered_leaves_no_model(cl
     emulator.faults.clear()
     assert create["Status"] == "FAILED"
     assert "ServiceTimeout (120 s) reached" in create["Reason"], create["Reason"]
-    assert create["PhysicalResourceId"] == unconfirmed_model_id(PROJECT, event["RequestId"])
+    assert create["PhysicalResourceId"] == UnconfirmedModelCreate(PROJECT, event["RequestId"]).physical_id
 
     delete = cloud.run(cloud.event("Delete", physical_id=create["PhysicalResourceId"]))
 
@@ -492,7 +492,7 @@ def test_a_record_claiming_a_later_start_is_answered_failed_and_acts_on_nothing(
     response = cloud.run(event)
 
     assert response["Status"] == "FAILED"
-    assert "continuation record's Started is not between" in response["Reason"], response["Reason"]
+    assert "continuation record's Started is not the request's start" in response["Reason"], response["Reason"]
     assert len(emulator.calls) == calls_before
     assert len(cloud.invocations_of(event["RequestId"])) == 1
 

@@ -1,0 +1,103 @@
+"""The pinned AWS CDK CLI against ``serve``: bootstrap → deploy → update (hosting) → deploy with no change → destroy.
+
+After each step the test looks at what the CLI could not tell: the emulator's model versions and
+the calls made to it, the stack as the CloudFormation API describes it, the asset in the bootstrap
+bucket, and finally the local cloud's check that the destroyed stack left nothing behind.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.localcloud.cdk_cli.apps import synth
+from tests.localcloud.cdk_cli.cli_cloud import CliCloud
+
+STACK = "CliInspection"
+PROJECT = "cli-inspection"
+
+
+@pytest.fixture(scope="module")
+def assemblies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The same app twice: its model hosted on one inference unit, then not hosted."""
+    return {
+        "hosted": synth(tmp_path_factory.mktemp("hosted"), {STACK: (PROJECT, 1)}),
+        "unhosted": synth(tmp_path_factory.mktemp("unhosted"), {STACK: (PROJECT, None)}),
+    }
+
+
+def emulator_operations(cloud: CliCloud) -> list[str]:
+    import urllib.request  # noqa: PLC0415
+
+    with urllib.request.urlopen(f"{cloud.endpoint_url}/_emulator/calls", timeout=10) as answer:
+        return [call["operation"] for call in json.loads(answer.read())]
+
+
+def stack_of(cloud: CliCloud, name: str) -> dict[str, Any]:
+    return dict(cloud.client("cloudformation").describe_stacks(StackName=name)["Stacks"][0])
+
+
+def test_bootstrap_creates_what_deploy_needs(bootstrapped: CliCloud) -> None:
+    toolkit = stack_of(bootstrapped, "CDKToolkit")
+    assert toolkit["StackStatus"] == "CREATE_COMPLETE"
+    outputs = {output["OutputKey"]: output["OutputValue"] for output in toolkit["Outputs"]}
+    assert outputs["BucketName"] == "cdk-hnb659fds-assets-123456789012-us-east-1"
+    bootstrapped.client("s3").head_bucket(Bucket=outputs["BucketName"])
+    version = bootstrapped.client("ssm").get_parameter(Name="/cdk-bootstrap/hnb659fds/version")["Parameter"]
+    assert version["Value"] == outputs["BootstrapVersion"]
+    roles = {role["RoleName"] for role in bootstrapped.client("iam").list_roles()["Roles"]}
+    assert "cdk-hnb659fds-deploy-role-123456789012-us-east-1" in roles
+
+
+def test_deploy_update_no_change_and_destroy(bootstrapped: CliCloud, assemblies: dict[str, Path]) -> None:
+    cloud = bootstrapped
+    cfn = cloud.client("cloudformation")
+
+    cloud.upload_datasets(assemblies["hosted"])
+    deployed = cloud.cdk("deploy", "--app", str(assemblies["hosted"]), "--require-approval", "never")
+    assert deployed.returncode == 0, deployed.stdout
+    assert f"✅  {STACK}" in deployed.stdout
+    assert "CREATE_COMPLETE" in deployed.stdout  # the CLI's own progress, read from the stack's events
+    [model] = cloud.models(PROJECT)
+    assert (model["ModelVersion"], model["Status"]) == ("1", "HOSTED")
+    datasets = cloud.client("lookoutvision").describe_project(ProjectName=PROJECT)["ProjectDescription"]["Datasets"]
+    assert [d["DatasetType"] for d in datasets] == ["train"]
+    assert stack_of(cloud, STACK)["StackStatus"] == "CREATE_COMPLETE"
+    # The function's code is the object the CLI published to the bootstrap bucket.
+    template = cfn.get_template(StackName=STACK)["TemplateBody"]
+    [code] = [r["Properties"]["Code"] for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
+    bucket = "cdk-hnb659fds-assets-123456789012-us-east-1"
+    assert cloud.client("s3").head_object(Bucket=bucket, Key=code["S3Key"])["ContentLength"] > 0
+    calls = len(emulator_operations(cloud))
+
+    updated = cloud.cdk("deploy", "--app", str(assemblies["unhosted"]), "--require-approval", "never")
+    assert updated.returncode == 0, updated.stdout
+    [model] = cloud.models(PROJECT)
+    assert (model["ModelVersion"], model["Status"]) == ("1", "TRAINED")  # stopped in place: the same version
+    since = emulator_operations(cloud)[calls:]
+    assert since.count("StopModel") == 1 and "CreateModel" not in since and "DeleteModel" not in since
+    stack = stack_of(cloud, STACK)
+    assert stack["StackStatus"] == "UPDATE_COMPLETE"
+    events = cfn.describe_stack_events(StackName=STACK)["StackEvents"]
+    model_events = [e["ResourceStatus"] for e in events if e["ResourceType"] == "Custom::LookoutVisionModel"]
+    assert model_events[:2] == ["UPDATE_COMPLETE", "UPDATE_IN_PROGRESS"]
+
+    for extra in ([], ["--force"]):  # skipped by the CLI; forced: a change set that changes nothing
+        again = cloud.cdk("deploy", "--app", str(assemblies["unhosted"]), "--require-approval", "never", *extra)
+        assert again.returncode == 0, again.stdout
+        assert f"✅  {STACK} (no changes)" in again.stdout
+    assert stack_of(cloud, STACK)["LastUpdatedTime"] == stack["LastUpdatedTime"]
+    assert cfn.list_change_sets(StackName=STACK)["Summaries"] == []
+    [model] = cloud.models(PROJECT)
+    assert model["Status"] == "TRAINED"
+
+    destroyed = cloud.cdk("destroy", "--app", str(assemblies["unhosted"]), "--force", STACK)
+    assert destroyed.returncode == 0, destroyed.stdout
+    assert f"{STACK}: destroyed" in destroyed.stdout
+    assert PROJECT not in cloud.projects()
+    report = cloud.leftovers(STACK)
+    assert report["clean"], report
+    assert report["stacks"][STACK]["status"] == "DELETE_COMPLETE"
