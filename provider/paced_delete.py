@@ -59,7 +59,7 @@ def tear_down(
     budget: Budget,
     ref: ModelRef,
     *,
-    check_owner: Callable[[dict[str, str] | None], None],
+    check_owner: Callable[[dict[str, str]], None],
     token_key: str,
     progress: ModelProgress,
     schedule: FleetPolls,
@@ -72,9 +72,9 @@ def tear_down(
 
     Looks are single attempts (``lookout.single_attempt``: the next look is the retry); StopModel
     and DeleteModel keep ``lookout``'s retries except for throttling (``throttling_not_retried``):
-    what follows a throttled answer is this loop's decision. ``check_owner`` gets the version's
-    tags (None: it is gone) and raises unless this resource may act on it. ``token_key`` is what
-    the ClientTokens derive from; ``progress`` is the request's record (``fleet_first_call_answered``,
+    what follows a throttled answer is this loop's decision. ``check_owner`` gets the tags of a
+    version that exists and raises unless this resource may act on it. ``token_key`` is what the
+    ClientTokens derive from; ``progress`` is the request's record (``fleet_first_call_answered``,
     ``described_gone``: what an earlier invocation saw). ``fleet`` is the model's place in its
     stack's fleet, ``hosted`` whether its properties host it. At the
     deadline, DeadlineExceeded names the status last seen (its ``last_status``) and what was still
@@ -92,8 +92,9 @@ def tear_down(
         if offset > 0:
             budget.wait(offset)
     pace.begin(Phase.STOPPING, budget.clock.now())
-    if progress.described_gone:
+    if progress.described_gone:  # nothing left to act on: ListModels alone says when it is no longer listed
         teardown.owned = teardown.described_gone = True
+        teardown.next_look = Look.LIST
         pace.begin(Phase.DELETING, budget.clock.now())
     try:
         Waiter(budget, str(ref), teardown.observe, teardown.act, interval=teardown.interval).run()
@@ -116,7 +117,7 @@ class _Teardown:
         budget: Budget,
         ref: ModelRef,
         *,
-        check_owner: Callable[[dict[str, str] | None], None],
+        check_owner: Callable[[dict[str, str]], None],
         token_key: str,
         pace: Pace,
         page_size: int | None,
@@ -170,7 +171,8 @@ class _Teardown:
     def _first_look(self) -> tuple[Action, None, str]:
         """The version's tags (its owner), then the first action: the one its properties imply, or a look."""
         tags = self.calls.tags_of(self.ref.model_arn)
-        self.check_owner(tags)
+        if tags is not None:
+            self.check_owner(tags)
         self.pace.admitted()
         self.owned = True
         self.progress.fleet_first_call_answered = True

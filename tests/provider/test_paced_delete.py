@@ -103,6 +103,22 @@ def test_a_continued_delete_whose_first_call_was_answered_looks_before_it_acts(
     assert calls[:3] == [("ListTagsForResource", 200), ("DescribeModel", 200), ("StopModel", 202)]
 
 
+def test_a_continued_delete_that_saw_describe_model_say_gone_waits_for_list_models_alone(
+    requests: Requests, emulator: Emulator
+) -> None:
+    """Nothing is left to act on: one ListModels page that no longer lists the version ends it."""
+    project_with_dataset(emulator)
+    arn = trained_model(emulator).rsplit("/", 1)[0] + "/7"  # a version that is gone
+    event = requests.event("Delete", physical_id=arn, properties=model_properties())
+    progress = ModelProgress(fleet_first_call_answered=True, described_gone=True)
+    response = requests.send(_continued(requests, event, progress))
+    assert response["Status"] == "SUCCESS", response.get("Reason")
+    assert _operations(emulator, "7") == [("ListModels", 200)]
+    # The first invocation of the same Delete asks all three: the owner check, DescribeModel, ListModels.
+    assert requests.request("Delete", physical_id=arn, properties=model_properties())["Status"] == "SUCCESS"
+    assert [op for op, _ in _operations(emulator, "7")[1:]] == ["ListTagsForResource", "DescribeModel", "ListModels"]
+
+
 # Real seconds per service second for the fleet tests: slow enough that threads started together call
 # within a fraction of a service second, as Lambda's concurrent invocations would.
 FLEET_TIME_SCALE = 0.05
