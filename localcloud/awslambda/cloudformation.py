@@ -27,8 +27,8 @@ from localcloud.awslambda.functions import LocalFunctions
 from localcloud.awslambda.service import LambdaService
 from localcloud.cloudformation.exceptions import LocalCloudFormationError
 from localcloud.cloudformation.intrinsics import StackContext
-from localcloud.cloudformation.records import ResourceOutcome, ResourceRecord, ResourceRequest
-from localcloud.cloudformation.resources import SIMULATED, ResourceHandler, physical_name
+from localcloud.cloudformation.records import ResourceDrift, ResourceOutcome, ResourceRecord, ResourceRequest
+from localcloud.cloudformation.resources import SIMULATED, ResourceHandler, existence_drift, physical_name
 from localcloud.cloudformation.template import ResourceDefinition
 from localcloud.iam.sessions import SessionCredentials
 from localcloud.scaled_clock import ScaledClock
@@ -203,6 +203,9 @@ class LambdaFunctionHandler(ResourceHandler):
     def existing(self, record: ResourceRecord) -> list[str]:
         exists = self._host.functions.find(function_arn_of(record)) is not None
         return [f"Lambda function {record.physical_id}"] if exists else []
+
+    def drift(self, record: ResourceRecord) -> ResourceDrift:
+        return existence_drift(self.existing(record))
 
     def _start(self, name: str, arn: str, properties: dict[str, Any], code: CodeLocation, stack: StackContext) -> None:
         role = properties.get("Role")
