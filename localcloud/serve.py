@@ -216,7 +216,7 @@ class ServeProcess:
         return self.environment["AWS_ENDPOINT_URL"]
 
     def __enter__(self) -> ServeProcess:
-        self._log = self._log_path.open("w")
+        self._log = self._log_path.open("a")  # a restart (the same state directory) goes on in the same log
         self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             self._command, stdout=subprocess.PIPE, stderr=self._log, text=True, bufsize=1
         )

@@ -257,7 +257,7 @@ class ModelResource:
             try:
                 self._converge(ref, Absent(), token_scope=f"{ref.project_name}/{ref.model_version}")
             except DeadlineExceeded as exc:
-                exc.message = f"{exc.message}; it is newer than version {kept.model_version}, which this update keeps"
+                exc.message = f"{exc.message}; newer than version {kept.model_version}, the one kept"
                 if exc.last_status == ModelStatus.TRAINING:
                     exc.advice = NEWER_VERSION_TRAINING_ADVICE
                 raise

@@ -497,6 +497,8 @@ class StackOperation:
             self._set_status(Status.ROLLBACK_IN_PROGRESS, RESUMED)
             self._roll_back_create()
             return False
+        if status == Status.DELETE_IN_PROGRESS:
+            return self.destroy(RESUMED)
         journal = self.state.update or UpdateJournal(before=dict(self.state.resources))
         self.state.update = journal
         if status in (Status.UPDATE_IN_PROGRESS, Status.UPDATE_ROLLBACK_IN_PROGRESS):
@@ -510,10 +512,7 @@ class StackOperation:
         if status == Status.UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS:
             self._stack_event(Status.UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS, RESUMED)
             return self._complete_rollback(journal)
-        if status == Status.DELETE_IN_PROGRESS:
-            return self.destroy(RESUMED)
-        self.state.update = self.state.update if journal.changed or journal.cleanup else None
-        return True
+        raise LocalCloudFormationError(f"no operation of stack {self.state.context.stack_name} to carry on ({status})")
 
     # -- destroy ---------------------------------------------------------------------------------
 

@@ -753,7 +753,8 @@ def test_a_newer_version_still_training_at_the_deadline_fails_the_update_naming_
     assert rollback["Status"] == "FAILED"
     assert rollback["PhysicalResourceId"] == arn
     reason = rollback["Reason"]
-    assert f"model {_version(lost)} of project {PROJECT}" in reason and "still TRAINING" in reason, reason
+    assert f"model {_version(lost)} of project {PROJECT} is still TRAINING" in reason, reason
+    assert "newer than version 1, the one kept" in reason, reason
     assert "retry once training has ended" in reason, reason
     emulator.backend.release_status(PROJECT, _version(lost))
     emulator.clock.advance(emulator.settings.durations.training + 1)
