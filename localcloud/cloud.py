@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.config import Config
 
-from localcloud import gateway, moto_resources
+from localcloud import cloudwatch_logs, gateway, moto_resources
 from localcloud.awslambda import cloudformation as lambda_resources
 from localcloud.awslambda.cloudformation import LambdaFunctionHandler
 from localcloud.awslambda.functions import LocalFunctions
@@ -31,6 +31,7 @@ from localcloud.cloudformation.resources import ResourceTypes, is_custom_resourc
 from localcloud.cloudformation.response_endpoint import PATH_PREFIX as RESPONSES_PREFIX
 from localcloud.cloudformation.response_endpoint import ResponseEndpoint
 from localcloud.httpserver import LocalServer
+from localcloud.iam import logs as iam_logs
 from localcloud.iam import reference as iam_reference
 from localcloud.iam import s3 as iam_s3
 from localcloud.iam.sessions import FunctionSessions, SessionCredentials
@@ -74,6 +75,8 @@ class StateDirectory:
 
 # Local endpoints answer at once; throttling (the emulator's quota) is retried by botocore.
 CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 10}, connect_timeout=5, read_timeout=60)
+# What Lambda's own calls for a function (its logs) may take: a refusal is not retried, a stopped cloud soon given up.
+SESSION_CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=10)
 
 
 class LocalCloud:
@@ -136,6 +139,7 @@ class LocalCloud:
         self.functions = LocalFunctions(region, account_id)
         self.gateway.route_service("lambda", self.functions.wsgi_app)
         self.gateway.route_service("s3", iam_s3.enforce(self._moto))
+        self.gateway.route_service("logs", iam_logs.enforce(cloudwatch_logs.as_aws(self._moto)))
         self.server = LocalServer(
             self.gateway, port=port, tls=self.responses.tls_context(), handler=gateway.request_handler(), name="cloud"
         )
@@ -203,6 +207,17 @@ class LocalCloud:
     def client(self, service: str) -> Any:
         """A client of the local cloud for ``service`` (lookoutvision, iam, s3, logs, events, ssm, ...)."""
         return self._client(service, self.endpoint_url)
+
+    def session_client(self, service: str, credentials: SessionCredentials) -> Any:
+        """A client of the local cloud for ``service`` signed with ``credentials`` (a function's role session), as
+        Lambda calls for a function (writing its logs): IAM judges its requests as the session's."""
+        session = boto3.session.Session(
+            aws_access_key_id=credentials.access_key_id,
+            aws_secret_access_key=credentials.secret_access_key,
+            aws_session_token=credentials.session_token,
+            region_name=self.region,
+        )
+        return session.client(service, endpoint_url=self.endpoint_url, config=SESSION_CLIENT_CONFIG)  # type: ignore[call-overload]
 
     def _client(self, service: str, endpoint_url: str) -> Any:
         # One client per service and endpoint: clients are thread-safe, and building one parses

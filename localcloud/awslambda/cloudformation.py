@@ -24,6 +24,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from localcloud.awslambda import provider_edge
 from localcloud.awslambda.functions import LocalFunctions
+from localcloud.awslambda.logs import FunctionLogs, log_group_name
 from localcloud.awslambda.service import LambdaService
 from localcloud.cloudformation.exceptions import LocalCloudFormationError
 from localcloud.cloudformation.intrinsics import StackContext
@@ -120,6 +121,8 @@ class FunctionHost(Protocol):
 
     def client(self, service: str) -> Any: ...
 
+    def session_client(self, service: str, credentials: SessionCredentials) -> Any: ...
+
     def function_environment(self, variables: dict[str, str]) -> dict[str, str]: ...
 
     def role_session(self, function_name: str, role_arn: str, region: str) -> SessionCredentials: ...
@@ -213,6 +216,8 @@ class LambdaFunctionHandler(ResourceHandler):
         credentials = self._host.role_session(name, role, stack.region)
         variables = (properties.get("Environment") or {}).get("Variables") or {}
         env = self._host.function_environment({key: str(value) for key, value in variables.items()})
+        group = log_group_name(name, properties.get("LoggingConfig"))
+        logs = FunctionLogs(name, group, lambda: self._host.session_client("logs", credentials))
         service = LambdaService(
             code.handler,
             code=code.directory,
@@ -227,6 +232,7 @@ class LambdaFunctionHandler(ResourceHandler):
             edge=provider_edge.EDGE if code.handler == provider_edge.PROVIDER_HANDLER else None,
             edge_options=self._host.provider_options(),
             credentials=credentials,
+            logs=logs,
         )
         service.__enter__()
         self._host.functions.add(arn, service)

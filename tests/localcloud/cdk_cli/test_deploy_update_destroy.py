@@ -8,6 +8,8 @@ bucket, and finally the local cloud's check that the destroyed stack left nothin
 from __future__ import annotations
 
 import json
+import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,29 @@ def stack_of(cloud: CliCloud, name: str) -> dict[str, Any]:
     return dict(cloud.client("cloudformation").describe_stacks(StackName=name)["Stacks"][0])
 
 
+def assert_provider_logs_in_cloudwatch_logs(cloud: CliCloud, since: int, timeout: float = 20.0) -> None:
+    """The provider's invocations are in its log group (what `aws logs tail` reads), a stream per execution
+    environment named as Lambda names it in a group the function's LoggingConfig names, each line timestamped."""
+    resources = cloud.client("cloudformation").describe_stack_resources(StackName=STACK)["StackResources"]
+    [group] = [r["PhysicalResourceId"] for r in resources if r["ResourceType"] == "AWS::Logs::LogGroup"]
+    [function] = [r["PhysicalResourceId"] for r in resources if r["ResourceType"] == "AWS::Lambda::Function"]
+    deadline = time.monotonic() + timeout
+    while True:  # the last invocation's END and REPORT lines may still be on their way
+        events = cloud.client("logs").filter_log_events(logGroupName=group)["events"]
+        messages = [event["message"] for event in events]
+        started = [m for m in messages if m.startswith("START RequestId:")]
+        if started and len(started) == len([m for m in messages if m.startswith("REPORT RequestId:")]):
+            break
+        assert time.monotonic() < deadline, messages
+        time.sleep(0.1)
+    assert any("Create Custom::LookoutVisionModel Model" in message for message in messages)  # the provider's own
+    assert any("answering SUCCESS" in message for message in messages)
+    stream = rf"\d{{4}}/\d{{2}}/\d{{2}}/{function}\[\$LATEST\][0-9a-f]{{32}}"
+    assert all(re.fullmatch(stream, event["logStreamName"]) for event in events)
+    timestamps = [event["timestamp"] for event in events]
+    assert timestamps == sorted(timestamps) and since <= timestamps[0] and timestamps[-1] <= time.time() * 1000
+
+
 def test_bootstrap_creates_what_deploy_needs(bootstrapped: CliCloud) -> None:
     toolkit = stack_of(bootstrapped, "CDKToolkit")
     assert toolkit["StackStatus"] == "CREATE_COMPLETE"
@@ -57,6 +82,7 @@ def test_deploy_update_no_change_and_destroy(bootstrapped: CliCloud, assemblies:
     cfn = cloud.client("cloudformation")
 
     cloud.upload_datasets(assemblies["hosted"])
+    started = int(time.time() * 1000)
     deployed = cloud.cdk("deploy", "--app", str(assemblies["hosted"]), "--require-approval", "never")
     assert deployed.returncode == 0, deployed.stdout
     assert f"✅  {STACK}" in deployed.stdout
@@ -71,6 +97,7 @@ def test_deploy_update_no_change_and_destroy(bootstrapped: CliCloud, assemblies:
     [code] = [r["Properties"]["Code"] for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
     bucket = "cdk-hnb659fds-assets-123456789012-us-east-1"
     assert cloud.client("s3").head_object(Bucket=bucket, Key=code["S3Key"])["ContentLength"] > 0
+    assert_provider_logs_in_cloudwatch_logs(cloud, since=started)
     calls = len(emulator_operations(cloud))
 
     updated = cloud.cdk("deploy", "--app", str(assemblies["unhosted"]), "--require-approval", "never")
