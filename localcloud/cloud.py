@@ -39,6 +39,7 @@ from localcloud.lookoutvision import Emulator, Settings
 from localcloud.lookoutvision import cloudformation as lookoutvision_resources
 from localcloud.lookoutvision.admin import PREFIX as EMULATOR_ADMIN_PREFIX
 from localcloud.lookoutvision.s3_access import ClientObjectStore, ObjectStore
+from localcloud.s3_state import S3State
 from localcloud.scaled_clock import ScaledClock
 
 if TYPE_CHECKING:
@@ -56,7 +57,8 @@ SERVE_STATE_DIR = DEFAULT_STATE_DIR / "serve"  # `serve`'s own: a running server
 @dataclass(frozen=True)
 class StateDirectory:
     """What a local cloud keeps between runs, in one directory: every stack's document (``stacks/``), the
-    emulator's world (``lookoutvision.json``) and the functions' code unzipped from S3 (``functions/``)."""
+    emulator's world (``lookoutvision.json``), the functions' code unzipped from S3 (``functions/``) and, for
+    ``serve``, S3's buckets and objects (``s3/``)."""
 
     path: Path
 
@@ -71,6 +73,10 @@ class StateDirectory:
     @property
     def functions(self) -> Path:
         return self.path / "functions"
+
+    @property
+    def s3(self) -> Path:
+        return self.path / "s3"
 
 
 # Local endpoints answer at once; throttling (the emulator's quota) is retried by botocore.
@@ -87,9 +93,11 @@ class LocalCloud:
     otherwise one is started with ``emulator_settings``.
     ``time_scale``: real seconds per service second, for the emulator and every local function.
     Every service answers on ``endpoint_url`` (``port`` 0: a free one), the response endpoint's
-    URLs over HTTPS on the same port. ``resources`` plays a stack's resources here: ``simulate``
-    records a resource nothing plays instead of failing it; a function's code comes from the cloud
-    assembly at ``assembly_directory`` when given, otherwise from the S3 object its template names.
+    URLs over HTTPS on the same port. ``keep_s3``: S3's buckets and objects are kept in the state
+    directory too, written after every change, and put back by ``restore_s3``. ``resources`` plays a
+    stack's resources here: ``simulate`` records a resource nothing plays instead of failing it; a
+    function's code comes from the cloud assembly at ``assembly_directory`` when given, otherwise from
+    the S3 object its template names.
     """
 
     def __init__(
@@ -104,6 +112,7 @@ class LocalCloud:
         port: int = 0,
         simulate: bool = False,
         assembly_directory: Path | None = None,
+        keep_s3: bool = False,
     ) -> None:
         self.state = StateDirectory(state_dir) if state_dir is not None else None
         self._own_emulator = emulator is None
@@ -138,7 +147,10 @@ class LocalCloud:
         # The functions this local cloud runs, and Lambda's Invoke API in front of them.
         self.functions = LocalFunctions(region, account_id)
         self.gateway.route_service("lambda", self.functions.wsgi_app)
-        self.gateway.route_service("s3", iam_s3.enforce(self._moto))
+        # S3 behind IAM; with keep_s3, every change written to the state directory before it is answered.
+        self.s3_state = S3State(self.state.s3, lambda: self.client("s3")) if keep_s3 and self.state else None
+        s3 = iam_s3.enforce(self._moto)
+        self.gateway.route_service("s3", self.s3_state.recording(s3) if self.s3_state is not None else s3)
         self.gateway.route_service("logs", iam_logs.enforce(cloudwatch_logs.as_aws(self._moto)))
         self.server = LocalServer(
             self.gateway, port=port, tls=self.responses.tls_context(), handler=gateway.request_handler(), name="cloud"
@@ -179,6 +191,11 @@ class LocalCloud:
 
     def _moto(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         return self.gateway.moto()(environ, start_response)
+
+    def restore_s3(self) -> list[str]:
+        """Put the S3 buckets and objects kept in the state directory back (with ``keep_s3``, once the stacks' own
+        buckets are created again with their configuration); a warning per bucket that could not be."""
+        return self.s3_state.restore() if self.s3_state is not None else []
 
     def role_session(self, function_name: str, role_arn: str, region: str) -> SessionCredentials:
         """The temporary credentials of a function's execution role, whose requests IAM judges from now on."""

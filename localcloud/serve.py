@@ -1,8 +1,8 @@
 """``python -m localcloud serve``: the whole local cloud on one loopback endpoint, until stopped.
 
 ``LocalCloudServer`` mounts the CloudFormation API (over this project's engine) and the local
-cloud's control API on a ``LocalCloud``, whose state directory keeps stacks, the emulator's world
-and functions' code across a restart (not S3 objects: the CDK CLI uploads missing assets again):
+cloud's control API on a ``LocalCloud``, whose state directory keeps stacks, the emulator's world,
+S3's buckets and objects and the functions' code across a restart:
 
     GET /_localcloud/health                     200 once serving
     GET /_localcloud/leftovers?stack=NAME[...]  what the named stacks left behind (JSON)
@@ -11,6 +11,7 @@ and functions' code across a restart (not S3 objects: the CDK CLI uploads missin
 from __future__ import annotations
 
 import json
+import logging
 import signal
 import subprocess
 import sys
@@ -36,6 +37,8 @@ from localcloud.lookoutvision import Settings
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_PORT = 4599
 CONTROL_PREFIX = "/_localcloud/"
@@ -94,6 +97,7 @@ class LocalCloudServer:
             time_scale=time_scale,
             emulator_settings=emulator_settings or Settings(region=REGION, account_id=ACCOUNT_ID),
             port=port,
+            keep_s3=True,
         )
         self.stacks: CloudFormationBackend | None = None
         self._control = Map(
@@ -144,6 +148,8 @@ class LocalCloudServer:
         self.cloud.__enter__()
         try:
             self.stacks = CloudFormationBackend(self.cloud, self.cloud.stack_files)
+            for warning in self.cloud.restore_s3():  # after the stacks' own buckets, created with their configuration
+                logger.warning("%s", warning)
         except BaseException:
             self.cloud.__exit__(None, None, None)
             raise
