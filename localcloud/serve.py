@@ -2,7 +2,7 @@
 
 ``LocalCloudServer`` mounts the CloudFormation API (over this project's engine) and the local
 cloud's control API on a ``LocalCloud``, whose state directory keeps stacks, the emulator's world,
-S3's buckets and objects and the functions' code across a restart:
+S3's buckets and objects and the code of the functions that run across a restart:
 
     GET /_localcloud/health                     200 once serving
     GET /_localcloud/leftovers?stack=NAME[...]  what the named stacks left behind (JSON)
@@ -150,6 +150,7 @@ class LocalCloudServer:
             self.stacks = CloudFormationBackend(self.cloud, self.cloud.stack_files)
             for warning in self.cloud.restore_s3():  # after the stacks' own buckets, created with their configuration
                 logger.warning("%s", warning)
+            self.cloud.function_resources.remove_unused_code()  # of functions deleted while it was not running
         except BaseException:
             self.cloud.__exit__(None, None, None)
             raise
