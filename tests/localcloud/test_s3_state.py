@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from localcloud.s3_state import requested_bucket
+from localcloud.s3_state import requested_object
 from localcloud.serve import LocalCloudServer
 from tests.fixtures.local_cloud import local_client
 
@@ -33,10 +33,10 @@ def _settled(cfn: Any, stack: str, timeout: float = 60.0) -> str:
         time.sleep(0.05)
 
 
-def test_the_bucket_a_request_names_is_its_paths_first_segment() -> None:
-    assert requested_bucket({"PATH_INFO": "/data/images/a%20b.png", "RAW_URI": "/data/images/a%20b.png"}) == "data"
-    assert requested_bucket({"PATH_INFO": "/data", "RAW_URI": "/data?versioning"}) == "data"
-    assert requested_bucket({"PATH_INFO": "/", "RAW_URI": "/"}) is None
+def test_a_request_names_a_bucket_and_a_key_by_its_path() -> None:
+    assert requested_object({"RAW_URI": "/data/images/a%20b.png?tagging"}) == ("data", "images/a b.png")
+    assert requested_object({"PATH_INFO": "/data", "RAW_URI": "/data?versioning"}) == ("data", None)
+    assert requested_object({"PATH_INFO": "/", "RAW_URI": "/"}) == (None, None)
 
 
 def test_buckets_and_objects_outlive_a_restart_of_serve(tmp_path: Path) -> None:
@@ -55,6 +55,9 @@ def test_buckets_and_objects_outlive_a_restart_of_serve(tmp_path: Path) -> None:
         s3.put_object(Bucket="data", Key="images/copy.png", Body=b"\x89PNG same bytes")
         s3.put_object(Bucket="data", Key="gone.txt", Body=b"deleted before the restart")
         s3.delete_object(Bucket="data", Key="gone.txt")
+        for key in ("batch/1", "batch/2"):
+            s3.put_object(Bucket="data", Key=key, Body=key.encode())
+        s3.delete_objects(Bucket="data", Delete={"Objects": [{"Key": "batch/1"}, {"Key": "batch/2"}]})
         s3.create_bucket(Bucket="elsewhere", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
         s3.put_bucket_versioning(Bucket="elsewhere", VersioningConfiguration={"Status": "Enabled"})
         s3.create_bucket(Bucket="emptied")
