@@ -120,17 +120,17 @@ class S3State:
             if kept is None:
                 self.save([bucket])
                 return
-            s3 = self._s3()
-            old = kept["objects"].pop(key, None)
             try:
-                entry = self._read_object(s3, bucket, key)
+                entry: dict[str, Any] | None = self._read_object(self._s3(), bucket, key)
             except ClientError as exc:
                 if not _missing(exc):
                     logger.warning("S3 object s3://%s/%s not kept in %s: %s", bucket, key, self.directory, exc)
+                    return
                 entry = None
             except (BotoCoreError, OSError) as exc:
                 logger.warning("S3 object s3://%s/%s not kept in %s: %s", bucket, key, self.directory, exc)
-                entry = None
+                return
+            old = kept["objects"].pop(key, None)
             if entry is not None:
                 kept["objects"][key] = entry
             self._write_index({old["digest"]} if old else set())
