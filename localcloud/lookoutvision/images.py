@@ -1,4 +1,5 @@
 """What an image file's bytes hold, as the service reads them: its format, its dimensions, its gray levels.
+And the one image the emulator writes: a segmentation mask.
 
 Pure: bytes in, values out; Pillow decodes. The service trains on and analyzes PNG and JPEG files
 only, told apart by their first bytes (``manifest.IMAGE_SIGNATURES``); a file that starts as one but
@@ -11,7 +12,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageColor, UnidentifiedImageError
 
 from .manifest import image_format
 
@@ -69,3 +70,19 @@ def gray_histogram(body: bytes) -> list[int]:
             return list(image.convert("L").histogram())
     except _DECODE_ERRORS as exc:
         raise NotAnImage(f"its pixels do not decode as a {kind} image's ({exc})") from exc
+
+
+def mask_png(body: bytes, darker_than: int, color: str, background: str = "#ffffff") -> bytes:
+    """A PNG of ``body``'s dimensions: ``color`` where its gray level is below ``darker_than``, else ``background``.
+
+    ``body`` must be an image ``gray_histogram`` decoded.
+    """
+    kind = image_format(body) or "PNG"
+    with Image.open(io.BytesIO(body), formats=[kind]) as image:
+        gray = image.convert("L")
+    marked = gray.point(lambda level: 255 if level < darker_than else 0)
+    mask = Image.new("RGB", gray.size, ImageColor.getrgb(background))
+    mask.paste(ImageColor.getrgb(color), (0, 0, *gray.size), marked)
+    out = io.BytesIO()
+    mask.save(out, format="PNG")
+    return out.getvalue()

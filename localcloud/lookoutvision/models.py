@@ -36,7 +36,7 @@ from .exceptions import (
     ThrottlingException,
     ValidationException,
 )
-from .inference import ImageReading, InvalidImage, detect_anomaly_result, read_image
+from .inference import ImageReading, InvalidImage, detect_anomaly_result, read_image, segmentation
 from .manifest import DatasetImport, ManifestImage, image_stats
 from .settings import Settings
 
@@ -126,6 +126,9 @@ class ModelRecord:
     # The dimensions of the images it was trained on (None: not read, as without S3): DetectAnomalies' must match.
     image_width: int | None = None
     image_height: int | None = None
+    # A segmentation model's anomaly types, [name, hex color] each, from its datasets' color maps; None: a
+    # classification model (no dataset line had a mask, or no manifest was read).
+    anomaly_types: list[list[str]] | None = None
 
     def metadata(self) -> dict[str, Any]:
         """The model as ListModels and CreateModel show it (ModelMetadata)."""
@@ -526,6 +529,7 @@ class LookoutVisionBackend:
             training_failure=training_problem,
             image_width=image_size[0] if image_size else None,
             image_height=image_size[1] if image_size else None,
+            anomaly_types=_anomaly_types(project),
         )
         project.models[version] = model
         self._history.append(StatusChange(now, project_name, "MODEL", version, "TRAINING", None))
@@ -626,7 +630,10 @@ class LookoutVisionBackend:
                 f"trained on images of {model.image_width} x {model.image_height} pixels: DetectAnomalies needs "
                 "images of the same dimensions."
             )
-        return {"DetectAnomalyResult": detect_anomaly_result(reading, self.settings.detection_outcome)}
+        result = detect_anomaly_result(reading, self.settings.detection_outcome)
+        if model.anomaly_types is not None:
+            result |= segmentation(body, reading, [(name, color) for name, color in model.anomaly_types])
+        return {"DetectAnomalyResult": result}
 
     # -- tags -------------------------------------------------------------------------------
 
@@ -976,6 +983,18 @@ def idempotency_token_member(operation: str) -> str | None:
         if member.metadata.get("idempotencyToken"):
             return name
     return None
+
+
+def _anomaly_types(project: ProjectRecord) -> list[list[str]] | None:
+    """The anomaly types a model of ``project`` is trained to find: those of its datasets' segmentation lines, in
+    order, each once; None when no line has a mask (a classification model)."""
+    lines = [image for dataset in project.datasets.values() for image in dataset.images or ()]
+    if not any(image.anomaly_types is not None for image in lines):
+        return None
+    found: dict[tuple[str, str], None] = {}
+    for image in lines:
+        found.update(dict.fromkeys(image.anomaly_types or ()))
+    return [[name, color] for name, color in found]
 
 
 def _resource_of(params: dict[str, Any]) -> tuple[str, str]:

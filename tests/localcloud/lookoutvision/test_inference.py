@@ -13,6 +13,7 @@ from localcloud.lookoutvision.inference import (
     dark_share,
     detect_anomaly_result,
     read_image,
+    segmentation,
 )
 from localcloud.sample_dataset import sample_image
 
@@ -104,3 +105,25 @@ def test_a_truncated_image_is_refused() -> None:
     body = noisy.getvalue()
     with pytest.raises(InvalidImage, match="Body is not an image the service can analyze: its pixels do not decode"):
         read_image(body[: len(body) // 2], "image/png")
+
+
+def test_a_segmentation_model_covers_the_dark_pixels_with_its_first_anomaly_type() -> None:
+    body = part(100, 20)
+    found = segmentation(body, read_image(body, "image/png"), [("scratch", "#2ca02c"), ("dent", "#1f77b4")])
+    assert found["Anomalies"] == [
+        {"Name": "background", "PixelAnomaly": {"TotalPercentageArea": 0.96, "Color": "#ffffff"}},
+        {"Name": "scratch", "PixelAnomaly": {"TotalPercentageArea": 0.04, "Color": "#2ca02c"}},
+    ]
+    mask = Image.open(io.BytesIO(found["AnomalyMask"]))
+    assert (mask.format, mask.size) == ("PNG", (100, 100))
+    assert (mask.getpixel((5, 5)), mask.getpixel((50, 50))) == ((0x2C, 0xA0, 0x2C), (255, 255, 255))
+    assert sorted(mask.convert("RGB").getcolors()) == [(400, (0x2C, 0xA0, 0x2C)), (9600, (255, 255, 255))]
+
+
+def test_a_segmentation_model_finds_only_background_on_a_normal_image() -> None:
+    body = part(100, 5)  # 0.25% dark: below the line
+    found = segmentation(body, read_image(body, "image/png"), [("scratch", "#2ca02c")])
+    assert found["Anomalies"] == [
+        {"Name": "background", "PixelAnomaly": {"TotalPercentageArea": 1.0, "Color": "#ffffff"}}
+    ]
+    assert Image.open(io.BytesIO(found["AnomalyMask"])).convert("RGB").getcolors() == [(10000, (255, 255, 255))]

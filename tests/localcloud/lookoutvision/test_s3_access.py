@@ -16,6 +16,7 @@ from localcloud.cloud import LocalCloud
 from localcloud.s3_upload import upload
 from localcloud.sample_dataset import SampleDataset, sample_image
 from tests.fixtures.role_function import RoleFunction, policy
+from tests.localcloud.lookoutvision.arrange import segmentation_line
 
 ACCOUNT = "123456789012"
 BUCKET = "inspection-data"
@@ -365,3 +366,27 @@ def test_detect_anomalies_needs_images_of_the_dimensions_the_model_was_trained_o
         f"Body is 100 x 100 pixels, but model version 1 of project {PROJECT} was trained on images of 64 x 64 "
         "pixels: DetectAnomalies needs images of the same dimensions."
     )
+
+
+def test_a_model_trained_on_segmentation_lines_answers_anomalies_and_a_mask(cloud: LocalCloud) -> None:
+    dataset = SampleDataset(bucket=BUCKET, manifest_key=MANIFEST_KEY)
+    lines = [segmentation_line(f"s3://{BUCKET}/{key}", anomalous) for key, anomalous in dataset.image_keys()]
+    cloud.client("s3").put_object(Bucket=BUCKET, Key=MANIFEST_KEY, Body="\n".join(lines).encode())
+    _project_with_dataset(cloud)
+    lookout = cloud.lookoutvision()
+    lookout.create_model(ProjectName=PROJECT, OutputConfig=OUTPUT)
+    assert model_after_training(cloud)["Status"] == "TRAINED"
+    lookout.start_model(ProjectName=PROJECT, ModelVersion="1", MinInferenceUnits=1)
+    cloud.emulator.clock.advance(cloud.emulator.settings.durations.starting_hosting)
+
+    image = sample_image(3, anomalous=True)
+    answer = lookout.detect_anomalies(ProjectName=PROJECT, ModelVersion="1", ContentType="image/png", Body=image)
+    result = answer["DetectAnomalyResult"]
+    assert (result["IsAnomalous"], result["Confidence"]) == (True, 0.7917)
+    assert result["Anomalies"] == [
+        {"Name": "background", "PixelAnomaly": {"TotalPercentageArea": 0.9375, "Color": "#ffffff"}},
+        {"Name": "scratch", "PixelAnomaly": {"TotalPercentageArea": 0.0625, "Color": "#2ca02c"}},
+    ]
+    mask = Image.open(io.BytesIO(result["AnomalyMask"]))
+    assert mask.size == (64, 64)
+    assert sorted(mask.convert("RGB").getcolors()) == [(256, (0x2C, 0xA0, 0x2C)), (3840, (255, 255, 255))]
