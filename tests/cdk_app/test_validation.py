@@ -11,6 +11,7 @@ import pytest
 from aws_cdk import App, CfnParameter, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_lookoutvision as lookoutvision
 from aws_cdk import aws_s3 as s3
+from constructs import Construct
 
 from cdk_app import Hosting, ILookoutVisionDataset, LookoutVisionDataset, LookoutVisionModel
 from tests.fixtures.assembly import SKIP_BUNDLING
@@ -444,3 +445,17 @@ def test_a_referenced_dataset_in_a_project_the_stack_deletes_is_warned_about(sce
     ), warning
     assert "Retain the project, or delete the dataset before the stack." in warning
     assert [m for m in in_retained.node.metadata if m.type == "aws:cdk:warning"] == []
+
+
+def test_a_construct_in_the_providers_place_is_named() -> None:
+    stack = Stack(App(context=SKIP_BUNDLING), "Taken")
+    Construct(stack, "LookoutVisionProvider")
+    bucket = s3.Bucket(stack, "Bucket")
+    with pytest.raises(TypeError) as raised:
+        LookoutVisionDataset(
+            stack, "Train", project="p", dataset_type="train", manifest_bucket=bucket, manifest_key="k"
+        )
+    assert str(raised.value) == (
+        "Taken/LookoutVisionProvider exists and is a Construct, not a LookoutVisionProvider "
+        "(the id 'LookoutVisionProvider' is the constructs' at the root of each stack)"
+    )
