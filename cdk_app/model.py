@@ -100,7 +100,7 @@ class LookoutVisionModel(Construct):
         check_project(f"LookoutVisionModel {self.node.path}", project)
         project_name = project_name_property(project)
         self._validate(project, training_dataset, test_dataset, hosting, service_timeout)
-        self._check_resources(output_bucket, kms_key, tags)
+        self._check_prop_types(output_bucket, kms_key, tags)
         _validation.check_removal_policy(f"LookoutVisionModel {self.node.path}", removal_policy)
         _validation.check_boolean(
             f"LookoutVisionModel {self.node.path}", orphan_when_service_unavailable, "orphan_when_service_unavailable"
@@ -213,7 +213,8 @@ class LookoutVisionModel(Construct):
                 )
         _validation.check_service_timeout(where, service_timeout)
 
-    def _check_resources(self, output_bucket: Any, kms_key: Any, tags: Any) -> None:
+    def _check_prop_types(self, output_bucket: Any, kms_key: Any, tags: Any) -> None:
+        """The props whose type no service constraint checks: the CDK constructs and the tags' mapping."""
         where = f"LookoutVisionModel {self.node.path}"
         _validation.check_bucket(where, output_bucket, "output_bucket")
         if kms_key is not None:
