@@ -27,6 +27,8 @@ ORPHAN_WHEN_SERVICE_UNAVAILABLE = "OrphanWhenServiceUnavailable"
 # Custom::LookoutVisionDataset properties (they mirror CreateDataset).
 DATASET_TYPE = "DatasetType"
 DATASET_SOURCE = "DatasetSource"
+# The constructs' way to use a dataset the stack does not own, which a dataset Create that finds one names.
+DATASET_REFERENCE_API = "LookoutVisionDataset.from_dataset_attributes"
 
 # Response Data keys (Fn::GetAtt attribute names).
 ATTR_MODEL_ARN = "ModelArn"
