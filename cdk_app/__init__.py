@@ -11,17 +11,18 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from cdk_app.dataset import LookoutVisionDataset
+    from cdk_app.dataset import ILookoutVisionDataset, LookoutVisionDataset
     from cdk_app.model import Hosting, LookoutVisionModel
     from cdk_app.provider_function import LookoutVisionProvider
 
 _MODULES = {
     "Hosting": "cdk_app.model",
+    "ILookoutVisionDataset": "cdk_app.dataset",
     "LookoutVisionDataset": "cdk_app.dataset",
     "LookoutVisionModel": "cdk_app.model",
     "LookoutVisionProvider": "cdk_app.provider_function",
 }
-__all__ = ["Hosting", "LookoutVisionDataset", "LookoutVisionModel", "LookoutVisionProvider"]
+__all__ = ["Hosting", "ILookoutVisionDataset", "LookoutVisionDataset", "LookoutVisionModel", "LookoutVisionProvider"]
 
 
 def __getattr__(name: str) -> Any:

@@ -59,16 +59,22 @@ def check_removal_policy(construct: str, policy: RemovalPolicy) -> None:
         raise ValueError(f"{construct}: removal_policy {policy} does not apply; use DESTROY or RETAIN")
 
 
-def warn_if_project_destroyed(construct: Construct, project: Any, what: str) -> None:
-    """Warn when a retained model or dataset sits in a ``CfnProject`` that the stack deletes."""
+# What else the warning of a project deleted with the stack advises, by how the model or dataset is kept.
+_KEPT_ADVICE = {"retained": " too", "referenced": ", or delete the dataset before the stack"}
+
+
+def warn_if_project_destroyed(construct: Construct, project: Any, what: str, *, kept: str = "retained") -> None:
+    """Warn when a model or dataset that the stack does not delete (``kept``: ``retained``, ``referenced``) sits
+    in a ``CfnProject`` that the stack deletes."""
     if not isinstance(project, lookoutvision.CfnProject):
         return
     policy = project.cfn_options.deletion_policy
     if policy is None or policy == CfnDeletionPolicy.DELETE:
         Annotations.of(construct).add_warning_v2(
-            f"lookoutvision:retained{what.capitalize()}InDeletedProject",
-            f"The {what} is retained but its project is deleted with the stack; the service refuses to delete "
-            f"a project that still has a {what}, so stack deletion would fail. Retain the project too.",
+            f"lookoutvision:{kept}{what.capitalize()}InDeletedProject",
+            f"The {what} is {kept} (the stack does not delete it) but its project {project.node.path} is deleted "
+            f"with the stack; the service refuses to delete a project that still has a {what}, so stack deletion "
+            f"would fail. Retain the project{_KEPT_ADVICE.get(kept, '')}.",
         )
 
 
@@ -85,6 +91,7 @@ def orphan_property(orphan_when_service_unavailable: bool) -> dict[str, Any]:
 
 def check_service_timeout(construct: str, service_timeout: Duration) -> None:
     """Raise ValueError unless ``service_timeout`` is whole seconds within CloudFormation's 1 s to 1 hour."""
+    check_instance(construct, service_timeout, "service_timeout", Duration, "a Duration")
     seconds = service_timeout.to_seconds(integral=False)
     in_range = consts.SERVICE_TIMEOUT_MIN <= seconds <= consts.SERVICE_TIMEOUT_MAX
     if not Token.is_unresolved(seconds) and (seconds != int(seconds) or not in_range):
@@ -103,7 +110,7 @@ def check_key_prefix(construct: str, value: Any, prop: str) -> None:
     if is_token(value):
         return
     if not isinstance(value, str):
-        raise TypeError(f"{construct}: {prop} must be a string, not {type(value).__name__}")
+        raise TypeError(f"{construct}: {prop} must be a string, not {value!r}")
     shape = member_shape("CreateModel", consts.OUTPUT_CONFIG, "S3Location", "Prefix")
     violations = servicemodel.validate(shape, value, prop)
     if violations:
@@ -113,4 +120,35 @@ def check_key_prefix(construct: str, value: Any, prop: str) -> None:
         raise ValueError(
             f"{construct}: invalid {prop} {value!r}: '*' is not allowed (in the IAM policy's resource it would be "
             "a wildcard and grant more than the prefix)"
+        )
+
+
+def check_instance(construct: str, value: Any, prop: str, expected: type | tuple[type, ...], what: str) -> None:
+    """Raise TypeError unless ``value`` is an instance of ``expected`` (``what`` names it in the message)."""
+    if not isinstance(value, expected):
+        raise TypeError(f"{construct}: {prop} must be {what}, not {value!r}")
+
+
+def check_string(construct: str, value: Any, prop: str) -> None:
+    """Raise TypeError unless ``value`` is a string (a token that stands for one included)."""
+    check_instance(construct, value, prop, str, "a string")
+
+
+def check_bucket(construct: str, value: Any, prop: str) -> None:
+    """Raise TypeError unless ``value`` is an S3 bucket as the CDK gives one (an ``s3.IBucket``).
+
+    jsii interfaces support no ``isinstance``: a bucket is recognised by the members the constructs use.
+    """
+    if not all(hasattr(type(value), member) for member in ("bucket_name", "bucket_arn", "arn_for_objects")):
+        raise TypeError(
+            f"{construct}: {prop} must be an s3.IBucket (an s3.Bucket, or s3.Bucket.from_bucket_name(...)), "
+            f"not {value!r}"
+        )
+
+
+def check_key(construct: str, value: Any, prop: str) -> None:
+    """Raise TypeError unless ``value`` is a KMS key as the CDK gives one (a ``kms.IKey``)."""
+    if not all(hasattr(type(value), member) for member in ("key_arn", "key_id")):
+        raise TypeError(
+            f"{construct}: {prop} must be a kms.IKey (a kms.Key, or kms.Key.from_key_arn(...)), not {value!r}"
         )

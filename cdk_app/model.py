@@ -12,8 +12,15 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from cdk_app import _validation
-from cdk_app.dataset import LookoutVisionDataset
-from cdk_app.project import ProjectLike, project_literal_name, project_name_property, same_project
+from cdk_app.dataset import ILookoutVisionDataset
+from cdk_app.project import (
+    ProjectLike,
+    check_project,
+    project_label,
+    project_literal_name,
+    project_name_property,
+    same_project,
+)
 from cdk_app.provider_function import LookoutVisionProvider
 from provider import consts
 
@@ -43,9 +50,11 @@ class LookoutVisionModel(Construct):
     while hosted. The project then cannot be deleted either: retain it too.
 
     :param project: the project, by name or as a ``CfnProject`` (then the model depends on it).
-    :param training_dataset: the project's train dataset; the model depends on it.
-    :param test_dataset: the project's test dataset. Default: none (the service splits the
-        train dataset).
+    :param training_dataset: the project's train dataset, declared by the stack (the model depends
+        on it) or referenced (``LookoutVisionDataset.from_dataset_attributes``). The provider
+        function's policy lets the service read its images (CreateModel).
+    :param test_dataset: the project's test dataset, declared or referenced, as ``training_dataset``.
+        Default: none (the service splits the train dataset).
     :param output_bucket: where training writes its output. The provider function's policy lets
         the service write there under ``output_prefix`` only (``s3:PutObject``), and locate the bucket.
     :param output_prefix: key prefix for the training output. Default: the bucket's root.
@@ -75,8 +84,8 @@ class LookoutVisionModel(Construct):
         id: str,
         *,
         project: ProjectLike,
-        training_dataset: LookoutVisionDataset,
-        test_dataset: LookoutVisionDataset | None = None,
+        training_dataset: ILookoutVisionDataset,
+        test_dataset: ILookoutVisionDataset | None = None,
         output_bucket: s3.IBucket,
         output_prefix: str | None = None,
         description: str | None = None,
@@ -88,8 +97,10 @@ class LookoutVisionModel(Construct):
         orphan_when_service_unavailable: bool = False,
     ) -> None:
         super().__init__(scope, id)
+        check_project(f"LookoutVisionModel {self.node.path}", project)
         project_name = project_name_property(project)
         self._validate(project, training_dataset, test_dataset, hosting, service_timeout)
+        self._check_prop_types(output_bucket, kms_key, tags)
         _validation.check_removal_policy(f"LookoutVisionModel {self.node.path}", removal_policy)
         _validation.check_boolean(
             f"LookoutVisionModel {self.node.path}", orphan_when_service_unavailable, "orphan_when_service_unavailable"
@@ -107,6 +118,9 @@ class LookoutVisionModel(Construct):
         provider = LookoutVisionProvider.of(self)
         rights = provider.project_policy(project)
         rights.grant_output(output_bucket, output_prefix)
+        for dataset in (training_dataset, test_dataset):  # a declared dataset has granted its images already
+            if dataset is not None:
+                rights.grant_images_read(dataset.images_bucket, dataset.images_prefix)
         if kms_key is not None:
             rights.grant_kms(kms_key)
 
@@ -182,22 +196,17 @@ class LookoutVisionModel(Construct):
     def _validate(
         self,
         project: ProjectLike,
-        training_dataset: LookoutVisionDataset,
-        test_dataset: LookoutVisionDataset | None,
+        training_dataset: ILookoutVisionDataset,
+        test_dataset: ILookoutVisionDataset | None,
         hosting: Hosting | None,
         service_timeout: Duration,
     ) -> None:
         where = f"LookoutVisionModel {self.node.path}"
-        _check_dataset(where, training_dataset, "training_dataset", "train")
+        _check_dataset(where, training_dataset, "training_dataset", "train", project)
         if test_dataset is not None:
-            _check_dataset(where, test_dataset, "test_dataset", "test")
-        for dataset in (training_dataset, test_dataset):
-            if dataset is not None and not same_project(dataset.project, project):
-                raise ValueError(
-                    f"{where}: dataset {dataset.node.path} belongs to another project than the model "
-                    "(a model trains on the datasets of its own project)"
-                )
+            _check_dataset(where, test_dataset, "test_dataset", "test", project)
         if hosting is not None:
+            _validation.check_instance(where, hosting, "hosting", Hosting, "a Hosting(min_inference_units=...)")
             self._check("StartModel", (consts.MIN_INFERENCE_UNITS,), hosting.min_inference_units, "min_inference_units")
             self._check("StartModel", (consts.MAX_INFERENCE_UNITS,), hosting.max_inference_units, "max_inference_units")
             low, high = hosting.min_inference_units, hosting.max_inference_units
@@ -207,13 +216,30 @@ class LookoutVisionModel(Construct):
                 )
         _validation.check_service_timeout(where, service_timeout)
 
+    def _check_prop_types(self, output_bucket: Any, kms_key: Any, tags: Any) -> None:
+        """The props whose type no service constraint checks: the CDK constructs and the tags' mapping."""
+        where = f"LookoutVisionModel {self.node.path}"
+        _validation.check_bucket(where, output_bucket, "output_bucket")
+        if kms_key is not None:
+            _validation.check_key(where, kms_key, "kms_key")
+        if tags is not None:
+            _validation.check_instance(where, tags, "tags", Mapping, "a mapping of tag keys to values")
 
-def _check_dataset(where: str, dataset: Any, prop: str, dataset_type: str) -> None:
-    """``prop`` must be a LookoutVisionDataset whose dataset_type is ``dataset_type``."""
-    if not isinstance(dataset, LookoutVisionDataset):
-        raise TypeError(f"{where}: {prop} must be a LookoutVisionDataset")
+
+def _check_dataset(where: str, dataset: Any, prop: str, dataset_type: str, project: ProjectLike) -> None:
+    """``prop`` must be a dataset (declared or referenced) of ``project`` whose dataset_type is ``dataset_type``."""
+    if not isinstance(dataset, ILookoutVisionDataset):
+        raise TypeError(
+            f"{where}: {prop} must be a LookoutVisionDataset or LookoutVisionDataset.from_dataset_attributes(...), "
+            f"not {dataset!r}"
+        )
     if dataset.dataset_type != dataset_type:
         raise ValueError(
             f"{where}: {prop} {dataset.node.path} has dataset_type "
             f"{dataset.dataset_type!r}; it must be {dataset_type!r}"
+        )
+    if not same_project(dataset.project, project):
+        raise ValueError(
+            f"{where}: {prop} {dataset.node.path} belongs to project {project_label(dataset.project)}, the model "
+            f"to project {project_label(project)} (a model trains on and is tested with its own project's datasets)"
         )

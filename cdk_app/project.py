@@ -13,6 +13,19 @@ from constructs import Construct
 ProjectLike = Union[str, lookoutvision.CfnProject]  # noqa: UP007 (a runtime alias, readable on 3.11)
 
 
+def check_project(where: str, project: object) -> None:
+    """Raise TypeError unless ``project`` is a project name (``str``) or a ``CfnProject``."""
+    if not isinstance(project, (str, lookoutvision.CfnProject)):
+        raise TypeError(f"{where}: project must be a project name (str) or a CfnProject, not {project!r}")
+
+
+def project_label(project: ProjectLike) -> str:
+    """The project as a message names it: its name, and the ``CfnProject``'s path when it is one."""
+    name = project_literal_name(project)
+    text = "a project named at deploy time" if Token.is_unresolved(name) else repr(name)
+    return f"{text} ({project.node.path})" if isinstance(project, lookoutvision.CfnProject) else text
+
+
 def project_name_property(project: ProjectLike) -> str:
     """The value for a ``ProjectName`` property.
 
@@ -43,6 +56,12 @@ def same_project(first: ProjectLike, second: ProjectLike) -> bool:
     if first is second or first_name is None or second_name is None:
         return True
     return first_name == second_name
+
+
+def known_same_project(first: ProjectLike, second: ProjectLike) -> bool:
+    """Whether synth time can tell that two project references name the same project (both names known)."""
+    first_name, second_name = _known_name(first), _known_name(second)
+    return first is second or (first_name is not None and first_name == second_name)
 
 
 def _known_name(project: ProjectLike) -> str | None:

@@ -46,7 +46,10 @@ class LookoutVisionProvider(Construct):
         if existing is None:
             return cls(stack, cls.ID)
         if not isinstance(existing, LookoutVisionProvider):
-            raise TypeError(f"{stack.node.path}/{cls.ID} exists and is not a LookoutVisionProvider")
+            raise TypeError(
+                f"{existing.node.path} exists and is a {type(existing).__name__}, not a LookoutVisionProvider "
+                f"(the id {cls.ID!r} is the constructs' at the root of each stack)"
+            )
         return existing
 
     def __init__(self, scope: Construct, id: str) -> None:

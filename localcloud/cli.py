@@ -29,7 +29,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "serve":
             _positive(args.time_scale)
-            return serve.serve(port=args.port, time_scale=args.time_scale, state_dir=args.state_dir)
+            return serve.serve(
+                port=args.port,
+                time_scale=args.time_scale,
+                state_dir=args.state_dir,
+                cdk_home=serve.cdk_home(os.environ),
+            )
         if args.command == "cdk":
             return _cdk(args)
         if args.command == "demo":
@@ -84,7 +89,9 @@ def _parser() -> argparse.ArgumentParser:
         help="the local cloud's endpoint (default: $AWS_ENDPOINT_URL, else serve's default port)",
     )
     command["cdk"].add_argument(
-        "--cdk-home", type=Path, help="the CLI's CDK_HOME (default: $CDK_HOME, else .localcloud/cdk-home)"
+        "--cdk-home",
+        type=Path,
+        help=f"the CLI's CDK_HOME (default: $CDK_HOME, as serve prints it, else {serve.default_cdk_home(os.environ)})",
     )
     command["cdk"].add_argument("args", nargs=argparse.REMAINDER, help="-- then the CLI's arguments")
     command["demo"].add_argument(
@@ -156,8 +163,8 @@ def _cdk(args: argparse.Namespace) -> int:
         raise LocalCloudFormationError(
             "no CDK CLI arguments: python -m localcloud cdk -- deploy --require-approval never"
         )
-    cdk_home = args.cdk_home or Path(os.environ.get("CDK_HOME") or DEFAULT_STATE_DIR / "cdk-home")
-    return cdk_cli.run_cdk(cli_args, endpoint_url=args.endpoint.rstrip("/"), cdk_home=cdk_home.resolve()).returncode
+    cdk_home = args.cdk_home.resolve() if args.cdk_home else serve.cdk_home(os.environ)
+    return cdk_cli.run_cdk(cli_args, endpoint_url=args.endpoint.rstrip("/"), cdk_home=cdk_home).returncode
 
 
 def _options(args: argparse.Namespace) -> driver.RunOptions:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.config import Config
 
-from localcloud import gateway, moto_resources
+from localcloud import cloudwatch_logs, gateway, moto_resources
 from localcloud.awslambda import cloudformation as lambda_resources
 from localcloud.awslambda.cloudformation import LambdaFunctionHandler
 from localcloud.awslambda.functions import LocalFunctions
@@ -31,6 +31,7 @@ from localcloud.cloudformation.resources import ResourceTypes, is_custom_resourc
 from localcloud.cloudformation.response_endpoint import PATH_PREFIX as RESPONSES_PREFIX
 from localcloud.cloudformation.response_endpoint import ResponseEndpoint
 from localcloud.httpserver import LocalServer
+from localcloud.iam import logs as iam_logs
 from localcloud.iam import reference as iam_reference
 from localcloud.iam import s3 as iam_s3
 from localcloud.iam.sessions import FunctionSessions, SessionCredentials
@@ -38,6 +39,7 @@ from localcloud.lookoutvision import Emulator, Settings
 from localcloud.lookoutvision import cloudformation as lookoutvision_resources
 from localcloud.lookoutvision.admin import PREFIX as EMULATOR_ADMIN_PREFIX
 from localcloud.lookoutvision.s3_access import ClientObjectStore, ObjectStore
+from localcloud.s3_state import S3State
 from localcloud.scaled_clock import ScaledClock
 
 if TYPE_CHECKING:
@@ -55,7 +57,8 @@ SERVE_STATE_DIR = DEFAULT_STATE_DIR / "serve"  # `serve`'s own: a running server
 @dataclass(frozen=True)
 class StateDirectory:
     """What a local cloud keeps between runs, in one directory: every stack's document (``stacks/``), the
-    emulator's world (``lookoutvision.json``) and the functions' code unzipped from S3 (``functions/``)."""
+    emulator's world (``lookoutvision.json``), the functions' code unzipped from S3 (``functions/``) and, for
+    ``serve``, S3's buckets and objects (``s3/``)."""
 
     path: Path
 
@@ -71,9 +74,15 @@ class StateDirectory:
     def functions(self) -> Path:
         return self.path / "functions"
 
+    @property
+    def s3(self) -> Path:
+        return self.path / "s3"
+
 
 # Local endpoints answer at once; throttling (the emulator's quota) is retried by botocore.
 CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 10}, connect_timeout=5, read_timeout=60)
+# What Lambda's own calls for a function (its logs) may take: a refusal is not retried, a stopped cloud soon given up.
+SESSION_CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=10)
 
 
 class LocalCloud:
@@ -84,9 +93,11 @@ class LocalCloud:
     otherwise one is started with ``emulator_settings``.
     ``time_scale``: real seconds per service second, for the emulator and every local function.
     Every service answers on ``endpoint_url`` (``port`` 0: a free one), the response endpoint's
-    URLs over HTTPS on the same port. ``resources`` plays a stack's resources here: ``simulate``
-    records a resource nothing plays instead of failing it; a function's code comes from the cloud
-    assembly at ``assembly_directory`` when given, otherwise from the S3 object its template names.
+    URLs over HTTPS on the same port. ``keep_s3``: S3's buckets and objects are kept in the state
+    directory too, written after every change, and put back by ``restore_s3``. ``resources`` plays a
+    stack's resources here: ``simulate`` records a resource nothing plays instead of failing it; a
+    function's code comes from the cloud assembly at ``assembly_directory`` when given, otherwise from
+    the S3 object its template names.
     """
 
     def __init__(
@@ -101,6 +112,7 @@ class LocalCloud:
         port: int = 0,
         simulate: bool = False,
         assembly_directory: Path | None = None,
+        keep_s3: bool = False,
     ) -> None:
         self.state = StateDirectory(state_dir) if state_dir is not None else None
         self._own_emulator = emulator is None
@@ -135,7 +147,11 @@ class LocalCloud:
         # The functions this local cloud runs, and Lambda's Invoke API in front of them.
         self.functions = LocalFunctions(region, account_id)
         self.gateway.route_service("lambda", self.functions.wsgi_app)
-        self.gateway.route_service("s3", iam_s3.enforce(self._moto))
+        # S3 behind IAM; with keep_s3, every change written to the state directory before it is answered.
+        self.s3_state = S3State(self.state.s3, lambda: self.client("s3")) if keep_s3 and self.state else None
+        s3 = iam_s3.enforce(self._moto)
+        self.gateway.route_service("s3", self.s3_state.recording(s3) if self.s3_state is not None else s3)
+        self.gateway.route_service("logs", iam_logs.enforce(cloudwatch_logs.as_aws(self._moto)))
         self.server = LocalServer(
             self.gateway, port=port, tls=self.responses.tls_context(), handler=gateway.request_handler(), name="cloud"
         )
@@ -176,6 +192,11 @@ class LocalCloud:
     def _moto(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         return self.gateway.moto()(environ, start_response)
 
+    def restore_s3(self) -> list[str]:
+        """Put the S3 buckets and objects kept in the state directory back (with ``keep_s3``, once the stacks' own
+        buckets are created again with their configuration); a warning per bucket that could not be."""
+        return self.s3_state.restore() if self.s3_state is not None else []
+
     def role_session(self, function_name: str, role_arn: str, region: str) -> SessionCredentials:
         """The temporary credentials of a function's execution role, whose requests IAM judges from now on."""
         return self.sessions.start(function_name, role_arn, region)
@@ -203,6 +224,17 @@ class LocalCloud:
     def client(self, service: str) -> Any:
         """A client of the local cloud for ``service`` (lookoutvision, iam, s3, logs, events, ssm, ...)."""
         return self._client(service, self.endpoint_url)
+
+    def session_client(self, service: str, credentials: SessionCredentials) -> Any:
+        """A client of the local cloud for ``service`` signed with ``credentials`` (a function's role session), as
+        Lambda calls for a function (writing its logs): IAM judges its requests as the session's."""
+        session = boto3.session.Session(
+            aws_access_key_id=credentials.access_key_id,
+            aws_secret_access_key=credentials.secret_access_key,
+            aws_session_token=credentials.session_token,
+            region_name=self.region,
+        )
+        return session.client(service, endpoint_url=self.endpoint_url, config=SESSION_CLIENT_CONFIG)  # type: ignore[call-overload]
 
     def _client(self, service: str, endpoint_url: str) -> Any:
         # One client per service and endpoint: clients are thread-safe, and building one parses

@@ -62,11 +62,15 @@ def records_left(cloud: LocalCloud, records: Iterable[ResourceRecord]) -> Leftov
 
 
 def _records_left(cloud: LocalCloud, records: Iterable[ResourceRecord]) -> tuple[Leftovers, set[str]]:
-    """What of ``records`` still exists, and the first word of each description (to leave out of later checks)."""
+    """What of ``records`` still exists, each thing once, and the first word of each description (to leave out
+    of later checks). A thing two records name (a project lists the dataset and model that their own records
+    name too) is listed once, as retained when a retained record names it: its description without the status
+    in parentheses is its key."""
     found = Leftovers()
     lookout = cloud.lookoutvision()
     reported: set[str] = set()
-    for record in records:
+    listed: set[str] = set()
+    for record in sorted(records, key=lambda record: not record.retained):
         try:
             descriptions = lookoutvision_leftovers.custom_resource_left(lookout, record)
             if descriptions is None:
@@ -74,11 +78,18 @@ def _records_left(cloud: LocalCloud, records: Iterable[ResourceRecord]) -> tuple
         except (ClientError, BotoCoreError) as exc:
             found.problems.append(f"could not check {record.logical_id} ({record.physical_id}): {exc}")
             continue
+        descriptions = [description for description in descriptions if _key(description) not in listed]
+        listed.update(_key(description) for description in descriptions)
         reported.update(description.split(" ", 1)[0] for description in descriptions)
         if record.note == ABANDONED:
             descriptions = [f"{description}, {ABANDONED}" for description in descriptions]
         (found.retained if record.retained else found.problems).extend(descriptions)
     return found, reported
+
+
+def _key(description: str) -> str:
+    """What a leftover's description names, without its status: ``arn:... Lookout for Vision model``."""
+    return description.split(" (", 1)[0]
 
 
 def _functions(cloud: LocalCloud, state: StackState) -> list[str]:

@@ -11,8 +11,14 @@ from typing import Any, Protocol
 from botocore.exceptions import BotoCoreError, ClientError
 
 from localcloud.cloudformation.intrinsics import StackContext
-from localcloud.cloudformation.records import RequestType, ResourceOutcome, ResourceRecord, ResourceRequest
-from localcloud.cloudformation.resources import ResourceHandler, physical_name
+from localcloud.cloudformation.records import (
+    RequestType,
+    ResourceDrift,
+    ResourceOutcome,
+    ResourceRecord,
+    ResourceRequest,
+)
+from localcloud.cloudformation.resources import ResourceHandler, existence_drift, physical_name
 
 
 class Clients(Protocol):
@@ -423,6 +429,9 @@ class MotoHandler(ResourceHandler):
 
     def existing(self, record: ResourceRecord) -> list[str]:
         return [f"{record.resource_type} {record.physical_id}"] if exists(self._cloud, record) else []
+
+    def drift(self, record: ResourceRecord) -> ResourceDrift:
+        return existence_drift(self.existing(record))
 
 
 def _message(exc: Exception) -> str:

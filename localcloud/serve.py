@@ -1,8 +1,8 @@
 """``python -m localcloud serve``: the whole local cloud on one loopback endpoint, until stopped.
 
 ``LocalCloudServer`` mounts the CloudFormation API (over this project's engine) and the local
-cloud's control API on a ``LocalCloud``, whose state directory keeps stacks, the emulator's world
-and functions' code across a restart (not S3 objects: the CDK CLI uploads missing assets again):
+cloud's control API on a ``LocalCloud``, whose state directory keeps stacks, the emulator's world,
+S3's buckets and objects and the code of the functions that run across a restart:
 
     GET /_localcloud/health                     200 once serving
     GET /_localcloud/leftovers?stack=NAME[...]  what the named stacks left behind (JSON)
@@ -11,12 +11,13 @@ and functions' code across a restart (not S3 objects: the CDK CLI uploads missin
 from __future__ import annotations
 
 import json
+import logging
 import signal
 import subprocess
 import sys
 import threading
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import FrameType, TracebackType
 from typing import IO, TYPE_CHECKING, Any
@@ -37,11 +38,29 @@ from localcloud.lookoutvision import Settings
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
+logger = logging.getLogger(__name__)
+
 DEFAULT_PORT = 4599
 CONTROL_PREFIX = "/_localcloud/"
 # Dummy credentials: moto and the local services accept any; these reach no account.
 ACCESS_KEY_ID = "localcloud"
 SECRET_ACCESS_KEY = "localcloud"  # noqa: S105 - not a secret: the local cloud takes any key
+
+
+def default_cdk_home(environ: Mapping[str, str]) -> Path:
+    """Where the CDK CLI keeps its cache for the local cloud unless ``CDK_HOME`` says otherwise:
+    ``$XDG_CACHE_HOME`` (or ``~/.cache``)``/lookoutvision-cdk/cdk-home``, absolute."""
+    home = Path(environ["HOME"]) if environ.get("HOME") else Path.home()
+    cache = Path(environ["XDG_CACHE_HOME"]) if environ.get("XDG_CACHE_HOME") else home / ".cache"
+    return (cache / "lookoutvision-cdk" / "cdk-home").resolve()
+
+
+def cdk_home(environ: Mapping[str, str]) -> Path:
+    """The CDK CLI's ``CDK_HOME`` for the local cloud, the same in ``serve``'s exports and for ``cdk``: ``$CDK_HOME``
+    (made absolute), else ``default_cdk_home``."""
+    if environ.get("CDK_HOME"):
+        return Path(environ["CDK_HOME"]).expanduser().resolve()
+    return default_cdk_home(environ)
 
 
 def environment(endpoint_url: str, cdk_home: Path | None = None) -> dict[str, str]:
@@ -94,6 +113,7 @@ class LocalCloudServer:
             time_scale=time_scale,
             emulator_settings=emulator_settings or Settings(region=REGION, account_id=ACCOUNT_ID),
             port=port,
+            keep_s3=True,
         )
         self.stacks: CloudFormationBackend | None = None
         self._control = Map(
@@ -106,9 +126,6 @@ class LocalCloudServer:
     @property
     def endpoint_url(self) -> str:
         return self.cloud.endpoint_url
-
-    def environment(self) -> dict[str, str]:
-        return environment(self.endpoint_url, self.state_dir / "cdk-home")
 
     def leftovers(self, stack_names: Iterable[str]) -> dict[str, Any]:
         """Per stack name, what its latest stack left behind; ``clean`` only when every one was deleted cleanly."""
@@ -144,6 +161,9 @@ class LocalCloudServer:
         self.cloud.__enter__()
         try:
             self.stacks = CloudFormationBackend(self.cloud, self.cloud.stack_files)
+            for warning in self.cloud.restore_s3():  # after the stacks' own buckets, created with their configuration
+                logger.warning("%s", warning)
+            self.cloud.function_resources.remove_unused_code()  # of functions deleted while it was not running
         except BaseException:
             self.cloud.__exit__(None, None, None)
             raise
@@ -161,8 +181,9 @@ class LocalCloudServer:
         self.cloud.__exit__(exc_type, exc, tb)
 
 
-def serve(*, port: int, time_scale: float, state_dir: Path, out: Any = None) -> int:
-    """Run until SIGINT or SIGTERM, after printing the environment to use as ``export`` lines."""
+def serve(*, port: int, time_scale: float, state_dir: Path, cdk_home: Path, out: Any = None) -> int:
+    """Run until SIGINT or SIGTERM, after printing the environment to use as ``export`` lines (``cdk_home``: the
+    CDK CLI's, absolute)."""
     out = out or sys.stdout
     stop = threading.Event()
 
@@ -177,7 +198,7 @@ def serve(*, port: int, time_scale: float, state_dir: Path, out: Any = None) -> 
             "# use it from a shell with these lines, or run the CDK CLI with: python -m localcloud cdk -- ARGS",
             file=out,
         )
-        for name, value in server.environment().items():
+        for name, value in environment(server.endpoint_url, cdk_home).items():
             print(f"export {name}={value}", file=out)
         print("unset AWS_PROFILE AWS_SESSION_TOKEN AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", file=out, flush=True)
         stop.wait()
@@ -216,7 +237,7 @@ class ServeProcess:
         return self.environment["AWS_ENDPOINT_URL"]
 
     def __enter__(self) -> ServeProcess:
-        self._log = self._log_path.open("w")
+        self._log = self._log_path.open("a")  # a restart (the same state directory) goes on in the same log
         self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             self._command, stdout=subprocess.PIPE, stderr=self._log, text=True, bufsize=1
         )

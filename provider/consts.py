@@ -34,6 +34,8 @@ FLEET_SIZE_MAX = 500
 # Custom::LookoutVisionDataset properties (they mirror CreateDataset).
 DATASET_TYPE = "DatasetType"
 DATASET_SOURCE = "DatasetSource"
+# The constructs' way to use a dataset the stack does not own, which a dataset Create that finds one names.
+DATASET_REFERENCE_API = "LookoutVisionDataset.from_dataset_attributes"
 
 # Response Data keys (Fn::GetAtt attribute names).
 ATTR_MODEL_ARN = "ModelArn"

@@ -151,7 +151,8 @@ class DatasetResource:
                     raise  # another conflict (e.g. the project is being deleted): reported as such
                 raise ResourceFailed(
                     f"the project already has a {ref.dataset_type} dataset that this stack did not create: "
-                    "delete it, or reference it instead of declaring it, then deploy again"
+                    f"delete it, or reference it ({consts.DATASET_REFERENCE_API}) instead of declaring it, "
+                    "then deploy again"
                 ) from exc
             except Exception as exc:
                 if outcome_unknown(exc):  # a refusal created nothing; no answer or a 5xx may have

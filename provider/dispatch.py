@@ -218,7 +218,7 @@ class _ModelWork(_Work):
                 parse=parse_model,
                 properties=properties,
                 kept=_model_data(ref) if ref is not None else None,
-                update=lambda: self.model.update(physical_id, properties),
+                update=lambda: self.model.update(physical_id, properties, _old_project(request)),
             )
         return self.model.create(properties)
 
@@ -330,6 +330,13 @@ def _unanswered_model_create(request: CustomResourceRequest) -> UnansweredCreate
     if not isinstance(named, MadeUp) or not _valid("ListModels", ProjectName=project):
         return None
     return UnansweredCreate(str(project))
+
+
+def _old_project(request: CustomResourceRequest) -> str | None:
+    """The project OldResourceProperties name, if valid."""
+    old = request.old_properties if isinstance(request.old_properties, dict) else {}
+    project = old.get(consts.PROJECT_NAME)
+    return str(project) if _valid("ListModels", ProjectName=project) else None
 
 
 def _unanswered_create_dataset(request: CustomResourceRequest) -> DatasetRef | None:

@@ -86,6 +86,9 @@ class DeadlineExceeded(ProviderError):
 STILL_TRAINING_ADVICE = (
     "A model cannot be deleted while it trains: delete again once training has ended (DescribeModel shows TRAINED)."
 )
+NEWER_VERSION_TRAINING_ADVICE = (
+    "A model cannot be deleted while it trains: retry once training has ended (cdk rollback continues a rollback)."
+)
 
 
 class ContinuationFailed(ProviderError):

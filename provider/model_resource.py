@@ -21,6 +21,7 @@ from provider import consts, paced_delete, servicemodel
 from provider.budget import Budget, HandOver
 from provider.config import PollSchedule
 from provider.errors import (
+    NEWER_VERSION_TRAINING_ADVICE,
     STILL_TRAINING_ADVICE,
     AccessDenied,
     DeadlineExceeded,
@@ -152,12 +153,19 @@ class ModelResource:
 
     # -- Update ----------------------------------------------------------------------------------
 
-    def update(self, physical_id: str, properties: ModelProperties) -> Answer:
-        """In place when the version the physical id names has the new settings; else a new version."""
+    def update(self, physical_id: str, properties: ModelProperties, old_project: str | None = None) -> Answer:
+        """In place when the version the physical id names has the new settings; else a new version.
+
+        An update in place (a rollback's Update is one) also deletes the versions this resource made
+        after the one it keeps (``_delete_newer_versions``); ``old_project`` is the project that
+        OldResourceProperties name, looked at too when it is another.
+        """
         ref = model_named_by(physical_id)
         replacing = self._progress.replacement_decided or self._progress.created is not None
         if not replacing and ref is not None and self._plan(ref, properties) is UpdatePlan.IN_PLACE:
-            return _answer(self._converged(ref, goal_for(properties), tags=dict(properties.tags)))
+            kept = self._converged(ref, goal_for(properties), tags=dict(properties.tags))
+            self._delete_newer_versions(kept, old_project)
+            return _answer(kept)
         self._progress.replacement_decided = True
         logger.info("the update needs a new model version")
         return self._replace(properties)
@@ -211,6 +219,47 @@ class ModelResource:
                 raise ResourceFailed(f"{failure}; deleting the new {ref} failed too: {exc.message}") from exc
         self.replacement_reported = True
         raise ResourceFailed(f"{failure} (the new model version was deleted)")
+
+    def _delete_newer_versions(self, kept: ModelDescription, old_project: str | None) -> None:
+        """Delete the versions carrying this resource's owner tag (any request's) made after ``kept``.
+
+        CloudFormation never learns of a version whose replacing Update it stopped waiting for: it
+        rolls back with an in-place Update to the version it knows, which must then delete the
+        newer one, or DeleteProject fails later. A version kept by RETAIN from an earlier life of
+        the logical id is older than ``kept``; a replacement CloudFormation knows of is deleted by
+        its cleanup anyway. Newer means a higher version in ``kept``'s project, a later
+        CreationTimestamp in ``old_project`` (a rollback from a move to another project).
+        """
+        projects = [kept.project_name] + ([old_project] if old_project and old_project != kept.project_name else [])
+        owner = self._owner.of_resource()
+
+        def newer(version: ModelSummary, project: str) -> bool:
+            if project == kept.project_name:
+                return version.model_version.isdigit() and int(version.model_version) > int(kept.model_version)
+            return version.created is not None and kept.created is not None and version.created > kept.created
+
+        def look() -> list[ModelRef]:
+            found = []
+            for project in projects:
+                for version in self._project_versions(project):
+                    ref = model_named_by(version.model_arn)
+                    if ref is None or ref.project_name != project or not newer(version, project):
+                        continue
+                    tags = self._lookout.tags_of(ref.model_arn)
+                    if tags is not None and owner.made(tags.get(OWNER_TAG_KEY)):
+                        found.append(ref)
+                        self._verified.add(ref.model_arn)
+            return found
+
+        for ref in retried(self._budget, look):
+            logger.info("%s carries this resource's owner tag and is newer than %s: deleting it", ref, kept.model_arn)
+            try:
+                self._converge(ref, Absent(), token_scope=f"{ref.project_name}/{ref.model_version}")
+            except DeadlineExceeded as exc:
+                exc.message = f"{exc.message}; newer than version {kept.model_version}, the one kept"
+                if exc.last_status == ModelStatus.TRAINING:
+                    exc.advice = NEWER_VERSION_TRAINING_ADVICE
+                raise
 
     def _create_for_update(self, properties: ModelProperties) -> Answer:
         """``create``, with any unexpected error made a ProviderError: the new version is deleted either way."""

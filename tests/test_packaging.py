@@ -32,6 +32,7 @@ HARNESS_DISTRIBUTIONS = {
     "cryptography",
     "trustme",
     "policy-sentry",
+    "pillow",
     "cdk-nag",
     "pytest",
     "boto3",

@@ -15,6 +15,7 @@ import argparse
 import importlib
 import importlib.machinery
 import json
+import math
 import os
 import sys
 import time
@@ -89,6 +90,8 @@ def run_one(handler: Handler, request: dict[str, Any]) -> dict[str, Any]:
         deadline=request["deadline"],
         time_scale=request["time_scale"],
         memory_limit_in_mb=request["memory_size"],
+        log_group_name=os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME", ""),
+        log_stream_name=os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME", ""),
     )
     print(f"START RequestId: {request_id} Version: $LATEST", file=sys.stderr, flush=True)
     started = time.monotonic()
@@ -99,7 +102,9 @@ def run_one(handler: Handler, request: dict[str, Any]) -> dict[str, Any]:
         outcome = {"error": {"errorType": type(exc).__name__, "errorMessage": str(exc)}}
     elapsed_ms = (time.monotonic() - started) * 1000
     print(f"END RequestId: {request_id}", file=sys.stderr, flush=True)
-    print(f"REPORT RequestId: {request_id} Duration: {elapsed_ms:.2f} ms", file=sys.stderr, flush=True)
+    report = [f"REPORT RequestId: {request_id}", f"Duration: {elapsed_ms:.2f} ms"]
+    report += [f"Billed Duration: {math.ceil(elapsed_ms)} ms", f"Memory Size: {request['memory_size']} MB"]
+    print("\t".join(report), file=sys.stderr, flush=True)
     return {"request_id": request_id, **outcome}
 
 

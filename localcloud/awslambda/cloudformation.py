@@ -15,6 +15,7 @@ import io
 import json
 import shutil
 import tempfile
+import threading
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,11 +25,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from localcloud.awslambda import provider_edge
 from localcloud.awslambda.functions import LocalFunctions
+from localcloud.awslambda.logs import FunctionLogs, log_group_name
 from localcloud.awslambda.service import LambdaService
 from localcloud.cloudformation.exceptions import LocalCloudFormationError
 from localcloud.cloudformation.intrinsics import StackContext
-from localcloud.cloudformation.records import ResourceOutcome, ResourceRecord, ResourceRequest
-from localcloud.cloudformation.resources import SIMULATED, ResourceHandler, physical_name
+from localcloud.cloudformation.records import ResourceDrift, ResourceOutcome, ResourceRecord, ResourceRequest
+from localcloud.cloudformation.resources import SIMULATED, ResourceHandler, existence_drift, physical_name
 from localcloud.cloudformation.template import ResourceDefinition
 from localcloud.iam.sessions import SessionCredentials
 from localcloud.scaled_clock import ScaledClock
@@ -120,6 +122,8 @@ class FunctionHost(Protocol):
 
     def client(self, service: str) -> Any: ...
 
+    def session_client(self, service: str, credentials: SessionCredentials) -> Any: ...
+
     def function_environment(self, variables: dict[str, str]) -> dict[str, str]: ...
 
     def role_session(self, function_name: str, role_arn: str, region: str) -> SessionCredentials: ...
@@ -131,7 +135,9 @@ class LambdaFunctionHandler(ResourceHandler):
     """Starts (and on Delete stops) one local Lambda service per function, on ``host``.
 
     ``assembly_directory``: the cloud assembly whose asset folders hold the functions' code; None:
-    the S3 objects the templates name (a deployment through the CloudFormation API).
+    the S3 objects the templates name (a deployment through the CloudFormation API), unzipped under
+    the host's code directory, where a function's code stays while a running function runs it and
+    goes with the last one (its Delete, or an update that gives it other code).
     """
 
     mode = "local lambda"
@@ -143,22 +149,25 @@ class LambdaFunctionHandler(ResourceHandler):
         self._idle_wait = idle_wait
         # Invocations still queued or running when their function was deleted: re-invocation artefacts.
         self.pending_at_delete: list[str] = []
+        # Held from a function's code being unzipped (or found) until it runs, and while unused code is removed.
+        self._code_lock = threading.Lock()
 
     def create(self, request: ResourceRequest) -> ResourceOutcome:
         properties = request.properties
         name = str(properties.get("FunctionName") or physical_name(request.stack, request.logical_id))
         arn = function_arn(request.stack, name)
-        if self._assembly_directory is None:  # deployed through the CloudFormation API: the code the CLI published
-            asset_directory = code_from_s3(self._host, properties)
-        else:
-            asset_directory = asset_folder(self._assembly_directory, request.metadata, properties)
-        code = locate_code(properties, asset_directory)
-        if isinstance(code, str):
-            return ResourceOutcome(True, SIMULATED, name, {"Arn": arn}, note=code)
-        try:
-            self._start(name, arn, properties, code, request.stack)
-        except (OSError, ValueError, ClientError, BotoCoreError) as exc:
-            return ResourceOutcome.failed(self.mode, f"cannot start the local function {name}: {exc}")
+        with self._code_lock:
+            if self._assembly_directory is None:  # deployed through the CloudFormation API: the code the CLI published
+                asset_directory = code_from_s3(self._host, properties)
+            else:
+                asset_directory = asset_folder(self._assembly_directory, request.metadata, properties)
+            code = locate_code(properties, asset_directory)
+            if isinstance(code, str):
+                return ResourceOutcome(True, SIMULATED, name, {"Arn": arn}, note=code)
+            try:
+                self._start(name, arn, properties, code, request.stack)
+            except (OSError, ValueError, ClientError, BotoCoreError) as exc:
+                return ResourceOutcome.failed(self.mode, f"cannot start the local function {name}: {exc}")
         local = {"handler": code.handler, "directory": code.directory, "runtime": code.runtime}
         return ResourceOutcome(True, self.mode, name, {"Arn": arn}, note=f"runs {code.describe()}", local=local)
 
@@ -171,6 +180,8 @@ class LambdaFunctionHandler(ResourceHandler):
         if service is not None:
             service.close()
         outcome = self.create(dataclasses.replace(request, properties={**request.properties, "FunctionName": name}))
+        if service is not None:
+            self._remove_unused_code(service.code)
         return dataclasses.replace(outcome, physical_id=request.physical_id)
 
     def delete(self, request: ResourceRequest) -> ResourceOutcome:
@@ -187,6 +198,7 @@ class LambdaFunctionHandler(ResourceHandler):
         service = self._host.functions.remove(arn)
         if service is not None:
             service.close()
+            self._remove_unused_code(service.code)
         return ResourceOutcome(True, self.mode, name, note=note)
 
     def restore(self, record: ResourceRecord, stack: StackContext) -> None:
@@ -196,13 +208,57 @@ class LambdaFunctionHandler(ResourceHandler):
         code = CodeLocation(record.local["handler"], record.local["directory"], runtime)
         self._start(record.physical_id, function_arn(stack, record.physical_id), record.properties, code, stack)
 
+    def remove_unused_code(self) -> list[Path]:
+        """Remove every function code under the host's code directory that no running function runs (what a
+        stopped local cloud left: a function deleted meanwhile, an unzipping cut short); the directories removed."""
+        code_directory = self._host.code_directory
+        if not code_directory.is_dir():
+            return []
+        removed = []
+        for directory in sorted(code_directory.iterdir()):
+            if directory.is_dir() and self._remove_unused_code(directory):
+                removed.append(directory)
+        return removed
+
     def refusal(self, definition: ResourceDefinition) -> str | None:
         runtime = definition.properties.get("Runtime")
         return f"with Runtime {runtime}" if isinstance(runtime, str) and not runtime.startswith("python") else None
 
     def existing(self, record: ResourceRecord) -> list[str]:
-        exists = self._host.functions.find(function_arn_of(record)) is not None
-        return [f"Lambda function {record.physical_id}"] if exists else []
+        """The function if it still runs, and its code unzipped under the state directory if nothing runs it."""
+        found = []
+        if self._host.functions.find(function_arn_of(record)) is not None:
+            found.append(f"Lambda function {record.physical_id}")
+        directory = Path(record.local["directory"]) if record.local.get("directory") else None
+        if (
+            directory is not None
+            and self._unzipped_here(directory)
+            and directory.is_dir()
+            and not self._runs(directory)
+        ):
+            found.append(f"Unzipped code of Lambda function {record.physical_id}: {directory}")
+        return found
+
+    def _unzipped_here(self, directory: Path) -> bool:
+        """Whether ``directory`` is a function's code unzipped here (not an asset folder of a cloud assembly)."""
+        return self._assembly_directory is None and directory.resolve().parent == self._host.code_directory.resolve()
+
+    def _runs(self, directory: Path) -> bool:
+        """Whether a running function runs the code in ``directory``."""
+        return any(service.code == directory.resolve() for service in self._host.functions.all().values())
+
+    def _remove_unused_code(self, directory: Path | None) -> bool:
+        """Remove ``directory`` if it is code unzipped here that no running function runs; whether it was removed."""
+        if directory is None or not self._unzipped_here(directory):
+            return False
+        with self._code_lock:
+            if self._runs(directory):
+                return False
+            shutil.rmtree(directory, ignore_errors=True)
+            return True
+
+    def drift(self, record: ResourceRecord) -> ResourceDrift:
+        return existence_drift(self.existing(record))
 
     def _start(self, name: str, arn: str, properties: dict[str, Any], code: CodeLocation, stack: StackContext) -> None:
         role = properties.get("Role")
@@ -213,6 +269,8 @@ class LambdaFunctionHandler(ResourceHandler):
         credentials = self._host.role_session(name, role, stack.region)
         variables = (properties.get("Environment") or {}).get("Variables") or {}
         env = self._host.function_environment({key: str(value) for key, value in variables.items()})
+        group = log_group_name(name, properties.get("LoggingConfig"))
+        logs = FunctionLogs(name, group, lambda: self._host.session_client("logs", credentials))
         service = LambdaService(
             code.handler,
             code=code.directory,
@@ -227,6 +285,7 @@ class LambdaFunctionHandler(ResourceHandler):
             edge=provider_edge.EDGE if code.handler == provider_edge.PROVIDER_HANDLER else None,
             edge_options=self._host.provider_options(),
             credentials=credentials,
+            logs=logs,
         )
         service.__enter__()
         self._host.functions.add(arn, service)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from localcloud.awslambda.logs import LogStream
 from localcloud.awslambda.runtimes import Runtime
 from localcloud.scaled_clock import ScaledClock
 
@@ -75,9 +76,16 @@ class Launch:
 
 
 class ExecutionEnvironment:
-    """A warm process that imported the handler once; killed when an invocation times out."""
+    """A warm process that imported the handler once; killed when an invocation times out.
 
-    def __init__(self, launch: Launch, env: dict[str, str], clock: ScaledClock) -> None:
+    Every line it prints goes to the invocation running (or the next one, when printed between two)
+    and, as it is printed, to ``log_stream`` (its stream in CloudWatch Logs) when there is one.
+    """
+
+    def __init__(
+        self, launch: Launch, env: dict[str, str], clock: ScaledClock, log_stream: LogStream | None = None
+    ) -> None:
+        self.log_stream = log_stream
         self._process = subprocess.Popen(  # noqa: S603 - the runtime's interpreter and our own bootstrap
             launch.command(clock),
             cwd=launch.task_root,  # Lambda runs in /var/task
@@ -95,7 +103,8 @@ class ExecutionEnvironment:
         self._ended = threading.Event()
         self._ready = threading.Event()
         threading.Thread(target=self._read_outcomes, daemon=True).start()
-        threading.Thread(target=self._read_logs, daemon=True).start()
+        self._log_reader = threading.Thread(target=self._read_logs, daemon=True)
+        self._log_reader.start()
 
     @property
     def alive(self) -> bool:
@@ -127,9 +136,8 @@ class ExecutionEnvironment:
         except (queue.Empty, BrokenPipeError):
             outcome = None
         if outcome is None:
-            self.kill()
             timeout_s = request["timeout"]
-            logs.append(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} Task timed out after {timeout_s:.2f} seconds")
+            self.kill(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} Task timed out after {timeout_s:.2f} seconds")
             return "timeout", None
         self._ended.wait(timeout=2)  # let the END/REPORT lines reach this invocation's logs
         with self._log_lock:
@@ -138,10 +146,16 @@ class ExecutionEnvironment:
             return "error", outcome["error"]
         return "ok", outcome.get("result")
 
-    def kill(self) -> None:
+    def kill(self, last_line: str | None = None) -> None:
+        """Stop the process; ``last_line`` is what Lambda then logs (a timeout). Its log stream is then closed."""
         if self.alive:
             self._process.kill()
         self._process.wait(timeout=10)
+        self._log_reader.join(timeout=2)  # what it printed before it stopped comes first
+        if last_line is not None:
+            self._record(last_line)
+        if self.log_stream is not None:
+            self.log_stream.close()
 
     def _read_outcomes(self) -> None:
         assert self._process.stdout is not None
@@ -156,8 +170,14 @@ class ExecutionEnvironment:
     def _read_logs(self) -> None:
         assert self._process.stderr is not None
         for line in self._process.stderr:
-            with self._log_lock:
-                sink = self._log_sink if self._log_sink is not None else self._unclaimed_logs
-                sink.append(line.rstrip("\n"))
-                if line.startswith("REPORT RequestId:"):
-                    self._ended.set()
+            self._record(line.rstrip("\n"))
+            if line.startswith("REPORT RequestId:"):
+                self._ended.set()
+
+    def _record(self, line: str) -> None:
+        """One printed line: to the invocation's logs (or the next invocation's) and to the log stream."""
+        with self._log_lock:
+            sink = self._log_sink if self._log_sink is not None else self._unclaimed_logs
+            sink.append(line)
+            if self.log_stream is not None:
+                self.log_stream.write(line)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from localcloud.awslambda import responses
 from localcloud.awslambda.environment import ExecutionEnvironment, InvocationOutcome, Launch
+from localcloud.awslambda.logs import FunctionLogs
 from localcloud.awslambda.runtimes import local_runtime
 from localcloud.httpserver import LocalServer, Request
 from localcloud.iam.sessions import SessionCredentials
@@ -84,7 +85,9 @@ class LambdaService:
     adds (region, credentials, function name, task root) and its own endpoint as
     ``AWS_ENDPOINT_URL_LAMBDA``. ``credentials`` are the temporary credentials of the function's
     execution role, as Lambda gives them; without them the function gets dummy credentials, which
-    the local cloud's services take as the account's administrator's.
+    the local cloud's services take as the account's administrator's. ``logs``: where Lambda writes
+    the function's logs in CloudWatch Logs (a stream per execution environment); without it, an
+    invocation's logs are only kept in its ``Invocation``.
     """
 
     def __init__(
@@ -106,6 +109,7 @@ class LambdaService:
         edge_options: Mapping[str, Any] | None = None,
         credentials: SessionCredentials | None = None,
         clock: ScaledClock | None = None,
+        logs: FunctionLogs | None = None,
     ) -> None:
         if code is not None and not Path(code).is_dir():
             raise ValueError(f"the function's code directory {code} does not exist")
@@ -130,6 +134,7 @@ class LambdaService:
         self.retry_delays = retry_delays
         self.invocations: list[Invocation] = []
         self.stalls: list[Stall] = []  # faults, consumed in order
+        self.logs = logs
         self._region = region
         self._credentials = credentials or SessionCredentials("local", "local", "local")
         self._extra_env = dict(env or {})
@@ -209,9 +214,10 @@ class LambdaService:
     def _run(self, invocation: Invocation) -> None:
         environment = self._acquire()
         if not environment.wait_ready():
-            environment.kill()
+            line = "INIT_REPORT Status: timeout: the handler did not finish importing"
+            environment.kill(line)
             invocation.outcome, invocation.ended = "error", time.time()
-            invocation.logs.append("INIT_REPORT Status: timeout: the handler did not finish importing")
+            invocation.logs.append(line)
             return
         invocation.started = time.time()
         request = {
@@ -244,7 +250,11 @@ class LambdaService:
                 environment = self._idle.pop()
                 if environment.alive:
                     return environment
-        environment = ExecutionEnvironment(self.launch, self._environment_variables(), self.clock)
+        stream = self.logs.open_stream() if self.logs is not None else None
+        variables = self._environment_variables()
+        if stream is not None:
+            variables |= {"AWS_LAMBDA_LOG_GROUP_NAME": stream.group, "AWS_LAMBDA_LOG_STREAM_NAME": stream.name}
+        environment = ExecutionEnvironment(self.launch, variables, self.clock, stream)
         with self._lock:
             self._all.append(environment)
         return environment

@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 from botocore.exceptions import ClientError
 
-from localcloud.cloudformation import change_sets, descriptions, parameters
+from localcloud.cloudformation import change_sets, descriptions, drift, parameters
 from localcloud.cloudformation.exceptions import (
     AlreadyExistsError,
     ChangeSetNotFoundError,
@@ -30,13 +30,19 @@ from localcloud.cloudformation.exceptions import (
 )
 from localcloud.cloudformation.intrinsics import StackContext
 from localcloud.cloudformation.models import ChangeSet, Stack, StackState, live_stack
-from localcloud.cloudformation.operations import StackOperations, interrupted
+from localcloud.cloudformation.operations import RESUMABLE, StackOperations
 from localcloud.cloudformation.persistence import StackFiles
 from localcloud.cloudformation.records import STACK_TYPE, UPDATABLE, StackEvent, Status
 from localcloud.cloudformation.resources import ResourceTypes
 from localcloud.cloudformation.template import Template, load_template_body
 
 logger = logging.getLogger(__name__)
+
+# CloudFormation's answer to an operation on a change set that another operation is running (a change set of a
+# deployment in progress, which a second deployment of the stack deletes before making its own).
+OPERATION_IN_PROGRESS = (
+    "An operation on this ChangeSet is currently in progress.  Please attempt this operation again later."
+)
 
 
 class StackHost(Protocol):
@@ -47,6 +53,11 @@ class StackHost(Protocol):
 
     @property
     def time_scale(self) -> float: ...
+
+    @property
+    def closing(self) -> threading.Event:
+        """Set when the local cloud stops: every stack operation then ends as it stands."""
+        ...
 
     def stack_context(self, stack_name: str) -> StackContext: ...
 
@@ -62,7 +73,9 @@ class CloudFormationBackend:
         self._files = files
         self._lock = threading.RLock()
         self._stacks: dict[str, Stack] = {}
-        self._operations = StackOperations(self.resources, files, self._lock, max_workers=max_workers)
+        self._operations = StackOperations(
+            self.resources, files, self._lock, max_workers=max_workers, halted=cloud.closing
+        )
         self._load()
 
     # -- change sets ---------------------------------------------------------------------------
@@ -140,10 +153,8 @@ class CloudFormationBackend:
                 stack, change_set = self._change_set(params)
             except ChangeSetNotFoundError:
                 return {}  # as CloudFormation: the CDK CLI deletes a change set it may never have made
-            if change_set.execution_status == "EXECUTE_IN_PROGRESS":
-                raise InvalidChangeSetStatusError(
-                    f"Cannot delete ChangeSet in status {change_set.execution_status}: it is being executed"
-                )
+            if change_set.execution_status == "EXECUTE_IN_PROGRESS":  # another deployment of the stack runs it
+                raise InvalidChangeSetStatusError(OPERATION_IN_PROGRESS)
             del stack.change_sets[change_set.change_set_id]
             self._files.save(stack, self._lock)
             return {}
@@ -186,12 +197,21 @@ class CloudFormationBackend:
         return {"StackId": stack.stack_id}
 
     def delete_stack(self, params: dict[str, Any]) -> dict[str, Any]:
+        """DeleteStack: accepted in every status but an operation's in progress (a stack gone or going: nothing to
+        do); RetainResources and DeletionMode FORCE_DELETE_STACK (every resource whose Delete failed is retained)
+        only in DELETE_FAILED."""
         with self._lock:
             stack = self._find(params["StackName"])
             if stack is None or stack.status in (Status.DELETE_COMPLETE, Status.DELETE_IN_PROGRESS):
                 return {}  # CloudFormation answers success for a stack that is gone or going
             if stack.termination_protection:
                 raise ValidationError(f"Stack [{stack.name}] cannot be deleted while TerminationProtection is enabled")
+            force = (params.get("DeletionMode") or "STANDARD") == "FORCE_DELETE_STACK"
+            if force and stack.status != Status.DELETE_FAILED:
+                raise ValidationError(
+                    f"Invalid operation on stack [{stack.stack_id}]. You can activate DeletionMode FORCE_DELETE_STACK "
+                    "in a delete stack operation only when the stack is in the DELETE_FAILED state."
+                )
             if stack.busy:
                 raise ValidationError(f"Stack [{stack.stack_id}] cannot be deleted while in status {stack.status}")
             retain = set(params.get("RetainResources") or [])
@@ -200,10 +220,46 @@ class CloudFormationBackend:
                     "Invalid operation on stack: RetainResources can only be specified when the stack is in the "
                     "DELETE_FAILED state"
                 )
-            for logical_id in retain & set(stack.state.resources):
-                stack.state.resources[logical_id].retained = True
+            resources = stack.state.resources
+            if retain - set(resources):
+                raise ValidationError(
+                    "The specified resources to retain must be in a valid state. Do not specify resources that are in "
+                    f"the DELETE_COMPLETE state: {', '.join(sorted(retain - set(resources)))}"
+                )
+            if force:
+                retain |= {key for key, record in resources.items() if record.status == Status.DELETE_FAILED}
+            for logical_id in retain:
+                resources[logical_id].retained = True
             stack.change_sets.clear()
             self._operations.start(stack, None, params.get("ClientRequestToken"))
+            return {}
+
+    def continue_update_rollback(self, params: dict[str, Any]) -> dict[str, Any]:
+        """ContinueUpdateRollback of a stack in UPDATE_ROLLBACK_FAILED: the resources not reverted yet get their
+        rollback Update again; ResourcesToSkip (or, with ForceRollback, every resource whose rollback failed) are
+        marked UPDATE_COMPLETE as they are."""
+        with self._lock:
+            name = params["StackName"]
+            stack = self._find(name)
+            if stack is None:
+                raise ValidationError(f"Stack [{name}] does not exist")
+            if stack.status != Status.UPDATE_ROLLBACK_FAILED:
+                raise ValidationError(
+                    f"Stack [{stack.stack_id}] is in {stack.status} state: ContinueUpdateRollback continues only the "
+                    "rollback of a stack in UPDATE_ROLLBACK_FAILED"
+                )
+            skip = list(params.get("ResourcesToSkip") or [])
+            force = bool(params.get("ForceRollback"))
+            if skip and force:
+                raise ValidationError("ForceRollback and ResourcesToSkip are mutually exclusive: give one or the other")
+            failed = stack.state.failed_rollbacks()
+            if set(skip) - set(failed):
+                raise ValidationError(
+                    f"ResourcesToSkip [{', '.join(sorted(set(skip) - set(failed)))}]: only resources in UPDATE_FAILED "
+                    f"because their rollback failed can be skipped ({', '.join(failed) or 'none in this stack'})"
+                )
+            stack.change_sets.clear()
+            self._operations.continue_rollback(stack, failed if force else skip, params.get("ClientRequestToken"))
             return {}
 
     def update_termination_protection(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -278,6 +334,70 @@ class CloudFormationBackend:
 
     def list_hook_results(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"HookResults": []}  # the local cloud runs no hooks
+
+    def describe_events(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The events of a stack, of one of its operations, or of a change set's creation (which records none: a
+        change set's failure is its StatusReason); FailedEvents: the failed ones only."""
+        failed_only = bool((params.get("Filters") or {}).get("FailedEvents"))
+        with self._lock:
+            if params.get("ChangeSetName"):
+                self._change_set(params)  # ChangeSetNotFound, as DescribeChangeSet
+                events: list[dict[str, Any]] = []
+            elif params.get("StackName"):
+                events = descriptions.operation_events(self._stack(params["StackName"]), failed_only=failed_only)
+            elif params.get("OperationId"):
+                operation = params["OperationId"]
+                events = [
+                    event
+                    for stack in self._stacks.values()
+                    for event in descriptions.operation_events(stack, operation, failed_only)
+                ]
+            else:
+                raise ValidationError("One of ChangeSetName, OperationId or StackName must be specified.")
+            page, token = descriptions.page(events, params.get("NextToken"))
+            return {"OperationEvents": page, "NextToken": token}
+
+    # -- drift ---------------------------------------------------------------------------------
+
+    def detect_stack_drift(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Each resource (those LogicalResourceIds name, if given) looked at by its handler, at once; the detection
+        is complete when this answers."""
+        with self._lock:
+            stack = self._stack(params["StackName"])
+            if stack.busy or stack.status in (Status.REVIEW_IN_PROGRESS, Status.DELETE_COMPLETE):
+                raise ValidationError(
+                    f"Stack [{stack.stack_id}] is in {stack.status} state: drift detection needs a stack that no "
+                    "operation is changing"
+                )
+            wanted = set(params.get("LogicalResourceIds") or [])
+            if wanted - set(stack.state.resources):
+                raise ValidationError(
+                    f"LogicalResourceIds [{', '.join(sorted(wanted - set(stack.state.resources)))}]: no such "
+                    f"resource in stack {stack.name}"
+                )
+            records = [r for key, r in dict(stack.state.resources).items() if not wanted or key in wanted]
+        detection = drift.detect(stack, records, lambda record: self.resources.for_record(record).drift(record))
+        with self._lock:
+            drift.keep(stack, detection)
+            self._files.save(stack, self._lock)
+        return {"StackDriftDetectionId": detection["StackDriftDetectionId"]}
+
+    def describe_stack_drift_detection_status(self, params: dict[str, Any]) -> dict[str, Any]:
+        wanted = params["StackDriftDetectionId"]
+        with self._lock:
+            for stack in self._stacks.values():
+                for detection in stack.drift_detections:
+                    if detection["StackDriftDetectionId"] == wanted:
+                        return drift.status(detection)
+        raise ValidationError(f"No drift detection {wanted} was found (a stack keeps its latest {drift.KEPT})")
+
+    def describe_stack_resource_drifts(self, params: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            stack = self._stack(params["StackName"])
+            found = drift.resource_drifts(stack, params.get("StackResourceDriftStatusFilters") or [])
+        size = int(params.get("MaxResults") or descriptions.PAGE)
+        page, token = descriptions.page(found, params.get("NextToken"), size)
+        return {"StackResourceDrifts": page, "NextToken": token}
 
     # -- for the local cloud itself --------------------------------------------------------------
 
@@ -409,7 +529,7 @@ class CloudFormationBackend:
         review = StackEvent(
             time.time(), 0.0, name, name, STACK_TYPE, Status.REVIEW_IN_PROGRESS, "User Initiated", stack.stack_id
         )
-        self._operations.record_event(stack, review, str(uuid.uuid4()), params.get("ClientToken"))
+        self._operations.record_event(stack, review, str(uuid.uuid4()), params.get("ClientToken"), "CREATE_CHANGESET")
         return stack
 
     def _forget_review_stack(self, stack: Stack) -> None:
@@ -418,13 +538,17 @@ class CloudFormationBackend:
             self._files.remove(stack.stack_id)
 
     def _load(self) -> None:
-        """Stacks from the files; what was running when the local cloud stopped is marked failed, and what live
-        stacks hold only in memory (moto resources, local functions) is brought back."""
+        """Stacks from the files; what live stacks hold only in memory (moto resources, local functions) is brought
+        back, then the operations a stop of the local cloud cut off are carried on (``StackOperation.resume``)."""
         for stack in self._files.load():
             self._stacks[stack.stack_id] = stack
-        for stack in sorted(self._stacks.values(), key=lambda s: s.created):
-            if interrupted(stack):
-                self._files.save(stack, self._lock)
+        stacks = sorted(self._stacks.values(), key=lambda s: s.created)
+        for stack in stacks:
             if stack.status != Status.DELETE_COMPLETE:
                 for warning in self.resources.restore(stack.state.resources, stack.state.context):
                     logger.warning("stack %s: %s", stack.name, warning)
+        with self._lock:
+            for stack in stacks:
+                if stack.status in RESUMABLE:
+                    logger.warning("stack %s was %s when the local cloud stopped: carried on", stack.name, stack.status)
+                    self._operations.resume(stack)

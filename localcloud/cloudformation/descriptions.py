@@ -54,7 +54,7 @@ def stack(described: Stack) -> dict[str, Any]:
         "Outputs": described.outputs,
         "Tags": described.tags,
         "EnableTerminationProtection": described.termination_protection,
-        "DriftInformation": {"StackDriftStatus": "NOT_CHECKED"},
+        "DriftInformation": stack_drift(described),
     }
 
 
@@ -112,7 +112,7 @@ def stack_resources(owner: Stack, logical_id: str | None = None) -> list[dict[st
             "Timestamp": timestamp(_last_event(owner, record, "Timestamp") or owner.created),
             "ResourceStatus": str(record.status),
             "ResourceStatusReason": _last_event(owner, record, "ResourceStatusReason"),
-            "DriftInformation": {"StackResourceDriftStatus": "NOT_CHECKED"},
+            "DriftInformation": resource_drift(owner, key),
         }
         for key, record in dict(owner.state.resources).items()
         if logical_id in (None, key)
@@ -128,12 +128,33 @@ def resource_summary(resource: dict[str, Any]) -> dict[str, Any]:
         "LastUpdatedTimestamp": resource["Timestamp"],
         "ResourceStatus": resource["ResourceStatus"],
         "ResourceStatusReason": resource["ResourceStatusReason"],
-        "DriftInformation": {"StackResourceDriftStatus": "NOT_CHECKED"},
+        "DriftInformation": resource["DriftInformation"],
     }
 
 
-def stack_event(owner: Stack, event: StackEvent, operation_id: str, token: str | None) -> dict[str, Any]:
-    """The stack's record of an engine event (``Timestamp`` in epoch seconds until it is described)."""
+def stack_drift(described: Stack) -> dict[str, Any]:
+    """A stack's ``DriftInformation``: its latest drift detection's status, NOT_CHECKED before any."""
+    if not described.drift_detections:
+        return {"StackDriftStatus": "NOT_CHECKED"}
+    latest = described.drift_detections[-1]
+    return {"StackDriftStatus": latest["StackDriftStatus"], "LastCheckTimestamp": timestamp(latest["Timestamp"])}
+
+
+def resource_drift(owner: Stack, logical_id: str) -> dict[str, Any]:
+    """A resource's ``DriftInformation``: its status in the latest detection that checked it, else NOT_CHECKED."""
+    for detection in reversed(owner.drift_detections):
+        for drift in detection["Resources"]:
+            if drift["LogicalResourceId"] == logical_id:
+                checked = timestamp(drift["Timestamp"])
+                return {"StackResourceDriftStatus": drift["StackResourceDriftStatus"], "LastCheckTimestamp": checked}
+    return {"StackResourceDriftStatus": "NOT_CHECKED"}
+
+
+def stack_event(
+    owner: Stack, event: StackEvent, operation_id: str, token: str | None, operation_type: str
+) -> dict[str, Any]:
+    """The stack's record of an engine event (``Timestamp`` in epoch seconds until it is described), with the type
+    of the operation it belongs to (``OperationType``, for DescribeEvents)."""
     return {
         "StackId": owner.stack_id,
         "EventId": str(uuid.uuid4()),
@@ -146,12 +167,59 @@ def stack_event(owner: Stack, event: StackEvent, operation_id: str, token: str |
         "ResourceStatusReason": event.reason or None,
         "ClientRequestToken": token,
         "OperationId": operation_id,
+        "OperationType": operation_type,
     }
 
 
 def stack_events(owner: Stack) -> list[dict[str, Any]]:
     """The ``StackEvent``s of DescribeStackEvents, newest first."""
     return [{**event, "Timestamp": timestamp(event["Timestamp"])} for event in reversed(owner.events)]
+
+
+def operation_events(owner: Stack, operation_id: str | None = None, failed_only: bool = False) -> list[dict[str, Any]]:
+    """The ``OperationEvent``s of DescribeEvents, newest first: the stack's events (one operation's, when given),
+    each with its operation's type and status (SUCCEEDED or FAILED once the stack's own event ended it); a
+    stack's own event is a STACK_EVENT, a resource's a PROGRESS_EVENT, or a PROVISIONING_ERROR when it failed
+    (``failed_only``: those alone, and the stack's own failed events)."""
+    ends: dict[str, str] = {}
+    for event in owner.events:
+        if event.get("OperationType") == "CREATE_CHANGESET":
+            ends[event["OperationId"]] = "SUCCEEDED"  # a change set is made in the request that creates it
+        elif event["ResourceType"] == STACK_TYPE and not event["ResourceStatus"].endswith("_IN_PROGRESS"):
+            ends[event["OperationId"]] = _operation_status(event["ResourceStatus"])
+    shown = []
+    for event in reversed(owner.events):
+        if operation_id is not None and event["OperationId"] != operation_id:
+            continue
+        failed = event["ResourceStatus"].endswith("_FAILED")
+        if failed_only and not failed:
+            continue
+        own = event["ResourceType"] == STACK_TYPE
+        kind = "STACK_EVENT" if own else "PROVISIONING_ERROR" if failed else "PROGRESS_EVENT"
+        shown.append(
+            {
+                "EventId": event["EventId"],
+                "StackId": event["StackId"],
+                "OperationId": event["OperationId"],
+                "OperationType": event.get("OperationType"),
+                "OperationStatus": ends.get(event["OperationId"], "IN_PROGRESS"),
+                "EventType": kind,
+                "LogicalResourceId": event["LogicalResourceId"],
+                "PhysicalResourceId": event["PhysicalResourceId"],
+                "ResourceType": event["ResourceType"],
+                "Timestamp": timestamp(event["Timestamp"]),
+                "ResourceStatus": event["ResourceStatus"],
+                "ResourceStatusReason": event["ResourceStatusReason"],
+                "ClientRequestToken": event["ClientRequestToken"],
+            }
+        )
+    return shown
+
+
+def _operation_status(final: str) -> str:
+    """SUCCEEDED or FAILED, from the stack status an operation ended in."""
+    succeeded = final.endswith("_COMPLETE") and "ROLLBACK" not in final
+    return "SUCCEEDED" if succeeded else "FAILED"
 
 
 def outputs(owner: Stack, template: Template, values: dict[str, Any]) -> list[dict[str, str]]:
@@ -212,10 +280,10 @@ def timestamp(epoch: float | None) -> datetime.datetime | None:
     return None if epoch is None else datetime.datetime.fromtimestamp(epoch, datetime.UTC)
 
 
-def page(items: list[Any], token: str | None) -> tuple[list[Any], str | None]:
-    """The page after ``token`` (an index), and the next page's token."""
+def page(items: list[Any], token: str | None, size: int = PAGE) -> tuple[list[Any], str | None]:
+    """The page of ``size`` items after ``token`` (an index), and the next page's token."""
     start = int(token) if token and token.isdigit() else 0
-    end = start + PAGE
+    end = start + size
     return items[start:end], str(end) if end < len(items) else None
 
 

@@ -15,13 +15,13 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any, Protocol
 
 from localcloud.cloudformation.exceptions import LocalCloudFormationError, UnresolvableError
 from localcloud.cloudformation.intrinsics import Resolver
-from localcloud.cloudformation.models import StackState
+from localcloud.cloudformation.models import CleanupItem, StackState, UpdateJournal
 from localcloud.cloudformation.records import (
     STACK_TYPE,
     RequestType,
@@ -40,6 +40,14 @@ CLEANUP_ATTEMPTS = 3
 CLEANUP_INCOMPLETE = "Update successful. One or more resources could not be deleted."
 # The note a resource left by a cleanup keeps in the stack's history (the leftover check shows it).
 ABANDONED = "removed from the stack by an update's cleanup, which could not delete it"
+# CloudFormation's reason on the UPDATE_COMPLETE event of a resource ContinueUpdateRollback skips.
+SKIPPED = "Resource skipped during UpdateRollback"
+# The reason a stack whose operation the local cloud's stop cut off carries on with (``StackOperation.resume``).
+RESUMED = "The local cloud stopped during the operation: the requests it was waiting for got no response"
+
+
+class OperationHalted(Exception):
+    """The local cloud stopped: the operation ended as it stood, to be carried on when it starts again."""
 
 
 class HandlerLookup(Protocol):
@@ -70,6 +78,7 @@ class StackOperation:
         on_event: Callable[[StackEvent], None] | None = None,
         on_notice: Callable[[str], None] | None = None,
         max_workers: int = 8,
+        halted: threading.Event | None = None,
     ) -> None:
         self.state = state
         self.handlers = handlers
@@ -87,6 +96,8 @@ class StackOperation:
         self._on_event = on_event
         self._on_notice = on_notice
         self._max_workers = max_workers
+        # Set when the local cloud stops: nothing new starts, and the operation ends as it stands (``OperationHalted``).
+        self._halted = halted
         self._lock = threading.RLock()
         self._started = time.monotonic()
 
@@ -109,12 +120,19 @@ class StackOperation:
         names = ", ".join(sorted(failed))
         reason = f"The following resource(s) failed to create: [{names}]. Rollback requested by user."
         self._set_status(Status.ROLLBACK_IN_PROGRESS, reason)
-        if self._delete_all():
+        self._roll_back_create()
+        return False
+
+    def _roll_back_create(self) -> bool:
+        """A failed creation's rollback: every resource deleted. True when the stack is ROLLBACK_COMPLETE."""
+        failed = self._delete_all()
+        if not failed:
             self._set_status(Status.ROLLBACK_COMPLETE)
             if self.store is not None:
                 self.store.remove(self.state.context.stack_name)
-        else:
-            self._set_status(Status.ROLLBACK_FAILED, "rollback left resources behind: run destroy")
+            return True
+        names = ", ".join(sorted(failed))
+        self._set_status(Status.ROLLBACK_FAILED, f"The following resource(s) failed to delete: [{names}]. ")
         return False
 
     def _create(self, template: Template, resolver: Resolver, graph: Mapping[str, set[str]], logical_id: str) -> bool:
@@ -175,91 +193,152 @@ class StackOperation:
         """Bring a deployed stack to ``template``: new resources created, changed ones updated (in place or
         replaced, as each handler answers), then replaced and removed ones deleted (cleanup). A failure
         rolls back: updates reverted with the previous properties, what was created deleted. True when the
-        stack is UPDATE_COMPLETE, even if the cleanup left resources (``abandoned``), as on CloudFormation."""
+        stack is UPDATE_COMPLETE, even if the cleanup left resources (``abandoned``), as on CloudFormation.
+        What the update changes is kept in the stack's journal (``StackState.update``) until it ends."""
+        journal = UpdateJournal(before={key: dataclasses.replace(r) for key, r in self.state.resources.items()})
+        self.state.update = journal
         self._set_status(Status.UPDATE_IN_PROGRESS, "User Initiated")
-        before = {key: dataclasses.replace(record) for key, record in self.state.resources.items()}
         resolver = self._resolver(template, parameters or {})
         graph = _active_graph(template, resolver)
-        changes: list[tuple[ResourceRecord | None, ResourceRecord]] = []  # (before, after), in completion order
 
         def work(logical_id: str) -> bool:
-            previous = before.get(logical_id)
+            previous = journal.before.get(logical_id)
             if previous is None or previous.resource_type != template.resources[logical_id].resource_type:
+                self._note_change(logical_id, {})
                 if previous is not None:  # a new type under the same id: a replacement
                     self._forget(logical_id)
-                ok = self._create(template, resolver, graph, logical_id)
-                with self._lock:
-                    changes.append((previous, self.state.resources[logical_id]))
-                return ok
-            return self._update(template.resources[logical_id], resolver, graph, previous, changes)
+                return self._create(template, resolver, graph, logical_id)
+            return self._update(template.resources[logical_id], resolver, graph, previous)
 
         _, failed = self._run(graph, work, stop_on_failure=True)
-        if not failed:
-            self._set_status(Status.UPDATE_COMPLETE_CLEANUP_IN_PROGRESS)
-            # A replaced resource's old physical id; the new template's UpdateReplacePolicy decides whether to keep it.
-            replaced = [
-                (old, template.resources[old.logical_id].retained_on_replacement)
-                for old, new in changes
-                if old is not None and old.physical_id != new.physical_id
-            ]
-            removed = {key: record for key, record in self.state.resources.items() if key not in graph}
-            self._clean_up_all(removed, replaced)
-            self.outputs = self._outputs(template, resolver)
-            self._set_status(Status.UPDATE_COMPLETE, CLEANUP_INCOMPLETE if self.abandoned else "")
-            return True
-        names = ", ".join(sorted(failed))
-        self._set_status(Status.UPDATE_ROLLBACK_IN_PROGRESS, f"The following resource(s) failed to update: [{names}]. ")
-        return self._roll_back_update(changes)
-
-    def _roll_back_update(self, changes: list[tuple[ResourceRecord | None, ResourceRecord]]) -> bool:
-        """CloudFormation's update rollback: every change reverted (what was updated in place gets an Update
-        back to its previous properties; a replaced resource's previous physical id comes back), then, in the
-        cleanup, what the update created is deleted: added resources, replacements, and the physical id a
-        rollback Update replaced by answering a new one. Always False: the update failed."""
-        doomed: list[tuple[ResourceRecord, bool]] = []  # physical ids the cleanup deletes, no longer the stack's
-        added: dict[str, ResourceRecord] = {}  # resources the update added: the stack forgets them
-        reverted = True
-        for old, new in reversed(changes):
-            if old is None:
-                if new.logical_id in self.state.resources:
-                    added[new.logical_id] = self.state.resources[new.logical_id]
-                continue
-            if new.physical_id and new.physical_id != old.physical_id:  # replaced: the previous one comes back
-                self._finish(dataclasses.replace(old, status=Status.UPDATE_COMPLETE))
-                doomed.append((new, new.retained))
-                continue
-            kept = self._revert(old, new)
-            if kept is None:
-                reverted = False
-            elif kept.physical_id != old.physical_id:  # the rollback Update answered a replacement
-                doomed.append((dataclasses.replace(new, physical_id=old.physical_id), new.retained))
-        if not reverted:
-            self._set_status(Status.UPDATE_ROLLBACK_FAILED, "some resources could not be rolled back")
+        if failed:
+            names = ", ".join(sorted(failed))
+            reason = f"The following resource(s) failed to update: [{names}]. "
+            self._set_status(Status.UPDATE_ROLLBACK_IN_PROGRESS, reason)
+            self._roll_back(journal)
             return False
-        self._set_status(Status.UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS)
-        self._clean_up_all(added, doomed)
-        self._set_status(Status.UPDATE_ROLLBACK_COMPLETE)
-        return False
+        self.outputs = self._outputs(template, resolver)
+        with self._lock:
+            # A replaced resource's old physical id; the new template's UpdateReplacePolicy decides whether to keep it.
+            journal.cleanup = [
+                CleanupItem(old, forget=False, retain=template.resources[key].retained_on_replacement)
+                for key in journal.changed
+                if (old := journal.before.get(key)) is not None
+                and old.physical_id != getattr(self.state.resources.get(key), "physical_id", None)
+            ] + [CleanupItem(record, forget=True) for key, record in self.state.resources.items() if key not in graph]
+        self._set_status(Status.UPDATE_COMPLETE_CLEANUP_IN_PROGRESS)
+        return self._complete_update(journal)
 
-    def _clean_up_all(
-        self, removed: Mapping[str, ResourceRecord], replaced: Sequence[tuple[ResourceRecord, bool]] = ()
-    ) -> None:
-        """A cleanup phase: the ``removed`` resources (the stack forgets each) and the ``replaced`` physical ids
-        (already out of the stack; each with whether to retain it) deleted together, as CloudFormation does: each
-        before what it depends on in the template it came from, independent ones concurrently. A replaced id and
-        a removed resource never share a logical id (the one is in the new template, the other is not)."""
-        old_ids = {record.logical_id: (record, retain) for record, retain in replaced}
-        nodes = set(removed) | set(old_ids)
-        records = {**{key: record for key, (record, _) in old_ids.items()}, **removed}
-        graph = {key: set(record.dependencies) & nodes for key, record in records.items()}
+    def _complete_update(self, journal: UpdateJournal) -> bool:
+        """The update's cleanup phase, then UPDATE_COMPLETE. True."""
+        self._clean_up_all(journal)
+        self.state.update = None
+        self._set_status(Status.UPDATE_COMPLETE, CLEANUP_INCOMPLETE if self.abandoned else "")
+        return True
+
+    def continue_rollback(self, skip: Collection[str] = ()) -> bool:
+        """ContinueUpdateRollback of a stack in UPDATE_ROLLBACK_FAILED: the resources not reverted yet get their
+        rollback Update again, except those in ``skip``, which are marked UPDATE_COMPLETE with no request; then
+        the rollback's cleanup. True when the stack is UPDATE_ROLLBACK_COMPLETE. A stack whose journal is lost
+        reverts the resources in UPDATE_FAILED to the properties it holds for them."""
+        journal = self.state.update or UpdateJournal(
+            before={key: dataclasses.replace(record) for key, record in self.state.resources.items()},
+            changed={key: r.properties for key, r in self.state.resources.items() if r.status == Status.UPDATE_FAILED},
+        )
+        self.state.update = journal
+        self._set_status(Status.UPDATE_ROLLBACK_IN_PROGRESS, "User Initiated")
+        return self._roll_back(journal, frozenset(skip))
+
+    def _roll_back(self, journal: UpdateJournal, skip: frozenset[str] = frozenset()) -> bool:
+        """CloudFormation's update rollback: every change not reverted yet is, latest first (what was updated in
+        place gets an Update back to its previous properties; a replaced resource's previous physical id comes
+        back, the new one going to the cleanup), then, in the cleanup, what the update created is deleted: added
+        resources, replacements, and the physical id a rollback Update replaced by answering a new one. A
+        resource in ``skip`` is marked UPDATE_COMPLETE as it is. UPDATE_ROLLBACK_FAILED, the journal kept, when
+        a revert fails. Returns True when the stack is UPDATE_ROLLBACK_COMPLETE."""
+        failed = []
+        for logical_id in reversed(list(journal.changed)):
+            self._halt_if_asked()
+            old = journal.before.get(logical_id)
+            with self._lock:
+                current = self.state.resources.get(logical_id)
+            if old is None:
+                pass  # the update added it: deleted in the cleanup
+            elif logical_id in skip:
+                self._skip(current or old)
+            elif current is None or current.physical_id != old.physical_id:  # replaced: the previous one comes back
+                if current is not None and current.physical_id:
+                    self._note_cleanup(journal, CleanupItem(current, forget=False, retain=current.retained))
+                self._finish(dataclasses.replace(old, status=Status.UPDATE_COMPLETE))
+            else:
+                kept = self._revert(old, journal.changed[logical_id])
+                if kept is None:
+                    self._halt_if_asked()
+                    failed.append(logical_id)
+                    continue
+                if kept.physical_id != old.physical_id:  # the rollback Update answered a replacement
+                    self._note_cleanup(journal, CleanupItem(dataclasses.replace(current), forget=False))
+            with self._lock:
+                journal.changed.pop(logical_id, None)
+            self._save()
+        if failed:
+            names = ", ".join(sorted(failed))
+            self._set_status(Status.UPDATE_ROLLBACK_FAILED, f"The following resource(s) failed to update: [{names}].")
+            return False
+        with self._lock:
+            cleaned = {item.record.logical_id for item in journal.cleanup if item.forget}
+            journal.cleanup += [
+                CleanupItem(record, forget=True)
+                for key, record in self.state.resources.items()
+                if key not in journal.before and key not in cleaned
+            ]
+        self._set_status(Status.UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS)
+        return self._complete_rollback(journal)
+
+    def _complete_rollback(self, journal: UpdateJournal) -> bool:
+        """The rollback's cleanup phase, then UPDATE_ROLLBACK_COMPLETE. True."""
+        self._clean_up_all(journal)
+        self.state.update = None
+        self._set_status(Status.UPDATE_ROLLBACK_COMPLETE)
+        return True
+
+    def _skip(self, record: ResourceRecord) -> None:
+        """ContinueUpdateRollback's ResourcesToSkip: the resource is marked UPDATE_COMPLETE as it is, no request."""
+        self._finish(dataclasses.replace(record, status=Status.UPDATE_COMPLETE))
+        self._event(record.logical_id, record.resource_type, Status.UPDATE_COMPLETE, SKIPPED, record.physical_id)
+
+    def _note_change(self, logical_id: str, properties: dict[str, Any]) -> None:
+        """Record in the journal, before the request goes, that the update changes ``logical_id``."""
+        journal = self.state.update
+        if journal is not None:
+            with self._lock:
+                journal.changed[logical_id] = properties
+            self._save()
+
+    def _note_cleanup(self, journal: UpdateJournal, item: CleanupItem) -> None:
+        with self._lock:
+            journal.cleanup.append(item)
+        self._save()
+
+    def _clean_up_all(self, journal: UpdateJournal) -> None:
+        """A cleanup phase: the journal's cleanup items deleted together, as CloudFormation does: each before what
+        it depends on in the template it came from, independent ones concurrently; each leaves the journal once
+        done. A replaced id and a removed (or added) resource never share a logical id: the one is in the
+        template the stack ends with, the other is not."""
+        with self._lock:
+            items = {item.record.logical_id: item for item in journal.cleanup}
+        graph = {key: set(item.record.dependencies) & set(items) for key, item in items.items()}
 
         def clean_up(logical_id: str) -> bool:
-            if logical_id in old_ids:
-                record, retain = old_ids[logical_id]
-                return self._clean_up(record, forget=False, retain=retain)
+            item = items[logical_id]
             with self._lock:
-                record = self.state.resources[logical_id]
-            return self._clean_up(record, forget=True)
+                record = self.state.resources.get(logical_id, item.record) if item.forget else item.record
+            self._clean_up(record, forget=item.forget, retain=item.retain)
+            with self._lock:
+                if item in journal.cleanup:
+                    journal.cleanup.remove(item)
+            self._save()
+            return True
 
         self._run(reverse_graph(graph), clean_up, stop_on_failure=False)
 
@@ -269,6 +348,7 @@ class StackOperation:
         its history, noted as abandoned; the cleanup goes on. Always True: what depends on it is cleaned up too."""
         if self._delete_record(record, forget=forget, retain=retain, attempts=CLEANUP_ATTEMPTS):
             return True
+        self._halt_if_asked()  # the Delete got no response: it is sent again when the cleanup is carried on
         abandoned = dataclasses.replace(record, status=Status.DELETE_FAILED, note=ABANDONED)
         with self._lock:
             self.abandoned.append(abandoned)
@@ -285,7 +365,6 @@ class StackOperation:
         resolver: Resolver,
         graph: Mapping[str, set[str]],
         previous: ResourceRecord,
-        changes: list[tuple[ResourceRecord | None, ResourceRecord]],
     ) -> bool:
         logical_id = definition.logical_id
         try:
@@ -299,6 +378,7 @@ class StackOperation:
         current.retained = definition.retained
         if properties == previous.properties:
             return True  # no change: no event, as CloudFormation skips it
+        self._note_change(logical_id, properties)
         self._event(logical_id, definition.resource_type, Status.UPDATE_IN_PROGRESS, "", previous.physical_id)
         started = time.monotonic()
         handler = self.handlers.for_record(previous)
@@ -322,8 +402,6 @@ class StackOperation:
             note=outcome.note,
             local=outcome.local or previous.local,
         )
-        with self._lock:
-            changes.append((previous, dataclasses.replace(record, properties=properties)))
         self._finish(record, "update", started)
         replaced = outcome.success and record.physical_id != previous.physical_id
         replacement = "Requested update requires the creation of a new physical resource" if replaced else ""
@@ -331,9 +409,10 @@ class StackOperation:
         self._event(logical_id, definition.resource_type, record.status, reason, record.physical_id)
         return outcome.success
 
-    def _revert(self, old: ResourceRecord, new: ResourceRecord) -> ResourceRecord | None:
-        """Send the Update that takes one resource back to its previous properties. The record kept is what
-        the rollback Update answers (physical id and attributes), as CloudFormation keeps it; None on failure."""
+    def _revert(self, old: ResourceRecord, requested: dict[str, Any]) -> ResourceRecord | None:
+        """Send the Update that takes one resource back to its previous properties (``requested``: the properties
+        the update asked for, now the old ones). The record kept is what the rollback Update answers (physical id
+        and attributes), as CloudFormation keeps it; None on failure."""
         self._event(old.logical_id, old.resource_type, Status.UPDATE_IN_PROGRESS, "", old.physical_id)
         request = ResourceRequest(
             RequestType.UPDATE,
@@ -342,7 +421,7 @@ class StackOperation:
             old.properties,
             self.state.context,
             physical_id=old.physical_id,
-            old_properties=new.properties,
+            old_properties=requested,
             metadata=old.metadata,
         )
         outcome = _guarded(self.handlers.for_record(old).update, request, old.mode)
@@ -405,24 +484,92 @@ class StackOperation:
             get_att=get_att,
         )
 
+    # -- carrying on -----------------------------------------------------------------------------
+
+    def resume(self, template: Template, parameters: Mapping[str, Any] | None = None) -> bool:
+        """Carry on the operation a stop of the local cloud cut off, as CloudFormation carries every operation to
+        its end: the requests that were in progress got no response, so a creation or an update rolls back (the
+        update's journal says what to revert), a rollback, a cleanup or a deletion goes on. ``template`` and
+        ``parameters`` are the stack's (an update's new ones, for the outputs its cleanup ends with). True when
+        the stack ends as the operation meant to (CREATE and UPDATE: never)."""
+        status = self.state.status
+        if status in (Status.CREATE_IN_PROGRESS, Status.ROLLBACK_IN_PROGRESS):
+            self._set_status(Status.ROLLBACK_IN_PROGRESS, RESUMED)
+            self._roll_back_create()
+            return False
+        if status == Status.DELETE_IN_PROGRESS:
+            return self.destroy(RESUMED)
+        journal = self.state.update or UpdateJournal(before=dict(self.state.resources))
+        self.state.update = journal
+        if status in (Status.UPDATE_IN_PROGRESS, Status.UPDATE_ROLLBACK_IN_PROGRESS):
+            self._set_status(Status.UPDATE_ROLLBACK_IN_PROGRESS, RESUMED)
+            self._roll_back(journal)
+            return False
+        if status == Status.UPDATE_COMPLETE_CLEANUP_IN_PROGRESS:
+            self.outputs = self._outputs(template, self._resolver(template, parameters or {}))
+            self._stack_event(Status.UPDATE_COMPLETE_CLEANUP_IN_PROGRESS, RESUMED)
+            return self._complete_update(journal)
+        if status == Status.UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS:
+            self._stack_event(Status.UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS, RESUMED)
+            return self._complete_rollback(journal)
+        raise LocalCloudFormationError(f"no operation of stack {self.state.context.stack_name} to carry on ({status})")
+
     # -- destroy ---------------------------------------------------------------------------------
 
-    def destroy(self) -> bool:
-        """Delete every resource of the stack in reverse order. True when the stack is DELETE_COMPLETE."""
-        self._set_status(Status.DELETE_IN_PROGRESS, "User Initiated")
-        if self._delete_all():
+    def destroy(self, reason: str = "User Initiated") -> bool:
+        """Delete every resource of the stack in reverse order, and the physical ids an update whose rollback
+        failed still holds out of the stack (its journal's). True when the stack is DELETE_COMPLETE."""
+        self._set_status(Status.DELETE_IN_PROGRESS, reason)
+        failed = self._delete_all()
+        if not failed:
+            self.state.update = None
             self._set_status(Status.DELETE_COMPLETE)
             if self.store is not None:
                 self.store.remove(self.state.context.stack_name)
             return True
-        self._set_status(Status.DELETE_FAILED, "some resources failed to delete: fix the cause and run destroy again")
+        names = ", ".join(sorted(failed))
+        self._set_status(Status.DELETE_FAILED, f"The following resource(s) failed to delete: [{names}]. ")
         return False
 
-    def _delete_all(self) -> bool:
-        records = dict(self.state.resources)
-        graph = {logical_id: set(record.dependencies) & set(records) for logical_id, record in records.items()}
-        _, failed = self._run(reverse_graph(graph), self._delete, stop_on_failure=False)
-        return not failed and not self.state.resources
+    def _delete_all(self) -> set[str]:
+        """Delete the stack's resources and its journal's strays, each before what it depends on; the logical ids
+        that could not be deleted."""
+        with self._lock:
+            records = dict(self.state.resources)
+            strays = self._strays()
+        nodes = {**records, **strays}
+        graph = {key: set(record.dependencies) & set(records) for key, record in nodes.items()}
+
+        def delete(key: str) -> bool:
+            if key not in strays:
+                return self._delete(key)
+            if not self._delete_record(strays[key], forget=False):
+                return False
+            with self._lock:
+                journal = self.state.update
+                if journal is not None:
+                    journal.cleanup = [item for item in journal.cleanup if item.record is not strays[key]]
+                    if strays[key] is journal.before.get(strays[key].logical_id):
+                        journal.changed.pop(strays[key].logical_id, None)
+            self._save()
+            return True
+
+        _, failed = self._run(reverse_graph(graph), delete, stop_on_failure=False)
+        return {key.split(" ", 1)[0] for key in failed} or set(self.state.resources)
+
+    def _strays(self) -> dict[str, ResourceRecord]:
+        """Physical ids out of the stack that its journal still holds, keyed ``<logical id> <physical id>``: the
+        replaced ones a cleanup has yet to delete, and the previous ids of resources a failed rollback did not
+        bring back."""
+        journal = self.state.update
+        if journal is None:
+            return {}
+        found = [item.record for item in journal.cleanup if not item.forget]
+        for key in journal.changed:
+            old, current = journal.before.get(key), self.state.resources.get(key)
+            if old is not None and old.physical_id and old.physical_id != getattr(current, "physical_id", None):
+                found.append(old)
+        return {f"{record.logical_id} {record.physical_id}": record for record in found}
 
     def _delete(self, logical_id: str) -> bool:
         with self._lock:
@@ -460,7 +607,7 @@ class StackOperation:
         )
         outcome = _guarded(handler.delete, request, record.mode)
         for _ in range(attempts - 1):
-            if outcome.success:
+            if outcome.success or self._halting():
                 break
             outcome = _guarded(handler.delete, request, record.mode)
         if outcome.success:
@@ -495,7 +642,7 @@ class StackOperation:
         pool = ThreadPoolExecutor(max_workers=self._max_workers, thread_name_prefix="resource")
         try:
             while True:
-                if not (stop_on_failure and failed) and not interrupted:
+                if not (stop_on_failure and failed) and not interrupted and not self._halting():
                     for node in sorted(sorter.get_ready()):
                         running[pool.submit(work, node)] = node
                 if not running:
@@ -522,7 +669,17 @@ class StackOperation:
             pool.shutdown(wait=False, cancel_futures=True)
         if interrupted:
             raise KeyboardInterrupt
+        self._halt_if_asked()
         return done, failed
+
+    def _halting(self) -> bool:
+        return self._halted is not None and self._halted.is_set()
+
+    def _halt_if_asked(self) -> None:
+        """OperationHalted once the local cloud stops: the operation ends as it stands, its journal kept."""
+        if self._halting():
+            self._save()
+            raise OperationHalted(f"the local cloud stopped during an operation on {self.state.context.stack_name}")
 
     # -- bookkeeping -----------------------------------------------------------------------------
 

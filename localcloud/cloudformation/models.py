@@ -17,6 +17,57 @@ from localcloud.cloudformation.records import ResourceRecord, Status
 
 
 @dataclass
+class CleanupItem:
+    """A physical resource a cleanup phase deletes. ``forget``: one of the stack's resources (removed by the update,
+    or added by an update that rolls back), dropped from the stack once deleted; otherwise a physical id already
+    out of the stack (a replaced one). ``retain``: kept without a Delete (None: as its DeletionPolicy says)."""
+
+    record: ResourceRecord
+    forget: bool
+    retain: bool | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"Record": self.record.to_dict(), "Forget": self.forget, "Retain": self.retain}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CleanupItem:
+        return cls(ResourceRecord.from_dict(data["Record"]), bool(data["Forget"]), data.get("Retain"))
+
+
+@dataclass
+class UpdateJournal:
+    """What a stack update has changed, kept in the stack's document until the update (or its rollback) ends, so
+    that a rollback can be continued (ContinueUpdateRollback) and an operation cut off by a stop of the local
+    cloud carried on.
+
+    ``before``: the stack's resources when the update began. ``changed``: each logical id the update sent a
+    request for, in the order sent, with the properties requested; the rollback takes an id out once it is
+    reverted. ``cleanup``: what the running cleanup phase still has to delete, or, while a rollback is under
+    way, the replaced physical ids it has already put out of the stack.
+    """
+
+    before: dict[str, ResourceRecord]
+    changed: dict[str, dict[str, Any]] = field(default_factory=dict)
+    cleanup: list[CleanupItem] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        # Copies first: an operation's threads change the journal while another thread saves.
+        return {
+            "Before": {key: record.to_dict() for key, record in dict(self.before).items()},
+            "Changed": [{"LogicalResourceId": key, "Properties": value} for key, value in dict(self.changed).items()],
+            "Cleanup": [item.to_dict() for item in list(self.cleanup)],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> UpdateJournal:
+        return cls(
+            before={key: ResourceRecord.from_dict(value) for key, value in data.get("Before", {}).items()},
+            changed={entry["LogicalResourceId"]: entry["Properties"] for entry in data.get("Changed", [])},
+            cleanup=[CleanupItem.from_dict(item) for item in data.get("Cleanup", [])],
+        )
+
+
+@dataclass
 class StackState:
     """A deployed (or partly deployed) stack as the engine plays it: its identity and the resources that exist."""
 
@@ -27,6 +78,18 @@ class StackState:
     time_scale: float | None = None
     # Every physical resource the stack has held (replaced and deleted ones too), for the leftover check.
     history: dict[str, ResourceRecord] = field(default_factory=dict)
+    # The update under way or whose rollback failed (None otherwise): what its rollback or cleanup needs.
+    update: UpdateJournal | None = None
+
+    def failed_rollbacks(self) -> list[str]:
+        """The resources whose rollback failed (UPDATE_FAILED, not reverted yet): those ContinueUpdateRollback may
+        skip."""
+        pending = self.update.changed if self.update is not None else None
+        return sorted(
+            key
+            for key, record in dict(self.resources).items()
+            if record.status == Status.UPDATE_FAILED and (pending is None or key in pending)
+        )
 
     def remember(self, record: ResourceRecord) -> None:
         """Keep ``record`` in the history, once per logical id and physical id."""
@@ -44,6 +107,7 @@ class StackState:
             # Copies first: an operation's threads may add a resource while another thread saves.
             "Resources": {logical_id: record.to_dict() for logical_id, record in dict(self.resources).items()},
             "History": [record.to_dict() for record in list(self.history.values())],
+            "Update": self.update.to_dict() if self.update is not None else None,
         }
 
     @classmethod
@@ -58,6 +122,8 @@ class StackState:
         state = cls(context=context, status=data["StackStatus"], resources=resources, time_scale=data.get("TimeScale"))
         for record in data.get("History", []):
             state.remember(ResourceRecord.from_dict(record))
+        if data.get("Update"):
+            state.update = UpdateJournal.from_dict(data["Update"])
         return state
 
 
@@ -102,6 +168,11 @@ class Stack:
     deleted: float | None = None
     status_reason: str = ""
     last_change_set_id: str | None = None
+    # While an update runs: the stack as it was before (TemplateBody, Parameters, Values, Outputs, Description),
+    # which its rollback brings back.
+    previous: dict[str, Any] | None = None
+    # The stack's drift detections, newest last (``drift.py``).
+    drift_detections: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def stack_id(self) -> str:

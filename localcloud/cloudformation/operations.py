@@ -1,10 +1,12 @@
-"""Stack operations in the background: one thread per executed change set or deleted stack.
+"""Stack operations in the background: one thread per executed change set, deleted stack, continued rollback or
+operation carried on after a restart.
 
 The stack's status changes when the operation starts; the engine then plays it, each event
 recorded in the stack and the stack's document written. When the stack's own event says the
-operation ended, the change set's end is made in the same step (its outputs, or the stack as it
-was before an update that rolled back), so that whoever reads the final status finds them.
-A stack found in progress when the local cloud starts ended with the process: ``interrupted``.
+operation ended, the operation's end is made in the same step (a change set's outputs, or the
+stack as it was before an update that rolled back), so that whoever reads the final status finds
+them. A stop of the local cloud ends every operation as it stands (the engine's
+``OperationHalted``); when the local cloud starts again, ``resume`` carries it on.
 """
 
 from __future__ import annotations
@@ -13,80 +15,100 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from localcloud.cloudformation import change_sets, descriptions
-from localcloud.cloudformation.engine import HandlerLookup, StackOperation
+from localcloud.cloudformation.engine import HandlerLookup, OperationHalted, StackOperation
 from localcloud.cloudformation.models import ChangeSet, Stack
 from localcloud.cloudformation.persistence import StackFiles, StackRecorder
 from localcloud.cloudformation.records import STACK_TYPE, StackEvent, Status
-from localcloud.cloudformation.template import Template, load_template_body
+from localcloud.cloudformation.template import load_template_body
 
 logger = logging.getLogger(__name__)
 
-# What a stack found in progress when the local cloud starts becomes: its operation ended with the process.
-_INTERRUPTED = {
-    "CREATE_IN_PROGRESS": "ROLLBACK_FAILED",
-    "ROLLBACK_IN_PROGRESS": "ROLLBACK_FAILED",
-    "UPDATE_IN_PROGRESS": "UPDATE_ROLLBACK_FAILED",
-    "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS": "UPDATE_COMPLETE",
-    "UPDATE_ROLLBACK_IN_PROGRESS": "UPDATE_ROLLBACK_FAILED",
-    "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS": "UPDATE_ROLLBACK_COMPLETE",
-    "DELETE_IN_PROGRESS": "DELETE_FAILED",
-}
-_Previous = tuple[str, list[dict[str, Any]], dict[str, Any], list[dict[str, str]], str | None]
-
-
-def interrupted(stack: Stack) -> bool:
-    """Mark a stack whose operation was running when the local cloud stopped as failed; True if it was."""
-    if stack.status not in _INTERRUPTED:
-        return False
-    stack.state.status = _INTERRUPTED[stack.status]
-    stack.status_reason = "the local cloud stopped during the operation"
-    return True
+# The statuses of a stack whose operation a stop of the local cloud cut off.
+RESUMABLE = frozenset(
+    {
+        Status.CREATE_IN_PROGRESS,
+        Status.ROLLBACK_IN_PROGRESS,
+        Status.UPDATE_IN_PROGRESS,
+        Status.UPDATE_COMPLETE_CLEANUP_IN_PROGRESS,
+        Status.UPDATE_ROLLBACK_IN_PROGRESS,
+        Status.UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS,
+        Status.DELETE_IN_PROGRESS,
+    }
+)
+# The final statuses in which an update's rollback has ended (the stack as it was before comes back).
+_ROLLED_BACK = frozenset({Status.UPDATE_ROLLBACK_COMPLETE, Status.UPDATE_ROLLBACK_FAILED})
 
 
 class StackOperations:
-    """The operations of one CloudFormation API: ``lock`` is the API's, held while a stack changes."""
+    """The operations of one CloudFormation API: ``lock`` is the API's, held while a stack changes; ``halted`` is
+    set when the local cloud stops (every operation then ends as it stands)."""
 
     def __init__(
-        self, resources: HandlerLookup, files: StackFiles, lock: threading.RLock, *, max_workers: int = 8
+        self,
+        resources: HandlerLookup,
+        files: StackFiles,
+        lock: threading.RLock,
+        *,
+        max_workers: int = 8,
+        halted: threading.Event | None = None,
     ) -> None:
         self._resources = resources
         self._files = files
         self._lock = lock
         self._max_workers = max_workers
+        self._halted = halted
         self._threads: dict[str, threading.Thread] = {}
-        # Per stack id: what a running change set does when the stack's status becomes final.
+        # Per stack id: what the running operation does when the stack's status becomes final.
         self._endings: dict[str, Callable[[str], None]] = {}
 
     def start(self, stack: Stack, change_set: ChangeSet | None, token: str | None) -> None:
         """Run the change set (None: delete the stack) in the background. The stack's status changes now."""
-        operation_id = str(uuid.uuid4())
         kind = "DELETE" if change_set is None else change_set.change_set_type
-        stack.state.status = {"DELETE": "DELETE_IN_PROGRESS", "CREATE": "CREATE_IN_PROGRESS"}.get(
-            kind, "UPDATE_IN_PROGRESS"
+        status = {"DELETE": Status.DELETE_IN_PROGRESS, "CREATE": Status.CREATE_IN_PROGRESS}.get(
+            kind, Status.UPDATE_IN_PROGRESS
         )
-        stack.status_reason = "User Initiated"
-        self._files.save(stack, self._lock)
-        operation = StackOperation(
-            stack.state,
-            self._resources,
-            store=StackRecorder(self._files, stack, lock=self._lock),
-            on_event=lambda event: self.record_event(stack, event, operation_id, token),
-            max_workers=self._max_workers,
-        )
-        thread = threading.Thread(
-            target=self._run, args=(stack, change_set, operation), name=f"stack-{stack.name}", daemon=True
-        )
-        self._threads[stack.stack_id] = thread
-        thread.start()
+        if change_set is None:
+            self._launch(stack, status, token, "DELETE_STACK", lambda operation: operation.destroy())
+            return
+        template = change_sets.parse_template(change_set.template_body)
+        if kind == "UPDATE":
+            stack.previous = _stack_before(stack)
+        _apply(stack, change_set)
 
-    def record_event(self, stack: Stack, event: StackEvent, operation_id: str, token: str | None) -> None:
-        """Add an engine event to the stack's events; the stack's own final event ends its change set."""
+        def run(operation: StackOperation) -> None:
+            if kind == "CREATE":
+                operation.deploy(template, change_set.values)
+            else:
+                operation.update(template, change_set.values)
+
+        self._launch(stack, status, token, f"{kind}_STACK", run, change_set=change_set)
+
+    def continue_rollback(self, stack: Stack, skip: Collection[str], token: str | None) -> None:
+        """ContinueUpdateRollback in the background (``skip``: the ResourcesToSkip). The stack's status changes now."""
+        running = Status.UPDATE_ROLLBACK_IN_PROGRESS
+        self._launch(stack, running, token, "CONTINUE_ROLLBACK", lambda operation: operation.continue_rollback(skip))
+
+    def resume(self, stack: Stack) -> None:
+        """Carry on in the background the operation a stop of the local cloud cut off (``StackOperation.resume``)."""
+        template = change_sets.parse_template(stack.template_body)
+        change_set = stack.change_sets.get(stack.last_change_set_id or "")
+
+        def run(operation: StackOperation) -> None:
+            operation.resume(template, stack.values)
+
+        kind = "DELETE" if "DELETE" in stack.status else "UPDATE" if "UPDATE" in stack.status else "CREATE"
+        self._launch(stack, Status(stack.status), None, f"{kind}_STACK", run, change_set=change_set, resumed=True)
+
+    def record_event(
+        self, stack: Stack, event: StackEvent, operation_id: str, token: str | None, operation_type: str
+    ) -> None:
+        """Add an engine event to the stack's events; the stack's own final event ends its operation."""
         with self._lock:
-            stack.events.append(descriptions.stack_event(stack, event, operation_id, token))
+            stack.events.append(descriptions.stack_event(stack, event, operation_id, token, operation_type))
             if event.resource_type == STACK_TYPE and event.logical_id == stack.name:
                 # A rollback's end keeps the reason it started with: which resources failed.
                 stack.status_reason = event.reason or (stack.status_reason if "ROLLBACK" in event.status else "")
@@ -110,28 +132,44 @@ class StackOperations:
                 return False
             running[0].join(remaining)
 
-    def _run(self, stack: Stack, change_set: ChangeSet | None, operation: StackOperation) -> None:
+    def _launch(
+        self,
+        stack: Stack,
+        status: Status,
+        token: str | None,
+        operation_type: str,
+        run: Callable[[StackOperation], Any],
+        *,
+        change_set: ChangeSet | None = None,
+        resumed: bool = False,
+    ) -> None:
+        """Set the stack's status (unless ``resumed``: it is the one the operation was cut off in), then ``run`` the
+        engine's operation in a thread of its own."""
+        operation_id = str(uuid.uuid4())
+        if not resumed:
+            stack.state.status = status
+            stack.status_reason = "User Initiated"
+        self._files.save(stack, self._lock)
+        operation = StackOperation(
+            stack.state,
+            self._resources,
+            store=StackRecorder(self._files, stack, lock=self._lock),
+            on_event=lambda event: self.record_event(stack, event, operation_id, token, operation_type),
+            max_workers=self._max_workers,
+            halted=self._halted,
+        )
+        with self._lock:
+            self._endings[stack.stack_id] = lambda final: _end(stack, change_set, final, operation)
+        thread = threading.Thread(target=self._run, args=(stack, operation, run), name=f"stack-{stack.name}")
+        thread.daemon = True
+        self._threads[stack.stack_id] = thread
+        thread.start()
+
+    def _run(self, stack: Stack, operation: StackOperation, run: Callable[[StackOperation], Any]) -> None:
         try:
-            if change_set is None:
-                operation.destroy()
-            else:
-                template = change_sets.parse_template(change_set.template_body)
-                creating = change_set.change_set_type == "CREATE"
-                previous = (stack.template_body, stack.parameters, stack.values, stack.outputs, stack.description)
-                with self._lock:
-                    _apply(stack, change_set)
-                    self._endings[stack.stack_id] = lambda status: _finish(
-                        stack,
-                        change_set,
-                        status,
-                        template=template,
-                        operation=operation,
-                        previous=None if creating else previous,
-                    )
-                if creating:
-                    operation.deploy(template, change_set.values)
-                else:
-                    operation.update(template, change_set.values)
+            run(operation)
+        except OperationHalted as exc:
+            logger.warning("%s: it is carried on when the local cloud starts again", exc)
         except Exception:
             logger.exception("the operation on stack %s ended with an error", stack.name)
             with self._lock:
@@ -146,6 +184,17 @@ class StackOperations:
             self._files.save(stack, self._lock)
 
 
+def _stack_before(stack: Stack) -> dict[str, Any]:
+    """What an update's rollback brings back of the stack as the API describes it."""
+    return {
+        "TemplateBody": stack.template_body,
+        "Parameters": stack.parameters,
+        "Values": stack.values,
+        "Outputs": stack.outputs,
+        "Description": stack.description,
+    }
+
+
 def _apply(stack: Stack, change_set: ChangeSet) -> None:
     """The change set's template, parameters and tags become the stack's (restored if an update rolls back)."""
     stack.template_body = change_set.template_body
@@ -156,20 +205,19 @@ def _apply(stack: Stack, change_set: ChangeSet) -> None:
         stack.updated = time.time()
 
 
-def _finish(
-    stack: Stack,
-    change_set: ChangeSet,
-    status: str,
-    *,
-    template: Template,
-    operation: StackOperation,
-    previous: _Previous | None,
-) -> None:
-    """The change set's end, made with the stack's final status (its event): outputs, or the old stack back."""
-    succeeded = status in ("CREATE_COMPLETE", "UPDATE_COMPLETE")
-    change_set.execution_status = "EXECUTE_COMPLETE" if succeeded else "EXECUTE_FAILED"
-    stack.change_sets.pop(change_set.change_set_id, None)  # an executed change set is gone, as on AWS
-    if succeeded:
+def _end(stack: Stack, change_set: ChangeSet | None, status: str, operation: StackOperation) -> None:
+    """The operation's end, made with the stack's final status (its event): a change set's execution status and
+    its outputs; the stack as it was before, once an update's rollback has ended."""
+    if change_set is not None:
+        succeeded = status in ("CREATE_COMPLETE", "UPDATE_COMPLETE")
+        change_set.execution_status = "EXECUTE_COMPLETE" if succeeded else "EXECUTE_FAILED"
+        stack.change_sets.pop(change_set.change_set_id, None)  # an executed change set is gone, as on AWS
+    if status == Status.UPDATE_COMPLETE or (status == Status.CREATE_COMPLETE and stack.template_body):
+        template = change_sets.parse_template(stack.template_body)
         stack.outputs = descriptions.outputs(stack, template, operation.outputs)
-    elif previous is not None:  # an update rolled back: the stack is what it was
-        stack.template_body, stack.parameters, stack.values, stack.outputs, stack.description = previous
+    if status in _ROLLED_BACK and stack.previous is not None:
+        before = stack.previous
+        stack.template_body, stack.parameters = before["TemplateBody"], before["Parameters"]
+        stack.values, stack.outputs, stack.description = before["Values"], before["Outputs"], before["Description"]
+    if not status.endswith("_IN_PROGRESS"):
+        stack.previous = None

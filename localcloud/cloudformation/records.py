@@ -89,6 +89,17 @@ class ResourceOutcome:
         return cls(success=False, mode=mode, physical_id=physical_id, reason=reason)
 
 
+@dataclass(frozen=True)
+class ResourceDrift:
+    """What a handler found of a resource's physical resource, for drift detection: ``status`` in CloudFormation's
+    words (``IN_SYNC``: as its template says; ``DELETED``: gone; ``UNKNOWN``: not compared, ``reason`` says why),
+    and the properties found (IN_SYNC)."""
+
+    status: str
+    actual: dict[str, Any] | None = None
+    reason: str = ""
+
+
 @dataclass
 class ResourceRecord:
     """What the stack state keeps of one resource between runs."""

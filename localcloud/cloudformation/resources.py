@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from localcloud.cloudformation.intrinsics import StackContext
-from localcloud.cloudformation.records import ResourceOutcome, ResourceRecord, ResourceRequest
+from localcloud.cloudformation.records import ResourceDrift, ResourceOutcome, ResourceRecord, ResourceRequest
 from localcloud.cloudformation.template import ResourceDefinition, creation_levels
 
 SIMULATED = "simulated"  # the mode of a resource that is only recorded
@@ -53,6 +53,21 @@ class ResourceHandler:
     def existing(self, record: ResourceRecord) -> list[str]:
         """What of ``record``'s physical resource still exists, each named (the leftover check)."""
         return []
+
+    def drift(self, record: ResourceRecord) -> ResourceDrift | None:
+        """Drift detection of ``record``'s physical resource; None: its type is not checked (as CloudFormation
+        checks no custom resource)."""
+        return None
+
+
+# Why a resource whose type the local cloud checks by existence alone is UNKNOWN to drift detection while it exists.
+EXISTENCE_ONLY = "The local cloud checks that this resource exists, not its properties"
+
+
+def existence_drift(existing: list[str]) -> ResourceDrift:
+    """Drift detection by existence alone (``existing``: what ``ResourceHandler.existing`` found): DELETED when the
+    physical resource is gone, UNKNOWN (its properties not compared) while it exists."""
+    return ResourceDrift("UNKNOWN", reason=EXISTENCE_ONLY) if existing else ResourceDrift("DELETED")
 
 
 class SimulatedHandler(ResourceHandler):

@@ -13,7 +13,7 @@ from types import FrameType
 from .faults import FAULT_KINDS, parse_fault
 from .models import MODEL_STATUSES
 from .server import Emulator
-from .settings import Durations, Settings
+from .settings import DETECTION_OUTCOMES, Durations, Settings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,6 +41,13 @@ def build_parser() -> argparse.ArgumentParser:
         )
     parser.add_argument("--training-outcome", choices=["TRAINED", "TRAINING_FAILED"], default=defaults.training_outcome)
     parser.add_argument("--hosting-outcome", choices=["HOSTED", "HOSTING_FAILED"], default=defaults.hosting_outcome)
+    parser.add_argument(
+        "--detection-outcome",
+        choices=DETECTION_OUTCOMES,
+        default=defaults.detection_outcome,
+        help="DetectAnomalies' answer: judged from the image's pixels, or always normal or anomalous "
+        "(default: %(default)s)",
+    )
     parser.add_argument(
         "--requests-per-second",
         type=float,
@@ -76,6 +83,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         durations=Durations(**{f.name: getattr(args, f.name) for f in dataclasses.fields(Durations)}),
         training_outcome=args.training_outcome,
         hosting_outcome=args.hosting_outcome,
+        detection_outcome=args.detection_outcome,
         requests_per_second=args.requests_per_second or None,
         region=args.region,
         account_id=args.account_id,

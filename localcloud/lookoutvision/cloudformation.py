@@ -9,7 +9,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from localcloud.cloudformation.intrinsics import StackContext
-from localcloud.cloudformation.records import ResourceOutcome, ResourceRecord, ResourceRequest
+from localcloud.cloudformation.records import ResourceDrift, ResourceOutcome, ResourceRecord, ResourceRequest
 from localcloud.cloudformation.resources import ResourceHandler
 
 PROJECT_TYPE = "AWS::LookoutVision::Project"
@@ -61,6 +61,18 @@ class ProjectHandler(ResourceHandler):
 
     def restore(self, record: ResourceRecord, stack: StackContext) -> None:
         return None  # the emulator keeps its own state between runs
+
+    def drift(self, record: ResourceRecord) -> ResourceDrift:
+        """IN_SYNC while the project exists (its one property, ProjectName, is its name and cannot change), else
+        DELETED."""
+        name = str(record.physical_id)
+        try:
+            self._lookoutvision().describe_project(ProjectName=name)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+                return ResourceDrift("DELETED")
+            raise
+        return ResourceDrift("IN_SYNC", actual={"ProjectName": name})
 
     def existing(self, record: ResourceRecord) -> list[str]:
         """The project, with its datasets and model versions."""

@@ -105,7 +105,7 @@ class UnknownOperationException(LookoutVisionError):
 
 
 class NotImplementedByEmulator(LookoutVisionError):
-    """A modeled operation this emulator does not implement (e.g. DetectAnomalies)."""
+    """A modeled operation this emulator does not implement (e.g. the model packaging jobs)."""
 
     code = "NotImplemented"
     status = 501

@@ -3,20 +3,27 @@
 A manifest is JSON lines, one per image: its ``source-ref`` (``s3://bucket/key``) and, for a labeled
 image, a label attribute whose ``<attribute>-metadata`` object carries the ``class-name``
 (``normal`` or ``anomaly``), as the service's "Defining JSON lines for image classification" page
-shows (segmentation lines carry the same classification beside their mask). A line without a
-``class-name`` is an unlabeled image. The checks, and the texts of the failures, are the emulator's
-own: the service documents that an invalid manifest makes the dataset ``CREATE_FAILED`` with a
-status message, not which checks it makes nor their words.
+shows. A line without a ``class-name`` is an unlabeled image. A segmentation line ("Defining JSON
+lines for image segmentation") carries the same classification beside its mask: a ``<key>-ref``
+and its ``<key>-ref-metadata``, whose ``internal-color-map`` names each anomaly type and its color,
+entry ``0`` being ``BACKGROUND``; the emulator keeps the anomaly types and reads no mask image.
+The checks, and the texts of the failures, are the emulator's own: the service documents that an
+invalid manifest makes the dataset ``CREATE_FAILED`` with a status message, not which checks it
+makes nor their words.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 CLASS_NAMES = ("normal", "anomaly")
+# A segmentation mask's background, entry 0 of its color map, and the form of a color there.
+BACKGROUND = "BACKGROUND"
+HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 # The image formats the service trains on, by their files' first bytes.
 IMAGE_SIGNATURES = {"PNG": b"\x89PNG\r\n\x1a\n", "JPEG": b"\xff\xd8\xff"}
 
@@ -32,6 +39,9 @@ class ManifestImage:
     bucket: str
     key: str
     class_name: str | None = None
+    # A segmentation line's anomaly types, (class-name, hex-color) in the color map's order, BACKGROUND left
+    # out; None for a line without a mask (classification).
+    anomaly_types: tuple[tuple[str, str], ...] | None = None
 
     @property
     def uri(self) -> str:
@@ -39,7 +49,9 @@ class ManifestImage:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ManifestImage:
-        return cls(str(data["bucket"]), str(data["key"]), data.get("class_name"))
+        types = data.get("anomaly_types")
+        anomaly_types = None if types is None else tuple((str(name), str(color)) for name, color in types)
+        return cls(str(data["bucket"]), str(data["key"]), data.get("class_name"), anomaly_types)
 
 
 @dataclass(frozen=True)
@@ -84,7 +96,35 @@ def _image(number: int, line: str) -> ManifestImage:
     for class_name in classes:
         if class_name not in CLASS_NAMES:
             raise ManifestError(f"line {number}: class-name must be normal or anomaly, not {class_name!r}")
-    return ManifestImage(bucket, key, classes[0] if classes else None)
+    return ManifestImage(bucket, key, classes[0] if classes else None, _anomaly_types(number, entry))
+
+
+def _anomaly_types(number: int, entry: Mapping[str, Any]) -> tuple[tuple[str, str], ...] | None:
+    """A segmentation line's anomaly types from its mask's ``internal-color-map``; None without a mask."""
+    maps = [
+        value["internal-color-map"]
+        for name, value in entry.items()
+        if name.endswith("-ref-metadata") and isinstance(value, dict) and "internal-color-map" in value
+    ]
+    if not maps:
+        return None
+    color_map = maps[0]
+    if not isinstance(color_map, dict) or not all(str(index).isdigit() for index in color_map):
+        raise ManifestError(f"line {number}: internal-color-map must map numbers to anomaly types")
+    types = []
+    for index in sorted(color_map, key=int):
+        item = color_map[index]
+        name = item.get("class-name") if isinstance(item, dict) else None
+        color = item.get("hex-color") if isinstance(item, dict) else None
+        if not isinstance(name, str) or not isinstance(color, str) or not HEX_COLOR.fullmatch(color):
+            raise ManifestError(
+                f"line {number}: internal-color-map entry {index} needs a class-name and a hex-color such as #2ca02c"
+            )
+        if (int(index) == 0) != (name == BACKGROUND):
+            raise ManifestError(f"line {number}: internal-color-map entry 0, and only it, must be {BACKGROUND}")
+        if int(index) != 0:
+            types.append((name, color))
+    return tuple(types)
 
 
 def image_stats(images: Sequence[ManifestImage]) -> dict[str, int]:

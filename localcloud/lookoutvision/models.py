@@ -36,6 +36,7 @@ from .exceptions import (
     ThrottlingException,
     ValidationException,
 )
+from .inference import ImageReading, InvalidImage, detect_anomaly_result, read_image, segmentation
 from .manifest import DatasetImport, ManifestImage, image_stats
 from .settings import Settings
 
@@ -58,6 +59,8 @@ DELETABLE = frozenset({"TRAINED", "TRAINING_FAILED", "HOSTING_FAILED"})
 STARTABLE = frozenset({"TRAINED", "HOSTING_FAILED"})
 STOPPABLE = frozenset({"HOSTED"})
 DATASET_READY = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_FAILED_ROLLBACK_COMPLETE"})
+# The operations outside the per-API quota of 5 requests per second (the service lists it "excluding DetectAnomalies").
+UNTHROTTLED = frozenset({"DetectAnomalies"})
 
 STATUS_MESSAGES = {
     "TRAINING": "Training in progress.",
@@ -120,6 +123,12 @@ class ModelRecord:
     not_before: float = 0.0
     # Why the service cannot train it (its datasets' images or its output out of reach): TRAINING_FAILED.
     training_failure: str | None = None
+    # The dimensions of the images it was trained on (None: not read, as without S3): DetectAnomalies' must match.
+    image_width: int | None = None
+    image_height: int | None = None
+    # A segmentation model's anomaly types, [name, hex color] each, from its datasets' color maps; None: a
+    # classification model (no dataset line had a mask, or no manifest was read).
+    anomaly_types: list[list[str]] | None = None
 
     def metadata(self) -> dict[str, Any]:
         """The model as ListModels and CreateModel show it (ModelMetadata)."""
@@ -293,7 +302,8 @@ class LookoutVisionBackend:
         """Run one API call as the service does: validate, honour the ClientToken, act.
 
         ``found``: what the edge found for the call outside the request (``dataset_import`` of
-        CreateDataset, ``training_problem`` of CreateModel), passed to the operation as keywords.
+        CreateDataset, ``training_problem`` and ``image_size`` of CreateModel, the checked ``image`` of
+        DetectAnomalies), passed to the operation as keywords.
         """
         self.validate(operation, params)
         method = getattr(self, xform_name(operation), None)
@@ -335,7 +345,7 @@ class LookoutVisionBackend:
     def throttle(self, operation: str) -> None:
         """Apply the per-operation quota (a token bucket in service time); raise ThrottlingException beyond it."""
         rate = self.settings.requests_per_second
-        if rate is None or rate <= 0:
+        if rate is None or rate <= 0 or operation in UNTHROTTLED:
             return
         with self.lock:
             now = self.clock.now()
@@ -476,8 +486,10 @@ class LookoutVisionBackend:
         kms_key_id: str | None = None,
         tags: list[dict[str, str]] | None = None,
         training_problem: str | None = None,
+        image_size: tuple[int, int] | None = None,
     ) -> dict[str, Any]:
-        """``training_problem``: why the service cannot train it, found at the call; it then ends TRAINING_FAILED."""
+        """``training_problem``: why the service cannot train it, found at the call; it then ends TRAINING_FAILED.
+        ``image_size``: the (width, height) of the images it trains on, as read at the call (None: not read)."""
         project = self._project(project_name)
         train = project.datasets.get("train")
         if train is None:
@@ -515,6 +527,9 @@ class LookoutVisionBackend:
             tags={t["Key"]: t["Value"] for t in tags or []},
             status_message=STATUS_MESSAGES["TRAINING"],
             training_failure=training_problem,
+            image_width=image_size[0] if image_size else None,
+            image_height=image_size[1] if image_size else None,
+            anomaly_types=_anomaly_types(project),
         )
         project.models[version] = model
         self._history.append(StatusChange(now, project_name, "MODEL", version, "TRAINING", None))
@@ -584,6 +599,41 @@ class LookoutVisionBackend:
         self._require(model, DELETABLE, "delete")
         self._enter_model(self._projects[project_name], model, "DELETING", self.clock.now())
         return {"ModelArn": model.arn}
+
+    @_locked
+    def detect_anomalies(
+        self,
+        project_name: str,
+        model_version: str,
+        body: bytes,
+        content_type: str,
+        *,
+        image: ImageReading | None = None,
+    ) -> dict[str, Any]:
+        """The hosted version's DetectAnomalyResult for the image ``body``, by ``inference``'s rule.
+
+        ``image``: the request's image as the edge read and checked it (None: read here).
+        """
+        reading = image if image is not None else checked_image(body, content_type)
+        model = self._model(project_name, model_version)
+        if model.status != "HOSTED":
+            raise ConflictException(
+                f"Model version {model.version} of project {project_name} is {model.status}, not HOSTED: "
+                "start it (StartModel) and wait until it is HOSTED to detect anomalies with it.",
+                resource_id=model.version,
+                resource_type="MODEL",
+            )
+        trained_on = (model.image_width, model.image_height)
+        if None not in trained_on and trained_on != (reading.width, reading.height):
+            raise ValidationException(
+                f"Body is {reading.dimensions}, but model version {model.version} of project {project_name} was "
+                f"trained on images of {model.image_width} x {model.image_height} pixels: DetectAnomalies needs "
+                "images of the same dimensions."
+            )
+        result = detect_anomaly_result(reading, self.settings.detection_outcome)
+        if model.anomaly_types is not None:
+            result |= segmentation(body, reading, [(name, color) for name, color in model.anomaly_types])
+        return {"DetectAnomalyResult": result}
 
     # -- tags -------------------------------------------------------------------------------
 
@@ -903,8 +953,17 @@ IMPLEMENTED_OPERATIONS = frozenset(
         "ListTagsForResource",
         "TagResource",
         "UntagResource",
+        "DetectAnomalies",
     }
 )
+
+
+def checked_image(body: bytes, content_type: str) -> ImageReading:
+    """A DetectAnomalies request's image read and checked (``inference.read_image``); ValidationException if refused."""
+    try:
+        return read_image(body, content_type)
+    except InvalidImage as exc:
+        raise ValidationException(str(exc)) from exc
 
 
 def output_keys(output_config: dict[str, Any], project_name: str, model_version: str) -> tuple[str, str]:
@@ -924,6 +983,18 @@ def idempotency_token_member(operation: str) -> str | None:
         if member.metadata.get("idempotencyToken"):
             return name
     return None
+
+
+def _anomaly_types(project: ProjectRecord) -> list[list[str]] | None:
+    """The anomaly types a model of ``project`` is trained to find: those of its datasets' segmentation lines, in
+    order, each once; None when no line has a mask (a classification model)."""
+    lines = [image for dataset in project.datasets.values() for image in dataset.images or ()]
+    if not any(image.anomaly_types is not None for image in lines):
+        return None
+    found: dict[tuple[str, str], None] = {}
+    for image in lines:
+        found.update(dict.fromkeys(image.anomaly_types or ()))
+    return [[name, color] for name, color in found]
 
 
 def _resource_of(params: dict[str, Any]) -> tuple[str, str]:

@@ -3,9 +3,11 @@
 IAM judges each access as the caller's, through the service (``aws:ViaAWSService``): CreateDataset
 needs ``s3:GetBucketLocation`` on the manifest's bucket and ``s3:GetObject`` on the manifest (also
 ``s3:GetObjectVersion`` with a VersionId); CreateModel ``s3:GetBucketLocation`` and ``s3:PutObject``
-on its output, and ``s3:GetObject`` on every image the datasets list, each a PNG or JPEG. Objects
-come from an ``ObjectStore``. A refusal or a missing object is no error of the call: it becomes the
-dataset's CREATE_FAILED or the model's TRAINING_FAILED status message. The administrator is not checked.
+on its output, and ``s3:GetObject`` on every image the datasets list, each a PNG or JPEG within the
+service's image quotas (8 MB, each side 64 to 4096 pixels), all of the same dimensions. Objects
+come from an ``ObjectStore``. A refusal, a missing object or an image out of quota is no error of the
+call: it becomes the dataset's CREATE_FAILED or the model's TRAINING_FAILED status message. The
+administrator is not checked.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from typing import Any, Protocol
 
 from localcloud.iam.caller import AccessDenied, Caller
 
-from .manifest import DatasetImport, ManifestError, ManifestImage, image_format, images_of, parse
+from .images import MAX_DIMENSION, MAX_IMAGE_BYTES, MIN_DIMENSION, ImageHeader, NotAnImage, read_header
+from .manifest import DatasetImport, ManifestError, ManifestImage, images_of, parse
 
 SERVICE_PRINCIPAL = "lookoutvision.amazonaws.com"
 
@@ -71,6 +74,15 @@ class ClientObjectStore:
 
 
 @dataclass(frozen=True)
+class TrainingRead:
+    """What CreateModel's reads found: why training fails (None: it can train), and the (width, height) of the
+    images it trains on (None when it read none)."""
+
+    problem: str | None = None
+    image_size: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
 class ServiceS3:
     """The service's S3 access on behalf of ``caller`` (None: the administrator), in ``region``."""
 
@@ -104,25 +116,44 @@ class ServiceS3:
         except ManifestError as error:
             return DatasetImport(failure=f"The manifest file {uri} is not valid: {error}")
 
-    def training_problem(
+    def read_training(
         self, datasets: Mapping[str, Sequence[ManifestImage]], output_bucket: str, output_keys: Sequence[str]
-    ) -> str | None:
-        """Why training on ``datasets`` (type → images) with output to ``output_keys`` would fail; None if not."""
+    ) -> TrainingRead:
+        """What training on ``datasets`` (type → images) with output to ``output_keys`` finds: why it would fail, or
+        the dimensions of its images."""
         try:
             self._locate(output_bucket)
             for key in output_keys:
                 self._authorize("s3:PutObject", f"arn:aws:s3:::{output_bucket}/{key}")
         except ObjectStoreError as error:
-            return f"Failed to write the training output to s3://{output_bucket}: {error.cause}"
+            return TrainingRead(f"Failed to write the training output to s3://{output_bucket}: {error.cause}")
+        first: tuple[ManifestImage, ImageHeader] | None = None
         for dataset_type, image in images_of(datasets):
             try:
                 self._authorize("s3:GetObject", f"arn:aws:s3:::{image.bucket}/{image.key}")
-                kind = image_format(self.store.get_object(image.bucket, image.key))
+                body = self.store.get_object(image.bucket, image.key)
             except ObjectStoreError as error:
-                return f"Failed to read image {image.uri} of the {dataset_type} dataset: {error.cause}"
-            if kind is None:
-                return f"Image {image.uri} of the {dataset_type} dataset is not a PNG or JPEG image."
-        return None
+                return TrainingRead(f"Failed to read image {image.uri} of the {dataset_type} dataset: {error.cause}")
+            named = f"Image {image.uri} of the {dataset_type} dataset"
+            try:
+                header = read_header(body)
+            except NotAnImage:
+                return TrainingRead(f"{named} is not a PNG or JPEG image.")
+            if len(body) > MAX_IMAGE_BYTES:
+                return TrainingRead(f"{named} is {len(body)} bytes: an image may have at most 8 MB.")
+            if not header.within_quota():
+                return TrainingRead(
+                    f"{named} is {header.dimensions}: each side of an image must be from {MIN_DIMENSION} to "
+                    f"{MAX_DIMENSION} pixels."
+                )
+            if first is None:
+                first = (image, header)
+            elif (header.width, header.height) != (first[1].width, first[1].height):
+                return TrainingRead(
+                    f"{named} is {header.dimensions}, image {first[0].uri} {first[1].dimensions}: the images of a "
+                    "project must all have the same dimensions."
+                )
+        return TrainingRead(image_size=None if first is None else (first[1].width, first[1].height))
 
     def _locate(self, bucket: str) -> None:
         """``s3:GetBucketLocation``: the bucket must exist, in the service's region."""

@@ -1,10 +1,10 @@
 """The emulator as an HTTP server: ``Emulator`` runs it in a background thread on a free port.
 
 One request goes: route → parse → IAM (for a local function's request) → record → faults (service gone,
-latency, drop, access denied, throttling, internal error) → quota → the service's S3 reads with the
-caller's rights (CreateDataset, CreateModel; only when an object store is attached) → backend
-(validation, ClientToken, the operation) → reply, dated (``Date``) in service time, the clock of the
-model versions' CreationTimestamp.
+latency, drop, access denied, throttling, internal error) → quota → what the edge reads outside the
+backend's lock: the service's S3 reads with the caller's rights (CreateDataset, CreateModel; only when an
+object store is attached), DetectAnomalies' image → backend (validation, ClientToken, the operation) →
+reply, dated (``Date``) in service time, the clock of the model versions' CreationTimestamp.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from .exceptions import (
     ValidationException,
 )
 from .faults import END_OF_SUPPORT_MESSAGE, Fault, Faults
-from .models import LookoutVisionBackend, idempotency_token_member, output_keys
+from .models import LookoutVisionBackend, checked_image, idempotency_token_member, output_keys
 from .responses import Reply, new_request_id, parse_request, serialize_error, serialize_output
 from .s3_access import ObjectStore, ServiceS3
 from .settings import Settings
@@ -52,7 +52,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-READ_ONLY_PREFIXES = ("Describe", "List")
+# The operations that change nothing the state file keeps.
+READ_ONLY_PREFIXES = ("Describe", "List", "DetectAnomalies")
 
 
 class Emulator:
@@ -215,7 +216,7 @@ class Emulator:
         self._calls.append(
             Call(
                 operation=operation,
-                params=params,
+                params=_recorded(params),
                 status=0 if drop else reply.status,
                 error_code="ConnectionDropped" if drop else code,
                 time=arrived,
@@ -267,8 +268,22 @@ class Emulator:
         project = str(params["ProjectName"])
         output = params["OutputConfig"]
         keys = output_keys(output, project, self.backend.next_model_version(project))
-        images = self.backend.dataset_images(project)
-        return {"training_problem": access.training_problem(images, output["S3Location"]["Bucket"], keys)}
+        read = access.read_training(self.backend.dataset_images(project), output["S3Location"]["Bucket"], keys)
+        return {"training_problem": read.problem, "image_size": read.image_size}
+
+    def _read_image(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        """DetectAnomalies' image, read and checked outside the backend's lock (a 4096 x 4096 image takes a while).
+
+        A request the backend will refuse as invalid is left to it; an image the service refuses is a
+        ValidationException naming it.
+        """
+        if operation != "DetectAnomalies":
+            return {}
+        try:
+            self.backend.validate(operation, params)
+        except ValidationException:
+            return {}
+        return {"image": checked_image(params["Body"], str(params["ContentType"]))}
 
     def _serve(
         self,
@@ -305,7 +320,8 @@ class Emulator:
                 retry_after_seconds=failure.retry_after_seconds,
             )
         self.backend.throttle(operation)
-        result = self.backend.invoke(operation, params, self._read_s3(operation, params, caller))
+        found = self._read_s3(operation, params, caller) | self._read_image(operation, params)
+        result = self.backend.invoke(operation, params, found)
         if drop is not None:
             return Reply(0), True
         if failure is not None:
@@ -314,3 +330,11 @@ class Emulator:
                 retry_after_seconds=failure.retry_after_seconds,
             )
         return serialize_output(operation_model, result), False
+
+
+def _recorded(params: dict[str, Any]) -> dict[str, Any]:
+    """A call's parameters as the call record keeps them: a blob (DetectAnomalies' image) by its length only."""
+    return {
+        name: f"<{len(value)} bytes>" if isinstance(value, bytes | bytearray) else value
+        for name, value in params.items()
+    }

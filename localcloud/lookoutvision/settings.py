@@ -9,6 +9,9 @@ from typing import Any, Literal
 
 TrainingOutcome = Literal["TRAINED", "TRAINING_FAILED"]
 HostingOutcome = Literal["HOSTED", "HOSTING_FAILED"]
+# How DetectAnomalies decides (localcloud/lookoutvision/inference.py): by the image's pixels, or always one way.
+DetectionOutcome = Literal["pixels", "normal", "anomalous"]
+DETECTION_OUTCOMES: tuple[DetectionOutcome, ...] = ("pixels", "normal", "anomalous")
 
 
 @dataclass(kw_only=True)
@@ -50,6 +53,8 @@ class Settings:
     model_durations: dict[str, dict[str, float]] = field(default_factory=dict)
     training_outcome: TrainingOutcome = "TRAINED"
     hosting_outcome: HostingOutcome = "HOSTED"
+    # DetectAnomalies' answer: "pixels" judges the image by the emulator's rule; "normal" or "anomalous" fixes it.
+    detection_outcome: DetectionOutcome = "pixels"
     # Requests per second of service time, per operation (the service's quota is 5); None: no quota.
     requests_per_second: float | None = 5.0
     # Service quotas answered with ServiceQuotaExceededException; None: unlimited.
@@ -60,6 +65,7 @@ class Settings:
 
     def __post_init__(self) -> None:
         self.model_durations = _checked_model_durations(self.model_durations)
+        _check_detection_outcome(self.detection_outcome)
 
     def duration(self, name: str, project_name: str | None = None, model_version: str | None = None) -> float:
         """Service seconds of the step ``name`` (a Durations field) for this model version, if one is named."""
@@ -89,6 +95,8 @@ class Settings:
                 self.durations = dataclasses.replace(self.durations, **value)
             elif name == "model_durations":
                 self.model_durations = _checked_model_durations(value)
+            elif name == "detection_outcome":
+                self.detection_outcome = _check_detection_outcome(value)
             elif name in setting_names:
                 setattr(self, name, value)
             elif name in duration_names:
@@ -121,3 +129,11 @@ def _checked_model_durations(value: Any) -> dict[str, dict[str, float]]:
         if negative:
             raise ValueError(f"negative duration(s) {negative} for model {key}")
     return checked
+
+
+def _check_detection_outcome(value: Any) -> DetectionOutcome:
+    """``value`` if it is one of ``DETECTION_OUTCOMES``; a ValueError naming them otherwise."""
+    for outcome in DETECTION_OUTCOMES:
+        if value == outcome:
+            return outcome
+    raise ValueError(f"detection_outcome must be one of {', '.join(DETECTION_OUTCOMES)}, not {value!r}")

@@ -16,7 +16,7 @@ from aws_cdk.assertions import Annotations, Match, Template
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
-from cdk_app import Hosting, LookoutVisionDataset, LookoutVisionModel, LookoutVisionProvider
+from cdk_app import Hosting, ILookoutVisionDataset, LookoutVisionDataset, LookoutVisionModel, LookoutVisionProvider
 from provider import consts
 from provider.fleet_pace import Fleet
 from provider.properties import parse_dataset, parse_model
@@ -345,3 +345,37 @@ def test_more_models_than_a_fleet_is_paced_for_fail_at_synth() -> None:
 def test_a_dataset_carries_its_service_timeout(three: ThreeModels) -> None:
     assert three.resource(_c(three, "alpha_test"))["Properties"][consts.SERVICE_TIMEOUT] == "600"
     assert three.resource(_c(three, "alpha_train"))["Properties"][consts.SERVICE_TIMEOUT] == "3600"
+
+
+def test_a_referenced_dataset_is_no_resource_and_the_model_depends_on_the_declared_one_only(tmp_path: Path) -> None:
+    """A model trains on a train dataset that exists outside the stack and is tested with one the stack declares."""
+    app = App(outdir=str(tmp_path), context=SKIP_BUNDLING)
+    stack = Stack(app, "Referencing")
+    bucket = s3.Bucket.from_bucket_name(stack, "Images", "line-images")
+    existing = LookoutVisionDataset.from_dataset_attributes(
+        stack, "Existing", project="gamma", dataset_type="train", images_bucket=bucket, images_prefix="camera-2/"
+    )
+    test = LookoutVisionDataset(
+        stack, "Test", project="gamma", dataset_type="test", manifest_bucket=bucket, manifest_key="test/test.manifest"
+    )
+    model = LookoutVisionModel(
+        stack, "Model", project="gamma", training_dataset=existing, test_dataset=test, output_bucket=bucket
+    )
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app, write_suppressions_to_cloud_formation=True))
+    app.synth()  # raises on any unacknowledged cdk-nag finding (the images prefix's wildcard is acknowledged)
+
+    template = json.loads((tmp_path / "Referencing.template.json").read_text())
+    assert isinstance(existing, ILookoutVisionDataset) and isinstance(test, ILookoutVisionDataset)
+    assert not existing.node.children  # nothing in the template stands for it
+    [dataset_id] = [k for k, v in template["Resources"].items() if v["Type"] == consts.DATASET_RESOURCE_TYPE]
+    assert dataset_id == stack.get_logical_id(test.node.default_child)
+    model_resource = template["Resources"][stack.get_logical_id(model.node.default_child)]
+    custom = {k for k, v in template["Resources"].items() if v["Type"].startswith("Custom::")}
+    assert custom & set(model_resource["DependsOn"]) == {dataset_id}
+    assert model_resource["Properties"][consts.PROJECT_NAME] == "gamma"
+    acknowledged = {
+        rule["id"]
+        for resource in template["Resources"].values()
+        for rule in resource.get("Metadata", {}).get("cdk_nag", {}).get("rules_to_suppress", [])
+    }
+    assert "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::line-images/camera-2/*]" in acknowledged

@@ -5,7 +5,9 @@ One app, synthesized once for the module, with three stacks built from the same 
 logical ids compare across them as across two deploys of one stack: ``Lines`` (project ``alpha``
 as a CfnProject with a KMS-encrypted bucket and key, project ``beta`` by name with its images in
 another bucket), ``Retired`` (alpha's line left out) and ``Moved`` (alpha's model trains in beta;
-alpha keeps its dataset).
+alpha keeps its dataset); and a fourth, ``Referenced``, whose models train on datasets the stack
+does not own (project ``gamma``: a referenced train dataset and a declared test dataset; project
+``delta``: both referenced).
 """
 
 from __future__ import annotations
@@ -80,6 +82,52 @@ def _beta(stack: Stack) -> LookoutVisionDataset:
     return train
 
 
+def _referenced(stack: Stack) -> None:
+    """Gamma's train dataset and delta's two exist outside the stack; their images are in gamma-images."""
+    data = s3.Bucket.from_bucket_name(stack, "GammaData", "gamma-data")
+    images = s3.Bucket.from_bucket_name(stack, "GammaImages", "gamma-images")
+    train = LookoutVisionDataset.from_dataset_attributes(
+        stack, "GammaTrain", project="gamma", dataset_type="train", images_bucket=images, images_prefix="line-3/"
+    )
+    test = LookoutVisionDataset(
+        stack,
+        "GammaTest",
+        project="gamma",
+        dataset_type="test",
+        manifest_bucket=data,
+        manifest_key="test/gamma.manifest",
+    )
+    LookoutVisionModel(
+        stack,
+        "GammaModel",
+        project="gamma",
+        training_dataset=train,
+        test_dataset=test,
+        output_bucket=data,
+        output_prefix="gamma-output/",
+    )
+    delta = {
+        dataset_type: LookoutVisionDataset.from_dataset_attributes(
+            stack,
+            f"Delta-{dataset_type}",
+            project="delta",
+            dataset_type=dataset_type,
+            images_bucket=images,
+            images_prefix=f"delta/{dataset_type}/",
+        )
+        for dataset_type in ("train", "test")
+    }
+    LookoutVisionModel(
+        stack,
+        "DeltaModel",
+        project="delta",
+        training_dataset=delta["train"],
+        test_dataset=delta["test"],
+        output_bucket=data,
+        output_prefix="delta-output/",
+    )
+
+
 @dataclass
 class Deploys:
     """The three stacks' templates, and the policies' logical ids in ``Lines``."""
@@ -87,19 +135,24 @@ class Deploys:
     lines: dict[str, Any]
     retired: dict[str, Any]
     moved: dict[str, Any]
+    referenced: dict[str, Any]
     own: str  # the function's own policy
     alpha: str
     beta: str
+    gamma: str  # in Referenced
+    delta: str  # in Referenced
 
 
 @pytest.fixture(scope="module")
 def deploys(tmp_path_factory: pytest.TempPathFactory) -> Deploys:
     app = App(outdir=str(tmp_path_factory.mktemp("project-policy")), context=SKIP_BUNDLING)
     lines, retired, moved = Stack(app, "Lines"), Stack(app, "Retired"), Stack(app, "Moved")
+    referenced = Stack(app, "Referenced")
     _alpha(lines)
     _beta(lines)
     _beta(retired)
     _alpha(moved, model_in_beta=_beta(moved))
+    _referenced(referenced)
     provider = LookoutVisionProvider.of(lines)
     ids = {
         name: lines.get_logical_id(policy.node.default_child)
@@ -109,9 +162,13 @@ def deploys(tmp_path_factory: pytest.TempPathFactory) -> Deploys:
             ("beta", provider.project_policy("beta").policy),
         )
     }
+    for name in ("gamma", "delta"):
+        policy = LookoutVisionProvider.of(referenced).project_policy(name).policy
+        ids[name] = referenced.get_logical_id(policy.node.default_child)
     assembly = app.synth()
-    templates = {name: assembly.get_stack_by_name(name).template for name in ("Lines", "Retired", "Moved")}
-    return Deploys(templates["Lines"], templates["Retired"], templates["Moved"], **ids)
+    names = ("Lines", "Retired", "Moved", "Referenced")
+    templates = {name: assembly.get_stack_by_name(name).template for name in names}
+    return Deploys(*(templates[name] for name in names), **ids)
 
 
 def _policies(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -253,6 +310,34 @@ def test_betas_policy(deploys: Deploys) -> None:
     assert not [a for a in grouped if a[0].startswith("kms:")]
 
 
+def _s3_statements(template: dict[str, Any], policy_id: str) -> dict[tuple[str, ...], list[str]]:
+    """Each S3 statement's actions → its resources as bucket/key (every one granted through the service only)."""
+    grouped = _by_actions(_statements(template, policy_id))
+    s3_only = {actions: statements for actions, statements in grouped.items() if actions[0].startswith("s3:")}
+    assert all(s["Condition"] == VIA_SERVICE for statements in s3_only.values() for s in statements)
+    return {actions: [_s3_arn(s["Resource"]) for s in statements] for actions, statements in s3_only.items()}
+
+
+def test_a_referenced_datasets_images_are_readable_by_the_models_project_policy(deploys: Deploys) -> None:
+    """Gamma: a referenced train dataset (images in gamma-images/line-3/) and a declared test dataset; no
+    manifest of the referenced one is read (CreateDataset is never called for it)."""
+    assert _s3_statements(deploys.referenced, deploys.gamma) == {
+        ("s3:GetObject",): ["gamma-data/test/gamma.manifest", "gamma-data/test/*", "gamma-images/line-3/*"],
+        ("s3:GetBucketLocation",): ["gamma-data"],  # the test manifest's bucket and the output bucket
+        ("s3:PutObject",): ["gamma-data/gamma-output/*"],
+    }
+    grouped = _by_actions(_statements(deploys.referenced, deploys.gamma))
+    assert [lookout_arn_suffix(s["Resource"]) for s in grouped[tuple(sorted(MODEL_ACTIONS))]] == [":model/gamma/*"]
+
+
+def test_a_model_on_referenced_datasets_only_reads_their_images_and_writes_its_output(deploys: Deploys) -> None:
+    assert _s3_statements(deploys.referenced, deploys.delta) == {
+        ("s3:GetObject",): ["gamma-images/delta/train/*", "gamma-images/delta/test/*"],
+        ("s3:PutObject",): ["gamma-data/delta-output/*"],
+        ("s3:GetBucketLocation",): ["gamma-data"],
+    }
+
+
 def _one(actions: tuple[str, ...]) -> Any:
     return actions[0] if len(actions) == 1 else list(actions)
 
@@ -311,6 +396,14 @@ def test_parliament_finds_nothing_in_a_stack_of_two_projects(deploys: Deploys) -
         if _access_level(action) == "Permissions management"
     }
     assert management == {"kms:CreateGrant"}
+
+
+@pytest.mark.usefixtures("reference")
+def test_parliament_finds_nothing_in_a_stack_of_referenced_datasets(deploys: Deploys) -> None:
+    findings = _findings(deploys.referenced)
+    assert len(findings) == 3  # the function's own, gamma's and delta's
+    assert {deploys.gamma, deploys.delta} < set(findings)
+    assert findings == {policy_id: [] for policy_id in findings}
 
 
 def _access_level(action: str) -> str:

@@ -56,3 +56,16 @@ def test_nothing_listening_locally_is_refused_too(tmp_path: Path, capsys: pytest
     argv = ["cdk", "--endpoint", "http://127.0.0.1:9", "--cdk-home", str(tmp_path), "--", "deploy"]
     assert cli.main(argv) == 2
     assert "the local cloud does not answer at http://127.0.0.1:9" in capsys.readouterr().err
+
+
+def test_the_cli_runs_with_the_cdk_home_serve_prints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("CDK_HOME", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    home = tmp_path / "cache" / "lookoutvision-cdk" / "cdk-home"
+    with pytest.raises(SystemExit):
+        cli.main(["cdk", "--help"])
+    assert str(home) in capsys.readouterr().out.replace("\n", "").replace(" ", "")
+    assert cli.main(["cdk", "--endpoint", "http://127.0.0.1:9", "--", "deploy"]) == 2  # not run: nothing answers
+    assert (home / "no-aws-config").is_file()  # the CLI's environment was built there

@@ -9,7 +9,7 @@ from pathlib import Path
 import boto3
 
 from localcloud import driver
-from localcloud.lookoutvision import Emulator
+from localcloud.lookoutvision import Emulator, Fault
 from tests.fixtures.assembly import datasets_of_app
 from tests.localcloud.cdk_cli.apps import synth
 
@@ -48,3 +48,28 @@ def test_destroying_one_stack_reports_its_own_leftovers_only(local_emulator: Emu
     assert destroyed.exit_code == 1
     assert destroyed.leftovers is not None
     assert any("model/scope-b/2" in problem for problem in destroyed.leftovers.problems), destroyed.leftovers
+
+
+def test_a_stack_whose_deletion_failed_lists_each_thing_left_once(local_emulator: Emulator, tmp_path: Path) -> None:
+    """The project's leftovers name its dataset and model, which their own resources name too: each is listed once."""
+    app = synth(tmp_path / "app", {"Stuck": ("stuck", None)})
+    state = tmp_path / "state"
+    deployed, output = run(driver.deploy, app, "Stuck", local_emulator, state)
+    assert deployed.exit_code == 0, output
+    local_emulator.faults.add(Fault(kind="access_denied", operations={"DeleteModel"}))
+    try:
+        destroyed, output = run(driver.destroy, app, "Stuck", local_emulator, state)
+    finally:
+        local_emulator.faults.clear()
+
+    assert destroyed.exit_code == 1, output
+    assert destroyed.leftovers is not None
+    problems = destroyed.leftovers.problems
+    assert len(problems) == len(set(problems)), problems
+    assert [p for p in problems if "Lookout for Vision dataset stuck/train" in p] == [
+        "Lookout for Vision dataset stuck/train"
+    ]
+    assert len([p for p in problems if "model/stuck/1 Lookout for Vision model" in p]) == 1, problems
+    assert "Lookout for Vision project stuck" in problems
+    destroyed, output = run(driver.destroy, app, "Stuck", local_emulator, state)
+    assert destroyed.exit_code == 0, output

@@ -143,7 +143,10 @@ def test_dataset_create_adopts_no_existing_dataset(requests: Requests, emulator:
 
     assert create["Status"] == "FAILED"
     assert "already has a train dataset that this stack did not create" in create["Reason"], create["Reason"]
-    assert "delete it, or reference it instead of declaring it" in create["Reason"]
+    assert (
+        "delete it, or reference it (LookoutVisionDataset.from_dataset_attributes) instead of declaring it, "
+        "then deploy again" in create["Reason"]
+    ), create["Reason"]
     assert create["PhysicalResourceId"] != f"{PROJECT}/train"  # a failed Create's id: the Delete makes no call
     assert delete["Status"] == "SUCCESS"
     assert emulator.calls_of("DeleteDataset") == []

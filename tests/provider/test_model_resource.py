@@ -693,6 +693,78 @@ def test_the_rollback_of_an_update_with_invalid_properties_keeps_the_version(
     assert len(emulator.calls_of("CreateModel")) == 1
 
 
+def test_a_rollback_update_deletes_the_version_a_replacing_update_that_never_answered_made(
+    requests: Requests, emulator: Emulator
+) -> None:
+    """CloudFormation stopped waiting for a replacing Update (or never got its answer) and rolls back with an Update
+    in place to the version it knows: the newer version carrying this resource's owner tag goes, still training
+    when the rollback begins; an earlier life's version (RETAIN) and another resource's newer one stay."""
+    project_with_dataset(emulator)
+    retained = trained_model(emulator)  # version 1: an earlier life of the logical id, kept by RETAIN
+    arn, first = _created(requests, Description="first")  # version 2: the version CloudFormation knows
+    second = model_properties(Description="second")
+    lost = _training_model(emulator, request_id="the-unanswered-update")  # version 3
+    other = trained_model(emulator, logical_id="Another")  # version 4
+
+    rollback = requests.request("Update", physical_id=arn, properties=first, old_properties=second)
+
+    assert rollback["Status"] == "SUCCESS", rollback["Reason"]
+    assert rollback["PhysicalResourceId"] == arn
+    assert emulator.backend.model_status(PROJECT, _version(lost)) is None
+    assert listed_versions(emulator) == [_version(retained), _version(arn), _version(other)]
+    assert [c.params["ModelVersion"] for c in emulator.calls_of("DeleteModel")] == [_version(lost)]
+    assert len(emulator.calls_of("CreateModel")) == 1  # the rollback trains nothing
+
+
+def test_a_rollback_from_a_move_deletes_the_newer_version_in_the_project_the_update_moved_to(
+    requests: Requests, emulator: Emulator
+) -> None:
+    """OldResourceProperties name the project the failed update moved the model to: there, the versions of this
+    resource created after the one kept go; an older one (an earlier life's, kept by RETAIN) stays."""
+    project_with_dataset(emulator)
+    project_with_dataset(emulator, "moved-to")
+    retained = trained_model(emulator, project="moved-to")
+    arn, first = _created(requests)
+    moved = model_properties(ProjectName="moved-to")
+    owner = [{"Key": OWNER_TAG_KEY, "Value": owner_tag_value(STACK_ID, "Model", "the-unanswered-move")}]
+    lost = emulator.backend.create_model("moved-to", output_config=OUTPUT, tags=owner)["ModelMetadata"]["ModelArn"]
+
+    rollback = requests.request("Update", physical_id=arn, properties=first, old_properties=moved)
+
+    assert rollback["Status"] == "SUCCESS", rollback["Reason"]
+    assert listed_versions(emulator, "moved-to") == [_version(retained)]
+    assert emulator.backend.model_status("moved-to", _version(lost)) is None
+    assert listed_versions(emulator) == [_version(arn)]
+
+
+def test_a_newer_version_still_training_at_the_deadline_fails_the_update_naming_it(
+    requests: Requests, emulator: Emulator
+) -> None:
+    project_with_dataset(emulator)
+    arn, first = _created(requests)
+    lost = _training_model(emulator, request_id="the-unanswered-update")
+    emulator.backend.hold_status(PROJECT, _version(lost), "TRAINING")
+
+    rollback = requests.request(
+        "Update",
+        physical_id=arn,
+        properties={**first, "ServiceTimeout": "60"},
+        old_properties=model_properties(Description="second"),
+    )
+
+    assert rollback["Status"] == "FAILED"
+    assert rollback["PhysicalResourceId"] == arn
+    reason = rollback["Reason"]
+    assert f"model {_version(lost)} of project {PROJECT} is still TRAINING" in reason, reason
+    assert "newer than version 1, the one kept" in reason, reason
+    assert "retry once training has ended" in reason, reason
+    emulator.backend.release_status(PROJECT, _version(lost))
+    emulator.clock.advance(emulator.settings.durations.training + 1)
+    again = requests.request("Update", physical_id=arn, properties=first, old_properties=first)
+    assert again["Status"] == "SUCCESS", again["Reason"]
+    assert listed_versions(emulator) == [_version(arn)]
+
+
 def test_an_update_of_tags_is_in_place_and_keeps_the_owner_tag(requests: Requests, emulator: Emulator) -> None:
     project_with_dataset(emulator)
     old_tags = [{"Key": "team", "Value": "vision"}, {"Key": "cost", "Value": "1"}]

@@ -91,3 +91,13 @@ def call(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if payload is not None:
         result["Payload"] = payload.read().decode()
     return {"result": json.loads(json.dumps(result, default=str))}
+
+
+def print_and_wait(event: dict[str, Any], context: Any) -> dict[str, str]:
+    """Prints ``marker``, then waits (at most ``seconds``) until the file ``release`` exists; names its log stream."""
+    print(event["marker"])
+    deadline = time.monotonic() + event.get("seconds", 30)
+    while not os.path.exists(event["release"]) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    print(f"released {event['marker']}")
+    return {"group": context.log_group_name, "stream": context.log_stream_name}

@@ -132,3 +132,77 @@ def test_a_function_calls_with_its_roles_session_and_still_does_after_a_restart(
         cfn = local_client(second.endpoint_url, "cloudformation")
         cfn.delete_stack(StackName="Calling")
         assert _settled(cfn, stack_id)["StackStatus"] == "DELETE_COMPLETE"
+
+
+def _code(*extra: str) -> bytes:
+    """The test handlers zipped as a function's code, with ``extra`` empty files (another asset)."""
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.write(HANDLERS_CODE / "handlers.py", "handlers.py")
+        for name in extra:
+            zipped.writestr(name, "")
+    return archive.getvalue()
+
+
+def _two_functions(code_a: str, code_b: str) -> str:
+    """A stack of two functions under one role, running the test handlers from the S3 objects ``code_a``, ``code_b``."""
+    role = {"Effect": "Allow", "Action": "sts:GetCallerIdentity", "Resource": "*"}
+    resources: dict[str, Any] = {
+        "Role": {
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": []},
+                "Policies": [{"PolicyName": "P", "PolicyDocument": {"Version": "2012-10-17", "Statement": [role]}}],
+            },
+        }
+    }
+    for name, key in (("a", code_a), ("b", code_b)):
+        resources[name.upper()] = {
+            "Type": "AWS::Lambda::Function",
+            "Properties": {
+                "FunctionName": f"unzipped-{name}",
+                "Runtime": "python3.13",
+                "Handler": "handlers.echo",
+                "Role": {"Fn::GetAtt": ["Role", "Arn"]},
+                "Code": {"S3Bucket": "code", "S3Key": key},
+            },
+        }
+    return json.dumps({"Resources": resources})
+
+
+IAM = {"Capabilities": ["CAPABILITY_IAM"]}
+
+
+def test_unzipped_code_stays_while_a_function_runs_it_and_goes_with_the_last(tmp_path: Path) -> None:
+    functions = tmp_path / "functions"
+    with LocalCloudServer(state_dir=tmp_path, port=0, time_scale=0.01) as first:
+        s3 = local_client(first.endpoint_url, "s3")
+        s3.create_bucket(Bucket="code")
+        s3.put_object(Bucket="code", Key="v1.zip", Body=_code())
+        s3.put_object(Bucket="code", Key="v2.zip", Body=_code("v2"))
+        cfn = local_client(first.endpoint_url, "cloudformation")
+        created = cfn.create_stack(StackName="Unzipped", TemplateBody=_two_functions("v1.zip", "v1.zip"), **IAM)
+        stack_id = created["StackId"]
+        assert _settled(cfn, stack_id)["StackStatus"] == "CREATE_COMPLETE"
+        [v1] = list(functions.iterdir())  # the same code, unzipped once
+        cfn.update_stack(StackName="Unzipped", TemplateBody=_two_functions("v2.zip", "v1.zip"), **IAM)
+        assert _settled(cfn, stack_id)["StackStatus"] == "UPDATE_COMPLETE"
+        [v2] = [directory for directory in functions.iterdir() if directory != v1]
+        assert (v2 / "v2").is_file() and v1.is_dir()  # function b still runs v1
+        cfn.update_stack(StackName="Unzipped", TemplateBody=_two_functions("v2.zip", "v2.zip"), **IAM)
+        assert _settled(cfn, stack_id)["StackStatus"] == "UPDATE_COMPLETE"
+        assert list(functions.iterdir()) == [v2]  # v1 went with the last function that ran it
+    (functions / "0123456789abcdef").mkdir()  # left by a function deleted while serve was stopped
+    (functions / ".0123456789abcdef-unzipping").mkdir()  # an unzipping cut short
+    with LocalCloudServer(state_dir=tmp_path, port=0, time_scale=0.01) as second:
+        assert list(functions.iterdir()) == [v2]  # what no restored function runs is gone
+        answer = local_client(second.endpoint_url, "lambda").invoke(FunctionName="unzipped-a", Payload=b"{}")
+        assert answer["StatusCode"] == 200 and "FunctionError" not in answer
+        cfn = local_client(second.endpoint_url, "cloudformation")
+        cfn.delete_stack(StackName=stack_id)
+        assert _settled(cfn, stack_id)["StackStatus"] == "DELETE_COMPLETE"
+        assert list(functions.iterdir()) == []
+        assert second.leftovers(["Unzipped"])["clean"]
+        v2.mkdir()  # as if its Delete had left it: the leftover check names it
+        problems = second.leftovers(["Unzipped"])["stacks"]["Unzipped"]["problems"]
+        assert sorted(problems) == [f"Unzipped code of Lambda function unzipped-{name}: {v2}" for name in ("a", "b")]

@@ -8,13 +8,14 @@ cloud's leftover check and the emulator's control API.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from localcloud.cdk_cli import run_cdk
+from localcloud.cdk_cli import cli_environment, find_cli, run_cdk
 from localcloud.s3_upload import upload
 from localcloud.serve import ServeProcess, leftovers
 from tests.fixtures.assembly import datasets_of_app
@@ -55,13 +56,35 @@ class CliCloud:
         """Put what the app's datasets read into the local S3, as a user does before ``cdk deploy``."""
         upload(self.client("s3"), datasets_of_app(app))
 
-    def emulator_settings(self, **changes: Any) -> None:
-        """Change the emulator's settings through its control API."""
+    def cdk_in_background(self, *args: str, log: Path) -> subprocess.Popen[str]:
+        """``cdk ARGS`` started, not waited for (its output in ``log``)."""
+        environment = cli_environment(self.endpoint_url, self.cdk_home, os.environ)
+        with log.open("w") as out:
+            return subprocess.Popen(
+                [str(find_cli(self.workdir)), *args],
+                cwd=self.workdir,
+                env=environment,
+                stdout=out,
+                stderr=out,
+                text=True,
+            )
+
+    def restart(self) -> None:
+        """Stop ``serve`` (as Ctrl-C or SIGTERM stops it) and start it again on the same state directory."""
+        self.serve.__exit__(None, None, None)
+        self.serve.__enter__()
+
+    def emulator(self, path: str, method: str = "POST", **body: Any) -> Any:
+        """A call to the emulator's control API (``/_emulator/<path>``)."""
         request = urllib.request.Request(
-            f"{self.endpoint_url}/_emulator/settings", data=json.dumps(changes).encode(), method="POST"
+            f"{self.endpoint_url}/_emulator/{path}", data=json.dumps(body).encode(), method=method
         )
         with urllib.request.urlopen(request, timeout=10) as answer:
-            answer.read()
+            return json.loads(answer.read() or b"null")
+
+    def emulator_settings(self, **changes: Any) -> None:
+        """Change the emulator's settings through its control API."""
+        self.emulator("settings", **changes)
 
     def leftovers(self, *stack_names: str) -> dict[str, Any]:
         return leftovers(self.endpoint_url, list(stack_names))

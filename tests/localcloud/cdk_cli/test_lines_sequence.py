@@ -134,6 +134,10 @@ def test_lines_retired_moved_rolled_back_moved_and_destroyed(
     assert "training" in provider_message.lower()
     assert provider_message in failed.stdout  # the CLI shows the provider's own reason
     assert f"❌  {STACK} failed to deploy" in failed.stdout
+    resources = cfn.describe_stack_resources(StackName=stack_id)["StackResources"]
+    [group] = [r["PhysicalResourceId"] for r in resources if r["ResourceType"] == "AWS::Logs::LogGroup"]
+    logs = failed.stdout.split(f"Logs from {group}:", 1)[1]  # and the provider's logs, read from CloudWatch Logs
+    assert f"Update {failure['LogicalResourceId']}: answering FAILED" in logs
     assert_holds_what_is_declared(cloud, assemblies["retired"], stack_id)
     assert cloud.models(f"{PREFIX}a") == [before_move]  # the same version, still hosted, untouched
 

@@ -6,7 +6,16 @@ import threading
 import time
 from typing import Any
 
-from localcloud.cloudformation.engine import ABANDONED, CLEANUP_INCOMPLETE, StackOperation
+import pytest
+
+from localcloud.cloudformation.engine import (
+    ABANDONED,
+    CLEANUP_INCOMPLETE,
+    RESUMED,
+    SKIPPED,
+    OperationHalted,
+    StackOperation,
+)
 from localcloud.cloudformation.intrinsics import StackContext
 from localcloud.cloudformation.models import StackState
 from localcloud.cloudformation.records import ResourceOutcome, ResourceRecord, ResourceRequest, StackEvent, Status
@@ -560,3 +569,221 @@ def test_a_rollback_cleanup_deletes_an_added_resource_before_the_replacement_it_
     assert not op.update(changed(Model=replaced_model(), New=new))
     assert deletes(handler) == [("New", "New-id"), ("Model", "Model-id-v2")]
     assert events[-1].status is Status.UPDATE_ROLLBACK_COMPLETE
+
+
+# -- continuing a rollback, carrying on after a stop of the local cloud -------------------------------
+
+
+class RollbackFails(FakeHandler):
+    """Every Update of ``failing`` fails (forward and rollback) until the set is emptied."""
+
+    def __init__(self, failing: set[str]) -> None:
+        super().__init__()
+        self.failing = failing
+        self.old_properties: list[tuple[str, dict[str, Any] | None]] = []
+
+    def update(self, request: ResourceRequest) -> ResourceOutcome:
+        self.old_properties.append((request.logical_id, request.old_properties))
+        if request.logical_id in self.failing:
+            self.calls.append(("Update", request.logical_id, request.physical_id, request.properties))
+            return ResourceOutcome.failed(self.mode, f"{request.logical_id} cannot change")
+        return super().update(request)
+
+
+def rollback_failed(handler: RollbackFails) -> Saved:
+    """Model updated in place (Hosting 1 → 2); Uses, which depends on it, fails, and so does its rollback Update."""
+    store = deployed(handler)
+    op, _ = operation(handler, store, state=store.load())
+    assert not op.update(hosting_two_and_a_failing_update())
+    state = store.load()
+    assert state is not None and state.status == "UPDATE_ROLLBACK_FAILED"
+    handler.calls.clear()
+    return store
+
+
+def test_a_failed_rollback_keeps_what_is_left_to_revert_in_the_stacks_document() -> None:
+    handler = RollbackFails({"Uses"})
+    state = rollback_failed(handler).load()
+    assert state is not None and state.update is not None
+    assert list(state.update.changed) == ["Uses"]  # Model was reverted; Uses is what is left
+    assert state.update.before["Model"].properties["Hosting"] == 1
+    assert state.failed_rollbacks() == ["Uses"]
+    assert state.resources["Model"].properties["Hosting"] == 1
+
+
+def test_continuing_a_rollback_sends_the_failed_rollback_update_again_and_completes() -> None:
+    handler = RollbackFails({"Uses"})
+    store = rollback_failed(handler)
+    handler.failing.clear()  # the cause is fixed
+    op, events = operation(handler, store, state=store.load())
+
+    assert op.continue_rollback()
+
+    assert [(kind, lid) for kind, lid, _, _ in handler.calls] == [("Update", "Uses")]
+    assert handler.old_properties[-1][1] == {"Model": "arn:Model-id", "Changed": True}  # the update's properties
+    state = store.load()
+    assert state is not None and state.status == "UPDATE_ROLLBACK_COMPLETE" and state.update is None
+    assert "Changed" not in state.resources["Uses"].properties
+    assert (events[0].logical_id, events[0].status) == ("Demo", Status.UPDATE_ROLLBACK_IN_PROGRESS)
+
+
+def test_continuing_a_rollback_skips_the_resources_to_skip_as_they_are() -> None:
+    handler = RollbackFails({"Uses"})
+    store = rollback_failed(handler)
+    op, events = operation(handler, store, state=store.load())
+
+    assert op.continue_rollback(skip={"Uses"})
+
+    assert handler.calls == []
+    assert ("Uses", Status.UPDATE_COMPLETE, SKIPPED) in [(e.logical_id, e.status, e.reason) for e in events]
+    state = store.load()
+    assert state is not None and state.status == "UPDATE_ROLLBACK_COMPLETE"
+    assert state.resources["Uses"].status == Status.UPDATE_COMPLETE
+
+
+def test_a_rollback_that_fails_again_stays_update_rollback_failed() -> None:
+    handler = RollbackFails({"Uses"})
+    store = rollback_failed(handler)
+    op, events = operation(handler, store, state=store.load())
+    assert not op.continue_rollback()
+    assert (events[-1].status, events[-1].reason) == (
+        Status.UPDATE_ROLLBACK_FAILED,
+        "The following resource(s) failed to update: [Uses].",
+    )
+
+
+def test_deleting_a_stack_whose_rollback_failed_deletes_the_replaced_ids_it_still_holds() -> None:
+    """Model was replaced (its new id went to the rollback's cleanup, which never ran): both ids are deleted."""
+    handler = RollbackFails(set())
+    store = deployed(handler)
+    handler.failing.add("Uses")
+    template = changed(
+        Model=replaced_model(),
+        Uses={"Type": "U", "Properties": {"Model": {"Fn::GetAtt": ["Model", "Arn"]}, "Changed": True}},
+    )
+    op, _ = operation(handler, store, state=store.load())
+    assert not op.update(template)
+    state = store.load()
+    assert state is not None and state.status == "UPDATE_ROLLBACK_FAILED"
+    assert [item.record.physical_id for item in state.update.cleanup] == ["Model-id-v2"]  # type: ignore[union-attr]
+    handler.calls.clear()
+    op, _ = operation(handler, store, state=state)
+
+    assert op.destroy()
+
+    assert ("Model", "Model-id-v2") in deletes(handler) and ("Model", "Model-id") in deletes(handler)
+    assert store.load() is None
+
+
+class Halting(FakeHandler):
+    """The local cloud stops (``halted`` set) while ``logical_id``'s ``request_type`` request is in progress, which
+    then gets no response."""
+
+    def __init__(self, logical_id: str, request_type: str) -> None:
+        super().__init__()
+        self.halted = threading.Event()
+        self.when = (request_type, logical_id)
+
+    def _stop_here(self, request: ResourceRequest) -> bool:
+        if (request.request_type.value, request.logical_id) != self.when or self.halted.is_set():
+            return False
+        self.calls.append((request.request_type.value, request.logical_id, request.physical_id, request.properties))
+        self.halted.set()
+        return True
+
+    def create(self, request: ResourceRequest) -> ResourceOutcome:
+        if self._stop_here(request):
+            return ResourceOutcome.failed(self.mode, "the local cloud stopped", f"{request.logical_id}-made-up")
+        return super().create(request)
+
+    def update(self, request: ResourceRequest) -> ResourceOutcome:
+        if self._stop_here(request):
+            return ResourceOutcome.failed(self.mode, "the local cloud stopped")
+        return super().update(request)
+
+    def delete(self, request: ResourceRequest) -> ResourceOutcome:
+        if self._stop_here(request):
+            return ResourceOutcome.failed(self.mode, "the local cloud stopped", request.physical_id)
+        return super().delete(request)
+
+
+def halted_operation(handler: Halting, store: Saved, state: StackState | None = None):
+    events: list[StackEvent] = []
+    state = state or StackState(CONTEXT, "NEW")
+    op = StackOperation(state, Lookup(handler), store=store, on_event=events.append, halted=handler.halted)
+    return op, events
+
+
+def carried_on(handler: Halting, store: Saved) -> tuple[StackOperation, list[StackEvent]]:
+    """The operation of a new local cloud on what the stopped one saved."""
+    handler.calls.clear()
+    return operation(handler, store, state=store.load())
+
+
+def test_an_update_cut_off_by_a_stop_ends_as_it_stands_and_is_rolled_back_when_carried_on() -> None:
+    handler = Halting("Model", "Update")
+    store = Saved()
+    op, _ = halted_operation(handler, store)
+    assert op.deploy(Template.parse(BASE))
+    op, events = halted_operation(handler, store, state=store.load())
+
+    with pytest.raises(OperationHalted):
+        op.update(changed(Model={"Type": "M", "Properties": {"Project": {"Ref": "Project"}, "Hosting": 2}}))
+
+    saved = store.load()
+    assert saved is not None and saved.status == "UPDATE_IN_PROGRESS"
+    assert saved.update is not None and list(saved.update.changed) == ["Model"]
+    assert Status.UPDATE_ROLLBACK_IN_PROGRESS not in [e.status for e in events]  # nothing new started
+    op, events = carried_on(handler, store)
+    assert not op.resume(changed(Model={"Type": "M", "Properties": {"Project": {"Ref": "Project"}, "Hosting": 2}}))
+    assert [(kind, lid, props.get("Hosting")) for kind, lid, _, props in handler.calls] == [("Update", "Model", 1)]
+    assert (events[0].status, events[0].reason) == (Status.UPDATE_ROLLBACK_IN_PROGRESS, RESUMED)
+    state = store.load()
+    assert state is not None and state.status == "UPDATE_ROLLBACK_COMPLETE" and state.update is None
+
+
+def test_a_creation_cut_off_by_a_stop_is_rolled_back_when_carried_on() -> None:
+    handler = Halting("Model", "Create")
+    store = Saved()
+    op, _ = halted_operation(handler, store)
+    with pytest.raises(OperationHalted):
+        op.deploy(TEMPLATE)
+    op, events = carried_on(handler, store)
+    assert not op.resume(TEMPLATE)
+    assert ("Model", "Model-made-up") in deletes(handler)  # the id the cut-off Create was answered
+    assert (events[0].status, events[-1].status) == (Status.ROLLBACK_IN_PROGRESS, Status.ROLLBACK_COMPLETE)
+
+
+def test_a_deletion_cut_off_by_a_stop_goes_on_when_carried_on() -> None:
+    handler = Halting("Model", "Delete")
+    store = Saved()
+    op, _ = halted_operation(handler, store)
+    assert op.deploy(TEMPLATE)
+    op, _ = halted_operation(handler, store, state=store.load())
+    with pytest.raises(OperationHalted):
+        op.destroy()
+    saved = store.load()
+    assert saved is not None and saved.status == "DELETE_IN_PROGRESS" and "Project" in saved.resources
+    op, events = carried_on(handler, store)
+    assert op.resume(TEMPLATE)
+    assert order(handler, "Delete")[0] == "Model"
+    assert events[-1].status is Status.DELETE_COMPLETE and store.load() is None
+
+
+def test_a_cleanup_cut_off_by_a_stop_goes_on_when_carried_on() -> None:
+    handler = Halting("Model", "Delete")
+    store = Saved()
+    op, _ = halted_operation(handler, store)
+    assert op.deploy(Template.parse(BASE))
+    template = changed(Model=replaced_model(), Old=None)
+    op, _ = halted_operation(handler, store, state=store.load())
+    with pytest.raises(OperationHalted):
+        op.update(template)
+    saved = store.load()
+    assert saved is not None and saved.status == "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"
+    op, events = carried_on(handler, store)
+    assert op.resume(template)
+    assert ("Model", "Model-id") in deletes(handler)
+    assert events[-1].status is Status.UPDATE_COMPLETE
+    state = store.load()
+    assert state is not None and state.update is None and "Old" not in state.resources

@@ -21,6 +21,7 @@ from botocore.exceptions import ClientError
 
 from localcloud.serve import LocalCloudServer
 from tests.fixtures.local_cloud import local_client
+from tests.fixtures.stack_api import error_of, settled
 
 TEMPLATE: dict[str, Any] = {
     "Description": "wire test",
@@ -47,22 +48,6 @@ def client(server: LocalCloudServer, service: str) -> Any:
 @pytest.fixture
 def cfn(server: LocalCloudServer) -> Any:
     return client(server, "cloudformation")
-
-
-def error_of(caught: pytest.ExceptionInfo[ClientError]) -> tuple[str, int, str]:
-    response = caught.value.response
-    return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"], response["Error"]["Message"]
-
-
-def settled(cfn: Any, stack: str, timeout: float = 30.0) -> dict[str, Any]:
-    """The stack once no operation runs on it (polled, bounded)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        described = cfn.describe_stacks(StackName=stack)["Stacks"][0]
-        if not described["StackStatus"].endswith("_IN_PROGRESS") or described["StackStatus"] == "REVIEW_IN_PROGRESS":
-            return described
-        assert time.monotonic() < deadline, f"{stack} still {described['StackStatus']}"
-        time.sleep(0.05)
 
 
 def create(cfn: Any, name: str, template: dict[str, Any] | str, **options: Any) -> dict[str, Any]:
@@ -225,6 +210,62 @@ def test_an_unsupported_type_fails_the_change_set_naming_it(cfn: Any) -> None:
     assert "AWS::SQS::Queue (Queue)" in change_set["StatusReason"]
     assert "It plays: " in change_set["StatusReason"]  # what the local cloud's handlers play, each in a few words
     assert "custom resources served by a local function" in change_set["StatusReason"]
+
+
+def test_a_failed_change_set_has_no_events_its_status_reason_says_why(cfn: Any) -> None:
+    """DescribeEvents of a change set's creation (the CLI asks for its failed events to explain a failure): none, so
+    the CLI shows the change set's StatusReason."""
+    template = {"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}}
+    create(cfn, "EventlessChangeSet", template)
+    answer = cfn.describe_events(StackName="EventlessChangeSet", ChangeSetName="create", Filters={"FailedEvents": True})
+    assert answer["OperationEvents"] == []
+    with pytest.raises(ClientError) as caught:
+        cfn.describe_events(StackName="EventlessChangeSet", ChangeSetName="never-made")
+    assert error_of(caught)[:2] == ("ChangeSetNotFound", 404)
+    with pytest.raises(ClientError) as caught:
+        cfn.describe_events()
+    assert error_of(caught)[2] == "One of ChangeSetName, OperationId or StackName must be specified."
+
+
+def test_describe_events_shows_a_stacks_events_by_operation(cfn: Any) -> None:
+    stack = deployed(cfn, "Operations")
+    cfn.update_stack(
+        StackName="Operations",
+        UsePreviousTemplate=True,
+        Parameters=[{"ParameterKey": "Version", "ParameterValue": "2"}],
+    )
+    assert settled(cfn, "Operations")["StackStatus"] == "UPDATE_COMPLETE"
+
+    events = cfn.describe_events(StackName="Operations")["OperationEvents"]
+
+    kinds = {event["OperationType"] for event in events}
+    assert kinds == {"CREATE_CHANGESET", "CREATE_STACK", "UPDATE_STACK"}
+    assert {e["OperationStatus"] for e in events} == {"SUCCEEDED"}
+    [update] = {e["OperationId"] for e in events if e["OperationType"] == "UPDATE_STACK"}
+    of_update = cfn.describe_events(OperationId=update)["OperationEvents"]
+    assert [e["EventId"] for e in of_update] == [e["EventId"] for e in events if e["OperationId"] == update]
+    assert [(e["EventType"], e["ResourceStatus"]) for e in of_update] == [
+        ("STACK_EVENT", "UPDATE_COMPLETE"),
+        ("STACK_EVENT", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"),
+        ("PROGRESS_EVENT", "UPDATE_COMPLETE"),
+        ("PROGRESS_EVENT", "UPDATE_IN_PROGRESS"),
+        ("STACK_EVENT", "UPDATE_IN_PROGRESS"),
+    ]
+    assert all(e["StackId"] == stack["StackId"] for e in events)
+    assert cfn.describe_events(StackName="Operations", Filters={"FailedEvents": True})["OperationEvents"] == []
+
+
+def test_describe_events_failed_events_are_the_provisioning_errors(cfn: Any) -> None:
+    template = {"Resources": {"Broken": {"Type": "AWS::SSM::Parameter", "Properties": {"Type": "String"}}}}
+    deployed(cfn, "FailedEvents", template)
+    [failure] = cfn.describe_events(StackName="FailedEvents", Filters={"FailedEvents": True})["OperationEvents"]
+    assert (failure["EventType"], failure["LogicalResourceId"], failure["ResourceStatus"]) == (
+        "PROVISIONING_ERROR",
+        "Broken",
+        "CREATE_FAILED",
+    )
+    assert (failure["OperationType"], failure["OperationStatus"]) == ("CREATE_STACK", "FAILED")
+    assert "required key [Value] not found" in failure["ResourceStatusReason"]
 
 
 def test_template_and_parameter_errors_are_validation_errors(cfn: Any) -> None:

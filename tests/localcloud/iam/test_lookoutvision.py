@@ -39,6 +39,25 @@ def test_each_call_needs_its_action_on_the_resource_the_reference_gives_it() -> 
     assert needed("UntagResource", ResourceArn=arn, TagKeys=["a"]) == [("lookoutvision:UntagResource", arn)]
 
 
+def test_detect_anomalies_is_a_model_action() -> None:
+    params = {"ProjectName": PROJECT, "ModelVersion": "3", "ContentType": "image/png", "Body": b"\x89PNG"}
+    assert needed("DetectAnomalies", **params) == [("lookoutvision:DetectAnomalies", MODELS.replace("*", "3"))]
+
+
+def test_a_functions_detect_anomalies_is_judged_by_its_role_before_the_image(
+    iam_cloud: LocalCloud, role_function: Any
+) -> None:
+    other = "arn:aws:lookoutvision:us-east-1:123456789012:model/other/*"
+    function = role_function(policy({"Effect": "Allow", "Action": "lookoutvision:DetectAnomalies", "Resource": other}))
+    principal = f"arn:aws:sts::{ACCOUNT}:assumed-role/{function.role_name}/{function.name}"
+    call = {"ProjectName": PROJECT, "ModelVersion": "1", "ContentType": "image/png", "Body": "not an image"}
+    refused = function.call("lookoutvision", "detect_anomalies", **call)
+    assert refused["error"]["message"] == denied(principal, "lookoutvision:DetectAnomalies", MODELS.replace("*", "1"))
+    function.put_policy(policy({"Effect": "Allow", "Action": "lookoutvision:DetectAnomalies", "Resource": MODELS}))
+    allowed = function.call("lookoutvision", "detect_anomalies", **call)
+    assert allowed["error"]["code"] == "ValidationException"  # past IAM: the service looks at the image
+
+
 def test_create_model_with_tags_also_needs_tag_resource_on_the_new_version() -> None:
     new_version = MODELS.replace("*", "4")
     assert needed("CreateModel", ProjectName=PROJECT) == [("lookoutvision:CreateModel", new_version)]

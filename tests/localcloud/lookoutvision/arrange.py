@@ -1,8 +1,12 @@
-"""Projects, datasets and models arranged through boto3 for the emulator's tests, and what they read back."""
+"""Projects, datasets and models arranged through boto3 for the emulator's tests, what they read back, and the
+manifest lines they import."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
+
+from localcloud.sample_dataset import manifest_line
 
 OUTPUT_CONFIG = {"S3Location": {"Bucket": "lookoutvision-output", "Prefix": "runs/"}}
 MANIFEST = {"GroundTruthManifest": {"S3Object": {"Bucket": "lookoutvision-input", "Key": "train.manifest"}}}
@@ -34,3 +38,20 @@ def listed_versions(client: Any, project: str) -> list[str]:
 # Real seconds per service second that make service time stand still for the length of a test:
 # the tests move it with ``emulator.clock.advance``, so no assertion races the clock.
 STILL = 1e6
+
+
+def segmentation_line(source_ref: str, anomalous: bool, color_map: dict[str, Any] | None = None) -> str:
+    """A segmentation JSON line as the service's page shows one: the classification, and a mask with its color map."""
+    line = json.loads(manifest_line(source_ref, anomalous))
+    line["anomaly-mask-ref"] = source_ref.replace(".png", "-mask.png")
+    line["anomaly-mask-ref-metadata"] = {
+        "internal-color-map": color_map
+        or {
+            "0": {"class-name": "BACKGROUND", "hex-color": "#ffffff", "confidence": 0.0},
+            "1": {"class-name": "scratch", "hex-color": "#2ca02c", "confidence": 0.0},
+            "2": {"class-name": "dent", "hex-color": "#1f77b4", "confidence": 0.0},
+        },
+        "type": "groundtruth/semantic-segmentation",
+        "human-annotated": "yes",
+    }
+    return json.dumps(line)

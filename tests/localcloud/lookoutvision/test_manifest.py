@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from typing import Any
 
 import pytest
 
@@ -15,6 +17,7 @@ from localcloud.lookoutvision.manifest import (
     parse,
 )
 from localcloud.sample_dataset import SampleDataset, manifest_line, sample_image
+from tests.localcloud.lookoutvision.arrange import segmentation_line
 
 
 def test_the_sample_manifest_lists_its_images_with_their_classes() -> None:
@@ -70,3 +73,24 @@ def test_every_image_of_the_datasets_is_counted_once_train_first() -> None:
         ("train", ManifestImage("data", "n.png")),
         ("test", ManifestImage("data", "t.png")),
     ]
+
+
+def test_a_segmentation_line_keeps_its_anomaly_types_beside_its_class() -> None:
+    body = "\n".join([segmentation_line("s3://data/a.png", True), manifest_line("s3://data/b.png", False)])
+    segmented, classified = parse(body.encode())
+    assert segmented == ManifestImage("data", "a.png", "anomaly", (("scratch", "#2ca02c"), ("dent", "#1f77b4")))
+    assert classified.anomaly_types is None
+    assert ManifestImage.from_dict(dataclasses.asdict(segmented)) == segmented  # as a saved state reads it back
+
+
+@pytest.mark.parametrize(
+    ("color_map", "message"),
+    [
+        ({"0": {"class-name": "BACKGROUND", "hex-color": "white"}}, "entry 0 needs a class-name and a hex-color"),
+        ({"0": {"class-name": "scratch", "hex-color": "#2ca02c"}}, "entry 0, and only it, must be BACKGROUND"),
+        ({"first": {"class-name": "BACKGROUND", "hex-color": "#ffffff"}}, "must map numbers to anomaly types"),
+    ],
+)
+def test_a_color_map_the_service_would_refuse(color_map: dict[str, Any], message: str) -> None:
+    with pytest.raises(ManifestError, match=f"line 1: internal-color-map {message}"):
+        parse(segmentation_line("s3://data/a.png", True, color_map).encode())

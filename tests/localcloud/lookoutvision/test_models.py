@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from localcloud.lookoutvision import Emulator
+from localcloud.sample_dataset import sample_image
 from tests.localcloud.lookoutvision.arrange import (
     MANIFEST,
     OUTPUT_CONFIG,
@@ -338,3 +341,95 @@ def test_set_status_puts_a_model_in_each_of_the_nine_states(
     emulator.backend.set_status(project, version, state)
     assert status(lookoutvision, project, version) == state
     assert [m["Status"] for m in lookoutvision.list_models(ProjectName=project)["Models"]] == [state]
+
+
+# -- DetectAnomalies ----------------------------------------------------------------------------
+
+
+def detect(client: Any, project: str, version: str, body: bytes, content_type: str = "image/png") -> dict[str, Any]:
+    answer = client.detect_anomalies(ProjectName=project, ModelVersion=version, ContentType=content_type, Body=body)
+    result: dict[str, Any] = answer["DetectAnomalyResult"]
+    return result
+
+
+def test_a_hosted_model_tells_a_normal_image_from_an_anomalous_one(
+    lookoutvision: Any, emulator: Emulator, hosted: tuple[str, str]
+) -> None:
+    project, version = hosted
+    normal = detect(lookoutvision, project, version, sample_image(40, anomalous=False))
+    anomalous = detect(lookoutvision, project, "latest", sample_image(41, anomalous=True))
+    assert normal == {"Source": {"Type": "direct"}, "IsAnomalous": False, "Confidence": 1.0}
+    assert anomalous == {"Source": {"Type": "direct"}, "IsAnomalous": True, "Confidence": 0.7917}
+    [call, _] = emulator.calls_of("DetectAnomalies")
+    assert call.params["Body"] == f"<{len(sample_image(40, anomalous=False))} bytes>"  # recorded by its length
+    assert call.params["ContentType"] == "image/png"
+
+
+@pytest.mark.parametrize(
+    "state", ["TRAINING", "TRAINED", "STARTING_HOSTING", "STOPPING_HOSTING", "HOSTING_FAILED", "SYSTEM_UPDATING"]
+)
+def test_only_a_hosted_model_detects_anomalies(
+    lookoutvision: Any, emulator: Emulator, trained: tuple[str, str], state: str
+) -> None:
+    project, version = trained
+    emulator.backend.set_status(project, version, state)
+    with pytest.raises(lookoutvision.exceptions.ConflictException) as caught:
+        detect(lookoutvision, project, version, sample_image(0, anomalous=False))
+    assert caught.value.response["Error"]["Message"] == (
+        f"Model version 1 of project demo is {state}, not HOSTED: start it (StartModel) and wait until it is HOSTED "
+        "to detect anomalies with it."
+    )
+    assert (caught.value.response["ResourceType"], caught.value.response["ResourceId"]) == ("MODEL", version)
+
+
+def test_a_project_or_version_that_does_not_exist_is_not_found(lookoutvision: Any, hosted: tuple[str, str]) -> None:
+    for project, version, resource in (("nothing", "1", ("PROJECT", "nothing")), ("demo", "7", ("MODEL", "7"))):
+        with pytest.raises(lookoutvision.exceptions.ResourceNotFoundException) as caught:
+            detect(lookoutvision, project, version, sample_image(0, anomalous=False))
+        assert (caught.value.response["ResourceType"], caught.value.response["ResourceId"]) == resource
+
+
+def test_an_image_the_service_refuses_is_a_validation_error_before_the_model_is_looked_at(lookoutvision: Any) -> None:
+    for body, content_type, message in (
+        (sample_image(0, anomalous=False), "image/gif", "ContentType 'image/gif' is not one DetectAnomalies accepts"),
+        (b"GIF89a", "image/png", "Body is not an image the service can analyze: it is not a PNG or JPEG image."),
+    ):
+        with pytest.raises(lookoutvision.exceptions.ValidationException) as caught:
+            detect(lookoutvision, "no-such-project", "1", body, content_type)
+        assert message in caught.value.response["Error"]["Message"]
+
+
+def test_without_s3_the_training_images_dimensions_are_unknown_and_any_size_in_quota_is_analyzed(
+    lookoutvision: Any, hosted: tuple[str, str]
+) -> None:
+    image = Image.new("L", (300, 200), 200)
+    body = io.BytesIO()
+    image.save(body, format="JPEG")
+    assert detect(lookoutvision, *hosted, body.getvalue(), "image/jpeg")["IsAnomalous"] is False
+
+
+def test_the_detection_outcome_setting_fixes_the_answer(
+    lookoutvision: Any, emulator: Emulator, hosted: tuple[str, str]
+) -> None:
+    emulator.configure(detection_outcome="anomalous")
+    assert detect(lookoutvision, *hosted, sample_image(0, anomalous=False))["IsAnomalous"] is True
+    emulator.configure(detection_outcome="normal")
+    assert detect(lookoutvision, *hosted, sample_image(0, anomalous=True)) == {
+        "Source": {"Type": "direct"},
+        "IsAnomalous": False,
+        "Confidence": 1.0,
+    }
+    with pytest.raises(ValueError, match="detection_outcome must be one of pixels, normal, anomalous, not 'maybe'"):
+        emulator.configure(detection_outcome="maybe")
+
+
+def test_detect_anomalies_is_outside_the_per_api_quota(
+    lookoutvision: Any, emulator: Emulator, hosted: tuple[str, str]
+) -> None:
+    emulator.configure(requests_per_second=1.0)
+    image = sample_image(0, anomalous=False)
+    for _ in range(4):  # service time stands still: four calls in the same instant
+        detect(lookoutvision, *hosted, image)
+    lookoutvision.describe_model(ProjectName=hosted[0], ModelVersion=hosted[1])
+    with pytest.raises(lookoutvision.exceptions.ThrottlingException):
+        lookoutvision.describe_model(ProjectName=hosted[0], ModelVersion=hosted[1])

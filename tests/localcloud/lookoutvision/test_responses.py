@@ -13,6 +13,7 @@ import pytest
 
 from localcloud.lookoutvision import Emulator, Fault
 from localcloud.lookoutvision.exceptions import MODELED_ERRORS
+from localcloud.sample_dataset import sample_image
 from provider import servicemodel
 
 
@@ -104,6 +105,21 @@ def test_an_unknown_route(emulator: Emulator) -> None:
 def test_an_operation_the_emulator_does_not_implement(emulator: Emulator) -> None:
     code, headers, _ = request(emulator, "GET", "/2020-11-20/projects/demo/modelpackagingjobs")
     assert (code, headers["x-amzn-errortype"]) == (501, "NotImplemented")
+
+
+def test_detect_anomalies_reads_the_image_from_the_body_and_its_type_from_content_type(emulator: Emulator) -> None:
+    request(emulator, "POST", "/2020-11-20/projects", {"ProjectName": "demo"})
+    request(emulator, "POST", "/2020-11-20/projects/demo/datasets", {"DatasetType": "train"})
+    request(emulator, "POST", "/2020-11-20/projects/demo/models", {"OutputConfig": {"S3Location": {"Bucket": "out"}}})
+    emulator.backend.set_status("demo", "1", "HOSTED")
+    path = "/2020-11-20/projects/demo/models/1/detect"
+    image = sample_image(0, anomalous=True)
+    code, headers, body = request(emulator, "POST", path, image, {"Content-Type": "image/png"})
+    assert (code, headers["content-type"]) == (200, "application/json")
+    assert body == {"DetectAnomalyResult": {"Source": {"Type": "direct"}, "IsAnomalous": True, "Confidence": 0.7917}}
+    code, headers, body = request(emulator, "POST", path, image)  # the helper's application/json
+    assert (code, headers["x-amzn-errortype"]) == (400, "ValidationException")
+    assert body["message"].startswith("ContentType 'application/json' is not one DetectAnomalies accepts")
 
 
 def test_the_resource_arn_label_is_percent_decoded(emulator: Emulator) -> None:

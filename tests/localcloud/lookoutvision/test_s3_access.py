@@ -4,16 +4,19 @@ the model's status message."""
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from localcloud.cloud import LocalCloud
 from localcloud.s3_upload import upload
-from localcloud.sample_dataset import SampleDataset
+from localcloud.sample_dataset import SampleDataset, sample_image
 from tests.fixtures.role_function import RoleFunction, policy
+from tests.localcloud.lookoutvision.arrange import segmentation_line
 
 ACCOUNT = "123456789012"
 BUCKET = "inspection-data"
@@ -302,3 +305,88 @@ def test_the_images_and_their_failures_survive_a_saved_state(cloud: LocalCloud, 
     assert cloud.emulator.backend.dataset_images(PROJECT)["train"][0].key == "datasets/train/images/normal-01.png"
     assert saved["projects"][0]["models"]["1"]["training_failure"].startswith("Failed to read image")
     assert model_after_training(cloud)["Status"] == "TRAINING_FAILED"
+
+
+def png_of(side: int, gray: int = 180) -> bytes:
+    out = io.BytesIO()
+    Image.new("L", (side, side), gray).save(out, format="PNG")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("side", "message"),
+    [
+        (
+            32,
+            "Image s3://{bucket}/{key} of the train dataset is 32 x 32 pixels: each side of an image must be from 64 "
+            "to 4096 pixels.",
+        ),
+        (
+            80,
+            "Image s3://{bucket}/{key} of the train dataset is 80 x 80 pixels, image s3://{bucket}/{first} 64 x 64 "
+            "pixels: the images of a project must all have the same dimensions.",
+        ),
+    ],
+)
+def test_training_fails_on_an_image_out_of_quota_or_of_other_dimensions(
+    cloud: LocalCloud, side: int, message: str
+) -> None:
+    _project_with_dataset(cloud)
+    key = "datasets/train/images/anomaly-02.png"
+    cloud.client("s3").put_object(Bucket=BUCKET, Key=key, Body=png_of(side))
+    cloud.lookoutvision().create_model(ProjectName=PROJECT, OutputConfig=OUTPUT)
+    model = model_after_training(cloud)
+    first = "datasets/train/images/normal-01.png"
+    assert (model["Status"], model["StatusMessage"]) == (
+        "TRAINING_FAILED",
+        message.format(bucket=BUCKET, key=key, first=first),
+    )
+
+
+def test_detect_anomalies_needs_images_of_the_dimensions_the_model_was_trained_on(
+    cloud: LocalCloud, tmp_path: Any
+) -> None:
+    _project_with_dataset(cloud)
+    lookout = cloud.lookoutvision()
+    lookout.create_model(ProjectName=PROJECT, OutputConfig=OUTPUT)
+    assert model_after_training(cloud)["Status"] == "TRAINED"
+    lookout.start_model(ProjectName=PROJECT, ModelVersion="1", MinInferenceUnits=1)
+    cloud.emulator.clock.advance(cloud.emulator.settings.durations.starting_hosting)
+    cloud.emulator.load(cloud.emulator.save(tmp_path / "state.json"))  # what it was trained on is kept
+
+    def detect(body: bytes) -> dict[str, Any]:
+        answer = lookout.detect_anomalies(ProjectName=PROJECT, ModelVersion="1", ContentType="image/png", Body=body)
+        return dict(answer["DetectAnomalyResult"])
+
+    assert detect(sample_image(7, anomalous=True))["IsAnomalous"] is True
+    assert detect(png_of(64))["IsAnomalous"] is False
+    with pytest.raises(lookout.exceptions.ValidationException) as caught:
+        detect(png_of(100))
+    assert caught.value.response["Error"]["Message"] == (
+        f"Body is 100 x 100 pixels, but model version 1 of project {PROJECT} was trained on images of 64 x 64 "
+        "pixels: DetectAnomalies needs images of the same dimensions."
+    )
+
+
+def test_a_model_trained_on_segmentation_lines_answers_anomalies_and_a_mask(cloud: LocalCloud) -> None:
+    dataset = SampleDataset(bucket=BUCKET, manifest_key=MANIFEST_KEY)
+    lines = [segmentation_line(f"s3://{BUCKET}/{key}", anomalous) for key, anomalous in dataset.image_keys()]
+    cloud.client("s3").put_object(Bucket=BUCKET, Key=MANIFEST_KEY, Body="\n".join(lines).encode())
+    _project_with_dataset(cloud)
+    lookout = cloud.lookoutvision()
+    lookout.create_model(ProjectName=PROJECT, OutputConfig=OUTPUT)
+    assert model_after_training(cloud)["Status"] == "TRAINED"
+    lookout.start_model(ProjectName=PROJECT, ModelVersion="1", MinInferenceUnits=1)
+    cloud.emulator.clock.advance(cloud.emulator.settings.durations.starting_hosting)
+
+    image = sample_image(3, anomalous=True)
+    answer = lookout.detect_anomalies(ProjectName=PROJECT, ModelVersion="1", ContentType="image/png", Body=image)
+    result = answer["DetectAnomalyResult"]
+    assert (result["IsAnomalous"], result["Confidence"]) == (True, 0.7917)
+    assert result["Anomalies"] == [
+        {"Name": "background", "PixelAnomaly": {"TotalPercentageArea": 0.9375, "Color": "#ffffff"}},
+        {"Name": "scratch", "PixelAnomaly": {"TotalPercentageArea": 0.0625, "Color": "#2ca02c"}},
+    ]
+    mask = Image.open(io.BytesIO(result["AnomalyMask"]))
+    assert mask.size == (64, 64)
+    assert sorted(mask.convert("RGB").getcolors()) == [(256, (0x2C, 0xA0, 0x2C)), (3840, (255, 255, 255))]

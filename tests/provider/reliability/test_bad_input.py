@@ -43,7 +43,7 @@ VALID_MODEL = model_properties(
     KmsKeyId="alias/valid",
     Tags=[{"Key": "team", "Value": "vision"}],
     Hosting={consts.MIN_INFERENCE_UNITS: "1", consts.MAX_INFERENCE_UNITS: "2"},
-    ServiceTimeout="600",
+    ServiceTimeout="3600",  # 14 real seconds: a loaded machine does not outlast it before the first call
 )
 MODEL_MEMBERS = {
     consts.PROJECT_NAME: ("CreateModel", "ProjectName"),
