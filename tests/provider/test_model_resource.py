@@ -885,7 +885,7 @@ def test_a_create_whose_continuation_is_rejected_answers_its_request_so_that_the
     assert emulator.backend.model_status(PROJECT, "1") is None
 
 
-def test_an_update_of_the_fleet_alone_is_done_in_place_with_four_looks(requests: Requests, emulator: Emulator) -> None:
+def test_an_update_of_the_fleet_alone_is_done_in_place_with_seven_looks(requests: Requests, emulator: Emulator) -> None:
     """What adding a model to the stack costs each model already in it: an in-place Update, no new version."""
     project_with_dataset(emulator)
     arn = trained_model(emulator)
@@ -900,4 +900,11 @@ def test_an_update_of_the_fleet_alone_is_done_in_place_with_four_looks(requests:
     assert response["PhysicalResourceId"] == arn
     assert response["Data"][consts.ATTR_STATUS] == "HOSTED"
     operations = sorted(c.operation for c in emulator.calls)
-    assert operations == ["DescribeModel", "DescribeModel", "ListTagsForResource", "ListTagsForResource"]
+    # The version converged (DescribeModel and its owner tag, twice), then the project looked at for a newer version
+    # this resource made (ListModels, DescribeModel of "latest" and of the version after the highest listed).
+    assert operations == [
+        *["DescribeModel"] * 4,
+        "ListModels",
+        "ListTagsForResource",
+        "ListTagsForResource",
+    ]
