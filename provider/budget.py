@@ -48,6 +48,9 @@ class Budget:
         self.started = started
         self.invocation_length = max(0.0, context.get_remaining_time_in_millis() / 1000)
         self.call_timeout = invocation.call_timeout(self.invocation_length)
+        # The hand-over's Invoke (or the response's PUT) at its worst, as its sockets time out: each
+        # socket timeout has a floor in real seconds, which a scaled clock does not shorten.
+        self._worst_call = max(self.call_timeout, sum(self.socket_timeouts()) / clock.real_seconds(1.0))
         self.deadline = started + service_timeout - invocation.deadline_margin(service_timeout)
         # The last moment a call may start: before the deadline, and early enough that it and the
         # answer, both at their worst, end before CloudFormation stops waiting.
@@ -61,7 +64,7 @@ class Budget:
     # -- figures -------------------------------------------------------------------------------
 
     def reserve(self) -> float:
-        return self.timings.invocation.hand_over_reserve(self.invocation_length, self._slowest_call)
+        return self.timings.invocation.hand_over_reserve(self.invocation_length, self._worst_call, self._slowest_call)
 
     def deadline_left(self) -> float:
         return self.deadline - self.clock.now()

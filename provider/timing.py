@@ -102,7 +102,8 @@ class InvocationTimings:
     to ``call_max``; ``connect_share`` of that is for connecting, and neither socket timeout is
     shorter than ``min_socket_timeout_real`` real seconds (a round trip does not speed up with a
     scaled clock). The reserve kept at the end to hand over or to answer is one call at its worst
-    plus ``answer_margin``, or ``reserve_calls`` times the slowest call timed, never more than half
+    (its socket timeouts, in the clock's seconds) plus ``answer_margin``, or ``reserve_calls``
+    times the slowest call timed, never so much that calls may not start during the first half of
     the invocation. The request gives up ``deadline_share`` of its ServiceTimeout (at most
     ``deadline_margin_max``) before CloudFormation would. The timer warns
     ``timer_margin_real`` real seconds before the invocation's end (crhelper's own margin).
@@ -126,16 +127,19 @@ class InvocationTimings:
         """The longest one call may take (connect + read): a share of the invocation, within bounds."""
         return min(self.call_max, max(self.call_min, invocation_length * self.call_share))
 
-    def hand_over_reserve(self, invocation_length: float, slowest_call: float) -> float:
+    def hand_over_reserve(self, invocation_length: float, worst_call: float, slowest_call: float) -> float:
         """Seconds kept at the end of an invocation to hand over or to answer, whichever it ends with.
 
-        Either is one call (lambda:Invoke, or the PUT of the response) at its worst — ``call_timeout``
-        — plus ``answer_margin``; or ``reserve_calls`` times the slowest call this invocation has
-        timed, if more (network time only: back-off sleeps do not count). Never more than half the
-        invocation, so that every invocation spends at least half its length on the request.
+        Either is one call (lambda:Invoke, or the PUT of the response) at its worst, ``worst_call``,
+        plus ``answer_margin``; or ``reserve_calls`` times the slowest call this invocation has
+        timed, if more (network time only: back-off sleeps do not count). Never so much that a call
+        (``call_timeout``) could not start before the invocation's half, so that every invocation
+        spends at least half its length on the request — unless the invocation is too short for one
+        call and the reserve.
         """
-        needed = max(self.call_timeout(invocation_length) + self.answer_margin, self.reserve_calls * slowest_call)
-        return min(invocation_length / 2, needed)
+        call = self.call_timeout(invocation_length)
+        most = max(invocation_length / 2 - call, call)
+        return min(most, max(worst_call + self.answer_margin, self.reserve_calls * slowest_call))
 
     def deadline_margin(self, service_timeout: float) -> float:
         """How long before ServiceTimeout the provider gives up, to answer FAILED before CloudFormation does."""

@@ -14,11 +14,33 @@ def _budget(clock: FrozenClock, length: float, *, started_ago: float = 0.0, serv
     return Budget(clock, Context(clock, length), started=clock.now() - started_ago, service_timeout=service_timeout)
 
 
-@pytest.mark.parametrize(("length", "reserve"), [(10.0, 1.5), (15.0, 2.0), (60.0, 6.5), (900.0, 10.5)])
+# (invocation, reserve): one call at its worst — connect and read, each at least a real second — and half a second.
+@pytest.mark.parametrize(("length", "reserve"), [(10.0, 2.5), (15.0, 2.55), (60.0, 6.5), (900.0, 10.5)])
 def test_the_reserve_is_one_call_at_its_worst_and_a_margin(length: float, reserve: float) -> None:
     budget = _budget(FrozenClock(), length)
     assert budget.call_timeout == pytest.approx(min(10.0, max(1.0, length / 10)))
     assert budget.reserve() == pytest.approx(reserve)
+
+
+def test_on_a_scaled_clock_the_reserve_covers_the_real_seconds_a_hand_over_takes() -> None:
+    """A call's sockets and the work after it take real seconds, which a faster clock does not shorten.
+
+    At 0.005 real seconds per second, a 200 s invocation lasts one real second: the reserve is all
+    but the first half and one call (the Invoke's sockets may take two real seconds), not the 10.5 s
+    (53 ms) of the clock.
+    """
+    clock = FrozenClock(scale=0.005)
+    budget = _budget(clock, 200.0)
+    assert sum(budget.socket_timeouts()) == pytest.approx(2.0)
+    assert budget.reserve() == pytest.approx(90.0)
+    with budget.timed_call():
+        clock.sleep(0.01)
+    budget.check()
+    clock.at += 89.0
+    budget.check()  # 111 s left: 90 reserved, 21 for a call
+    clock.at += 11.0
+    with pytest.raises(HandOver):  # 100 s left: 90 reserved, and a call may take 10
+        budget.check()
 
 
 def test_the_reserve_grows_with_the_slowest_call_timed_not_with_back_off_sleeps() -> None:
@@ -30,28 +52,29 @@ def test_the_reserve_grows_with_the_slowest_call_timed_not_with_back_off_sleeps(
     assert budget.reserve() == pytest.approx(16.0)  # four times the slowest call
     with budget.timed_call():
         clock.sleep(300.0)
-    assert budget.reserve() == pytest.approx(450.0)  # never more than half the invocation
+    assert budget.reserve() == pytest.approx(440.0)  # calls (10 s) may start until the invocation's half
 
 
 def test_a_call_starts_only_if_it_ends_before_the_reserve() -> None:
     clock = FrozenClock()
-    budget = _budget(clock, 10.0)  # a call takes 1 s at worst; the reserve is 1.5 s
+    # A call may take 2 s; the reserve is 2.9 s: a hand-over's sockets (connect floored at 1 s, read 1.4 s) and 0.5.
+    budget = _budget(clock, 20.0)
     with budget.timed_call():
         clock.sleep(0.1)
     budget.check()
-    clock.at += 7.3  # 2.6 s left: 1.5 reserved, 1.1 for a call
+    clock.at += 14.9  # 5 s left: 2.9 reserved, 2.1 for a call
     budget.check()
-    clock.at += 0.2  # 2.4 s left: no call fits
+    clock.at += 0.2  # 4.8 s left: no call fits
     with pytest.raises(HandOver):
         budget.check()
 
 
 def test_a_wait_that_does_not_fit_sleeps_what_fits_then_hands_over() -> None:
     clock = FrozenClock()
-    budget = _budget(clock, 15.0)  # call 1.5 s, reserve 2 s: calls may start until 11.5 s
+    budget = _budget(clock, 15.0)  # call 1.5 s, reserve 2.55 s (sockets 2.05 s): calls may start until 10.95 s
     with pytest.raises(HandOver):
         budget.wait(20.0)
-    assert clock.slept == [pytest.approx(11.5)]
+    assert clock.slept == [pytest.approx(10.95)]
 
 
 def test_no_hand_over_before_any_progress() -> None:

@@ -40,10 +40,11 @@ def test_backoff_honours_retry_after() -> None:
 
 
 def test_reserve_is_one_call_at_its_worst_or_the_slowest_calls_at_most_half_the_invocation() -> None:
-    assert INVOCATION.hand_over_reserve(900.0, 0.0) == INVOCATION.call_max + INVOCATION.answer_margin
-    assert INVOCATION.hand_over_reserve(10.0, 0.0) == INVOCATION.call_min + INVOCATION.answer_margin
-    assert INVOCATION.hand_over_reserve(900.0, 5.0) == 5.0 * INVOCATION.reserve_calls
-    assert INVOCATION.hand_over_reserve(10.0, 5.0) == 5.0
+    assert INVOCATION.hand_over_reserve(900.0, 10.0, 0.0) == 10.0 + INVOCATION.answer_margin
+    assert INVOCATION.hand_over_reserve(900.0, 10.0, 5.0) == 5.0 * INVOCATION.reserve_calls
+    assert INVOCATION.hand_over_reserve(10.0, 2.0, 5.0) == 4.0  # a call (1 s) may start until the half
+    assert INVOCATION.hand_over_reserve(200.0, 400.0, 0.0) == 90.0
+    assert INVOCATION.hand_over_reserve(2.0, 2.0, 0.0) == 1.0  # too short: one call, and the reserve
 
 
 def test_deadline_margin_is_a_tenth_up_to_a_cap() -> None:
