@@ -31,6 +31,7 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
+# package.json and package-lock.json link to localcloud/pinned_cdk_cli/: the one pin, which the package ships too.
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@

@@ -1,11 +1,11 @@
 """``python -m localcloud cdk -- ARGS``: the pinned AWS CDK CLI, pointed at the local cloud and at nothing else.
 
-The CLI runs from ``node_modules`` (``npm ci`` installs the version package.json pins) with an
-environment built from scratch for the local cloud: its endpoint for every service, dummy
-credentials, a region, its own ``CDK_HOME`` (the CLI caches the account per access key there),
-empty AWS config and credentials files (no profile, no configured endpoint), no proxy and no
-instance metadata. It refuses to run unless every endpoint it would use is a loopback address
-where the local cloud answers, so nothing can reach a real account.
+The CLI is the pinned one (``localcloud.pinned_cli``: a ``node_modules`` of its version, else its cache
+entry, installed on first use) unless one is given. It runs with an environment built from scratch for
+the local cloud: its endpoint for every service, dummy credentials, a region, its own ``CDK_HOME`` (the
+CLI caches the account per access key there), empty AWS config and credentials files (no profile, no
+configured endpoint), no proxy and no instance metadata. It refuses to run unless every endpoint it would
+use is a loopback address where the local cloud answers, so nothing can reach a real account.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import shutil
 import subprocess
 import urllib.error
 import urllib.request
@@ -22,7 +23,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from localcloud.cloudformation.exceptions import LocalCloudFormationError
-from localcloud.serve import CONTROL_PREFIX, environment
+from localcloud.pinned_cli import NODE_ADVICE, CdkCliError, find_cli
+from localcloud.serve import CONTROL_PREFIX, cache_root, environment
 
 PINNED_CLI = "aws-cdk"
 CDK_ENV = {
@@ -88,19 +90,6 @@ def check_local_cloud(endpoint_url: str) -> None:
     )
 
 
-def find_cli(start: Path | None = None) -> Path:
-    """The pinned CLI: ``node_modules/.bin/cdk`` here (or in this package's source checkout)."""
-    roots = [start or Path.cwd(), Path(__file__).resolve().parents[1]]
-    for root in roots:
-        executable = root / "node_modules" / ".bin" / "cdk"
-        if executable.exists():
-            return executable
-    raise LocalCloudFormationError(
-        f"the AWS CDK CLI is not installed in {' or '.join(str(r) for r in roots)}: run `npm ci` there "
-        "(`make setup` does) to install the version package.json pins"
-    )
-
-
 def run_cdk(
     args: Sequence[str],
     *,
@@ -108,12 +97,17 @@ def run_cdk(
     cdk_home: Path,
     cwd: Path | None = None,
     inherited: Mapping[str, str] | None = None,
+    cli: Path | None = None,
     **run_options: Any,
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``cdk ARGS`` against the local cloud at ``endpoint_url``; ``run_options`` go to ``subprocess.run``
-    (e.g. to capture the output)."""
-    env = cli_environment(endpoint_url, cdk_home, os.environ if inherited is None else inherited)
+    """Run ``cdk ARGS`` against the local cloud at ``endpoint_url`` with ``cli`` (default: the pinned one, found
+    from ``cwd`` or installed into the cache ``inherited`` names); ``run_options`` go to ``subprocess.run`` (e.g.
+    to capture the output)."""
+    inherited = os.environ if inherited is None else inherited
+    env = cli_environment(endpoint_url, cdk_home, inherited)
     check_local_cloud(endpoint_url)
-    executable = find_cli(cwd)
+    executable = find_cli(cwd, cache_root(inherited), given=cli)
+    if shutil.which("node", path=env.get("PATH")) is None:
+        raise CdkCliError(f"the AWS CDK CLI runs on Node.js, which is not on PATH: {NODE_ADVICE}")
     command = [str(executable), *args]
     return subprocess.run(command, cwd=cwd, env=env, check=False, text=True, **run_options)  # noqa: S603

@@ -14,12 +14,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from localcloud import cdk_cli, demo, driver, s3_upload, serve
+from localcloud import cdk_cli, demo, driver, pinned_cli, s3_upload, serve
 from localcloud.cloud import ACCOUNT_ID, DEFAULT_STATE_DIR, REGION, SERVE_STATE_DIR
 from localcloud.cloudformation.exceptions import LocalCloudFormationError
 from localcloud.lookoutvision import Settings
 from localcloud.sample_dataset import SampleDataset
 
+#: Names the CDK CLI that ``cdk`` runs instead of the pinned one.
+CDK_CLI_ENV = "LOOKOUTVISION_CDK_CLI"
 # A demo plays a 60 s training in about 1 s.
 DEMO_TIME_SCALE = 1 / 60
 
@@ -93,6 +95,14 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help=f"the CLI's CDK_HOME (default: $CDK_HOME, as serve prints it, else {serve.default_cdk_home(os.environ)})",
     )
+    cache_entry = pinned_cli.cli_cache_entry(serve.cache_root(os.environ), pinned_cli.pinned_version())
+    command["cdk"].add_argument(
+        "--cdk-cli",
+        type=Path,
+        default=os.environ.get(CDK_CLI_ENV) or None,
+        help=f"the CDK CLI to run (default: ${CDK_CLI_ENV}, else the pinned one: node_modules/.bin/cdk of its version "
+        f"here or in this package's checkout, else {cache_entry}, installed there on first use)",
+    )
     command["cdk"].add_argument("args", nargs=argparse.REMAINDER, help="-- then the CLI's arguments")
     command["demo"].add_argument(
         "--state-dir", type=Path, default=None, help="the local cloud's state (default: a temporary directory)"
@@ -164,7 +174,8 @@ def _cdk(args: argparse.Namespace) -> int:
             "no CDK CLI arguments: python -m localcloud cdk -- deploy --require-approval never"
         )
     cdk_home = args.cdk_home.resolve() if args.cdk_home else serve.cdk_home(os.environ)
-    return cdk_cli.run_cdk(cli_args, endpoint_url=args.endpoint.rstrip("/"), cdk_home=cdk_home).returncode
+    endpoint = args.endpoint.rstrip("/")
+    return cdk_cli.run_cdk(cli_args, endpoint_url=endpoint, cdk_home=cdk_home, cli=args.cdk_cli).returncode
 
 
 def _options(args: argparse.Namespace) -> driver.RunOptions:

@@ -47,12 +47,17 @@ ACCESS_KEY_ID = "localcloud"
 SECRET_ACCESS_KEY = "localcloud"  # noqa: S105 - not a secret: the local cloud takes any key
 
 
-def default_cdk_home(environ: Mapping[str, str]) -> Path:
-    """Where the CDK CLI keeps its cache for the local cloud unless ``CDK_HOME`` says otherwise:
-    ``$XDG_CACHE_HOME`` (or ``~/.cache``)``/lookoutvision-cdk/cdk-home``, absolute."""
+def cache_root(environ: Mapping[str, str]) -> Path:
+    """This project's cache: ``$XDG_CACHE_HOME`` (or ``~/.cache``)``/lookoutvision-cdk``, absolute."""
     home = Path(environ["HOME"]) if environ.get("HOME") else Path.home()
     cache = Path(environ["XDG_CACHE_HOME"]) if environ.get("XDG_CACHE_HOME") else home / ".cache"
-    return (cache / "lookoutvision-cdk" / "cdk-home").resolve()
+    return (cache / "lookoutvision-cdk").resolve()
+
+
+def default_cdk_home(environ: Mapping[str, str]) -> Path:
+    """Where the CDK CLI keeps its cache for the local cloud unless ``CDK_HOME`` says otherwise:
+    ``cache_root``/``cdk-home``."""
+    return cache_root(environ) / "cdk-home"
 
 
 def cdk_home(environ: Mapping[str, str]) -> Path:
