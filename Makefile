@@ -9,7 +9,7 @@ export CDK_DISABLE_VERSION_CHECK := 1
 
 # The main job: synthesize the example app, deploy it locally against the emulator, destroy it.
 demo: setup
-	$(BIN)/python -m localcloud demo
+	$(BIN)/python -m lookoutvision_localcloud demo
 
 # Everything CI runs: lint, type-check and the test suite.
 test: setup lint

@@ -1,7 +1,7 @@
 """Fleet teardown: N hosted models destroyed at once under the service's quota of 5 requests/s per API.
 
 Every contender tears down the same fleets in the same run: this provider as deployed (its Delete
-paced for the fleet, ``provider.paced_delete``) and the CDK Provider framework baseline
+paced for the fleet, ``lookoutvision_cdk_provider.paced_delete``) and the CDK Provider framework baseline
 (``bench.cdk_framework``: the user's isComplete every 5 s through the local Lambda). Each Delete
 runs as Lambda runs it — one function, N concurrent asynchronous invocations, each in its own
 execution environment, started beforehand (``Rig.warm``) — against one emulator that enforces the

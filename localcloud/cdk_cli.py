@@ -1,6 +1,6 @@
-"""``python -m localcloud cdk -- ARGS``: the pinned AWS CDK CLI, pointed at the local cloud and at nothing else.
+"""``python -m lookoutvision_localcloud cdk -- ARGS``: the pinned AWS CDK CLI, pointed at the local cloud and at nothing else.
 
-The CLI is the pinned one (``localcloud.pinned_cli``: a ``node_modules`` of its version, else its cache
+The CLI is the pinned one (``lookoutvision_localcloud.pinned_cli``: a ``node_modules`` of its version, else its cache
 entry, installed on first use) unless one is given. It runs with an environment built from scratch for
 the local cloud: its endpoint for every service, dummy credentials, a region, its own ``CDK_HOME`` (the
 CLI caches the account per access key there), empty AWS config and credentials files (no profile, no
@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from localcloud.cloudformation.exceptions import LocalCloudFormationError
-from localcloud.pinned_cli import NODE_ADVICE, CdkCliError, find_cli
-from localcloud.serve import CONTROL_PREFIX, cache_root, environment
+from lookoutvision_localcloud.cloudformation.exceptions import LocalCloudFormationError
+from lookoutvision_localcloud.pinned_cli import NODE_ADVICE, CdkCliError, find_cli
+from lookoutvision_localcloud.serve import CONTROL_PREFIX, cache_root, environment
 
 PINNED_CLI = "aws-cdk"
 CDK_ENV = {
@@ -86,7 +86,7 @@ def check_local_cloud(endpoint_url: str) -> None:
     except (OSError, ValueError, urllib.error.URLError):
         pass
     raise UnsafeEndpointError(
-        f"the local cloud does not answer at {endpoint_url}: start it first with `python -m localcloud serve`"
+        f"the local cloud does not answer at {endpoint_url}: start it first with `python -m lookoutvision_localcloud serve`"
     )
 
 

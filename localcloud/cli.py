@@ -1,4 +1,4 @@
-"""``python -m localcloud COMMAND``: CDK stacks deployed and destroyed locally.
+"""``python -m lookoutvision_localcloud COMMAND``: CDK stacks deployed and destroyed locally.
 
 ``serve`` runs the local cloud on one endpoint; ``cdk -- ARGS`` runs the pinned AWS CDK CLI against it;
 ``demo`` does both with the example app. ``deploy``, ``destroy`` and ``up`` play a synthesized cloud
@@ -14,11 +14,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from localcloud import cdk_cli, demo, driver, pinned_cli, s3_upload, serve
-from localcloud.cloud import ACCOUNT_ID, DEFAULT_STATE_DIR, REGION, SERVE_STATE_DIR
-from localcloud.cloudformation.exceptions import LocalCloudFormationError
-from localcloud.lookoutvision import Settings
-from localcloud.sample_dataset import SampleDataset
+from lookoutvision_localcloud import cdk_cli, demo, driver, pinned_cli, s3_upload, serve
+from lookoutvision_localcloud.cloud import ACCOUNT_ID, DEFAULT_STATE_DIR, REGION, SERVE_STATE_DIR
+from lookoutvision_localcloud.cloudformation.exceptions import LocalCloudFormationError
+from lookoutvision_localcloud.lookoutvision import Settings
+from lookoutvision_localcloud.sample_dataset import SampleDataset
 
 #: Names the CDK CLI that ``cdk`` runs instead of the pinned one.
 CDK_CLI_ENV = "LOOKOUTVISION_CDK_CLI"
@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m localcloud",
+        prog="python -m lookoutvision_localcloud",
         description="Deploy and destroy CDK stacks against a local cloud: the Lookout for Vision emulator, the "
         "custom resources' real Lambda code, moto for IAM / S3 / SSM / CloudWatch Logs / ECR.",
     )
@@ -171,7 +171,7 @@ def _cdk(args: argparse.Namespace) -> int:
     cli_args = args.args[1:] if args.args[:1] == ["--"] else args.args
     if not cli_args:
         raise LocalCloudFormationError(
-            "no CDK CLI arguments: python -m localcloud cdk -- deploy --require-approval never"
+            "no CDK CLI arguments: python -m lookoutvision_localcloud cdk -- deploy --require-approval never"
         )
     cdk_home = args.cdk_home.resolve() if args.cdk_home else serve.cdk_home(os.environ)
     endpoint = args.endpoint.rstrip("/")

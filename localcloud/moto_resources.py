@@ -10,9 +10,9 @@ from typing import Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from localcloud.cloudformation.intrinsics import StackContext
-from localcloud.cloudformation.records import RequestType, ResourceOutcome, ResourceRecord, ResourceRequest
-from localcloud.cloudformation.resources import ResourceHandler, physical_name
+from lookoutvision_localcloud.cloudformation.intrinsics import StackContext
+from lookoutvision_localcloud.cloudformation.records import RequestType, ResourceOutcome, ResourceRecord, ResourceRequest
+from lookoutvision_localcloud.cloudformation.resources import ResourceHandler, physical_name
 
 
 class Clients(Protocol):

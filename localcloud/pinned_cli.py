@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from localcloud.cloudformation.exceptions import LocalCloudFormationError
+from lookoutvision_localcloud.cloudformation.exceptions import LocalCloudFormationError
 
 #: The pin: a package.json naming the CLI's version and the package-lock.json that fixes its tree.
 PIN_DIR = Path(__file__).resolve().parent / "pinned_cdk_cli"

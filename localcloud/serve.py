@@ -1,4 +1,4 @@
-"""``python -m localcloud serve``: the whole local cloud on one loopback endpoint, until stopped.
+"""``python -m lookoutvision_localcloud serve``: the whole local cloud on one loopback endpoint, until stopped.
 
 ``LocalCloudServer`` mounts the CloudFormation API (over this project's engine) and the local
 cloud's control API on a ``LocalCloud``, whose state directory keeps stacks, the emulator's world,
@@ -26,14 +26,14 @@ from urllib.parse import urlencode
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 
-from localcloud.cloud import ACCOUNT_ID, REGION, LocalCloud
-from localcloud.cloudformation.backend import CloudFormationBackend
-from localcloud.cloudformation.exceptions import LocalCloudFormationError
-from localcloud.cloudformation.records import Status
-from localcloud.cloudformation.responses import CloudFormationResponses
-from localcloud.httpserver import Request, Response, WSGIApplication
-from localcloud.leftovers import Leftovers, stack_leftovers
-from localcloud.lookoutvision import Settings
+from lookoutvision_localcloud.cloud import ACCOUNT_ID, REGION, LocalCloud
+from lookoutvision_localcloud.cloudformation.backend import CloudFormationBackend
+from lookoutvision_localcloud.cloudformation.exceptions import LocalCloudFormationError
+from lookoutvision_localcloud.cloudformation.records import Status
+from lookoutvision_localcloud.cloudformation.responses import CloudFormationResponses
+from lookoutvision_localcloud.httpserver import Request, Response, WSGIApplication
+from lookoutvision_localcloud.leftovers import Leftovers, stack_leftovers
+from lookoutvision_localcloud.lookoutvision import Settings
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -200,7 +200,7 @@ def serve(*, port: int, time_scale: float, state_dir: Path, cdk_home: Path, out:
     with LocalCloudServer(state_dir=state_dir, port=port, time_scale=time_scale) as server:
         print(f"# the local cloud serves every service on {server.endpoint_url} (state in {state_dir})", file=out)
         print(
-            "# use it from a shell with these lines, or run the CDK CLI with: python -m localcloud cdk -- ARGS",
+            "# use it from a shell with these lines, or run the CDK CLI with: python -m lookoutvision_localcloud cdk -- ARGS",
             file=out,
         )
         for name, value in environment(server.endpoint_url, cdk_home).items():
@@ -215,14 +215,14 @@ SERVE_START_TIMEOUT = 60.0  # real seconds for `serve` to print its endpoint
 
 
 class ServeProcess:
-    """``python -m localcloud serve`` in a child process; its output goes to ``log``. A context manager."""
+    """``python -m lookoutvision_localcloud serve`` in a child process; its output goes to ``log``. A context manager."""
 
     def __init__(self, state_dir: Path, time_scale: float, log: Path) -> None:
         self.state_dir = state_dir
         self._command = [
             sys.executable,
             "-m",
-            "localcloud",
+            "lookoutvision_localcloud",
             "serve",
             "--port",
             "0",

@@ -30,7 +30,7 @@ changes:
 
 StopModel and DeleteModel keep their ClientToken; the loop ends only once the version is gone,
 and the Budget's deadline and hand-over apply to every step and wait: a 5xx or a lost answer is
-observed again, for as long as the deadline allows (``provider.waiter.Waiter``).
+observed again, for as long as the deadline allows (``lookoutvision_cdk_provider.waiter.Waiter``).
 """
 
 from __future__ import annotations
@@ -39,13 +39,13 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from provider.budget import Budget
-from provider.errors import DeadlineExceeded, Throttled
-from provider.identifiers import ModelRef
-from provider.lifecycle import DONE, WAIT, Absent, Action, ModelObservation, ModelStatus, Step, next_model_action
-from provider.lookout import Lookout
-from provider.tokens import TokenKind, client_token
-from provider.waiter import Waiter
+from lookoutvision_cdk_provider.budget import Budget
+from lookoutvision_cdk_provider.errors import DeadlineExceeded, Throttled
+from lookoutvision_cdk_provider.identifiers import ModelRef
+from lookoutvision_cdk_provider.lifecycle import DONE, WAIT, Absent, Action, ModelObservation, ModelStatus, Step, next_model_action
+from lookoutvision_cdk_provider.lookout import Lookout
+from lookoutvision_cdk_provider.tokens import TokenKind, client_token
+from lookoutvision_cdk_provider.waiter import Waiter
 
 # The statuses of the versions whose Deletes are (about to be) polling with this one.
 _FLEET = frozenset({"HOSTED", "STOPPING_HOSTING", "DELETING"})
@@ -138,7 +138,7 @@ def tear_down(
 
 
 class _Teardown:
-    """The observations and actions of one Delete (``provider.waiter.Waiter`` runs them)."""
+    """The observations and actions of one Delete (``lookoutvision_cdk_provider.waiter.Waiter`` runs them)."""
 
     def __init__(
         self,

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
-from provider.errors import RejectedEvent
-from provider.identifiers import ModelRef, model_named_by
+from lookoutvision_cdk_provider.errors import RejectedEvent
+from lookoutvision_cdk_provider.identifiers import ModelRef, model_named_by
 
 # Characters of a failure kept in the record: it travels in every re-invocation.
 FAILURE_KEPT = 300
@@ -112,7 +112,7 @@ class DatasetProgress:
 
 @dataclass
 class ServiceGoneProgress:
-    """The end-of-support bookkeeping of a Delete that may orphan (``provider.unavailable``).
+    """The end-of-support bookkeeping of a Delete that may orphan (``lookoutvision_cdk_provider.unavailable``).
 
     JSON key ``FirstAnswered``: set when the service first gave its end-of-support answer to this
     request (the clock's epoch seconds); it must lie between the request's start and now.

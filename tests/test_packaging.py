@@ -2,7 +2,7 @@
 their own, outside the repository, that uses the constructs and synthesizes with the asset bundled.
 
 The install takes about 15 s (pip's cache holds the wheels); the asset comes from the bundle cache that
-``cdk_app.lambda_asset.provider_asset`` fills, so a consumer whose package bundles the same asset as
+``lookoutvision_cdk.lambda_asset.provider_asset`` fills, so a consumer whose package bundles the same asset as
 this checkout finds it there.
 """
 
@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from cdk_app import lambda_asset
-from provider import consts
+from lookoutvision_cdk import lambda_asset
+from lookoutvision_cdk_provider import consts
 
 REPO = Path(__file__).resolve().parents[1]
 # The local cloud's and the tests' dependencies, and the example app's cdk-nag: none belongs in a user's app.
@@ -47,8 +47,8 @@ CONSUMER_APP = textwrap.dedent(
     from aws_cdk import App, Stack
     from aws_cdk import aws_s3 as s3
 
-    import cdk_app
-    from cdk_app import Hosting, LookoutVisionDataset, LookoutVisionModel
+    import lookoutvision_cdk
+    from lookoutvision_cdk import Hosting, LookoutVisionDataset, LookoutVisionModel
 
     app = App(outdir=sys.argv[1])
     stack = Stack(app, "Consumer")
@@ -67,7 +67,7 @@ CONSUMER_APP = textwrap.dedent(
         hosting=Hosting(min_inference_units=1, max_inference_units=2),
     )
     app.synth()
-    print(version("lookoutvision-cdk"), cdk_app.__file__)
+    print(version("lookoutvision-cdk"), lookoutvision_cdk.__file__)
     """
 )
 

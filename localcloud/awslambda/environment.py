@@ -1,9 +1,9 @@
 """One execution environment: a subprocess running the bootstrap, used for one invocation at a time.
 
-``Launch`` says how it starts: under which runtime (``localcloud.awslambda.runtimes``: the
+``Launch`` says how it starts: under which runtime (``lookoutvision_localcloud.awslambda.runtimes``: the
 declared Python and the boto3 it ships) and on which code. A function with a code directory (its
 asset, as synthesized) runs isolated: that directory first on ``sys.path``, then the runtime's
-packages and the standard library, nothing else (see ``localcloud.awslambda.bootstrap``). One
+packages and the standard library, nothing else (see ``lookoutvision_localcloud.awslambda.bootstrap``). One
 without runs under the local cloud's own interpreter and environment (``PYTHONPATH``, the
 virtual environment).
 """
@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from localcloud.awslambda.logs import LogStream
-from localcloud.awslambda.runtimes import Runtime
-from localcloud.scaled_clock import ScaledClock
+from lookoutvision_localcloud.awslambda.logs import LogStream
+from lookoutvision_localcloud.awslambda.runtimes import Runtime
+from lookoutvision_localcloud.scaled_clock import ScaledClock
 
 InvocationOutcome = Literal["ok", "error", "timeout"]
 
@@ -120,7 +120,7 @@ class ExecutionEnvironment:
         """Run one invocation; ``request["deadline"]`` (epoch seconds) bounds it in real time.
 
         ``stop_at`` (epoch seconds, before the deadline) stops it earlier, as if it had stalled
-        from then until its timeout (``localcloud.awslambda.service.Stall``).
+        from then until its timeout (``lookoutvision_localcloud.awslambda.service.Stall``).
         """
         with self._log_lock:
             logs.extend(self._unclaimed_logs)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from cdk_app import bundling, lambda_asset
+from lookoutvision_cdk import bundling, lambda_asset
 
 REPO = Path(bundling.__file__).resolve().parents[1]
 # The zipped asset's budget. The CDK CLI zips an asset with yazl: deflate at zlib's default level (6).

@@ -1,4 +1,4 @@
-"""``python -m localcloud cdk``: the CLI's environment reaches the local cloud and nothing else."""
+"""``python -m lookoutvision_localcloud cdk``: the CLI's environment reaches the local cloud and nothing else."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from localcloud import cli
-from localcloud.cdk_cli import UnsafeEndpointError, cli_environment
+from lookoutvision_localcloud import cli
+from lookoutvision_localcloud.cdk_cli import UnsafeEndpointError, cli_environment
 
 
 def test_the_environment_names_the_local_cloud_only(tmp_path: Path) -> None:

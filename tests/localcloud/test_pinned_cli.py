@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from localcloud import pinned_cli
-from localcloud.pinned_cli import Candidate, CdkCliError, choose_cli
+from lookoutvision_localcloud import pinned_cli
+from lookoutvision_localcloud.pinned_cli import Candidate, CdkCliError, choose_cli
 
 REPO = Path(__file__).resolve().parents[2]
 PINNED = pinned_cli.pinned_version()

@@ -6,8 +6,8 @@ import itertools
 
 import pytest
 
-from provider.errors import Throttled
-from provider.paced_delete import FleetPolls, _Pace
+from lookoutvision_cdk_provider.errors import Throttled
+from lookoutvision_cdk_provider.paced_delete import FleetPolls, _Pace
 
 POLLS = FleetPolls()
 

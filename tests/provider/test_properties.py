@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from provider import consts
-from provider.errors import PropertyError
-from provider.properties import (
+from lookoutvision_cdk_provider import consts
+from lookoutvision_cdk_provider.errors import PropertyError
+from lookoutvision_cdk_provider.properties import (
     Hosting,
     orphan_when_service_unavailable,
     parse_dataset,

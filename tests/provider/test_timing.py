@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from provider.timing import AdaptivePolls, CallRetries, InvocationTimings
+from lookoutvision_cdk_provider.timing import AdaptivePolls, CallRetries, InvocationTimings
 
 POLLS = AdaptivePolls()
 CALLS = CallRetries()

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from cdk_app.lambda_asset import RUNTIME_NAME, find_python, provider_asset
-from localcloud.awslambda import LambdaService, provider_edge
-from localcloud.awslambda.runtimes import local_runtime
-from localcloud.cloudformation.response_endpoint import ResponseEndpoint
-from localcloud.lookoutvision import Emulator
+from lookoutvision_cdk.lambda_asset import RUNTIME_NAME, find_python, provider_asset
+from lookoutvision_localcloud.awslambda import LambdaService, provider_edge
+from lookoutvision_localcloud.awslambda.runtimes import local_runtime
+from lookoutvision_localcloud.cloudformation.response_endpoint import ResponseEndpoint
+from lookoutvision_localcloud.lookoutvision import Emulator
 from tests.fixtures.awslambda import HANDLERS_CODE, local_function
 from tests.fixtures.provider import make_event, model_properties, project_with_dataset, trained_model
 
@@ -42,7 +42,7 @@ def test_the_function_runs_its_runtime_from_its_code_alone(python313: str) -> No
     assert "site-packages" not in inside["boto3"]
     # The runtime side of the local Lambda, imported from the harness, is standard library only.
     harness = {name for name in inside["modules"] if name.split(".")[0] == "localcloud"}
-    assert harness == {"localcloud", "localcloud.awslambda", "localcloud.awslambda.context", "localcloud.scaled_clock"}
+    assert harness == {"localcloud", "lookoutvision_localcloud.awslambda", "lookoutvision_localcloud.awslambda.context", "lookoutvision_localcloud.scaled_clock"}
 
 
 def test_the_asset_provider_is_the_one_imported_not_the_repository_copy(tmp_path: Path) -> None:

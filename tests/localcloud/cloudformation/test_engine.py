@@ -6,12 +6,12 @@ import threading
 import time
 from typing import Any
 
-from localcloud.cloudformation.engine import ABANDONED, CLEANUP_INCOMPLETE, StackOperation
-from localcloud.cloudformation.intrinsics import StackContext
-from localcloud.cloudformation.models import StackState
-from localcloud.cloudformation.records import ResourceOutcome, ResourceRecord, ResourceRequest, StackEvent, Status
-from localcloud.cloudformation.resources import SIMULATED
-from localcloud.cloudformation.template import Template
+from lookoutvision_localcloud.cloudformation.engine import ABANDONED, CLEANUP_INCOMPLETE, StackOperation
+from lookoutvision_localcloud.cloudformation.intrinsics import StackContext
+from lookoutvision_localcloud.cloudformation.models import StackState
+from lookoutvision_localcloud.cloudformation.records import ResourceOutcome, ResourceRecord, ResourceRequest, StackEvent, Status
+from lookoutvision_localcloud.cloudformation.resources import SIMULATED
+from lookoutvision_localcloud.cloudformation.template import Template
 
 CONTEXT = StackContext(
     stack_name="Demo",
