@@ -37,11 +37,11 @@ import botocore
 
 from bench.results import Figure, Section, median
 from lookoutvision_cdk import lambda_asset
+from lookoutvision_cdk_provider import consts
+from lookoutvision_cdk_provider.identifiers import OWNER_TAG_KEY, owner_tag_value
 from lookoutvision_localcloud.awslambda.runtimes import Runtime, local_runtime
 from lookoutvision_localcloud.cloudformation.response_endpoint import ResponseEndpoint
 from lookoutvision_localcloud.lookoutvision import Durations, Emulator, Settings
-from lookoutvision_cdk_provider import consts
-from lookoutvision_cdk_provider.identifiers import OWNER_TAG_KEY, owner_tag_value
 
 TARGET_RATIO = 1.3
 ZIP_BUDGET = 2_000_000  # bytes: the asset's budget

@@ -26,7 +26,8 @@ FUNCTION = "crhelper"
 
 
 def build(clock: ScaledClock) -> Handler:
-    """The edge (``lookoutvision_localcloud.awslambda.bootstrap``): the user's handler, crhelper's sleep on ``clock``."""
+    """The edge (``lookoutvision_localcloud.awslambda.bootstrap``): the user's handler, crhelper's sleep on
+    ``clock``."""
 
     class LocalCfnResource(CfnResource):
         def _wait_for_cwlogs(self, sleep: Callable[[float], None] = clock.sleep) -> None:

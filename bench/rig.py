@@ -26,13 +26,13 @@ from typing import Any
 
 from bench.bound import ModelDurations, Quota
 from lookoutvision_cdk.lambda_asset import RUNTIME_NAME, provider_asset
+from lookoutvision_cdk_provider import consts
+from lookoutvision_cdk_provider.identifiers import OWNER_TAG_KEY, owner_tag_value
 from lookoutvision_localcloud.awslambda import LambdaService
 from lookoutvision_localcloud.awslambda.provider_edge import EDGE
 from lookoutvision_localcloud.cloudformation.response_endpoint import ResponseEndpoint, ResponseTimeout
 from lookoutvision_localcloud.lookoutvision import Durations, Emulator, Settings, StatusChange
 from lookoutvision_localcloud.lookoutvision.settings import model_key
-from lookoutvision_cdk_provider import consts
-from lookoutvision_cdk_provider.identifiers import OWNER_TAG_KEY, owner_tag_value
 
 ROOT = Path(__file__).resolve().parents[1]
 HANDLER = "lookoutvision_cdk_provider.handler.handler"

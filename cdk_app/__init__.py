@@ -28,5 +28,5 @@ __all__ = ["Hosting", "ILookoutVisionDataset", "LookoutVisionDataset", "LookoutV
 def __getattr__(name: str) -> Any:
     module = _MODULES.get(name)
     if module is None:
-        raise AttributeError(f"module 'cdk_app' has no attribute {name!r}")
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     return getattr(importlib.import_module(module), name)

@@ -8,11 +8,11 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct, IConstruct
 
-from lookoutvision_cdk import bundling
+from lookoutvision_cdk import bundling, lambda_asset
 from lookoutvision_cdk.project import ProjectLike
 from lookoutvision_cdk.project_policy import ProjectPolicy, policy_id
 
-HANDLER = "lookoutvision_cdk_provider.handler.handler"
+HANDLER = f"{lambda_asset.PROVIDER_PACKAGE}.handler.handler"
 # Lambda's maximum. The provider polls inside one invocation and hands over to a re-invocation of
 # itself only when the remaining time runs low: the longest timeout means the fewest handovers, and
 # an idle poll costs little. The overall deadline is each custom resource's ServiceTimeout.
@@ -87,8 +87,8 @@ class LookoutVisionProvider(Construct):
         Validations.of(self.function).acknowledge(
             Acknowledgment(
                 id="AwsSolutions-L1",
-                reason="The runtime is pinned to the Python that the asset's wheels are built for (lookoutvision_cdk.bundling); "
-                "python3.13 is a supported Lambda runtime.",
+                reason="The runtime is pinned to the Python that the asset's wheels are built for "
+                "(lookoutvision_cdk.bundling); python3.13 is a supported Lambda runtime.",
             )
         )
 

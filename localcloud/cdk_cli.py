@@ -1,4 +1,5 @@
-"""``python -m lookoutvision_localcloud cdk -- ARGS``: the pinned AWS CDK CLI, pointed at the local cloud and at nothing else.
+"""``python -m lookoutvision_localcloud cdk -- ARGS``: the pinned AWS CDK CLI, pointed at the local cloud and at nothing
+else.
 
 The CLI is the pinned one (``lookoutvision_localcloud.pinned_cli``: a ``node_modules`` of its version, else its cache
 entry, installed on first use) unless one is given. It runs with an environment built from scratch for
@@ -86,7 +87,8 @@ def check_local_cloud(endpoint_url: str) -> None:
     except (OSError, ValueError, urllib.error.URLError):
         pass
     raise UnsafeEndpointError(
-        f"the local cloud does not answer at {endpoint_url}: start it first with `python -m lookoutvision_localcloud serve`"
+        f"the local cloud does not answer at {endpoint_url}: "
+        "start it first with `python -m lookoutvision_localcloud serve`"
     )
 
 

@@ -1,4 +1,5 @@
-"""``python -m lookoutvision_localcloud demo`` (``make demo``): the real AWS CDK CLI deploys and destroys the example app locally.
+"""``python -m lookoutvision_localcloud demo`` (``make demo``): the real AWS CDK CLI deploys and destroys the example
+app locally.
 
 It starts ``python -m lookoutvision_localcloud serve`` on a free port with a fresh state directory, creates the
 example's data bucket and uploads a small Ground Truth dataset into it (the manifest and the images
@@ -65,7 +66,10 @@ def run_demo(root: Path, time_scale: float, state_dir: Path | None = None) -> in
     with tempfile.TemporaryDirectory(prefix="localcloud-demo-") as temporary:
         state = state_dir or Path(temporary) / "state"
         log = Path(temporary) / "serve.log"
-        print(f"$ python -m lookoutvision_localcloud serve --port 0 --time-scale {time_scale:g} --state-dir {state}", flush=True)
+        print(
+            f"$ python -m lookoutvision_localcloud serve --port 0 --time-scale {time_scale:g} --state-dir {state}",
+            flush=True,
+        )
         with ServeProcess(state, time_scale, log) as served:
             print(f"  serving every service on {served.endpoint_url}\n", flush=True)
             seed_data_bucket(served.endpoint_url)

@@ -11,7 +11,12 @@ from typing import Any, Protocol
 from botocore.exceptions import BotoCoreError, ClientError
 
 from lookoutvision_localcloud.cloudformation.intrinsics import StackContext
-from lookoutvision_localcloud.cloudformation.records import RequestType, ResourceOutcome, ResourceRecord, ResourceRequest
+from lookoutvision_localcloud.cloudformation.records import (
+    RequestType,
+    ResourceOutcome,
+    ResourceRecord,
+    ResourceRequest,
+)
 from lookoutvision_localcloud.cloudformation.resources import ResourceHandler, physical_name
 
 

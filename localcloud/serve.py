@@ -200,7 +200,8 @@ def serve(*, port: int, time_scale: float, state_dir: Path, cdk_home: Path, out:
     with LocalCloudServer(state_dir=state_dir, port=port, time_scale=time_scale) as server:
         print(f"# the local cloud serves every service on {server.endpoint_url} (state in {state_dir})", file=out)
         print(
-            "# use it from a shell with these lines, or run the CDK CLI with: python -m lookoutvision_localcloud cdk -- ARGS",
+            "# use it from a shell with these lines, or run the CDK CLI with: "
+            "python -m lookoutvision_localcloud cdk -- ARGS",
             file=out,
         )
         for name, value in environment(server.endpoint_url, cdk_home).items():
@@ -215,7 +216,8 @@ SERVE_START_TIMEOUT = 60.0  # real seconds for `serve` to print its endpoint
 
 
 class ServeProcess:
-    """``python -m lookoutvision_localcloud serve`` in a child process; its output goes to ``log``. A context manager."""
+    """``python -m lookoutvision_localcloud serve`` in a child process; its output goes to ``log``. A context
+    manager."""
 
     def __init__(self, state_dir: Path, time_scale: float, log: Path) -> None:
         self.state_dir = state_dir

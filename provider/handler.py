@@ -1,8 +1,10 @@
-"""The Lambda entry point, ``lookoutvision_cdk_provider.handler.handler``: every custom-resource request and every continuation.
+"""The Lambda entry point, ``lookoutvision_cdk_provider.handler.handler``: every custom-resource request and every
+continuation.
 
 Each invocation reads where its answer goes (an event without a target is dropped: nothing done,
 nothing answered), reads the request (one CloudFormation cannot have sent is answered FAILED),
-lets crhelper dispatch it to ``lookoutvision_cdk_provider.dispatch.decide`` (``lookoutvision_cdk_provider.crhelper_adapter``), and
+lets crhelper dispatch it to ``lookoutvision_cdk_provider.dispatch.decide``
+(``lookoutvision_cdk_provider.crhelper_adapter``), and
 hands the verdict to ``lookoutvision_cdk_provider.cfn_response.conclude``: the only code that answers. The
 ResponseURL, a presigned credential, is redacted from every log record (``lookoutvision_cdk_provider.redaction``).
 """

@@ -1,7 +1,8 @@
 """The lifecycle decisions, as pure functions: no I/O, no clock, no randomness of their own.
 
 From what a request wants (a goal) and what the service shows (an observation) to the one next
-action; ``lookoutvision_cdk_provider.model_resource`` and ``lookoutvision_cdk_provider.dataset_resource`` perform the actions and
+action; ``lookoutvision_cdk_provider.model_resource`` and ``lookoutvision_cdk_provider.dataset_resource`` perform the
+actions and
 observe again until DONE or FAIL. The timing rules are ``lookoutvision_cdk_provider.timing``'s.
 """
 

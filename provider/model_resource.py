@@ -29,7 +29,13 @@ from lookoutvision_cdk_provider.errors import (
     outcome_unknown,
     service_gone,
 )
-from lookoutvision_cdk_provider.identifiers import OWNER_TAG_KEY, ModelRef, Owner, UnconfirmedModelCreate, model_named_by
+from lookoutvision_cdk_provider.identifiers import (
+    OWNER_TAG_KEY,
+    ModelRef,
+    Owner,
+    UnconfirmedModelCreate,
+    model_named_by,
+)
 from lookoutvision_cdk_provider.lifecycle import (
     Absent,
     Action,
@@ -71,7 +77,8 @@ class UnansweredCreate:
 class ModelResource:
     """The model operations of one request.
 
-    ``progress`` is the request's record (``lookoutvision_cdk_provider.progress``): it survives re-invocations. ``owner`` is
+    ``progress`` is the request's record (``lookoutvision_cdk_provider.progress``): it survives re-invocations.
+    ``owner`` is
     this custom resource and this request (``lookoutvision_cdk_provider.identifiers.Owner``): the owner tag a version
     this request creates gets. ``page_size`` is ListModels' MaxResults (None: the service's default
     page); ``schedule`` says when to poll.

@@ -42,7 +42,16 @@ from dataclasses import dataclass
 from lookoutvision_cdk_provider.budget import Budget
 from lookoutvision_cdk_provider.errors import DeadlineExceeded, Throttled
 from lookoutvision_cdk_provider.identifiers import ModelRef
-from lookoutvision_cdk_provider.lifecycle import DONE, WAIT, Absent, Action, ModelObservation, ModelStatus, Step, next_model_action
+from lookoutvision_cdk_provider.lifecycle import (
+    DONE,
+    WAIT,
+    Absent,
+    Action,
+    ModelObservation,
+    ModelStatus,
+    Step,
+    next_model_action,
+)
 from lookoutvision_cdk_provider.lookout import Lookout
 from lookoutvision_cdk_provider.tokens import TokenKind, client_token
 from lookoutvision_cdk_provider.waiter import Waiter

@@ -8,7 +8,14 @@ from collections.abc import Callable
 from typing import Generic, TypeVar
 
 from lookoutvision_cdk_provider.budget import Budget
-from lookoutvision_cdk_provider.errors import Conflict, DeadlineExceeded, LookoutError, NotFound, OutOfTime, ResourceFailed
+from lookoutvision_cdk_provider.errors import (
+    Conflict,
+    DeadlineExceeded,
+    LookoutError,
+    NotFound,
+    OutOfTime,
+    ResourceFailed,
+)
 from lookoutvision_cdk_provider.lifecycle import DONE, Action, Step
 from lookoutvision_cdk_provider.timing import AdaptivePolls
 

@@ -88,7 +88,7 @@ def fresh_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     source = tmp_path_factory.mktemp("source")
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(REPO / name, source / name)
-    for package in ("provider", "cdk_app", "localcloud"):
+    for package in ("provider", "cdk_app", "localcloud"):  # the folders that package-dir maps
         shutil.copytree(REPO / package, source / package, ignore=shutil.ignore_patterns("__pycache__"))
     venv = tmp_path_factory.mktemp("user-venv")
     _run([sys.executable, "-m", "venv", str(venv)], cwd=venv)

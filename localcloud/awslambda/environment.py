@@ -32,6 +32,8 @@ InvocationOutcome = Literal["ok", "error", "timeout"]
 # Lambda's limit for the Init phase (importing the handler), apart from the function timeout.
 INIT_TIMEOUT = 10.0
 BOOTSTRAP = Path(__file__).resolve().with_name("bootstrap.py")
+#: The local cloud's top-level package, whose runtime side an execution environment imports.
+HARNESS_PACKAGE = __name__.split(".")[0]
 
 
 def harness_location(package: str) -> str:
@@ -63,8 +65,8 @@ class Launch:
             command += ["--task-root", self.task_root]
         if self.runtime:
             command += ["--runtime-path", str(self.runtime.packages)]
-        packages = ["localcloud"]
-        edge_package = self.edge.partition(":")[0].split(".")[0] if self.edge else "localcloud"
+        packages = [HARNESS_PACKAGE]
+        edge_package = self.edge.partition(":")[0].split(".")[0] if self.edge else HARNESS_PACKAGE
         packages += [edge_package] if edge_package not in packages else []
         command += [f"--harness={package}={harness_location(package)}" for package in packages]
         command += [self.handler, "--clock", *(repr(value) for value in clock.line())]

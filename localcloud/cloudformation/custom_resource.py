@@ -16,7 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from lookoutvision_localcloud.cloudformation.intrinsics import StackContext
-from lookoutvision_localcloud.cloudformation.records import RequestType, ResourceOutcome, ResourceRecord, ResourceRequest
+from lookoutvision_localcloud.cloudformation.records import (
+    RequestType,
+    ResourceOutcome,
+    ResourceRecord,
+    ResourceRequest,
+)
 from lookoutvision_localcloud.cloudformation.resources import ResourceHandler, physical_name
 from lookoutvision_localcloud.cloudformation.response_endpoint import ResponseEndpoint, ResponseTimeout
 

@@ -22,11 +22,11 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from lookoutvision_cdk_provider import servicemodel
 from lookoutvision_localcloud.httpserver import LocalServer, Request, drop_connection, exact_response, raw_target
 from lookoutvision_localcloud.iam import lookoutvision as iam_lookoutvision
 from lookoutvision_localcloud.iam.caller import AccessDenied, Caller, caller_of
 from lookoutvision_localcloud.scaled_clock import ScaledClock
-from lookoutvision_cdk_provider import servicemodel
 
 from .admin import PREFIX as ADMIN_PREFIX
 from .admin import handle_admin

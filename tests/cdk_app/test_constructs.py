@@ -15,7 +15,13 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Annotations, Match, Template
 from cdk_nag import AwsSolutionsChecks
 
-from lookoutvision_cdk import Hosting, ILookoutVisionDataset, LookoutVisionDataset, LookoutVisionModel, LookoutVisionProvider
+from lookoutvision_cdk import (
+    Hosting,
+    ILookoutVisionDataset,
+    LookoutVisionDataset,
+    LookoutVisionModel,
+    LookoutVisionProvider,
+)
 from lookoutvision_cdk_provider import consts
 from lookoutvision_cdk_provider.properties import parse_dataset, parse_model
 from tests.cdk_app.cloudformation import as_cloudformation_sends, sample_values

@@ -36,7 +36,17 @@ def test_deploy_then_destroy_in_separate_processes(tmp_path: Path, capsys: pytes
     state_dir = tmp_path / "state"
     common = ["--state-dir", str(state_dir)]
     deploy = subprocess.run(
-        [sys.executable, "-m", "lookoutvision_localcloud", "deploy", "--app", str(app), "--time-scale", "0.01", *common],
+        [
+            sys.executable,
+            "-m",
+            "lookoutvision_localcloud",
+            "deploy",
+            "--app",
+            str(app),
+            "--time-scale",
+            "0.01",
+            *common,
+        ],
         capture_output=True,
         text=True,
         timeout=120,

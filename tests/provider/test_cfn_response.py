@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from lookoutvision_localcloud.cloudformation.response_endpoint import ResponseEndpoint
 from lookoutvision_cdk_provider.cfn_response import (
     REASON_LIMIT,
     ResponseTarget,
@@ -23,6 +22,7 @@ from lookoutvision_cdk_provider.cfn_response import (
 from lookoutvision_cdk_provider.errors import ContinuationUncertain
 from lookoutvision_cdk_provider.timing import ResponseTimings
 from lookoutvision_cdk_provider.verdict import Answer, HandedOver, LambdaRetry, Silence
+from lookoutvision_localcloud.cloudformation.response_endpoint import ResponseEndpoint
 
 
 def test_a_reason_reads_request_resource_message_advice() -> None:

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 from lookoutvision_cdk.lambda_asset import RUNTIME_NAME, provider_asset
+from lookoutvision_cdk_provider import consts
 from lookoutvision_localcloud.awslambda import LambdaService, provider_edge
 from lookoutvision_localcloud.cloudformation.response_endpoint import ResponseEndpoint
 from lookoutvision_localcloud.lookoutvision import Emulator, Fault
-from lookoutvision_cdk_provider import consts
 from tests.fixtures.faults import InvokeAnswerLost
 from tests.fixtures.provider import (
     PROJECT,

@@ -1,4 +1,5 @@
-"""One ``python -m lookoutvision_localcloud serve`` (a child process) for the CLI tests of this package, bootstrapped once."""
+"""One ``python -m lookoutvision_localcloud serve`` (a child process) for the CLI tests of this package, bootstrapped
+once."""
 
 from __future__ import annotations
 

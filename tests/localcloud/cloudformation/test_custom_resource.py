@@ -16,7 +16,12 @@ import boto3
 import pytest
 
 from lookoutvision_localcloud import driver
-from lookoutvision_localcloud.cloudformation.custom_resource import build_event, check_response, service_timeout, stringify
+from lookoutvision_localcloud.cloudformation.custom_resource import (
+    build_event,
+    check_response,
+    service_timeout,
+    stringify,
+)
 from lookoutvision_localcloud.cloudformation.intrinsics import StackContext
 from lookoutvision_localcloud.cloudformation.records import RequestType, ResourceRequest, Status
 from lookoutvision_localcloud.lookoutvision import Emulator

@@ -9,7 +9,13 @@ from typing import Any
 from lookoutvision_localcloud.cloudformation.engine import ABANDONED, CLEANUP_INCOMPLETE, StackOperation
 from lookoutvision_localcloud.cloudformation.intrinsics import StackContext
 from lookoutvision_localcloud.cloudformation.models import StackState
-from lookoutvision_localcloud.cloudformation.records import ResourceOutcome, ResourceRecord, ResourceRequest, StackEvent, Status
+from lookoutvision_localcloud.cloudformation.records import (
+    ResourceOutcome,
+    ResourceRecord,
+    ResourceRequest,
+    StackEvent,
+    Status,
+)
 from lookoutvision_localcloud.cloudformation.resources import SIMULATED
 from lookoutvision_localcloud.cloudformation.template import Template
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from lookoutvision_localcloud.cloudformation.intrinsics import StackContext
-from lookoutvision_localcloud.cloudformation.records import RequestType, ResourceOutcome, ResourceRecord, ResourceRequest, Status
+from lookoutvision_localcloud.cloudformation.records import (
+    RequestType,
+    ResourceOutcome,
+    ResourceRecord,
+    ResourceRequest,
+    Status,
+)
 from lookoutvision_localcloud.cloudformation.resources import (
     SIMULATED,
     ResourceHandler,

@@ -11,10 +11,10 @@ from urllib.parse import quote
 
 import pytest
 
+from lookoutvision_cdk_provider import servicemodel
 from lookoutvision_localcloud.lookoutvision import Emulator, Fault
 from lookoutvision_localcloud.lookoutvision.exceptions import MODELED_ERRORS
 from lookoutvision_localcloud.sample_dataset import sample_image
-from lookoutvision_cdk_provider import servicemodel
 
 
 def request(

@@ -24,9 +24,9 @@ from botocore.model import ListShape, Shape, StringShape, StructureShape
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from lookoutvision_cdk_provider import consts, servicemodel
 from lookoutvision_localcloud.cloudformation.custom_resource import check_response as cloudformation_problems
 from lookoutvision_localcloud.lookoutvision import Emulator
-from lookoutvision_cdk_provider import consts, servicemodel
 from tests.fixtures.provider import (
     PROJECT,
     Requests,
