@@ -47,6 +47,10 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "sample-dataset":
             return _sample_dataset(args)
+        if args.command == "upload":
+            return _upload(args)
+        if args.command == "leftovers":
+            return _leftovers(args)
         options = _options(args)
         run = {"deploy": driver.deploy, "destroy": driver.destroy, "up": driver.up}[args.command]
         return run(options).exit_code
@@ -77,6 +81,9 @@ def _parser() -> argparse.ArgumentParser:
         "up": "deploy then destroy in one run; fails if anything is left behind",
         "sample-dataset": "write a small Ground Truth dataset (a manifest and the PNG images it lists) into a "
         "folder, laid out as its keys in the bucket it names, for --upload or `aws s3 sync`",
+        "upload": "put every file under FOLDER into the S3 of `serve` (the bucket is created if missing), keyed PREFIX "
+        "+ its path in FOLDER, as `aws s3 mb` and `aws s3 sync` do (refused unless the endpoint is local)",
+        "leftovers": "what the named stacks, deployed through `serve`, left behind; exits 1 unless nothing",
     }
     command = {name: commands.add_parser(name, help=text, description=text) for name, text in helps.items()}
     command["serve"].add_argument(
@@ -116,6 +123,15 @@ def _parser() -> argparse.ArgumentParser:
         default="datasets/train/train.manifest",
         help="the manifest's key; the images go under images/ beside it (%(default)s)",
     )
+    command["upload"].add_argument("folder", type=Path, help="the files to put")
+    command["upload"].add_argument("target", metavar="s3://BUCKET[/PREFIX]", help="where to put them")
+    command["leftovers"].add_argument("stacks", nargs="+", metavar="STACK", help="stack name")
+    for name in ("upload", "leftovers"):
+        command[name].add_argument(
+            "--endpoint",
+            default=os.environ.get("AWS_ENDPOINT_URL", f"http://127.0.0.1:{serve.DEFAULT_PORT}"),
+            help="the local cloud's endpoint (default: $AWS_ENDPOINT_URL, else serve's default port)",
+        )
     command["status"].add_argument("--stack", help="stack name (default: every stack)")
     command["status"].add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR, help="the state directory")
     for name in ("deploy", "destroy", "up"):
@@ -223,6 +239,33 @@ def _sample_dataset(args: argparse.Namespace) -> int:
         f"anomalous) under {args.folder}: upload them with --upload {args.folder}=s3://{args.bucket}"
     )
     return 0
+
+
+def _local_endpoint(endpoint: str) -> str:
+    """``endpoint`` without its trailing ``/``, once it is known to be a loopback address where the local cloud
+    answers."""
+    endpoint = endpoint.rstrip("/")
+    if not cdk_cli.is_loopback(endpoint):
+        raise cdk_cli.UnsafeEndpointError(f"refusing to use {endpoint}: not a local endpoint")
+    cdk_cli.check_local_cloud(endpoint)
+    return endpoint
+
+
+def _upload(args: argparse.Namespace) -> int:
+    try:
+        bucket, prefix = s3_upload.parse_target(args.target)
+        objects = {bucket: s3_upload.read_folder(args.folder, prefix)}
+    except (ValueError, OSError) as exc:
+        raise LocalCloudFormationError(f"upload {args.folder} {args.target}: {exc}") from exc
+    count = s3_upload.upload(serve.local_client(_local_endpoint(args.endpoint), "s3"), objects)
+    print(f"uploaded {count} files from {args.folder} to s3://{bucket}/{prefix}")
+    return 0
+
+
+def _leftovers(args: argparse.Namespace) -> int:
+    report = serve.leftovers(_local_endpoint(args.endpoint), args.stacks)
+    demo.print_leftovers(report)
+    return 0 if report["clean"] else 1
 
 
 def _pairs(items: list[str], option: str) -> dict[str, str]:

@@ -16,14 +16,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-import boto3
-
 from lookoutvision_localcloud.cdk_cli import run_cdk
 from lookoutvision_localcloud.cloud import ACCOUNT_ID, REGION
 from lookoutvision_localcloud.cloudformation.assembly import CloudAssembly
 from lookoutvision_localcloud.s3_upload import upload
 from lookoutvision_localcloud.sample_dataset import SampleDataset
-from lookoutvision_localcloud.serve import ACCESS_KEY_ID, SECRET_ACCESS_KEY, ServeProcess, leftovers
+from lookoutvision_localcloud.serve import ServeProcess, leftovers, local_client
 
 # The example app's data: an existing bucket (context value dataBucket) holding its manifest and images.
 DATA_BUCKET = "lookoutvision-example-data"
@@ -44,13 +42,7 @@ def print_leftovers(report: dict[str, Any]) -> None:
 def seed_data_bucket(endpoint_url: str) -> None:
     """Create the example's data bucket and upload its dataset through the S3 API at ``endpoint_url``."""
     dataset = SampleDataset(bucket=DATA_BUCKET, manifest_key=MANIFEST_KEY)
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=endpoint_url,
-        region_name=REGION,
-        aws_access_key_id=ACCESS_KEY_ID,
-        aws_secret_access_key=SECRET_ACCESS_KEY,
-    )
+    s3 = local_client(endpoint_url, "s3")
     print(f"The data bucket, as `aws s3 mb s3://{DATA_BUCKET}` and `aws s3 sync` make it (CreateBucket, PutObject):")
     count = upload(s3, {DATA_BUCKET: dataset.objects()})
     print(

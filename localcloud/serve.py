@@ -288,6 +288,20 @@ class ServeProcess:
             self._log.close()
 
 
+def local_client(endpoint_url: str, service: str) -> Any:
+    """A boto3 client of ``service`` at the local cloud's ``endpoint_url``, with its dummy credentials and region."""
+    import boto3  # noqa: PLC0415 - the [local] extra's; serve itself does not need it
+
+    make_client: Any = boto3.client  # any service: its name is not a literal here
+    return make_client(
+        service,
+        endpoint_url=endpoint_url,
+        region_name=REGION,
+        aws_access_key_id=ACCESS_KEY_ID,
+        aws_secret_access_key=SECRET_ACCESS_KEY,
+    )
+
+
 def leftovers(endpoint_url: str, stack_names: list[str]) -> dict[str, Any]:
     """What the local cloud says the named stacks left behind (``/_localcloud/leftovers``)."""
     query = urlencode([("stack", name) for name in stack_names])
