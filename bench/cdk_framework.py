@@ -34,8 +34,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bench.rig import Baseline, Request, Rig
-from localcloud.awslambda import LambdaService
-from localcloud.scaled_clock import ScaledClock
+from lookoutvision_localcloud.awslambda import LambdaService
+from lookoutvision_localcloud.scaled_clock import ScaledClock
 
 QUERY_INTERVAL = 5.0  # Provider's queryInterval default, seconds
 TOTAL_TIMEOUT = 30 * 60.0  # Provider's totalTimeout default

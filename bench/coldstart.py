@@ -2,14 +2,14 @@
 
 Measured: a fresh process of the runtime's Python (CPython 3.13, ``-I -S -B``: its standard
 library compiled as installed, nothing else importable, nothing written), the asset exactly as
-``cdk synth`` bundles it first on ``sys.path`` (``cdk_app.lambda_asset``: its bytecode compiled
-for 3.13), then the runtime's boto3. It imports ``provider.handler`` and runs the production
+``cdk synth`` bundles it first on ``sys.path`` (``lookoutvision_cdk.lambda_asset``: its bytecode compiled
+for 3.13), then the runtime's boto3. It imports ``lookoutvision_cdk_provider.handler`` and runs the production
 handler (``make_handler`` with the production settings, but for the local response endpoint it
 may answer to) on a Delete of a TRAINED model: crhelper's clients, the Lookout client, its first
 call (the owner check, ListTagsForResource), then the rest of the Delete.
 
 Baseline: a bare function in the same kind of process doing the same call with the runtime's
-boto3 (``localcloud.awslambda.runtimes``: the same boto3 version installed for 3.13 and compiled,
+boto3 (``lookoutvision_localcloud.awslambda.runtimes``: the same boto3 version installed for 3.13 and compiled,
 as Lambda's runtime ships it precompiled) and the Lookout for Vision model on ``AWS_DATA_PATH``:
 ``import boto3``, a client, ``describe_model``.
 
@@ -37,12 +37,12 @@ from typing import Any
 import botocore
 
 from bench.results import Figure, Section, median
-from cdk_app import lambda_asset
-from localcloud.awslambda.runtimes import Runtime, local_runtime
-from localcloud.cloudformation.response_endpoint import ResponseEndpoint
-from localcloud.lookoutvision import Durations, Emulator, Settings
-from provider import consts
-from provider.identifiers import OWNER_TAG_KEY, owner_tag_value
+from lookoutvision_cdk import lambda_asset
+from lookoutvision_cdk_provider import consts
+from lookoutvision_cdk_provider.identifiers import OWNER_TAG_KEY, owner_tag_value
+from lookoutvision_localcloud.awslambda.runtimes import Runtime, local_runtime
+from lookoutvision_localcloud.cloudformation.response_endpoint import ResponseEndpoint
+from lookoutvision_localcloud.lookoutvision import Durations, Emulator, Settings
 
 TARGET_RATIO = 1.3
 ZIP_BUDGET = 2_000_000  # bytes: the asset's budget
@@ -62,9 +62,9 @@ import time
 began = time.time()
 import json, sys
 sys.path[:0] = sys.argv[1].split(":")
-import provider.handler
-from provider.config import ProviderConfig
-handler = provider.handler.make_handler(ProviderConfig(extra_response_hosts=(sys.argv[3],)))
+import lookoutvision_cdk_provider.handler
+from lookoutvision_cdk_provider.config import ProviderConfig
+handler = lookoutvision_cdk_provider.handler.make_handler(ProviderConfig(extra_response_hosts=(sys.argv[3],)))
 class Context:
     invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench-cold-start"
     aws_request_id = "bench"

@@ -21,9 +21,9 @@ from typing import Any, Protocol
 from bench import cdk_framework, crhelper_baseline
 from bench.eventbridge import LocalEventBridge
 from bench.rig import Baseline, ProviderVariant, Request, Rig
-from localcloud.awslambda import LambdaService
-from localcloud.scaled_clock import ScaledClock
-from provider import consts
+from lookoutvision_cdk_provider import consts
+from lookoutvision_localcloud.awslambda import LambdaService
+from lookoutvision_localcloud.scaled_clock import ScaledClock
 
 
 @dataclass(frozen=True)

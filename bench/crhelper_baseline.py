@@ -20,13 +20,14 @@ import boto3
 from crhelper import CfnResource
 
 from bench.cdk_handlers import Handler, _model, deleted
-from localcloud.scaled_clock import ScaledClock
+from lookoutvision_localcloud.scaled_clock import ScaledClock
 
 FUNCTION = "crhelper"
 
 
 def build(clock: ScaledClock) -> Handler:
-    """The edge (``localcloud.awslambda.bootstrap``): the user's handler, crhelper's sleep on ``clock``."""
+    """The edge (``lookoutvision_localcloud.awslambda.bootstrap``): the user's handler, crhelper's sleep on
+    ``clock``."""
 
     class LocalCfnResource(CfnResource):
         def _wait_for_cwlogs(self, sleep: Callable[[float], None] = clock.sleep) -> None:

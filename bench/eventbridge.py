@@ -25,9 +25,9 @@ from werkzeug.wrappers import Request, Response
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
-from localcloud.awslambda import LambdaService
-from localcloud.httpserver import LocalServer
-from localcloud.scaled_clock import ScaledClock
+from lookoutvision_localcloud.awslambda import LambdaService
+from lookoutvision_localcloud.httpserver import LocalServer
+from lookoutvision_localcloud.scaled_clock import ScaledClock
 
 _RATE = re.compile(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)")
 _UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}

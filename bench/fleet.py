@@ -1,7 +1,7 @@
 """Fleet teardown: N hosted models destroyed at once under the service's quota of 5 requests/s per API.
 
 Every contender tears down the same fleets in the same run: this provider as deployed (its Delete
-paced for the fleet, ``provider.paced_delete``), and two CDK Provider framework baselines
+paced for the fleet, ``lookoutvision_cdk_provider.paced_delete``), and two CDK Provider framework baselines
 (``bench.cdk_framework``: the user's isComplete every 5 s through the local Lambda, the framework's
 own failure rule): ``cdk_provider``, the user's functions as commonly written (a ThrottlingException
 that survives boto3's retries fails the resource), and ``cdk_tolerant``, the well-written peer

@@ -107,7 +107,7 @@ def _code() -> dict[str, Any]:
             return ""
         return done.stdout.strip() if done.returncode == 0 else ""
 
-    packages = ("provider", "localcloud", "cdk_app")
+    packages = ("provider", "localcloud", "cdk_app")  # their folders
     changed = git("diff", "--name-only", "HEAD", "--", *packages).splitlines()
     changed += git("ls-files", "--others", "--exclude-standard", "--", *packages).splitlines()
     dirty = sorted({path.split("/", 1)[0] + "/" for path in changed if path})

@@ -7,7 +7,7 @@ response's arrival on the emulator's clock, so it compares directly with the emu
 history and call record (service seconds).
 
 This provider starts as the local Lambda starts it everywhere, from the edge
-``localcloud.awslambda.provider_edge`` (a variant from another edge, to compare a design
+``lookoutvision_localcloud.awslambda.provider_edge`` (a variant from another edge, to compare a design
 through the provider's code); the baselines that are not this provider (``bench.cdk_framework``,
 ``bench.crhelper_baseline``) run their own handlers in functions of their own.
 """
@@ -25,23 +25,23 @@ from types import TracebackType
 from typing import Any
 
 from bench.bound import ModelDurations, Quota
-from cdk_app.lambda_asset import RUNTIME_NAME, provider_asset
-from localcloud.awslambda import LambdaService
-from localcloud.awslambda.provider_edge import EDGE
-from localcloud.cloudformation.response_endpoint import ResponseEndpoint, ResponseTimeout
-from localcloud.lookoutvision import Durations, Emulator, Settings, StatusChange
-from localcloud.lookoutvision.settings import model_key
-from provider import consts
-from provider.identifiers import OWNER_TAG_KEY, owner_tag_value
+from lookoutvision_cdk.lambda_asset import RUNTIME_NAME, provider_asset
+from lookoutvision_cdk_provider import consts
+from lookoutvision_cdk_provider.identifiers import OWNER_TAG_KEY, owner_tag_value
+from lookoutvision_localcloud.awslambda import LambdaService
+from lookoutvision_localcloud.awslambda.provider_edge import EDGE
+from lookoutvision_localcloud.cloudformation.response_endpoint import ResponseEndpoint, ResponseTimeout
+from lookoutvision_localcloud.lookoutvision import Durations, Emulator, Settings, StatusChange
+from lookoutvision_localcloud.lookoutvision.settings import model_key
 
 ROOT = Path(__file__).resolve().parents[1]
-HANDLER = "provider.handler.handler"
+HANDLER = "lookoutvision_cdk_provider.handler.handler"
 STACK_ID = "arn:aws:cloudformation:us-east-1:123456789012:stack/bench/0b0e0c00-0000-4000-8000-000000000000"
 # The RequestId of the Create that the arranged model versions are tagged as made by.
 ARRANGED_CREATE = "0b0e0c00-0000-4000-8000-00000000c4ea"
 MANIFEST = {"GroundTruthManifest": {"S3Object": {"Bucket": "bench-data", "Key": "train.manifest"}}}
 OUTPUT = {"S3Location": {"Bucket": "bench-data", "Prefix": "output/"}}
-# The provider function's timeout (cdk_app.provider_function.TIMEOUT), service seconds.
+# The provider function's timeout (lookoutvision_cdk.provider_function.TIMEOUT), service seconds.
 LAMBDA_TIMEOUT = 900.0
 QUOTA = 5.0  # the service's quota: requests per second per API
 INIT_WAIT = 120.0  # real seconds an environment may take to import its handler while warming
@@ -160,7 +160,7 @@ class Rig:
     ) -> LambdaService:
         """The local function ``name``, started on first use and kept until ``close_function`` or the rig's end.
 
-        Every function runs as deployed: the provider's asset (``cdk_app.lambda_asset``) under its
+        Every function runs as deployed: the provider's asset (``lookoutvision_cdk.lambda_asset``) under its
         runtime, python3.13. The baselines' handlers come from ``bench`` through their edges; the
         asset lends them what their own bundle would hold (boto3 with the Lookout for Vision
         model, crhelper).

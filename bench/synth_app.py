@@ -71,8 +71,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _add_models(stack: Any, count: int) -> None:
-    from cdk_app.model import Hosting, LookoutVisionModel  # noqa: PLC0415
     from example_app.stack import OUTPUT_PREFIX  # noqa: PLC0415
+    from lookoutvision_cdk.model import Hosting, LookoutVisionModel  # noqa: PLC0415
 
     project = stack.node.find_child("Project")
     train = stack.node.find_child("TrainDataset")

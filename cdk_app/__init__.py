@@ -1,7 +1,7 @@
 """CDK constructs for Lookout for Vision models and datasets.
 
-``from cdk_app import LookoutVisionModel`` imports the constructs (and with them ``aws_cdk``, which
-starts jsii) on first use: ``cdk_app.lambda_asset``, which builds the provider's Lambda asset and
+``from lookoutvision_cdk import LookoutVisionModel`` imports the constructs (and with them ``aws_cdk``, which
+starts jsii) on first use: ``lookoutvision_cdk.lambda_asset``, which builds the provider's Lambda asset and
 needs only the standard library, stays importable without that cost.
 """
 
@@ -11,16 +11,16 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from cdk_app.dataset import ILookoutVisionDataset, LookoutVisionDataset
-    from cdk_app.model import Hosting, LookoutVisionModel
-    from cdk_app.provider_function import LookoutVisionProvider
+    from lookoutvision_cdk.dataset import ILookoutVisionDataset, LookoutVisionDataset
+    from lookoutvision_cdk.model import Hosting, LookoutVisionModel
+    from lookoutvision_cdk.provider_function import LookoutVisionProvider
 
 _MODULES = {
-    "Hosting": "cdk_app.model",
-    "ILookoutVisionDataset": "cdk_app.dataset",
-    "LookoutVisionDataset": "cdk_app.dataset",
-    "LookoutVisionModel": "cdk_app.model",
-    "LookoutVisionProvider": "cdk_app.provider_function",
+    "Hosting": "lookoutvision_cdk.model",
+    "ILookoutVisionDataset": "lookoutvision_cdk.dataset",
+    "LookoutVisionDataset": "lookoutvision_cdk.dataset",
+    "LookoutVisionModel": "lookoutvision_cdk.model",
+    "LookoutVisionProvider": "lookoutvision_cdk.provider_function",
 }
 __all__ = ["Hosting", "ILookoutVisionDataset", "LookoutVisionDataset", "LookoutVisionModel", "LookoutVisionProvider"]
 
@@ -28,5 +28,5 @@ __all__ = ["Hosting", "ILookoutVisionDataset", "LookoutVisionDataset", "LookoutV
 def __getattr__(name: str) -> Any:
     module = _MODULES.get(name)
     if module is None:
-        raise AttributeError(f"module 'cdk_app' has no attribute {name!r}")
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     return getattr(importlib.import_module(module), name)

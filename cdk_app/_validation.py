@@ -1,4 +1,4 @@
-"""Synth-time checks of construct props against the service model (provider.servicemodel).
+"""Synth-time checks of construct props against the service model (lookoutvision_cdk_provider.servicemodel).
 
 Values that are still CDK tokens (known only at deploy time) are skipped: the provider checks them
 again when CloudFormation hands them over.
@@ -14,7 +14,7 @@ from aws_cdk import aws_lookoutvision as lookoutvision
 from botocore.model import Shape, StructureShape
 from constructs import Construct
 
-from provider import consts, servicemodel
+from lookoutvision_cdk_provider import consts, servicemodel
 
 
 def is_token(value: Any) -> bool:

@@ -1,4 +1,4 @@
-"""How ``cdk synth`` bundles the provider function's code (``cdk_app.lambda_asset`` builds it).
+"""How ``cdk synth`` bundles the provider function's code (``lookoutvision_cdk.lambda_asset`` builds it).
 
 Local first: pip on the machine that synthesizes, for the Lambda platform, no Docker, cached on
 disk. When that is not possible (no pip, no package index), CDK falls back to its Docker image
@@ -16,8 +16,8 @@ import jsii
 from aws_cdk import BundlingOptions, DockerImage, DockerVolume, ILocalBundling
 from aws_cdk import aws_lambda as lambda_
 
-from cdk_app import lambda_asset
-from cdk_app.lambda_asset import PROVIDER_DIR
+from lookoutvision_cdk import lambda_asset
+from lookoutvision_cdk.lambda_asset import PROVIDER_DIR
 
 #: The Lambda runtime of the provider function; the bundle is built for the same Python.
 RUNTIME = lambda_.Runtime.PYTHON_3_13
@@ -58,7 +58,7 @@ def bundling_options(cache_dir: Path | None = None) -> BundlingOptions:
 
 
 def provider_code(cache_dir: Path | None = None) -> lambda_.Code:
-    """The provider function's code asset (the handler is ``provider.handler.handler``)."""
+    """The provider function's code asset (the handler is ``lookoutvision_cdk_provider.handler.handler``)."""
     return lambda_.Code.from_asset(
         str(PROVIDER_DIR),
         bundling=bundling_options(cache_dir),

@@ -11,8 +11,8 @@ from aws_cdk import CustomResource, Duration, RemovalPolicy, Stack, Token
 from aws_cdk import aws_s3 as s3
 from constructs import Construct, IValidation, Node
 
-from cdk_app import _validation
-from cdk_app.project import (
+from lookoutvision_cdk import _validation
+from lookoutvision_cdk.project import (
     ProjectLike,
     check_project,
     known_same_project,
@@ -20,8 +20,8 @@ from cdk_app.project import (
     project_literal_name,
     project_name_property,
 )
-from cdk_app.provider_function import LookoutVisionProvider
-from provider import consts
+from lookoutvision_cdk.provider_function import LookoutVisionProvider
+from lookoutvision_cdk_provider import consts
 
 DatasetType = Literal["train", "test"]
 _DATASET_TYPES = ("train", "test")

@@ -25,8 +25,18 @@ PLATFORM = "manylinux2014_x86_64"
 #: The Lambda runtime's Python: the wheels are chosen for it and the bytecode compiled by it.
 PYTHON_VERSION = "3.13"
 RUNTIME_NAME = f"python{PYTHON_VERSION}"
-#: The ``provider`` package beside this one (in the repository and in site-packages alike).
-PROVIDER_DIR = Path(__file__).resolve().parents[1] / "provider"
+#: The provider's import name, and its folder in the asset (the handler is ``<PROVIDER_PACKAGE>.handler.handler``).
+PROVIDER_PACKAGE = "lookoutvision_cdk_provider"
+#: Its sources beside this package: the installed package in site-packages, or its folder in the repository
+#: (``provider/``, which the installed names map to; an editable install links to it).
+PROVIDER_DIR = next(
+    (
+        path
+        for path in (Path(__file__).resolve().parents[1] / name for name in (PROVIDER_PACKAGE, "provider"))
+        if (path / "__init__.py").is_file()
+    ),
+    Path(__file__).resolve().parents[1] / PROVIDER_PACKAGE,
+)
 CACHE_ENV = "LOOKOUTVISION_CDK_BUNDLE_CACHE"
 #: Where Lambda puts the function's code.
 TASK_ROOT = "/var/task"
@@ -150,7 +160,7 @@ def build(target: Path, provider_dir: Path = PROVIDER_DIR) -> None:
     """The asset in ``target``: install, copy the provider, prune, strip, compile."""
     requirements = provider_dir / "requirements.txt"
     subprocess.run(pip_install_command(target, "-r", str(requirements)), check=True)  # noqa: S603 (fixed argv)
-    shutil.copytree(provider_dir, target / "provider", ignore=shutil.ignore_patterns(*_SOURCES_EXCLUDED))
+    shutil.copytree(provider_dir, target / PROVIDER_PACKAGE, ignore=shutil.ignore_patterns(*_SOURCES_EXCLUDED))
     prune(target)
     strip_debug_sections(target)
     compile_bytecode(target)
@@ -207,8 +217,10 @@ def compile_bytecode(target: Path) -> None:
     # Paths in tracebacks as on Lambda (/var/task/botocore/client.py), not the build directory.
     compile_all = [python, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash"]
     compile_all += ["-s", str(target), "-p", TASK_ROOT]
-    subprocess.run([*compile_all, str(target / "provider")], check=True)  # noqa: S603 (fixed argv)
-    dependencies = sorted(p for p in target.iterdir() if p.name != "provider" and (p.is_dir() or p.suffix == ".py"))
+    subprocess.run([*compile_all, str(target / PROVIDER_PACKAGE)], check=True)  # noqa: S603 (fixed argv)
+    dependencies = sorted(
+        p for p in target.iterdir() if p.name != PROVIDER_PACKAGE and (p.is_dir() or p.suffix == ".py")
+    )
     # PYTHONNODEBUGRANGES, not -X no_debug_ranges: compileall's worker processes inherit only the environment.
     without_columns = {**os.environ, "PYTHONNODEBUGRANGES": "1"}
     subprocess.run([*compile_all, "-b", *map(str, dependencies)], check=True, env=without_columns)  # noqa: S603

@@ -11,9 +11,9 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from cdk_app import _validation
-from cdk_app.dataset import ILookoutVisionDataset
-from cdk_app.project import (
+from lookoutvision_cdk import _validation
+from lookoutvision_cdk.dataset import ILookoutVisionDataset
+from lookoutvision_cdk.project import (
     ProjectLike,
     check_project,
     project_label,
@@ -21,8 +21,8 @@ from cdk_app.project import (
     project_name_property,
     same_project,
 )
-from cdk_app.provider_function import LookoutVisionProvider
-from provider import consts
+from lookoutvision_cdk.provider_function import LookoutVisionProvider
+from lookoutvision_cdk_provider import consts
 
 
 @dataclass(frozen=True)

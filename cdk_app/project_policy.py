@@ -21,7 +21,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from cdk_app.project import ProjectLike, arn_name, model_arns
+from lookoutvision_cdk.project import ProjectLike, arn_name, model_arns
 
 # Exactly the Lookout for Vision operations the provider calls (provider/lookout.py), by the resource
 # type that AWS's service authorization reference gives each. These four have none: IAM evaluates

@@ -11,12 +11,12 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct, IConstruct
 
-from cdk_app import bundling
-from cdk_app.project import ProjectLike
-from cdk_app.project_policy import ProjectPolicy, policy_id
-from provider import consts
+from lookoutvision_cdk import bundling, lambda_asset
+from lookoutvision_cdk.project import ProjectLike
+from lookoutvision_cdk.project_policy import ProjectPolicy, policy_id
+from lookoutvision_cdk_provider import consts
 
-HANDLER = "provider.handler.handler"
+HANDLER = f"{lambda_asset.PROVIDER_PACKAGE}.handler.handler"
 # Lambda's maximum. The provider polls inside one invocation and hands over to a re-invocation of
 # itself only when the remaining time runs low: the longest timeout means the fewest handovers, and
 # an idle poll costs little. The overall deadline is each custom resource's ServiceTimeout.
@@ -93,8 +93,8 @@ class LookoutVisionProvider(Construct):
         Validations.of(self.function).acknowledge(
             Acknowledgment(
                 id="AwsSolutions-L1",
-                reason="The runtime is pinned to the Python that the asset's wheels are built for (cdk_app.bundling); "
-                "python3.13 is a supported Lambda runtime.",
+                reason="The runtime is pinned to the Python that the asset's wheels are built for "
+                "(lookoutvision_cdk.bundling); python3.13 is a supported Lambda runtime.",
             )
         )
 
@@ -116,7 +116,7 @@ class LookoutVisionProvider(Construct):
         ``{"Rank": r, "Size": n}``, resolved at synth: ``n`` is the number of models of the stack that
         joined (every project's: the service's quota is the account's), ``r`` this one's place among
         them in the order they were declared. The provider paces each Delete by it
-        (``provider.fleet_pace``).
+        (``lookoutvision_cdk_provider.fleet_pace``).
         """
         self._fleet.append(model)
         return Lazy.any(_FleetPlace(self, model))

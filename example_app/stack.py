@@ -9,7 +9,7 @@ from aws_cdk import aws_lookoutvision as lookoutvision
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from cdk_app import Hosting, LookoutVisionDataset, LookoutVisionModel
+from lookoutvision_cdk import Hosting, LookoutVisionDataset, LookoutVisionModel
 
 DEFAULT_PROJECT_NAME = "cdk-example"
 DEFAULT_MANIFEST_KEY = "datasets/train/train.manifest"

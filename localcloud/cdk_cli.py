@@ -1,11 +1,12 @@
-"""``python -m localcloud cdk -- ARGS``: the pinned AWS CDK CLI, pointed at the local cloud and at nothing else.
+"""``python -m lookoutvision_localcloud cdk -- ARGS``: the pinned AWS CDK CLI, pointed at the local cloud and at nothing
+else.
 
-The CLI runs from ``node_modules`` (``npm ci`` installs the version package.json pins) with an
-environment built from scratch for the local cloud: its endpoint for every service, dummy
-credentials, a region, its own ``CDK_HOME`` (the CLI caches the account per access key there),
-empty AWS config and credentials files (no profile, no configured endpoint), no proxy and no
-instance metadata. It refuses to run unless every endpoint it would use is a loopback address
-where the local cloud answers, so nothing can reach a real account.
+The CLI is the pinned one (``lookoutvision_localcloud.pinned_cli``: a ``node_modules`` of its version, else its cache
+entry, installed on first use) unless one is given. It runs with an environment built from scratch for
+the local cloud: its endpoint for every service, dummy credentials, a region, its own ``CDK_HOME`` (the
+CLI caches the account per access key there), empty AWS config and credentials files (no profile, no
+configured endpoint), no proxy and no instance metadata. It refuses to run unless every endpoint it would
+use is a loopback address where the local cloud answers, so nothing can reach a real account.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import shutil
 import subprocess
 import urllib.error
 import urllib.request
@@ -21,8 +23,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from localcloud.cloudformation.exceptions import LocalCloudFormationError
-from localcloud.serve import CONTROL_PREFIX, environment
+from lookoutvision_localcloud.cloudformation.exceptions import LocalCloudFormationError
+from lookoutvision_localcloud.pinned_cli import NODE_ADVICE, CdkCliError, find_cli
+from lookoutvision_localcloud.serve import CONTROL_PREFIX, cache_root, environment
 
 PINNED_CLI = "aws-cdk"
 CDK_ENV = {
@@ -84,20 +87,8 @@ def check_local_cloud(endpoint_url: str) -> None:
     except (OSError, ValueError, urllib.error.URLError):
         pass
     raise UnsafeEndpointError(
-        f"the local cloud does not answer at {endpoint_url}: start it first with `python -m localcloud serve`"
-    )
-
-
-def find_cli(start: Path | None = None) -> Path:
-    """The pinned CLI: ``node_modules/.bin/cdk`` here (or in this package's source checkout)."""
-    roots = [start or Path.cwd(), Path(__file__).resolve().parents[1]]
-    for root in roots:
-        executable = root / "node_modules" / ".bin" / "cdk"
-        if executable.exists():
-            return executable
-    raise LocalCloudFormationError(
-        f"the AWS CDK CLI is not installed in {' or '.join(str(r) for r in roots)}: run `npm ci` there "
-        "(`make setup` does) to install the version package.json pins"
+        f"the local cloud does not answer at {endpoint_url}: "
+        "start it first with `python -m lookoutvision_localcloud serve`"
     )
 
 
@@ -108,12 +99,17 @@ def run_cdk(
     cdk_home: Path,
     cwd: Path | None = None,
     inherited: Mapping[str, str] | None = None,
+    cli: Path | None = None,
     **run_options: Any,
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``cdk ARGS`` against the local cloud at ``endpoint_url``; ``run_options`` go to ``subprocess.run``
-    (e.g. to capture the output)."""
-    env = cli_environment(endpoint_url, cdk_home, os.environ if inherited is None else inherited)
+    """Run ``cdk ARGS`` against the local cloud at ``endpoint_url`` with ``cli`` (default: the pinned one, found
+    from ``cwd`` or installed into the cache ``inherited`` names); ``run_options`` go to ``subprocess.run`` (e.g.
+    to capture the output)."""
+    inherited = os.environ if inherited is None else inherited
+    env = cli_environment(endpoint_url, cdk_home, inherited)
     check_local_cloud(endpoint_url)
-    executable = find_cli(cwd)
+    executable = find_cli(cwd, cache_root(inherited), given=cli)
+    if shutil.which("node", path=env.get("PATH")) is None:
+        raise CdkCliError(f"the AWS CDK CLI runs on Node.js, which is not on PATH: {NODE_ADVICE}")
     command = [str(executable), *args]
     return subprocess.run(command, cwd=cwd, env=env, check=False, text=True, **run_options)  # noqa: S603

@@ -1,4 +1,4 @@
-"""``python -m localcloud COMMAND``: CDK stacks deployed and destroyed locally.
+"""``python -m lookoutvision_localcloud COMMAND``: CDK stacks deployed and destroyed locally.
 
 ``serve`` runs the local cloud on one endpoint; ``cdk -- ARGS`` runs the pinned AWS CDK CLI against it;
 ``demo`` does both with the example app. ``deploy``, ``destroy`` and ``up`` play a synthesized cloud
@@ -14,12 +14,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from localcloud import cdk_cli, demo, driver, s3_upload, serve
-from localcloud.cloud import ACCOUNT_ID, DEFAULT_STATE_DIR, REGION, SERVE_STATE_DIR
-from localcloud.cloudformation.exceptions import LocalCloudFormationError
-from localcloud.lookoutvision import Settings
-from localcloud.sample_dataset import SampleDataset
+from lookoutvision_localcloud import cdk_cli, demo, driver, pinned_cli, s3_upload, serve
+from lookoutvision_localcloud.cloud import ACCOUNT_ID, DEFAULT_STATE_DIR, REGION, SERVE_STATE_DIR
+from lookoutvision_localcloud.cloudformation.exceptions import LocalCloudFormationError
+from lookoutvision_localcloud.lookoutvision import Settings
+from lookoutvision_localcloud.sample_dataset import SampleDataset
 
+#: Names the CDK CLI that ``cdk`` runs instead of the pinned one.
+CDK_CLI_ENV = "LOOKOUTVISION_CDK_CLI"
 # A demo plays a 60 s training in about 1 s.
 DEMO_TIME_SCALE = 1 / 60
 
@@ -45,6 +47,10 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "sample-dataset":
             return _sample_dataset(args)
+        if args.command == "upload":
+            return _upload(args)
+        if args.command == "leftovers":
+            return _leftovers(args)
         options = _options(args)
         run = {"deploy": driver.deploy, "destroy": driver.destroy, "up": driver.up}[args.command]
         return run(options).exit_code
@@ -58,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m localcloud",
+        prog="python -m lookoutvision_localcloud",
         description="Deploy and destroy CDK stacks against a local cloud: the Lookout for Vision emulator, the "
         "custom resources' real Lambda code, moto for IAM / S3 / SSM / CloudWatch Logs / ECR.",
     )
@@ -75,6 +81,9 @@ def _parser() -> argparse.ArgumentParser:
         "up": "deploy then destroy in one run; fails if anything is left behind",
         "sample-dataset": "write a small Ground Truth dataset (a manifest and the PNG images it lists) into a "
         "folder, laid out as its keys in the bucket it names, for --upload or `aws s3 sync`",
+        "upload": "put every file under FOLDER into the S3 of `serve` (the bucket is created if missing), keyed PREFIX "
+        "+ its path in FOLDER, as `aws s3 mb` and `aws s3 sync` do (refused unless the endpoint is local)",
+        "leftovers": "what the named stacks, deployed through `serve`, left behind; exits 1 unless nothing",
     }
     command = {name: commands.add_parser(name, help=text, description=text) for name, text in helps.items()}
     command["serve"].add_argument(
@@ -93,6 +102,14 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help=f"the CLI's CDK_HOME (default: $CDK_HOME, as serve prints it, else {serve.default_cdk_home(os.environ)})",
     )
+    cache_entry = pinned_cli.cli_cache_entry(serve.cache_root(os.environ), pinned_cli.pinned_version())
+    command["cdk"].add_argument(
+        "--cdk-cli",
+        type=Path,
+        default=os.environ.get(CDK_CLI_ENV) or None,
+        help=f"the CDK CLI to run (default: ${CDK_CLI_ENV}, else the pinned one: node_modules/.bin/cdk of its version "
+        f"here or in this package's checkout, else {cache_entry}, installed there on first use)",
+    )
     command["cdk"].add_argument("args", nargs=argparse.REMAINDER, help="-- then the CLI's arguments")
     command["demo"].add_argument(
         "--state-dir", type=Path, default=None, help="the local cloud's state (default: a temporary directory)"
@@ -106,6 +123,15 @@ def _parser() -> argparse.ArgumentParser:
         default="datasets/train/train.manifest",
         help="the manifest's key; the images go under images/ beside it (%(default)s)",
     )
+    command["upload"].add_argument("folder", type=Path, help="the files to put")
+    command["upload"].add_argument("target", metavar="s3://BUCKET[/PREFIX]", help="where to put them")
+    command["leftovers"].add_argument("stacks", nargs="+", metavar="STACK", help="stack name")
+    for name in ("upload", "leftovers"):
+        command[name].add_argument(
+            "--endpoint",
+            default=os.environ.get("AWS_ENDPOINT_URL", f"http://127.0.0.1:{serve.DEFAULT_PORT}"),
+            help="the local cloud's endpoint (default: $AWS_ENDPOINT_URL, else serve's default port)",
+        )
     command["status"].add_argument("--stack", help="stack name (default: every stack)")
     command["status"].add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR, help="the state directory")
     for name in ("deploy", "destroy", "up"):
@@ -161,10 +187,11 @@ def _cdk(args: argparse.Namespace) -> int:
     cli_args = args.args[1:] if args.args[:1] == ["--"] else args.args
     if not cli_args:
         raise LocalCloudFormationError(
-            "no CDK CLI arguments: python -m localcloud cdk -- deploy --require-approval never"
+            "no CDK CLI arguments: python -m lookoutvision_localcloud cdk -- deploy --require-approval never"
         )
     cdk_home = args.cdk_home.resolve() if args.cdk_home else serve.cdk_home(os.environ)
-    return cdk_cli.run_cdk(cli_args, endpoint_url=args.endpoint.rstrip("/"), cdk_home=cdk_home).returncode
+    endpoint = args.endpoint.rstrip("/")
+    return cdk_cli.run_cdk(cli_args, endpoint_url=endpoint, cdk_home=cdk_home, cli=args.cdk_cli).returncode
 
 
 def _options(args: argparse.Namespace) -> driver.RunOptions:
@@ -212,6 +239,33 @@ def _sample_dataset(args: argparse.Namespace) -> int:
         f"anomalous) under {args.folder}: upload them with --upload {args.folder}=s3://{args.bucket}"
     )
     return 0
+
+
+def _local_endpoint(endpoint: str) -> str:
+    """``endpoint`` without its trailing ``/``, once it is known to be a loopback address where the local cloud
+    answers."""
+    endpoint = endpoint.rstrip("/")
+    if not cdk_cli.is_loopback(endpoint):
+        raise cdk_cli.UnsafeEndpointError(f"refusing to use {endpoint}: not a local endpoint")
+    cdk_cli.check_local_cloud(endpoint)
+    return endpoint
+
+
+def _upload(args: argparse.Namespace) -> int:
+    try:
+        bucket, prefix = s3_upload.parse_target(args.target)
+        objects = {bucket: s3_upload.read_folder(args.folder, prefix)}
+    except (ValueError, OSError) as exc:
+        raise LocalCloudFormationError(f"upload {args.folder} {args.target}: {exc}") from exc
+    count = s3_upload.upload(serve.local_client(_local_endpoint(args.endpoint), "s3"), objects)
+    print(f"uploaded {count} files from {args.folder} to s3://{bucket}/{prefix}")
+    return 0
+
+
+def _leftovers(args: argparse.Namespace) -> int:
+    report = serve.leftovers(_local_endpoint(args.endpoint), args.stacks)
+    demo.print_leftovers(report)
+    return 0 if report["clean"] else 1
 
 
 def _pairs(items: list[str], option: str) -> dict[str, str]:

@@ -1,9 +1,9 @@
 """The local cloud's root: every service on one loopback endpoint, its one clock, its state, its defaults.
 
 ``LocalCloud`` builds the emulator, the local functions, the response endpoint and moto (routed by
-``localcloud.gateway``), and registers the handler of each resource type a stack may hold
+``lookoutvision_localcloud.gateway``), and registers the handler of each resource type a stack may hold
 (docs/decisions/0100-one-root-for-the-local-cloud.md). A local function calls with its execution
-role's session, which IAM judges (``localcloud.iam``); every other caller is the administrator.
+role's session, which IAM judges (``lookoutvision_localcloud.iam``); every other caller is the administrator.
 """
 
 from __future__ import annotations
@@ -20,27 +20,27 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.config import Config
 
-from localcloud import cloudwatch_logs, gateway, moto_resources
-from localcloud.awslambda import cloudformation as lambda_resources
-from localcloud.awslambda.cloudformation import LambdaFunctionHandler
-from localcloud.awslambda.functions import LocalFunctions
-from localcloud.cloudformation.custom_resource import CustomResourceHandler
-from localcloud.cloudformation.intrinsics import StackContext
-from localcloud.cloudformation.persistence import StackFiles
-from localcloud.cloudformation.resources import ResourceTypes, is_custom_resource_type
-from localcloud.cloudformation.response_endpoint import PATH_PREFIX as RESPONSES_PREFIX
-from localcloud.cloudformation.response_endpoint import ResponseEndpoint
-from localcloud.httpserver import LocalServer
-from localcloud.iam import logs as iam_logs
-from localcloud.iam import reference as iam_reference
-from localcloud.iam import s3 as iam_s3
-from localcloud.iam.sessions import FunctionSessions, SessionCredentials
-from localcloud.lookoutvision import Emulator, Settings
-from localcloud.lookoutvision import cloudformation as lookoutvision_resources
-from localcloud.lookoutvision.admin import PREFIX as EMULATOR_ADMIN_PREFIX
-from localcloud.lookoutvision.s3_access import ClientObjectStore, ObjectStore
-from localcloud.s3_state import S3State
-from localcloud.scaled_clock import ScaledClock
+from lookoutvision_localcloud import cloudwatch_logs, gateway, moto_resources
+from lookoutvision_localcloud.awslambda import cloudformation as lambda_resources
+from lookoutvision_localcloud.awslambda.cloudformation import LambdaFunctionHandler
+from lookoutvision_localcloud.awslambda.functions import LocalFunctions
+from lookoutvision_localcloud.cloudformation.custom_resource import CustomResourceHandler
+from lookoutvision_localcloud.cloudformation.intrinsics import StackContext
+from lookoutvision_localcloud.cloudformation.persistence import StackFiles
+from lookoutvision_localcloud.cloudformation.resources import ResourceTypes, is_custom_resource_type
+from lookoutvision_localcloud.cloudformation.response_endpoint import PATH_PREFIX as RESPONSES_PREFIX
+from lookoutvision_localcloud.cloudformation.response_endpoint import ResponseEndpoint
+from lookoutvision_localcloud.httpserver import LocalServer
+from lookoutvision_localcloud.iam import logs as iam_logs
+from lookoutvision_localcloud.iam import reference as iam_reference
+from lookoutvision_localcloud.iam import s3 as iam_s3
+from lookoutvision_localcloud.iam.sessions import FunctionSessions, SessionCredentials
+from lookoutvision_localcloud.lookoutvision import Emulator, Settings
+from lookoutvision_localcloud.lookoutvision import cloudformation as lookoutvision_resources
+from lookoutvision_localcloud.lookoutvision.admin import PREFIX as EMULATOR_ADMIN_PREFIX
+from lookoutvision_localcloud.lookoutvision.s3_access import ClientObjectStore, ObjectStore
+from lookoutvision_localcloud.s3_state import S3State
+from lookoutvision_localcloud.scaled_clock import ScaledClock
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

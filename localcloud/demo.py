@@ -1,9 +1,10 @@
-"""``python -m localcloud demo`` (``make demo``): the real AWS CDK CLI deploys and destroys the example app locally.
+"""``python -m lookoutvision_localcloud demo`` (``make demo``): the real AWS CDK CLI deploys and destroys the example
+app locally.
 
-It starts ``python -m localcloud serve`` on a free port with a fresh state directory, creates the
+It starts ``python -m lookoutvision_localcloud serve`` on a free port with a fresh state directory, creates the
 example's data bucket and uploads a small Ground Truth dataset into it (the manifest and the images
 it lists, through the local S3 API, as a user does with ``aws s3``), runs ``cdk bootstrap``,
-``cdk deploy`` and ``cdk destroy`` of the example app through ``python -m localcloud cdk`` (the CLI
+``cdk deploy`` and ``cdk destroy`` of the example app through ``python -m lookoutvision_localcloud cdk`` (the CLI
 prints its own progress), then asks the local cloud what the destroyed stack left behind: it exits
 1 if anything is left, or if any step failed.
 """
@@ -15,14 +16,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-import boto3
-
-from localcloud.cdk_cli import run_cdk
-from localcloud.cloud import ACCOUNT_ID, REGION
-from localcloud.cloudformation.assembly import CloudAssembly
-from localcloud.s3_upload import upload
-from localcloud.sample_dataset import SampleDataset
-from localcloud.serve import ACCESS_KEY_ID, SECRET_ACCESS_KEY, ServeProcess, leftovers
+from lookoutvision_localcloud.cdk_cli import run_cdk
+from lookoutvision_localcloud.cloud import ACCOUNT_ID, REGION
+from lookoutvision_localcloud.cloudformation.assembly import CloudAssembly
+from lookoutvision_localcloud.s3_upload import upload
+from lookoutvision_localcloud.sample_dataset import SampleDataset
+from lookoutvision_localcloud.serve import ServeProcess, leftovers, local_client
 
 # The example app's data: an existing bucket (context value dataBucket) holding its manifest and images.
 DATA_BUCKET = "lookoutvision-example-data"
@@ -43,13 +42,7 @@ def print_leftovers(report: dict[str, Any]) -> None:
 def seed_data_bucket(endpoint_url: str) -> None:
     """Create the example's data bucket and upload its dataset through the S3 API at ``endpoint_url``."""
     dataset = SampleDataset(bucket=DATA_BUCKET, manifest_key=MANIFEST_KEY)
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=endpoint_url,
-        region_name=REGION,
-        aws_access_key_id=ACCESS_KEY_ID,
-        aws_secret_access_key=SECRET_ACCESS_KEY,
-    )
+    s3 = local_client(endpoint_url, "s3")
     print(f"The data bucket, as `aws s3 mb s3://{DATA_BUCKET}` and `aws s3 sync` make it (CreateBucket, PutObject):")
     count = upload(s3, {DATA_BUCKET: dataset.objects()})
     print(
@@ -65,7 +58,10 @@ def run_demo(root: Path, time_scale: float, state_dir: Path | None = None) -> in
     with tempfile.TemporaryDirectory(prefix="localcloud-demo-") as temporary:
         state = state_dir or Path(temporary) / "state"
         log = Path(temporary) / "serve.log"
-        print(f"$ python -m localcloud serve --port 0 --time-scale {time_scale:g} --state-dir {state}", flush=True)
+        print(
+            f"$ python -m lookoutvision_localcloud serve --port 0 --time-scale {time_scale:g} --state-dir {state}",
+            flush=True,
+        )
         with ServeProcess(state, time_scale, log) as served:
             print(f"  serving every service on {served.endpoint_url}\n", flush=True)
             seed_data_bucket(served.endpoint_url)
@@ -76,7 +72,7 @@ def run_demo(root: Path, time_scale: float, state_dir: Path | None = None) -> in
                 ["destroy", *data, "--force"],
             ]
             for args in steps:
-                print(f"$ python -m localcloud cdk -- {' '.join(args)}", flush=True)
+                print(f"$ python -m lookoutvision_localcloud cdk -- {' '.join(args)}", flush=True)
                 code = run_cdk(args, endpoint_url=served.endpoint_url, cdk_home=state / "cdk-home", cwd=root).returncode
                 if code != 0:
                     print(f"\nFAILED: cdk {args[0]} exited {code}; the local cloud's log:\n{served.tail()}")

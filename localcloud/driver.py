@@ -16,20 +16,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from localcloud import report
-from localcloud.cloud import DEFAULT_STATE_DIR, LocalCloud, StateDirectory
-from localcloud.cloudformation import descriptions
-from localcloud.cloudformation.assembly import CloudAssembly, StackArtifact
-from localcloud.cloudformation.custom_resource import START_UP_GRACE
-from localcloud.cloudformation.engine import StackOperation
-from localcloud.cloudformation.exceptions import LocalCloudFormationError
-from localcloud.cloudformation.models import Stack, StackState, live_stack
-from localcloud.cloudformation.persistence import StackRecorder
-from localcloud.cloudformation.records import UPDATABLE, Status
-from localcloud.cloudformation.template import Template
-from localcloud.leftovers import Leftovers, records_left, stack_leftovers
-from localcloud.lookoutvision import Emulator, Settings
-from localcloud.s3_upload import S3Objects, upload
+from lookoutvision_localcloud import report
+from lookoutvision_localcloud.cloud import DEFAULT_STATE_DIR, LocalCloud, StateDirectory
+from lookoutvision_localcloud.cloudformation import descriptions
+from lookoutvision_localcloud.cloudformation.assembly import CloudAssembly, StackArtifact
+from lookoutvision_localcloud.cloudformation.custom_resource import START_UP_GRACE
+from lookoutvision_localcloud.cloudformation.engine import StackOperation
+from lookoutvision_localcloud.cloudformation.exceptions import LocalCloudFormationError
+from lookoutvision_localcloud.cloudformation.models import Stack, StackState, live_stack
+from lookoutvision_localcloud.cloudformation.persistence import StackRecorder
+from lookoutvision_localcloud.cloudformation.records import UPDATABLE, Status
+from lookoutvision_localcloud.cloudformation.template import Template
+from lookoutvision_localcloud.leftovers import Leftovers, records_left, stack_leftovers
+from lookoutvision_localcloud.lookoutvision import Emulator, Settings
+from lookoutvision_localcloud.s3_upload import S3Objects, upload
 
 DEFAULT_APP = "cdk.out"
 

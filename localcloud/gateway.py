@@ -19,8 +19,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.serving import WSGIRequestHandler
 
-from localcloud.httpserver import QuietRequestHandler, WSGIApplication
-from localcloud.iam.caller import CALLER_ENVIRON_KEY, Caller
+from lookoutvision_localcloud.httpserver import QuietRequestHandler, WSGIApplication
+from lookoutvision_localcloud.iam.caller import CALLER_ENVIRON_KEY, Caller
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment

@@ -1,7 +1,7 @@
 """How the local cloud serves HTTP: a WSGI application on a loopback port, by Werkzeug, in a background thread.
 
 ``LocalServer`` serves the Lookout for Vision emulator, a local function's Invoke API, the
-CloudFormation response endpoint and the one endpoint of ``python -m localcloud serve``. With
+CloudFormation response endpoint and the one endpoint of ``python -m lookoutvision_localcloud serve``. With
 ``tls`` the same port speaks HTTPS too: a connection that opens with a TLS handshake is served
 over TLS, any other in plain HTTP (crhelper always PUTs its response over HTTPS; every other
 client of the local cloud speaks HTTP to it).

@@ -3,7 +3,7 @@
 Every physical resource the stack ever held (its history: replaced and deleted ones too) is looked
 up by the handler that played it, in the service that holds it, and its Lookout for Vision custom
 resources and owner-tagged model versions through the emulator's API
-(``localcloud.lookoutvision.leftovers``). Then the stack's own functions: no invocation still
+(``lookoutvision_localcloud.lookoutvision.leftovers``). Then the stack's own functions: no invocation still
 pending, no polling rule targeting them, and every custom-resource request of the stack answered
 exactly once. Another stack's resources are never looked at.
 """
@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from localcloud.awslambda.cloudformation import function_arn_of
-from localcloud.cloudformation.engine import ABANDONED
-from localcloud.cloudformation.models import StackState
-from localcloud.cloudformation.records import ResourceRecord
-from localcloud.lookoutvision import leftovers as lookoutvision_leftovers
+from lookoutvision_localcloud.awslambda.cloudformation import function_arn_of
+from lookoutvision_localcloud.cloudformation.engine import ABANDONED
+from lookoutvision_localcloud.cloudformation.models import StackState
+from lookoutvision_localcloud.cloudformation.records import ResourceRecord
+from lookoutvision_localcloud.lookoutvision import leftovers as lookoutvision_leftovers
 
 if TYPE_CHECKING:
-    from localcloud.cloud import LocalCloud
+    from lookoutvision_localcloud.cloud import LocalCloud
 
 NOTHING_LEFT = "no project, dataset or model in the emulator, no pending invocation, no polling rule"
 

@@ -10,15 +10,15 @@ from typing import Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from localcloud.cloudformation.intrinsics import StackContext
-from localcloud.cloudformation.records import (
+from lookoutvision_localcloud.cloudformation.intrinsics import StackContext
+from lookoutvision_localcloud.cloudformation.records import (
     RequestType,
     ResourceDrift,
     ResourceOutcome,
     ResourceRecord,
     ResourceRequest,
 )
-from localcloud.cloudformation.resources import ResourceHandler, existence_drift, physical_name
+from lookoutvision_localcloud.cloudformation.resources import ResourceHandler, existence_drift, physical_name
 
 
 class Clients(Protocol):

@@ -7,12 +7,12 @@ import threading
 import time
 from typing import TextIO
 
-from localcloud.cloudformation.custom_resource import SentRequest
-from localcloud.cloudformation.engine import StackOperation
-from localcloud.cloudformation.records import StackEvent, Status
-from localcloud.leftovers import NOTHING_LEFT, Leftovers
-from localcloud.lookoutvision import Call
-from localcloud.lookoutvision.report import calls_summary
+from lookoutvision_localcloud.cloudformation.custom_resource import SentRequest
+from lookoutvision_localcloud.cloudformation.engine import StackOperation
+from lookoutvision_localcloud.cloudformation.records import StackEvent, Status
+from lookoutvision_localcloud.leftovers import NOTHING_LEFT, Leftovers
+from lookoutvision_localcloud.lookoutvision import Call
+from lookoutvision_localcloud.lookoutvision.report import calls_summary
 
 LOG_TAIL = 15  # lines of a failed request's function logs shown under the summary
 

@@ -5,7 +5,7 @@ The manifest is in the service's anomaly classification format: one JSON line pe
 ``anomaly-label-metadata`` (``class-name``, ``type`` ``groundtruth/image-classification``, ...). The
 images are valid grayscale PNG files of 64 by 64 pixels written with the standard library: a normal
 image is an even gray, an anomalous one has a dark square; 20 normal and 10 anomalous by default.
-Pure: bytes only; ``localcloud.s3_upload`` puts them in a bucket.
+Pure: bytes only; ``lookoutvision_localcloud.s3_upload`` puts them in a bucket.
 """
 
 from __future__ import annotations

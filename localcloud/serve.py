@@ -1,4 +1,4 @@
-"""``python -m localcloud serve``: the whole local cloud on one loopback endpoint, until stopped.
+"""``python -m lookoutvision_localcloud serve``: the whole local cloud on one loopback endpoint, until stopped.
 
 ``LocalCloudServer`` mounts the CloudFormation API (over this project's engine) and the local
 cloud's control API on a ``LocalCloud``, whose state directory keeps stacks, the emulator's world,
@@ -26,14 +26,14 @@ from urllib.parse import urlencode
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 
-from localcloud.cloud import ACCOUNT_ID, REGION, LocalCloud
-from localcloud.cloudformation.backend import CloudFormationBackend
-from localcloud.cloudformation.exceptions import LocalCloudFormationError
-from localcloud.cloudformation.records import Status
-from localcloud.cloudformation.responses import CloudFormationResponses
-from localcloud.httpserver import Request, Response, WSGIApplication
-from localcloud.leftovers import Leftovers, stack_leftovers
-from localcloud.lookoutvision import Settings
+from lookoutvision_localcloud.cloud import ACCOUNT_ID, REGION, LocalCloud
+from lookoutvision_localcloud.cloudformation.backend import CloudFormationBackend
+from lookoutvision_localcloud.cloudformation.exceptions import LocalCloudFormationError
+from lookoutvision_localcloud.cloudformation.records import Status
+from lookoutvision_localcloud.cloudformation.responses import CloudFormationResponses
+from lookoutvision_localcloud.httpserver import Request, Response, WSGIApplication
+from lookoutvision_localcloud.leftovers import Leftovers, stack_leftovers
+from lookoutvision_localcloud.lookoutvision import Settings
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -47,12 +47,17 @@ ACCESS_KEY_ID = "localcloud"
 SECRET_ACCESS_KEY = "localcloud"  # noqa: S105 - not a secret: the local cloud takes any key
 
 
-def default_cdk_home(environ: Mapping[str, str]) -> Path:
-    """Where the CDK CLI keeps its cache for the local cloud unless ``CDK_HOME`` says otherwise:
-    ``$XDG_CACHE_HOME`` (or ``~/.cache``)``/lookoutvision-cdk/cdk-home``, absolute."""
+def cache_root(environ: Mapping[str, str]) -> Path:
+    """This project's cache: ``$XDG_CACHE_HOME`` (or ``~/.cache``)``/lookoutvision-cdk``, absolute."""
     home = Path(environ["HOME"]) if environ.get("HOME") else Path.home()
     cache = Path(environ["XDG_CACHE_HOME"]) if environ.get("XDG_CACHE_HOME") else home / ".cache"
-    return (cache / "lookoutvision-cdk" / "cdk-home").resolve()
+    return (cache / "lookoutvision-cdk").resolve()
+
+
+def default_cdk_home(environ: Mapping[str, str]) -> Path:
+    """Where the CDK CLI keeps its cache for the local cloud unless ``CDK_HOME`` says otherwise:
+    ``cache_root``/``cdk-home``."""
+    return cache_root(environ) / "cdk-home"
 
 
 def cdk_home(environ: Mapping[str, str]) -> Path:
@@ -195,7 +200,8 @@ def serve(*, port: int, time_scale: float, state_dir: Path, cdk_home: Path, out:
     with LocalCloudServer(state_dir=state_dir, port=port, time_scale=time_scale) as server:
         print(f"# the local cloud serves every service on {server.endpoint_url} (state in {state_dir})", file=out)
         print(
-            "# use it from a shell with these lines, or run the CDK CLI with: python -m localcloud cdk -- ARGS",
+            "# use it from a shell with these lines, or run the CDK CLI with: "
+            "python -m lookoutvision_localcloud cdk -- ARGS",
             file=out,
         )
         for name, value in environment(server.endpoint_url, cdk_home).items():
@@ -210,14 +216,15 @@ SERVE_START_TIMEOUT = 60.0  # real seconds for `serve` to print its endpoint
 
 
 class ServeProcess:
-    """``python -m localcloud serve`` in a child process; its output goes to ``log``. A context manager."""
+    """``python -m lookoutvision_localcloud serve`` in a child process; its output goes to ``log``. A context
+    manager."""
 
     def __init__(self, state_dir: Path, time_scale: float, log: Path) -> None:
         self.state_dir = state_dir
         self._command = [
             sys.executable,
             "-m",
-            "localcloud",
+            "lookoutvision_localcloud",
             "serve",
             "--port",
             "0",
@@ -279,6 +286,20 @@ class ServeProcess:
             self._reader.join(timeout=5)  # the last lines reach the log before it closes
         if self._log is not None:
             self._log.close()
+
+
+def local_client(endpoint_url: str, service: str) -> Any:
+    """A boto3 client of ``service`` at the local cloud's ``endpoint_url``, with its dummy credentials and region."""
+    import boto3  # noqa: PLC0415 - the [local] extra's; serve itself does not need it
+
+    make_client: Any = boto3.client  # any service: its name is not a literal here
+    return make_client(
+        service,
+        endpoint_url=endpoint_url,
+        region_name=REGION,
+        aws_access_key_id=ACCESS_KEY_ID,
+        aws_secret_access_key=SECRET_ACCESS_KEY,
+    )
 
 
 def leftovers(endpoint_url: str, stack_names: list[str]) -> dict[str, Any]:

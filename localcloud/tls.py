@@ -13,7 +13,7 @@ from pathlib import Path
 
 import trustme
 
-from localcloud.httpserver import LOOPBACK
+from lookoutvision_localcloud.httpserver import LOOPBACK
 
 
 @dataclass(frozen=True)

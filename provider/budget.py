@@ -13,9 +13,9 @@ import contextlib
 from collections.abc import Iterator
 from typing import Protocol
 
-from provider.clock import Clock
-from provider.errors import DeadlineExceeded, OutOfTime, ProviderError
-from provider.timing import InvocationTimings, Timings
+from lookoutvision_cdk_provider.clock import Clock
+from lookoutvision_cdk_provider.errors import DeadlineExceeded, OutOfTime, ProviderError
+from lookoutvision_cdk_provider.timing import InvocationTimings, Timings
 
 
 class LambdaContext(Protocol):

@@ -4,7 +4,7 @@
 presigned HTTPS URL of its custom-resource response bucket for the stack's region, or a host the
 configuration names) and the ids a response echoes; an event without them is never acted on nor
 answered, so nobody allowed to invoke the function can make it PUT to a host of their choosing.
-``conclude`` carries out an invocation's verdict (``provider.verdict``): it alone PUTs a
+``conclude`` carries out an invocation's verdict (``lookoutvision_cdk_provider.verdict``): it alone PUTs a
 response, with a timeout and bounded attempts. A FAILED's Reason (``failure_reason``) names the
 request, the resource, what the service said and what to do, within 256 characters.
 """
@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from provider.errors import ContinuationUncertain
-from provider.timing import ResponseTimings
-from provider.verdict import Answer, HandedOver, Silence, Verdict
+from lookoutvision_cdk_provider.errors import ContinuationUncertain
+from lookoutvision_cdk_provider.timing import ResponseTimings
+from lookoutvision_cdk_provider.verdict import Answer, HandedOver, Silence, Verdict
 
 logger = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 """The boto3 clients the provider calls: Lookout for Vision, and Lambda for the hand-over.
 
-Each makes one attempt per call (the provider decides what is retried: ``provider.lookout`` and
-``provider.continuation``), with connect and read timeouts (real seconds) that the caller sizes
-so that an attempt ends before the invocation's reserve (``provider.budget``). The region and the
+Each makes one attempt per call (the provider decides what is retried: ``lookoutvision_cdk_provider.lookout`` and
+``lookoutvision_cdk_provider.continuation``), with connect and read timeouts (real seconds) that the caller sizes
+so that an attempt ends before the invocation's reserve (``lookoutvision_cdk_provider.budget``). The region and the
 endpoint are botocore's own settings (``AWS_REGION``, ``AWS_ENDPOINT_URL_<SERVICE>``, which it
 reads itself); a client is built once per process, and anew when they or the timeouts change.
 The timeouts are taken to a tenth of a second, down: a function whose invocations each start

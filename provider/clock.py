@@ -1,7 +1,7 @@
 """The provider's clock: what "now" is, how to wait, and how long a wait lasts in real time.
 
 On AWS it is the system clock (``SystemClock``). Whoever starts the handler may give another
-(``provider.config.ProviderConfig``): the local cloud runs the provider on a clock whose seconds
+(``lookoutvision_cdk_provider.config.ProviderConfig``): the local cloud runs the provider on a clock whose seconds
 pass faster than real ones, so that minutes of training take moments. Every time the provider
 handles — the request's start, its deadline, the Lambda context's remaining time, poll
 intervals — is in this clock's seconds; only socket timeouts and timers, which the operating

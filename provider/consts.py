@@ -1,4 +1,4 @@
-"""Names shared by the provider (runtime) and the constructs (``cdk_app``).
+"""Names shared by the provider (runtime) and the constructs (``lookoutvision_cdk``).
 
 This module is the whole coupling between the two sides: resource types, property names,
 and response Data keys. It imports nothing but the standard library.

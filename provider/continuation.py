@@ -3,7 +3,7 @@
 ``hand_over`` re-invokes the function asynchronously with the event plus the next record; the
 record (``Continuation``) is parsed and checked once when it comes back: it starts at the
 ResponseURL's signing time, counts its invocations, and carries the request's progress
-(``provider.progress``). An Invoke is tried again only when Lambda provably did not take the event;
+(``lookoutvision_cdk_provider.progress``). An Invoke is tried again only when Lambda provably did not take the event;
 one that got no clear answer raises ContinuationUncertain. Why: docs/decisions/0002, 0003, 0005.
 """
 
@@ -20,12 +20,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import botocore.exceptions
 
-from provider import consts
-from provider.budget import Budget, LambdaContext
-from provider.clock import Clock
-from provider.errors import ContinuationFailed, ContinuationUncertain, RejectedEvent
-from provider.progress import ResourceProgress, ServiceGoneProgress, is_time
-from provider.timing import InvocationTimings
+from lookoutvision_cdk_provider import consts
+from lookoutvision_cdk_provider.budget import Budget, LambdaContext
+from lookoutvision_cdk_provider.clock import Clock
+from lookoutvision_cdk_provider.errors import ContinuationFailed, ContinuationUncertain, RejectedEvent
+from lookoutvision_cdk_provider.progress import ResourceProgress, ServiceGoneProgress, is_time
+from lookoutvision_cdk_provider.timing import InvocationTimings
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ class Continuation:
     """The record a re-invocation carries: when the request began, which invocation this is, what is done.
 
     ``started`` is when the request began (the clock's epoch seconds); ``progress`` is the
-    resource's record (``provider.progress``; None for a resource type the provider does not
+    resource's record (``lookoutvision_cdk_provider.progress``; None for a resource type the provider does not
     handle) and ``service_gone`` the end-of-support bookkeeping, so that no step is repeated.
     """
 

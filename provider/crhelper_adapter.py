@@ -17,10 +17,10 @@ from typing import Any
 
 from crhelper import FAILED, CfnResource
 
-from provider.budget import LambdaContext
-from provider.clock import Clock
-from provider.request import CustomResourceRequest
-from provider.verdict import Answer, Verdict
+from lookoutvision_cdk_provider.budget import LambdaContext
+from lookoutvision_cdk_provider.clock import Clock
+from lookoutvision_cdk_provider.request import CustomResourceRequest
+from lookoutvision_cdk_provider.verdict import Answer, Verdict
 
 logger = logging.getLogger(__name__)
 

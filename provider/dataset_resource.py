@@ -12,19 +12,19 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from provider import consts
-from provider.budget import Budget
-from provider.config import PollSchedule
-from provider.errors import Conflict, PropertyError, ResourceFailed, outcome_unknown
-from provider.identifiers import DatasetRef, UnconfirmedDatasetCreate, parse_physical_id
-from provider.lifecycle import Action, Step, next_dataset_action
-from provider.lookout import DatasetDescription, Lookout
-from provider.progress import DatasetProgress
-from provider.properties import DatasetProperties, parse_dataset
-from provider.timing import AdaptivePolls
-from provider.tokens import TokenKind, client_token
-from provider.verdict import Answer
-from provider.waiter import Waiter, retried
+from lookoutvision_cdk_provider import consts
+from lookoutvision_cdk_provider.budget import Budget
+from lookoutvision_cdk_provider.config import PollSchedule
+from lookoutvision_cdk_provider.errors import Conflict, PropertyError, ResourceFailed, outcome_unknown
+from lookoutvision_cdk_provider.identifiers import DatasetRef, UnconfirmedDatasetCreate, parse_physical_id
+from lookoutvision_cdk_provider.lifecycle import Action, Step, next_dataset_action
+from lookoutvision_cdk_provider.lookout import DatasetDescription, Lookout
+from lookoutvision_cdk_provider.progress import DatasetProgress
+from lookoutvision_cdk_provider.properties import DatasetProperties, parse_dataset
+from lookoutvision_cdk_provider.timing import AdaptivePolls
+from lookoutvision_cdk_provider.tokens import TokenKind, client_token
+from lookoutvision_cdk_provider.verdict import Answer
+from lookoutvision_cdk_provider.waiter import Waiter, retried
 
 logger = logging.getLogger(__name__)
 

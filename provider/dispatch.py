@@ -1,4 +1,4 @@
-"""One request in one invocation, to one verdict (``provider.verdict``); it never raises.
+"""One request in one invocation, to one verdict (``lookoutvision_cdk_provider.verdict``); it never raises.
 
 The continuation record is read and checked first: a record out of bounds is answered FAILED,
 with the physical id of what the request may have made. Then the request's work runs within its
@@ -13,14 +13,14 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from provider import clients, consts, continuation, servicemodel
-from provider.budget import Budget, HandOver, LambdaContext
-from provider.cfn_response import failure_reason
-from provider.config import ProviderConfig
-from provider.continuation import Continuation
-from provider.dataset_resource import DatasetResource
-from provider.errors import ContinuationUncertain, ProviderError, RejectedEvent
-from provider.identifiers import (
+from lookoutvision_cdk_provider import clients, consts, continuation, servicemodel
+from lookoutvision_cdk_provider.budget import Budget, HandOver, LambdaContext
+from lookoutvision_cdk_provider.cfn_response import failure_reason
+from lookoutvision_cdk_provider.config import ProviderConfig
+from lookoutvision_cdk_provider.continuation import Continuation
+from lookoutvision_cdk_provider.dataset_resource import DatasetResource
+from lookoutvision_cdk_provider.errors import ContinuationUncertain, ProviderError, RejectedEvent
+from lookoutvision_cdk_provider.identifiers import (
     DatasetRef,
     FailedCreate,
     MadeUp,
@@ -29,13 +29,13 @@ from provider.identifiers import (
     UnconfirmedDatasetCreate,
     UnconfirmedModelCreate,
 )
-from provider.lookout import Lookout
-from provider.model_resource import ModelResource, UnansweredCreate
-from provider.progress import DatasetProgress, ModelProgress, ResourceProgress
-from provider.properties import parse_dataset, parse_model, service_timeout
-from provider.request import CustomResourceRequest, RequestType
-from provider.unavailable import delete_or_orphan, update_or_keep
-from provider.verdict import Answer, HandedOver, LambdaRetry, Silence, Verdict
+from lookoutvision_cdk_provider.lookout import Lookout
+from lookoutvision_cdk_provider.model_resource import ModelResource, UnansweredCreate
+from lookoutvision_cdk_provider.progress import DatasetProgress, ModelProgress, ResourceProgress
+from lookoutvision_cdk_provider.properties import parse_dataset, parse_model, service_timeout
+from lookoutvision_cdk_provider.request import CustomResourceRequest, RequestType
+from lookoutvision_cdk_provider.unavailable import delete_or_orphan, update_or_keep
+from lookoutvision_cdk_provider.verdict import Answer, HandedOver, LambdaRetry, Silence, Verdict
 
 logger = logging.getLogger(__name__)
 

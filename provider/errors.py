@@ -1,7 +1,7 @@
 """Every error the provider reports, under one base class.
 
 ``LookoutError`` and its subclasses are the service's answers (and unreachable endpoints) as
-``provider.lookout`` translates them from botocore; the others are the provider's own verdicts.
+``lookoutvision_cdk_provider.lookout`` translates them from botocore; the others are the provider's own verdicts.
 Each carries a ``message`` written for the person reading ``cdk deploy`` output.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from provider.servicemodel import Violation
+from lookoutvision_cdk_provider.servicemodel import Violation
 
 # The day Amazon Lookout for Vision's support ended: its API no longer answers (or refuses) calls.
 END_OF_SUPPORT_DATE = "2025-10-31"
@@ -176,7 +176,7 @@ class ServiceError(LookoutError):
 class ServiceGone(ProviderError):
     """A Delete (or Update) that cannot be done because Lookout for Vision is gone; see ``service_gone``.
 
-    The advice is what CloudFormation allows after such a failure (``provider.unavailable``).
+    The advice is what CloudFormation allows after such a failure (``lookoutvision_cdk_provider.unavailable``).
     """
 
     advice = "Deploy again with only orphan_when_service_unavailable=True changed."

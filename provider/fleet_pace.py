@@ -31,8 +31,8 @@ coordinated client would:
 
 A throttled look is taken again at its first slot ``soonest`` seconds on; a throttled StopModel,
 DeleteModel or owner check after RetryAfterSeconds plus a random share of a window doubling from
-``first_backoff`` to ``widest_backoff``. Every wait is the caller's (``provider.paced_delete``),
-within the request's deadline. The figures are ``provider.timing.FleetPolls``, which
+``first_backoff`` to ``widest_backoff``. Every wait is the caller's (``lookoutvision_cdk_provider.paced_delete``),
+within the request's deadline. The figures are ``lookoutvision_cdk_provider.timing.FleetPolls``, which
 ``ProviderConfig.fleet_polls`` holds.
 """
 
@@ -43,7 +43,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from provider.timing import FleetPolls
+from lookoutvision_cdk_provider.timing import FleetPolls
 
 # Statuses of the versions whose Deletes run with this one: hosted, stopping or being deleted.
 _RUNNING = frozenset({"HOSTED", "STOPPING_HOSTING", "DELETING"})

@@ -1,10 +1,12 @@
-"""The Lambda entry point, ``provider.handler.handler``: every custom-resource request and every continuation.
+"""The Lambda entry point, ``lookoutvision_cdk_provider.handler.handler``: every custom-resource request and every
+continuation.
 
 Each invocation reads where its answer goes (an event without a target is dropped: nothing done,
 nothing answered), reads the request (one CloudFormation cannot have sent is answered FAILED),
-lets crhelper dispatch it to ``provider.dispatch.decide`` (``provider.crhelper_adapter``), and
-hands the verdict to ``provider.cfn_response.conclude``: the only code that answers. The
-ResponseURL, a presigned credential, is redacted from every log record (``provider.redaction``).
+lets crhelper dispatch it to ``lookoutvision_cdk_provider.dispatch.decide``
+(``lookoutvision_cdk_provider.crhelper_adapter``), and
+hands the verdict to ``lookoutvision_cdk_provider.cfn_response.conclude``: the only code that answers. The
+ResponseURL, a presigned credential, is redacted from every log record (``lookoutvision_cdk_provider.redaction``).
 """
 
 from __future__ import annotations
@@ -15,14 +17,14 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from provider import dispatch, redaction
-from provider.budget import LambdaContext, socket_timeouts
-from provider.cfn_response import Unanswerable, conclude, failure_reason, response_target
-from provider.config import ProviderConfig
-from provider.crhelper_adapter import Framework
-from provider.errors import RejectedEvent
-from provider.request import parse_request, untouched_physical_id
-from provider.verdict import Answer, Verdict
+from lookoutvision_cdk_provider import dispatch, redaction
+from lookoutvision_cdk_provider.budget import LambdaContext, socket_timeouts
+from lookoutvision_cdk_provider.cfn_response import Unanswerable, conclude, failure_reason, response_target
+from lookoutvision_cdk_provider.config import ProviderConfig
+from lookoutvision_cdk_provider.crhelper_adapter import Framework
+from lookoutvision_cdk_provider.errors import RejectedEvent
+from lookoutvision_cdk_provider.request import parse_request, untouched_physical_id
+from lookoutvision_cdk_provider.verdict import Answer, Verdict
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from botocore.model import StringShape
 
-from provider import servicemodel
+from lookoutvision_cdk_provider import servicemodel
 
 # The tag CreateModel puts on every model version, naming the custom resource and the request that created it.
 OWNER_TAG_KEY = "lookoutvision-cdk:resource"

@@ -1,8 +1,9 @@
 """The lifecycle decisions, as pure functions: no I/O, no clock, no randomness of their own.
 
 From what a request wants (a goal) and what the service shows (an observation) to the one next
-action; ``provider.model_resource`` and ``provider.dataset_resource`` perform the actions and
-observe again until DONE or FAIL. The timing rules are ``provider.timing``'s.
+action; ``lookoutvision_cdk_provider.model_resource`` and ``lookoutvision_cdk_provider.dataset_resource`` perform the
+actions and
+observe again until DONE or FAIL. The timing rules are ``lookoutvision_cdk_provider.timing``'s.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from provider.properties import Hosting, ModelProperties, VersionSettings
+from lookoutvision_cdk_provider.properties import Hosting, ModelProperties, VersionSettings
 
 
 class ModelStatus(enum.StrEnum):
@@ -239,7 +240,7 @@ def may_be_from_unanswered_create(
     """Whether a version ``age`` seconds old may have been created by the Create a Delete follows, unanswered.
 
     The Delete began ``since_request_start`` seconds ago; that Create began at most its
-    ``service_timeout`` plus ``margin`` before (``provider.timing.UnansweredCreateTimings``), and
+    ``service_timeout`` plus ``margin`` before (``lookoutvision_cdk_provider.timing.UnansweredCreateTimings``), and
     made nothing earlier. An older version is another life's (one kept by RETAIN from an earlier
     resource of the same logical id).
     """

@@ -2,7 +2,7 @@
 
 botocore's own retries are off: a call is tried again (``CallRetries``) only after throttling, a
 5xx or no answer, and only while the retry can start within the caller's window; each attempt is
-timed by the caller. botocore's errors leave as the typed errors of ``provider.errors``, saying
+timed by the caller. botocore's errors leave as the typed errors of ``lookoutvision_cdk_provider.errors``, saying
 whether any attempt may have been carried out (``outcome_unknown``). A model version carries the
 service's time of the answer that showed it (its ``Date``), so that its age is read in the
 service's clock.
@@ -23,10 +23,10 @@ from typing import Any
 import botocore.exceptions
 from botocore import xform_name
 
-from provider import errors
-from provider.lifecycle import DatasetStatus, ModelStatus
-from provider.properties import DatasetProperties, Hosting, ModelProperties
-from provider.timing import CallRetries
+from lookoutvision_cdk_provider import errors
+from lookoutvision_cdk_provider.lifecycle import DatasetStatus, ModelStatus
+from lookoutvision_cdk_provider.properties import DatasetProperties, Hosting, ModelProperties
+from lookoutvision_cdk_provider.timing import CallRetries
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ class Lookout:
 
     ``sleep`` sleeps (the provider's clock); ``call_window`` returns the seconds during which a
     call may still start (a retry that would not start within it raises ``OutOfTime``);
-    ``timed_call`` wraps each attempt (``provider.budget.Budget.timed_call``); ``random`` yields
+    ``timed_call`` wraps each attempt (``lookoutvision_cdk_provider.budget.Budget.timed_call``); ``random`` yields
     [0, 1); ``retries`` says how often and after how long a call is tried again (``max_attempts``,
     when given, instead of its attempts).
     """

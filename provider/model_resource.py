@@ -17,10 +17,10 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-from provider import consts, paced_delete, servicemodel
-from provider.budget import Budget, HandOver
-from provider.config import PollSchedule
-from provider.errors import (
+from lookoutvision_cdk_provider import consts, paced_delete, servicemodel
+from lookoutvision_cdk_provider.budget import Budget, HandOver
+from lookoutvision_cdk_provider.config import PollSchedule
+from lookoutvision_cdk_provider.errors import (
     NEWER_VERSION_TRAINING_ADVICE,
     STILL_TRAINING_ADVICE,
     AccessDenied,
@@ -30,8 +30,14 @@ from provider.errors import (
     outcome_unknown,
     service_gone,
 )
-from provider.identifiers import OWNER_TAG_KEY, ModelRef, Owner, UnconfirmedModelCreate, model_named_by
-from provider.lifecycle import (
+from lookoutvision_cdk_provider.identifiers import (
+    OWNER_TAG_KEY,
+    ModelRef,
+    Owner,
+    UnconfirmedModelCreate,
+    model_named_by,
+)
+from lookoutvision_cdk_provider.lifecycle import (
     Absent,
     Action,
     Hosted,
@@ -45,13 +51,13 @@ from provider.lifecycle import (
     next_model_action,
     update_plan,
 )
-from provider.lookout import Lookout, ModelDescription, ModelSummary
-from provider.progress import FAILURE_KEPT, ModelProgress
-from provider.properties import ModelProperties, VersionSettings, fleet_of, hosted_by
-from provider.timing import AdaptivePolls, FleetPolls
-from provider.tokens import TokenKind, client_token
-from provider.verdict import Answer
-from provider.waiter import Waiter, retried
+from lookoutvision_cdk_provider.lookout import Lookout, ModelDescription, ModelSummary
+from lookoutvision_cdk_provider.progress import FAILURE_KEPT, ModelProgress
+from lookoutvision_cdk_provider.properties import ModelProperties, VersionSettings, fleet_of, hosted_by
+from lookoutvision_cdk_provider.timing import AdaptivePolls, FleetPolls
+from lookoutvision_cdk_provider.tokens import TokenKind, client_token
+from lookoutvision_cdk_provider.verdict import Answer
+from lookoutvision_cdk_provider.waiter import Waiter, retried
 
 logger = logging.getLogger(__name__)
 
@@ -71,10 +77,10 @@ class UnansweredCreate:
 class ModelResource:
     """The model operations of one request.
 
-    ``progress`` is the request's record (``provider.progress``): it survives re-invocations. ``owner`` is
-    this custom resource and this request (``provider.identifiers.Owner``): the owner tag a version
-    this request creates gets. ``page_size`` is ListModels' MaxResults (None: the service's default
-    page); ``schedule`` says when to poll.
+    ``progress`` is the request's record (``progress``): it survives re-invocations. ``owner`` is this
+    custom resource and this request (``identifiers.Owner``): the owner tag a version this request
+    creates gets. ``page_size`` is ListModels' MaxResults (None: the service's default page);
+    ``schedule`` says when to poll.
     """
 
     def __init__(
@@ -288,7 +294,7 @@ class ModelResource:
         """Stop, delete, and wait until the version is gone (DescribeModel and ListModels).
 
         The Delete of a model ARN paces its calls for the fleet of Deletes it shares the service's
-        quota with (``provider.paced_delete``): its place in that fleet and whether the model is
+        quota with (``lookoutvision_cdk_provider.paced_delete``): its place in that fleet and whether the model is
         hosted come from ``properties`` (the event's, read leniently). A physical id that is no model ARN names nothing:
         no call — unless ``unanswered`` says it follows a Create whose versions were never
         answered (an id naming that Create's request, or one CloudFormation made up). Those
@@ -327,7 +333,7 @@ class ModelResource:
         except AccessDenied as exc:
             # A policy without lookoutvision:ListTagsForResource (one deployed before the search):
             # as if nothing were found, with a warning. Any other denial, and the service's end
-            # of support (provider.unavailable), is reported.
+            # of support (lookoutvision_cdk_provider.unavailable), is reported.
             if exc.operation != "ListTagsForResource" or service_gone(exc) is not None:
                 raise
             logger.warning("cannot look for versions this resource created (%s): nothing deleted", exc.message)

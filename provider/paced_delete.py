@@ -3,20 +3,20 @@
 CloudFormation deletes every model of a stack at once: N invocations, one per model, share the
 service's quota of 5 requests/s per API. This loop does what ``ModelResource._converge`` does for
 the goal Absent (stop, delete, wait until the version is gone), spending as few calls as it can
-and only its part of the quota (``provider.fleet_pace`` says when, and with which call):
+and only its part of the quota (``lookoutvision_cdk_provider.fleet_pace`` says when, and with which call):
 
 - in the request's first invocation, its first call waits for its first slot of the quota
-  (``provider.fleet_pace.Pace.first_call``);
+  (``lookoutvision_cdk_provider.fleet_pace.Pace.first_call``);
 - the first look is the version's tags (ListTagsForResource): no step acts on a version this
   resource did not create. Then, in the request's first invocation, it acts on what the
   properties say the version is — StopModel for a model with ``Hosting``, else DeleteModel —
   without a DescribeModel first: the service refuses (Conflict) an action the version's status
   does not allow, and the next look is then a DescribeModel, whose status decides as
-  ``provider.lifecycle.next_model_action`` does. A later invocation looks first;
+  ``lookoutvision_cdk_provider.lifecycle.next_model_action`` does. A later invocation looks first;
 - while the version stops (or is in any other transition), it looks by DescribeModel or by a
   ListModels page, which also shows the fleet's progress; once it is TRAINED (or any state
   DeleteModel accepts), DeleteModel; while it is deleted, by ListModels pages. When, and with which
-  call, is ``provider.fleet_pace.Pace``'s decision: each look in one of the Delete's own slots of
+  call, is ``lookoutvision_cdk_provider.fleet_pace.Pace``'s decision: each look in one of the Delete's own slots of
   the quota;
 - the version is gone once DescribeModel has answered ResourceNotFound AND a ListModels page no
   longer lists it, taken after a page that listed it or after that answer: ListModels is
@@ -30,7 +30,7 @@ and only its part of the quota (``provider.fleet_pace`` says when, and with whic
 
 StopModel and DeleteModel keep their ClientToken; the loop ends only once the version is gone,
 and the Budget's deadline and hand-over apply to every step and wait: a 5xx or a lost answer is
-observed again, for as long as the deadline allows (``provider.waiter.Waiter``).
+observed again, for as long as the deadline allows (``lookoutvision_cdk_provider.waiter.Waiter``).
 """
 
 from __future__ import annotations
@@ -38,16 +38,25 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from provider.budget import Budget
-from provider.errors import Conflict, DeadlineExceeded, NotFound, Throttled
-from provider.fleet_pace import Fleet, Look, Pace, Phase
-from provider.identifiers import ModelRef
-from provider.lifecycle import DONE, WAIT, Absent, Action, ModelObservation, ModelStatus, Step, next_model_action
-from provider.lookout import Lookout
-from provider.progress import ModelProgress
-from provider.timing import FleetPolls
-from provider.tokens import TokenKind, client_token
-from provider.waiter import Waiter
+from lookoutvision_cdk_provider.budget import Budget
+from lookoutvision_cdk_provider.errors import Conflict, DeadlineExceeded, NotFound, Throttled
+from lookoutvision_cdk_provider.fleet_pace import Fleet, Look, Pace, Phase
+from lookoutvision_cdk_provider.identifiers import ModelRef
+from lookoutvision_cdk_provider.lifecycle import (
+    DONE,
+    WAIT,
+    Absent,
+    Action,
+    ModelObservation,
+    ModelStatus,
+    Step,
+    next_model_action,
+)
+from lookoutvision_cdk_provider.lookout import Lookout
+from lookoutvision_cdk_provider.progress import ModelProgress
+from lookoutvision_cdk_provider.timing import FleetPolls
+from lookoutvision_cdk_provider.tokens import TokenKind, client_token
+from lookoutvision_cdk_provider.waiter import Waiter
 
 _DELETING = "DELETING"
 _GONE = "deleted, still listed by ListModels"
@@ -105,7 +114,7 @@ def tear_down(
 
 
 class _Teardown:
-    """The looks and actions of one Delete (``provider.waiter.Waiter`` runs them).
+    """The looks and actions of one Delete (``lookoutvision_cdk_provider.waiter.Waiter`` runs them).
 
     ``blind``: in the request's first invocation, whether the properties host the model (the first
     action is then StopModel, else DeleteModel, without a look first); None in a later invocation.
@@ -262,7 +271,7 @@ class _Teardown:
     # -- waits -----------------------------------------------------------------------------------
 
     def interval(self, polls: int, time_left: float) -> float:
-        """Seconds before the next step (``provider.waiter.Waiter``'s ``interval``; ``polls`` unused).
+        """Seconds before the next step (``lookoutvision_cdk_provider.waiter.Waiter``'s ``interval``; ``polls`` unused).
 
         A DescribeModel that must come next (after a refused action, or a page that no longer lists
         the version) is taken at once, or soon after a throttled one.

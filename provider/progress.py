@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
-from provider.errors import RejectedEvent
-from provider.identifiers import ModelRef, model_named_by
+from lookoutvision_cdk_provider.errors import RejectedEvent
+from lookoutvision_cdk_provider.identifiers import ModelRef, model_named_by
 
 # Characters of a failure kept in the record: it travels in every re-invocation.
 FAILURE_KEPT = 300
@@ -32,7 +32,7 @@ class ModelProgress:
     - ``ReplacementFailed``: the new version failed (why), so it is deleted before the Update answers;
     - ``UnansweredCreateVersionsFound``: the versions an unanswered Create made, as the Delete finds them;
     - ``FleetFirstCallAnswered``: the Delete's first call (the owner check) answered: a later invocation
-      waits for no first slot (``provider.fleet_pace``) and looks before it acts;
+      waits for no first slot (``lookoutvision_cdk_provider.fleet_pace``) and looks before it acts;
     - ``DescribedGone``: DescribeModel answered ResourceNotFound to the Delete: a later invocation
       waits for ListModels only (the version is gone, nothing is left to act on).
 
@@ -122,7 +122,7 @@ class DatasetProgress:
 
 @dataclass
 class ServiceGoneProgress:
-    """The end-of-support bookkeeping of a Delete that may orphan (``provider.unavailable``).
+    """The end-of-support bookkeeping of a Delete that may orphan (``lookoutvision_cdk_provider.unavailable``).
 
     JSON key ``FirstAnswered``: set when the service first gave its end-of-support answer to this
     request (the clock's epoch seconds); it must lie between the request's start and now.

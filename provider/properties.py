@@ -2,7 +2,7 @@
 
 Each property maps to the API member it is sent as (CreateModel, StartModel or CreateDataset);
 its constraints — type, required, length, range, pattern, enum — are that member's, read from
-the service model by ``provider.servicemodel``. CloudFormation passes every scalar as a string
+the service model by ``lookoutvision_cdk_provider.servicemodel``. CloudFormation passes every scalar as a string
 ("2", "true"), so values are first coerced to what the member's shape wants. All violations are
 collected and reported at once, each naming the property path and the constraint. The custom
 resource's own settings (ServiceTimeout, OrphanWhenServiceUnavailable, and a model's Fleet) are no
@@ -18,10 +18,10 @@ from typing import Any
 
 from botocore.model import Shape, StructureShape
 
-from provider import consts, servicemodel
-from provider.errors import PropertyError
-from provider.fleet_pace import Fleet
-from provider.servicemodel import Violation
+from lookoutvision_cdk_provider import consts, servicemodel
+from lookoutvision_cdk_provider.errors import PropertyError
+from lookoutvision_cdk_provider.fleet_pace import Fleet
+from lookoutvision_cdk_provider.servicemodel import Violation
 
 # Property name → (operation, input member) whose shape holds the property's constraints.
 _MODEL_MEMBERS: dict[str, tuple[str, str]] = {

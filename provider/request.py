@@ -1,6 +1,6 @@
 """The custom-resource request, read once from an event whose answer has a target.
 
-``provider.cfn_response.response_target`` first reads where the answer goes; ``parse_request``
+``lookoutvision_cdk_provider.cfn_response.response_target`` first reads where the answer goes; ``parse_request``
 then reads what the event asks, RejectedEvent for a request CloudFormation cannot have sent.
 """
 
@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from provider.cfn_response import ResponseTarget
-from provider.errors import RejectedEvent
-from provider.identifiers import FailedCreate, PhysicalId, parse_physical_id
+from lookoutvision_cdk_provider.cfn_response import ResponseTarget
+from lookoutvision_cdk_provider.errors import RejectedEvent
+from lookoutvision_cdk_provider.identifiers import FailedCreate, PhysicalId, parse_physical_id
 
 
 class RequestType(enum.StrEnum):
@@ -27,7 +27,7 @@ class CustomResourceRequest:
     """One request as CloudFormation sent it (a continuation carries the same event on).
 
     ``physical_id`` is None for a Create; ``properties`` and ``old_properties`` are the event's
-    ResourceProperties and OldResourceProperties as given (``provider.properties`` validates
+    ResourceProperties and OldResourceProperties as given (``lookoutvision_cdk_provider.properties`` validates
     them); ``event`` is the event itself, which a hand-over passes on.
     """
 

@@ -1,8 +1,8 @@
 """The provider's timing settings, with production defaults, and the rules computed from them.
 
-``provider.config.ProviderConfig`` holds them (``poll_schedule`` and ``timings``); they are pure
+``lookoutvision_cdk_provider.config.ProviderConfig`` holds them (``poll_schedule`` and ``timings``); they are pure
 values: no clock, no randomness of their own. Every figure is in seconds of the provider's clock
-(``provider.clock``) unless its name says real seconds.
+(``lookoutvision_cdk_provider.clock``) unless its name says real seconds.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ class AdaptivePolls:
 
 @dataclass(frozen=True)
 class FleetPolls:
-    """When the Delete of a model version looks, as one of a fleet sharing the quota (``provider.fleet_pace``).
+    """When the Delete of a model version looks, as one of a fleet sharing the quota (``fleet_pace``).
 
     Each API's quota is ``rate`` requests/s; ``utilization`` of it is cut into slots, one per
     Delete a round, and the rest is left for the calls no slot holds. A phase is looked at on a grid
@@ -75,8 +75,8 @@ class FleetPolls:
 class CallRetries:
     """How a call that failed transiently (throttling, a 5xx, no answer) is tried again.
 
-    ``attempts`` per Lookout for Vision call (``provider.lookout``); between them, and between the
-    failed steps of a wait (``provider.waiter``), a delay with full jitter on an exponential from
+    ``attempts`` per Lookout for Vision call (``lookoutvision_cdk_provider.lookout``); between them, and between the
+    failed steps of a wait (``lookoutvision_cdk_provider.waiter``), a delay with full jitter on an exponential from
     ``backoff_base`` capped at ``backoff_cap``, after the service's RetryAfterSeconds.
     ``throttled_poll_skip``: a poll step that met a ThrottlingException moves its poll schedule on
     this many intervals (about twice as long at ``AdaptivePolls.growth``), so that many resources
@@ -96,7 +96,7 @@ class CallRetries:
 
 @dataclass(frozen=True)
 class InvocationTimings:
-    """How one invocation shares its time between the request and its end (``provider.budget``).
+    """How one invocation shares its time between the request and its end (``lookoutvision_cdk_provider.budget``).
 
     One call (connect and read) takes ``call_share`` of the invocation at most, from ``call_min``
     to ``call_max``; ``connect_share`` of that is for connecting, and neither socket timeout is
@@ -149,7 +149,7 @@ class InvocationTimings:
 @dataclass(frozen=True)
 class HandOverTimings:
     """lambda:Invoke of the next invocation: ``attempts`` while Lambda did not take the event, pausing
-    ``pause`` times the attempt's number between them (``provider.continuation``)."""
+    ``pause`` times the attempt's number between them (``lookoutvision_cdk_provider.continuation``)."""
 
     attempts: int = 3
     pause: float = 0.2
@@ -158,7 +158,7 @@ class HandOverTimings:
 @dataclass(frozen=True)
 class ResponseTimings:
     """The PUT of the response: ``attempts`` while S3 did not take it (no connection, a 5xx), ``pause_real``
-    real seconds apart (``provider.cfn_response``)."""
+    real seconds apart (``lookoutvision_cdk_provider.cfn_response``)."""
 
     attempts: int = 3
     pause_real: float = 1.0
@@ -166,7 +166,7 @@ class ResponseTimings:
 
 @dataclass(frozen=True)
 class UnansweredCreateTimings:
-    """The Delete of a Create whose answer never named its versions (``provider.model_resource``).
+    """The Delete of a Create whose answer never named its versions (``lookoutvision_cdk_provider.model_resource``).
 
     It keeps looking for that Create's versions for ``landing`` after it began, every
     ``look_interval``: a CreateModel sent before the Delete began (each attempt lasts
@@ -183,7 +183,7 @@ class UnansweredCreateTimings:
 
 @dataclass(frozen=True)
 class ServiceGoneTimings:
-    """Orphaning on the service's end-of-support answer (``provider.unavailable``): it must last
+    """Orphaning on the service's end-of-support answer (``lookoutvision_cdk_provider.unavailable``): it must last
     ``confirmation`` across attempts, ``recheck`` apart, before a resource is left behind."""
 
     confirmation: float = 180.0

@@ -14,7 +14,7 @@ import hashlib
 
 from botocore.model import StringShape
 
-from provider import servicemodel
+from lookoutvision_cdk_provider import servicemodel
 
 
 class TokenKind(enum.StrEnum):

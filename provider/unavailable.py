@@ -1,6 +1,6 @@
 """When Lookout for Vision is gone (support ended 2025-10-31): fail with what to do, or orphan on request.
 
-Only the service's own end-of-support answer counts (``provider.errors.service_gone``). A Delete
+Only the service's own end-of-support answer counts (``lookoutvision_cdk_provider.errors.service_gone``). A Delete
 fails with the remedy CloudFormation allows, or, with ``OrphanWhenServiceUnavailable``, succeeds
 and leaves the resource once that answer has lasted ``ServiceGoneTimings.confirmation`` across
 attempts; an Update that changes only the resource's own settings (ServiceTimeout, the opt-in, a
@@ -15,10 +15,10 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from provider import consts
-from provider.budget import Budget
-from provider.cfn_response import REASON_LIMIT, failure_reason
-from provider.errors import (
+from lookoutvision_cdk_provider import consts
+from lookoutvision_cdk_provider.budget import Budget
+from lookoutvision_cdk_provider.cfn_response import REASON_LIMIT, failure_reason
+from lookoutvision_cdk_provider.errors import (
     END_OF_SUPPORT_DATE,
     DeadlineExceeded,
     LookoutError,
@@ -27,10 +27,10 @@ from provider.errors import (
     ServiceGone,
     service_gone,
 )
-from provider.progress import ServiceGoneProgress
-from provider.properties import orphan_when_service_unavailable
-from provider.request import CustomResourceRequest, RequestType
-from provider.verdict import Answer
+from lookoutvision_cdk_provider.progress import ServiceGoneProgress
+from lookoutvision_cdk_provider.properties import orphan_when_service_unavailable
+from lookoutvision_cdk_provider.request import CustomResourceRequest, RequestType
+from lookoutvision_cdk_provider.verdict import Answer
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 ``Answer`` (SUCCESS or FAILED, the physical id of what exists, Data, Reason), ``HandedOver`` (a
 new invocation answers), ``Silence`` (CloudFormation stopped waiting) or ``LambdaRetry`` (ended
-with an error, no answer). ``provider.cfn_response.conclude`` carries a verdict out; nothing else
+with an error, no answer). ``lookoutvision_cdk_provider.cfn_response.conclude`` carries a verdict out; nothing else
 answers CloudFormation. Why: docs/decisions/0004.
 """
 

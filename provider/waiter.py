@@ -7,10 +7,17 @@ import random
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-from provider.budget import Budget
-from provider.errors import Conflict, DeadlineExceeded, LookoutError, NotFound, OutOfTime, ResourceFailed
-from provider.lifecycle import DONE, Action, Step
-from provider.timing import AdaptivePolls
+from lookoutvision_cdk_provider.budget import Budget
+from lookoutvision_cdk_provider.errors import (
+    Conflict,
+    DeadlineExceeded,
+    LookoutError,
+    NotFound,
+    OutOfTime,
+    ResourceFailed,
+)
+from lookoutvision_cdk_provider.lifecycle import DONE, Action, Step
+from lookoutvision_cdk_provider.timing import AdaptivePolls
 
 logger = logging.getLogger(__name__)
 
@@ -30,14 +37,14 @@ class Waiter(Generic[T]):
     Only three things end the wait short of its goal: a refusal (an error retrying cannot fix:
     AccessDenied, validation, another 4xx, the service's end-of-support answer), a FAIL decision,
     and the request's deadline. A step whose call still fails transiently after
-    ``provider.lookout``'s own retries (throttling, a 5xx, no answer) is tried again after the
+    ``lookoutvision_cdk_provider.lookout``'s own retries (throttling, a 5xx, no answer) is tried again after the
     poll interval or, if longer, the backoff of ``budget.timings.calls``, for as long
     as the Budget allows; its waits are the Budget's, so hand-overs carry it on. At the deadline,
     DeadlineExceeded names the status last seen and the failure still going on, with that
     failure's advice. Messages start with ``subject`` (none when it is empty).
 
     ``interval(polls, time_left)`` gives the seconds before the next poll
-    (``provider.timing.AdaptivePolls`` by default); ``polls`` counts from the last action or the
+    (``lookoutvision_cdk_provider.timing.AdaptivePolls`` by default); ``polls`` counts from the last action or the
     last change of status, so every new phase (stopping, deleting, waiting for ListModels) is
     polled at a short interval first. ``throttled()`` counts the ThrottlingException answers so
     far; a step that met one moves the schedule ``CallRetries.throttled_poll_skip`` intervals on.

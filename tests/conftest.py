@@ -3,4 +3,5 @@
 pytest_plugins = [
     "tests.fixtures.emulator",
     "tests.fixtures.assembly",
+    "tests.fixtures.installed",
 ]

@@ -1,27 +1,24 @@
 """The package as a user installs it: ``pip install .`` into a fresh virtual environment, then a CDK app of
 their own, outside the repository, that uses the constructs and synthesizes with the asset bundled.
 
-The install takes about 15 s (pip's cache holds the wheels); the asset comes from the bundle cache that
-``cdk_app.lambda_asset.provider_asset`` fills, so a consumer whose package bundles the same asset as
-this checkout finds it there.
+The install (``tests.fixtures.installed``, one per session) takes about 15 s (pip's cache holds the wheels);
+the asset comes from the bundle cache that ``lookoutvision_cdk.lambda_asset.provider_asset`` fills, so a consumer
+whose package bundles the same asset as this checkout finds it there.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
-import shutil
-import subprocess
-import sys
 import textwrap
 import tomllib
 from pathlib import Path
 
 import pytest
 
-from cdk_app import lambda_asset
-from provider import consts
+from lookoutvision_cdk import lambda_asset
+from lookoutvision_cdk_provider import consts
+from tests.fixtures.installed import FreshVenv, run
 
 REPO = Path(__file__).resolve().parents[1]
 # The local cloud's and the tests' dependencies, and the example app's cdk-nag: none belongs in a user's app.
@@ -47,8 +44,8 @@ CONSUMER_APP = textwrap.dedent(
     from aws_cdk import App, Stack
     from aws_cdk import aws_s3 as s3
 
-    import cdk_app
-    from cdk_app import Hosting, LookoutVisionDataset, LookoutVisionModel
+    import lookoutvision_cdk
+    from lookoutvision_cdk import Hosting, LookoutVisionDataset, LookoutVisionModel
 
     app = App(outdir=sys.argv[1])
     stack = Stack(app, "Consumer")
@@ -67,59 +64,32 @@ CONSUMER_APP = textwrap.dedent(
         hosting=Hosting(min_inference_units=1, max_inference_units=2),
     )
     app.synth()
-    print(version("lookoutvision-cdk"), cdk_app.__file__)
+    print(version("lookoutvision-cdk"), lookoutvision_cdk.__file__)
     """
 )
 
 
-def _run(command: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 300) -> str:
-    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
-    assert done.returncode == 0, f"{command[:4]} failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
-    return done.stdout
-
-
-@pytest.fixture(scope="module")
-def fresh_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A new virtual environment with ``pip install .`` (no extras) of this checkout, not editable.
-
-    It installs from a copy of what the distribution is built from, so that no build/ or egg-info
-    left in the checkout by an earlier build lends it files that the sources no longer have.
-    """
-    source = tmp_path_factory.mktemp("source")
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy2(REPO / name, source / name)
-    for package in ("provider", "cdk_app", "localcloud"):
-        shutil.copytree(REPO / package, source / package, ignore=shutil.ignore_patterns("__pycache__"))
-    venv = tmp_path_factory.mktemp("user-venv")
-    _run([sys.executable, "-m", "venv", str(venv)], cwd=venv)
-    python = venv / "bin" / "python"
-    pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile"]
-    _run([*pip, str(source)], cwd=venv)
-    return python
-
-
 @pytest.mark.install
-def test_the_base_install_holds_no_harness(fresh_venv: Path) -> None:
-    listed = json.loads(_run([str(fresh_venv), "-m", "pip", "list", "--format=json"], cwd=fresh_venv.parent))
-    installed = {re.sub(r"[-_.]+", "-", item["name"]).lower() for item in listed}
+def test_the_base_install_holds_no_harness(fresh_venv: FreshVenv) -> None:
+    installed = fresh_venv.base_distributions  # as the plain install left it, before any extra
     assert {"lookoutvision-cdk", "aws-cdk-lib", "constructs", "botocore-a-la-carte-lookoutvision"} <= installed
     assert installed & HARNESS_DISTRIBUTIONS == set()
 
 
 @pytest.mark.install
 @pytest.mark.synth
-def test_a_separate_app_synthesizes_two_models_with_the_asset_bundled(fresh_venv: Path, tmp_path: Path) -> None:
+def test_a_separate_app_synthesizes_two_models_with_the_asset_bundled(fresh_venv: FreshVenv, tmp_path: Path) -> None:
     bundle = lambda_asset.provider_asset()  # this checkout's asset, in the bundle cache the consumer reads too
     script = tmp_path / "consumer_app.py"
     script.write_text(CONSUMER_APP)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH" and not k.startswith("AWS_")}
     env.update(JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20", **{lambda_asset.CACHE_ENV: str(bundle.parent)})
     out = tmp_path / "cdk.out"
-    stdout = _run([str(fresh_venv), str(script), str(out)], cwd=tmp_path, env=env)
+    stdout = run([str(fresh_venv.python), str(script), str(out)], cwd=tmp_path, env=env)
 
     installed_version, module_file = stdout.strip().splitlines()[-1].split(" ", 1)
     assert installed_version == "0.1.0"
-    assert Path(module_file).is_relative_to(fresh_venv.parents[1])  # the installed copy, not the checkout
+    assert Path(module_file).is_relative_to(fresh_venv.python.parents[1])  # the installed copy, not the checkout
     template = json.loads((out / "Consumer.template.json").read_text())
     by_type: dict[str, list[dict]] = {}
     for resource in template["Resources"].values():

@@ -1,7 +1,7 @@
 """A local Lambda: the Invoke API, execution environments and the handler's context.
 
 Two sides. The runtime side (``bootstrap``, ``context``, ``provider_edge`` and
-``localcloud.scaled_clock``) runs inside an execution environment, under the function's own
+``lookoutvision_localcloud.scaled_clock``) runs inside an execution environment, under the function's own
 Python with only the function's code and the standard library: it imports nothing else. The host
 side (every other module) runs in the local cloud's process; this package imports it only when
 one of its names is asked for.
@@ -12,10 +12,10 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from localcloud.awslambda.context import LambdaContext
+from lookoutvision_localcloud.awslambda.context import LambdaContext
 
 if TYPE_CHECKING:
-    from localcloud.awslambda.service import Invocation, LambdaService, Stall
+    from lookoutvision_localcloud.awslambda.service import Invocation, LambdaService, Stall
 
 __all__ = ["Invocation", "LambdaContext", "LambdaService", "Stall"]
 _HOST_SIDE = ("Invocation", "LambdaService", "Stall")
@@ -23,5 +23,5 @@ _HOST_SIDE = ("Invocation", "LambdaService", "Stall")
 
 def __getattr__(name: str) -> Any:
     if name in _HOST_SIDE:
-        return getattr(importlib.import_module("localcloud.awslambda.service"), name)
-    raise AttributeError(f"module 'localcloud.awslambda' has no attribute {name!r}")
+        return getattr(importlib.import_module("lookoutvision_localcloud.awslambda.service"), name)
+    raise AttributeError(f"module 'lookoutvision_localcloud.awslambda' has no attribute {name!r}")

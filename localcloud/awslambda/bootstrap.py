@@ -26,7 +26,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
-    from localcloud.scaled_clock import ScaledClock
+    from lookoutvision_localcloud.scaled_clock import ScaledClock
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -80,7 +80,7 @@ def load_handler(
 
 
 def run_one(handler: Handler, request: dict[str, Any]) -> dict[str, Any]:
-    from localcloud.awslambda.context import LambdaContext  # noqa: PLC0415 - importable once set_up_imports ran
+    from lookoutvision_localcloud.awslambda.context import LambdaContext  # noqa: PLC0415 - importable once set_up_imports ran
 
     request_id = request["request_id"]
     context = LambdaContext(
@@ -113,7 +113,7 @@ def main(argv: list[str]) -> int:
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # the handler's prints become logs
     arguments = parse_arguments(argv)
     set_up_imports(arguments.task_root, arguments.runtime_path, arguments.harness)
-    from localcloud.scaled_clock import ScaledClock  # noqa: PLC0415 - importable once set_up_imports ran
+    from lookoutvision_localcloud.scaled_clock import ScaledClock  # noqa: PLC0415 - importable once set_up_imports ran
 
     origin, reading, scale = arguments.clock or (None, None, 1.0)
     clock = ScaledClock(scale=scale, origin=origin, reading=reading)

@@ -23,17 +23,22 @@ from typing import Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from localcloud.awslambda import provider_edge
-from localcloud.awslambda.functions import LocalFunctions
-from localcloud.awslambda.logs import FunctionLogs, log_group_name
-from localcloud.awslambda.service import LambdaService
-from localcloud.cloudformation.exceptions import LocalCloudFormationError
-from localcloud.cloudformation.intrinsics import StackContext
-from localcloud.cloudformation.records import ResourceDrift, ResourceOutcome, ResourceRecord, ResourceRequest
-from localcloud.cloudformation.resources import SIMULATED, ResourceHandler, existence_drift, physical_name
-from localcloud.cloudformation.template import ResourceDefinition
-from localcloud.iam.sessions import SessionCredentials
-from localcloud.scaled_clock import ScaledClock
+from lookoutvision_localcloud.awslambda import provider_edge
+from lookoutvision_localcloud.awslambda.functions import LocalFunctions
+from lookoutvision_localcloud.awslambda.logs import FunctionLogs, log_group_name
+from lookoutvision_localcloud.awslambda.service import LambdaService
+from lookoutvision_localcloud.cloudformation.exceptions import LocalCloudFormationError
+from lookoutvision_localcloud.cloudformation.intrinsics import StackContext
+from lookoutvision_localcloud.cloudformation.records import (
+    ResourceDrift,
+    ResourceOutcome,
+    ResourceRecord,
+    ResourceRequest,
+)
+from lookoutvision_localcloud.cloudformation.resources import SIMULATED, ResourceHandler, existence_drift, physical_name
+from lookoutvision_localcloud.cloudformation.template import ResourceDefinition
+from lookoutvision_localcloud.iam.sessions import SessionCredentials
+from lookoutvision_localcloud.scaled_clock import ScaledClock
 
 FUNCTION_TYPE = "AWS::Lambda::Function"
 DEFAULT_TIMEOUT = 3.0  # Lambda's default, seconds

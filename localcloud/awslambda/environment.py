@@ -1,9 +1,9 @@
 """One execution environment: a subprocess running the bootstrap, used for one invocation at a time.
 
-``Launch`` says how it starts: under which runtime (``localcloud.awslambda.runtimes``: the
+``Launch`` says how it starts: under which runtime (``lookoutvision_localcloud.awslambda.runtimes``: the
 declared Python and the boto3 it ships) and on which code. A function with a code directory (its
 asset, as synthesized) runs isolated: that directory first on ``sys.path``, then the runtime's
-packages and the standard library, nothing else (see ``localcloud.awslambda.bootstrap``). One
+packages and the standard library, nothing else (see ``lookoutvision_localcloud.awslambda.bootstrap``). One
 without runs under the local cloud's own interpreter and environment (``PYTHONPATH``, the
 virtual environment).
 """
@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from localcloud.awslambda.logs import LogStream
-from localcloud.awslambda.runtimes import Runtime
-from localcloud.scaled_clock import ScaledClock
+from lookoutvision_localcloud.awslambda.logs import LogStream
+from lookoutvision_localcloud.awslambda.runtimes import Runtime
+from lookoutvision_localcloud.scaled_clock import ScaledClock
 
 InvocationOutcome = Literal["ok", "error", "timeout"]
 
@@ -32,6 +32,8 @@ InvocationOutcome = Literal["ok", "error", "timeout"]
 # Lambda's limit for the Init phase (importing the handler), apart from the function timeout.
 INIT_TIMEOUT = 10.0
 BOOTSTRAP = Path(__file__).resolve().with_name("bootstrap.py")
+#: The local cloud's top-level package, whose runtime side an execution environment imports.
+HARNESS_PACKAGE = __name__.split(".")[0]
 
 
 def harness_location(package: str) -> str:
@@ -63,8 +65,8 @@ class Launch:
             command += ["--task-root", self.task_root]
         if self.runtime:
             command += ["--runtime-path", str(self.runtime.packages)]
-        packages = ["localcloud"]
-        edge_package = self.edge.partition(":")[0].split(".")[0] if self.edge else "localcloud"
+        packages = [HARNESS_PACKAGE]
+        edge_package = self.edge.partition(":")[0].split(".")[0] if self.edge else HARNESS_PACKAGE
         packages += [edge_package] if edge_package not in packages else []
         command += [f"--harness={package}={harness_location(package)}" for package in packages]
         command += [self.handler, "--clock", *(repr(value) for value in clock.line())]
@@ -120,7 +122,7 @@ class ExecutionEnvironment:
         """Run one invocation; ``request["deadline"]`` (epoch seconds) bounds it in real time.
 
         ``stop_at`` (epoch seconds, before the deadline) stops it earlier, as if it had stalled
-        from then until its timeout (``localcloud.awslambda.service.Stall``).
+        from then until its timeout (``lookoutvision_localcloud.awslambda.service.Stall``).
         """
         with self._log_lock:
             logs.extend(self._unclaimed_logs)

@@ -6,8 +6,8 @@ import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from localcloud.awslambda import responses
-from localcloud.awslambda.service import LambdaService
+from lookoutvision_localcloud.awslambda import responses
+from lookoutvision_localcloud.awslambda.service import LambdaService
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment

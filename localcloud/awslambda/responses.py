@@ -15,9 +15,9 @@ from urllib.parse import unquote
 
 from werkzeug.exceptions import HTTPException
 
-from localcloud.awslambda.urls import INVOKE_ROUTES
-from localcloud.httpserver import Request, Response, raw_path
-from localcloud.iam.caller import AccessDenied, caller_of
+from lookoutvision_localcloud.awslambda.urls import INVOKE_ROUTES
+from lookoutvision_localcloud.httpserver import Request, Response, raw_path
+from lookoutvision_localcloud.iam.caller import AccessDenied, caller_of
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment

@@ -1,6 +1,6 @@
 """A Lambda runtime played locally: its Python, and the SDK the runtime ships beside the standard library.
 
-``python3.13`` is CPython 3.13, found as ``cdk_app.lambda_asset`` finds the interpreter that
+``python3.13`` is CPython 3.13, found as ``lookoutvision_cdk.lambda_asset`` finds the interpreter that
 compiles the asset's bytecode, with the local cloud's own boto3 installed for it (built once per
 machine with pip, cached beside the asset bundles) after the function's code on ``sys.path``.
 Without an interpreter of that version the current one runs the function, and says so once.
@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from cdk_app import lambda_asset
+from lookoutvision_cdk import lambda_asset
 
 _PYTHON = "python"
 

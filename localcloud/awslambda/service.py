@@ -21,13 +21,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from localcloud.awslambda import responses
-from localcloud.awslambda.environment import ExecutionEnvironment, InvocationOutcome, Launch
-from localcloud.awslambda.logs import FunctionLogs
-from localcloud.awslambda.runtimes import local_runtime
-from localcloud.httpserver import LocalServer, Request
-from localcloud.iam.sessions import SessionCredentials
-from localcloud.scaled_clock import ScaledClock
+from lookoutvision_localcloud.awslambda import responses
+from lookoutvision_localcloud.awslambda.environment import ExecutionEnvironment, InvocationOutcome, Launch
+from lookoutvision_localcloud.awslambda.logs import FunctionLogs
+from lookoutvision_localcloud.awslambda.runtimes import local_runtime
+from lookoutvision_localcloud.httpserver import LocalServer, Request
+from lookoutvision_localcloud.iam.sessions import SessionCredentials
+from lookoutvision_localcloud.scaled_clock import ScaledClock
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -73,14 +73,14 @@ class LambdaService:
 
     ``code`` is the function's code directory (its asset as synthesized: Lambda's /var/task) and
     ``runtime`` the runtime it declares (``python3.13``): the execution environments then run that
-    Python with the boto3 it ships (``localcloud.awslambda.runtimes``), isolated, on that code
-    (``localcloud.awslambda.environment``). Without them, the handler runs under the local
+    Python with the boto3 it ships (``lookoutvision_localcloud.awslambda.runtimes``), isolated, on that code
+    (``lookoutvision_localcloud.awslambda.environment``). Without them, the handler runs under the local
     cloud's own interpreter and environment (``env``'s ``PYTHONPATH``).
 
     ``timeout`` is the function's timeout in service seconds, on ``clock`` (a local cloud's one
     clock); without one, its own ``ScaledClock(time_scale, clock_origin)`` (the default origin is
     now). ``edge`` (``module:function``) builds the handler on that clock in the execution
-    environment, as ``edge(clock, **edge_options)`` (``localcloud.awslambda.provider_edge``; the
+    environment, as ``edge(clock, **edge_options)`` (``lookoutvision_localcloud.awslambda.provider_edge``; the
     options must be JSON). ``env`` is the function's environment; the service adds what Lambda
     adds (region, credentials, function name, task root) and its own endpoint as
     ``AWS_ENDPOINT_URL_LAMBDA``. ``credentials`` are the temporary credentials of the function's

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from localcloud.cloudformation.exceptions import AssemblyError
+from lookoutvision_localcloud.cloudformation.exceptions import AssemblyError
 
 MANIFEST_FILE = "manifest.json"
 STACK_ARTIFACT_TYPE = "aws:cloudformation:stack"

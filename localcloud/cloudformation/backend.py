@@ -21,20 +21,20 @@ from urllib.parse import unquote, urlsplit
 
 from botocore.exceptions import ClientError
 
-from localcloud.cloudformation import change_sets, descriptions, drift, parameters
-from localcloud.cloudformation.exceptions import (
+from lookoutvision_localcloud.cloudformation import change_sets, descriptions, drift, parameters
+from lookoutvision_localcloud.cloudformation.exceptions import (
     AlreadyExistsError,
     ChangeSetNotFoundError,
     InvalidChangeSetStatusError,
     ValidationError,
 )
-from localcloud.cloudformation.intrinsics import StackContext
-from localcloud.cloudformation.models import ChangeSet, Stack, StackState, live_stack
-from localcloud.cloudformation.operations import RESUMABLE, StackOperations
-from localcloud.cloudformation.persistence import StackFiles
-from localcloud.cloudformation.records import STACK_TYPE, UPDATABLE, StackEvent, Status
-from localcloud.cloudformation.resources import ResourceTypes
-from localcloud.cloudformation.template import Template, load_template_body
+from lookoutvision_localcloud.cloudformation.intrinsics import StackContext
+from lookoutvision_localcloud.cloudformation.models import ChangeSet, Stack, StackState, live_stack
+from lookoutvision_localcloud.cloudformation.operations import RESUMABLE, StackOperations
+from lookoutvision_localcloud.cloudformation.persistence import StackFiles
+from lookoutvision_localcloud.cloudformation.records import STACK_TYPE, UPDATABLE, StackEvent, Status
+from lookoutvision_localcloud.cloudformation.resources import ResourceTypes
+from lookoutvision_localcloud.cloudformation.template import Template, load_template_body
 
 logger = logging.getLogger(__name__)
 

@@ -12,14 +12,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from localcloud.cloudformation.exceptions import (
+from lookoutvision_localcloud.cloudformation.exceptions import (
     InsufficientCapabilitiesError,
     TemplateError,
     UnresolvableError,
     ValidationError,
 )
-from localcloud.cloudformation.intrinsics import Resolver, StackContext
-from localcloud.cloudformation.template import ResourceDefinition, Template, load_template_body
+from lookoutvision_localcloud.cloudformation.intrinsics import Resolver, StackContext
+from lookoutvision_localcloud.cloudformation.template import ResourceDefinition, Template, load_template_body
 
 # CloudFormation's StatusReason for a change set that would change nothing (the CDK CLI matches its start).
 NO_CHANGES = "The submitted information didn't contain changes. Submit different information to create a change set."

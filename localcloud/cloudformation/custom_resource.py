@@ -15,10 +15,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from localcloud.cloudformation.intrinsics import StackContext
-from localcloud.cloudformation.records import RequestType, ResourceOutcome, ResourceRecord, ResourceRequest
-from localcloud.cloudformation.resources import ResourceHandler, physical_name
-from localcloud.cloudformation.response_endpoint import ResponseEndpoint, ResponseTimeout
+from lookoutvision_localcloud.cloudformation.intrinsics import StackContext
+from lookoutvision_localcloud.cloudformation.records import (
+    RequestType,
+    ResourceOutcome,
+    ResourceRecord,
+    ResourceRequest,
+)
+from lookoutvision_localcloud.cloudformation.resources import ResourceHandler, physical_name
+from lookoutvision_localcloud.cloudformation.response_endpoint import ResponseEndpoint, ResponseTimeout
 
 # The custom resource's deadline for each operation: a property of its own, 1 to 3600 s, by default 3600.
 SERVICE_TIMEOUT = "ServiceTimeout"

@@ -13,11 +13,11 @@ import json
 import uuid
 from typing import Any
 
-from localcloud.cloudformation import change_sets, parameters
-from localcloud.cloudformation.exceptions import TemplateError
-from localcloud.cloudformation.models import ChangeSet, Stack
-from localcloud.cloudformation.records import STACK_TYPE, ResourceRecord, StackEvent
-from localcloud.cloudformation.template import Template, load_template_body
+from lookoutvision_localcloud.cloudformation import change_sets, parameters
+from lookoutvision_localcloud.cloudformation.exceptions import TemplateError
+from lookoutvision_localcloud.cloudformation.models import ChangeSet, Stack
+from lookoutvision_localcloud.cloudformation.records import STACK_TYPE, ResourceRecord, StackEvent
+from lookoutvision_localcloud.cloudformation.template import Template, load_template_body
 
 PAGE = 100
 _CHANGE_SET_SUMMARY = (

@@ -20,9 +20,9 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from localcloud.cloudformation import descriptions
-from localcloud.cloudformation.models import Stack
-from localcloud.cloudformation.records import ResourceDrift, ResourceRecord
+from lookoutvision_localcloud.cloudformation import descriptions
+from lookoutvision_localcloud.cloudformation.models import Stack
+from lookoutvision_localcloud.cloudformation.records import ResourceDrift, ResourceRecord
 
 KEPT = 10  # detections kept per stack, newest last
 DRIFTED = frozenset({"MODIFIED", "DELETED"})

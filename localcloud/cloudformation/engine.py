@@ -19,10 +19,10 @@ from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any, Protocol
 
-from localcloud.cloudformation.exceptions import LocalCloudFormationError, UnresolvableError
-from localcloud.cloudformation.intrinsics import Resolver
-from localcloud.cloudformation.models import CleanupItem, StackState, UpdateJournal
-from localcloud.cloudformation.records import (
+from lookoutvision_localcloud.cloudformation.exceptions import LocalCloudFormationError, UnresolvableError
+from lookoutvision_localcloud.cloudformation.intrinsics import Resolver
+from lookoutvision_localcloud.cloudformation.models import CleanupItem, StackState, UpdateJournal
+from lookoutvision_localcloud.cloudformation.records import (
     STACK_TYPE,
     RequestType,
     ResourceOutcome,
@@ -31,8 +31,8 @@ from localcloud.cloudformation.records import (
     StackEvent,
     Status,
 )
-from localcloud.cloudformation.resources import SIMULATED, ResourceHandler
-from localcloud.cloudformation.template import ResourceDefinition, Template, ordering, reverse_graph
+from lookoutvision_localcloud.cloudformation.resources import SIMULATED, ResourceHandler
+from lookoutvision_localcloud.cloudformation.template import ResourceDefinition, Template, ordering, reverse_graph
 
 # CloudFormation tries a cleanup phase's Delete three times, then removes the resource from the stack.
 CLEANUP_ATTEMPTS = 3

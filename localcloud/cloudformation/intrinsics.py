@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from localcloud.cloudformation.exceptions import TemplateError, UnresolvableError
+from lookoutvision_localcloud.cloudformation.exceptions import TemplateError, UnresolvableError
 
 
 class _NoValue:

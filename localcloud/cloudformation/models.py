@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from localcloud.cloudformation.intrinsics import StackContext
-from localcloud.cloudformation.records import ResourceRecord, Status
+from lookoutvision_localcloud.cloudformation.intrinsics import StackContext
+from lookoutvision_localcloud.cloudformation.records import ResourceRecord, Status
 
 
 @dataclass

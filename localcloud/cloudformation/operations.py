@@ -18,12 +18,12 @@ import uuid
 from collections.abc import Callable, Collection
 from typing import Any
 
-from localcloud.cloudformation import change_sets, descriptions
-from localcloud.cloudformation.engine import HandlerLookup, OperationHalted, StackOperation
-from localcloud.cloudformation.models import ChangeSet, Stack
-from localcloud.cloudformation.persistence import StackFiles, StackRecorder
-from localcloud.cloudformation.records import STACK_TYPE, StackEvent, Status
-from localcloud.cloudformation.template import load_template_body
+from lookoutvision_localcloud.cloudformation import change_sets, descriptions
+from lookoutvision_localcloud.cloudformation.engine import HandlerLookup, OperationHalted, StackOperation
+from lookoutvision_localcloud.cloudformation.models import ChangeSet, Stack
+from lookoutvision_localcloud.cloudformation.persistence import StackFiles, StackRecorder
+from lookoutvision_localcloud.cloudformation.records import STACK_TYPE, StackEvent, Status
+from lookoutvision_localcloud.cloudformation.template import load_template_body
 
 logger = logging.getLogger(__name__)
 

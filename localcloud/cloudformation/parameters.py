@@ -12,8 +12,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from localcloud.cloudformation.exceptions import TemplateError, ValidationError
-from localcloud.cloudformation.template import Template, load_template_body
+from lookoutvision_localcloud.cloudformation.exceptions import TemplateError, ValidationError
+from lookoutvision_localcloud.cloudformation.template import Template, load_template_body
 
 _SSM_PARAMETER_TYPE = re.compile(r"^AWS::SSM::Parameter::Value<(.+)>$")
 

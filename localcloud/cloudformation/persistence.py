@@ -15,7 +15,7 @@ from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
-from localcloud.cloudformation.models import Stack, StackState
+from lookoutvision_localcloud.cloudformation.models import Stack, StackState
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import enum
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from localcloud.cloudformation.intrinsics import StackContext
+from lookoutvision_localcloud.cloudformation.intrinsics import StackContext
 
 STACK_TYPE = "AWS::CloudFormation::Stack"  # the resource type of a stack's own events
 

@@ -9,9 +9,14 @@ import string
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from localcloud.cloudformation.intrinsics import StackContext
-from localcloud.cloudformation.records import ResourceDrift, ResourceOutcome, ResourceRecord, ResourceRequest
-from localcloud.cloudformation.template import ResourceDefinition, creation_levels
+from lookoutvision_localcloud.cloudformation.intrinsics import StackContext
+from lookoutvision_localcloud.cloudformation.records import (
+    ResourceDrift,
+    ResourceOutcome,
+    ResourceRecord,
+    ResourceRequest,
+)
+from lookoutvision_localcloud.cloudformation.template import ResourceDefinition, creation_levels
 
 SIMULATED = "simulated"  # the mode of a resource that is only recorded
 CUSTOM_RESOURCE_TYPE = "AWS::CloudFormation::CustomResource"
@@ -97,7 +102,7 @@ class SimulatedHandler(ResourceHandler):
 class ResourceTypes:
     """The handlers of one local cloud, by resource type; the engine's HandlerLookup.
 
-    ``simulate``: a resource nothing here plays is recorded only (``python -m localcloud deploy``);
+    ``simulate``: a resource nothing here plays is recorded only (``python -m lookoutvision_localcloud deploy``);
     otherwise it fails, as the CloudFormation API fails a change set naming it.
     """
 

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 
-from localcloud.httpserver import LocalServer, Request, Response
-from localcloud.tls import issue_certificate
+from lookoutvision_localcloud.httpserver import LocalServer, Request, Response
+from lookoutvision_localcloud.tls import issue_certificate
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

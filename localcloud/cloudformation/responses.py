@@ -24,15 +24,15 @@ from moto.core.parse import QueryParser
 from moto.core.serialize import QuerySerializer, SerializationContext
 from moto.core.utils import get_service_model
 
-from localcloud.cloudformation.backend import CloudFormationBackend
-from localcloud.cloudformation.exceptions import (
+from lookoutvision_localcloud.cloudformation.backend import CloudFormationBackend
+from lookoutvision_localcloud.cloudformation.exceptions import (
     CloudFormationApiError,
     InternalFailureError,
     InvalidActionError,
     NotImplementedByLocalCloudError,
     ValidationError,
 )
-from localcloud.httpserver import Request, Response
+from lookoutvision_localcloud.httpserver import Request, Response
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment

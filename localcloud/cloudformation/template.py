@@ -10,8 +10,8 @@ from typing import Any
 
 import yaml
 
-from localcloud.cloudformation.exceptions import TemplateError
-from localcloud.cloudformation.intrinsics import references
+from lookoutvision_localcloud.cloudformation.exceptions import TemplateError
+from lookoutvision_localcloud.cloudformation.intrinsics import references
 
 RETAIN = "Retain"
 

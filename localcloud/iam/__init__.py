@@ -12,9 +12,16 @@ The services' HTTP layers ask; nothing here answers a request itself.
 
 from __future__ import annotations
 
-from localcloud.iam.caller import CALLER_ENVIRON_KEY, AccessDenied, Caller, Permission, Principal, caller_of
-from localcloud.iam.conditions import RequestContext
-from localcloud.iam.evaluation import Decision
+from lookoutvision_localcloud.iam.caller import (
+    CALLER_ENVIRON_KEY,
+    AccessDenied,
+    Caller,
+    Permission,
+    Principal,
+    caller_of,
+)
+from lookoutvision_localcloud.iam.conditions import RequestContext
+from lookoutvision_localcloud.iam.evaluation import Decision
 
 __all__ = [
     "CALLER_ENVIRON_KEY",

@@ -1,6 +1,6 @@
 """The caller of a request, as the local cloud's services see it, and "may this caller do that?".
 
-The gateway (``localcloud.gateway``) puts the caller of every request into its WSGI environ under
+The gateway (``lookoutvision_localcloud.gateway``) puts the caller of every request into its WSGI environ under
 ``CALLER_ENVIRON_KEY``: a ``Caller`` when the request is signed with the temporary credentials of a
 local function's execution role, nothing (``caller_of`` answers None) for anyone else, who is the
 account's administrator and is not checked. A service's HTTP layer then asks
@@ -15,11 +15,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from localcloud.iam import reference
-from localcloud.iam.conditions import RequestContext
-from localcloud.iam.evaluation import Decision, Request, evaluate
+from lookoutvision_localcloud.iam import reference
+from lookoutvision_localcloud.iam.conditions import RequestContext
+from lookoutvision_localcloud.iam.evaluation import Decision, Request, evaluate
 
-CALLER_ENVIRON_KEY = "localcloud.iam.caller"
+CALLER_ENVIRON_KEY = "lookoutvision_localcloud.iam.caller"
 
 # Global condition keys every request of a local function has (or, modelled, lacks).
 _GLOBAL_KEYS = frozenset(

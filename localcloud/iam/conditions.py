@@ -6,7 +6,7 @@ A request context holds the values of the condition keys the local cloud models 
 IAM sees it (``StringLike`` on it is false, ``StringNotLike`` true, ``Null: true`` true). A key the
 local cloud does not model, an operator it does not know (``Date*``, ``IpAddress``, ``Binary*``) or
 a policy variable (``${aws:username}``) makes the block *unknown*: the caller decides what that means
-(``localcloud.iam.evaluation``: an Allow then does not allow, a Deny still denies).
+(``lookoutvision_localcloud.iam.evaluation``: an Allow then does not allow, a Deny still denies).
 """
 
 from __future__ import annotations

@@ -15,8 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from localcloud.iam import conditions
-from localcloud.iam.conditions import RequestContext
+from lookoutvision_localcloud.iam import conditions
+from lookoutvision_localcloud.iam.conditions import RequestContext
 
 
 class Decision(enum.Enum):

@@ -17,8 +17,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from localcloud.iam import reference
-from localcloud.iam.caller import AccessDenied, Permission, caller_of
+from lookoutvision_localcloud.iam import reference
+from lookoutvision_localcloud.iam.caller import AccessDenied, Permission, caller_of
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment

@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from localcloud.iam import reference
-from localcloud.iam.caller import Permission
-from localcloud.iam.conditions import RequestContext
+from lookoutvision_localcloud.iam import reference
+from lookoutvision_localcloud.iam.caller import Permission
+from lookoutvision_localcloud.iam.conditions import RequestContext
 
 SERVICE = "lookoutvision"
 TAGGING_KEYS = frozenset({"aws:requesttag/", "aws:tagkeys"})

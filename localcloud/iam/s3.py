@@ -23,9 +23,9 @@ from urllib.parse import parse_qs, unquote
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
-from localcloud.iam import reference
-from localcloud.iam.caller import AccessDenied, Permission, caller_of
-from localcloud.iam.conditions import RequestContext
+from lookoutvision_localcloud.iam import reference
+from lookoutvision_localcloud.iam.caller import AccessDenied, Permission, caller_of
+from lookoutvision_localcloud.iam.conditions import RequestContext
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
-from localcloud.iam.caller import Caller, Principal
-from localcloud.iam.moto_policies import role_policies
+from lookoutvision_localcloud.iam.caller import Caller, Principal
+from lookoutvision_localcloud.iam.moto_policies import role_policies
 
 _ACCESS_KEY = re.compile(r"Credential=([^/\s,]+)/")
 

@@ -2,7 +2,7 @@
 
 Unmodified boto3 and the AWS CLI talk to it over HTTP; the service model that
 ``botocore-a-la-carte-lookoutvision`` ships drives routing, request validation and the reply
-format. ``Emulator`` runs it (``python -m localcloud.lookoutvision`` from a shell); given an object
+format. ``Emulator`` runs it (``python -m lookoutvision_localcloud.lookoutvision`` from a shell); given an object
 store it reads datasets' manifests and images as the service does, with the caller's rights.
 README's "The Lookout for Vision emulator" shows how to use it.
 """

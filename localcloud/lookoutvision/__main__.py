@@ -1,4 +1,4 @@
-"""``python -m localcloud.lookoutvision``: run the emulator until Ctrl-C (or SIGTERM)."""
+"""``python -m lookoutvision_localcloud.lookoutvision``: run the emulator until Ctrl-C (or SIGTERM)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from .settings import DETECTION_OUTCOMES, Durations, Settings
 def build_parser() -> argparse.ArgumentParser:
     defaults = Settings()
     parser = argparse.ArgumentParser(
-        prog="python -m localcloud.lookoutvision",
+        prog="python -m lookoutvision_localcloud.lookoutvision",
         description="Run a local Amazon Lookout for Vision endpoint (REST-JSON, as boto3 and the AWS CLI speak it).",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")

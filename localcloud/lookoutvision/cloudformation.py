@@ -8,9 +8,14 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from localcloud.cloudformation.intrinsics import StackContext
-from localcloud.cloudformation.records import ResourceDrift, ResourceOutcome, ResourceRecord, ResourceRequest
-from localcloud.cloudformation.resources import ResourceHandler
+from lookoutvision_localcloud.cloudformation.intrinsics import StackContext
+from lookoutvision_localcloud.cloudformation.records import (
+    ResourceDrift,
+    ResourceOutcome,
+    ResourceRecord,
+    ResourceRequest,
+)
+from lookoutvision_localcloud.cloudformation.resources import ResourceHandler
 
 PROJECT_TYPE = "AWS::LookoutVision::Project"
 

@@ -15,11 +15,11 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from localcloud.cloudformation.custom_resource import CustomResourceHandler
-from localcloud.cloudformation.models import StackState
-from localcloud.cloudformation.records import ResourceRecord
-from provider.consts import DATASET_RESOURCE_TYPE, MODEL_RESOURCE_TYPE
-from provider.identifiers import OWNER_TAG_KEY, Owner
+from lookoutvision_cdk_provider.consts import DATASET_RESOURCE_TYPE, MODEL_RESOURCE_TYPE
+from lookoutvision_cdk_provider.identifiers import OWNER_TAG_KEY, Owner
+from lookoutvision_localcloud.cloudformation.custom_resource import CustomResourceHandler
+from lookoutvision_localcloud.cloudformation.models import StackState
+from lookoutvision_localcloud.cloudformation.records import ResourceRecord
 
 _MODEL_ARN = re.compile(r"^arn:[^:]+:lookoutvision:[^:]*:\d*:model/([^/]+)/([^/]+)$")
 _DATASET_ID = re.compile(r"^([^/]+)/(train|test)$")

@@ -24,8 +24,8 @@ from typing import Any, ParamSpec, TypeVar
 
 from botocore import xform_name
 
-from localcloud.scaled_clock import ScaledClock
-from provider import servicemodel
+from lookoutvision_cdk_provider import servicemodel
+from lookoutvision_localcloud.scaled_clock import ScaledClock
 
 from .exceptions import (
     ConflictException,

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from localcloud.iam.caller import AccessDenied, Caller
+from lookoutvision_localcloud.iam.caller import AccessDenied, Caller
 
 from .images import MAX_DIMENSION, MAX_IMAGE_BYTES, MIN_DIMENSION, ImageHeader, NotAnImage, read_header
 from .manifest import DatasetImport, ManifestError, ManifestImage, images_of, parse

@@ -22,11 +22,11 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from localcloud.httpserver import LocalServer, Request, drop_connection, exact_response, raw_target
-from localcloud.iam import lookoutvision as iam_lookoutvision
-from localcloud.iam.caller import AccessDenied, Caller, caller_of
-from localcloud.scaled_clock import ScaledClock
-from provider import servicemodel
+from lookoutvision_cdk_provider import servicemodel
+from lookoutvision_localcloud.httpserver import LocalServer, Request, drop_connection, exact_response, raw_target
+from lookoutvision_localcloud.iam import lookoutvision as iam_lookoutvision
+from lookoutvision_localcloud.iam.caller import AccessDenied, Caller, caller_of
+from lookoutvision_localcloud.scaled_clock import ScaledClock
 
 from .admin import PREFIX as ADMIN_PREFIX
 from .admin import handle_admin
@@ -187,7 +187,7 @@ class Emulator:
     ) -> Reply | None:
         """Answer one HTTP request; None means: drop the connection without an answer.
 
-        ``caller``: the local function that signed the request (``localcloud.iam``), whose role must allow
+        ``caller``: the local function that signed the request (``lookoutvision_localcloud.iam``), whose role must allow
         it; None for the account's administrator, who is not checked.
         """
         if target.startswith(ADMIN_PREFIX):

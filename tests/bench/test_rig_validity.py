@@ -16,7 +16,7 @@ from bench.contenders import CdkContender
 from bench.durations import CURRENT, REALISTIC, DurationSet
 from bench.measure import PROJECT, run_once
 from bench.rig import Rig, logical_id
-from localcloud.lookoutvision import Fault
+from lookoutvision_localcloud.lookoutvision import Fault
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from cdk_app import bundling, lambda_asset
+from lookoutvision_cdk import bundling, lambda_asset
 
 REPO = Path(bundling.__file__).resolve().parents[1]
 # The zipped asset's budget. The CDK CLI zips an asset with yazl: deflate at zlib's default level (6).
@@ -47,8 +47,8 @@ def python313() -> str:
 
 
 def _check_bundle(root: Path) -> None:
-    assert (root / "provider" / "consts.py").is_file()
-    assert (root / "provider" / "requirements.txt").is_file()
+    assert (root / lambda_asset.PROVIDER_PACKAGE / "consts.py").is_file()
+    assert (root / lambda_asset.PROVIDER_PACKAGE / "requirements.txt").is_file()
     assert (root / "crhelper" / "__init__.pyc").is_file() or (root / "crhelper" / "__init__.py").is_file()
     assert (root / "boto3").is_dir()
     models = list((root / "botocore" / "data" / "lookoutvision").glob("*/service-2.json*"))
@@ -102,9 +102,10 @@ def test_the_asset_carries_bytecode_of_the_runtime_python(asset: Path, python313
         text=True,
         check=True,
     ).stdout
-    provider_pycs = sorted((asset / "provider" / "__pycache__").glob("*.cpython-313.pyc"))
-    assert {p.name.split(".")[0] for p in provider_pycs} == {p.stem for p in (asset / "provider").glob("*.py")}
-    dependency_pycs = [p for p in asset.rglob("*.pyc") if p.relative_to(asset).parts[0] != "provider"]
+    provider = asset / lambda_asset.PROVIDER_PACKAGE
+    provider_pycs = sorted((provider / "__pycache__").glob("*.cpython-313.pyc"))
+    assert {p.name.split(".")[0] for p in provider_pycs} == {p.stem for p in provider.glob("*.py")}
+    dependency_pycs = [p for p in asset.rglob("*.pyc") if p.relative_to(asset).parts[0] != provider.name]
     assert dependency_pycs
     for pyc in provider_pycs + dependency_pycs:
         header = pyc.read_bytes()[:8]
@@ -112,7 +113,7 @@ def test_the_asset_carries_bytecode_of_the_runtime_python(asset: Path, python313
         # PEP 552 flags: bit 0 hash-based, bit 1 check_source. 1: a hash-based pyc that is never checked.
         assert int.from_bytes(header[4:8], "little") == 1, pyc
     # The provider keeps its sources (tracebacks show its code); the dependencies ship bytecode only.
-    assert not [p for p in asset.rglob("*.py") if p.relative_to(asset).parts[0] != "provider"]
+    assert not [p for p in asset.rglob("*.py") if p.relative_to(asset).parts[0] != provider.name]
 
 
 def test_the_asset_names_no_time_scale_and_no_replayed_schedule(asset: Path) -> None:

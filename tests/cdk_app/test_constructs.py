@@ -16,10 +16,16 @@ from aws_cdk.assertions import Annotations, Match, Template
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
-from cdk_app import Hosting, ILookoutVisionDataset, LookoutVisionDataset, LookoutVisionModel, LookoutVisionProvider
-from provider import consts
-from provider.fleet_pace import Fleet
-from provider.properties import parse_dataset, parse_model
+from lookoutvision_cdk import (
+    Hosting,
+    ILookoutVisionDataset,
+    LookoutVisionDataset,
+    LookoutVisionModel,
+    LookoutVisionProvider,
+)
+from lookoutvision_cdk_provider import consts
+from lookoutvision_cdk_provider.fleet_pace import Fleet
+from lookoutvision_cdk_provider.properties import parse_dataset, parse_model
 from tests.cdk_app.cloudformation import as_cloudformation_sends, sample_values
 from tests.cdk_app.policy import lookout_arn_suffix, policy_statements
 from tests.fixtures.assembly import SKIP_BUNDLING

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from cdk_app.project_policy import UNSCOPED_ACTIONS
-from provider import consts
+from lookoutvision_cdk.project_policy import UNSCOPED_ACTIONS
+from lookoutvision_cdk_provider import consts
 from tests.cdk_app.policy import lookout_arn_suffix, policy_statements, resource_refs
 from tests.fixtures.assembly import EXAMPLE_CONTEXT, Assembly
 
@@ -101,7 +101,7 @@ def test_provider_function(example_assembly: Assembly) -> None:
     log_group_id, log_group = _only(example_assembly, "AWS::Logs::LogGroup")
     _, function = _only(example_assembly, "AWS::Lambda::Function")
     properties = function["Properties"]
-    assert properties["Handler"] == "provider.handler.handler"
+    assert properties["Handler"] == "lookoutvision_cdk_provider.handler.handler"
     assert properties["Runtime"] == "python3.13"
     assert properties["Timeout"] == 900
     assert properties["MemorySize"] >= 256

@@ -26,9 +26,9 @@ from aws_cdk.assertions import Match, Template
 from parliament import analyze_policy_string
 from policy_sentry.querying.actions import get_action_data
 
-from cdk_app import LookoutVisionDataset, LookoutVisionModel, LookoutVisionProvider
-from cdk_app.project_policy import MODEL_ACTIONS, UNSCOPED_ACTIONS
-from provider import consts
+from lookoutvision_cdk import LookoutVisionDataset, LookoutVisionModel, LookoutVisionProvider
+from lookoutvision_cdk.project_policy import MODEL_ACTIONS, UNSCOPED_ACTIONS
+from lookoutvision_cdk_provider import consts
 from tests.cdk_app.cloudformation import as_cloudformation_sends, sample_values
 from tests.cdk_app.policy import lookout_arn_suffix
 from tests.fixtures.assembly import SKIP_BUNDLING, Assembly

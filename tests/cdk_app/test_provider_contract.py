@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-import cdk_app
-from provider import consts
-from provider.properties import parse_dataset, parse_model
+import lookoutvision_cdk
+from lookoutvision_cdk_provider import consts
+from lookoutvision_cdk_provider.properties import parse_dataset, parse_model
 from tests.cdk_app.cloudformation import as_cloudformation_sends, sample_values
 from tests.fixtures.assembly import EXAMPLE_CONTEXT, Assembly
 
@@ -44,4 +44,4 @@ def test_the_provider_accepts_the_dataset_properties(example_assembly: Assembly)
 def test_the_api_that_the_provider_names_for_an_existing_dataset_is_the_constructs() -> None:
     """A dataset Create that finds the project's dataset made outside the stack says to reference it, by this name."""
     class_name, method = consts.DATASET_REFERENCE_API.split(".")
-    assert callable(getattr(getattr(cdk_app, class_name), method))
+    assert callable(getattr(getattr(lookoutvision_cdk, class_name), method))

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from provider import consts
+from lookoutvision_cdk_provider import consts
 from tests.fixtures.assembly import SKIP_BUNDLING
 
 pytestmark = pytest.mark.synth
@@ -67,7 +67,7 @@ def test_the_readme_snippet_of_a_referenced_dataset_builds(tmp_path: Path) -> No
         from aws_cdk import aws_s3 as s3
         from constructs import Construct
 
-        from cdk_app import LookoutVisionDataset, LookoutVisionModel
+        from lookoutvision_cdk import LookoutVisionDataset, LookoutVisionModel
 
 
         class ReferencingStack(Stack):

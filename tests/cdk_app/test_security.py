@@ -25,8 +25,8 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 from policy_sentry.querying.actions import get_action_data
 
-from cdk_app import Hosting, LookoutVisionDataset, LookoutVisionModel
-from provider import consts, lookout
+from lookoutvision_cdk import Hosting, LookoutVisionDataset, LookoutVisionModel
+from lookoutvision_cdk_provider import consts, lookout
 from tests.cdk_app.policy import lookout_arn_suffix, policy_statements
 from tests.fixtures.assembly import SKIP_BUNDLING, Assembly
 

@@ -13,7 +13,7 @@ from aws_cdk import aws_lookoutvision as lookoutvision
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from cdk_app import Hosting, ILookoutVisionDataset, LookoutVisionDataset, LookoutVisionModel
+from lookoutvision_cdk import Hosting, ILookoutVisionDataset, LookoutVisionDataset, LookoutVisionModel
 from tests.fixtures.assembly import SKIP_BUNDLING
 
 

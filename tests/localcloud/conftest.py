@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from localcloud.lookoutvision import Emulator
+from lookoutvision_localcloud.lookoutvision import Emulator
 
 # 0.005 real s per service s: a 60 s training takes 0.3 s, a 900 s Lambda timeout 4.5 s. Much faster
 # and the ~0.3 s a new execution environment needs would count as minutes of service time.

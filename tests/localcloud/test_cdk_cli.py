@@ -1,4 +1,4 @@
-"""``python -m localcloud cdk``: the CLI's environment reaches the local cloud and nothing else."""
+"""``python -m lookoutvision_localcloud cdk``: the CLI's environment reaches the local cloud and nothing else."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from localcloud import cli
-from localcloud.cdk_cli import UnsafeEndpointError, cli_environment
+from lookoutvision_localcloud import cli
+from lookoutvision_localcloud.cdk_cli import UnsafeEndpointError, cli_environment
 
 
 def test_the_environment_names_the_local_cloud_only(tmp_path: Path) -> None:
@@ -69,3 +69,25 @@ def test_the_cli_runs_with_the_cdk_home_serve_prints(
     assert str(home) in capsys.readouterr().out.replace("\n", "").replace(" ", "")
     assert cli.main(["cdk", "--endpoint", "http://127.0.0.1:9", "--", "deploy"]) == 2  # not run: nothing answers
     assert (home / "no-aws-config").is_file()  # the CLI's environment was built there
+
+
+def test_upload_refuses_an_endpoint_that_is_not_local(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["upload", str(tmp_path), "s3://data", "--endpoint", "https://s3.us-east-1.amazonaws.com"]
+    assert cli.main(argv) == 2
+    assert "refusing to use https://s3.us-east-1.amazonaws.com: not a local endpoint" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [("data", "not an S3 location: 'data'"), ("s3://data", "is not a folder")],
+)
+def test_upload_names_what_is_wrong_with_its_arguments(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], target: str, message: str
+) -> None:
+    assert cli.main(["upload", str(tmp_path / "missing"), target, "--endpoint", "http://127.0.0.1:9"]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_leftovers_needs_the_local_cloud(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["leftovers", "InspectionStack", "--endpoint", "http://127.0.0.1:9"]) == 2
+    assert "the local cloud does not answer at http://127.0.0.1:9" in capsys.readouterr().err

@@ -1,4 +1,4 @@
-"""``python -m localcloud``: exit codes, output and state between separate deploy and destroy runs."""
+"""``python -m lookoutvision_localcloud``: exit codes, output and state between separate deploy and destroy runs."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from localcloud import cli
+from lookoutvision_localcloud import cli
 from tests.fixtures.driver import custom, write_assembly, write_stack
 from tests.fixtures.state import saved_stack
 
@@ -36,7 +36,17 @@ def test_deploy_then_destroy_in_separate_processes(tmp_path: Path, capsys: pytes
     state_dir = tmp_path / "state"
     common = ["--state-dir", str(state_dir)]
     deploy = subprocess.run(
-        [sys.executable, "-m", "localcloud", "deploy", "--app", str(app), "--time-scale", "0.01", *common],
+        [
+            sys.executable,
+            "-m",
+            "lookoutvision_localcloud",
+            "deploy",
+            "--app",
+            str(app),
+            "--time-scale",
+            "0.01",
+            *common,
+        ],
         capture_output=True,
         text=True,
         timeout=120,
@@ -56,7 +66,7 @@ def test_deploy_then_destroy_in_separate_processes(tmp_path: Path, capsys: pytes
     assert "cli-project" in status and "AWS::LookoutVision::Project" in status
 
     destroy = subprocess.run(
-        [sys.executable, "-m", "localcloud", "destroy", *common],
+        [sys.executable, "-m", "lookoutvision_localcloud", "destroy", *common],
         capture_output=True,
         text=True,
         timeout=120,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from localcloud.cloud import LocalCloud
+from lookoutvision_localcloud.cloud import LocalCloud
 
 
 def test_filter_log_events_interleaves_the_streams_by_time_whatever_the_request_asks() -> None:

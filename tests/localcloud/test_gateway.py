@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from crhelper.utils import _send_response
 
-from localcloud.cloud import LocalCloud
-from localcloud.gateway import credential_scope_service
+from lookoutvision_localcloud.cloud import LocalCloud
+from lookoutvision_localcloud.gateway import credential_scope_service
 from tests.fixtures.local_cloud import local_client
 
 

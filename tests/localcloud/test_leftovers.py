@@ -8,8 +8,8 @@ from pathlib import Path
 
 import boto3
 
-from localcloud import driver
-from localcloud.lookoutvision import Emulator, Fault
+from lookoutvision_localcloud import driver
+from lookoutvision_localcloud.lookoutvision import Emulator, Fault
 from tests.fixtures.assembly import datasets_of_app
 from tests.localcloud.cdk_cli.apps import synth
 

@@ -8,8 +8,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from localcloud.s3_state import requested_object
-from localcloud.serve import LocalCloudServer
+from lookoutvision_localcloud.s3_state import requested_object
+from lookoutvision_localcloud.serve import LocalCloudServer
 from tests.fixtures.local_cloud import local_client
 
 # A stack whose bucket is versioned: after a restart the stack creates it again, with its configuration.

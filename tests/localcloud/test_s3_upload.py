@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from localcloud.cloud import LocalCloud
-from localcloud.s3_upload import parse_target, read_folder, upload, write_folder
+from lookoutvision_localcloud.cloud import LocalCloud
+from lookoutvision_localcloud.s3_upload import parse_target, read_folder, upload, write_folder
 from tests.fixtures.local_cloud import local_client
 
 

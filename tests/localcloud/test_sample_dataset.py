@@ -8,7 +8,7 @@ import json
 import pytest
 from PIL import Image
 
-from localcloud.sample_dataset import SampleDataset, png, sample_image
+from lookoutvision_localcloud.sample_dataset import SampleDataset, png, sample_image
 
 
 def test_images_are_valid_64_pixel_grayscale_pngs_and_anomalies_differ() -> None:

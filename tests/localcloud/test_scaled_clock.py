@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from localcloud.scaled_clock import ScaledClock
+from lookoutvision_localcloud.scaled_clock import ScaledClock
 
 
 def test_service_time_runs_at_the_scale_from_its_origin() -> None:

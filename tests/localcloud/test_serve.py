@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from localcloud import serve
+from lookoutvision_localcloud import serve
 
 
 def test_the_cdk_home_is_absolute_and_under_the_users_cache_unless_cdk_home_says(

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 
 class FrozenClock:
-    """``provider.clock.Clock`` whose time moves by sleeps and by ``at`` only; ``scale``: real seconds per second."""
+    """``lookoutvision_cdk_provider.clock.Clock`` whose time moves by sleeps and by ``at`` only; ``scale``: real seconds
+    per second."""
 
     def __init__(self, scale: float = 1.0, at: float = 1_000_000.0) -> None:
         self.scale = scale

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from localcloud.cloudformation.response_endpoint import ResponseEndpoint
-from localcloud.lookoutvision import Emulator
+from lookoutvision_localcloud.cloudformation.response_endpoint import ResponseEndpoint
+from lookoutvision_localcloud.lookoutvision import Emulator
 from tests.fixtures.provider import Requests
 
 

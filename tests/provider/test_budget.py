@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from provider.budget import Budget, HandOver
-from provider.errors import DeadlineExceeded, OutOfTime, ProviderError, Throttled
-from provider.timing import AdaptivePolls, InvocationTimings
+from lookoutvision_cdk_provider.budget import Budget, HandOver
+from lookoutvision_cdk_provider.errors import DeadlineExceeded, OutOfTime, ProviderError, Throttled
+from lookoutvision_cdk_provider.timing import AdaptivePolls, InvocationTimings
 from tests.provider.clocks import Context, FrozenClock
 
 

@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from localcloud.cloudformation.response_endpoint import ResponseEndpoint
-from provider.cfn_response import (
+from lookoutvision_cdk_provider.cfn_response import (
     REASON_LIMIT,
     ResponseTarget,
     Unanswerable,
@@ -20,9 +19,10 @@ from provider.cfn_response import (
     response_target,
     response_url_problem,
 )
-from provider.errors import ContinuationUncertain
-from provider.timing import ResponseTimings
-from provider.verdict import Answer, HandedOver, LambdaRetry, Silence
+from lookoutvision_cdk_provider.errors import ContinuationUncertain
+from lookoutvision_cdk_provider.timing import ResponseTimings
+from lookoutvision_cdk_provider.verdict import Answer, HandedOver, LambdaRetry, Silence
+from lookoutvision_localcloud.cloudformation.response_endpoint import ResponseEndpoint
 
 
 def test_a_reason_reads_request_resource_message_advice() -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from localcloud.lookoutvision import Emulator
-from provider import clients
+from lookoutvision_cdk_provider import clients
+from lookoutvision_localcloud.lookoutvision import Emulator
 
 
 def test_the_client_honours_the_endpoint_variable(emulator: Emulator) -> None:

@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from localcloud.awslambda import LambdaService
-from provider import clients, consts
-from provider.budget import Budget
-from provider.continuation import MAX_ASYNC_PAYLOAD, Continuation, hand_over, request_signed_at
-from provider.errors import ContinuationFailed, ContinuationUncertain, RejectedEvent
-from provider.progress import ModelProgress, ServiceGoneProgress
+from lookoutvision_cdk_provider import clients, consts
+from lookoutvision_cdk_provider.budget import Budget
+from lookoutvision_cdk_provider.continuation import MAX_ASYNC_PAYLOAD, Continuation, hand_over, request_signed_at
+from lookoutvision_cdk_provider.errors import ContinuationFailed, ContinuationUncertain, RejectedEvent
+from lookoutvision_cdk_provider.progress import ModelProgress, ServiceGoneProgress
+from lookoutvision_localcloud.awslambda import LambdaService
 from tests.fixtures.awslambda import local_function
 from tests.provider.clocks import Context, FrozenClock
 

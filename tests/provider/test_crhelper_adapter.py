@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from crhelper import CfnResource
 
-from localcloud.awslambda import LambdaContext
-from localcloud.cloudformation.response_endpoint import ResponseEndpoint
-from provider.cfn_response import ResponseTarget, response_target
-from provider.crhelper_adapter import CRHELPER_VERSION, Framework
-from provider.request import CustomResourceRequest, parse_request
-from provider.verdict import Answer, HandedOver, ResponseStatus, Verdict
+from lookoutvision_cdk_provider.cfn_response import ResponseTarget, response_target
+from lookoutvision_cdk_provider.crhelper_adapter import CRHELPER_VERSION, Framework
+from lookoutvision_cdk_provider.request import CustomResourceRequest, parse_request
+from lookoutvision_cdk_provider.verdict import Answer, HandedOver, ResponseStatus, Verdict
+from lookoutvision_localcloud.awslambda import LambdaContext
+from lookoutvision_localcloud.cloudformation.response_endpoint import ResponseEndpoint
 from tests.fixtures.clock import session_clock
 from tests.fixtures.provider import FUNCTION_ARN, make_event
 

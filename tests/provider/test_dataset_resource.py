@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from localcloud.lookoutvision import Emulator, Fault
-from provider import consts
+from lookoutvision_cdk_provider import consts
+from lookoutvision_localcloud.lookoutvision import Emulator, Fault
 from tests.fixtures.provider import PROJECT, Requests, dataset_properties, project_with_dataset
 
 MUTATING = {"CreateModel", "StartModel", "StopModel", "DeleteModel", "CreateDataset", "DeleteDataset"}

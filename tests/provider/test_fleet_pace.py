@@ -7,8 +7,8 @@ import random
 
 import pytest
 
-from provider.fleet_pace import Fleet, Look, Pace, Phase
-from provider.timing import FleetPolls
+from lookoutvision_cdk_provider.fleet_pace import Fleet, Look, Pace, Phase
+from lookoutvision_cdk_provider.timing import FleetPolls
 
 POLLS = FleetPolls()
 START = 1_000_000.0  # epoch seconds, on every round's boundary

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from localcloud.lookoutvision import Emulator, Fault
-from provider import consts
-from provider.config import ProviderConfig
-from provider.handler import make_handler
-from provider.timing import AdaptivePolls
+from lookoutvision_cdk_provider import consts
+from lookoutvision_cdk_provider.config import ProviderConfig
+from lookoutvision_cdk_provider.handler import make_handler
+from lookoutvision_cdk_provider.timing import AdaptivePolls
+from lookoutvision_localcloud.lookoutvision import Emulator, Fault
 from tests.fixtures.clock import session_clock
 from tests.fixtures.provider import (
     PROJECT,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from provider import servicemodel
-from provider.identifiers import (
+from lookoutvision_cdk_provider import servicemodel
+from lookoutvision_cdk_provider.identifiers import (
     OWNER_TAG_KEY,
     DatasetRef,
     FailedCreate,

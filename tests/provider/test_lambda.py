@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from cdk_app.lambda_asset import RUNTIME_NAME, provider_asset
-from localcloud.awslambda import LambdaService, provider_edge
-from localcloud.cloudformation.response_endpoint import ResponseEndpoint
-from localcloud.lookoutvision import Emulator, Fault
-from provider import consts
+from lookoutvision_cdk.lambda_asset import RUNTIME_NAME, provider_asset
+from lookoutvision_cdk_provider import consts
+from lookoutvision_localcloud.awslambda import LambdaService, provider_edge
+from lookoutvision_localcloud.cloudformation.response_endpoint import ResponseEndpoint
+from lookoutvision_localcloud.lookoutvision import Emulator, Fault
 from tests.fixtures.faults import InvokeAnswerLost
 from tests.fixtures.provider import (
     PROJECT,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from provider import lifecycle, servicemodel
-from provider.lifecycle import (
+from lookoutvision_cdk_provider import lifecycle, servicemodel
+from lookoutvision_cdk_provider.lifecycle import (
     Absent,
     DatasetStatus,
     Hosted,
@@ -17,8 +17,8 @@ from provider.lifecycle import (
     next_dataset_action,
     next_model_action,
 )
-from provider.properties import Hosting, ModelProperties, VersionSettings
-from provider.timing import UnansweredCreateTimings
+from lookoutvision_cdk_provider.properties import Hosting, ModelProperties, VersionSettings
+from lookoutvision_cdk_provider.timing import UnansweredCreateTimings
 
 S = ModelStatus
 HOSTING = Hosting(2, 3)

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from localcloud.lookoutvision import Emulator, Fault
-from provider import clients, errors, servicemodel
-from provider.lifecycle import ModelStatus
-from provider.lookout import Lookout
-from provider.timing import CallRetries
+from lookoutvision_cdk_provider import clients, errors, servicemodel
+from lookoutvision_cdk_provider.lifecycle import ModelStatus
+from lookoutvision_cdk_provider.lookout import Lookout
+from lookoutvision_cdk_provider.timing import CallRetries
+from lookoutvision_localcloud.lookoutvision import Emulator, Fault
 from tests.fixtures.faults import FromNth
 from tests.fixtures.provider import PROJECT, project_with_dataset, trained_model
 

@@ -14,14 +14,14 @@ from typing import Any
 
 import pytest
 
-from localcloud.awslambda import LambdaContext
-from localcloud.lookoutvision import Emulator, Fault
-from provider import consts
-from provider.continuation import request_signed_at
-from provider.handler import make_handler
-from provider.identifiers import OWNER_TAG_KEY, UnconfirmedModelCreate, owner_tag_value
-from provider.lifecycle import ModelStatus
-from provider.timing import UnansweredCreateTimings
+from lookoutvision_cdk_provider import consts
+from lookoutvision_cdk_provider.continuation import request_signed_at
+from lookoutvision_cdk_provider.handler import make_handler
+from lookoutvision_cdk_provider.identifiers import OWNER_TAG_KEY, UnconfirmedModelCreate, owner_tag_value
+from lookoutvision_cdk_provider.lifecycle import ModelStatus
+from lookoutvision_cdk_provider.timing import UnansweredCreateTimings
+from lookoutvision_localcloud.awslambda import LambdaContext
+from lookoutvision_localcloud.lookoutvision import Emulator, Fault
 from tests.fixtures.awslambda import local_function
 from tests.fixtures.provider import (
     OUTPUT,

@@ -9,12 +9,12 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from localcloud.lookoutvision import Emulator
-from provider import consts
-from provider.continuation import Continuation, request_signed_at
-from provider.handler import make_handler
-from provider.progress import ModelProgress
-from provider.tokens import TokenKind, client_token
+from lookoutvision_cdk_provider import consts
+from lookoutvision_cdk_provider.continuation import Continuation, request_signed_at
+from lookoutvision_cdk_provider.handler import make_handler
+from lookoutvision_cdk_provider.progress import ModelProgress
+from lookoutvision_cdk_provider.tokens import TokenKind, client_token
+from lookoutvision_localcloud.lookoutvision import Emulator
 from tests.fixtures.clock import session_clock
 from tests.fixtures.provider import (
     FUNCTION_ARN,

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from provider.errors import RejectedEvent
-from provider.identifiers import model_named_by
-from provider.progress import DatasetProgress, ModelProgress, ServiceGoneProgress
+from lookoutvision_cdk_provider.errors import RejectedEvent
+from lookoutvision_cdk_provider.identifiers import model_named_by
+from lookoutvision_cdk_provider.progress import DatasetProgress, ModelProgress, ServiceGoneProgress
 
 ARN = "arn:aws:lookoutvision:us-east-1:123456789012:model/proj/3"
 OTHER = "arn:aws:lookoutvision:us-east-1:123456789012:model/other/3"

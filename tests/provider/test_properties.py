@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from provider import consts
-from provider.errors import PropertyError
-from provider.fleet_pace import Fleet
-from provider.properties import (
+from lookoutvision_cdk_provider import consts
+from lookoutvision_cdk_provider.errors import PropertyError
+from lookoutvision_cdk_provider.fleet_pace import Fleet
+from lookoutvision_cdk_provider.properties import (
     Hosting,
     fleet_of,
     hosted_by,

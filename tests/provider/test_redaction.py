@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from provider.redaction import RedactingFilter, install, redact
+from lookoutvision_cdk_provider.redaction import RedactingFilter, install, redact
 
 URL = "https://127.0.0.1:8443/cloudformation-responses/req-1?X-Amz-Expires=7200&X-Amz-Signature=abc123"
 S3_URL = (

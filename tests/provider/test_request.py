@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
-from provider import consts
-from provider.cfn_response import ResponseTarget
-from provider.errors import RejectedEvent
-from provider.identifiers import FailedCreate, ModelRef
-from provider.request import CustomResourceRequest, RequestType, parse_request, untouched_physical_id
+from lookoutvision_cdk_provider import consts
+from lookoutvision_cdk_provider.cfn_response import ResponseTarget
+from lookoutvision_cdk_provider.errors import RejectedEvent
+from lookoutvision_cdk_provider.identifiers import FailedCreate, ModelRef
+from lookoutvision_cdk_provider.request import CustomResourceRequest, RequestType, parse_request, untouched_physical_id
 
 STACK = "arn:aws:cloudformation:us-east-1:123456789012:stack/s/5b7b0a10-0000-4000-8000-000000000000"
 ARN = "arn:aws:lookoutvision:us-east-1:123456789012:model/proj/1"

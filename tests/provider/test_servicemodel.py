@@ -3,7 +3,7 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from provider import servicemodel
+from lookoutvision_cdk_provider import servicemodel
 
 
 def test_newest_boto3_builds_a_lookoutvision_client() -> None:

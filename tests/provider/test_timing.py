@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from provider.timing import AdaptivePolls, CallRetries, FleetPolls, InvocationTimings
+from lookoutvision_cdk_provider.timing import AdaptivePolls, CallRetries, FleetPolls, InvocationTimings
 
 POLLS = AdaptivePolls()
 CALLS = CallRetries()

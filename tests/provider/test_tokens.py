@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from provider import servicemodel
-from provider.tokens import TokenKind, client_token
+from lookoutvision_cdk_provider import servicemodel
+from lookoutvision_cdk_provider.tokens import TokenKind, client_token
 
 
 def _valid(token: str) -> bool:

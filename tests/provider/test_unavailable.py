@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from localcloud.lookoutvision import Emulator, Fault
-from localcloud.lookoutvision.faults import END_OF_SUPPORT_MESSAGE
-from provider import consts, errors
-from provider.errors import END_OF_SUPPORT_DATE
-from provider.timing import ServiceGoneTimings
-from provider.unavailable import RETAIN_ADVICE
+from lookoutvision_cdk_provider import consts, errors
+from lookoutvision_cdk_provider.errors import END_OF_SUPPORT_DATE
+from lookoutvision_cdk_provider.timing import ServiceGoneTimings
+from lookoutvision_cdk_provider.unavailable import RETAIN_ADVICE
+from lookoutvision_localcloud.lookoutvision import Emulator, Fault
+from lookoutvision_localcloud.lookoutvision.faults import END_OF_SUPPORT_MESSAGE
 from tests.fixtures.provider import (
     PROJECT,
     Requests,

@@ -5,12 +5,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from localcloud.awslambda import LambdaContext
-from provider.budget import Budget
-from provider.errors import AccessDenied, DeadlineExceeded, ServiceError, ServiceUnavailable
-from provider.lifecycle import Action, Step
-from provider.timing import CallRetries
-from provider.waiter import Waiter, retried
+from lookoutvision_cdk_provider.budget import Budget
+from lookoutvision_cdk_provider.errors import AccessDenied, DeadlineExceeded, ServiceError, ServiceUnavailable
+from lookoutvision_cdk_provider.lifecycle import Action, Step
+from lookoutvision_cdk_provider.timing import CallRetries
+from lookoutvision_cdk_provider.waiter import Waiter, retried
+from lookoutvision_localcloud.awslambda import LambdaContext
 from tests.fixtures.clock import session_clock
 
 

@@ -9,18 +9,20 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from localcloud.awslambda.cloudformation import CodeLocation, asset_folder, locate_code
-from localcloud.serve import LocalCloudServer
+from lookoutvision_cdk.lambda_asset import PROVIDER_PACKAGE
+from lookoutvision_cdk.provider_function import HANDLER
+from lookoutvision_localcloud.awslambda.cloudformation import CodeLocation, asset_folder, locate_code
+from lookoutvision_localcloud.serve import LocalCloudServer
 from tests.fixtures.awslambda import HANDLERS_CODE
 from tests.fixtures.local_cloud import local_client
 
 
 def test_the_provider_runs_from_its_asset_even_when_installed_here(tmp_path: Path) -> None:
-    (tmp_path / "provider").mkdir()
-    (tmp_path / "provider" / "__init__.pyc").write_bytes(b"")  # bytecode only counts too
-    (tmp_path / "provider" / "handler.py").write_text("def handler(event, context): pass\n")
-    properties = {"Runtime": "python3.13", "Handler": "provider.handler.handler"}
-    assert locate_code(properties, tmp_path) == CodeLocation("provider.handler.handler", str(tmp_path), "python3.13")
+    (tmp_path / PROVIDER_PACKAGE).mkdir()
+    (tmp_path / PROVIDER_PACKAGE / "__init__.pyc").write_bytes(b"")  # bytecode only counts too
+    (tmp_path / PROVIDER_PACKAGE / "handler.py").write_text("def handler(event, context): pass\n")
+    properties = {"Runtime": "python3.13", "Handler": HANDLER}
+    assert locate_code(properties, tmp_path) == CodeLocation(HANDLER, str(tmp_path), "python3.13")
 
 
 def test_a_user_function_runs_from_its_asset_under_its_runtime(tmp_path: Path) -> None:
@@ -35,8 +37,12 @@ def test_functions_that_cannot_run_here_say_why(tmp_path: Path) -> None:
     assert "nodejs20.x cannot run locally" in str(locate_code({"Runtime": "nodejs20.x", "Handler": "index.h"}, None))
     assert "is not module.function" in str(locate_code({"Runtime": "python3.13", "Handler": "main"}, None))
     assert "code is not here" in str(locate_code({"Runtime": "python3.13", "Handler": "index.handler"}, None))
-    installed_here = locate_code({"Runtime": "python3.13", "Handler": "provider.handler.handler"}, tmp_path)
-    assert installed_here == f"handler module provider.handler is not in the function's asset {tmp_path}"
+    installed_here = locate_code(
+        {"Runtime": "python3.13", "Handler": "lookoutvision_cdk_provider.handler.handler"}, tmp_path
+    )
+    assert (
+        installed_here == f"handler module lookoutvision_cdk_provider.handler is not in the function's asset {tmp_path}"
+    )
 
 
 def test_the_asset_folder_comes_from_the_metadata_or_else_from_the_assets_manifest(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ import json
 
 from werkzeug.test import Client
 
-from localcloud.awslambda.functions import LocalFunctions
+from lookoutvision_localcloud.awslambda.functions import LocalFunctions
 from tests.fixtures.awslambda import local_function
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:echo-one"

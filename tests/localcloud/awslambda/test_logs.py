@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from localcloud.awslambda.logs import (
+from lookoutvision_localcloud.awslambda.logs import (
     EVENT_OVERHEAD,
     MAX_BATCH_BYTES,
     MAX_BATCH_EVENTS,
@@ -21,7 +21,7 @@ from localcloud.awslambda.logs import (
     log_group_name,
     log_stream_name,
 )
-from localcloud.cloud import ACCOUNT_ID, REGION, LocalCloud
+from lookoutvision_localcloud.cloud import ACCOUNT_ID, REGION, LocalCloud
 from tests.fixtures.role_function import RoleFunction, policy
 
 STREAM_ID = "[0-9a-f]{32}"

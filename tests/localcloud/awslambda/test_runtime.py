@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from cdk_app.lambda_asset import RUNTIME_NAME, find_python, provider_asset
-from localcloud.awslambda import LambdaService, provider_edge
-from localcloud.awslambda.runtimes import local_runtime
-from localcloud.cloudformation.response_endpoint import ResponseEndpoint
-from localcloud.lookoutvision import Emulator
+from lookoutvision_cdk.lambda_asset import PROVIDER_PACKAGE, RUNTIME_NAME, find_python, provider_asset
+from lookoutvision_localcloud.awslambda import LambdaService, provider_edge
+from lookoutvision_localcloud.awslambda.runtimes import local_runtime
+from lookoutvision_localcloud.cloudformation.response_endpoint import ResponseEndpoint
+from lookoutvision_localcloud.lookoutvision import Emulator
 from tests.fixtures.awslambda import HANDLERS_CODE, local_function
 from tests.fixtures.provider import make_event, model_properties, project_with_dataset, trained_model
 
@@ -41,19 +41,24 @@ def test_the_function_runs_its_runtime_from_its_code_alone(python313: str) -> No
     assert Path(inside["boto3"]).is_relative_to(Path(inside["path"][1]))
     assert "site-packages" not in inside["boto3"]
     # The runtime side of the local Lambda, imported from the harness, is standard library only.
-    harness = {name for name in inside["modules"] if name.split(".")[0] == "localcloud"}
-    assert harness == {"localcloud", "localcloud.awslambda", "localcloud.awslambda.context", "localcloud.scaled_clock"}
+    harness = {name for name in inside["modules"] if name.split(".")[0] == "lookoutvision_localcloud"}
+    assert harness == {
+        "lookoutvision_localcloud",
+        "lookoutvision_localcloud.awslambda",
+        "lookoutvision_localcloud.awslambda.context",
+        "lookoutvision_localcloud.scaled_clock",
+    }
 
 
 def test_the_asset_provider_is_the_one_imported_not_the_repository_copy(tmp_path: Path) -> None:
-    """An asset's ``provider`` package wins over the repository's, which sits beside ``localcloud``."""
-    (tmp_path / "provider").mkdir()
-    (tmp_path / "provider" / "__init__.py").write_text("")
-    (tmp_path / "provider" / "handler.py").write_text("def handler(event, context):\n    return __file__\n")
+    """An asset's provider package wins over the one installed here, beside ``lookoutvision_localcloud``."""
+    (tmp_path / PROVIDER_PACKAGE).mkdir()
+    (tmp_path / PROVIDER_PACKAGE / "__init__.py").write_text("")
+    (tmp_path / PROVIDER_PACKAGE / "handler.py").write_text("def handler(event, context):\n    return __file__\n")
     with LambdaService(provider_edge.PROVIDER_HANDLER, code=tmp_path, runtime=RUNTIME_NAME, retry_delays=()) as service:
         invocation = service.invoke({})
     assert invocation.outcome == "ok", invocation.logs
-    assert invocation.result == str(tmp_path / "provider" / "handler.py")
+    assert invocation.result == str(tmp_path / PROVIDER_PACKAGE / "handler.py")
 
 
 def test_edge_options_reach_the_provider_config(emulator: Emulator) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 import botocore.exceptions
 import pytest
 
-from localcloud.awslambda import LambdaService
+from lookoutvision_localcloud.awslambda import LambdaService
 from tests.fixtures.awslambda import lambda_client, local_function
 
 

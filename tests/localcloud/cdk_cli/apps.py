@@ -12,7 +12,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from cdk_app import Hosting, LookoutVisionDataset, LookoutVisionModel
+from lookoutvision_cdk import Hosting, LookoutVisionDataset, LookoutVisionModel
 
 
 class InspectionStack(Stack):

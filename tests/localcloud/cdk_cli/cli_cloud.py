@@ -1,6 +1,6 @@
-"""The served local cloud of the CLI tests (``python -m localcloud serve``), and how a test talks to it.
+"""The served local cloud of the CLI tests (``python -m lookoutvision_localcloud serve``), and how a test talks to it.
 
-Every test drives it with the pinned AWS CDK CLI (``python -m localcloud cdk``'s environment) and
+Every test drives it with the pinned AWS CDK CLI (``python -m lookoutvision_localcloud cdk``'s environment) and
 looks at the result through the services' own APIs on the same endpoint (botocore), the local
 cloud's leftover check and the emulator's control API.
 """
@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from localcloud.cdk_cli import cli_environment, find_cli, run_cdk
-from localcloud.s3_upload import upload
-from localcloud.serve import ServeProcess, leftovers
+from lookoutvision_localcloud.cdk_cli import cli_environment, find_cli, run_cdk
+from lookoutvision_localcloud.s3_upload import upload
+from lookoutvision_localcloud.serve import ServeProcess, leftovers
 from tests.fixtures.assembly import datasets_of_app
 from tests.fixtures.local_cloud import local_client
 

@@ -1,4 +1,5 @@
-"""One ``python -m localcloud serve`` (a child process) for the CLI tests of this package, bootstrapped once."""
+"""One ``python -m lookoutvision_localcloud serve`` (a child process) for the CLI tests of this package, bootstrapped
+once."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from localcloud.cloud import ACCOUNT_ID, REGION
-from localcloud.serve import ServeProcess
+from lookoutvision_localcloud.cloud import ACCOUNT_ID, REGION
+from lookoutvision_localcloud.serve import ServeProcess
 from tests.localcloud.cdk_cli.cli_cloud import TIME_SCALE, CliCloud
 
 

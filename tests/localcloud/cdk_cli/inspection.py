@@ -9,7 +9,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from localcloud.cdk_cli import cli_environment
+from lookoutvision_localcloud.cdk_cli import cli_environment
 
 README = Path(__file__).resolve().parents[3] / "README.md"
 

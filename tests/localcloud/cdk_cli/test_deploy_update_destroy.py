@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from localcloud.sample_dataset import sample_image
+from lookoutvision_localcloud.sample_dataset import sample_image
 from tests.localcloud.cdk_cli.apps import synth
 from tests.localcloud.cdk_cli.cli_cloud import CliCloud
 from tests.localcloud.cdk_cli.inspection import run_inspection_client

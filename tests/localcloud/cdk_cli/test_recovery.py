@@ -119,7 +119,16 @@ def test_an_update_cut_off_by_a_stop_of_serve_is_rolled_back_and_nothing_is_left
     assert drift.returncode == 0, drift.stdout
     assert "No drift detected" in drift.stdout, drift.stdout
     status = subprocess.run(
-        [sys.executable, "-m", "localcloud", "status", "--state-dir", str(cloud.serve.state_dir), "--stack", STACK],
+        [
+            sys.executable,
+            "-m",
+            "lookoutvision_localcloud",
+            "status",
+            "--state-dir",
+            str(cloud.serve.state_dir),
+            "--stack",
+            STACK,
+        ],
         capture_output=True,
         text=True,
         check=True,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from localcloud.cloudformation.assembly import CloudAssembly
-from localcloud.cloudformation.exceptions import AssemblyError
+from lookoutvision_localcloud.cloudformation.assembly import CloudAssembly
+from lookoutvision_localcloud.cloudformation.exceptions import AssemblyError
 
 TEMPLATE = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}
 

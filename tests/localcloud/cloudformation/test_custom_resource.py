@@ -15,11 +15,16 @@ from typing import Any
 import boto3
 import pytest
 
-from localcloud import driver
-from localcloud.cloudformation.custom_resource import build_event, check_response, service_timeout, stringify
-from localcloud.cloudformation.intrinsics import StackContext
-from localcloud.cloudformation.records import RequestType, ResourceRequest, Status
-from localcloud.lookoutvision import Emulator
+from lookoutvision_localcloud import driver
+from lookoutvision_localcloud.cloudformation.custom_resource import (
+    build_event,
+    check_response,
+    service_timeout,
+    stringify,
+)
+from lookoutvision_localcloud.cloudformation.intrinsics import StackContext
+from lookoutvision_localcloud.cloudformation.records import RequestType, ResourceRequest, Status
+from lookoutvision_localcloud.lookoutvision import Emulator
 from tests.fixtures.driver import custom, events_of, run_command, write_stack
 from tests.fixtures.state import saved_stack
 

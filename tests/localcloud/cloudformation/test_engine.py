@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from localcloud.cloudformation.engine import (
+from lookoutvision_localcloud.cloudformation.engine import (
     ABANDONED,
     CLEANUP_INCOMPLETE,
     RESUMED,
@@ -16,11 +16,17 @@ from localcloud.cloudformation.engine import (
     OperationHalted,
     StackOperation,
 )
-from localcloud.cloudformation.intrinsics import StackContext
-from localcloud.cloudformation.models import StackState
-from localcloud.cloudformation.records import ResourceOutcome, ResourceRecord, ResourceRequest, StackEvent, Status
-from localcloud.cloudformation.resources import SIMULATED
-from localcloud.cloudformation.template import Template
+from lookoutvision_localcloud.cloudformation.intrinsics import StackContext
+from lookoutvision_localcloud.cloudformation.models import StackState
+from lookoutvision_localcloud.cloudformation.records import (
+    ResourceOutcome,
+    ResourceRecord,
+    ResourceRequest,
+    StackEvent,
+    Status,
+)
+from lookoutvision_localcloud.cloudformation.resources import SIMULATED
+from lookoutvision_localcloud.cloudformation.template import Template
 
 CONTEXT = StackContext(
     stack_name="Demo",

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from localcloud.cloudformation.exceptions import TemplateError, UnresolvableError
-from localcloud.cloudformation.intrinsics import Resolver, StackContext
+from lookoutvision_localcloud.cloudformation.exceptions import TemplateError, UnresolvableError
+from lookoutvision_localcloud.cloudformation.intrinsics import Resolver, StackContext
 
 CONTEXT = StackContext(
     stack_name="Demo",

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from localcloud.serve import LocalCloudServer
+from lookoutvision_localcloud.serve import LocalCloudServer
 from tests.fixtures.local_cloud import local_client
 from tests.fixtures.stack_api import (
     TIME_SCALE,

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from localcloud.cloudformation import parameters
-from localcloud.cloudformation.exceptions import ValidationError
-from localcloud.cloudformation.template import Template
+from lookoutvision_localcloud.cloudformation import parameters
+from lookoutvision_localcloud.cloudformation.exceptions import ValidationError
+from lookoutvision_localcloud.cloudformation.template import Template
 
 DEFINITIONS = {
     "Env": {"Type": "String", "AllowedValues": ["dev", "prod"], "Default": "dev"},

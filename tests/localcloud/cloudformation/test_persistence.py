@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from localcloud.cloudformation.intrinsics import StackContext
-from localcloud.cloudformation.models import ChangeSet, Stack, StackState, live_stack
-from localcloud.cloudformation.persistence import StackFiles, StackRecorder
-from localcloud.cloudformation.records import ResourceRecord, Status
+from lookoutvision_localcloud.cloudformation.intrinsics import StackContext
+from lookoutvision_localcloud.cloudformation.models import ChangeSet, Stack, StackState, live_stack
+from lookoutvision_localcloud.cloudformation.persistence import StackFiles, StackRecorder
+from lookoutvision_localcloud.cloudformation.records import ResourceRecord, Status
 
 
 def stack(name: str = "Demo", suffix: str = "1", status: str = "CREATE_COMPLETE", created: float = 1.0) -> Stack:

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from localcloud.cloudformation.intrinsics import StackContext
-from localcloud.cloudformation.records import RequestType, ResourceOutcome, ResourceRecord, ResourceRequest, Status
-from localcloud.cloudformation.resources import (
+from lookoutvision_localcloud.cloudformation.intrinsics import StackContext
+from lookoutvision_localcloud.cloudformation.records import (
+    RequestType,
+    ResourceOutcome,
+    ResourceRecord,
+    ResourceRequest,
+    Status,
+)
+from lookoutvision_localcloud.cloudformation.resources import (
     SIMULATED,
     ResourceHandler,
     ResourceTypes,
     is_custom_resource_type,
     physical_name,
 )
-from localcloud.cloudformation.template import Template
+from lookoutvision_localcloud.cloudformation.template import Template
 
 CONTEXT = StackContext(
     stack_name="Demo",

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from crhelper.utils import _send_response
 
-from localcloud.cloudformation.response_endpoint import ResponseEndpoint, ResponseTimeout
+from lookoutvision_localcloud.cloudformation.response_endpoint import ResponseEndpoint, ResponseTimeout
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from localcloud.cloudformation.exceptions import TemplateError
-from localcloud.cloudformation.template import Template, creation_levels, deletion_levels
+from lookoutvision_localcloud.cloudformation.exceptions import TemplateError
+from lookoutvision_localcloud.cloudformation.template import Template, creation_levels, deletion_levels
 
 # The example app's shape: project ← dataset ← model, the model and dataset use the function.
 TEMPLATE = {

@@ -12,11 +12,11 @@ from typing import Any
 
 import boto3
 
-from localcloud import driver
-from localcloud.cloudformation.records import Status
-from localcloud.lookoutvision import Emulator, Fault
-from localcloud.s3_upload import S3Objects
-from provider.consts import DATASET_RESOURCE_TYPE, DATASET_SOURCE, MODEL_RESOURCE_TYPE
+from lookoutvision_cdk_provider.consts import DATASET_RESOURCE_TYPE, DATASET_SOURCE, MODEL_RESOURCE_TYPE
+from lookoutvision_localcloud import driver
+from lookoutvision_localcloud.cloudformation.records import Status
+from lookoutvision_localcloud.lookoutvision import Emulator, Fault
+from lookoutvision_localcloud.s3_upload import S3Objects
 from tests.fixtures.assembly import Assembly
 from tests.fixtures.faults import UntilCalled
 from tests.fixtures.state import saved_document, saved_stack

@@ -21,10 +21,10 @@ from aws_cdk import App, Stack
 from aws_cdk import aws_lookoutvision as lookoutvision
 from aws_cdk import aws_s3 as s3
 
-from cdk_app import LookoutVisionDataset, LookoutVisionModel, LookoutVisionProvider
-from localcloud import driver
-from localcloud.cloudformation.records import Status
-from localcloud.lookoutvision import Emulator
+from lookoutvision_cdk import LookoutVisionDataset, LookoutVisionModel, LookoutVisionProvider
+from lookoutvision_localcloud import driver
+from lookoutvision_localcloud.cloudformation.records import Status
+from lookoutvision_localcloud.lookoutvision import Emulator
 from tests.fixtures.assembly import SKIP_BUNDLING, Assembly
 from tests.fixtures.driver import run_app, write_assembly
 

@@ -19,11 +19,11 @@ import pytest
 from aws_cdk import App, Stack
 from aws_cdk import aws_s3 as s3
 
-from cdk_app import LookoutVisionDataset, LookoutVisionModel
-from localcloud import driver
-from localcloud.lookoutvision import Emulator
-from localcloud.lookoutvision.manifest import DatasetImport, parse
-from localcloud.sample_dataset import SampleDataset
+from lookoutvision_cdk import LookoutVisionDataset, LookoutVisionModel
+from lookoutvision_localcloud import driver
+from lookoutvision_localcloud.lookoutvision import Emulator
+from lookoutvision_localcloud.lookoutvision.manifest import DatasetImport, parse
+from lookoutvision_localcloud.sample_dataset import SampleDataset
 from tests.fixtures.assembly import SKIP_BUNDLING, Assembly, datasets_of_app
 from tests.fixtures.driver import run_command, write_assembly
 

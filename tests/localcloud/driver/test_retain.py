@@ -5,10 +5,10 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-from localcloud import driver
-from localcloud.cloudformation.records import Status
-from localcloud.lookoutvision import Emulator
-from provider.consts import DATASET_RESOURCE_TYPE, MODEL_RESOURCE_TYPE
+from lookoutvision_cdk_provider.consts import DATASET_RESOURCE_TYPE, MODEL_RESOURCE_TYPE
+from lookoutvision_localcloud import driver
+from lookoutvision_localcloud.cloudformation.records import Status
+from lookoutvision_localcloud.lookoutvision import Emulator
 from tests.fixtures.assembly import Assembly
 from tests.fixtures.driver import run_app, write_assembly
 

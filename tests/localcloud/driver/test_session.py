@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from localcloud import driver
-from localcloud.lookoutvision import Emulator
+from lookoutvision_localcloud import driver
+from lookoutvision_localcloud.lookoutvision import Emulator
 
 
 def test_a_session_puts_the_given_objects_into_the_local_s3(local_emulator: Emulator, tmp_path: Path) -> None:

@@ -30,11 +30,11 @@ from typing import Any
 
 import pytest
 
-from localcloud import driver, report
-from localcloud.awslambda import Invocation, LambdaService
-from localcloud.cloudformation.records import STACK_TYPE
-from localcloud.lookoutvision import Emulator, Fault
-from provider.consts import HOSTING, MODEL_RESOURCE_TYPE
+from lookoutvision_cdk_provider.consts import HOSTING, MODEL_RESOURCE_TYPE
+from lookoutvision_localcloud import driver, report
+from lookoutvision_localcloud.awslambda import Invocation, LambdaService
+from lookoutvision_localcloud.cloudformation.records import STACK_TYPE
+from lookoutvision_localcloud.lookoutvision import Emulator, Fault
 from tests.fixtures.assembly import Assembly
 from tests.fixtures.driver import run_app, write_assembly
 from tests.fixtures.faults import HangsOnce

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from localcloud.cloud import LocalCloud
+from lookoutvision_localcloud.cloud import LocalCloud
 from tests.fixtures.role_function import RoleFunction
 
 

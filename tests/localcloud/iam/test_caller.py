@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from localcloud.cloud import LocalCloud
-from localcloud.iam import AccessDenied, Caller, Decision, Principal
+from lookoutvision_localcloud.cloud import LocalCloud
+from lookoutvision_localcloud.iam import AccessDenied, Caller, Decision, Principal
 from tests.fixtures.role_function import policy
 
 PRINCIPAL = Principal(

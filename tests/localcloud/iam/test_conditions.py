@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from localcloud.iam.conditions import RequestContext, evaluate
+from lookoutvision_localcloud.iam.conditions import RequestContext, evaluate
 
 LIST_KEYS = frozenset({"s3:prefix", "s3:delimiter"})
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from localcloud.cloud import LocalCloud
-from localcloud.cloudformation.intrinsics import Resolver
+from lookoutvision_localcloud.cloud import LocalCloud
+from lookoutvision_localcloud.cloudformation.intrinsics import Resolver
 from tests.fixtures.assembly import Assembly
 
 pytestmark = pytest.mark.synth

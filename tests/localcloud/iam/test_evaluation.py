@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from localcloud.iam import lookoutvision, reference
-from localcloud.iam.conditions import RequestContext
-from localcloud.iam.evaluation import Decision, Request, evaluate
+from lookoutvision_localcloud.iam import lookoutvision, reference
+from lookoutvision_localcloud.iam.conditions import RequestContext
+from lookoutvision_localcloud.iam.evaluation import Decision, Request, evaluate
 
 ACCOUNT = "123456789012"
 PROJECT_ARN = f"arn:aws:lookoutvision:us-east-1:{ACCOUNT}:project/boards"

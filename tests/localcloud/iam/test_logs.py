@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from localcloud.cloud import ACCOUNT_ID, REGION, LocalCloud
-from localcloud.iam import logs
+from lookoutvision_localcloud.cloud import ACCOUNT_ID, REGION, LocalCloud
+from lookoutvision_localcloud.iam import logs
 from tests.fixtures.role_function import policy
 
 GROUP_ARN = f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from localcloud.cloud import LocalCloud
-from localcloud.iam import lookoutvision
+from lookoutvision_localcloud.cloud import LocalCloud
+from lookoutvision_localcloud.iam import lookoutvision
 from tests.fixtures.role_function import policy
 
 ACCOUNT = "123456789012"
@@ -66,7 +66,7 @@ def test_create_model_with_tags_also_needs_tag_resource_on_the_new_version() -> 
 
 
 def test_the_service_model_documents_the_tagging_permission_of_create_model() -> None:
-    from provider import servicemodel  # noqa: PLC0415
+    from lookoutvision_cdk_provider import servicemodel  # noqa: PLC0415
 
     documentation = servicemodel.service_model().operation_model("CreateModel").documentation
     assert "lookoutvision:TagResource" in documentation
@@ -113,7 +113,7 @@ def test_create_model_with_tags_is_refused_without_tag_resource(iam_cloud: Local
 
 
 def test_the_reference_lists_no_dependent_action_for_the_service() -> None:
-    from localcloud.iam import reference  # noqa: PLC0415
+    from lookoutvision_localcloud.iam import reference  # noqa: PLC0415
 
     table = reference.service("lookoutvision")
     assert table.action("CreateModel") is not None

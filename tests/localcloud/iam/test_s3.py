@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from localcloud.cloud import LocalCloud
-from localcloud.iam import s3
+from lookoutvision_localcloud.cloud import LocalCloud
+from lookoutvision_localcloud.iam import s3
 from tests.fixtures.role_function import policy
 
 BUCKET = "iam-bucket"

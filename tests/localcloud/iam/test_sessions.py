@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from localcloud.cloud import LocalCloud
-from localcloud.iam.sessions import FunctionSessions, signing_access_key
+from lookoutvision_localcloud.cloud import LocalCloud
+from lookoutvision_localcloud.iam.sessions import FunctionSessions, signing_access_key
 from tests.fixtures.role_function import policy
 
 SIGNED = "AWS4-HMAC-SHA256 Credential=ASIAEXAMPLE/20260101/us-east-1/lookoutvision/aws4_request, SignedHeaders=host"

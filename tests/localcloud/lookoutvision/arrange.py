@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from localcloud.sample_dataset import manifest_line
+from lookoutvision_localcloud.sample_dataset import manifest_line
 
 OUTPUT_CONFIG = {"S3Location": {"Bucket": "lookoutvision-output", "Prefix": "runs/"}}
 MANIFEST = {"GroundTruthManifest": {"S3Object": {"Bucket": "lookoutvision-input", "Key": "train.manifest"}}}

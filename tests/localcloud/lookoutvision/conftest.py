@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from localcloud.lookoutvision import Emulator
+from lookoutvision_localcloud.lookoutvision import Emulator
 from tests.localcloud.lookoutvision.arrange import STILL, make_model, make_project, status
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from localcloud.lookoutvision import Emulator
+from lookoutvision_localcloud.lookoutvision import Emulator
 from tests.fixtures.emulator import lookoutvision_client
 from tests.localcloud.lookoutvision.arrange import OUTPUT_CONFIG, listed_versions, make_model, make_project
 

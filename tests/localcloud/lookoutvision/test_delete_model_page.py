@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from localcloud.lookoutvision import Emulator, Fault, ValidationException
+from lookoutvision_localcloud.lookoutvision import Emulator, Fault, ValidationException
 from tests.fixtures.emulator import FAST_TIME_SCALE, lookoutvision_client
 from tests.localcloud.lookoutvision.arrange import listed_versions, status
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ConnectionClosedError, EndpointConnectionError
 
-from localcloud.lookoutvision import Emulator, Fault, parse_fault
-from localcloud.lookoutvision.faults import END_OF_SUPPORT_MESSAGE
+from lookoutvision_localcloud.lookoutvision import Emulator, Fault, parse_fault
+from lookoutvision_localcloud.lookoutvision.faults import END_OF_SUPPORT_MESSAGE
 from tests.fixtures.emulator import lookoutvision_client
 from tests.localcloud.lookoutvision.arrange import status
 

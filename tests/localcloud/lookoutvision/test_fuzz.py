@@ -8,8 +8,8 @@ from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from localcloud.lookoutvision import Emulator
-from provider import servicemodel
+from lookoutvision_cdk_provider import servicemodel
+from lookoutvision_localcloud.lookoutvision import Emulator
 from tests.fixtures.emulator import lookoutvision_client
 
 TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=70)

@@ -7,8 +7,8 @@ import io
 import pytest
 from PIL import Image
 
-from localcloud.lookoutvision.images import ImageHeader, NotAnImage, gray_histogram, read_header
-from localcloud.sample_dataset import sample_image
+from lookoutvision_localcloud.lookoutvision.images import ImageHeader, NotAnImage, gray_histogram, read_header
+from lookoutvision_localcloud.sample_dataset import sample_image
 
 
 def encoded(image: Image.Image, kind: str) -> bytes:

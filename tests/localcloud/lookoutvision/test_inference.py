@@ -7,7 +7,7 @@ import io
 import pytest
 from PIL import Image
 
-from localcloud.lookoutvision.inference import (
+from lookoutvision_localcloud.lookoutvision.inference import (
     ImageReading,
     InvalidImage,
     dark_share,
@@ -15,7 +15,7 @@ from localcloud.lookoutvision.inference import (
     read_image,
     segmentation,
 )
-from localcloud.sample_dataset import sample_image
+from lookoutvision_localcloud.sample_dataset import sample_image
 
 
 def part(side: int = 100, square: int = 0, *, gray: int = 180, kind: str = "PNG", mode: str = "L") -> bytes:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from localcloud.lookoutvision.manifest import (
+from lookoutvision_localcloud.lookoutvision.manifest import (
     ManifestError,
     ManifestImage,
     image_format,
@@ -16,7 +16,7 @@ from localcloud.lookoutvision.manifest import (
     images_of,
     parse,
 )
-from localcloud.sample_dataset import SampleDataset, manifest_line, sample_image
+from lookoutvision_localcloud.sample_dataset import SampleDataset, manifest_line, sample_image
 from tests.localcloud.lookoutvision.arrange import segmentation_line
 
 

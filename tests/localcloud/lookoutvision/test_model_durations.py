@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from localcloud.lookoutvision import Emulator, Settings
+from lookoutvision_localcloud.lookoutvision import Emulator, Settings
 from tests.localcloud.lookoutvision.arrange import listed_versions, make_model, status
 
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from localcloud.lookoutvision import Emulator
-from localcloud.sample_dataset import sample_image
+from lookoutvision_localcloud.lookoutvision import Emulator
+from lookoutvision_localcloud.sample_dataset import sample_image
 from tests.localcloud.lookoutvision.arrange import (
     MANIFEST,
     OUTPUT_CONFIG,

@@ -11,10 +11,10 @@ from urllib.parse import quote
 
 import pytest
 
-from localcloud.lookoutvision import Emulator, Fault
-from localcloud.lookoutvision.exceptions import MODELED_ERRORS
-from localcloud.sample_dataset import sample_image
-from provider import servicemodel
+from lookoutvision_cdk_provider import servicemodel
+from lookoutvision_localcloud.lookoutvision import Emulator, Fault
+from lookoutvision_localcloud.lookoutvision.exceptions import MODELED_ERRORS
+from lookoutvision_localcloud.sample_dataset import sample_image
 
 
 def request(

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from localcloud.cloud import LocalCloud
-from localcloud.s3_upload import upload
-from localcloud.sample_dataset import SampleDataset, sample_image
+from lookoutvision_localcloud.cloud import LocalCloud
+from lookoutvision_localcloud.s3_upload import upload
+from lookoutvision_localcloud.sample_dataset import SampleDataset, sample_image
 from tests.fixtures.role_function import RoleFunction, policy
 from tests.localcloud.lookoutvision.arrange import segmentation_line
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from localcloud.lookoutvision import Durations, Emulator, Fault, Settings
+from lookoutvision_localcloud.lookoutvision import Durations, Emulator, Fault, Settings
 from tests.fixtures.emulator import FAST_TIME_SCALE, lookoutvision_client
 from tests.localcloud.lookoutvision.arrange import OUTPUT_CONFIG, listed_versions, make_model, make_project, status
 
@@ -189,7 +189,7 @@ def test_the_command_line_starts_answers_and_saves(tmp_path: Path) -> None:
     command = [
         sys.executable,
         "-m",
-        "localcloud.lookoutvision",
+        "lookoutvision_localcloud.lookoutvision",
         "--port",
         "0",
         "--time-scale",
@@ -238,7 +238,7 @@ def test_the_command_line_starts_answers_and_saves(tmp_path: Path) -> None:
 )
 def test_the_command_line_refuses_bad_options(option: list[str], message: str) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "localcloud.lookoutvision", *option],
+        [sys.executable, "-m", "lookoutvision_localcloud.lookoutvision", *option],
         capture_output=True,
         text=True,
         timeout=30,

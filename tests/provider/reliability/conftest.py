@@ -17,10 +17,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from cdk_app.lambda_asset import RUNTIME_NAME, provider_asset
-from localcloud.awslambda import LambdaService, provider_edge
-from localcloud.cloudformation.response_endpoint import ResponseEndpoint
-from localcloud.lookoutvision import Emulator
+from lookoutvision_cdk.lambda_asset import RUNTIME_NAME, provider_asset
+from lookoutvision_localcloud.awslambda import LambdaService, provider_edge
+from lookoutvision_localcloud.cloudformation.response_endpoint import ResponseEndpoint
+from lookoutvision_localcloud.lookoutvision import Emulator
 from tests.fixtures.secrets import leaks
 from tests.provider.reliability.harness import (
     ANSWER_TIMEOUT,
@@ -38,7 +38,7 @@ from tests.provider.reliability.harness import (
 def provider_function(emulator_server: Emulator, response_endpoint: ResponseEndpoint) -> Iterator[LambdaService]:
     env = provider_environment(emulator_server, response_endpoint)
     with LambdaService(
-        "provider.handler.handler",
+        "lookoutvision_cdk_provider.handler.handler",
         code=provider_asset(),
         runtime=RUNTIME_NAME,
         env=env,

@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 
-from localcloud.awslambda import Invocation, LambdaService, Stall, provider_edge
-from localcloud.cloudformation.custom_resource import check_response as cloudformation_problems
-from localcloud.cloudformation.response_endpoint import ResponseEndpoint
-from localcloud.lookoutvision import Emulator
-from provider.consts import CONTINUATION
+from lookoutvision_cdk_provider.consts import CONTINUATION
+from lookoutvision_localcloud.awslambda import Invocation, LambdaService, Stall, provider_edge
+from lookoutvision_localcloud.cloudformation.custom_resource import check_response as cloudformation_problems
+from lookoutvision_localcloud.cloudformation.response_endpoint import ResponseEndpoint
+from lookoutvision_localcloud.lookoutvision import Emulator
 from tests.fixtures.provider import STACK_ID, check_response, make_event
 from tests.fixtures.secrets import ACCESS_KEY_ID, SECRET_ACCESS_KEY, SESSION_TOKEN
 

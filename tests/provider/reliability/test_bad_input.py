@@ -1,6 +1,6 @@
 """Bad input through the handler (in process): each broken constraint is a clear FAILED and no call at all.
 
-The invalid values are derived from the service model (``provider.servicemodel``), not typed by
+The invalid values are derived from the service model (``lookoutvision_cdk_provider.servicemodel``), not typed by
 hand: for every member a property maps to, a value below its minimum length or value, above its
 maximum, outside its pattern or enum, of the wrong type, or missing when required. Each is sent
 as a Create and as an Update of an existing model; the answer must be FAILED naming the property
@@ -24,9 +24,9 @@ from botocore.model import ListShape, Shape, StringShape, StructureShape
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from localcloud.cloudformation.custom_resource import check_response as cloudformation_problems
-from localcloud.lookoutvision import Emulator
-from provider import consts, servicemodel
+from lookoutvision_cdk_provider import consts, servicemodel
+from lookoutvision_localcloud.cloudformation.custom_resource import check_response as cloudformation_problems
+from lookoutvision_localcloud.lookoutvision import Emulator
 from tests.fixtures.provider import (
     PROJECT,
     Requests,

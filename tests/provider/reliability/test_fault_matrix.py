@@ -30,11 +30,11 @@ from dataclasses import dataclass
 
 import pytest
 
-from localcloud.awslambda import LambdaService, Stall, provider_edge
-from localcloud.lookoutvision import Emulator, Fault
-from provider.consts import CONTINUATION
-from provider.lifecycle import ModelStatus
-from provider.tokens import TokenKind, client_token
+from lookoutvision_cdk_provider.consts import CONTINUATION
+from lookoutvision_cdk_provider.lifecycle import ModelStatus
+from lookoutvision_cdk_provider.tokens import TokenKind, client_token
+from lookoutvision_localcloud.awslambda import LambdaService, Stall, provider_edge
+from lookoutvision_localcloud.lookoutvision import Emulator, Fault
 from tests.fixtures.faults import HangsOnce
 from tests.fixtures.provider import PROJECT, listed_versions, project_with_dataset, trained_model
 from tests.provider.reliability.harness import (

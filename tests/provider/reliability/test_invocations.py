@@ -13,8 +13,8 @@ import math
 
 import pytest
 
-from localcloud.lookoutvision import Emulator
-from provider.timing import InvocationTimings
+from lookoutvision_cdk_provider.timing import InvocationTimings
+from lookoutvision_localcloud.lookoutvision import Emulator
 from tests.fixtures.provider import PROJECT, listed_versions, model_properties, project_with_dataset, trained_model
 from tests.provider.reliability.harness import Cloud, provider_at
 

@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
-from localcloud.awslambda import LambdaContext, LambdaService
-from localcloud.lookoutvision import Emulator, Fault
-from provider import consts
+from lookoutvision_cdk_provider import consts
+from lookoutvision_localcloud.awslambda import LambdaContext, LambdaService
+from lookoutvision_localcloud.lookoutvision import Emulator, Fault
 from tests.fixtures.provider import PROJECT, Requests, model_properties, project_with_dataset, trained_model
 from tests.fixtures.secrets import ACCESS_KEY_ID, SECRET_ACCESS_KEY, SESSION_TOKEN, leaks, secrets_in
 from tests.provider.reliability.harness import Cloud

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from localcloud.lookoutvision import Emulator, Fault
-from provider import consts, servicemodel
-from provider.identifiers import UnconfirmedModelCreate
-from provider.tokens import TokenKind, client_token
+from lookoutvision_cdk_provider import consts, servicemodel
+from lookoutvision_cdk_provider.identifiers import UnconfirmedModelCreate
+from lookoutvision_cdk_provider.tokens import TokenKind, client_token
+from lookoutvision_localcloud.lookoutvision import Emulator, Fault
 from tests.fixtures.faults import FromNth
 from tests.fixtures.provider import (
     PROJECT,
