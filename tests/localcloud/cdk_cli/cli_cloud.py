@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lookoutvision_localcloud.cdk_cli import cli_environment, find_cli, run_cdk
+from lookoutvision_localcloud.cdk_cli import cli_environment, run_cdk
+from lookoutvision_localcloud.pinned_cli import find_cli
 from lookoutvision_localcloud.s3_upload import upload
-from lookoutvision_localcloud.serve import ServeProcess, leftovers
+from lookoutvision_localcloud.serve import ServeProcess, cache_root, leftovers
 from tests.fixtures.assembly import datasets_of_app
 from tests.fixtures.local_cloud import local_client
 
@@ -61,7 +62,7 @@ class CliCloud:
         environment = cli_environment(self.endpoint_url, self.cdk_home, os.environ)
         with log.open("w") as out:
             return subprocess.Popen(
-                [str(find_cli(self.workdir)), *args],
+                [str(find_cli(self.workdir, cache_root(os.environ))), *args],
                 cwd=self.workdir,
                 env=environment,
                 stdout=out,
