@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import boto3
 import pytest
@@ -26,7 +25,7 @@ from lookoutvision_localcloud import driver
 from lookoutvision_localcloud.cloudformation.records import Status
 from lookoutvision_localcloud.lookoutvision import Emulator
 from tests.fixtures.assembly import SKIP_BUNDLING, Assembly
-from tests.fixtures.driver import run_app, write_assembly
+from tests.fixtures.driver import run_app, write_versions
 
 pytestmark = pytest.mark.synth
 
@@ -83,18 +82,7 @@ def versions(example_assembly: Assembly, tmp_path_factory: pytest.TempPathFactor
         name: stacks["clash"].get_logical_id(provider.project_policy(name).policy.node.default_child)
         for name in ("alpha", "beta", "gamma")
     }
-    assembly = app.synth()
-    [asset] = [
-        resource["Metadata"]["aws:asset:path"]
-        for resource in example_assembly.resources_of_type("AWS::Lambda::Function").values()
-    ]
-    directories = {}
-    for version, stack in stacks.items():
-        template: dict[str, Any] = assembly.get_stack_artifact(stack.artifact_id).template
-        for resource in template["Resources"].values():
-            if resource["Type"] == "AWS::Lambda::Function":  # the bundled provider, as `cdk synth` builds it
-                resource.setdefault("Metadata", {})["aws:asset:path"] = asset
-        directories[version] = write_assembly(tmp_path_factory.mktemp(version), STACK, template)
+    directories = write_versions(app, stacks, example_assembly, tmp_path_factory)
     return Versions(directories, policies)
 
 

@@ -25,7 +25,7 @@ from lookoutvision_localcloud.lookoutvision import Emulator
 from lookoutvision_localcloud.lookoutvision.manifest import DatasetImport, parse
 from lookoutvision_localcloud.sample_dataset import SampleDataset
 from tests.fixtures.assembly import SKIP_BUNDLING, Assembly, datasets_of_app
-from tests.fixtures.driver import run_command, write_assembly
+from tests.fixtures.driver import run_command, write_versions
 
 pytestmark = pytest.mark.synth
 
@@ -72,18 +72,7 @@ class Versions:
 def versions(example_assembly: Assembly, tmp_path_factory: pytest.TempPathFactory) -> Versions:
     app = App(outdir=str(tmp_path_factory.mktemp("referenced-dataset.out")), context=SKIP_BUNDLING)
     stacks = {version: _stack(app, version) for version in PREFIXES}
-    assembly = app.synth()
-    [asset] = [
-        resource["Metadata"]["aws:asset:path"]
-        for resource in example_assembly.resources_of_type("AWS::Lambda::Function").values()
-    ]
-    directories = {}
-    for version, stack in stacks.items():
-        template: dict[str, Any] = assembly.get_stack_artifact(stack.artifact_id).template
-        for resource in template["Resources"].values():
-            if resource["Type"] == "AWS::Lambda::Function":  # the bundled provider, as `cdk synth` builds it
-                resource.setdefault("Metadata", {})["aws:asset:path"] = asset
-        directories[version] = write_assembly(tmp_path_factory.mktemp(version), STACK, template)
+    directories = write_versions(app, stacks, example_assembly, tmp_path_factory)
     return Versions(directories)
 
 
