@@ -52,7 +52,7 @@ def runners(
         return next((s.details["rows"] for s in done if s.name == "fleet"), None)
 
     if quick:
-        quick_fleet = fleet_cases or (fleet.Case(CURRENT, 0.05, (1, 3)), fleet.Case(REALISTIC, 0.01, (3,)))
+        quick_fleet = fleet_cases or (fleet.Case(CURRENT, 0.02, (1, 3)), fleet.Case(REALISTIC, 0.004, (3,)))
         quick_checks = (validity.Check(CURRENT, 3, 0.05, 0.1),)
         return {
             "fleet": lambda: fleet.run(fleet.Options(cases=quick_fleet)),
