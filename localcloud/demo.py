@@ -36,7 +36,10 @@ def print_leftovers(report: dict[str, Any]) -> None:
         for item in entry["retained"]:
             print(f"  retained (DeletionPolicy Retain): {item}")
         if entry["clean"]:
-            print("  nothing: no project, dataset or model, no function, role or log group, no pending invocation")
+            print(
+                "  nothing: no project, dataset or model of the stack, no function, role or log group, "
+                "no pending invocation"
+            )
 
 
 def seed_data_bucket(endpoint_url: str) -> None:

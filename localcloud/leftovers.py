@@ -25,7 +25,7 @@ from lookoutvision_localcloud.lookoutvision import leftovers as lookoutvision_le
 if TYPE_CHECKING:
     from lookoutvision_localcloud.cloud import LocalCloud
 
-NOTHING_LEFT = "no project, dataset or model in the emulator, no pending invocation, no polling rule"
+NOTHING_LEFT = "no project, dataset or model of the stack in the emulator, no pending invocation, no polling rule"
 
 
 @dataclass

@@ -125,6 +125,8 @@ def test_a_model_trains_on_a_dataset_that_exists_before_the_deploy_and_the_destr
 
     assert destroyed.exit_code == 0, output
     assert _project(local_emulator) == {"datasets": {"train": "CREATE_COMPLETE"}, "models": {}}
+    # The summary speaks of the stack's own things: the dataset it never owned is still there.
+    assert "nothing: no project, dataset or model of the stack in the emulator" in output, output
     deleted = [
         (c.params.get("ProjectName"), c.params.get("DatasetType")) for c in local_emulator.calls_of("DeleteDataset")
     ]
