@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, ParamSpec, TypeVar
 
 from botocore import xform_name
+from botocore.model import StringShape
 
 from lookoutvision_cdk_provider import servicemodel
 from lookoutvision_localcloud.scaled_clock import ScaledClock
@@ -44,17 +45,15 @@ GONE = "GONE"  # not a service status: the resource no longer exists
 IDEMPOTENCY_WINDOW = 8 * 3600.0  # service seconds a ClientToken stays active
 STATE_VERSION = 1
 
-MODEL_STATUSES = (
-    "TRAINING",
-    "TRAINED",
-    "TRAINING_FAILED",
-    "STARTING_HOSTING",
-    "HOSTED",
-    "HOSTING_FAILED",
-    "STOPPING_HOSTING",
-    "SYSTEM_UPDATING",
-    "DELETING",
-)
+
+def _model_statuses() -> tuple[str, ...]:
+    """The service model's ModelStatus enum: every status a model version can be in."""
+    shape = servicemodel.service_model().shape_for("ModelStatus")
+    assert isinstance(shape, StringShape)
+    return tuple(shape.enum)
+
+
+MODEL_STATUSES = _model_statuses()
 DELETABLE = frozenset({"TRAINED", "TRAINING_FAILED", "HOSTING_FAILED"})
 STARTABLE = frozenset({"TRAINED", "HOSTING_FAILED"})
 STOPPABLE = frozenset({"HOSTED"})
