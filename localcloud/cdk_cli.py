@@ -19,6 +19,7 @@ import subprocess
 import urllib.error
 import urllib.request
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -92,6 +93,34 @@ def check_local_cloud(endpoint_url: str) -> None:
     )
 
 
+@dataclass(frozen=True)
+class CdkCommand:
+    """A ``cdk`` command line and the environment it runs in, ready for ``subprocess``."""
+
+    argv: list[str]
+    env: dict[str, str]
+
+
+def cdk_command(
+    args: Sequence[str],
+    *,
+    endpoint_url: str,
+    cdk_home: Path,
+    cwd: Path | None = None,
+    inherited: Mapping[str, str] | None = None,
+    cli: Path | None = None,
+) -> CdkCommand:
+    """``cdk ARGS`` against the local cloud at ``endpoint_url`` with ``cli`` (default: the pinned one, found from
+    ``cwd`` or installed into the cache ``inherited`` names); refused unless the local cloud answers there."""
+    inherited = os.environ if inherited is None else inherited
+    env = cli_environment(endpoint_url, cdk_home, inherited)
+    check_local_cloud(endpoint_url)
+    executable = find_cli(cwd, cache_root(inherited), given=cli)
+    if shutil.which("node", path=env.get("PATH")) is None:
+        raise CdkCliError(f"the AWS CDK CLI runs on Node.js, which is not on PATH: {NODE_ADVICE}")
+    return CdkCommand([str(executable), *args], env)
+
+
 def run_cdk(
     args: Sequence[str],
     *,
@@ -102,14 +131,6 @@ def run_cdk(
     cli: Path | None = None,
     **run_options: Any,
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``cdk ARGS`` against the local cloud at ``endpoint_url`` with ``cli`` (default: the pinned one, found
-    from ``cwd`` or installed into the cache ``inherited`` names); ``run_options`` go to ``subprocess.run`` (e.g.
-    to capture the output)."""
-    inherited = os.environ if inherited is None else inherited
-    env = cli_environment(endpoint_url, cdk_home, inherited)
-    check_local_cloud(endpoint_url)
-    executable = find_cli(cwd, cache_root(inherited), given=cli)
-    if shutil.which("node", path=env.get("PATH")) is None:
-        raise CdkCliError(f"the AWS CDK CLI runs on Node.js, which is not on PATH: {NODE_ADVICE}")
-    command = [str(executable), *args]
-    return subprocess.run(command, cwd=cwd, env=env, check=False, text=True, **run_options)  # noqa: S603
+    """Run ``cdk_command``'s command line; ``run_options`` go to ``subprocess.run`` (e.g. to capture the output)."""
+    command = cdk_command(args, endpoint_url=endpoint_url, cdk_home=cdk_home, cwd=cwd, inherited=inherited, cli=cli)
+    return subprocess.run(command.argv, cwd=cwd, env=command.env, check=False, text=True, **run_options)  # noqa: S603

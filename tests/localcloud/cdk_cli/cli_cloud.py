@@ -8,17 +8,15 @@ cloud's leftover check and the emulator's control API.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lookoutvision_localcloud.cdk_cli import cli_environment, run_cdk
-from lookoutvision_localcloud.pinned_cli import find_cli
+from lookoutvision_localcloud.cdk_cli import cdk_command, run_cdk
 from lookoutvision_localcloud.s3_upload import upload
-from lookoutvision_localcloud.serve import ServeProcess, cache_root, leftovers
+from lookoutvision_localcloud.serve import ServeProcess, leftovers
 from tests.fixtures.assembly import datasets_of_app
 from tests.fixtures.local_cloud import local_client
 
@@ -59,16 +57,9 @@ class CliCloud:
 
     def cdk_in_background(self, *args: str, log: Path) -> subprocess.Popen[str]:
         """``cdk ARGS`` started, not waited for (its output in ``log``)."""
-        environment = cli_environment(self.endpoint_url, self.cdk_home, os.environ)
+        command = cdk_command(list(args), endpoint_url=self.endpoint_url, cdk_home=self.cdk_home, cwd=self.workdir)
         with log.open("w") as out:
-            return subprocess.Popen(
-                [str(find_cli(self.workdir, cache_root(os.environ))), *args],
-                cwd=self.workdir,
-                env=environment,
-                stdout=out,
-                stderr=out,
-                text=True,
-            )
+            return subprocess.Popen(command.argv, cwd=self.workdir, env=command.env, stdout=out, stderr=out, text=True)
 
     def restart(self) -> None:
         """Stop ``serve`` (as Ctrl-C or SIGTERM stops it) and start it again on the same state directory."""
