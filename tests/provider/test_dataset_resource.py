@@ -10,6 +10,7 @@ import pytest
 
 from lookoutvision_cdk_provider import consts
 from lookoutvision_localcloud.lookoutvision import Emulator, Fault
+from tests.fixtures.emulator import requests_of
 from tests.fixtures.provider import PROJECT, Requests, dataset_properties, project_with_dataset
 
 MUTATING = {"CreateModel", "StartModel", "StopModel", "DeleteModel", "CreateDataset", "DeleteDataset"}
@@ -233,7 +234,7 @@ def test_a_dataset_in_a_missing_project_fails_at_once(requests: Requests, emulat
     response = requests.request("Create", resource_type=kind, properties=dataset_properties())
     assert response["Status"] == "FAILED"
     assert "CreateDataset: ResourceNotFoundException" in response["Reason"]
-    assert len(emulator.calls_of("CreateDataset")) == 1
+    assert len(requests_of(emulator, "CreateDataset")) == 1
 
 
 def test_bad_dataset_properties_fail_before_any_call(requests: Requests, emulator: Emulator) -> None:

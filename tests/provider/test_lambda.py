@@ -18,6 +18,7 @@ from lookoutvision_cdk_provider import consts
 from lookoutvision_localcloud.awslambda import LambdaService, provider_edge
 from lookoutvision_localcloud.cloudformation.response_endpoint import ResponseEndpoint
 from lookoutvision_localcloud.lookoutvision import Emulator, Fault
+from tests.fixtures.emulator import requests_of
 from tests.fixtures.faults import InvokeAnswerLost
 from tests.fixtures.provider import (
     PROJECT,
@@ -135,7 +136,7 @@ def test_a_create_continues_across_invocations(
     assert [r.get("Invocation") for r in records[1:]] == list(range(2, len(records) + 1))
     assert len({r["Started"] for r in records[1:]}) == 1  # the first invocation's start, carried along
     assert records[-1]["Progress"]["CreateModelAnswered"] == response["PhysicalResourceId"]
-    assert len(emulator.calls_of("CreateModel")) == 1
+    assert len(requests_of(emulator, "CreateModel")) == 1
     assert len(emulator.calls_of("StartModel")) == 1
 
 
@@ -233,7 +234,7 @@ def test_a_response_url_dated_ahead_of_the_functions_clock_is_carried_on_across_
     records = _records(function)
     assert len(records) >= 3
     assert {r["Started"] for r in records[1:]} == {float(int(signed))}  # the X-Amz-Date second, carried along
-    assert len(emulator.calls_of("CreateModel")) == 1
+    assert len(requests_of(emulator, "CreateModel")) == 1
 
 
 def _answers(endpoint: ResponseEndpoint, request_id: str, count: int, timeout: float = 30.0) -> list[dict[str, Any]]:

@@ -23,6 +23,7 @@ from lookoutvision_cdk_provider.timing import UnansweredCreateTimings
 from lookoutvision_localcloud.awslambda import LambdaContext
 from lookoutvision_localcloud.lookoutvision import Emulator, Fault
 from tests.fixtures.awslambda import local_function
+from tests.fixtures.emulator import requests_of
 from tests.fixtures.provider import (
     OUTPUT,
     PROJECT,
@@ -617,7 +618,7 @@ def test_update_of_hosting_only_is_in_place(requests: Requests, emulator: Emulat
         if units is not None:
             assert emulator.calls_of("StartModel")[-1].params["MinInferenceUnits"] == units
         old = new
-    assert len(emulator.calls_of("CreateModel")) == 1
+    assert len(requests_of(emulator, "CreateModel")) == 1
 
 
 def test_update_of_anything_else_creates_a_new_version(requests: Requests, emulator: Emulator) -> None:
@@ -663,7 +664,7 @@ def test_the_rollback_of_a_failed_replacement_keeps_the_old_version(requests: Re
     second = model_properties(Description="second", Hosting=hosting)
     failed = requests.request("Update", physical_id=arn, properties=second, old_properties=first)
     emulator.configure(training_outcome="TRAINED")
-    creates = len(emulator.calls_of("CreateModel"))
+    creates = len(requests_of(emulator, "CreateModel"))
 
     rollback = requests.request(
         "Update", physical_id=failed["PhysicalResourceId"], properties=first, old_properties=second
@@ -673,7 +674,7 @@ def test_the_rollback_of_a_failed_replacement_keeps_the_old_version(requests: Re
     assert rollback["Status"] == "SUCCESS", rollback["Reason"]
     assert rollback["PhysicalResourceId"] == arn
     assert rollback["Data"][consts.ATTR_STATUS] == "HOSTED"
-    assert len(emulator.calls_of("CreateModel")) == creates, "the rollback trains nothing"
+    assert len(requests_of(emulator, "CreateModel")) == creates, "the rollback trains nothing"
     assert listed_versions(emulator) == ["1"]
 
 
@@ -690,7 +691,7 @@ def test_the_rollback_of_an_update_with_invalid_properties_keeps_the_version(
     assert failed["Status"] == "FAILED" and "Description" in failed["Reason"]
     assert rollback["Status"] == "SUCCESS", rollback["Reason"]
     assert rollback["PhysicalResourceId"] == arn
-    assert len(emulator.calls_of("CreateModel")) == 1
+    assert len(requests_of(emulator, "CreateModel")) == 1
 
 
 def test_a_rollback_update_deletes_the_version_a_replacing_update_that_never_answered_made(
@@ -713,7 +714,7 @@ def test_a_rollback_update_deletes_the_version_a_replacing_update_that_never_ans
     assert emulator.backend.model_status(PROJECT, _version(lost)) is None
     assert listed_versions(emulator) == [_version(retained), _version(arn), _version(other)]
     assert [c.params["ModelVersion"] for c in emulator.calls_of("DeleteModel")] == [_version(lost)]
-    assert len(emulator.calls_of("CreateModel")) == 1  # the rollback trains nothing
+    assert len(requests_of(emulator, "CreateModel")) == 1  # the rollback trains nothing
 
 
 def test_a_rollback_from_a_move_deletes_the_newer_version_in_the_project_the_update_moved_to(
@@ -780,7 +781,7 @@ def test_an_update_of_tags_is_in_place_and_keeps_the_owner_tag(requests: Request
     tags = {t["Key"]: t["Value"] for t in emulator.backend.list_tags_for_resource(arn)["Tags"]}
     assert tags == {"team": "inspection", "line": "3", OWNER_TAG_KEY: owner}
     assert [c.params["TagKeys"] for c in emulator.calls_of("UntagResource")] == [["cost"]]
-    assert len(emulator.calls_of("CreateModel")) == 1
+    assert len(requests_of(emulator, "CreateModel")) == 1
 
 
 def test_no_step_acts_on_a_version_another_resource_created(requests: Requests, emulator: Emulator) -> None:

@@ -18,6 +18,7 @@ from lookoutvision_localcloud.cloudformation.records import Status
 from lookoutvision_localcloud.lookoutvision import Emulator, Fault
 from lookoutvision_localcloud.s3_upload import S3Objects
 from tests.fixtures.assembly import Assembly
+from tests.fixtures.emulator import requests_of
 from tests.fixtures.faults import UntilCalled
 from tests.fixtures.state import saved_document, saved_stack
 
@@ -82,7 +83,7 @@ def test_failed_training_rolls_back_and_leaves_nothing(
     assert "training failed" in failed.reason.lower()
     # The failed model existed: its Delete carried the model ARN it answered, and removed it.
     assert events.index((model, Status.CREATE_FAILED)) < events.index((model, Status.DELETE_COMPLETE))
-    delete_calls = local_emulator.calls_of("DeleteModel")
+    delete_calls = requests_of(local_emulator, "DeleteModel")
     assert len(delete_calls) == 1 and delete_calls[0].status == 202
     assert_emulator_empty(local_emulator)
     assert result.leftovers is not None and result.leftovers.problems == [], output
@@ -105,7 +106,7 @@ def test_a_dataset_made_by_a_create_that_got_no_answer_is_rolled_back(
     assert (dataset, Status.CREATE_FAILED) in events
     assert (dataset, Status.DELETE_COMPLETE) in events, output
     assert events[-1] == (example_assembly.stack_name, Status.ROLLBACK_COMPLETE), output
-    assert [c.ok for c in local_emulator.calls_of("DeleteDataset")] == [True]
+    assert [c.ok for c in requests_of(local_emulator, "DeleteDataset")] == [True]
     assert_emulator_empty(local_emulator)
     assert result.leftovers is not None and result.leftovers.problems == [], output
 
@@ -239,7 +240,7 @@ def test_a_failed_replacing_update_rolls_back_to_the_old_model_without_training(
     arn = _deployed(example_assembly, local_emulator, state)
     changed = _with_model_properties(example_assembly, tmp_path / "changed.out", Description="second-version")
     local_emulator.configure(training_outcome="TRAINING_FAILED")
-    creates_before = len(local_emulator.calls_of("CreateModel"))
+    creates_before = len(requests_of(local_emulator, "CreateModel"))
 
     update, output = run(driver.deploy, changed, local_emulator, state)
 
@@ -248,7 +249,7 @@ def test_a_failed_replacing_update_rolls_back_to_the_old_model_without_training(
     model = model_id(example_assembly)
     assert (model, Status.UPDATE_FAILED) in events
     assert events[-1] == (example_assembly.stack_name, Status.UPDATE_ROLLBACK_COMPLETE), events
-    creates = local_emulator.calls_of("CreateModel")[creates_before:]
+    creates = requests_of(local_emulator, "CreateModel")[creates_before:]
     assert len(creates) == 1, "the failed replacement only: the rollback trains nothing"
     assert _physical_id(state, example_assembly) == arn, "the original ARN is kept"
     local_emulator.configure(training_outcome="TRAINED")
@@ -268,7 +269,7 @@ def test_an_update_with_invalid_properties_rolls_back_to_the_same_model(
 
     assert update.exit_code == 1, output
     assert statuses(update)[-1] == (example_assembly.stack_name, Status.UPDATE_ROLLBACK_COMPLETE)
-    assert len(local_emulator.calls_of("CreateModel")) == 1
+    assert len(requests_of(local_emulator, "CreateModel")) == 1
     assert _physical_id(state, example_assembly) == arn
     destroyed, output = run(driver.destroy, example_assembly, local_emulator, state)
     assert destroyed.exit_code == 0, output
@@ -291,7 +292,7 @@ def test_a_replaced_model_the_cleanup_cannot_delete_is_left_out_of_the_stack_and
     events = statuses(update)
     assert events[-1] == (example_assembly.stack_name, Status.UPDATE_COMPLETE), events
     assert events.count((model, Status.DELETE_FAILED)) == 1
-    assert [call.error_code for call in local_emulator.calls_of("DeleteModel")] == ["AccessDeniedException"] * 3
+    assert [call.error_code for call in requests_of(local_emulator, "DeleteModel")] == ["AccessDeniedException"] * 3
     assert _physical_id(state, example_assembly).endswith("/2")
     assert update.leftovers is not None
     assert update.leftovers.problems == [
@@ -387,7 +388,7 @@ def test_a_model_whose_role_cannot_write_the_output_fails_training(
     reason = _failed_create(result, model_id(example_assembly))
     expected = f"training failed: Failed to write the training output to s3://{bucket}: AccessDenied on s3:PutObject: "
     assert expected in reason, reason
-    [create] = local_emulator.calls_of("CreateModel")
+    [create] = requests_of(local_emulator, "CreateModel")
     assert create.ok  # the service took the request; training failed
     assert statuses(result)[-1] == (example_assembly.stack_name, Status.ROLLBACK_COMPLETE)
     assert_emulator_empty(local_emulator)

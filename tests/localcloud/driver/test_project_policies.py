@@ -26,6 +26,7 @@ from lookoutvision_localcloud.cloudformation.records import Status
 from lookoutvision_localcloud.lookoutvision import Emulator
 from tests.fixtures.assembly import SKIP_BUNDLING, Assembly
 from tests.fixtures.driver import run_app, write_versions
+from tests.fixtures.emulator import requests_of
 
 pytestmark = pytest.mark.synth
 
@@ -149,7 +150,7 @@ def test_a_moved_model_and_the_rollback_of_its_move_are_deleted_with_their_proje
     events = _events(rolled_back)
     assert events[-1] == (STACK, Status.UPDATE_ROLLBACK_COMPLETE), events
     assert not [e for e in events if e[1] == Status.DELETE_FAILED], events
-    gamma_version = [c for c in local_emulator.calls_of("DeleteModel") if c.params.get("ProjectName") == "gamma"]
+    gamma_version = [c for c in requests_of(local_emulator, "DeleteModel") if c.params.get("ProjectName") == "gamma"]
     assert len(gamma_version) == 1, "the new version in gamma is deleted in the rollback's cleanup"
     _deleted_before_policy(events, [model], versions.policies["gamma"])
     assert _projects(local_emulator) == {"alpha", "beta"}

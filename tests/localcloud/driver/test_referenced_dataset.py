@@ -26,6 +26,7 @@ from lookoutvision_localcloud.lookoutvision.manifest import DatasetImport, parse
 from lookoutvision_localcloud.sample_dataset import SampleDataset
 from tests.fixtures.assembly import SKIP_BUNDLING, Assembly, datasets_of_app
 from tests.fixtures.driver import run_command, write_versions
+from tests.fixtures.emulator import requests_of
 
 pytestmark = pytest.mark.synth
 
@@ -114,7 +115,7 @@ def test_a_model_trains_on_a_dataset_that_exists_before_the_deploy_and_the_destr
         "models": {"1": "TRAINED"},
     }
     created = [
-        (c.params.get("ProjectName"), c.params.get("DatasetType")) for c in local_emulator.calls_of("CreateDataset")
+        (c.params.get("ProjectName"), c.params.get("DatasetType")) for c in requests_of(local_emulator, "CreateDataset")
     ]
     assert created == [(PROJECT, "test")]  # the stack creates the test dataset only
     client = boto3.client("lookoutvision", endpoint_url=local_emulator.endpoint_url, region_name="us-east-1")
@@ -128,7 +129,7 @@ def test_a_model_trains_on_a_dataset_that_exists_before_the_deploy_and_the_destr
     # The summary speaks of the stack's own things: the dataset it never owned is still there.
     assert "nothing: no project, dataset or model of the stack in the emulator" in output, output
     deleted = [
-        (c.params.get("ProjectName"), c.params.get("DatasetType")) for c in local_emulator.calls_of("DeleteDataset")
+        (c.params.get("ProjectName"), c.params.get("DatasetType")) for c in requests_of(local_emulator, "DeleteDataset")
     ]
     assert deleted == [(PROJECT, "test")]
 

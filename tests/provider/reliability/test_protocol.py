@@ -19,6 +19,7 @@ from lookoutvision_cdk_provider import consts, servicemodel
 from lookoutvision_cdk_provider.identifiers import UnconfirmedModelCreate
 from lookoutvision_cdk_provider.tokens import TokenKind, client_token
 from lookoutvision_localcloud.lookoutvision import Emulator, Fault
+from tests.fixtures.emulator import requests_of
 from tests.fixtures.faults import FromNth
 from tests.fixtures.provider import (
     PROJECT,
@@ -355,7 +356,7 @@ def test_properties_near_the_payload_limit_survive_re_invocations(cloud: Cloud, 
     assert all(i.event["ResourceProperties"] == properties for i in invocations)
     tags = emulator.backend.list_tags_for_resource(create["PhysicalResourceId"])["Tags"]
     assert sorted(tags, key=lambda t: t["Key"]) == properties["Tags"]
-    assert len(emulator.calls_of("CreateModel")) == 1
+    assert len(requests_of(emulator, "CreateModel")) == 1
 
 
 # -- deadlines -------------------------------------------------------------------------------------------
