@@ -15,6 +15,7 @@ from typing import Protocol
 
 from lookoutvision_cdk_provider.clock import Clock
 from lookoutvision_cdk_provider.errors import DeadlineExceeded, OutOfTime, ProviderError
+from lookoutvision_cdk_provider.progress import HandedOverWait
 from lookoutvision_cdk_provider.timing import InvocationTimings, Timings
 
 
@@ -40,8 +41,12 @@ class Budget:
         started: float,
         service_timeout: float,
         timings: Timings | None = None,
+        *,
+        handed_over_wait: HandedOverWait | None = None,
     ) -> None:
         self.clock = clock
+        # The wait the previous invocation handed over in; at this one's hand-over, the wait it hands over in.
+        self.handed_over_wait = handed_over_wait
         self.timings = timings if timings is not None else Timings()
         invocation = self.timings.invocation
         self.service_timeout = service_timeout

@@ -24,7 +24,7 @@ from lookoutvision_cdk_provider import consts
 from lookoutvision_cdk_provider.budget import Budget, LambdaContext
 from lookoutvision_cdk_provider.clock import Clock
 from lookoutvision_cdk_provider.errors import ContinuationFailed, ContinuationUncertain, RejectedEvent
-from lookoutvision_cdk_provider.progress import ResourceProgress, ServiceGoneProgress, is_time
+from lookoutvision_cdk_provider.progress import HandedOverWait, ResourceProgress, ServiceGoneProgress, is_time
 from lookoutvision_cdk_provider.timing import InvocationTimings
 
 logger = logging.getLogger(__name__)
@@ -43,13 +43,16 @@ class Continuation:
 
     ``started`` is when the request began (the clock's epoch seconds); ``progress`` is the
     resource's record (``lookoutvision_cdk_provider.progress``; None for a resource type the provider does not
-    handle) and ``service_gone`` the end-of-support bookkeeping, so that no step is repeated.
+    handle) and ``service_gone`` the end-of-support bookkeeping, so that no step is repeated;
+    ``wait`` is the wait the last invocation handed over in, so that a deadline met before this
+    invocation sees anything still names what was seen.
     """
 
     started: float
     invocation: int = 1
     progress: ResourceProgress | None = None
     service_gone: ServiceGoneProgress = field(default_factory=ServiceGoneProgress)
+    wait: HandedOverWait | None = None
 
     @classmethod
     def from_event(
@@ -102,7 +105,7 @@ class Continuation:
             )
         started = float(started)
         gone_since = ServiceGoneProgress.from_json(gone, started - max_clock_skew, now)
-        return cls(started, invocation, parse_progress(progress), gone_since)
+        return cls(started, invocation, parse_progress(progress), gone_since, HandedOverWait.from_json(raw.get("Wait")))
 
     def to_json(self) -> dict[str, Any]:
         record: dict[str, Any] = {"Started": self.started, "Invocation": self.invocation}
@@ -110,6 +113,8 @@ class Continuation:
         gone = self.service_gone.to_json()
         if gone:
             record["ServiceGone"] = gone
+        if self.wait is not None:
+            record["Wait"] = self.wait.to_json()
         return record
 
     def next_event(self, event: Mapping[str, Any]) -> dict[str, Any]:

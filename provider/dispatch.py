@@ -81,7 +81,7 @@ def _decide(request: CustomResourceRequest, context: LambdaContext, config: Prov
     )
     if clock.now() >= record.started + timeout:
         return Silence(f"CloudFormation stopped waiting at the request's ServiceTimeout ({timeout:g} s)")
-    budget = Budget(clock, context, record.started, timeout, timings)
+    budget = Budget(clock, context, record.started, timeout, timings, handed_over_wait=record.wait)
     lookout = Lookout(
         clients.lookoutvision(*budget.socket_timeouts()),
         sleep=clock.sleep,
@@ -94,6 +94,7 @@ def _decide(request: CustomResourceRequest, context: LambdaContext, config: Prov
         try:
             return work.perform()
         except HandOver:
+            record.wait = budget.handed_over_wait
             client = clients.awslambda(*budget.socket_timeouts())
             try:
                 continuation.hand_over(client, context, request.event, record, budget)

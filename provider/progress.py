@@ -144,6 +144,38 @@ class ServiceGoneProgress:
         return {} if self.first_answered is None else {"FirstAnswered": self.first_answered}
 
 
+@dataclass(frozen=True)
+class HandedOverWait:
+    """The wait an invocation handed over in (``lookoutvision_cdk_provider.waiter``), as its deadline would name it.
+
+    JSON keys: ``Subject`` (what was waited for), ``Status`` (the status last seen, if any),
+    ``Failing`` and ``Advice`` (the transient failure still going on, if any). A next invocation
+    that meets the deadline before it sees anything itself names what this one saw.
+    """
+
+    subject: str
+    status: str | None = None
+    failing: str | None = None
+    advice: str | None = None
+
+    @classmethod
+    def from_json(cls, raw: object) -> HandedOverWait | None:
+        if raw is None:
+            return None
+        if not isinstance(raw, Mapping):
+            raise RejectedEvent("the continuation record's Wait is not an object")
+        _only(raw, frozenset({"Subject", "Status", "Failing", "Advice"}))
+        texts = {key: raw.get(key) for key in ("Subject", "Status", "Failing", "Advice")}
+        if not all(value is None or isinstance(value, str) for value in texts.values()):
+            raise RejectedEvent("the continuation record's Wait holds something other than texts")
+        kept = {key: None if value is None else value[:FAILURE_KEPT] for key, value in texts.items()}
+        return cls(kept["Subject"] or "", kept["Status"], kept["Failing"], kept["Advice"])
+
+    def to_json(self) -> dict[str, str]:
+        record = {"Subject": self.subject, "Status": self.status, "Failing": self.failing, "Advice": self.advice}
+        return {key: value for key, value in record.items() if value is not None}
+
+
 ResourceProgress = ModelProgress | DatasetProgress
 
 _MODEL_KEYS = frozenset(

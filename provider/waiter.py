@@ -7,7 +7,7 @@ import random
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-from lookoutvision_cdk_provider.budget import Budget
+from lookoutvision_cdk_provider.budget import Budget, HandOver
 from lookoutvision_cdk_provider.errors import (
     Conflict,
     DeadlineExceeded,
@@ -17,6 +17,7 @@ from lookoutvision_cdk_provider.errors import (
     ResourceFailed,
 )
 from lookoutvision_cdk_provider.lifecycle import DONE, Action, Step
+from lookoutvision_cdk_provider.progress import HandedOverWait
 from lookoutvision_cdk_provider.timing import AdaptivePolls
 
 logger = logging.getLogger(__name__)
@@ -41,7 +42,8 @@ class Waiter(Generic[T]):
     poll interval or, if longer, the backoff of ``budget.timings.calls``, for as long
     as the Budget allows; its waits are the Budget's, so hand-overs carry it on. At the deadline,
     DeadlineExceeded names the status last seen and the failure still going on, with that
-    failure's advice. Messages start with ``subject`` (none when it is empty).
+    failure's advice — those the invocation before saw (``Budget.handed_over_wait``), when the
+    deadline comes before this one sees anything. Messages start with ``subject`` (none when it is empty).
 
     ``interval(polls, time_left)`` gives the seconds before the next poll
     (``lookoutvision_cdk_provider.timing.AdaptivePolls`` by default); ``polls`` counts from the last action or the
@@ -85,6 +87,7 @@ class Waiter(Generic[T]):
                             logger.info("%s is %s", self._subject, status)
                             polls = 0
                         if action.step is Step.DONE:
+                            self._forget_handed_over()
                             return seen
                         if action.step is Step.FAIL:
                             raise ResourceFailed(self._named(action.reason))
@@ -104,19 +107,43 @@ class Waiter(Generic[T]):
                 time_left = max(0.0, self._budget.deadline_left())
                 self._budget.wait(min(time_left, max(pause, self._interval(polls, time_left))))
                 polls += 1
+        except HandOver as exc:
+            if isinstance(exc.__context__, OutOfTime):  # a retry that did not fit: its failure is the latest
+                failing = exc.__context__.cause
+            handed = self._seen(status, failing)
+            if handed.status is not None or handed.failing is not None:
+                self._budget.handed_over_wait = handed
+            raise
         except DeadlineExceeded as exc:
-            raise self._deadline(exc, status, failing) from exc
+            raise self._deadline(exc, self._seen(status, failing)) from exc
 
-    def _deadline(self, exc: DeadlineExceeded, status: str, failing: LookoutError | None) -> DeadlineExceeded:
+    def _forget_handed_over(self) -> None:
+        """This wait is over: what an earlier invocation saw of it no longer holds."""
+        earlier = self._budget.handed_over_wait
+        if earlier is not None and earlier.subject == self._subject:
+            self._budget.handed_over_wait = None
+
+    def _seen(self, status: str, failing: LookoutError | None) -> HandedOverWait:
+        """What this invocation saw of the wait: the status last seen, the transient failure still going on."""
+        return HandedOverWait(
+            self._subject,
+            status if status != _NOT_OBSERVED else None,
+            failing.brief if failing is not None else None,
+            failing.advice if failing is not None else None,
+        )
+
+    def _deadline(self, exc: DeadlineExceeded, seen: HandedOverWait) -> DeadlineExceeded:
         """The deadline's error: the status last seen, and the failure still going on (its advice too)."""
-        observed = status != _NOT_OBSERVED
-        message = f"{self._subject} is still {status}: {exc.message}" if observed else self._named(exc.message)
-        cause = exc.__cause__.cause if isinstance(exc.__cause__, OutOfTime) else None  # already in the message
-        if cause is None and failing is not None:
-            cause = failing
-            message = f"{message}; {failing.brief}"
-        advice = cause.advice if cause is not None and cause.advice else None
-        return DeadlineExceeded(message, advice=advice, last_status=status if observed else None)
+        earlier = self._budget.handed_over_wait
+        if seen.status is None and seen.failing is None and earlier is not None and earlier.subject == self._subject:
+            seen = earlier  # the deadline came before this invocation saw anything
+        message = f"{self._subject} is still {seen.status}: {exc.message}" if seen.status else self._named(exc.message)
+        advice = seen.advice
+        if isinstance(exc.__cause__, OutOfTime):  # its failure is already in the message
+            advice = exc.__cause__.cause.advice
+        elif seen.failing is not None:
+            message = f"{message}; {seen.failing}"
+        return DeadlineExceeded(message, advice=advice or None, last_status=seen.status)
 
     def _named(self, message: str) -> str:
         return f"{self._subject}: {message}" if self._subject else message

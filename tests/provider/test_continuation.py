@@ -15,7 +15,7 @@ from lookoutvision_cdk_provider import clients, consts
 from lookoutvision_cdk_provider.budget import Budget
 from lookoutvision_cdk_provider.continuation import MAX_ASYNC_PAYLOAD, Continuation, hand_over, request_signed_at
 from lookoutvision_cdk_provider.errors import ContinuationFailed, ContinuationUncertain, RejectedEvent
-from lookoutvision_cdk_provider.progress import ModelProgress, ServiceGoneProgress
+from lookoutvision_cdk_provider.progress import HandedOverWait, ModelProgress, ServiceGoneProgress
 from lookoutvision_localcloud.awslambda import LambdaService
 from tests.fixtures.awslambda import local_function
 from tests.provider.clocks import Context, FrozenClock
@@ -80,14 +80,18 @@ def test_a_response_url_dated_further_ahead_than_any_clock_skew_is_rejected() ->
 def test_the_record_travels_in_the_next_event_and_counts_invocations() -> None:
     clock = FrozenClock(at=SIGNED + 100)
     event = {"RequestType": "Create", "RequestId": "r", "ResponseURL": SIGNED_URL}
-    record = Continuation(SIGNED, 1, ModelProgress(start_model_answered=True), ServiceGoneProgress(SIGNED + 50))
+    wait = HandedOverWait("model 1 of project p", "TRAINING", "DescribeModel got no answer", "Check the network.")
+    record = Continuation(
+        SIGNED, 1, ModelProgress(start_model_answered=True), ServiceGoneProgress(SIGNED + 50), wait=wait
+    )
     following = record.next_event(event)
     assert following["RequestId"] == "r"
     again = Continuation.from_event(following, clock, 3600, model_record)
     assert (again.started, again.invocation, again.progress) == (SIGNED, 2, ModelProgress(start_model_answered=True))
     assert again.service_gone == ServiceGoneProgress(SIGNED + 50)
+    assert again.wait == wait
     assert Continuation.from_event(again.next_event(following), clock, 3600, model_record).invocation == 3
-    assert len(json.dumps(following[consts.CONTINUATION])) < 200
+    assert len(json.dumps(following[consts.CONTINUATION])) < 300
 
 
 @pytest.mark.parametrize(
@@ -100,6 +104,9 @@ def test_the_record_travels_in_the_next_event_and_counts_invocations() -> None:
         ({"Started": SIGNED, "Invocation": 2, "Progress": []}, "Progress is not an object"),
         ({"Started": SIGNED + 3600, "Invocation": 2}, "Started is not the request's start"),  # a later deadline
         ({"Started": SIGNED - 1, "Invocation": 2}, "Started is not the request's start"),  # before it was signed
+        ({"Started": SIGNED, "Invocation": 2, "Wait": "TRAINING"}, "Wait is not an object"),
+        ({"Started": SIGNED, "Invocation": 2, "Wait": {"Status": 3}}, "Wait holds something other than texts"),
+        ({"Started": SIGNED, "Invocation": 2, "Wait": {"Seen": "TRAINING"}}, "unknown keys ['Seen']"),
     ],
 )
 def test_a_record_out_of_bounds_is_rejected(raw: Any, named: str) -> None:

@@ -23,6 +23,7 @@ from lookoutvision_cdk_provider.timing import UnansweredCreateTimings
 from lookoutvision_localcloud.awslambda import LambdaContext
 from lookoutvision_localcloud.lookoutvision import Emulator, Fault
 from tests.fixtures.awslambda import local_function
+from tests.fixtures.clock import session_clock
 from tests.fixtures.emulator import requests_of
 from tests.fixtures.provider import (
     OUTPUT,
@@ -267,6 +268,35 @@ def test_a_model_still_training_at_the_deadline_says_to_delete_again_after_train
     assert reason.startswith("Delete Model: model 1 of project proj is still TRAINING"), reason
     assert "cannot be deleted while it trains: delete again once training has ended" in reason, reason
     assert len(reason) <= 256
+
+
+def test_a_continuation_that_starts_past_the_deadline_names_what_the_invocation_before_saw(
+    requests: Requests, emulator: Emulator
+) -> None:
+    """The hand-over took so long that the next invocation meets the deadline before it looks: its reason still
+    says the model is TRAINING and why it could not be seen since, from the record the hand-over wrote."""
+    requests.use_clock(session_clock(0.1))  # the 30 s between the deadline and CloudFormation's: 3 real seconds
+    project_with_dataset(emulator)
+    arn = _training_model(emulator)
+    event = requests.event("Delete", physical_id=arn)
+    started = requests.clock.now() - 3585  # the deadline (ServiceTimeout less 30 s) passed 15 s ago
+    event["ResponseURL"] = requests.endpoint.response_url(event["RequestId"], signed_at=started)
+    wait = {"Subject": "model 1 of project proj", "Status": "TRAINING", "Failing": "DescribeModel got no answer"}
+    event[consts.CONTINUATION] = {
+        "Started": request_signed_at(event["ResponseURL"]),
+        "Invocation": 2,
+        "Progress": {"FleetFirstCallAnswered": True},
+        "Wait": wait,
+    }
+
+    response = requests.send(event)
+
+    reason: Any = response["Reason"]
+    assert response["Status"] == "FAILED"
+    expected = "Delete Model: model 1 of project proj is still TRAINING: ServiceTimeout (3600 s) reached; DescribeModel"
+    assert reason.startswith(expected), reason
+    assert "cannot be deleted while it trains: delete again once training has ended" in reason, reason
+    assert not emulator.calls, "nothing is called past the deadline"
 
 
 # -- Delete (through the handler) ---------------------------------------------------------------

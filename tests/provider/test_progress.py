@@ -8,7 +8,13 @@ import pytest
 
 from lookoutvision_cdk_provider.errors import RejectedEvent
 from lookoutvision_cdk_provider.identifiers import model_named_by
-from lookoutvision_cdk_provider.progress import DatasetProgress, ModelProgress, ServiceGoneProgress
+from lookoutvision_cdk_provider.progress import (
+    FAILURE_KEPT,
+    DatasetProgress,
+    HandedOverWait,
+    ModelProgress,
+    ServiceGoneProgress,
+)
 
 ARN = "arn:aws:lookoutvision:us-east-1:123456789012:model/proj/3"
 OTHER = "arn:aws:lookoutvision:us-east-1:123456789012:model/other/3"
@@ -82,3 +88,12 @@ def test_the_end_of_support_answer_is_dated_between_the_request_start_and_now() 
     for first in (99.0, 201.0, "150", True, float("nan")):
         with pytest.raises(RejectedEvent):
             ServiceGoneProgress.from_json({"FirstAnswered": first}, 100.0, 200.0)
+
+
+def test_a_handed_over_wait_round_trips_writes_only_what_was_seen_and_is_kept_short() -> None:
+    wait = HandedOverWait("model 1 of project proj", status="TRAINING")
+    assert wait.to_json() == {"Subject": "model 1 of project proj", "Status": "TRAINING"}
+    assert HandedOverWait.from_json(wait.to_json()) == wait
+    assert HandedOverWait.from_json(None) is None
+    long = HandedOverWait.from_json({"Subject": "", "Failing": "x" * 5000})
+    assert long is not None and long.failing == "x" * FAILURE_KEPT

@@ -5,9 +5,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from lookoutvision_cdk_provider.budget import Budget
-from lookoutvision_cdk_provider.errors import AccessDenied, DeadlineExceeded, ServiceError, ServiceUnavailable
+from lookoutvision_cdk_provider.budget import Budget, HandOver
+from lookoutvision_cdk_provider.errors import (
+    AccessDenied,
+    DeadlineExceeded,
+    OutOfTime,
+    ServiceError,
+    ServiceUnavailable,
+)
 from lookoutvision_cdk_provider.lifecycle import Action, Step
+from lookoutvision_cdk_provider.progress import HandedOverWait
 from lookoutvision_cdk_provider.timing import CallRetries
 from lookoutvision_cdk_provider.waiter import Waiter, retried
 from lookoutvision_localcloud.awslambda import LambdaContext
@@ -131,3 +138,72 @@ def test_retried_answers_the_call_once_it_is_answered() -> None:
         return answer
 
     assert retried(_budget_of(3600), call) == "created"
+
+
+def _short_invocation() -> Budget:
+    """An invocation of 100 s of service time (one real second): calls may start during its first 50 s, then it
+    hands over (the request's deadline is far)."""
+    clock = session_clock(1e-2)
+    context = LambdaContext("r", "provider", "arn", deadline=time.time() + 1.0, time_scale=clock.scale)
+    return Budget(clock, context, started=clock.now(), service_timeout=3600)
+
+
+def test_a_hand_over_leaves_what_the_wait_saw_for_the_next_invocation() -> None:
+    budget = _short_invocation()
+
+    def observe() -> tuple[Action, str, str]:
+        return Action(Step.WAIT), "TRAINING", "TRAINING"
+
+    with pytest.raises(HandOver):
+        Waiter(budget, "model 1 of project p", observe, lambda action: None, interval=lambda *_: 1.0).run()
+
+    assert budget.handed_over_wait == HandedOverWait("model 1 of project p", status="TRAINING")
+
+
+def test_a_retry_that_does_not_fit_hands_over_with_its_failure() -> None:
+    budget = _short_invocation()
+    looks = iter(["TRAINING", "unanswered"])
+
+    def observe() -> tuple[Action, str, str]:
+        if next(looks) == "unanswered":  # the call's retries would not end before the invocation's reserve
+            raise OutOfTime(ServiceUnavailable("DescribeModel", "EndpointConnectionError", "Could not connect"))
+        return Action(Step.WAIT), "TRAINING", "TRAINING"
+
+    with pytest.raises(HandOver):
+        Waiter(budget, "model 1 of project p", observe, lambda action: None, interval=lambda *_: 1.0).run()
+
+    assert budget.handed_over_wait == HandedOverWait(
+        "model 1 of project p", "TRAINING", "DescribeModel got no answer", ServiceUnavailable.advice
+    )
+
+
+def _past_its_deadline(handed_over: HandedOverWait) -> Budget:
+    """The budget of a next invocation that starts after the request's deadline (3600 s less its 30 s margin)."""
+    clock = session_clock(1e-3)
+    context = LambdaContext("r", "provider", "arn", deadline=time.time() + 60, time_scale=clock.scale)
+    return Budget(clock, context, started=clock.now() - 3590, service_timeout=3600, handed_over_wait=handed_over)
+
+
+def test_a_deadline_met_before_the_wait_sees_anything_names_what_the_invocation_before_saw() -> None:
+    handed_over = HandedOverWait(
+        "model 1 of project p", "TRAINING", "DescribeModel got no answer", ServiceUnavailable.advice
+    )
+    looks: list[int] = []
+
+    def observe() -> tuple[Action, str, str]:
+        looks.append(1)
+        return Action(Step.WAIT), "TRAINING", "TRAINING"
+
+    with pytest.raises(DeadlineExceeded) as caught:
+        Waiter(_past_its_deadline(handed_over), "model 1 of project p", observe, lambda action: None).run()
+    assert caught.value.message == (
+        "model 1 of project p is still TRAINING: ServiceTimeout (3600 s) reached; DescribeModel got no answer"
+    )
+    assert caught.value.advice == ServiceUnavailable.advice
+    assert caught.value.last_status == "TRAINING"
+    assert looks == []
+
+    with pytest.raises(DeadlineExceeded) as other:  # another wait's: not this one's to name
+        Waiter(_past_its_deadline(handed_over), "model 2 of project p", observe, lambda action: None).run()
+    assert other.value.message == "model 2 of project p: ServiceTimeout (3600 s) reached"
+    assert other.value.last_status is None

@@ -13,6 +13,7 @@ import math
 
 import pytest
 
+from lookoutvision_cdk_provider import consts
 from lookoutvision_cdk_provider.timing import InvocationTimings
 from lookoutvision_localcloud.lookoutvision import Emulator
 from tests.fixtures.provider import PROJECT, listed_versions, model_properties, project_with_dataset, trained_model
@@ -86,6 +87,13 @@ def test_a_model_stuck_past_the_deadline_is_answered_failed_before_it(
         assert reason.startswith("Delete Model: "), reason
         assert f"model {version} of project {PROJECT} is still STOPPING_HOSTING" in reason, reason
         assert "Raise ServiceTimeout or retry the operation." in reason, reason
+        # Each hand-over carries what its wait saw: a next invocation that meets the deadline before it
+        # looks itself still names the status.
+        records = [i.event.get(consts.CONTINUATION) for i in short.invocations_of(event["RequestId"])]
+        carried = [record.get("Wait") for record in records if record]
+        subject = f"model {version} of project {PROJECT}"
+        assert carried, "the request took several invocations"
+        assert all(wait == {"Subject": subject, "Status": "STOPPING_HOSTING"} for wait in carried), carried
         _, elapsed = _within_the_bound(short, event["RequestId"], length, scale)
         # Answered at the provider's deadline, before CloudFormation stops waiting (ServiceTimeout).
         # The margin between the two is at most 30 service seconds: 50 ms of real time at the
