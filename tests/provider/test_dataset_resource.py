@@ -24,7 +24,7 @@ def test_dataset_create_and_delete(requests: Requests, emulator: Emulator) -> No
     assert create["Status"] == "SUCCESS", create["Reason"]
     assert create["PhysicalResourceId"] == f"{PROJECT}/train"
     assert create["Data"] == {"ProjectName": PROJECT, "DatasetType": "train", "Status": "CREATE_COMPLETE"}
-    [call] = emulator.calls_of("CreateDataset")
+    [call] = requests_of(emulator, "CreateDataset")
     assert call.client_token and call.client_token.startswith("create-dataset-")
 
     delete = requests.request("Delete", resource_type=kind, physical_id=create["PhysicalResourceId"])
@@ -32,7 +32,7 @@ def test_dataset_create_and_delete(requests: Requests, emulator: Emulator) -> No
     assert emulator.backend.inventory()[PROJECT]["datasets"] == {}
     again = requests.request("Delete", resource_type=kind, physical_id=create["PhysicalResourceId"])
     assert again["Status"] == "SUCCESS"
-    assert len(emulator.calls_of("DeleteDataset")) == 1
+    assert len(requests_of(emulator, "DeleteDataset")) == 1
 
 
 def test_dataset_delete_of_an_unanswered_create_deletes_nothing(

@@ -137,7 +137,7 @@ def test_a_create_continues_across_invocations(
     assert len({r["Started"] for r in records[1:]}) == 1  # the first invocation's start, carried along
     assert records[-1]["Progress"]["CreateModelAnswered"] == response["PhysicalResourceId"]
     assert len(requests_of(emulator, "CreateModel")) == 1
-    assert len(emulator.calls_of("StartModel")) == 1
+    assert len(requests_of(emulator, "StartModel")) == 1
 
 
 def test_a_delete_continues_with_one_token_across_invocations_and_faults(

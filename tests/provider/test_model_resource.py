@@ -456,7 +456,7 @@ def test_delete_of_another_id_deletes_only_what_this_resource_created(
 
     assert response["Status"] == "SUCCESS", response["Reason"]
     assert listed_versions(emulator) == ["2"]
-    assert [c.params["ModelVersion"] for c in emulator.calls_of("DeleteModel")] == ["1"]
+    assert [c.params["ModelVersion"] for c in requests_of(emulator, "DeleteModel")] == ["1"]
 
 
 def test_without_permission_to_read_tags_the_search_finds_nothing(requests: Requests, emulator: Emulator) -> None:
@@ -567,7 +567,7 @@ def test_create_trains_and_answers_the_model(requests: Requests, emulator: Emula
     assert data[consts.ATTR_STATUS] == "TRAINED"
     assert float(data[consts.ATTR_F1_SCORE]) > 0
     assert {consts.ATTR_RECALL, consts.ATTR_PRECISION} <= set(data)
-    [create] = emulator.calls_of("CreateModel")
+    [create] = requests_of(emulator, "CreateModel")
     assert create.client_token and create.client_token.startswith("create-")
     assert emulator.calls_of("StartModel") == []
 
@@ -579,7 +579,7 @@ def test_create_with_hosting_starts_the_model(requests: Requests, emulator: Emul
 
     assert response["Status"] == "SUCCESS", response["Reason"]
     assert response["Data"][consts.ATTR_STATUS] == "HOSTED"
-    [start] = emulator.calls_of("StartModel")
+    [start] = requests_of(emulator, "StartModel")
     assert (start.params["MinInferenceUnits"], start.params["MaxInferenceUnits"]) == (2, 3)
 
 
@@ -682,7 +682,7 @@ def test_a_failed_replacement_is_deleted_and_the_update_keeps_the_old_model(
     assert "new model version was deleted" in response["Reason"]
     assert emulator.backend.model_status(PROJECT, "1") == "TRAINED"
     assert listed_versions(emulator) == ["1"]
-    assert len(emulator.calls_of("DeleteModel")) == 1
+    assert len(requests_of(emulator, "DeleteModel")) == 1
 
 
 def test_the_rollback_of_a_failed_replacement_keeps_the_old_version(requests: Requests, emulator: Emulator) -> None:
@@ -743,7 +743,7 @@ def test_a_rollback_update_deletes_the_version_a_replacing_update_that_never_ans
     assert rollback["PhysicalResourceId"] == arn
     assert emulator.backend.model_status(PROJECT, _version(lost)) is None
     assert listed_versions(emulator) == [_version(retained), _version(arn), _version(other)]
-    assert [c.params["ModelVersion"] for c in emulator.calls_of("DeleteModel")] == [_version(lost)]
+    assert [c.params["ModelVersion"] for c in requests_of(emulator, "DeleteModel")] == [_version(lost)]
     assert len(requests_of(emulator, "CreateModel")) == 1  # the rollback trains nothing
 
 
