@@ -164,8 +164,8 @@ class HandedOverWait:
             return None
         if not isinstance(raw, Mapping):
             raise RejectedEvent("the continuation record's Wait is not an object")
-        _only(raw, frozenset({"Subject", "Status", "Failing", "Advice"}))
-        texts = {key: raw.get(key) for key in ("Subject", "Status", "Failing", "Advice")}
+        _only(raw, _WAIT_KEYS)
+        texts = {key: raw.get(key) for key in _WAIT_KEYS}
         if not all(value is None or isinstance(value, str) for value in texts.values()):
             raise RejectedEvent("the continuation record's Wait holds something other than texts")
         kept = {key: None if value is None else value[:FAILURE_KEPT] for key, value in texts.items()}
@@ -192,6 +192,7 @@ _MODEL_KEYS = frozenset(
     }
 )
 _DATASET_KEYS = frozenset({"CreateDatasetAnswered", "CreateDatasetUnanswered", "OldDatasetGone"})
+_WAIT_KEYS = frozenset({"Subject", "Status", "Failing", "Advice"})
 
 
 def _only(raw: Mapping[str, Any], known: frozenset[str]) -> None:
